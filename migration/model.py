@@ -1,0 +1,234 @@
+"""Domain values: what Azure tells us, and what the assessment concludes.
+
+Frozen dataclasses only; no Bot Framework, no Azure SDK types. The Azure gateway
+(`migration/arm.py`) converts SDK models into these, the rules read them, the cards render them.
+Mapping fields hold plain JSON-like data exactly as ARM returned it (camelCase keys).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+JSON = Mapping[str, Any]
+
+
+# --------------------------------------------------------------------------- Azure facts
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: str  # the GUID, not the ARM path
+    tenant_id: str
+    display_name: str
+    state: str  # Enabled, Warned, PastDue, Disabled, Deleted
+    quota_id: str  # subscriptionPolicies.quotaId, e.g. PayAsYouGo_2014-09-01
+    spending_limit: str | None = None
+
+    @property
+    def arm_id(self) -> str:
+        return f"/subscriptions/{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceGroup:
+    id: str
+    subscription_id: str
+    name: str
+    location: str
+    provisioning_state: str = "Succeeded"
+    managed_by: str | None = None
+    tags: JSON = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A top-level or child resource as Resource Graph / ARM lists it."""
+
+    id: str
+    name: str
+    type: str  # as returned; compare case-insensitively (Resource Graph lower-cases it)
+    location: str
+    subscription_id: str
+    resource_group: str
+    kind: str | None = None
+    sku: JSON | None = field(default=None, hash=False)
+    plan: JSON | None = field(default=None, hash=False)
+    properties: JSON = field(default_factory=dict, hash=False)
+    tags: JSON = field(default_factory=dict, hash=False)
+    identity: JSON | None = field(default=None, hash=False)
+    managed_by: str | None = None
+
+    @property
+    def type_lower(self) -> str:
+        return self.type.lower()
+
+    @property
+    def provisioning_state(self) -> str | None:
+        state = self.properties.get("provisioningState") if self.properties else None
+        return str(state) if state is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class Lock:
+    id: str
+    name: str
+    level: str  # CanNotDelete, ReadOnly, NotSpecified
+    scope: str  # ARM id of what the lock sits on (subscription, group or resource)
+    notes: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRegistration:
+    namespace: str
+    registration_state: str  # Registered, NotRegistered, Registering, Unregistered
+
+    @property
+    def registered(self) -> bool:
+        return self.registration_state.lower() == "registered"
+
+
+@dataclass(frozen=True, slots=True)
+class ArmErrorDetail:
+    """One node of an ARM CloudError tree (details nest; some hide JSON inside `message`)."""
+
+    code: str
+    message: str
+    target: str | None = None
+    details: tuple[ArmErrorDetail, ...] = ()
+
+    def walk(self) -> tuple[ArmErrorDetail, ...]:
+        """This node and every node below it, depth first."""
+        out: list[ArmErrorDetail] = [self]
+        for d in self.details:
+            out.extend(d.walk())
+        return tuple(out)
+
+
+class ArmError(Exception):
+    """An Azure Resource Manager failure, as a domain error (never an SDK exception)."""
+
+    def __init__(self, status: int | None, error: ArmErrorDetail) -> None:
+        super().__init__(f"({error.code}) {error.message}")
+        self.status = status
+        self.error = error
+
+    @property
+    def code(self) -> str:
+        return self.error.code
+
+
+class TenantAccessDenied(ArmError):
+    """The partner cannot act in the customer's tenant (no reseller relationship / no GDAP)."""
+
+
+class NotFound(ArmError):
+    """The subscription, group or operation does not exist (or is not visible)."""
+
+
+# --------------------------------------------------------------------------- assessment
+
+
+class Severity(StrEnum):
+    BLOCKER = "blocker"  # cannot move until fixed outside the bot, or never
+    FIX_FIRST = "fix_first"  # can move after a fix the engineer makes
+    WARNING = "warning"  # moves, but something breaks or must be redone after
+    INFO = "info"
+
+
+class Verdict(StrEnum):
+    READY = "ready"
+    READY_AFTER_FIXES = "ready_after_fixes"
+    BLOCKED = "blocked"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule's texts, loaded from the catalog data file (data over code)."""
+
+    id: str  # G7, VM1, N1, ...
+    title: str
+    severity: Severity
+    explanation: str
+    remediation: str
+    source: str  # documentation link
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    severity: Severity
+    message: str  # plain short sentence naming the resource
+    remediation: str
+    source: str
+    resource_id: str | None = None  # None for a group- or subscription-level finding
+    resource_group: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ManualCheck:
+    """A rule the data cannot decide: listed for the engineer, never silently dropped."""
+
+    rule_id: str
+    title: str
+    how_to_check: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    quota_id: str
+    name: str  # "Pay-As-You-Go", "Enterprise Agreement or Microsoft Customer Agreement", "CSP", ...
+    category: str  # payg, open, ea, devtest, credit, csp, other
+    source_allowed: bool
+    target_allowed: bool
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DryRun:
+    """Azure's own answer (validateMoveResources) for one resource group."""
+
+    resource_group: str
+    target_group_id: str
+    valid: bool
+    errors: tuple[ArmErrorDetail, ...] = ()
+    disagreement: str | None = None  # set when Azure and our rules disagree
+
+
+@dataclass(frozen=True, slots=True)
+class GroupAssessment:
+    name: str
+    verdict: Verdict
+    resource_ids: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    consolidate_with: tuple[str, ...] = ()  # groups holding dependencies that must join this one
+    dry_run: DryRun | None = None
+
+    @property
+    def resource_count(self) -> int:
+        return len(self.resource_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    tenant_id: str
+    source: Subscription
+    offer: Offer
+    groups: tuple[GroupAssessment, ...]
+    preconditions: tuple[Finding, ...]  # subscription-level: offer, state, tenant, target
+    manual_checks: tuple[ManualCheck, ...]
+    resources: tuple[Resource, ...] = field(default=(), repr=False)
+    target: Subscription | None = None
+    assessed_at: datetime | None = None
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.preconditions + tuple(f for g in self.groups for f in g.findings)
+
+    @property
+    def resource_count(self) -> int:
+        return len(self.resources)

@@ -1,0 +1,102 @@
+"""The interfaces the domain depends on. Implementations: `migration/arm.py` (Azure) and `storage/`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from migration.model import Lock, ProviderRegistration, Resource, ResourceGroup, Subscription
+
+# (done, total or None when unknown) -> awaited by long reads so the chat can show progress
+ProgressCallback = Callable[[int, int | None], Awaitable[None]]
+
+
+class MoveOperation(Protocol):
+    """A running validateMoveResources / moveResources long-running operation."""
+
+    def continuation_token(self) -> str: ...
+
+    async def wait(self) -> None:
+        """Return when Azure reports success; raise `ArmError` when it reports failure."""
+
+
+class AzureGateway(Protocol):
+    async def resolve_tenant(self, tenant: str) -> str:
+        """A tenant GUID or verified domain -> the tenant GUID (OpenID metadata)."""
+
+    async def list_subscriptions(self, *, tenant_id: str) -> list[Subscription]: ...
+
+    async def get_subscription(self, subscription_id: str, *, tenant_id: str) -> Subscription: ...
+
+    async def list_resource_groups(self, subscription_id: str, *, tenant_id: str) -> list[ResourceGroup]: ...
+
+    async def list_resources(
+        self, subscription_id: str, *, tenant_id: str, on_progress: ProgressCallback | None = None
+    ) -> list[Resource]:
+        """Every resource (including child and classic ones) through Resource Graph, 1000 a call."""
+
+    async def list_locks(self, subscription_id: str, *, tenant_id: str) -> list[Lock]: ...
+
+    async def list_providers(self, subscription_id: str, *, tenant_id: str) -> list[ProviderRegistration]: ...
+
+    async def register_provider(self, subscription_id: str, namespace: str, *, tenant_id: str) -> None: ...
+
+    async def ensure_resource_group(
+        self, subscription_id: str, name: str, *, location: str, tenant_id: str
+    ) -> ResourceGroup: ...
+
+    async def begin_validate_move(
+        self,
+        subscription_id: str,
+        resource_group: str,
+        *,
+        resource_ids: Sequence[str],
+        target_resource_group_id: str,
+        tenant_id: str,
+    ) -> MoveOperation: ...
+
+    async def begin_move(
+        self,
+        subscription_id: str,
+        resource_group: str,
+        *,
+        resource_ids: Sequence[str],
+        target_resource_group_id: str,
+        tenant_id: str,
+    ) -> MoveOperation: ...
+
+    async def resume_move(self, continuation_token: str, *, tenant_id: str) -> MoveOperation: ...
+
+    async def close(self) -> None: ...
+
+
+class ConcurrencyError(Exception):
+    """A compare-and-swap lost: the record changed (or exists / vanished) since it was read."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    key: str
+    value: dict[str, Any]
+    etag: str
+
+
+class DocumentStore(Protocol):
+    """Keyed JSON documents in named collections, with etag optimistic concurrency.
+
+    Both storage backends (SQLite, Azure Table) pass the same contract tests.
+    """
+
+    async def get(self, collection: str, key: str) -> Record | None: ...
+
+    async def put(self, collection: str, key: str, value: dict[str, Any], *, etag: str | None = None) -> Record:
+        """Write. `etag=None`: unconditional. `etag=""`: only if absent. Otherwise: only if the
+        stored etag matches. Raises ConcurrencyError when the condition fails."""
+
+    async def delete(self, collection: str, key: str, *, etag: str | None = None) -> None: ...
+
+    async def list(self, collection: str, *, prefix: str = "", limit: int | None = None) -> list[Record]:
+        """Records whose key starts with `prefix`, ordered by key."""
+
+    async def close(self) -> None: ...
