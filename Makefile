@@ -1,0 +1,63 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+# Each step installs only what is missing or changed (stamps carry a hash of the pinned files).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+REQ_HASH := $(shell cat requirements.txt | sha1sum | cut -c1-12)
+DEV_HASH := $(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+NODE_HASH := $(shell cat package.json package-lock.json | sha1sum | cut -c1-12)
+RUN_STAMP  := $(VENV)/.stamp-run-$(REQ_HASH)
+DEV_STAMP  := $(VENV)/.stamp-dev-$(DEV_HASH)
+NODE_STAMP := node_modules/.stamp-$(NODE_HASH)
+
+.PHONY: run test package bench cards lint chromium clean
+
+run: $(RUN_STAMP) $(NODE_STAMP)
+	$(BIN)/python tools/run.py
+
+test: $(DEV_STAMP) $(NODE_STAMP) chromium
+	$(BIN)/python -m pytest
+
+package: $(RUN_STAMP)
+	$(BIN)/python tools/build_package.py
+
+bench: $(DEV_STAMP) $(NODE_STAMP)
+	$(BIN)/python -m tests.bench
+
+cards: $(DEV_STAMP) $(NODE_STAMP) chromium
+	$(BIN)/python tools/cards_gallery.py
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): requirements.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.stamp-run-* && touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.stamp-dev-* $(VENV)/.stamp-run-* && touch $@ $(RUN_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's Chromium for the end-to-end and card-rendering tests. Installed when missing and we are root;
+# otherwise the tests fail and say what to install (nothing is skipped).
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian's chromium..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium is missing: run 'sudo apt-get install chromium' (needed by the browser tests)"; exit 1; \
+	  fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) node_modules build .pytest_cache

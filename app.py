@@ -1,0 +1,120 @@
+"""Composition root: read settings, build the store, Azure gateway, adapter and bot; serve them.
+
+`create_app(settings)` returns the aiohttp application; `main()` runs it. Nothing else lives here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import AsyncIterator
+from importlib import metadata
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import ConversationState
+
+from bot.access import AccessPolicy
+from bot.adapter import create_adapter, messages_handler
+from bot.handler import MigrationBot
+from bot.state_storage import DocumentBotStorage
+from migration.ports import DocumentStore
+from settings import Settings, SettingsError, load_settings
+from storage import open_store
+
+log = logging.getLogger("cspbot")
+
+STORE = web.AppKey("store", DocumentStore)
+BOT = web.AppKey("bot", MigrationBot)
+SETTINGS = web.AppKey("settings", Settings)
+SANDBOX_URL = web.AppKey("sandbox_url", str)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("csp-migration-bot")
+    except metadata.PackageNotFoundError:
+        return "0.1.0"
+
+
+VERSION = _version()
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    store = request.app[STORE]
+    try:
+        await asyncio.wait_for(store.get("health", "ping"), timeout=5)
+        storage_ok = True
+    except Exception:  # noqa: BLE001 - any failure means "not reachable" for the probe
+        storage_ok = False
+    body = {
+        "version": VERSION,
+        "storage": "reachable" if storage_ok else "unreachable",
+        "sandbox": request.app[SETTINGS].embedded_sandbox,
+    }
+    return web.json_response(body, status=200 if storage_ok else 503)
+
+
+def create_app(settings: Settings) -> web.Application:
+    """The bot's web application. Long-lived clients open in `cleanup_ctx` and close on shutdown."""
+    app = web.Application(client_max_size=1024 * 1024)
+    app[SETTINGS] = settings
+    store = open_store(settings.storage_url, connection_string=settings.storage_connection_string)
+    app[STORE] = store
+    conversation_state = ConversationState(DocumentBotStorage(store))
+    policy = AccessPolicy(
+        allowed_tenant_ids=settings.allowed_tenant_ids,
+        engineer_ids=settings.engineer_ids,
+        approver_ids=settings.approver_ids,
+    )
+    bot = MigrationBot(conversation_state=conversation_state, policy=policy, sandbox=settings.embedded_sandbox)
+    app[BOT] = bot
+    adapter = create_adapter(settings)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        yield
+        await store.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    app.router.add_post("/api/messages", messages_handler(adapter, bot))
+    app.router.add_get("/healthz", _healthz)
+    return app
+
+
+def _announce(settings: Settings) -> None:
+    if settings.local_mode:
+        log.warning("local mode: no MicrosoftAppId, inbound requests are not authenticated (Agents Playground)")
+    if not settings.allowed_tenant_ids:
+        log.warning("ALLOWED_TENANT_IDS is empty: users of any Teams tenant may talk to the bot")
+    if settings.embedded_sandbox:
+        log.warning("no Azure configured: running on the built-in sandbox tenant (contoso.onmicrosoft.com)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="CSP migration bot")
+    parser.add_argument("--sandbox", action="store_true", help="run on the built-in sandbox Azure tenant")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings(force_sandbox=args.sandbox)
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
+    _announce(settings)
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=_printer(settings))
+    return 0
+
+
+def _printer(settings: Settings) -> Any:
+    def emit(_: str) -> None:
+        print(f"CSP migration bot listening on http://{settings.host}:{settings.port}/api/messages", flush=True)
+
+    return emit
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(main())

@@ -1,0 +1,52 @@
+"""Who may do what: the Teams tenant allow-list, engineers, approvers. Pure decisions, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    tenant_id: str | None  # channelData.tenant.id (conversation.tenantId is lost by botbuilder 4.17)
+    user_id: str | None  # Entra object id (from.aadObjectId)
+    name: str
+    mri: str | None  # Teams user id (from.id)
+
+
+def caller_of(activity: Any) -> Caller:
+    channel_data: Mapping[str, Any] = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = channel_data.get("tenant") if isinstance(channel_data.get("tenant"), dict) else {}
+    tenant_id = tenant.get("id") if isinstance(tenant.get("id"), str) else None
+    sender = activity.from_property
+    aad = getattr(sender, "aad_object_id", None) if sender else None
+    return Caller(
+        tenant_id=tenant_id.lower() if tenant_id else None,
+        user_id=aad.lower() if isinstance(aad, str) and aad else None,
+        name=(getattr(sender, "name", None) or "someone") if sender else "someone",
+        mri=getattr(sender, "id", None) if sender else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AccessPolicy:
+    allowed_tenant_ids: frozenset[str]
+    engineer_ids: frozenset[str]
+    approver_ids: frozenset[str]
+
+    def tenant_allowed(self, caller: Caller) -> bool:
+        if not self.allowed_tenant_ids:
+            return True
+        return caller.tenant_id is not None and caller.tenant_id in self.allowed_tenant_ids
+
+    def may_engineer(self, caller: Caller) -> bool:
+        """Assess and request moves: listed engineers, or anyone of an allowed tenant when none are listed."""
+        if not self.tenant_allowed(caller):
+            return False
+        if not self.engineer_ids:
+            return True
+        return caller.user_id is not None and caller.user_id in self.engineer_ids
+
+    def may_approve(self, caller: Caller) -> bool:
+        return self.tenant_allowed(caller) and caller.user_id is not None and caller.user_id in self.approver_ids

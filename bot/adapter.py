@@ -1,0 +1,83 @@
+"""The Bot Framework adapter: inbound JWT authentication and the invoke-serialization workaround."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import botbuilder.integration.aiohttp.cloud_adapter as _cloud_adapter
+import jwt
+from aiohttp import web
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from msrest.exceptions import DeserializationError
+
+log = logging.getLogger(__name__)
+
+_original_serializer_helper = _cloud_adapter.serializer_helper
+
+
+def _serialize_once(obj: Any) -> Any:
+    # botbuilder 4.17.1: ActivityHandler._create_invoke_response() already turns the invoke body into
+    # a dict, then CloudAdapter.process() serializes it again and fails ("'dict' object has no
+    # attribute 'is_xml_model'"), answering HTTP 500 to every card click. Plain data passes through.
+    if obj is None or isinstance(obj, dict | list | str | int | float | bool):
+        return obj
+    return _original_serializer_helper(obj)
+
+
+def install_invoke_fix(enabled: bool = True) -> None:
+    """Apply (or, for the test that proves the bug, remove) the workaround. Idempotent."""
+    _cloud_adapter.serializer_helper = _serialize_once if enabled else _original_serializer_helper
+
+
+def create_adapter(configuration: Any) -> CloudAdapter:
+    """`configuration` exposes APP_ID / APP_PASSWORD / APP_TYPE / APP_TENANTID (empty id = local mode)."""
+    install_invoke_fix()
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(configuration))
+
+    async def on_error(context: TurnContext, error: Exception) -> None:
+        # The exception text can carry Azure or HTTP details; users get a plain sentence, logs get
+        # the type and activity id only (secrets never reach logs).
+        log.exception(
+            "turn failed: %s on %s activity %s",
+            type(error).__name__,
+            context.activity.type,
+            context.activity.id,
+            exc_info=error,
+        )
+        if context.activity.type == "message":
+            await context.send_activity(
+                "Sorry, something went wrong on my side. Nothing was changed. Please try again, or type `help`."
+            )
+
+    adapter.on_turn_error = on_error
+    return adapter
+
+
+def messages_handler(adapter: CloudAdapter, bot: Any) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """POST /api/messages. botbuilder answers 500 to a malformed token, a missing Content-Type or broken
+    JSON; those are the caller's mistakes, so they get 401 / 415 / 400 here before the SDK sees them."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return web.json_response({"error": "Content-Type must be application/json"}, status=415)
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"error": "the body is not valid JSON"}, status=400)
+        if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
+            return web.json_response({"error": "the body is not a Bot Framework activity"}, status=400)
+        try:
+            response: web.StreamResponse | None = await adapter.process(request, bot)
+        except (jwt.PyJWTError, PermissionError):
+            log.info("refused a request with an invalid Authorization header")
+            return web.json_response({"error": "unauthorized"}, status=401)
+        except DeserializationError:
+            # An activity whose fields have the wrong types fails inside the SDK's model parsing.
+            log.info("refused a malformed activity")
+            return web.json_response({"error": "malformed activity"}, status=400)
+        return response if response is not None else web.Response(status=201)
+
+    return handle
