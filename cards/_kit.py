@@ -1,0 +1,244 @@
+"""Small building blocks shared by every card: elements, buttons, number and time formats.
+
+Elements are built with adaptive-cards-py so field names and enum values are checked when the card
+is built; `card()` turns them into the plain dict the bot sends. Where the library's model is wrong
+for Teams (its `refresh.action` is a string, Teams wants an Action.Execute object) the dict is
+patched after serialization.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from adaptive_cards import types
+from adaptive_cards.card import (
+    ActionExecute,
+    ActionOpenUrl,
+    ActionSet,
+    AdaptiveCard,
+    Column,
+    ColumnSet,
+    Container,
+    Fact,
+    FactSet,
+    Table,
+    TableCell,
+    TableColumnDefinition,
+    TableRow,
+    TextBlock,
+)
+
+VERSION = "1.5"
+MAX_CARD_BYTES = 28 * 1024  # Teams refuses larger cards
+MAX_REFRESH_USERS = 60  # Teams ignores refresh.userIds beyond 60 MRIs
+
+Element = Any  # an adaptive-cards-py element model
+Action = ActionExecute | ActionOpenUrl
+
+
+# --------------------------------------------------------------------------- formats
+
+
+def num(value: int) -> str:
+    """10000 -> "10,000": every count a user reads has separators."""
+    return f"{value:,}"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """(1, "group") -> "1 group"; (2, "group") -> "2 groups"."""
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{num(count)} {word}"
+
+
+def utc(moment: datetime | None) -> str:
+    """A time as users read it: always UTC, always labelled, minutes precision."""
+    if moment is None:
+        return "not yet"
+    if moment.tzinfo is None:  # the domain stores UTC; a naive value is taken as UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def clip(text: str, limit: int) -> str:
+    """Keep ARM messages and names from blowing up a card; marks the cut with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def short_id(resource_id: str) -> str:
+    """The last two path segments of an ARM id ("virtualMachines/web-01") read better than the id."""
+    parts = [p for p in resource_id.split("/") if p]
+    return "/".join(parts[-2:]) if len(parts) >= 2 else resource_id
+
+
+# --------------------------------------------------------------------------- elements
+
+
+def heading(text: str) -> TextBlock:
+    return TextBlock(
+        text=text,
+        size=types.FontSize.LARGE,
+        weight=types.FontWeight.BOLDER,
+        wrap=True,
+        style=types.TextBlockStyle.HEADING,
+    )
+
+
+def subheading(text: str, *, separator: bool = True) -> TextBlock:
+    return TextBlock(
+        text=text,
+        size=types.FontSize.MEDIUM,
+        weight=types.FontWeight.BOLDER,
+        wrap=True,
+        separator=separator or None,
+        spacing=types.Spacing.MEDIUM,
+    )
+
+
+def text(
+    value: str,
+    *,
+    subtle: bool = False,
+    bold: bool = False,
+    color: types.Colors | None = None,
+    small: bool = False,
+    spacing: types.Spacing | None = None,
+) -> TextBlock:
+    return TextBlock(
+        text=value,
+        wrap=True,
+        is_subtle=subtle or None,
+        weight=types.FontWeight.BOLDER if bold else None,
+        color=color,
+        size=types.FontSize.SMALL if small else None,
+        spacing=spacing,
+    )
+
+
+def bullets(lines: Iterable[str], *, spacing: types.Spacing | None = None) -> TextBlock:
+    """One line per paragraph in one TextBlock: far smaller than one element per line. Not a
+    markdown list: the renderer indents lists without narrowing them, which cuts off long lines."""
+    return TextBlock(text="\n\n".join(f"• {line}" for line in lines), wrap=True, spacing=spacing)
+
+
+def numbered(lines: Iterable[str]) -> TextBlock:
+    # "**1.**" rather than "1." so markdown does not turn it into a list (see bullets).
+    return TextBlock(text="\n\n".join(f"**{i}.** {line}" for i, line in enumerate(lines, 1)), wrap=True)
+
+
+def facts(pairs: Iterable[tuple[str, str]]) -> FactSet:
+    return FactSet(facts=[Fact(title=k, value=v) for k, v in pairs])
+
+
+def box(items: Sequence[Element], *, style: types.ContainerStyle | None = None) -> Container:
+    return Container(items=list(items), style=style, spacing=types.Spacing.MEDIUM)
+
+
+def note(value: str, *, style: types.ContainerStyle = types.ContainerStyle.WARNING) -> Container:
+    """A highlighted sentence (sandbox mode, errors) that must not be missed."""
+    return box([text(value)], style=style)
+
+
+def table(
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    widths: Sequence[int] | None = None,
+    numeric: Sequence[int] = (),
+) -> Table:
+    """A Table with a header row; `numeric` column indexes are right-aligned."""
+    widths = widths or [1] * len(header)
+
+    def cell(value: str, index: int, *, bold: bool = False) -> TableCell:
+        block = TextBlock(
+            text=value,
+            wrap=True,
+            weight=types.FontWeight.BOLDER if bold else None,
+            horizontal_alignment=types.HorizontalAlignment.RIGHT if index in numeric else None,
+        )
+        return TableCell(items=[block])
+
+    body = [TableRow(cells=[cell(h, i, bold=True) for i, h in enumerate(header)])]
+    body += [TableRow(cells=[cell(v, i) for i, v in enumerate(row)]) for row in rows]
+    return Table(
+        columns=[TableColumnDefinition(width=w) for w in widths],
+        rows=body,
+        first_row_as_header=True,
+        show_grid_lines=False,
+        spacing=types.Spacing.MEDIUM,
+    )
+
+
+def columns(*cells: tuple[str | int, Sequence[Element]]) -> ColumnSet:
+    return ColumnSet(columns=[Column(width=w, items=list(items)) for w, items in cells])
+
+
+# --------------------------------------------------------------------------- actions
+
+
+def execute(
+    title: str,
+    verb: str,
+    data: Mapping[str, Any] | None = None,
+    *,
+    style: types.ActionStyle | None = None,
+    inputs: bool | None = None,
+) -> ActionExecute:
+    """A button. `data` carries ids only; the bot looks everything else up server-side."""
+    return ActionExecute(
+        title=title,
+        verb=verb,
+        data=dict(data or {}),
+        style=style,
+        # On cards with inputs, say per button whether it sends (and validates) them: "Cancel"
+        # must work with a required field left empty. None leaves the default (auto) unsaid.
+        associated_inputs=None
+        if inputs is None
+        else (types.AssociatedInputs.AUTO if inputs else types.AssociatedInputs.NONE),
+    )
+
+
+def open_url(title: str, url: str) -> ActionOpenUrl:
+    return ActionOpenUrl(title=title, url=url)
+
+
+def action_set(actions: Sequence[Action]) -> ActionSet:
+    return ActionSet(actions=list(actions), spacing=types.Spacing.MEDIUM)
+
+
+# --------------------------------------------------------------------------- the card
+
+
+def card(
+    body: Sequence[Element],
+    actions: Sequence[Action] = (),
+    *,
+    fallback_text: str | None = None,
+    refresh: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Assemble, serialize to the JSON Teams wants, and patch what the library cannot model."""
+    builder = AdaptiveCard.new().version(VERSION).add_items(list(body))
+    if actions:
+        builder = builder.add_actions(list(actions))
+    model = builder.create()
+    out: dict[str, Any] = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    _strip_defaults(out)
+    if fallback_text:
+        out["fallbackText"] = fallback_text
+    if refresh is not None:
+        out["refresh"] = dict(refresh)
+    return out
+
+
+def _strip_defaults(node: Any) -> None:
+    """Drop values the library always emits but that only restate defaults (bytes count at 28 KB)."""
+    if isinstance(node, dict):
+        if node.get("mode") == "primary" and str(node.get("type", "")).startswith("Action."):
+            del node["mode"]
+        for value in node.values():
+            _strip_defaults(value)
+    elif isinstance(node, list):
+        for value in node:
+            _strip_defaults(value)

@@ -1,0 +1,304 @@
+"""Assessment cards: the summary, blocker details page by page, and Azure's dry-run results.
+
+Every list is cut to a fixed number of rows plus "and N more", so a 10,000-resource subscription
+stays far below Teams' 28 KB limit.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from adaptive_cards import types
+
+from cards import _kit as k
+from cards import verbs
+from migration.model import Assessment, Finding, GroupAssessment, Rule, Severity, Verdict
+
+TOP_BLOCKERS = 5
+TOP_GROUPS = 15
+BLOCKERS_PER_PAGE = 10
+DRY_RUNS_PER_PAGE = 10
+
+VERDICT_LABEL = {
+    Verdict.READY: "Ready",
+    Verdict.READY_AFTER_FIXES: "Ready after fixes",
+    Verdict.BLOCKED: "Blocked",
+}
+SEVERITY_LABEL = {
+    Severity.BLOCKER: "Blocker",
+    Severity.FIX_FIRST: "Fix first",
+    Severity.WARNING: "Warning",
+    Severity.INFO: "Info",
+}
+# What stops a move; warnings and info go to the post-move checklist instead.
+STOPPING = (Severity.BLOCKER, Severity.FIX_FIRST)
+# Ready groups first: the table answers "what can move now".
+_VERDICT_ORDER = {Verdict.READY: 0, Verdict.READY_AFTER_FIXES: 1, Verdict.BLOCKED: 2}
+
+
+def _ids(assessment: Assessment) -> dict[str, str]:
+    return {"tenantId": assessment.tenant_id, "subscriptionId": assessment.source.id}
+
+
+def _rule_title(rule_id: str, rules: Mapping[str, Rule]) -> str:
+    rule = rules.get(rule_id)
+    return rule.title if rule else f"Rule {rule_id}"
+
+
+def stopping_findings(assessment: Assessment) -> list[Finding]:
+    """Blockers, then fix-first findings; subscription-level ones first, since they stop everything."""
+    found = [f for f in assessment.findings if f.severity in STOPPING]
+    return sorted(found, key=lambda f: (f.resource_group is not None, STOPPING.index(f.severity)))
+
+
+def _ordered_groups(groups: Sequence[GroupAssessment]) -> list[GroupAssessment]:
+    return sorted(groups, key=lambda g: (_VERDICT_ORDER[g.verdict], -g.resource_count, g.name))
+
+
+def assessment_summary_card(
+    assessment: Assessment,
+    *,
+    rules: Mapping[str, Rule] | None = None,
+    top_groups: int = TOP_GROUPS,
+) -> dict[str, Any]:
+    rules = rules or {}
+    groups = assessment.groups
+    source = assessment.source
+    body: list[k.Element] = [
+        k.heading(f"Assessment: {source.display_name}"),
+        k.facts(
+            [
+                ("Subscription", source.id),
+                ("Offer", assessment.offer.name),
+                ("Target", assessment.target.display_name if assessment.target else "not chosen yet"),
+                ("Resources", f"{k.num(assessment.resource_count)} in {k.plural(len(groups), 'group')}"),
+                ("Assessed", k.utc(assessment.assessed_at)),
+            ]
+        ),
+    ]
+    if not assessment.offer.source_allowed:
+        body.append(
+            k.note(
+                f"{assessment.offer.name} subscriptions cannot be moved to CSP by this bot.",
+                style=types.ContainerStyle.ATTENTION,
+            )
+        )
+    elif assessment.offer.note:
+        body.append(k.text(assessment.offer.note, subtle=True))
+
+    # Counts per verdict, in groups and resources.
+    by_verdict = Counter(g.verdict for g in groups)
+    resources_by_verdict: Counter[Verdict] = Counter()
+    for g in groups:
+        resources_by_verdict[g.verdict] += g.resource_count
+    body += [
+        k.subheading("Readiness"),
+        k.table(
+            ["Verdict", "Groups", "Resources"],
+            [
+                (VERDICT_LABEL[v], k.num(by_verdict[v]), k.num(resources_by_verdict[v]))
+                for v in (Verdict.READY, Verdict.READY_AFTER_FIXES, Verdict.BLOCKED)
+            ],
+            widths=[3, 1, 1],
+            numeric=(1, 2),
+        ),
+    ]
+
+    # Subscription-level preconditions stop every group, so they come before anything else.
+    stopping_pre = [f for f in assessment.preconditions if f.severity in STOPPING]
+    if stopping_pre:
+        body.append(
+            k.box(
+                [k.text("**Before any move**"), k.bullets(k.clip(f.message, 160) for f in stopping_pre[:5])],
+                style=types.ContainerStyle.WARNING,
+            )
+        )
+
+    # Top blockers: rules that stop the most resources (or groups, for group-level findings).
+    counts: Counter[str] = Counter()
+    groups_hit: dict[str, set[str]] = {}
+    for g in groups:
+        for f in g.findings:
+            if f.severity in STOPPING:
+                counts[f.rule_id] += 1
+                groups_hit.setdefault(f.rule_id, set()).add(g.name)
+    if counts:
+        top = counts.most_common(top_n := TOP_BLOCKERS)
+        body += [
+            k.subheading("Top blockers"),
+            k.table(
+                ["Problem", "Found", "Groups"],
+                [(_rule_title(rule_id, rules), k.num(n), k.num(len(groups_hit[rule_id]))) for rule_id, n in top],
+                widths=[4, 1, 1],
+                numeric=(1, 2),
+            ),
+        ]
+        if len(counts) > top_n:
+            body.append(k.text(f"And {k.plural(len(counts) - top_n, 'other problem')}.", subtle=True))
+
+    ordered = _ordered_groups(groups)
+    shown = ordered[:top_groups]
+    body += [
+        k.subheading("Resource groups"),
+        k.table(
+            ["Group", "Resources", "Verdict"],
+            [(k.clip(g.name, 60), k.num(g.resource_count), VERDICT_LABEL[g.verdict]) for g in shown],
+            widths=[4, 2, 2],
+            numeric=(1,),
+        ),
+    ]
+    if len(ordered) > len(shown):
+        body.append(k.text(f"And {k.plural(len(ordered) - len(shown), 'more group')}.", subtle=True))
+
+    if assessment.manual_checks:
+        body += [
+            k.subheading("Check by hand"),
+            k.text("The data cannot decide these. Check them before the move.", subtle=True),
+            k.bullets(k.clip(m.title, 120) for m in assessment.manual_checks[:5]),
+        ]
+        if len(assessment.manual_checks) > 5:
+            body.append(k.text(f"And {k.num(len(assessment.manual_checks) - 5)} more.", subtle=True))
+
+    ids = _ids(assessment)
+    actions: list[k.Action] = []
+    # Fix-first preconditions (a provider to register) do not hide the button; blockers do.
+    hard_stop = any(f.severity is Severity.BLOCKER for f in stopping_pre)
+    if by_verdict[Verdict.READY] and assessment.offer.source_allowed and not hard_stop:
+        actions.append(
+            k.execute(
+                "Move ready groups",
+                verbs.MOVE_START,
+                {"tenantId": assessment.tenant_id, "sourceSubscriptionId": source.id},
+                style=types.ActionStyle.POSITIVE,
+            )
+        )
+    if stopping_findings(assessment):
+        actions.append(k.execute("Show blockers", verbs.ASSESSMENT_BLOCKERS, {**ids, "page": 1}))
+    if any(g.dry_run for g in groups):
+        actions.append(k.execute("Show dry run", verbs.ASSESSMENT_DRY_RUN, {**ids, "page": 1}))
+    actions.append(k.execute("Assess again", verbs.ASSESS_RUN, ids))
+    ready = by_verdict[Verdict.READY]
+    return k.card(
+        body,
+        actions,
+        fallback_text=f"Assessment of {source.display_name}: {k.plural(ready, 'group')} ready to move.",
+    )
+
+
+def _pager(verb: str, ids: Mapping[str, Any], page: int, pages: int) -> list[k.Action]:
+    """Previous / Next buttons; the first page has no Previous, the last no Next."""
+    out: list[k.Action] = []
+    if page > 1:
+        out.append(k.execute("Previous page", verb, {**ids, "page": page - 1}))
+    if page < pages:
+        out.append(k.execute("Next page", verb, {**ids, "page": page + 1}))
+    return out
+
+
+def page_count(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
+
+
+def clamp_page(page: int, pages: int) -> int:
+    """A stale card may ask for a page that no longer exists; show the nearest one."""
+    return min(max(1, page), pages)
+
+
+def blockers_card(
+    assessment: Assessment,
+    *,
+    page: int = 1,
+    per_page: int = BLOCKERS_PER_PAGE,
+    rules: Mapping[str, Rule] | None = None,
+) -> dict[str, Any]:
+    rules = rules or {}
+    found = stopping_findings(assessment)
+    pages = page_count(len(found), per_page)
+    page = clamp_page(page, pages)
+    start = (page - 1) * per_page
+    chunk = found[start : start + per_page]
+    body: list[k.Element] = [
+        k.heading(f"Blockers: {assessment.source.display_name}"),
+        k.text(
+            f"{k.num(len(found))} found. Page {k.num(page)} of {k.num(pages)}." if found else "Nothing stops the move.",
+            subtle=True,
+            spacing=types.Spacing.SMALL,
+        ),
+    ]
+    for i, f in enumerate(chunk):
+        where = f"Group {f.resource_group}" if f.resource_group else "Whole subscription"
+        sev_color = types.Colors.ATTENTION if f.severity is Severity.BLOCKER else types.Colors.WARNING
+        items: list[k.Element] = [
+            k.text(
+                f"**{start + i + 1}. {_rule_title(f.rule_id, rules)}** · {SEVERITY_LABEL[f.severity]}",
+                color=sev_color,
+            ),
+            k.text(k.clip(f.message, 200), spacing=types.Spacing.NONE),
+            k.text(f"**Fix:** {k.clip(f.remediation, 200)}", spacing=types.Spacing.NONE),
+            k.text(
+                f"{k.clip(where, 80)} · [Learn more]({f.source})", subtle=True, small=True, spacing=types.Spacing.NONE
+            ),
+        ]
+        block = k.box(items)
+        block.separator = i > 0 or None
+        body.append(block)
+    ids = _ids(assessment)
+    actions = _pager(verbs.ASSESSMENT_BLOCKERS, ids, page, pages)
+    actions.append(k.execute("Back to summary", verbs.ASSESSMENT_SUMMARY, ids))
+    return k.card(body, actions, fallback_text=f"{k.num(len(found))} blockers, page {page} of {pages}.")
+
+
+def dry_run_card(
+    assessment: Assessment,
+    *,
+    page: int = 1,
+    per_page: int = DRY_RUNS_PER_PAGE,
+) -> dict[str, Any]:
+    """Azure's validateMoveResources answer per group, failures first."""
+    runs = [g.dry_run for g in assessment.groups if g.dry_run is not None]
+    runs.sort(key=lambda d: (d.valid, d.disagreement is None, d.resource_group))
+    passed = sum(1 for d in runs if d.valid)
+    failed = len(runs) - passed
+    pages = page_count(len(runs), per_page)
+    page = clamp_page(page, pages)
+    start = (page - 1) * per_page
+    body: list[k.Element] = [
+        k.heading(f"Dry run: {assessment.source.display_name}"),
+        k.text(
+            "Azure checked each group's move without moving anything.",
+            subtle=True,
+            spacing=types.Spacing.SMALL,
+        ),
+        k.facts(
+            [
+                ("Passed", k.plural(passed, "group")),
+                ("Failed", k.plural(failed, "group")),
+                ("Not checked", k.plural(len(assessment.groups) - len(runs), "group")),
+            ]
+        ),
+    ]
+    if runs:
+        body.append(k.subheading("Failures first" if failed else "Groups"))
+    if pages > 1:
+        body.append(k.text(f"Page {k.num(page)} of {k.num(pages)}.", subtle=True, spacing=types.Spacing.SMALL))
+    for d in runs[start : start + per_page]:
+        items: list[k.Element] = [
+            k.text(
+                f"**{k.clip(d.resource_group, 60)}**: {'passed' if d.valid else 'failed'}",
+                color=types.Colors.GOOD if d.valid else types.Colors.ATTENTION,
+            )
+        ]
+        if d.disagreement:
+            items.append(k.text(k.clip(d.disagreement, 160), spacing=types.Spacing.NONE))
+        errors = [e for top in d.errors for e in top.walk() if not e.details] or list(d.errors)
+        for e in errors[:2]:
+            items.append(k.text(f"{e.code}: {k.clip(e.message, 200)}", small=True, spacing=types.Spacing.NONE))
+        if len(errors) > 2:
+            items.append(k.text(f"And {k.plural(len(errors) - 2, 'more error')}.", subtle=True, small=True))
+        body.append(k.box(items))
+    ids = _ids(assessment)
+    actions = _pager(verbs.ASSESSMENT_DRY_RUN, ids, page, pages)
+    actions.append(k.execute("Back to summary", verbs.ASSESSMENT_SUMMARY, ids))
+    return k.card(body, actions, fallback_text=f"Dry run: {passed} passed, {failed} failed.")

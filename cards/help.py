@@ -1,0 +1,57 @@
+"""The welcome / help card: what the bot is for, its commands and the four steps of a migration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adaptive_cards import types
+
+from cards import _kit as k
+
+SANDBOX_TENANT = "contoso.onmicrosoft.com"
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("help", "Show this card."),
+    ("attach <tenant>", "Check that we can act in a customer's tenant."),
+    ("assess [<tenant> <subscription>]", "Find what can move to CSP and what blocks it."),
+    ("move [<tenant> <source> <target> [<rg>,...]]", "Ask to move resource groups to a CSP subscription."),
+    ("status [<id>]", "Show how a move request is going."),
+    ("history", "List recent move requests."),
+    ("cancel", "Stop the current question, or cancel your open request."),
+    ("approvals here", "Send approval cards to this chat or channel."),
+)
+
+STEPS: tuple[str, ...] = (
+    "**Attach the tenant.** The customer accepts our reseller invitation.",
+    "**Assess.** I read every resource in the subscription and say what can move.",
+    "**Find classic resources.** They must be migrated to Azure Resource Manager first.",
+    "**Move with approval.** An approver confirms, then I move group by group.",
+)
+
+
+def help_card(*, sandbox: bool) -> dict[str, Any]:
+    body: list[k.Element] = [
+        k.heading("CSP migration bot"),
+        k.text(
+            "I move a customer's Azure resources from Pay-As-You-Go, Open or EA into an Azure CSP subscription.",
+            spacing=types.Spacing.SMALL,
+        ),
+    ]
+    if sandbox:
+        body.append(
+            k.note(
+                f"Sandbox mode: I am running on the built-in sandbox tenant {SANDBOX_TENANT}. No real Azure is touched."
+            )
+        )
+    body += [
+        k.subheading("Steps"),
+        k.numbered(STEPS),
+        k.subheading("Commands"),
+        k.facts(COMMANDS),
+        k.text("Anything I need and you leave out, I ask for.", subtle=True, small=True),
+    ]
+    actions = [
+        k.execute("Assess a subscription", "assess.start", style=types.ActionStyle.POSITIVE),
+        k.execute("Attach a tenant", "attach.start"),
+    ]
+    return k.card(body, actions, fallback_text="CSP migration bot: type help, attach, assess or move.")

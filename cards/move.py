@@ -1,0 +1,448 @@
+"""Move request cards: target groups to create, plan, approval (user-specific views), progress,
+final report, status and history."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from adaptive_cards import types
+
+from cards import _kit as k
+from cards import verbs
+from migration.model import DryRun, GroupMove, GroupState, MoveRequest, RequestState
+
+TOP_GROUPS = 15
+CHECKLIST_MAX = 10
+HISTORY_PER_PAGE = 10
+MOVE_BATCH = 800  # ARM's documented ceiling per move call
+
+STATE_LABEL = {
+    RequestState.DRAFT: "Draft",
+    RequestState.PENDING_APPROVAL: "Waiting for approval",
+    RequestState.APPROVED: "Approved, starting soon",
+    RequestState.VALIDATING: "Running the dry run",
+    RequestState.MOVING: "Moving",
+    RequestState.SUCCEEDED: "Moved",
+    RequestState.PARTIALLY_SUCCEEDED: "Partly moved",
+    RequestState.FAILED: "Failed",
+    RequestState.REJECTED: "Rejected",
+    RequestState.CANCELLED: "Cancelled",
+}
+STATE_STYLE = {
+    RequestState.SUCCEEDED: types.ContainerStyle.GOOD,
+    RequestState.PARTIALLY_SUCCEEDED: types.ContainerStyle.WARNING,
+    RequestState.FAILED: types.ContainerStyle.ATTENTION,
+    RequestState.REJECTED: types.ContainerStyle.ATTENTION,
+    RequestState.CANCELLED: types.ContainerStyle.EMPHASIS,
+}
+GROUP_STATE_LABEL = {
+    GroupState.PENDING: "Waiting",
+    GroupState.VALIDATING: "Dry run",
+    GroupState.MOVING: "Moving",
+    GroupState.SUCCEEDED: "Moved",
+    GroupState.FAILED: "Failed",
+    GroupState.SKIPPED: "Skipped",
+}
+# Failures and work in progress first: that is what a reader of a long list looks for.
+_GROUP_ORDER = {
+    GroupState.FAILED: 0,
+    GroupState.MOVING: 1,
+    GroupState.VALIDATING: 2,
+    GroupState.PENDING: 3,
+    GroupState.SKIPPED: 4,
+    GroupState.SUCCEEDED: 5,
+}
+DECISION_LABEL = {
+    "requested": "Requested",
+    "approved": "Approved",
+    "rejected": "Rejected",
+    "cancelled": "Cancelled",
+    "refused": "Refused",
+}
+
+View = Literal["base", "approver", "requester"]
+
+
+class ChecklistItem(Protocol):
+    """One thing to do by hand after the move (domain notes §2.4); the catalog provides them."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def detail(self) -> str: ...
+
+
+def _rid(request: MoveRequest) -> dict[str, str]:
+    return {"requestId": request.id}
+
+
+def _group_name(group_id: str) -> str:
+    return group_id.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _request_facts(request: MoveRequest) -> k.Element:
+    return k.facts(
+        [
+            ("Request", request.id),
+            ("From", request.source_name or request.source_subscription_id),
+            ("To", request.target_name or request.target_subscription_id),
+            ("Resources", f"{k.num(request.resource_count)} in {k.plural(len(request.groups), 'group')}"),
+            ("Requested by", f"{request.requested_by.name}, {k.utc(request.requested_at)}"),
+            ("Status", STATE_LABEL[request.state]),
+        ]
+    )
+
+
+def _plan_table(groups: Sequence[GroupMove], limit: int) -> list[k.Element]:
+    ordered = sorted(groups, key=lambda g: (-len(g.resource_ids), g.source_group))
+    shown = ordered[:limit]
+    out: list[k.Element] = [
+        k.table(
+            ["Group", "Resources", "Calls"],
+            [
+                (
+                    k.clip(g.source_group, 60),
+                    k.num(len(g.resource_ids)),
+                    k.num(max(1, -(-len(g.resource_ids) // MOVE_BATCH))),
+                )
+                for g in shown
+            ],
+            widths=[4, 2, 1],
+            numeric=(1, 2),
+        )
+    ]
+    if len(ordered) > len(shown):
+        rest = ordered[len(shown) :]
+        more = sum(len(g.resource_ids) for g in rest)
+        out.append(k.text(f"And {k.plural(len(rest), 'more group')} with {k.plural(more, 'resource')}.", subtle=True))
+    return out
+
+
+def _progress_table(groups: Sequence[GroupMove], limit: int) -> list[k.Element]:
+    ordered = sorted(groups, key=lambda g: (_GROUP_ORDER[g.state], g.source_group))
+    shown = ordered[:limit]
+    out: list[k.Element] = [
+        k.table(
+            ["Group", "Moved", "State"],
+            [
+                (
+                    k.clip(g.source_group, 60),
+                    f"{k.num(g.moved_count)} of {k.num(len(g.resource_ids))}",
+                    GROUP_STATE_LABEL[g.state],
+                )
+                for g in shown
+            ],
+            widths=[4, 2, 2],
+            numeric=(1,),
+        )
+    ]
+    if len(ordered) > len(shown):
+        rest = Counter(g.state for g in ordered[len(shown) :])
+        parts = ", ".join(
+            f"{k.num(n)} {GROUP_STATE_LABEL[s].lower()}"
+            for s, n in sorted(rest.items(), key=lambda i: _GROUP_ORDER[i[0]])
+        )
+        out.append(k.text(f"And {k.plural(sum(rest.values()), 'more group')}: {parts}.", subtle=True))
+    return out
+
+
+def _dry_run_summary(request: MoveRequest, dry_runs: Sequence[DryRun]) -> list[k.Element]:
+    # Callers may pass the whole assessment's dry runs; only this request's groups count.
+    mine = {g.source_group for g in request.groups}
+    dry_runs = [d for d in dry_runs if d.resource_group in mine]
+    if not dry_runs:
+        return [k.text("No dry run yet. The bot runs one before moving.", subtle=True)]
+    failed = [d for d in dry_runs if not d.valid]
+    passed = len(dry_runs) - len(failed)
+    out: list[k.Element] = [
+        k.text(
+            f"Azure accepted {k.num(passed)} of {k.plural(len(dry_runs), 'group')}.",
+            # Yellow text is unreadable on Teams' white; failures get red on their own line instead.
+            color=types.Colors.GOOD if not failed else None,
+        )
+    ]
+    if failed:
+        names = ", ".join(d.resource_group for d in failed[:5])
+        more = f" and {k.num(len(failed) - 5)} more" if len(failed) > 5 else ""
+        out.append(
+            k.text(k.clip(f"Failed: {names}{more}.", 300), color=types.Colors.ATTENTION, spacing=types.Spacing.NONE)
+        )
+    return out
+
+
+def _checklist(checklist: Sequence[ChecklistItem]) -> list[k.Element]:
+    if not checklist:
+        return []
+    out: list[k.Element] = [
+        k.subheading("After the move"),
+        k.facts((k.clip(c.title, 60), k.clip(c.detail, 200)) for c in checklist[:CHECKLIST_MAX]),
+    ]
+    if len(checklist) > CHECKLIST_MAX:
+        out.append(k.text(f"And {k.num(len(checklist) - CHECKLIST_MAX)} more.", subtle=True))
+    return out
+
+
+def _decisions(request: MoveRequest) -> list[k.Element]:
+    lines = []
+    for d in request.decisions[-6:]:
+        line = f"{DECISION_LABEL.get(d.action, d.action.capitalize())} by {d.by.name}, {k.utc(d.at)}"
+        if d.comment:
+            line += f": “{k.clip(d.comment, 140)}”"
+        lines.append(line)
+    return [k.subheading("History"), k.bullets(lines)] if lines else []
+
+
+def _status_banner(request: MoveRequest) -> list[k.Element]:
+    style = STATE_STYLE.get(request.state)
+    if style is None:
+        return []
+    if request.state in (RequestState.REJECTED, RequestState.CANCELLED):
+        # Nothing moved; who stopped it is what the reader wants to know.
+        last = next((d for d in reversed(request.decisions) if d.action == request.state.value), None)
+        who = f" by {last.by.name}, {k.utc(last.at)}" if last else ""
+        return [k.note(f"{STATE_LABEL[request.state]}{who}. Nothing was moved.", style=style)]
+    moved = f"{k.num(request.moved_count)} of {k.plural(request.resource_count, 'resource')} moved."
+    return [k.note(f"{STATE_LABEL[request.state]}. {moved}", style=style)]
+
+
+# --------------------------------------------------------------------------- cards
+
+
+def create_groups_card(request: MoveRequest, *, new_groups: Sequence[GroupMove]) -> dict[str, Any]:
+    """Confirmation before the bot creates empty target groups in the CSP subscription."""
+    shown = list(new_groups[:TOP_GROUPS])
+    body: list[k.Element] = [
+        k.heading("Create target resource groups?"),
+        k.text(
+            f"I will create {k.plural(len(new_groups), 'empty resource group')} in "
+            f"{request.target_name or request.target_subscription_id}, then run Azure's dry run. "
+            "Nothing moves yet.",
+        ),
+        k.table(
+            ["New group", "Location"],
+            [(k.clip(_group_name(g.target_group_id), 60), g.location) for g in shown],
+            widths=[3, 2],
+        ),
+    ]
+    if len(new_groups) > len(shown):
+        body.append(k.text(f"And {k.plural(len(new_groups) - len(shown), 'more group')}.", subtle=True))
+    actions = [
+        k.execute(
+            "Create groups and run dry run",
+            verbs.REQUEST_CREATE_GROUPS,
+            _rid(request),
+            style=types.ActionStyle.POSITIVE,
+        ),
+        k.execute("Cancel", verbs.REQUEST_CANCEL, _rid(request)),
+    ]
+    return k.card(body, actions, fallback_text=f"Create {len(new_groups)} resource groups?")
+
+
+def move_plan_card(request: MoveRequest, *, dry_runs: Sequence[DryRun] = ()) -> dict[str, Any]:
+    """The plan the requester reviews before asking for approval."""
+    calls = sum(max(1, -(-len(g.resource_ids) // MOVE_BATCH)) for g in request.groups)
+    body: list[k.Element] = [
+        k.heading(f"Move plan {request.id}"),
+        _request_facts(request),
+        k.text(
+            f"One group at a time, in {k.plural(calls, 'move call')}. Azure locks the source and target "
+            "groups during each call, for up to 4 hours. Resources keep running.",
+            spacing=types.Spacing.MEDIUM,
+        ),
+        k.subheading("Groups"),
+        *_plan_table(request.groups, TOP_GROUPS),
+        k.subheading("Dry run"),
+        *_dry_run_summary(request, dry_runs),
+    ]
+    actions: list[k.Action] = []
+    if request.state is RequestState.DRAFT:
+        actions = [
+            k.execute("Ask for approval", verbs.REQUEST_SUBMIT, _rid(request), style=types.ActionStyle.POSITIVE),
+            k.execute("Cancel", verbs.REQUEST_CANCEL, _rid(request)),
+        ]
+    return k.card(body, actions, fallback_text=f"Move plan {request.id}.")
+
+
+def approval_card(
+    request: MoveRequest,
+    *,
+    view: View,
+    approver_mris: Sequence[str],
+    checklist: Sequence[ChecklistItem],
+    dry_runs: Sequence[DryRun] = (),
+) -> dict[str, Any]:
+    """The approval card. Everyone sees `base`; while the request waits, Teams refreshes it into
+    `approver` (Approve move / Reject) for the approvers and `requester` (Cancel request) for the
+    requester. The refresh is read-only; decisions come only from the buttons."""
+    pending = request.state is RequestState.PENDING_APPROVAL
+    body: list[k.Element] = [
+        k.heading(f"Move request {request.id}" + (": approval needed" if pending else "")),
+        *_status_banner(request),
+        _request_facts(request),
+        k.subheading("Plan"),
+        *_plan_table(request.groups, TOP_GROUPS if not pending else 10),
+        k.subheading("Dry run"),
+        *_dry_run_summary(request, dry_runs),
+        *_checklist(checklist),
+        *_decisions(request),
+    ]
+    actions: list[k.Action] = []
+    if pending and view == "approver":
+        body += [
+            k.subheading("Your decision"),
+            k.text(
+                "Approving starts the move. Azure locks each group while it moves.",
+                subtle=True,
+            ),
+            _comment_input(),
+        ]
+        actions = [
+            k.execute(
+                "Approve move", verbs.REQUEST_APPROVE, _rid(request), style=types.ActionStyle.POSITIVE, inputs=False
+            ),
+            k.execute("Reject", verbs.REQUEST_REJECT, _rid(request), style=types.ActionStyle.DESTRUCTIVE, inputs=True),
+        ]
+    elif pending and view == "requester":
+        body.append(k.text("You asked for this move. Another person must approve it.", subtle=True))
+        actions = [k.execute("Cancel request", verbs.REQUEST_CANCEL, _rid(request))]
+    elif view == "base" and pending:
+        body.append(k.text("Waiting for an approver.", subtle=True))
+
+    refresh = None
+    if pending:
+        # Approvers first: they are the ones who must see buttons. Teams takes at most 60 MRIs.
+        users = list(dict.fromkeys([*approver_mris, *([request.requested_by.mri] if request.requested_by.mri else [])]))
+        refresh = {
+            "action": {
+                "type": "Action.Execute",
+                "title": "Refresh",
+                "verb": verbs.REQUEST_REFRESH,
+                "data": _rid(request),
+            },
+            "userIds": users[: k.MAX_REFRESH_USERS],
+        }
+    return k.card(
+        body, actions, refresh=refresh, fallback_text=f"Move request {request.id}: {STATE_LABEL[request.state]}."
+    )
+
+
+def _comment_input() -> Any:
+    from adaptive_cards.card import InputText  # local: only the approver view has an input
+
+    return InputText(
+        id="comment",
+        label="Reason (needed only to reject)",
+        placeholder="Why should this move not happen?",
+        is_multiline=True,
+        max_length=500,
+        is_required=True,
+        error_message="Say why you reject the move.",
+    )
+
+
+def move_progress_card(request: MoveRequest) -> dict[str, Any]:
+    """Live status of a request; also the `status <id>` answer."""
+    total, moved = request.resource_count, request.moved_count
+    counts = Counter(g.state for g in request.groups)
+    body: list[k.Element] = [
+        k.heading(f"Move {request.id}: {STATE_LABEL[request.state].lower()}"),
+        *_status_banner(request),
+        k.text(
+            f"**Moved {k.num(moved)} of {k.plural(total, 'resource')}** "
+            f"({moved * 100 // total if total else 0}%). "
+            f"{k.num(counts[GroupState.SUCCEEDED])} of {k.plural(len(request.groups), 'group')} done.",
+            spacing=types.Spacing.MEDIUM,
+        ),
+        _request_facts(request),
+        k.subheading("Groups"),
+        *_progress_table(request.groups, TOP_GROUPS),
+    ]
+    actions: list[k.Action] = [k.execute("Refresh status", verbs.REQUEST_STATUS, _rid(request))]
+    if request.state in (RequestState.DRAFT, RequestState.PENDING_APPROVAL, RequestState.APPROVED):
+        actions.append(k.execute("Cancel request", verbs.REQUEST_CANCEL, _rid(request)))
+    return k.card(body, actions, fallback_text=f"Move {request.id}: {k.num(moved)} of {k.num(total)} moved.")
+
+
+def final_report_card(
+    request: MoveRequest,
+    *,
+    checklist: Sequence[ChecklistItem],
+    finished_at: datetime | None = None,
+    report_url: str | None = None,
+) -> dict[str, Any]:
+    """What moved, what did not and why, and what to do by hand now."""
+    failed = [g for g in request.groups if g.state is GroupState.FAILED]
+    moved_groups = sum(1 for g in request.groups if g.state is GroupState.SUCCEEDED)
+    not_moved = request.resource_count - request.moved_count
+    facts = [
+        ("From", request.source_name or request.source_subscription_id),
+        ("To", request.target_name or request.target_subscription_id),
+        ("Moved", f"{k.plural(request.moved_count, 'resource')} in {k.plural(moved_groups, 'group')}"),
+        ("Not moved", k.plural(not_moved, "resource")),
+    ]
+    if finished_at:
+        facts.append(("Finished", k.utc(finished_at)))
+    body: list[k.Element] = [
+        k.heading(f"Move {request.id}: {STATE_LABEL[request.state].lower()}"),
+        *_status_banner(request),
+        k.facts(facts),
+    ]
+    if failed:
+        body.append(k.subheading("Did not move"))
+        for g in failed[:5]:
+            why = f"{g.error.code}: {k.clip(g.error.message, 160)}" if g.error else "No reason given by Azure."
+            body.append(k.text(f"**{k.clip(g.source_group, 60)}**: {why}", spacing=types.Spacing.SMALL))
+        if len(failed) > 5:
+            body.append(k.text(f"And {k.plural(len(failed) - 5, 'more group')}.", subtle=True))
+        body.append(k.text("Fix the cause, then assess again to move them.", subtle=True))
+    body += _checklist(checklist)
+    body += _decisions(request)
+    actions: list[k.Action] = []
+    if report_url:
+        actions.append(k.open_url("Download full report", report_url))
+    actions.append(k.execute("Show all groups", verbs.REQUEST_STATUS, _rid(request)))
+    return k.card(body, actions, fallback_text=f"Move {request.id}: {STATE_LABEL[request.state]}.")
+
+
+def history_card(
+    requests: Sequence[MoveRequest],
+    *,
+    page: int = 1,
+    per_page: int = HISTORY_PER_PAGE,
+) -> dict[str, Any]:
+    """Past and open requests, newest first, paged. Each request opens its status card."""
+    ordered = sorted(requests, key=lambda r: r.requested_at, reverse=True)
+    pages = max(1, -(-len(ordered) // per_page))
+    page = min(max(1, page), pages)
+    chunk = ordered[(page - 1) * per_page : page * per_page]
+    body: list[k.Element] = [k.heading("Move requests")]
+    if not ordered:
+        body.append(k.text("No move requests yet. Type assess to start."))
+    else:
+        body.append(k.text(f"{k.plural(len(ordered), 'request')}. Page {k.num(page)} of {k.num(pages)}.", subtle=True))
+        body.append(
+            k.table(
+                ["Request", "Moves", "Status", "Requested"],
+                [
+                    (
+                        r.id,
+                        k.clip(f"{r.source_name} → {r.target_name}", 60),
+                        STATE_LABEL[r.state],
+                        k.utc(r.requested_at),
+                    )
+                    for r in chunk
+                ],
+                widths=[2, 4, 3, 4],
+            )
+        )
+        body.append(k.text("Type status followed by a request id for details.", subtle=True, small=True))
+    actions: list[k.Action] = []
+    if page > 1:
+        actions.append(k.execute("Previous page", verbs.HISTORY_PAGE, {"page": page - 1}))
+    if page < pages:
+        actions.append(k.execute("Next page", verbs.HISTORY_PAGE, {"page": page + 1}))
+    return k.card(body, actions, fallback_text=f"{len(ordered)} move requests.")

@@ -1,0 +1,42 @@
+"""Read a card dict the way a user sees it: its texts, its buttons (wherever they sit)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+
+def walk(node: Any) -> Iterator[dict[str, Any]]:
+    """Every dict in the card, depth first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value)
+
+
+def actions(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every action anywhere: card actions, ActionSets, ShowCards, selectActions, refresh."""
+    return [d for d in walk(card) if str(d.get("type", "")).startswith("Action.")]
+
+
+def buttons(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Visible buttons by title (the refresh action is not a button)."""
+    refresh = card.get("refresh", {}).get("action")
+    return {a["title"]: a for a in actions(card) if a is not refresh and "title" in a}
+
+
+def texts(card: dict[str, Any]) -> str:
+    """All text a user can read, one string: TextBlocks, facts, table cells, choices, labels."""
+    out: list[str] = []
+    for d in walk(card):
+        t = d.get("type")
+        if t == "TextBlock":
+            out.append(d["text"])
+        elif "title" in d and "value" in d and t is None:  # Fact / Input.Choice
+            out.append(f"{d['title']} {d['value']}")
+        if t and t.startswith("Input.") and "label" in d:
+            out.append(d["label"])
+    return "\n".join(out)

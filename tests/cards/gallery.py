@@ -1,0 +1,127 @@
+"""Every card the bot can show, built from the fixtures: contoso-sized and the largest tenant.
+
+Shared by the schema and render tests and by `tools/cards_gallery.py` (`make cards`), so a new
+builder is checked everywhere once it is added here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from cards.assessment import (
+    BLOCKERS_PER_PAGE,
+    assessment_summary_card,
+    blockers_card,
+    dry_run_card,
+    page_count,
+    stopping_findings,
+)
+from cards.help import help_card
+from cards.messages import error_card, not_allowed_card, unknown_action_card
+from cards.move import (
+    approval_card,
+    create_groups_card,
+    final_report_card,
+    history_card,
+    move_plan_card,
+    move_progress_card,
+)
+from cards.pickers import group_picker_card, subscription_picker_card, target_picker_card
+from cards.progress import Step, work_progress_card
+from cards.tenant import attach_result_card, invitation_card
+from cards.verbs import MOVE_SOURCE
+from migration.model import Assessment, RequestState, Verdict
+from tests.cards import fixtures as fx
+
+SIZES: dict[str, Assessment] = {"contoso": fx.CONTOSO, "huge": fx.HUGE}
+
+
+def all_ready(assessment: Assessment) -> Assessment:
+    """Worst case for the group picker: every one of the 500 groups is ready."""
+    return replace(assessment, groups=tuple(replace(g, verdict=Verdict.READY) for g in assessment.groups))
+
+
+def _dry_runs(a: Assessment) -> list[Any]:
+    return [g.dry_run for g in a.groups if g.dry_run is not None]
+
+
+def build_all() -> dict[str, dict[str, Any]]:
+    cards: dict[str, dict[str, Any]] = {
+        "help": help_card(sandbox=False),
+        "help-sandbox": help_card(sandbox=True),
+        "attach-result": attach_result_card(tenant=fx.TENANT, tenant_id=fx.TENANT_ID, subscriptions=fx.SUBSCRIPTIONS),
+        "invitation": invitation_card(tenant=fx.TENANT, partner_tenant_id=fx.PARTNER_TENANT_ID),
+        "pick-subscription": subscription_picker_card(
+            tenant_id=fx.TENANT_ID, tenant=fx.TENANT, subscriptions=fx.SUBSCRIPTIONS
+        ),
+        "pick-source-for-move": subscription_picker_card(
+            tenant_id=fx.TENANT_ID, tenant=fx.TENANT, subscriptions=fx.SUBSCRIPTIONS, verb=MOVE_SOURCE
+        ),
+        "pick-target": target_picker_card(tenant_id=fx.TENANT_ID, source=fx.PROD, targets=fx.SUBSCRIPTIONS),
+        "progress-reading": work_progress_card(
+            "Assessing Contoso Production",
+            [
+                Step("Checking access", "done"),
+                Step("Reading resources", "running", 4_000, 10_000),
+                Step("Checking move rules", "waiting"),
+                Step("Running Azure's dry run", "waiting"),
+            ],
+            started_at=fx.AT,
+            updated_at=fx.AT,
+        ),
+        "error": error_card(
+            "Azure refused to list the resources of Contoso Production.",
+            "Give the partner the Owner role on the subscription, then try again.",
+            code="AuthorizationFailed",
+            retry_verb="assess.run",
+            retry_data={"tenantId": fx.TENANT_ID, "subscriptionId": fx.PROD.id},
+        ),
+        "unknown-action": unknown_action_card("approve.v0"),
+        "not-allowed": not_allowed_card("Only approvers can approve moves."),
+        "history-empty": history_card([]),
+        "history-page-1": history_card(fx.history(23), page=1),
+        "history-page-3": history_card(fx.history(23), page=3),
+    }
+    for size, a in SIZES.items():
+        dry = _dry_runs(a)
+        draft = fx.make_request(a, RequestState.DRAFT)
+        pending = fx.make_request(a, RequestState.PENDING_APPROVAL)
+        approvers = [p.mri or "" for p in (fx.MANY_APPROVERS if size == "huge" else fx.APPROVERS)]
+        blocker_pages = page_count(len(stopping_findings(a)), BLOCKERS_PER_PAGE)
+        cards |= {
+            f"summary-{size}": assessment_summary_card(a, rules=fx.RULES),
+            f"blockers-first-{size}": blockers_card(a, page=1, rules=fx.RULES),
+            f"blockers-last-{size}": blockers_card(a, page=blocker_pages, rules=fx.RULES),
+            f"dry-run-{size}": dry_run_card(a),
+            f"pick-groups-{size}": group_picker_card(all_ready(a), target=fx.CSP_MAIN),
+            f"create-groups-{size}": create_groups_card(draft, new_groups=draft.groups),
+            f"move-plan-{size}": move_plan_card(draft, dry_runs=dry),
+            f"move-progress-{size}": move_progress_card(
+                fx.make_request(a, RequestState.MOVING, moved_fraction=0.4, failed_groups=1)
+            ),
+            f"final-report-{size}": final_report_card(
+                fx.make_request(a, RequestState.PARTIALLY_SUCCEEDED, moved_fraction=0.9, failed_groups=7),
+                checklist=fx.CHECKLIST,
+                finished_at=fx.AT,
+                report_url="https://bot.contoso-partner.example/reports/MV-7K2Q",
+            ),
+            f"final-report-succeeded-{size}": final_report_card(
+                fx.make_request(a, RequestState.SUCCEEDED, moved_fraction=1.0), checklist=fx.CHECKLIST
+            ),
+        }
+        for view in ("base", "approver", "requester"):
+            cards[f"approval-{view}-{size}"] = approval_card(
+                pending, view=view, approver_mris=approvers, checklist=fx.CHECKLIST, dry_runs=dry
+            )
+        cards[f"approval-approved-{size}"] = approval_card(
+            fx.make_request(a, RequestState.MOVING, moved_fraction=0.4),
+            view="base",
+            approver_mris=approvers,
+            checklist=fx.CHECKLIST,
+            dry_runs=dry,
+        )
+        cards[f"approval-rejected-{size}"] = approval_card(
+            fx.make_request(a, RequestState.REJECTED), view="approver", approver_mris=approvers, checklist=fx.CHECKLIST
+        )
+    return cards

@@ -1,0 +1,319 @@
+"""What a user sees on each card, on realistic data (contoso and the 10,000-resource tenant)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from cards import verbs
+from cards.assessment import assessment_summary_card, blockers_card, dry_run_card, stopping_findings
+from cards.help import help_card
+from cards.messages import error_card, not_allowed_card, unknown_action_card
+from cards.move import (
+    approval_card,
+    create_groups_card,
+    final_report_card,
+    history_card,
+    move_plan_card,
+    move_progress_card,
+)
+from cards.pickers import group_picker_card, subscription_picker_card, target_picker_card
+from cards.progress import Step, work_progress_card
+from cards.tenant import attach_result_card, invitation_card
+from migration.model import RequestState, Verdict
+from tests.cards import fixtures as fx
+from tests.cards.cardwalk import buttons, texts
+from tests.cards.gallery import all_ready
+
+# --------------------------------------------------------------------------- help & messages
+
+
+def test_help_lists_commands_steps_and_buttons() -> None:
+    card = help_card(sandbox=False)
+    seen = texts(card)
+    assert "CSP migration bot" in seen
+    for command in (
+        "help",
+        "attach <tenant>",
+        "assess [<tenant> <subscription>]",
+        "status [<id>]",
+        "history",
+        "cancel",
+        "approvals here",
+        "move [<tenant> <source> <target> [<rg>,...]]",
+    ):
+        assert command in seen
+    for step in ("Attach the tenant", "Assess", "Find classic resources", "Move with approval"):
+        assert step in seen
+    assert "sandbox" not in seen.lower()
+    b = buttons(card)
+    assert b["Assess a subscription"]["verb"] == "assess.start"
+    assert b["Attach a tenant"]["verb"] == "attach.start"
+
+
+def test_help_in_sandbox_says_no_real_azure() -> None:
+    seen = texts(help_card(sandbox=True))
+    assert "contoso.onmicrosoft.com" in seen
+    assert "No real Azure is touched" in seen
+
+
+def test_error_card_says_what_to_do_and_retries_with_ids() -> None:
+    card = error_card(
+        "Azure said no.",
+        "Ask for the Owner role.",
+        code="AuthorizationFailed",
+        retry_verb=verbs.ASSESS_RUN,
+        retry_data={"tenantId": "t", "subscriptionId": "s"},
+    )
+    seen = texts(card)
+    assert "Azure said no." in seen and "What to do:** Ask for the Owner role." in seen
+    assert "AuthorizationFailed" in seen
+    assert buttons(card)["Try again"]["data"] == {"tenantId": "t", "subscriptionId": "s"}
+
+
+def test_unknown_action_names_the_verb_and_clips_it() -> None:
+    assert "approve.v0" in texts(unknown_action_card("approve.v0"))
+    assert "x" * 61 not in texts(unknown_action_card("x" * 500))
+
+
+def test_not_allowed_gives_reason_and_no_buttons() -> None:
+    card = not_allowed_card("Only approvers can approve moves.")
+    assert "Only approvers can approve moves." in texts(card)
+    assert buttons(card) == {}
+
+
+# --------------------------------------------------------------------------- tenant & pickers
+
+
+def test_attach_result_separates_sources_and_targets() -> None:
+    card = attach_result_card(tenant=fx.TENANT, tenant_id=fx.TENANT_ID, subscriptions=fx.SUBSCRIPTIONS)
+    seen = texts(card)
+    assert "5 subscriptions: 3 can move to CSP, 2 already CSP." in seen
+    assert "CSP target" in seen and "Can move" in seen
+    assert buttons(card)["Assess a subscription"]["data"] == {"tenantId": fx.TENANT_ID}
+
+
+def test_attach_without_csp_subscription_warns() -> None:
+    card = attach_result_card(tenant=fx.TENANT, tenant_id=fx.TENANT_ID, subscriptions=fx.SUBSCRIPTIONS[:2])
+    assert "no CSP subscription yet" in texts(card)
+
+
+def test_invitation_has_reseller_link_and_check_again() -> None:
+    card = invitation_card(tenant=fx.TENANT, partner_tenant_id=fx.PARTNER_TENANT_ID)
+    url = (
+        f"https://admin.microsoft.com/Adminportal/Home?invType=ResellerRelationship&partnerId="
+        f"{fx.PARTNER_TENANT_ID}#/BillingAccounts/partner-invitation"
+    )
+    b = buttons(card)
+    assert b["Open invitation link"]["url"] == url
+    assert url in texts(card)
+    assert b["Check again"] == b["Check again"] | {"verb": verbs.ATTACH_CHECK, "data": {"tenant": fx.TENANT}}
+
+
+def _choice_set(card: dict) -> dict:
+    return next(e for e in card["body"] if e["type"] == "Input.ChoiceSet")
+
+
+def test_subscription_picker_labels_with_offer_and_skips_csp() -> None:
+    card = subscription_picker_card(tenant_id=fx.TENANT_ID, tenant=fx.TENANT, subscriptions=fx.SUBSCRIPTIONS)
+    choices = {c["title"]: c["value"] for c in _choice_set(card)["choices"]}
+    assert choices["Contoso Production — Pay-As-You-Go"] == fx.PROD.id
+    assert not any("CSP" in t.split(" — ")[1] for t in choices)
+    cont = buttons(card)["Continue"]
+    assert cont["verb"] == verbs.ASSESS_SUBSCRIPTION and cont["data"] == {"tenantId": fx.TENANT_ID}
+    assert cont["associatedInputs"] == "auto"
+    assert buttons(card)["Cancel"]["associatedInputs"] == "none"
+
+
+def test_target_picker_offers_only_csp() -> None:
+    card = target_picker_card(tenant_id=fx.TENANT_ID, source=fx.PROD, targets=fx.SUBSCRIPTIONS)
+    assert [c["value"] for c in _choice_set(card)["choices"]] == [fx.CSP_MAIN.id, fx.CSP_DR.id]
+    assert buttons(card)["Continue"]["data"] == {"tenantId": fx.TENANT_ID, "sourceSubscriptionId": fx.PROD.id}
+
+
+def test_group_picker_offers_ready_groups_only() -> None:
+    card = group_picker_card(fx.CONTOSO, target=fx.CSP_MAIN)
+    ready = {g.name for g in fx.CONTOSO.groups if g.verdict is Verdict.READY}
+    choice_set = _choice_set(card)
+    assert choice_set["isMultiSelect"] is True
+    assert {c["value"] for c in choice_set["choices"]} == ready
+    assert set(buttons(card)) == {"Continue"}  # one page: no paging
+
+
+def test_group_picker_pages_500_ready_groups() -> None:
+    a = all_ready(fx.HUGE)
+    first, last = group_picker_card(a, target=fx.CSP_MAIN, page=1), group_picker_card(a, target=fx.CSP_MAIN, page=5)
+    assert len(_choice_set(first)["choices"]) == 100
+    assert "500 groups" in texts(first) and "Page 1 of 5" in texts(first)
+    assert "Previous page" not in buttons(first) and buttons(first)["Next page"]["data"]["page"] == 2
+    assert "Next page" not in buttons(last) and buttons(last)["Previous page"]["data"]["page"] == 4
+    assert group_picker_card(a, target=fx.CSP_MAIN, page=99) == last  # a stale page shows the last one
+
+
+def test_progress_card_shows_counts_with_separators() -> None:
+    card = work_progress_card(
+        "Assessing Contoso Production",
+        [Step("Checking access", "done"), Step("Reading resources", "running", 4000, 10000)],
+        started_at=fx.AT,
+    )
+    seen = texts(card)
+    assert "Reading resources: 4,000 of 10,000" in seen
+    assert "Started 2026-11-23 14:05 UTC" in seen
+    assert buttons(card) == {}
+
+
+# --------------------------------------------------------------------------- assessment
+
+
+def test_summary_contoso() -> None:
+    card = assessment_summary_card(fx.CONTOSO, rules=fx.RULES)
+    seen = texts(card)
+    assert "Assessment: Contoso Production" in seen
+    assert "Pay-As-You-Go" in seen and "62 in 10 groups" in seen and "2026-11-23 14:05 UTC" in seen
+    assert "Classic (ASM) resource" in seen  # top blocker by rule title
+    b = buttons(card)
+    assert b["Show blockers"]["data"] == {"tenantId": fx.TENANT_ID, "subscriptionId": fx.PROD.id, "page": 1}
+    assert b["Move ready groups"]["verb"] == verbs.MOVE_START
+    assert {"Show dry run", "Assess again"} <= set(b)
+
+
+def test_summary_huge_has_separators_and_truncates_groups() -> None:
+    seen = texts(assessment_summary_card(fx.HUGE, rules=fx.RULES))
+    assert "10,000 in 500 groups" in seen
+    assert "And 485 more groups." in seen
+    blocked = sum(g.resource_count for g in fx.HUGE.groups if g.verdict is Verdict.BLOCKED)
+    assert f"{blocked:,}" in seen
+
+
+def test_summary_blocked_offer_has_no_move_button() -> None:
+    ea_blocked = replace(fx.CONTOSO, offer=replace(fx.CONTOSO.offer, source_allowed=False))
+    card = assessment_summary_card(ea_blocked)
+    assert "cannot be moved to CSP" in texts(card)
+    assert "Move ready groups" not in buttons(card)
+
+
+@pytest.mark.parametrize("assessment", [fx.CONTOSO, fx.HUGE], ids=["contoso", "huge"])
+def test_blocker_paging_boundaries(assessment) -> None:
+    total = len(stopping_findings(assessment))
+    pages = -(-total // 10)
+    first = blockers_card(assessment, page=1, rules=fx.RULES)
+    last = blockers_card(assessment, page=pages, rules=fx.RULES)
+    assert f"{total:,} found. Page 1 of {pages:,}." in texts(first)
+    assert "Previous page" not in buttons(first)
+    assert "Next page" not in buttons(last)
+    if pages > 1:
+        assert buttons(first)["Next page"]["data"]["page"] == 2
+        assert buttons(last)["Previous page"]["data"]["page"] == pages - 1
+    assert buttons(last)["Back to summary"]["verb"] == verbs.ASSESSMENT_SUMMARY
+
+
+def test_blockers_show_subscription_level_first_with_fix() -> None:
+    seen = texts(blockers_card(fx.CONTOSO, rules=fx.RULES))
+    assert seen.index("Whole subscription") < seen.index("Group ")
+    assert "**Fix:**" in seen
+
+
+def test_dry_run_lists_failures_first() -> None:
+    seen = texts(dry_run_card(fx.CONTOSO))
+    failed = sorted(g.name for g in fx.CONTOSO.groups if g.dry_run and not g.dry_run.valid)
+    assert f"{len(failed)} groups" in seen
+    assert seen.index(f"{failed[0]}**: failed") < seen.index("passed")
+    assert "MissingMoveDependentResources" in seen  # the innermost ARM error, not the wrapper
+
+
+# --------------------------------------------------------------------------- move requests
+
+
+def test_create_groups_confirmation() -> None:
+    draft = fx.make_request(fx.HUGE, RequestState.DRAFT)
+    card = create_groups_card(draft, new_groups=draft.groups)
+    assert "69 empty resource groups" in texts(card) and "And 54 more groups." in texts(card)
+    b = buttons(card)
+    assert b["Create groups and run dry run"]["data"] == {"requestId": draft.id}
+    assert b["Cancel"]["verb"] == verbs.REQUEST_CANCEL
+
+
+def test_move_plan_draft_asks_for_approval() -> None:
+    draft = fx.make_request(fx.HUGE, RequestState.DRAFT)
+    card = move_plan_card(draft)
+    assert "784 in 69 groups" in texts(card)
+    assert buttons(card)["Ask for approval"]["data"] == {"requestId": draft.id}
+
+
+def _approval(view, state=RequestState.PENDING_APPROVAL, mris=None):
+    return approval_card(
+        fx.make_request(fx.CONTOSO, state),
+        view=view,
+        checklist=fx.CHECKLIST,
+        approver_mris=mris if mris is not None else [p.mri for p in fx.APPROVERS],
+    )
+
+
+def test_approval_base_has_no_buttons_and_refreshes_for_approvers() -> None:
+    card = _approval("base")
+    assert buttons(card) == {}
+    assert card["refresh"]["action"] == {
+        "type": "Action.Execute",
+        "title": "Refresh",
+        "verb": verbs.REQUEST_REFRESH,
+        "data": {"requestId": "MV-7K2Q"},
+    }
+    assert card["refresh"]["userIds"][:3] == [p.mri for p in fx.APPROVERS]
+    seen = texts(card)
+    for item in fx.CHECKLIST:
+        assert item.title in seen
+    assert "Waiting for approval" in seen and "Requested by Adele Vance, 2026-11-23 14:05 UTC" in seen
+
+
+def test_approval_approver_view() -> None:
+    b = buttons(_approval("approver"))
+    assert set(b) == {"Approve move", "Reject"}
+    assert b["Approve move"]["data"] == {"requestId": "MV-7K2Q"}
+    assert b["Reject"]["associatedInputs"] == "auto"
+    assert b["Approve move"]["associatedInputs"] == "none"
+
+
+def test_approval_requester_can_only_cancel() -> None:
+    assert set(buttons(_approval("requester"))) == {"Cancel request"}
+
+
+def test_approval_refresh_capped_at_60_users() -> None:
+    card = _approval("base", mris=[p.mri for p in fx.MANY_APPROVERS])
+    assert len(card["refresh"]["userIds"]) == 60
+
+
+@pytest.mark.parametrize("state", [RequestState.REJECTED, RequestState.MOVING, RequestState.CANCELLED])
+def test_approval_after_decision_has_no_buttons_and_no_refresh(state) -> None:
+    card = _approval("approver", state)
+    assert buttons(card) == {} and "refresh" not in card
+    if state is RequestState.REJECTED:
+        assert "Wait for the change freeze to end." in texts(card)
+
+
+def test_move_progress_huge() -> None:
+    request = fx.make_request(fx.HUGE, RequestState.MOVING, moved_fraction=0.4, failed_groups=1)
+    seen = texts(move_progress_card(request))
+    assert f"Moved {request.moved_count:,} of 784 resources" in seen
+    assert "And 54 more groups:" in seen
+    assert buttons(move_progress_card(request))["Refresh status"]["data"] == {"requestId": request.id}
+
+
+def test_final_report_lists_failures_and_checklist() -> None:
+    request = fx.make_request(fx.HUGE, RequestState.PARTIALLY_SUCCEEDED, moved_fraction=0.9, failed_groups=7)
+    card = final_report_card(request, checklist=fx.CHECKLIST, finished_at=fx.AT, report_url="https://x.example/r")
+    seen = texts(card)
+    assert "Did not move" in seen and "ResourceMoveFailed" in seen and "And 2 more groups." in seen
+    assert "Re-create role assignments" in seen and "Buy a support plan" in seen
+    assert "Finished 2026-11-23 14:05 UTC" in seen
+    assert buttons(card)["Download full report"]["type"] == "Action.OpenUrl"
+
+
+def test_history_paging() -> None:
+    requests = fx.history(23)
+    first, last = history_card(requests, page=1), history_card(requests, page=3)
+    assert "23 requests. Page 1 of 3." in texts(first)
+    assert "Previous page" not in buttons(first) and buttons(first)["Next page"]["data"] == {"page": 2}
+    assert "Next page" not in buttons(last) and buttons(last)["Previous page"]["data"] == {"page": 2}
+    assert "MV-1023" in texts(first)  # newest first
+    assert "No move requests yet" in texts(history_card([]))

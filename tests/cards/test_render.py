@@ -1,0 +1,31 @@
+"""Every card renders with the adaptivecards JS renderer (3.0.6) and the Teams light host config
+without parse warnings or validation events, and shows the buttons the card declares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.cards import render
+from tests.cards.cardwalk import buttons
+from tests.cards.gallery import build_all
+
+CARDS = build_all()
+
+pytestmark = pytest.mark.skipif(render.available() is not None, reason=str(render.available()))
+
+
+@pytest.fixture(scope="module")
+def reports() -> dict[str, dict[str, Any]]:
+    return render.render(CARDS)  # one Chromium launch for all cards
+
+
+@pytest.mark.parametrize("name", sorted(CARDS))
+def test_renders_clean(name: str, reports: dict[str, dict[str, Any]]) -> None:
+    report = reports[name]
+    assert report["rendered"]
+    assert report["parseEvents"] == []
+    assert report["validation"] == []
+    assert report["pageErrors"] == []
+    assert sorted(report["buttons"]) == sorted(buttons(CARDS[name]))
