@@ -9,9 +9,11 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import socket
 import sys
 from collections.abc import AsyncIterator
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -21,7 +23,10 @@ from bot.access import AccessPolicy
 from bot.adapter import create_adapter, messages_handler
 from bot.handler import MigrationBot
 from bot.state_storage import DocumentBotStorage
-from migration.ports import DocumentStore
+from migration.arm import create_gateway
+from migration.ports import AzureGateway, DocumentStore
+from sandbox import start_sandbox
+from sandbox.tls import CA_FILE
 from settings import Settings, SettingsError, load_settings
 from storage import open_store
 
@@ -30,6 +35,7 @@ log = logging.getLogger("cspbot")
 STORE = web.AppKey("store", DocumentStore)
 BOT = web.AppKey("bot", MigrationBot)
 SETTINGS = web.AppKey("settings", Settings)
+GATEWAY = web.AppKey("gateway", AzureGateway)
 SANDBOX_URL = web.AppKey("sandbox_url", str)
 
 
@@ -58,12 +64,55 @@ async def _healthz(request: web.Request) -> web.Response:
     return web.json_response(body, status=200 if storage_ok else 503)
 
 
+def _sandbox_port(directory: Path) -> int:
+    """The embedded sandbox keeps its port across restarts: saved continuation tokens carry its URL."""
+    saved = directory / "port"
+    wanted = int(saved.read_text()) if saved.is_file() and saved.read_text().strip().isdigit() else 0
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", wanted))
+        except OSError:
+            probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    directory.mkdir(parents=True, exist_ok=True)
+    saved.write_text(str(port))
+    return port
+
+
+def _data_dir(settings: Settings) -> Path:
+    if settings.storage_url.startswith("sqlite:///"):
+        return Path(settings.storage_url.removeprefix("sqlite:///")).parent
+    return Path("data")
+
+
 def create_app(settings: Settings) -> web.Application:
     """The bot's web application. Long-lived clients open in `cleanup_ctx` and close on shutdown."""
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
     store = open_store(settings.storage_url, connection_string=settings.storage_connection_string)
     app[STORE] = store
+
+    # Azure: the embedded sandbox (fresh clone, --sandbox) is served on this loop from start-up; its
+    # state lives beside the bot's database so moved resources and running moves survive restarts.
+    sandbox_dir = _data_dir(settings) / "sandbox"
+    if settings.embedded_sandbox:
+        sandbox_url = f"https://127.0.0.1:{_sandbox_port(sandbox_dir)}"
+        app[SANDBOX_URL] = sandbox_url
+        gateway = create_gateway(
+            credential="sandbox",
+            endpoint=sandbox_url,
+            ca_bundle=str(sandbox_dir / CA_FILE),
+            authority_host=sandbox_url,
+            polling_interval=1.0,
+        )
+    else:
+        gateway = create_gateway(
+            credential=settings.azure_credential,
+            endpoint=settings.arm_endpoint,
+            ca_bundle=settings.arm_ca_bundle,
+            authority_host=settings.authority_host,
+        )
+    app[GATEWAY] = gateway
     conversation_state = ConversationState(DocumentBotStorage(store))
     policy = AccessPolicy(
         allowed_tenant_ids=settings.allowed_tenant_ids,
@@ -75,8 +124,16 @@ def create_app(settings: Settings) -> web.Application:
     adapter = create_adapter(settings)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        yield
-        await store.close()
+        async with contextlib.AsyncExitStack() as stack:
+            if SANDBOX_URL in app:
+                port = int(app[SANDBOX_URL].rsplit(":", 1)[1])
+                sandbox = await stack.enter_async_context(
+                    start_sandbox("contoso", port=port, state_dir=sandbox_dir, throttle=False)
+                )
+                log.info("sandbox Azure (tenant contoso.onmicrosoft.com) at %s", sandbox.url)
+            stack.push_async_callback(store.close)
+            stack.push_async_callback(gateway.close)
+            yield
 
     app.cleanup_ctx.append(lifecycle)
     app.router.add_post("/api/messages", messages_handler(adapter, bot))

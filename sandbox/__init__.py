@@ -1,0 +1,8 @@
+"""An Azure Resource Manager sandbox: an HTTPS server the real Azure SDK talks to as to Azure."""
+
+from sandbox.server import ArmSandbox, FaultConfig, Sandbox, start_sandbox
+from sandbox.state import ScenarioError, World, load_scenario, resource_id
+
+__all__ = [
+    "ArmSandbox", "FaultConfig", "Sandbox", "ScenarioError", "World", "load_scenario", "resource_id", "start_sandbox",
+]

@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.plugins.bot_http"]
+pytest_plugins = ["tests.plugins.bot_http", "tests.plugins.sandbox"]

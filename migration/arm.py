@@ -1,0 +1,513 @@
+"""The Azure gateway: the one place where the bot talks to Azure Resource Manager.
+
+Implements `migration.ports.AzureGateway` with the Azure SDK (azure-mgmt-resource 26 and friends) and
+converts everything into `migration.model` types. Calls act in the customer's tenant: every client is
+built for one tenant id and asks the credential for a token of that tenant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import re
+import ssl
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import aiohttp
+from azure.core.credentials import AccessToken, AccessTokenInfo
+from azure.core.exceptions import (
+    HttpResponseError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+from azure.core.polling import AsyncLROPoller
+from azure.identity.aio import DefaultAzureCredential
+from azure.mgmt.resource.locks.aio import ManagementLockClient
+from azure.mgmt.resource.resources import models as rm
+from azure.mgmt.resource.resources.aio import ResourceManagementClient
+from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
+from azure.mgmt.resourcegraph.aio import ResourceGraphClient
+from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
+
+from migration.model import (
+    ArmError,
+    ArmErrorDetail,
+    Lock,
+    NotFound,
+    ProviderRegistration,
+    Resource,
+    ResourceGroup,
+    Subscription,
+    TenantAccessDenied,
+)
+from migration.ports import MoveOperation, ProgressCallback
+
+SANDBOX_TOKEN_PREFIX = "sandbox."
+GRAPH_PAGE = 1000  # Resource Graph's maximum page size: one call per 1000 rows
+INVENTORY_QUERY = (
+    "Resources | project id, name, type, location, resourceGroup, subscriptionId, kind, sku, plan, "
+    "properties, tags, identity, managedBy | order by id asc"
+)
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_GUID_IN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_GROUP_IN_ID = re.compile(r"/resourceGroups/([^/]+)", re.IGNORECASE)
+_LOCK_SUFFIX = re.compile(r"/providers/Microsoft\.Authorization/locks/[^/]+$", re.IGNORECASE)
+_ACCESS_CODES = {"InvalidAuthenticationTokenTenant", "InvalidAuthenticationToken", "AuthenticationFailed"}
+# Resuming a move needs a resources client; the poller follows the saved Location, not this id.
+_ANY_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+_READ_ATTEMPTS = 3
+
+
+class AsyncCredential(Protocol):
+    async def get_token(self, *scopes: str, claims: str | None = None, tenant_id: str | None = None,
+                        enable_cae: bool = False, **kwargs: Any) -> AccessToken: ...
+
+    async def get_token_info(self, *scopes: str, options: Any = None) -> AccessTokenInfo: ...
+
+    async def close(self) -> None: ...
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+class SandboxCredential:
+    """The sandbox's static tokens: `sandbox.<tenant-id>`, or `sandbox.partner` without a tenant."""
+
+    async def get_token(self, *scopes: str, claims: str | None = None, tenant_id: str | None = None,
+                        enable_cae: bool = False, **kwargs: Any) -> AccessToken:
+        return AccessToken(f"{SANDBOX_TOKEN_PREFIX}{tenant_id or 'partner'}", int(time.time()) + 3600)
+
+    async def get_token_info(self, *scopes: str, options: Any = None) -> AccessTokenInfo:
+        tenant = (options or {}).get("tenant_id")
+        return AccessTokenInfo(f"{SANDBOX_TOKEN_PREFIX}{tenant or 'partner'}", int(time.time()) + 3600)
+
+    async def close(self) -> None:
+        return None
+
+
+class _TenantCredential:
+    """Pins every token request of one set of clients to the customer's tenant."""
+
+    def __init__(self, inner: AsyncCredential, tenant_id: str) -> None:
+        self._inner = inner
+        self._tenant_id = tenant_id
+
+    async def get_token(self, *scopes: str, claims: str | None = None, tenant_id: str | None = None,
+                        enable_cae: bool = False, **kwargs: Any) -> AccessToken:
+        return await self._inner.get_token(*scopes, claims=claims, tenant_id=self._tenant_id,
+                                           enable_cae=enable_cae, **kwargs)
+
+    async def get_token_info(self, *scopes: str, options: Any = None) -> AccessTokenInfo:
+        return await self._inner.get_token_info(*scopes, options={**(options or {}), "tenant_id": self._tenant_id})
+
+    async def close(self) -> None:
+        return None  # the shared credential is closed once, by the gateway
+
+    async def __aenter__(self) -> _TenantCredential:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _detail(node: Any) -> ArmErrorDetail:
+    """A CloudError node (dict) -> ArmErrorDetail; JSON hidden inside `message` becomes nested details."""
+    if not isinstance(node, dict):
+        return ArmErrorDetail(code="Unknown", message=str(node))
+    message = str(node.get("message") or "")
+    details = [_detail(d) for d in node.get("details") or []]
+    stripped = message.strip()
+    if stripped.startswith("{"):
+        try:
+            hidden = json.loads(stripped)
+        except json.JSONDecodeError:
+            hidden = None
+        if isinstance(hidden, dict):
+            inner = hidden.get("error", hidden)
+            if isinstance(inner, dict) and inner.get("code"):
+                details.append(_detail(inner))
+            elif isinstance(inner, dict):
+                details.extend(_detail(d) for d in inner.get("details") or [])
+            message = str(inner.get("message") or "") if isinstance(inner, dict) else ""
+            if not message and details:
+                message = details[0].message
+    return ArmErrorDetail(code=str(node.get("code") or "Unknown"), message=message,
+                          target=node.get("target"), details=tuple(details))
+
+
+def _error_from_http(exc: HttpResponseError) -> ArmError:
+    status = exc.status_code
+    body: Any = None
+    if exc.response is not None:
+        try:
+            body = json.loads(exc.response.text() or "null")
+        except (ValueError, TypeError):
+            body = None
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        error = _detail(body["error"])
+    elif isinstance(body, dict) and "code" in body:
+        error = _detail(body)
+    else:
+        error = ArmErrorDetail(code=f"Http{status}" if status else "HttpError", message=exc.message or str(exc))
+    if status == 401 or error.code in _ACCESS_CODES:
+        return TenantAccessDenied(status, error)
+    if status == 404:
+        return NotFound(status, error)
+    return ArmError(status, error)
+
+
+def _error_from_connection(exc: Exception, *, write: bool) -> ArmError:
+    if write:
+        message = ("The connection to Azure Resource Manager dropped before it answered; the request may "
+                   "have been carried out. Re-read the resource groups before sending it again.")
+    else:
+        message = f"Azure Resource Manager could not be reached: {exc}"
+    return ArmError(None, ArmErrorDetail(code="ConnectionLost", message=message))
+
+
+def _to_domain(exc: Exception, *, write: bool = False) -> ArmError:
+    if isinstance(exc, HttpResponseError):
+        return _error_from_http(exc)
+    if isinstance(exc, ServiceRequestError | ServiceResponseError):
+        return _error_from_connection(exc, write=write)
+    raise exc
+
+
+# --------------------------------------------------------------------------- conversions
+
+
+def _text(value: Any) -> str:
+    return str(getattr(value, "value", value)) if value is not None else ""
+
+
+def _plain(value: Any) -> Any:
+    """SDK hybrid models -> plain JSON-like data with ARM's camelCase keys."""
+    if value is None:
+        return None
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    return value
+
+
+def _subscription(s: Any) -> Subscription:
+    policies = s.subscription_policies
+    return Subscription(
+        id=s.subscription_id, tenant_id=s.tenant_id or "", display_name=s.display_name or "",
+        state=_text(s.state), quota_id=(policies.quota_id if policies else "") or "",
+        spending_limit=_text(policies.spending_limit) if policies and policies.spending_limit else None,
+    )
+
+
+def _group(g: Any, subscription_id: str) -> ResourceGroup:
+    props = g.properties
+    return ResourceGroup(
+        id=g.id, subscription_id=subscription_id, name=g.name, location=g.location,
+        provisioning_state=(props.provisioning_state if props else None) or "Succeeded",
+        managed_by=g.managed_by, tags=dict(g.tags or {}),
+    )
+
+
+def _resource(row: dict[str, Any]) -> Resource:
+    rid = str(row["id"])
+    match = _GROUP_IN_ID.search(rid)  # keeps the group's real casing; Resource Graph lower-cases it
+    return Resource(
+        id=rid, name=str(row.get("name") or rid.rsplit("/", 1)[-1]), type=str(row.get("type") or ""),
+        location=str(row.get("location") or ""), subscription_id=str(row.get("subscriptionId") or ""),
+        resource_group=match.group(1) if match else str(row.get("resourceGroup") or ""),
+        kind=row.get("kind") or None, sku=row.get("sku") or None, plan=row.get("plan") or None,
+        properties=row.get("properties") or {}, tags=row.get("tags") or {}, identity=row.get("identity") or None,
+        managed_by=row.get("managedBy") or None,
+    )
+
+
+# --------------------------------------------------------------------------- moves
+
+
+@dataclass(frozen=True, slots=True)
+class ArmMoveOperation:
+    """A running validateMoveResources / moveResources job (wraps the SDK's LRO poller)."""
+
+    poller: AsyncLROPoller[None]
+
+    def continuation_token(self) -> str:
+        return self.poller.continuation_token()
+
+    async def wait(self) -> None:
+        try:
+            await self.poller.result()
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise _to_domain(exc) from exc
+
+
+# --------------------------------------------------------------------------- gateway
+
+
+@dataclass(slots=True)
+class _TenantClients:
+    credential: _TenantCredential
+    subscriptions: SubscriptionClient
+    graph: ResourceGraphClient
+    resources: dict[str, ResourceManagementClient] = field(default_factory=dict)  # per subscription
+    locks: dict[str, ManagementLockClient] = field(default_factory=dict)
+
+    async def close(self) -> None:
+        clients: list[Any] = [self.subscriptions, self.graph, *self.resources.values(), *self.locks.values()]
+        await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
+
+
+class ArmGateway:
+    """`AzureGateway` over Azure Resource Manager (or the sandbox, which speaks the same protocol)."""
+
+    def __init__(self, credential: AsyncCredential, *, endpoint: str, ca_bundle: str | None,
+                 authority_host: str, polling_interval: float = 15.0) -> None:
+        self._credential = credential
+        self._endpoint = endpoint.rstrip("/")
+        self._ca_bundle = ca_bundle
+        self._authority = authority_host if "://" in authority_host else f"https://{authority_host}"
+        self._authority = self._authority.rstrip("/")
+        self._polling_interval = polling_interval
+        self._tenants: dict[str, _TenantClients] = {}
+        self._http: aiohttp.ClientSession | None = None
+
+    # ------------------------------------------------------------------ clients
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"base_url": self._endpoint, "polling_interval": self._polling_interval}
+        if self._ca_bundle:
+            kwargs["connection_verify"] = self._ca_bundle
+        return kwargs
+
+    def _clients(self, tenant_id: str) -> _TenantClients:
+        key = tenant_id.lower()
+        clients = self._tenants.get(key)
+        if clients is None:
+            cred = _TenantCredential(self._credential, tenant_id)
+            kwargs = self._client_kwargs()
+            clients = _TenantClients(cred, SubscriptionClient(cred, **kwargs), ResourceGraphClient(cred, **kwargs))
+            self._tenants[key] = clients
+        return clients
+
+    def _resources(self, subscription_id: str, tenant_id: str) -> ResourceManagementClient:
+        clients = self._clients(tenant_id)
+        client = clients.resources.get(subscription_id.lower())
+        if client is None:
+            client = ResourceManagementClient(clients.credential, subscription_id, **self._client_kwargs())
+            clients.resources[subscription_id.lower()] = client
+        return client
+
+    def _locks(self, subscription_id: str, tenant_id: str) -> ManagementLockClient:
+        clients = self._clients(tenant_id)
+        client = clients.locks.get(subscription_id.lower())
+        if client is None:
+            client = ManagementLockClient(clients.credential, subscription_id, **self._client_kwargs())
+            clients.locks[subscription_id.lower()] = client
+        return client
+
+    async def close(self) -> None:
+        tenants, self._tenants = list(self._tenants.values()), {}
+        await asyncio.gather(*(t.close() for t in tenants), return_exceptions=True)
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+        await self._credential.close()
+
+    # ------------------------------------------------------------------ tenants
+
+    async def resolve_tenant(self, tenant: str) -> str:
+        value = tenant.strip()
+        if _GUID.match(value):
+            return value
+        if not re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", value):
+            raise NotFound(None, ArmErrorDetail(
+                code="InvalidTenant", message=f"'{tenant}' is neither a tenant id (GUID) nor a domain name."))
+        if self._http is None:
+            ssl_ctx = ssl.create_default_context(cafile=self._ca_bundle) if self._ca_bundle else True
+            self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=ssl_ctx),
+                                               timeout=aiohttp.ClientTimeout(total=30))
+        url = f"{self._authority}/{value}/v2.0/.well-known/openid-configuration"
+        try:
+            async with self._http.get(url) as resp:
+                body = await resp.json(content_type=None)
+                status = resp.status
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise ArmError(None, ArmErrorDetail(
+                code="ConnectionLost", message=f"Could not look up the tenant of '{value}': {exc}")) from exc
+        found = _GUID_IN.search(str(body.get("issuer") or body.get("token_endpoint") or "")) if status == 200 else None
+        if found is None:
+            raise NotFound(status, ArmErrorDetail(
+                code="TenantNotFound",
+                message=f"No Microsoft Entra tenant uses the domain '{value}'. Check the spelling, or use the "
+                        "tenant id (a GUID) instead."))
+        return found.group(0)
+
+    # ------------------------------------------------------------------ reads
+
+    async def list_subscriptions(self, *, tenant_id: str) -> list[Subscription]:
+        try:
+            subs = [_subscription(s) async for s in self._clients(tenant_id).subscriptions.subscriptions.list()]
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise _to_domain(exc) from exc
+        return [s for s in subs if not s.tenant_id or s.tenant_id.lower() == tenant_id.lower()]
+
+    async def get_subscription(self, subscription_id: str, *, tenant_id: str) -> Subscription:
+        try:
+            return _subscription(await self._clients(tenant_id).subscriptions.subscriptions.get(subscription_id))
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise _to_domain(exc) from exc
+
+    async def list_resource_groups(self, subscription_id: str, *, tenant_id: str) -> list[ResourceGroup]:
+        client = self._resources(subscription_id, tenant_id)
+        try:
+            return [_group(g, subscription_id) async for g in client.resource_groups.list()]
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise _to_domain(exc) from exc
+
+    async def list_resources(self, subscription_id: str, *, tenant_id: str,
+                             on_progress: ProgressCallback | None = None) -> list[Resource]:
+        graph = self._clients(tenant_id).graph
+        out: list[Resource] = []
+        skip_token: str | None = None
+        while True:
+            request = QueryRequest(
+                subscriptions=[subscription_id], query=INVENTORY_QUERY,
+                options=QueryRequestOptions(top=GRAPH_PAGE, skip_token=skip_token, result_format="objectArray"),
+            )
+            page = await self._graph_page(graph, request)
+            out.extend(_resource(row) for row in page.data or [])
+            if on_progress is not None:
+                await on_progress(len(out), page.total_records)
+            skip_token = page.skip_token
+            if not skip_token:
+                return out
+
+    async def _graph_page(self, graph: ResourceGraphClient, request: QueryRequest) -> Any:
+        # A query is a read even though it is a POST, so a dropped connection is safe to send again
+        # (the SDK only retries POSTs on 429 and 5xx answers).
+        for attempt in range(1, _READ_ATTEMPTS + 1):
+            try:
+                return await graph.resources(request)
+            except (ServiceRequestError, ServiceResponseError) as exc:
+                if attempt == _READ_ATTEMPTS:
+                    raise _to_domain(exc) from exc
+                await asyncio.sleep(0.2 * attempt)
+            except HttpResponseError as exc:
+                raise _to_domain(exc) from exc
+        raise AssertionError("unreachable")
+
+    async def list_locks(self, subscription_id: str, *, tenant_id: str) -> list[Lock]:
+        client = self._locks(subscription_id, tenant_id)
+        try:
+            return [
+                Lock(id=lock.id, name=lock.name, level=_text(lock.level), scope=_LOCK_SUFFIX.sub("", lock.id),
+                     notes=lock.notes)
+                async for lock in client.management_locks.list_at_subscription_level()
+            ]
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise _to_domain(exc) from exc
+
+    async def list_providers(self, subscription_id: str, *, tenant_id: str) -> list[ProviderRegistration]:
+        client = self._resources(subscription_id, tenant_id)
+        try:
+            return [
+                ProviderRegistration(namespace=p.namespace, registration_state=p.registration_state or "Unknown")
+                async for p in client.providers.list()
+            ]
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise _to_domain(exc) from exc
+
+    # ------------------------------------------------------------------ writes
+
+    async def register_provider(self, subscription_id: str, namespace: str, *, tenant_id: str) -> None:
+        try:
+            await self._resources(subscription_id, tenant_id).providers.register(namespace)
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise _to_domain(exc, write=True) from exc
+
+    async def ensure_resource_group(self, subscription_id: str, name: str, *, location: str,
+                                    tenant_id: str) -> ResourceGroup:
+        client = self._resources(subscription_id, tenant_id)
+        try:
+            try:
+                # An existing group is returned unchanged (and a write to a group held by a move is avoided).
+                return _group(await client.resource_groups.get(name), subscription_id)
+            except ResourceNotFoundError:
+                pass
+            created = await client.resource_groups.create_or_update(name, rm.ResourceGroup(location=location))
+            return _group(created, subscription_id)
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise _to_domain(exc, write=True) from exc
+
+    async def begin_validate_move(self, subscription_id: str, resource_group: str, *,
+                                  resource_ids: Sequence[str], target_resource_group_id: str,
+                                  tenant_id: str) -> MoveOperation:
+        client = self._resources(subscription_id, tenant_id)
+        info = rm.ResourcesMoveInfo(resources=list(resource_ids), target_resource_group=target_resource_group_id)
+        try:
+            poller = await client.resources.begin_validate_move_resources(resource_group, info)
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise _to_domain(exc, write=True) from exc
+        return ArmMoveOperation(poller)
+
+    async def begin_move(self, subscription_id: str, resource_group: str, *, resource_ids: Sequence[str],
+                         target_resource_group_id: str, tenant_id: str) -> MoveOperation:
+        client = self._resources(subscription_id, tenant_id)
+        info = rm.ResourcesMoveInfo(resources=list(resource_ids), target_resource_group=target_resource_group_id)
+        try:
+            # Never re-sent on a dropped connection (azure-core does not retry POSTs on connection
+            # errors): a second move would be refused while the first holds the groups, or move nothing.
+            poller = await client.resources.begin_move_resources(resource_group, info)
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise _to_domain(exc, write=True) from exc
+        return ArmMoveOperation(poller)
+
+    async def resume_move(self, continuation_token: str, *, tenant_id: str) -> MoveOperation:
+        client = self._resources(_ANY_SUBSCRIPTION, tenant_id)
+        try:
+            # The token carries the job's status URL; validate and move jobs are polled alike.
+            poller = await client.resources.begin_move_resources(
+                "", rm.ResourcesMoveInfo(resources=[]), continuation_token=continuation_token)
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise _to_domain(exc) from exc
+        except (ValueError, TypeError) as exc:
+            raise ArmError(None, ArmErrorDetail(code="InvalidContinuationToken", message=str(exc))) from exc
+        return ArmMoveOperation(poller)
+
+
+# --------------------------------------------------------------------------- construction
+
+
+def _is_loopback(endpoint: str) -> bool:
+    host = urlsplit(endpoint).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def create_gateway(*, credential: str, endpoint: str, ca_bundle: str | None, authority_host: str,
+                   polling_interval: float = 15.0) -> ArmGateway:
+    """`credential`: "default" (DefaultAzureCredential) or "sandbox" (static tokens, loopback only)."""
+    cred: AsyncCredential
+    if credential == "sandbox":
+        if not _is_loopback(endpoint):
+            raise ValueError(
+                f"The sandbox credential only works with a sandbox on this machine; ARM_ENDPOINT {endpoint!r} is "
+                "not a loopback address. Use AZURE_CREDENTIAL=default for Azure.")
+        cred = SandboxCredential()
+    elif credential == "default":
+        cred = DefaultAzureCredential(additionally_allowed_tenants=["*"])
+    else:
+        raise ValueError(f"AZURE_CREDENTIAL must be 'default' or 'sandbox', not {credential!r}.")
+    return ArmGateway(cred, endpoint=endpoint, ca_bundle=ca_bundle, authority_host=authority_host,
+                      polling_interval=polling_interval)
