@@ -22,8 +22,11 @@ from botbuilder.core import ConversationState
 from bot.access import AccessPolicy
 from bot.adapter import create_adapter, messages_handler
 from bot.handler import MigrationBot
+from bot.proactive import Proactive
 from bot.state_storage import DocumentBotStorage
+from dialogs.flows import ChatFlows, FlowDeps
 from migration.arm import create_gateway
+from migration.catalog import load_catalog
 from migration.ports import AzureGateway, DocumentStore
 from sandbox import start_sandbox
 from sandbox.tls import CA_FILE
@@ -119,9 +122,27 @@ def create_app(settings: Settings) -> web.Application:
         engineer_ids=settings.engineer_ids,
         approver_ids=settings.approver_ids,
     )
-    bot = MigrationBot(conversation_state=conversation_state, policy=policy, sandbox=settings.embedded_sandbox)
-    app[BOT] = bot
     adapter = create_adapter(settings)
+    proactive = Proactive(adapter, app_id=settings.app_id, store=store)
+    flows = ChatFlows(
+        FlowDeps(
+            gateway=gateway,
+            store=store,
+            proactive=proactive,
+            policy=policy,
+            catalog=load_catalog(),
+            conversation_state=conversation_state,
+            partner_tenant_id=settings.partner_tenant_id,
+            sandbox=settings.embedded_sandbox,
+        )
+    )
+    bot = MigrationBot(
+        conversation_state=conversation_state,
+        policy=policy,
+        sandbox=settings.embedded_sandbox,
+        routes=flows.routes(),
+    )
+    app[BOT] = bot
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
@@ -133,6 +154,7 @@ def create_app(settings: Settings) -> web.Application:
                 log.info("sandbox Azure (tenant contoso.onmicrosoft.com) at %s", sandbox.url)
             stack.push_async_callback(store.close)
             stack.push_async_callback(gateway.close)
+            stack.push_async_callback(proactive.drain)
             yield
 
     app.cleanup_ctx.append(lifecycle)

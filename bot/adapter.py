@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlparse
 
 import botbuilder.integration.aiohttp.cloud_adapter as _cloud_adapter
 import jwt
@@ -56,6 +57,24 @@ def create_adapter(configuration: Any) -> CloudAdapter:
     return adapter
 
 
+def _routable(body: Any) -> bool:
+    """The envelope fields botbuilder needs before it can even answer: a type, the conversation, and
+    where to reply. Anything less crashes inside the SDK (HTTP 500) instead of being refused."""
+    if not isinstance(body, dict):
+        return False
+    conversation = body.get("conversation")
+    return (
+        isinstance(body.get("type"), str)
+        and bool(body["type"])
+        and isinstance(conversation, dict)
+        and isinstance(conversation.get("id"), str)
+        and bool(conversation["id"])
+        and isinstance(body.get("serviceUrl"), str)
+        and urlparse(body["serviceUrl"]).scheme in ("http", "https")
+        and bool(urlparse(body["serviceUrl"]).netloc)
+    )
+
+
 def messages_handler(adapter: CloudAdapter, bot: Any) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """POST /api/messages. botbuilder answers 500 to a malformed token, a missing Content-Type or broken
     JSON; those are the caller's mistakes, so they get 401 / 415 / 400 here before the SDK sees them."""
@@ -67,7 +86,7 @@ def messages_handler(adapter: CloudAdapter, bot: Any) -> Callable[[web.Request],
             body = await request.json()
         except ValueError:
             return web.json_response({"error": "the body is not valid JSON"}, status=400)
-        if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
+        if not _routable(body):
             return web.json_response({"error": "the body is not a Bot Framework activity"}, status=400)
         try:
             response: web.StreamResponse | None = await adapter.process(request, bot)

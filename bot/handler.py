@@ -4,6 +4,7 @@ to a chat command or, for card clicks, to the handler registered for the button'
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ from botbuilder.schema import (
 from bot.access import AccessPolicy, Caller, caller_of
 from bot.commands import Command, parse_command
 from cards.help import help_card
-from cards.messages import not_allowed_card, unknown_action_card
+from cards.messages import error_card, not_allowed_card, unknown_action_card
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,24 @@ class MigrationBot(ActivityHandler):
 
     # ------------------------------------------------------------------ card clicks
 
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        activity = turn_context.activity
+        if activity.name == "adaptiveCard/action":
+            value = activity.value if isinstance(activity.value, dict) else {}
+            action = value.get("action")
+            if not isinstance(action, dict) or action.get("type") != "Action.Execute":
+                # botbuilder would answer a malformed click with an error body it cannot serialize
+                # (HTTP 500); the user gets the same card as for a button the bot does not know.
+                log.info("malformed card action refused")
+                body = {"statusCode": 200, "type": CARD, "value": unknown_action_card("")}
+                return InvokeResponse(status=200, body=body)
+        response = await super().on_invoke_activity(turn_context)
+        if response is not None and response.status == HTTPStatus.NOT_IMPLEMENTED:
+            # Teams only sends the invokes an app declares; anything else is malformed input, not a
+            # server fault.
+            return InvokeResponse(status=400, body={"error": f"unsupported invoke {str(activity.name)[:60]!r}"})
+        return response
+
     async def on_adaptive_card_invoke(
         self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
     ) -> AdaptiveCardInvokeResponse:
@@ -140,5 +159,12 @@ class MigrationBot(ActivityHandler):
             log.info("unknown card verb %r", verb[:60])
             card = unknown_action_card(verb[:60])
         else:
-            card = await handler(turn_context, caller_of(turn_context.activity), data)
+            try:
+                card = await handler(turn_context, caller_of(turn_context.activity), data)
+            except Exception:
+                # The click still gets a card (never an HTTP error Teams shows as "Something went wrong").
+                log.exception("card action %s failed", verb)
+                card = error_card(
+                    "I could not finish that. Nothing was changed.", "Try again, or type help.", title="Sorry"
+                )
         return AdaptiveCardInvokeResponse(status_code=200, type=CARD, value=card)

@@ -58,3 +58,11 @@ def not_allowed_card(reason: str, *, what_to_do: str | None = None) -> dict[str,
         ],
         fallback_text=f"Not allowed: {reason}",
     )
+
+
+def question_card(title: str, question: str) -> dict[str, Any]:
+    """A question the user answers by typing in the chat (a tenant, for example)."""
+    return k.card(
+        [k.heading(title), k.text(question), k.text("Or type cancel.", subtle=True, small=True)],
+        fallback_text=question,
+    )

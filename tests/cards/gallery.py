@@ -18,7 +18,7 @@ from cards.assessment import (
     stopping_findings,
 )
 from cards.help import help_card
-from cards.messages import error_card, not_allowed_card, unknown_action_card
+from cards.messages import error_card, not_allowed_card, question_card, unknown_action_card
 from cards.move import (
     approval_card,
     create_groups_card,
@@ -79,6 +79,7 @@ def build_all() -> dict[str, dict[str, Any]]:
         ),
         "unknown-action": unknown_action_card("approve.v0"),
         "not-allowed": not_allowed_card("Only approvers can approve moves."),
+        "question": question_card("Attach a tenant", "Type the customer's domain (contoso.onmicrosoft.com) or tenant id."),
         "history-empty": history_card([]),
         "history-page-1": history_card(fx.history(23), page=1),
         "history-page-3": history_card(fx.history(23), page=3),

@@ -1,0 +1,253 @@
+"""Card clicks and commands around move requests: approve, reject, refresh, cancel, status, history,
+and `approvals here`.
+
+Each click is answered at once with the card the clicker should now see (the decision is one
+compare-and-swap in the store); the shared card update and the move itself run in the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from botbuilder.core import TurnContext
+
+from bot.access import AccessPolicy, Caller
+from bot.commands import Command
+from bot.handler import CommandHandler, VerbHandler, card_reply
+from bot.notifier import Notifier, base_view, render, with_note
+from cards import verbs
+from cards.messages import error_card, not_allowed_card
+from cards.move import history_card, move_progress_card
+from migration.model import Person, RequestState
+from migration.workflow import Actor, Outcome, StoredRequest, Workflow, normalize_id
+
+log = logging.getLogger(__name__)
+
+_GROUP_CONVERSATIONS = frozenset({"channel", "groupChat"})
+_CANCELLABLE = frozenset({RequestState.DRAFT, RequestState.PENDING_APPROVAL, RequestState.APPROVED})
+
+
+def person_of(caller: Caller) -> Person:
+    return Person(caller.user_id or caller.mri or "unknown", caller.name, caller.mri)
+
+
+class Approvals:
+    """`commands` and `verbs` go into the bot's Routes; `on_approved` wakes the move runner."""
+
+    def __init__(
+        self,
+        workflow: Workflow,
+        notifier: Notifier,
+        policy: AccessPolicy,
+        *,
+        on_approved: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._workflow = workflow
+        self._notifier = notifier
+        self._policy = policy
+        self._on_approved = on_approved
+        self._background: set[asyncio.Task[None]] = set()
+
+    @property
+    def commands(self) -> dict[str, CommandHandler]:
+        return {"approvals": self.approvals_here, "status": self.status, "history": self.history,
+                "cancel": self.cancel_command}
+
+    @property
+    def verbs(self) -> dict[str, VerbHandler]:
+        return {
+            verbs.REQUEST_APPROVE: self.approve,
+            verbs.REQUEST_REJECT: self.reject,
+            verbs.REQUEST_REFRESH: self.refresh,
+            verbs.REQUEST_CANCEL: self.cancel,
+            verbs.REQUEST_STATUS: self.status_click,
+            verbs.HISTORY_PAGE: self.history_page,
+        }
+
+    async def drain(self) -> None:
+        """Wait for the background card updates (shutdown, tests)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _actor(self, caller: Caller) -> Actor:
+        return Actor(person_of(caller), caller.tenant_id, may_approve=self._policy.may_approve(caller),
+                     tenant_allowed=self._policy.tenant_allowed(caller))
+
+    async def _seen(self, turn_context: TurnContext, caller: Caller) -> None:
+        await self._notifier.remember(turn_context)
+        if self._policy.may_approve(caller):
+            await self._notifier.learn_approver(caller.mri)
+
+    async def _view(self, stored: StoredRequest, caller: Caller) -> dict[str, Any]:
+        """The card this person should see: buttons only for those who may press them."""
+        mris = await self._notifier.approver_mris()
+        view = base_view(mris)
+        if stored.state is RequestState.PENDING_APPROVAL:
+            is_requester = caller.user_id is not None and caller.user_id == stored.request.requested_by.id
+            if is_requester:
+                view = "requester"
+            elif self._policy.may_approve(caller):
+                view = "approver"
+            else:
+                view = "base"
+        return render(stored, approver_mris=mris, view=view)
+
+    def _later(self, stored: StoredRequest) -> None:
+        task = asyncio.create_task(self._update_shared(stored))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _update_shared(self, stored: StoredRequest) -> None:
+        try:
+            await self._notifier.update_card(stored)
+        except Exception:  # noqa: BLE001 - the clicker already has the new card; others refresh later
+            log.exception("move %s: could not update the shared approval card", stored.id)
+
+    @staticmethod
+    def _missing() -> dict[str, Any]:
+        return error_card("I cannot find this move request.",
+                          "Type history to see the requests, then status followed by an id.",
+                          title="Unknown move request")
+
+    async def _answer(self, outcome: Outcome, caller: Caller) -> dict[str, Any]:
+        if outcome.stored is None:
+            return self._missing()
+        if outcome.changed:
+            self._later(outcome.stored)
+        card = await self._view(outcome.stored, caller)
+        if outcome.refusal:
+            return with_note(card, f"Not allowed: {outcome.refusal} Nothing was changed.", attention=True)
+        if outcome.note:
+            return with_note(card, outcome.note)
+        return card
+
+    @staticmethod
+    def _request_id(data: Mapping[str, Any]) -> str | None:
+        value = data.get("requestId")
+        return normalize_id(value) if isinstance(value, str) and value.strip() else None
+
+    # ------------------------------------------------------------------ card clicks
+
+    async def approve(self, turn_context: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        request_id = self._request_id(data)
+        if request_id is None:
+            return self._missing()
+        await self._seen(turn_context, caller)
+        outcome = await self._workflow.approve(request_id, self._actor(caller))
+        if outcome.changed:
+            self._on_approved()
+        return await self._answer(outcome, caller)
+
+    async def reject(self, turn_context: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        request_id = self._request_id(data)
+        if request_id is None:
+            return self._missing()
+        await self._seen(turn_context, caller)
+        comment = data.get("comment") if isinstance(data.get("comment"), str) else ""
+        outcome = await self._workflow.reject(request_id, self._actor(caller), str(comment)[:500])
+        return await self._answer(outcome, caller)
+
+    async def cancel(self, turn_context: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        request_id = self._request_id(data)
+        if request_id is None:
+            return self._missing()
+        await self._seen(turn_context, caller)
+        return await self._answer(await self._workflow.cancel(request_id, self._actor(caller)), caller)
+
+    async def refresh(self, turn_context: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        # Teams sends this on its own (trigger "automatic"): read-only, whatever the data says.
+        request_id = self._request_id(data)
+        stored = await self._workflow.get(request_id) if request_id else None
+        if stored is None:
+            return self._missing()
+        if self._policy.may_approve(caller):
+            await self._notifier.learn_approver(caller.mri)
+        return await self._view(stored, caller)
+
+    async def status_click(self, turn_context: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        request_id = self._request_id(data)
+        stored = await self._workflow.get(request_id) if request_id else None
+        if stored is None:
+            return self._missing()
+        return move_progress_card(stored.request)
+
+    async def history_page(self, turn_context: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        page = data.get("page")
+        requests = [s.request for s in await self._workflow.history(limit=200)]
+        return history_card(requests, page=page if isinstance(page, int) else 1)
+
+    # ------------------------------------------------------------------ commands
+
+    async def approvals_here(self, turn_context: TurnContext, caller: Caller, command: Command) -> None:
+        await self._seen(turn_context, caller)
+        if not command.args or command.args[0].lower() != "here":
+            where = await self._notifier.approvals_conversation()
+            await turn_context.send_activity(
+                "Approval cards go to the approvals conversation set by an approver."
+                if where else
+                "No approvals conversation is set, so approval cards go to the requester's chat. An approver "
+                "can type `approvals here` in a channel or group chat to change that."
+            )
+            return
+        if not self._policy.may_approve(caller):
+            await turn_context.send_activity(card_reply(not_allowed_card(
+                "Only approvers can choose where approval cards go.")))
+            return
+        kind = getattr(turn_context.activity.conversation, "conversation_type", None)
+        if kind not in _GROUP_CONVERSATIONS:
+            await turn_context.send_activity(
+                "Type `approvals here` in a channel or group chat, so every approver sees the cards.")
+            return
+        reference = await self._notifier.remember(turn_context)
+        await self._notifier.set_approvals_conversation(reference)
+        await self._workflow.audit("settings", "approvals_conversation", by=person_of(caller),
+                                   tenant_id=caller.tenant_id,
+                                   detail={"conversation": (reference.get("conversation") or {}).get("id")})
+        await turn_context.send_activity("From now on, approval cards for move requests come to this conversation.")
+
+    async def status(self, turn_context: TurnContext, caller: Caller, command: Command) -> None:
+        await self._seen(turn_context, caller)
+        stored = await self._pick(caller, command, lambda s: True)
+        if stored is None:
+            await turn_context.send_activity(
+                "I found no move request. Type `history` to see them, or `status <request id>`.")
+            return
+        card = move_progress_card(stored.request) if stored.state is not RequestState.PENDING_APPROVAL else \
+            await self._view(stored, caller)
+        await turn_context.send_activity(card_reply(card))
+
+    async def history(self, turn_context: TurnContext, caller: Caller, command: Command) -> None:
+        await self._seen(turn_context, caller)
+        requests = [s.request for s in await self._workflow.history(limit=200)]
+        await turn_context.send_activity(card_reply(history_card(requests)))
+
+    async def cancel_command(self, turn_context: TurnContext, caller: Caller, command: Command) -> None:
+        await self._seen(turn_context, caller)
+        stored = await self._pick(caller, command, lambda s: s.state in _CANCELLABLE)
+        if stored is None:
+            await turn_context.send_activity("You have no move request that can still be cancelled.")
+            return
+        outcome = await self._workflow.cancel(stored.id, self._actor(caller))
+        if outcome.changed and outcome.stored is not None:
+            self._later(outcome.stored)
+            await turn_context.send_activity(f"Move request {stored.id} is cancelled. Nothing was moved.")
+        elif outcome.refusal:
+            await turn_context.send_activity(f"Not allowed: {outcome.refusal} Nothing was changed.")
+        else:
+            await turn_context.send_activity(outcome.note or "Nothing was changed.")
+
+    async def _pick(
+        self, caller: Caller, command: Command, wanted: Callable[[StoredRequest], bool]
+    ) -> StoredRequest | None:
+        """The request named in the command, else the caller's newest one that fits."""
+        if command.args:
+            return await self._workflow.get(command.args[0])
+        if caller.user_id is None:
+            return None
+        mine = await self._workflow.history(limit=200, requester_id=caller.user_id)
+        return next((s for s in mine if wanted(s)), None)

@@ -1,0 +1,204 @@
+"""Proactive messages and in-place card updates for move requests.
+
+Conversation references are persisted (collection `conversations`, key = conversation id), so a
+restarted bot still reaches every chat. The approval card's own reference and message id live on the
+request, which is how the runner's progress reaches the same card everyone is looking at.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
+from botbuilder.schema import ConversationReference
+
+from cards.move import approval_card, final_report_card, move_progress_card
+from migration.model import RequestState
+from migration.ports import ConcurrencyError
+from migration.workflow import SETTINGS, CardRef, StoredRequest, Workflow
+
+log = logging.getLogger(__name__)
+
+CONVERSATIONS = "conversations"
+APPROVALS_KEY = "approvals_conversation"
+APPROVERS_KEY = "approver_mris"
+LEFTOVERS_SHOWN = 10
+_REPORTED = frozenset({RequestState.SUCCEEDED, RequestState.PARTIALLY_SUCCEEDED, RequestState.FAILED})
+
+
+def reference_of(turn_context: TurnContext) -> dict[str, Any]:
+    """The current conversation's reference as JSON (what `announce` and the store take)."""
+    reference = TurnContext.get_conversation_reference(turn_context.activity)
+    return dict(reference.serialize())
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render(stored: StoredRequest, *, approver_mris: Sequence[str], view: str = "base") -> dict[str, Any]:
+    """The card for a request in its current state. `view` matters only while it waits for approval:
+    "approver" (Approve / Reject), "requester" (Cancel), "base" (status, for everyone else)."""
+    request = stored.request
+    if request.state is RequestState.PENDING_APPROVAL or request.state in (
+        RequestState.REJECTED,
+        RequestState.CANCELLED,
+    ):
+        return approval_card(
+            request, view=view, approver_mris=approver_mris,  # type: ignore[arg-type]
+            checklist=stored.checklist, dry_runs=stored.dry_runs,
+        )
+    if request.state in _REPORTED:
+        return report_card(stored)
+    return move_progress_card(request)
+
+
+def base_view(approver_mris: Sequence[str]) -> str:
+    # Without a known approver MRI, Teams cannot refresh the card into the approvers' view, so the
+    # shared card carries the buttons; every click is still authorized on the server.
+    return "base" if approver_mris else "approver"
+
+
+def report_card(stored: StoredRequest) -> dict[str, Any]:
+    """The final report, plus what is still in the source subscription (read after the move)."""
+    card = final_report_card(stored.request, checklist=stored.checklist)
+    if stored.leftovers:
+        names = [i.rstrip("/").rsplit("/", 1)[-1] for i in stored.leftovers[:LEFTOVERS_SHOWN]]
+        more = len(stored.leftovers) - len(names)
+        text = ", ".join(names) + (f" and {more} more" if more > 0 else "")
+        section = [
+            {"type": "TextBlock", "text": "Still in the source subscription", "weight": "Bolder",
+             "wrap": True, "separator": True, "spacing": "Medium"},
+            {"type": "TextBlock", "text": f"{len(stored.leftovers)} top-level resources: {text}.", "wrap": True},
+        ]
+        body: list[Any] = card["body"]
+        at = next((i for i, e in enumerate(body) if e.get("text") == "After the move"), len(body))
+        body[at:at] = section
+    return card
+
+
+def with_note(card: dict[str, Any], note: str, *, attention: bool = False) -> dict[str, Any]:
+    """The card with a short message on top (why a click changed nothing)."""
+    block = {"type": "Container", "style": "attention" if attention else "emphasis",
+             "items": [{"type": "TextBlock", "text": note, "wrap": True}]}
+    body = list(card.get("body") or [])
+    body.insert(1 if body else 0, block)
+    return {**card, "body": body}
+
+
+# --------------------------------------------------------------------------- the notifier
+
+
+class Notifier:
+    """Posts and updates cards outside of a user's turn (`continue_conversation`)."""
+
+    def __init__(self, adapter: BotAdapter, workflow: Workflow, *, bot_app_id: str) -> None:
+        self._adapter = adapter
+        self._workflow = workflow
+        self._store = workflow.store
+        # Local mode has no app id; continue_conversation still needs a non-empty one for its claims.
+        self._app_id = bot_app_id or "local-bot"
+
+    # ------------------------------------------------------------------ references
+
+    async def remember(self, turn_context: TurnContext) -> dict[str, Any]:
+        reference = reference_of(turn_context)
+        conversation = (reference.get("conversation") or {}).get("id")
+        if conversation:
+            await self._store.put(CONVERSATIONS, conversation, reference)
+        return reference
+
+    async def set_approvals_conversation(self, reference: Mapping[str, Any]) -> None:
+        await self._store.put(SETTINGS, APPROVALS_KEY, {"reference": dict(reference)})
+
+    async def approvals_conversation(self) -> dict[str, Any] | None:
+        record = await self._store.get(SETTINGS, APPROVALS_KEY)
+        return dict(record.value["reference"]) if record else None
+
+    async def approver_mris(self) -> list[str]:
+        record = await self._store.get(SETTINGS, APPROVERS_KEY)
+        return list(record.value.get("mris", [])) if record else []
+
+    async def learn_approver(self, mri: str | None) -> None:
+        """Remember an approver's Teams id: refresh.userIds takes MRIs, settings only hold object ids."""
+        if not mri:
+            return
+        for _ in range(10):
+            record = await self._store.get(SETTINGS, APPROVERS_KEY)
+            mris = list(record.value.get("mris", [])) if record else []
+            if mri in mris:
+                return
+            try:
+                await self._store.put(SETTINGS, APPROVERS_KEY, {"mris": [*mris, mri][-60:]},
+                                      etag=record.etag if record else "")
+                return
+            except ConcurrencyError:
+                continue
+
+    # ------------------------------------------------------------------ cards
+
+    async def announce(self, request_id: str, requester_conversation: Mapping[str, Any]) -> StoredRequest:
+        """Post the approval card to the approvals conversation (or, until an approver set one, to the
+        requester's) and remember both places on the request."""
+        stored = await self._workflow.set_requester_conversation(request_id, requester_conversation)
+        target = await self.approvals_conversation() or dict(requester_conversation)
+        mris = await self.approver_mris()
+        card = render(stored, approver_mris=mris, view=base_view(mris))
+        activity_id = await self._send(target, card)
+        return await self._workflow.set_card(request_id, CardRef(target, activity_id))
+
+    async def update_card(self, stored: StoredRequest) -> None:
+        """Bring the shared approval card up to date, in place."""
+        if stored.card is None:
+            return
+        mris = await self.approver_mris()
+        card = render(stored, approver_mris=mris, view=base_view(mris))
+        if stored.card.activity_id:
+            try:
+                await self._update(stored.card.conversation, stored.card.activity_id, card)
+                return
+            except Exception:  # noqa: BLE001 - e.g. ActivityNotFoundInConversation: post it again
+                log.warning("move %s: could not update the approval card in place; posting it again", stored.id)
+        activity_id = await self._send(stored.card.conversation, card)
+        await self._workflow.set_card(stored.id, replace(stored.card, activity_id=activity_id))
+
+    async def request_changed(self, stored: StoredRequest, *, final: bool) -> None:
+        """The runner's progress: the shared card follows; at the end the report goes to the requester
+        and the approvals conversation."""
+        await self.update_card(stored)
+        if not final:
+            return
+        report = report_card(stored)
+        places: list[Mapping[str, Any]] = []
+        for place in (stored.requester_conversation, stored.card.conversation if stored.card else None):
+            conversation = (place or {}).get("conversation") or {}
+            if place and all(((p.get("conversation") or {}).get("id")) != conversation.get("id") for p in places):
+                places.append(place)
+        for place in places:
+            await self._send(place, report)
+
+    # ------------------------------------------------------------------ Bot Framework plumbing
+
+    async def _send(self, reference: Mapping[str, Any], card: dict[str, Any]) -> str | None:
+        sent: list[str | None] = []
+
+        async def callback(turn_context: TurnContext) -> None:
+            response = await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+            sent.append(response.id if response else None)
+
+        await self._adapter.continue_conversation(
+            ConversationReference().deserialize(dict(reference)), callback, self._app_id
+        )
+        return sent[0] if sent else None
+
+    async def _update(self, reference: Mapping[str, Any], activity_id: str, card: dict[str, Any]) -> None:
+        async def callback(turn_context: TurnContext) -> None:
+            activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
+            activity.id = activity_id
+            await turn_context.update_activity(activity)
+
+        await self._adapter.continue_conversation(
+            ConversationReference().deserialize(dict(reference)), callback, self._app_id
+        )

@@ -1,0 +1,99 @@
+"""Work after the turn: background tasks that post or update cards in a conversation later.
+
+Answer fast, work later: a handler replies at once (a progress card) and hands the slow part to
+`spawn`; the task reaches the conversation again through its stored reference.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
+from botbuilder.schema import ActivityTypes, ConversationReference
+
+from migration.ports import DocumentStore
+
+log = logging.getLogger(__name__)
+
+REFERENCES = "conversations"
+
+
+class Proactive:
+    def __init__(self, adapter: BotAdapter, *, app_id: str, store: DocumentStore) -> None:
+        self._adapter = adapter
+        # Local mode has no app id; the connector then accepts unauthenticated calls, any id will do.
+        self._app_id = app_id or "local-bot"
+        self._store = store
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # ------------------------------------------------------------------ references
+
+    async def remember(self, turn_context: TurnContext) -> ConversationReference:
+        """Persist this conversation's reference (restarts and other instances can reach it)."""
+        reference = TurnContext.get_conversation_reference(turn_context.activity)
+        await self._store.put(REFERENCES, reference.conversation.id, reference.serialize())
+        return reference
+
+    async def reference(self, conversation_id: str) -> ConversationReference | None:
+        record = await self._store.get(REFERENCES, conversation_id)
+        return ConversationReference().deserialize(record.value) if record else None
+
+    # ------------------------------------------------------------------ sending
+
+    async def _in(self, reference: ConversationReference, logic: Callable[[TurnContext], Awaitable[None]]) -> None:
+        await self._adapter.continue_conversation(reference, logic, self._app_id)
+
+    async def send_card(self, reference: ConversationReference, card: dict[str, Any]) -> str | None:
+        sent: list[str | None] = []
+
+        async def logic(turn_context: TurnContext) -> None:
+            response = await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+            sent.append(response.id if response else None)
+
+        await self._in(reference, logic)
+        return sent[0] if sent else None
+
+    async def send_typing(self, reference: ConversationReference) -> None:
+        async def logic(turn_context: TurnContext) -> None:
+            await turn_context.send_activity({"type": ActivityTypes.typing})
+
+        await self._in(reference, logic)
+
+    async def update_card(self, reference: ConversationReference, activity_id: str, card: dict[str, Any]) -> str | None:
+        """Replace the card in place; if Teams lost the message (ActivityNotFoundInConversation), post
+        it again. Returns the id of the message that now shows the card."""
+        activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
+        activity.id = activity_id
+
+        async def logic(turn_context: TurnContext) -> None:
+            await turn_context.update_activity(activity)
+
+        try:
+            await self._in(reference, logic)
+            return activity_id
+        except Exception as error:  # noqa: BLE001 - any failed update falls back to a new message
+            log.warning("card update failed (%s); posting it again", type(error).__name__)
+            return await self.send_card(reference, card)
+
+    # ------------------------------------------------------------------ tasks
+
+    def spawn(self, work: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)  # the loop keeps only weak references to tasks
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task %s failed: %s", task.get_name(), type(task.exception()).__name__)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait for running tasks (tests), then cancel what is left (shutdown)."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+        for task in list(self._tasks):
+            task.cancel()

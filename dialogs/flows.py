@@ -1,0 +1,368 @@
+"""The chat flows: attach a tenant, assess a subscription. Each asks only for what it lacks, accepts the
+one-line form, re-asks invalid input with the reason, and shows progress on anything slow.
+
+An open question lives in conversation state (`flow`), so it survives a restart; card clicks carry the
+ids they need and are re-checked here (never trusted), since anyone can forge a click.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from botbuilder.core import ConversationState, TurnContext
+from botbuilder.schema import Activity, ActivityTypes, ConversationReference
+
+from bot.access import AccessPolicy, Caller
+from bot.commands import Command
+from bot.handler import Routes, card_reply
+from bot.proactive import Proactive
+from cards import verbs
+from cards.assessment import assessment_summary_card, blockers_card
+from cards.help import help_card
+from cards.messages import error_card, not_allowed_card, question_card
+from cards.pickers import subscription_picker_card
+from cards.progress import Step, work_progress_card
+from cards.tenant import attach_result_card, invitation_card
+from dialogs.inputs import subscription_problem, tenant_problem
+from migration.assessment import assess
+from migration.catalog import Catalog
+from migration.codec import decode, to_json
+from migration.model import ArmError, Assessment, NotFound, Offer, Subscription, TenantAccessDenied
+from migration.ports import AzureGateway, DocumentStore
+from storage.chunks import get_large, put_large
+
+log = logging.getLogger(__name__)
+
+ASSESSMENTS = "assessments"
+TENANT_QUESTION = "Type the customer's domain (contoso.onmicrosoft.com) or tenant id."
+PROGRESS_EVERY = 1.0  # seconds between progress card updates (Teams throttles edits)
+
+
+@dataclass
+class FlowDeps:
+    gateway: AzureGateway
+    store: DocumentStore
+    proactive: Proactive
+    policy: AccessPolicy
+    catalog: Catalog
+    conversation_state: ConversationState
+    partner_tenant_id: str
+    sandbox: bool
+
+
+class ChatFlows:
+    def __init__(self, deps: FlowDeps) -> None:
+        self.d = deps
+        self._flow = deps.conversation_state.create_property("flow")
+        self._tenant = deps.conversation_state.create_property("tenant")
+        self._rules = {rule_id: text.rule for rule_id, text in deps.catalog.rules.items()}
+
+    def routes(self) -> Routes:
+        return Routes(
+            commands={"attach": self.attach_command, "assess": self.assess_command, "cancel": self.cancel_command},
+            verbs={
+                verbs.HELP: self.help_verb,
+                verbs.ATTACH_START: self.attach_start_verb,
+                verbs.ATTACH_CHECK: self.attach_check_verb,
+                verbs.ASSESS_START: self.assess_start_verb,
+                verbs.ASSESS_SUBSCRIPTION: self.assess_subscription_verb,
+                verbs.ASSESS_RUN: self.assess_subscription_verb,
+                verbs.ASSESSMENT_SUMMARY: self.summary_verb,
+                verbs.ASSESSMENT_BLOCKERS: self.blockers_verb,
+            },
+            on_text=self.on_text,
+        )
+
+    # ------------------------------------------------------------------ questions
+
+    async def _ask(self, ctx: TurnContext, flow: str, question: str) -> None:
+        await self._flow.set(ctx, {"name": flow, "step": "tenant"})
+        await ctx.send_activity(question)
+
+    async def on_text(self, ctx: TurnContext, caller: Caller, text: str) -> bool:
+        flow = await self._flow.get(ctx, None)
+        if not isinstance(flow, dict):
+            return False
+        if flow.get("step") == "tenant":
+            problem = tenant_problem(text)
+            if problem:
+                await ctx.send_activity(problem + " Or type `cancel`.")
+                return True
+            await self._flow.set(ctx, None)
+            if flow.get("name") == "attach":
+                await self._send(ctx, await self._attach_card(ctx, text.strip()))
+            else:
+                await self._send(ctx, await self._picker_card(ctx, text.strip()))
+            return True
+        return False
+
+    async def cancel_command(self, ctx: TurnContext, caller: Caller, command: Command) -> None:
+        if await self._flow.get(ctx, None):
+            await self._flow.set(ctx, None)
+            await ctx.send_activity("Stopped. Nothing was changed. Type `help` to start again.")
+        else:
+            await ctx.send_activity("There is no open question to cancel. Type `help` to see what I can do.")
+
+    def _invitation(self, tenant: str) -> dict[str, Any]:
+        return invitation_card(tenant=tenant, partner_tenant_id=self.d.partner_tenant_id or "<partner tenant id>")
+
+    @staticmethod
+    async def _send(ctx: TurnContext, card: dict[str, Any]) -> None:
+        await ctx.send_activity(card_reply(card))
+
+    def _denied(self, caller: Caller) -> dict[str, Any] | None:
+        if self.d.policy.may_engineer(caller):
+            return None
+        return not_allowed_card("Only partner engineers can attach tenants and assess subscriptions.")
+
+    async def help_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        await self._flow.set(ctx, None)
+        return help_card(sandbox=self.d.sandbox)
+
+    # ------------------------------------------------------------------ attach
+
+    async def attach_command(self, ctx: TurnContext, caller: Caller, command: Command) -> None:
+        if denied := self._denied(caller):
+            await self._send(ctx, denied)
+            return
+        if not command.args:
+            await self._ask(ctx, "attach", "Which customer tenant? " + TENANT_QUESTION)
+            return
+        if problem := tenant_problem(command.args[0]):
+            await self._ask(ctx, "attach", problem)
+            return
+        await ctx.send_activity(Activity(type=ActivityTypes.typing))
+        await self._send(ctx, await self._attach_card(ctx, command.args[0]))
+
+    async def attach_start_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        if denied := self._denied(caller):
+            return denied
+        await self._flow.set(ctx, {"name": "attach", "step": "tenant"})
+        return question_card("Attach a tenant", TENANT_QUESTION)
+
+    async def attach_check_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        if denied := self._denied(caller):
+            return denied
+        tenant = data.get("tenant")
+        if not isinstance(tenant, str) or tenant_problem(tenant):
+            return error_card("That button carries no valid tenant.", "Type attach followed by the tenant.")
+        return await self._attach_card(ctx, tenant)
+
+    async def _subscriptions(self, tenant: str) -> tuple[str, list[tuple[Subscription, Offer]]]:
+        tenant_id = await self.d.gateway.resolve_tenant(tenant)
+        subscriptions = await self.d.gateway.list_subscriptions(tenant_id=tenant_id)
+        return tenant_id, [(s, self.d.catalog.offer(s.quota_id)) for s in subscriptions]
+
+    async def _attach_card(self, ctx: TurnContext, tenant: str) -> dict[str, Any]:
+        try:
+            tenant_id, subscriptions = await self._subscriptions(tenant)
+        except TenantAccessDenied:
+            return self._invitation(tenant)
+        except NotFound:
+            return _tenant_not_found(tenant)
+        except ArmError as error:
+            return _azure_error(error)
+        await self._tenant.set(ctx, tenant_id)
+        return attach_result_card(tenant=tenant, tenant_id=tenant_id, subscriptions=subscriptions)
+
+    # ------------------------------------------------------------------ assess
+
+    async def assess_command(self, ctx: TurnContext, caller: Caller, command: Command) -> None:
+        if denied := self._denied(caller):
+            await self._send(ctx, denied)
+            return
+        args = command.args
+        if not args:
+            await self._ask(ctx, "assess", "Which customer tenant? " + TENANT_QUESTION)
+            return
+        if problem := tenant_problem(args[0]):
+            await self._ask(ctx, "assess", problem)
+            return
+        await ctx.send_activity(Activity(type=ActivityTypes.typing))
+        if len(args) == 1:
+            await self._send(ctx, await self._picker_card(ctx, args[0]))
+            return
+        if problem := subscription_problem(args[1]):
+            await ctx.send_activity(problem + f" Type `assess {args[0]}` to pick from a list.")
+            return
+        try:
+            tenant_id = await self.d.gateway.resolve_tenant(args[0])
+        except NotFound:
+            await self._send(ctx, _tenant_not_found(args[0]))
+            return
+        except ArmError as error:
+            await self._send(ctx, _azure_error(error))
+            return
+        response = await ctx.send_activity(card_reply(_assess_progress(args[1], done=0, total=None)))
+        reference = TurnContext.get_conversation_reference(ctx.activity)
+        if response is not None and response.id:
+            self._start_assessment(reference, response.id, tenant_id, args[1].lower())
+
+    async def assess_start_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        if denied := self._denied(caller):
+            return denied
+        tenant = data.get("tenantId") or await self._tenant.get(ctx, None)
+        if isinstance(tenant, str) and not tenant_problem(tenant):
+            return await self._picker_card(ctx, tenant)
+        await self._flow.set(ctx, {"name": "assess", "step": "tenant"})
+        return question_card("Assess a subscription", TENANT_QUESTION)
+
+    async def _picker_card(self, ctx: TurnContext, tenant: str) -> dict[str, Any]:
+        try:
+            tenant_id, subscriptions = await self._subscriptions(tenant)
+        except TenantAccessDenied:
+            return self._invitation(tenant)
+        except NotFound:
+            return _tenant_not_found(tenant)
+        except ArmError as error:
+            return _azure_error(error)
+        await self._tenant.set(ctx, tenant_id)
+        return subscription_picker_card(tenant_id=tenant_id, tenant=tenant, subscriptions=subscriptions)
+
+    async def assess_subscription_verb(
+        self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        if denied := self._denied(caller):
+            return denied
+        tenant_id, subscription_id = data.get("tenantId"), data.get("subscriptionId")
+        if not isinstance(tenant_id, str) or tenant_problem(tenant_id):
+            return error_card("That card carries no valid tenant.", "Type assess to start again.")
+        if not isinstance(subscription_id, str) or subscription_problem(subscription_id):
+            return error_card("Pick a subscription first.", "Choose one in the list, then click Continue.")
+        # Answer the click at once; the assessment runs in the background and updates this card.
+        reference = TurnContext.get_conversation_reference(ctx.activity)
+        card_id = ctx.activity.reply_to_id
+        if card_id:
+            self._start_assessment(reference, card_id, tenant_id.lower(), subscription_id.lower())
+        return _assess_progress(subscription_id, done=0, total=None)
+
+    def _start_assessment(
+        self, reference: ConversationReference, card_id: str, tenant_id: str, subscription_id: str
+    ) -> None:
+        self.d.proactive.spawn(
+            self._run_assessment(reference, card_id, tenant_id, subscription_id),
+            name=f"assess {subscription_id}",
+        )
+
+    async def _run_assessment(
+        self, reference: ConversationReference, card_id: str, tenant_id: str, subscription_id: str
+    ) -> None:
+        last = 0.0
+        pending: list[asyncio.Task[Any]] = []
+
+        async def progress(done: int, total: int | None) -> None:
+            nonlocal last
+            if time.monotonic() - last < PROGRESS_EVERY:
+                return
+            last = time.monotonic()
+            card = _assess_progress(subscription_id, done=done, total=total)
+            pending.append(asyncio.create_task(self.d.proactive.update_card(reference, card_id, card)))
+
+        try:
+            assessment = await assess(
+                self.d.gateway,
+                tenant_id=tenant_id,
+                source_subscription_id=subscription_id,
+                on_progress=progress,
+                catalog=self.d.catalog,
+                now=datetime.now(UTC),
+            )
+            await self._save(assessment)
+            card = assessment_summary_card(assessment, rules=self._rules)
+        except TenantAccessDenied:
+            card = self._invitation(tenant_id)
+        except NotFound:
+            card = error_card(
+                f"Subscription {subscription_id} is not in that tenant, or we cannot see it.",
+                "Check the id, or type assess and pick the subscription from the list.",
+                title="Subscription not found",
+            )
+        except ArmError as error:
+            card = _azure_error(error)
+        except Exception:
+            log.exception("assessment of %s failed", subscription_id)
+            card = error_card(
+                "The assessment stopped unexpectedly.", "Try again in a minute.", title="Assessment failed"
+            )
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+        await self.d.proactive.update_card(reference, card_id, card)
+
+    # ------------------------------------------------------------------ results
+
+    async def _save(self, assessment: Assessment) -> None:
+        # The per-resource details go to the report export; the chat needs findings and groups only.
+        compact = to_json(assessment)
+        compact["resources"] = []
+        await put_large(self.d.store, ASSESSMENTS, _key(assessment.tenant_id, assessment.source.id), compact)
+
+    async def _load(self, data: Mapping[str, Any]) -> Assessment | None:
+        tenant_id, subscription_id = data.get("tenantId"), data.get("subscriptionId")
+        if not isinstance(tenant_id, str) or not isinstance(subscription_id, str):
+            return None
+        stored = await get_large(self.d.store, ASSESSMENTS, _key(tenant_id, subscription_id))
+        return decode(Assessment, stored) if stored else None
+
+    async def summary_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        if denied := self._denied(caller):
+            return denied
+        assessment = await self._load(data)
+        if assessment is None:
+            return _no_assessment()
+        return assessment_summary_card(assessment, rules=self._rules)
+
+    async def blockers_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        if denied := self._denied(caller):
+            return denied
+        assessment = await self._load(data)
+        if assessment is None:
+            return _no_assessment()
+        page = data.get("page")
+        return blockers_card(assessment, page=page if isinstance(page, int) else 1, rules=self._rules)
+
+
+def _key(tenant_id: str, subscription_id: str) -> str:
+    return f"{tenant_id.lower()}/{subscription_id.lower()}"
+
+
+def _assess_progress(subscription_id: str, *, done: int, total: int | None) -> dict[str, Any]:
+    reading = "running" if total is None or done < total else "done"
+    return work_progress_card(
+        f"Assessing subscription {subscription_id}",
+        [
+            Step("Reading resources", reading, done=done if total else None, total=total),
+            Step("Checking move rules", "waiting" if reading == "running" else "running"),
+        ],
+        started_at=datetime.now(UTC),
+    )
+
+
+def _tenant_not_found(tenant: str) -> dict[str, Any]:
+    return error_card(
+        f"I could not find a tenant named {tenant}.",
+        "Check the spelling, or use the tenant id (a GUID) from the customer's Entra admin center.",
+        title="Tenant not found",
+    )
+
+
+def _azure_error(error: ArmError) -> dict[str, Any]:
+    return error_card(
+        "Azure did not answer as expected. Nothing was changed.",
+        "Try again in a minute. If it keeps failing, check the bot's Azure permissions.",
+        title="Azure error",
+        code=error.code,
+    )
+
+
+def _no_assessment() -> dict[str, Any]:
+    return error_card(
+        "I have no assessment for that subscription any more.",
+        "Type assess to run it again.",
+        title="Assessment not found",
+    )

@@ -1,0 +1,189 @@
+"""Azure's own dry run: validateMoveResources for each chosen group into a same-named group of the CSP
+subscription. Azure's answer is the verdict; where it disagrees with our rules the disagreement is recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from migration.dependencies import parent_id
+from migration.model import ArmError, ArmErrorDetail, Assessment, DryRun, GroupAssessment, ResourceGroup, Verdict
+from migration.ports import AzureGateway
+
+DEFAULT_CONCURRENCY = 20  # validations in flight: their polls stay under ARM's 25 reads/s per subscription
+ARM_WRITE_BURST = 200  # ARM's write bucket per subscription and principal (arm.md 4.1)
+ARM_WRITES_PER_SECOND = 10.0
+
+
+class WritePacer:
+    """A client-side token bucket mirroring ARM's write limit, so a large dry run does not earn 429s."""
+
+    def __init__(self, capacity: int = ARM_WRITE_BURST, per_second: float = ARM_WRITES_PER_SECOND) -> None:
+        self._capacity = float(capacity)
+        self._rate = per_second
+        self._tokens = float(capacity)
+        self._stamp = time.monotonic()
+
+    async def acquire(self) -> None:
+        while True:
+            now = time.monotonic()
+            self._tokens = min(self._capacity, self._tokens + (now - self._stamp) * self._rate)
+            self._stamp = now
+            if self._tokens >= 1:
+                self._tokens -= 1  # no await between the check and the spend: safe on one event loop
+                return
+            await asyncio.sleep((1 - self._tokens) / self._rate)
+
+
+class NoTargetError(ValueError):
+    """The assessment has no target subscription to validate against."""
+
+
+@dataclass(frozen=True, slots=True)
+class TargetGroupPlan:
+    """An empty group the dry run needs in the CSP subscription (what the confirmation card lists)."""
+
+    subscription_id: str
+    name: str
+    location: str
+    resource_count: int
+
+    @property
+    def id(self) -> str:
+        return f"/subscriptions/{self.subscription_id}/resourceGroups/{self.name}"
+
+
+def _target(assessment: Assessment) -> str:
+    if assessment.target is None:
+        raise NoTargetError("Pick the target CSP subscription before running Azure's dry run.")
+    return assessment.target.id
+
+
+def _chosen(assessment: Assessment, groups: Sequence[str] | None) -> list[GroupAssessment]:
+    if groups is None:
+        return [g for g in assessment.groups if g.verdict is Verdict.READY]
+    wanted = {n.lower() for n in groups}
+    found = [g for g in assessment.groups if g.name.lower() in wanted]
+    missing = wanted - {g.name.lower() for g in found}
+    if missing:
+        raise KeyError(f"not in the assessment: {', '.join(sorted(missing))}")
+    return found
+
+
+def _location(assessment: Assessment, group: GroupAssessment) -> str:
+    """The group's most common resource location (global resources do not count)."""
+    members = {i.lower() for i in group.resource_ids}
+    counts = Counter(r.location.lower() for r in assessment.resources
+                     if r.id.lower() in members and r.location and r.location.lower() != "global")
+    return counts.most_common(1)[0][0] if counts else "westeurope"
+
+
+def planned_target_groups(assessment: Assessment, *, groups: Sequence[str] | None = None) -> list[TargetGroupPlan]:
+    """What the dry run will create in the CSP subscription; default: every group whose verdict is ready."""
+    target = _target(assessment)
+    return [TargetGroupPlan(target, g.name, _location(assessment, g), g.resource_count)
+            for g in _chosen(assessment, groups)]
+
+
+async def ensure_target_groups(gateway: AzureGateway, assessment: Assessment, *, groups: Sequence[str],
+                               tenant_id: str) -> list[ResourceGroup]:
+    """Create the (empty) target groups, after the engineer confirmed. Existing groups are left as they are."""
+    plans = planned_target_groups(assessment, groups=groups)
+    return list(await asyncio.gather(*(
+        gateway.ensure_resource_group(p.subscription_id, p.name, location=p.location, tenant_id=tenant_id)
+        for p in plans)))
+
+
+def top_level_ids(group: GroupAssessment) -> list[str]:
+    """What a move request carries: top-level resources only (children follow their parent)."""
+    return [i for i in group.resource_ids if parent_id(i) is None]
+
+
+def expand(detail: ArmErrorDetail) -> ArmErrorDetail:
+    """Some providers serialise their error tree inside `message` (arm.md 1.6 (c)): unfold it."""
+    nested: tuple[ArmErrorDetail, ...] = ()
+    text = detail.message.strip()
+    if text.startswith("{"):
+        try:
+            body = json.loads(text)
+        except ValueError:
+            body = None
+        inner = body.get("error", body) if isinstance(body, dict) else None
+        if isinstance(inner, dict):
+            nested = tuple(_detail(d) for d in inner.get("details") or () if isinstance(d, dict))
+    return replace(detail, details=tuple(expand(d) for d in detail.details) + nested)
+
+
+def _detail(node: dict[str, Any]) -> ArmErrorDetail:
+    children = node.get("details")
+    return ArmErrorDetail(code=str(node.get("code") or ""), message=str(node.get("message") or ""),
+                          target=str(node["target"]) if node.get("target") else None,
+                          details=tuple(_detail(d) for d in children if isinstance(d, dict))
+                          if isinstance(children, list) else ())
+
+
+def _leaves(error: ArmErrorDetail) -> list[ArmErrorDetail]:
+    return [d for d in error.walk() if not d.details] or [error]
+
+
+def disagreement(group: GroupAssessment, valid: bool, errors: Sequence[ArmErrorDetail]) -> str | None:
+    """How Azure's answer differs from our verdict, in a sentence; None when they agree."""
+    if not valid and group.verdict is Verdict.READY:
+        reasons = "; ".join(sorted({f"{d.code}: {d.message}" for e in errors for d in _leaves(e)}))
+        return f"Azure refuses group {group.name} although our rules found nothing blocking: {reasons}"
+    if valid and group.verdict is not Verdict.READY:
+        rules = ", ".join(sorted({f.rule_id for f in group.findings
+                                  if f.severity.value in ("blocker", "fix_first")}))
+        return f"Azure accepts group {group.name} although our rules flag it ({rules}); Azure's answer stands."
+    return None
+
+
+async def _validate(gateway: AzureGateway, assessment: Assessment, group: GroupAssessment, *, tenant_id: str,
+                    gate: asyncio.Semaphore, pacers: dict[str, WritePacer], create_target: bool) -> DryRun:
+    target = _target(assessment)
+    target_group = f"/subscriptions/{target}/resourceGroups/{group.name}"
+    async with gate:
+        try:
+            if create_target:
+                await pacers[target].acquire()
+                await gateway.ensure_resource_group(target, group.name, location=_location(assessment, group),
+                                                    tenant_id=tenant_id)
+            await pacers[assessment.source.id].acquire()
+            op = await gateway.begin_validate_move(assessment.source.id, group.name,
+                                                   resource_ids=top_level_ids(group),
+                                                   target_resource_group_id=target_group, tenant_id=tenant_id)
+            await op.wait()
+            valid, errors = True, ()
+        except ArmError as exc:  # refused at the front door (400/403/409) or by the providers (409)
+            valid, errors = False, (expand(exc.error),)
+    return DryRun(group.name, target_group, valid, errors, disagreement(group, valid, errors))
+
+
+async def run_dry_run(gateway: AzureGateway, assessment: Assessment, *, groups: Sequence[str] | None = None,
+                      tenant_id: str, concurrency: int = DEFAULT_CONCURRENCY,
+                      create_target_groups: bool = False) -> Assessment:
+    """Validate the chosen groups concurrently (default: the ready ones); a copy with `dry_run` filled in.
+
+    With `create_target_groups` (only after the engineer confirmed `planned_target_groups`), each empty target
+    group is created just before its validation, so creations and validations overlap.
+    """
+    chosen = _chosen(assessment, groups)
+    gate = asyncio.Semaphore(max(1, concurrency))
+    pacers = {assessment.source.id: WritePacer(), _target(assessment): WritePacer()}
+    results = await asyncio.gather(*(_validate(gateway, assessment, g, tenant_id=tenant_id, gate=gate, pacers=pacers,
+                                               create_target=create_target_groups) for g in chosen))
+    by_name = {r.resource_group.lower(): r for r in results}
+    return replace(assessment, groups=tuple(replace(g, dry_run=by_name.get(g.name.lower(), g.dry_run))
+                                            for g in assessment.groups))
+
+
+def azure_verdict(group: GroupAssessment) -> Verdict:
+    """Azure's answer when there is one, else ours."""
+    if group.dry_run is None:
+        return group.verdict
+    return Verdict.READY if group.dry_run.valid else Verdict.BLOCKED

@@ -1,0 +1,192 @@
+"""Report export: every resource with its findings, as CSV and JSON, and expiring download links."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from migration.assessment import resource_verdicts, summarize
+from migration.dryrun import azure_verdict
+from migration.model import Assessment, Finding, GroupAssessment
+from migration.ports import DocumentStore
+
+CSV_COLUMNS = (
+    "resource_group", "group_verdict", "azure_dry_run", "resource_name", "resource_type", "location",
+    "resource_verdict", "rule_id", "severity", "message", "remediation", "source", "resource_id",
+)
+
+
+def _dry_run_text(group: GroupAssessment) -> str:
+    if group.dry_run is None:
+        return "not run"
+    return "valid" if group.dry_run.valid else "refused"
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {"ruleId": f.rule_id, "severity": f.severity.value, "message": f.message,
+            "remediation": f.remediation, "source": f.source}
+
+
+def to_csv(assessment: Assessment) -> str:
+    """One row per (resource, finding); a resource without findings still gets a row. Group-level findings
+    have no resource; subscription-level ones have no group."""
+    verdicts = resource_verdicts(assessment)
+    by_resource: dict[str, list[Finding]] = {}
+    for f in assessment.findings:
+        if f.resource_id:
+            by_resource.setdefault(f.resource_id.lower(), []).append(f)
+    resources = {g.name.lower(): [] for g in assessment.groups}  # type: dict[str, list[Any]]
+    for r in assessment.resources:
+        resources.setdefault(r.resource_group.lower(), []).append(r)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+
+    def row(group: str, gv: str, dry: str, name: str, type_: str, loc: str, rv: str, f: Finding | None,
+            rid: str) -> None:
+        writer.writerow([group, gv, dry, name, type_, loc, rv, f.rule_id if f else "", f.severity.value if f else "",
+                         f.message if f else "", f.remediation if f else "", f.source if f else "", rid])
+
+    for f in assessment.preconditions:
+        row("", "", "", "", "", "", "", f, "")
+    for g in assessment.groups:
+        gv, dry = g.verdict.value, _dry_run_text(g)
+        for f in g.findings:
+            if not f.resource_id:
+                row(g.name, gv, dry, "", "", "", "", f, "")
+        for r in resources.get(g.name.lower(), ()):
+            rv = verdicts[r.id].value
+            found = by_resource.get(r.id.lower()) or [None]
+            for f in found:
+                row(g.name, gv, dry, r.name, r.type, r.location, rv, f, r.id)
+    return out.getvalue()
+
+
+def to_json(assessment: Assessment) -> str:
+    verdicts = resource_verdicts(assessment)
+    s = summarize(assessment)
+    by_resource: dict[str, list[Finding]] = {}
+    for f in assessment.findings:
+        if f.resource_id:
+            by_resource.setdefault(f.resource_id.lower(), []).append(f)
+    members: dict[str, list[Any]] = {}
+    for r in assessment.resources:
+        members.setdefault(r.resource_group.lower(), []).append(r)
+
+    def sub(x: Any) -> dict[str, Any] | None:
+        return None if x is None else {"id": x.id, "name": x.display_name, "tenantId": x.tenant_id,
+                                       "state": x.state, "quotaId": x.quota_id}
+
+    doc = {
+        "tenantId": assessment.tenant_id,
+        "assessedAt": assessment.assessed_at.isoformat() if assessment.assessed_at else None,
+        "source": sub(assessment.source), "target": sub(assessment.target),
+        "offer": {"name": assessment.offer.name, "category": assessment.offer.category},
+        "summary": {
+            "resources": s.resources, "groups": s.groups,
+            "groupsByVerdict": {k.value: v for k, v in s.groups_by_verdict.items()},
+            "resourcesByVerdict": {k.value: v for k, v in s.resources_by_verdict.items()},
+            "findingsByRule": dict(s.findings_by_rule), "disagreements": s.disagreements,
+        },
+        "preconditions": [_finding(f) for f in assessment.preconditions],
+        "manualChecks": [{"ruleId": m.rule_id, "title": m.title, "howToCheck": m.how_to_check, "source": m.source}
+                         for m in assessment.manual_checks],
+        "groups": [{
+            "name": g.name, "verdict": g.verdict.value, "azureVerdict": azure_verdict(g).value,
+            "consolidateWith": list(g.consolidate_with),
+            "dryRun": None if g.dry_run is None else {
+                "valid": g.dry_run.valid, "targetGroupId": g.dry_run.target_group_id,
+                "disagreement": g.dry_run.disagreement,
+                "errors": [{"code": d.code, "message": d.message, "target": d.target}
+                           for e in g.dry_run.errors for d in e.walk()]},
+            "findings": [_finding(f) for f in g.findings if not f.resource_id],
+            "resources": [{"id": r.id, "name": r.name, "type": r.type, "location": r.location,
+                           "verdict": verdicts[r.id].value,
+                           "findings": [_finding(f) for f in by_resource.get(r.id.lower(), ())]}
+                          for r in members.get(g.name.lower(), ())],
+        } for g in assessment.groups],
+    }
+    return json.dumps(doc, indent=1, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- download links
+
+FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+_CHUNK = 15_000  # characters per stored record: well under Azure Table's 64 KiB per property
+
+
+@dataclass(frozen=True, slots=True)
+class ReportLink:
+    token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedReport:
+    content: str
+    media_type: str
+    filename: str
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ReportLinks:
+    """Stores rendered reports under an unguessable token (collection "reports") until they expire."""
+
+    COLLECTION = "reports"
+
+    def __init__(self, store: DocumentStore, *, ttl: timedelta = timedelta(hours=24),
+                 clock: Callable[[], datetime] = _utcnow) -> None:
+        self._store = store
+        self._ttl = ttl
+        self._clock = clock
+
+    async def create(self, assessment: Assessment) -> ReportLink:
+        token = secrets.token_urlsafe(32)
+        expires = self._clock() + self._ttl
+        stamp = (assessment.assessed_at or self._clock()).strftime("%Y%m%d-%H%M")
+        parts: dict[str, int] = {}
+        for fmt, text in (("csv", to_csv(assessment)), ("json", to_json(assessment))):
+            chunks = [text[i:i + _CHUNK] for i in range(0, len(text), _CHUNK)] or [""]
+            parts[fmt] = len(chunks)
+            for i, chunk in enumerate(chunks):
+                await self._store.put(self.COLLECTION, f"{token}.{fmt}.{i:05d}", {"text": chunk})
+        # The index record is written last: a token resolves only once every part is stored.
+        await self._store.put(self.COLLECTION, token, {
+            "expiresAt": expires.isoformat(), "parts": parts,
+            "filename": f"assessment-{assessment.source.id[:8]}-{stamp}"})
+        return ReportLink(token, expires)
+
+    async def resolve(self, token: str, fmt: str) -> RenderedReport | None:
+        """The report, or None when the token or format is unknown or the link expired."""
+        if fmt not in FORMATS or not _TOKEN.match(token):
+            return None
+        index = await self._store.get(self.COLLECTION, token)
+        if index is None:
+            return None
+        if datetime.fromisoformat(index.value["expiresAt"]) <= self._clock():
+            await self._forget(token, index.value.get("parts") or {})
+            return None
+        chunks = []
+        for i in range(int(index.value["parts"][fmt])):
+            record = await self._store.get(self.COLLECTION, f"{token}.{fmt}.{i:05d}")
+            if record is None:
+                return None
+            chunks.append(record.value["text"])
+        return RenderedReport("".join(chunks), FORMATS[fmt], f"{index.value['filename']}.{fmt}")
+
+    async def _forget(self, token: str, parts: dict[str, int]) -> None:
+        for fmt, count in parts.items():
+            for i in range(int(count)):
+                await self._store.delete(self.COLLECTION, f"{token}.{fmt}.{i:05d}")
+        await self._store.delete(self.COLLECTION, token)

@@ -1,0 +1,31 @@
+"""Subscription-level checks: offers, states, tenant, and locks on either subscription (P1, P2, G1-G3, G12)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migration.model import Finding
+from migration.rules.base import Inventory, finding
+
+
+def preconditions(inv: Inventory) -> Iterator[Finding]:
+    src, dst = inv.source, inv.target
+    offer = inv.catalog.offer(src.quota_id)
+    if not offer.source_allowed:
+        yield finding(inv, "P1", name=src.display_name, group="", detail=f"{offer.name}, {src.quota_id}")
+    elif offer.note:
+        yield finding(inv, "P2", name=src.display_name, group="", detail=f"{offer.name}: {offer.note}")
+    for role, sub in (("source", src), ("target", dst)):
+        if sub is not None and sub.state.lower() != "enabled":
+            yield finding(inv, "G3", name=sub.display_name, group="", detail=role, other=sub.state)
+    if dst is None:
+        return
+    target_offer = inv.catalog.offer(dst.quota_id)
+    if not target_offer.target_allowed:
+        yield finding(inv, "G2", name=dst.display_name, group="", detail=f"{target_offer.name}, {dst.quota_id}")
+    if dst.tenant_id.lower() != src.tenant_id.lower():
+        yield finding(inv, "G1", name=src.display_name, group="", detail=src.tenant_id, other=dst.tenant_id)
+    for lock in inv.locks:
+        for sub in (src, dst):
+            if lock.level.lower() == "readonly" and lock.scope.rstrip("/").lower() == sub.arm_id.lower():
+                yield finding(inv, "G12", name=lock.name, group="", detail=f"subscription {sub.display_name}")

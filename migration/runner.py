@@ -1,0 +1,494 @@
+"""The background move runner: claims approved requests with a lease and moves them, group by group.
+
+Nothing runs twice and nothing is lost:
+- a request is worked on only by the runner holding its lease (compare-and-swap in the store), and
+  every write the runner makes is fenced by that lease, so a runner that lost it stops at once;
+- each batch is recorded as `started` before its moveResources POST and its continuation token is saved
+  the moment the POST returns; a restarted runner resumes a batch with a token by polling it (never
+  re-posting), and a batch `started` without a token (the process died between the POST and saving)
+  is reconciled by listing the source: resources already gone were moved, only the remainder is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Protocol
+
+from migration.model import (
+    ArmError,
+    ArmErrorDetail,
+    GroupMove,
+    GroupState,
+    NotFound,
+    RequestState,
+)
+from migration.planning import MAX_BATCH, plan_batches
+from migration.ports import AzureGateway
+from migration.workflow import BatchRecord, BatchStatus, LeaseLost, StoredRequest, Workflow
+
+log = logging.getLogger(__name__)
+
+_FINAL_GROUP = frozenset({GroupState.SUCCEEDED, GroupState.FAILED, GroupState.SKIPPED})
+_DONE_BATCH = frozenset({BatchStatus.SUCCEEDED, BatchStatus.FAILED})
+_RUN_FINAL = frozenset({RequestState.SUCCEEDED, RequestState.PARTIALLY_SUCCEEDED, RequestState.FAILED})
+_MOVE_IN_PROGRESS = "ResourceMoveInProgress"
+_BUSY_LIMIT_SECONDS = 5 * 3600  # Azure holds groups for up to 4 hours; beyond that something is stuck
+
+
+class ProgressListener(Protocol):
+    """Told when a request changes in a way people should see (a group finished, the move ended)."""
+
+    async def request_changed(self, stored: StoredRequest, *, final: bool) -> None: ...
+
+
+# --------------------------------------------------------------------------- plain-words failures
+
+# ARM error code -> (what happened, in plain words; what to do). Codes from notes/arm.md §1.6 and §5.
+_EXPLAIN: dict[str, tuple[str, str]] = {
+    "ResourceMoveNotSupported": (
+        "This resource type cannot move to another subscription.",
+        "Recreate it in the CSP subscription, or leave it where it is.",
+    ),
+    "MoveNotSupported": (
+        "This resource type cannot move to another subscription.",
+        "Recreate it in the CSP subscription, or leave it where it is.",
+    ),
+    "MissingMoveDependentResources": (
+        "A resource depends on another resource that is not part of this move.",
+        "Put the resources that belong together in one resource group, then request the move again.",
+    ),
+    "ScopeLocked": (
+        "A read-only lock on the group or subscription blocks the move.",
+        "Remove the lock for the duration of the move, then request it again.",
+    ),
+    "MissingSubscriptionRegistration": (
+        "The CSP subscription is not registered for one of the resource providers.",
+        "Register the provider in the CSP subscription (Subscriptions > Resource providers), then retry.",
+    ),
+    "ResourceMoveInProgress": (
+        "Another move holds the resource group.",
+        "Wait until that move ends, then request this one again.",
+    ),
+    "MoveCannotProceedWithResourcesNotInSucceededState": (
+        "A resource is not in a healthy (Succeeded) state.",
+        "Fix or finish the resource's last operation, then request the move again.",
+    ),
+    "RequestDisallowedByPolicy": (
+        "An Azure Policy assignment forbids the move.",
+        "Ask the customer's administrator to exempt these resources from the policy, then retry.",
+    ),
+    "AuthorizationFailed": (
+        "The partner's identity may not move these resources.",
+        "Grant it moveResources on the source group and write on the target group, then retry.",
+    ),
+    "ResourceMoveFailed": (
+        "Azure could not complete the move; the resources of this call stayed where they were.",
+        "Request the move again later; if it fails again, open an Azure support request with this code.",
+    ),
+    "ResourceNotFound": (
+        "A resource of the plan no longer exists in the source group.",
+        "Assess the subscription again and request a new move.",
+    ),
+    "ConnectionLost": (
+        "Azure Resource Manager could not be reached.",
+        "Check the network path to Azure, then request the move again.",
+    ),
+}
+_GENERIC_FIX = "Fix what Azure names above, then assess again and request a new move."
+
+
+def explain(error: ArmErrorDetail) -> ArmErrorDetail:
+    """Azure's error tree -> one readable line (reason and fix) under the most telling code. The
+    original tree is kept below it, so nothing Azure said is lost."""
+    nodes = error.walk()
+    known = next((n for n in nodes if n.code in _EXPLAIN), None)
+    if known is not None:
+        plain, fix = _EXPLAIN[known.code]
+        code, target = known.code, known.target
+    else:
+        leaf = next((n for n in reversed(nodes) if n.message), error)
+        plain, fix = leaf.message.split(" Diagnostic information:")[0], _GENERIC_FIX
+        code, target = leaf.code, leaf.target
+    return ArmErrorDetail(code=code, message=f"{plain} Fix: {fix}", target=target, details=(error,))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _group_name(group_id: str) -> str:
+    return group_id.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _moved_id(resource_id: str, target_subscription: str, target_group: str) -> str:
+    """The id a resource has after the move (subscription and group change, the rest stays)."""
+    parts = resource_id.strip("/").split("/")
+    parts[1], parts[3] = target_subscription, target_group
+    return "/" + "/".join(parts)
+
+
+def _top_level(resource_id: str) -> bool:
+    return len(resource_id.strip("/").split("/")) == 8
+
+
+def _replace_group(stored: StoredRequest, name: str, **changes: object) -> StoredRequest:
+    groups = tuple(replace(g, **changes) if g.source_group == name else g for g in stored.request.groups)  # type: ignore[arg-type]
+    return replace(stored, request=replace(stored.request, groups=groups))
+
+
+def _replace_batch(stored: StoredRequest, batch: BatchRecord) -> StoredRequest:
+    batches = tuple(
+        batch if (b.group, b.index) == (batch.group, batch.index) else b for b in stored.batches
+    )
+    moved = sum(b.moved for b in batches if b.group == batch.group)
+    return _replace_group(replace(stored, batches=batches), batch.group, moved_count=moved)
+
+
+@dataclass(frozen=True, slots=True)
+class RunnerConfig:
+    lease_seconds: float = 120.0  # a dead runner's requests are resumed this long after it stopped
+    poll_seconds: float = 5.0  # how often the store is scanned for work without a wake-up
+    batch_size: int = MAX_BATCH
+    retry_seconds: float = 15.0  # wait before re-trying a group held by another move / a lost answer
+
+
+# --------------------------------------------------------------------------- the runner
+
+
+class MoveRunner:
+    def __init__(
+        self,
+        workflow: Workflow,
+        gateway: AzureGateway,
+        *,
+        listener: ProgressListener | None = None,
+        config: RunnerConfig = RunnerConfig(),
+        owner: str | None = None,
+    ) -> None:
+        self._workflow = workflow
+        self._gateway = gateway
+        self._listener = listener
+        self._config = config
+        self.owner = owner or f"runner-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._wake = asyncio.Event()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._work: dict[str, asyncio.Task[None]] = {}
+
+    def set_listener(self, listener: ProgressListener | None) -> None:
+        self._listener = listener
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Scan for work now and every `poll_seconds` (and on `wake()`), until `stop()`."""
+        if self._loop_task is None:
+            self._loop_task = asyncio.create_task(self._loop(), name=f"move-runner {self.owner}")
+
+    def wake(self) -> None:
+        """Look for work now (after an approval) instead of at the next scan."""
+        self._wake.set()
+
+    async def stop(self, *, release: bool = True) -> None:
+        """Stop working. With `release`, leases are handed back so another process resumes at once;
+        without, they lapse after `lease_seconds` (what a crash leaves behind)."""
+        tasks = [t for t in (self._loop_task, *self._work.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._loop_task = None
+        held = list(self._work)
+        self._work.clear()
+        if release:
+            for request_id in held:
+                with contextlib.suppress(LeaseLost, KeyError):
+                    await self._workflow.update(request_id, lambda s: replace(s, lease=None), owner=self.owner)
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.run_once(wait=False)
+            except Exception:  # noqa: BLE001 - the store may be briefly unreachable; try again later
+                log.exception("move runner: scanning for work failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._config.poll_seconds)
+            self._wake.clear()
+
+    async def run_once(self, *, wait: bool = True) -> list[str]:
+        """Claim everything claimable now and work on it; with `wait`, return when it is done."""
+        started: list[str] = []
+        for request_id in await self._workflow.claimable():
+            if request_id in self._work:
+                continue
+            stored = await self._workflow.claim(request_id, self.owner, lease_seconds=self._config.lease_seconds)
+            if stored is None:
+                continue  # another runner was faster
+            task = asyncio.create_task(self._guarded(stored), name=f"move {request_id}")
+            self._work[request_id] = task
+            task.add_done_callback(lambda _t, rid=request_id: self._work.pop(rid, None))
+            started.append(request_id)
+        if wait:
+            await asyncio.gather(*(self._work[r] for r in started if r in self._work), return_exceptions=True)
+        return started
+
+    async def _guarded(self, stored: StoredRequest) -> None:
+        main = asyncio.current_task()
+        assert main is not None
+        renewer = asyncio.create_task(self._renew(stored.id, main))
+        try:
+            await self._execute(stored)
+        except LeaseLost:
+            log.warning("move %s: lease lost to another runner; stopping here", stored.id)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - the lease lapses and a runner resumes the request later
+            log.exception("move %s: runner failed; it will be resumed when the lease lapses", stored.id)
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+
+    async def _renew(self, request_id: str, main: asyncio.Task[None]) -> None:
+        while True:
+            await asyncio.sleep(self._config.lease_seconds / 3)
+            try:
+                await self._save(request_id, lambda s: None)
+            except LeaseLost:
+                main.cancel()  # someone else owns it now: stop before touching Azure again
+                return
+            except Exception:  # noqa: BLE001 - a failed renewal is retried at the next beat
+                log.exception("move %s: lease renewal failed", request_id)
+
+    async def _save(self, request_id: str, change: Callable[[StoredRequest], StoredRequest | None]) -> StoredRequest:
+        return await self._workflow.update(
+            request_id, change, owner=self.owner, lease_seconds=self._config.lease_seconds
+        )
+
+    async def _notify(self, stored: StoredRequest, *, final: bool = False) -> bool:
+        if self._listener is None:
+            return True
+        try:
+            await self._listener.request_changed(stored, final=final)
+            return True
+        except Exception:  # noqa: BLE001 - telling people must never stop or repeat the move
+            log.exception("move %s: could not update the cards", stored.id)
+            return False
+
+    # ------------------------------------------------------------------ one request
+
+    async def _execute(self, stored: StoredRequest) -> None:
+        rid = stored.id
+        if stored.state is RequestState.VALIDATING:
+            await self._notify(stored)
+            stored = await self._validate_all(stored)
+        if stored.state in (RequestState.VALIDATING, RequestState.MOVING):  # VALIDATING: no group passed
+            for group in stored.request.groups:
+                if group.state in _FINAL_GROUP or group.source_group not in stored.validated:
+                    continue
+                stored = await self._move_group(stored, group.source_group)
+                await self._notify(stored)
+            stored = await self._conclude(stored)
+        if stored.state in _RUN_FINAL and not stored.report_sent:
+            if await self._notify(stored, final=True):
+                await self._workflow.update(rid, lambda s: replace(s, report_sent=True, lease=None), owner=self.owner)
+            # Otherwise the lease is kept and lapses: a later scan sends the report again.
+
+    async def _validate_all(self, stored: StoredRequest) -> StoredRequest:
+        request = stored.request
+        for group in request.groups:
+            if group.state in _FINAL_GROUP or group.source_group in stored.validated:
+                continue
+            stored = await self._save(stored.id, lambda s, g=group: _replace_group(
+                s, g.source_group, state=GroupState.VALIDATING))
+            error = await self._validate_group(stored, group)
+            if error is None:
+                stored = await self._save(stored.id, lambda s, g=group: _replace_group(
+                    replace(s, validated=(*s.validated, g.source_group)), g.source_group, state=GroupState.PENDING))
+            else:
+                stored = await self._save(stored.id, lambda s, g=group, e=error: _replace_group(
+                    s, g.source_group, state=GroupState.FAILED, error=explain(e)))
+                await self._workflow.audit(stored.id, "group_failed", by=None, tenant_id=None,
+                                           detail={"group": group.source_group, "phase": "validate",
+                                                   "code": error.code})
+                await self._notify(stored)
+        if not stored.validated:
+            return stored  # nothing may move: the conclusion marks the request failed
+        stored = await self._save(stored.id, lambda s: replace(s, request=replace(s.request,
+                                                                                  state=RequestState.MOVING)))
+        await self._workflow.audit(stored.id, "moving", by=None, tenant_id=None,
+                                   detail={"validated_groups": len(stored.validated)})
+        await self._notify(stored)
+        return stored
+
+    async def _validate_group(self, stored: StoredRequest, group: GroupMove) -> ArmErrorDetail | None:
+        """Create the target group if needed, then Azure's dry run for every batch (None: all accepted)."""
+        request = stored.request
+        try:
+            await self._gateway.ensure_resource_group(
+                request.target_subscription_id, _group_name(group.target_group_id),
+                location=group.location, tenant_id=request.tenant_id,
+            )
+            for batch in plan_batches(group.source_group, group.resource_ids, max_size=self._config.batch_size):
+                op = await self._gateway.begin_validate_move(
+                    request.source_subscription_id, group.source_group, resource_ids=batch.resource_ids,
+                    target_resource_group_id=group.target_group_id, tenant_id=request.tenant_id,
+                )
+                await op.wait()
+        except ArmError as exc:
+            return exc.error
+        return None
+
+    async def _move_group(self, stored: StoredRequest, name: str) -> StoredRequest:
+        group = stored.group(name)
+        if not stored.batches_of(name):
+            # The plan is saved before the first call, so a restart continues the same batches.
+            plan = plan_batches(name, group.resource_ids, max_size=self._config.batch_size)
+            records = tuple(BatchRecord(name, b.index, b.resource_ids, BatchStatus.PLANNED) for b in plan)
+            stored = await self._save(stored.id, lambda s: _replace_group(
+                replace(s, batches=(*s.batches, *records)), name, state=GroupState.MOVING))
+        elif group.state is not GroupState.MOVING:
+            stored = await self._save(stored.id, lambda s: _replace_group(s, name, state=GroupState.MOVING))
+        for batch in stored.batches_of(name):
+            if batch.status not in _DONE_BATCH:
+                stored = await self._run_batch(stored, batch)
+        batches = stored.batches_of(name)
+        failed = [b for b in batches if b.status is BatchStatus.FAILED]
+        state = GroupState.FAILED if failed else GroupState.SUCCEEDED
+        error = explain(failed[0].error) if failed and failed[0].error else None
+        return await self._save(stored.id, lambda s: _replace_group(s, name, state=state, error=error))
+
+    async def _run_batch(self, stored: StoredRequest, batch: BatchRecord) -> StoredRequest:
+        request = stored.request
+        group = stored.group(batch.group)
+        gw, cfg = self._gateway, self._config
+        busy_since: float | None = None
+        loop = asyncio.get_running_loop()
+        op = None
+
+        async def save(b: BatchRecord) -> StoredRequest:
+            return await self._save(request.id, lambda s: _replace_batch(s, b))
+
+        while batch.status not in _DONE_BATCH:
+            if batch.status is BatchStatus.RUNNING and batch.token:
+                try:
+                    if op is None:
+                        op = await gw.resume_move(batch.token, tenant_id=request.tenant_id)
+                    await op.wait()
+                except ArmError as exc:
+                    op = None
+                    if exc.status is None or (exc.status or 0) >= 500:
+                        await asyncio.sleep(cfg.retry_seconds)  # polling is a read: safe to try again
+                        continue
+                    if isinstance(exc, NotFound) or exc.code == "InvalidContinuationToken":
+                        # Azure forgot the job: find out from the inventory what it did.
+                        batch = replace(batch, status=BatchStatus.STARTED, token=None)
+                        stored = await save(batch)
+                        continue
+                    gone = len(batch.resource_ids) - len(batch.sent_ids or batch.resource_ids)
+                    batch = replace(batch, status=BatchStatus.FAILED, error=exc.error, moved=gone,
+                                    finished_at=self._workflow_now())
+                    stored = await save(batch)
+                    break
+                batch = replace(batch, status=BatchStatus.SUCCEEDED, moved=len(batch.resource_ids),
+                                finished_at=self._workflow_now())
+                stored = await save(batch)
+                break
+            if batch.status is BatchStatus.STARTED:
+                try:
+                    remaining = await self._still_in_source(request.source_subscription_id, request.tenant_id,
+                                                            batch.resource_ids)
+                except ArmError as exc:  # throttled or unreachable: never guess, ask again later
+                    log.warning("move %s: cannot read the source inventory yet: %s", request.id, exc)
+                    await asyncio.sleep(cfg.retry_seconds)
+                    continue
+                if not remaining:
+                    batch = replace(batch, status=BatchStatus.SUCCEEDED, moved=len(batch.resource_ids),
+                                    finished_at=self._workflow_now())
+                    stored = await save(batch)
+                    break
+            else:
+                remaining = batch.resource_ids
+            batch = replace(batch, status=BatchStatus.STARTED, token=None, sent_ids=tuple(remaining),
+                            posts=batch.posts + 1, started_at=batch.started_at or self._workflow_now())
+            stored = await save(batch)  # recorded before the POST: a crash from here on is reconciled
+            try:
+                op = await gw.begin_move(
+                    request.source_subscription_id, batch.group, resource_ids=remaining,
+                    target_resource_group_id=group.target_group_id, tenant_id=request.tenant_id,
+                )
+            except ArmError as exc:
+                if exc.status is not None and exc.status < 500:
+                    batch = replace(batch, posts=batch.posts - 1)  # refused outright: no move started
+                if exc.status is None or exc.code == _MOVE_IN_PROGRESS or (exc.status or 0) >= 500:
+                    # The answer was lost, or a move (maybe our own lost one) holds the group: wait,
+                    # then reconcile from the inventory instead of re-sending blindly.
+                    busy_since = busy_since or loop.time()
+                    if loop.time() - busy_since < _BUSY_LIMIT_SECONDS:
+                        stored = await save(batch)
+                        await asyncio.sleep(cfg.retry_seconds)
+                        continue
+                gone = len(batch.resource_ids) - len(remaining)
+                batch = replace(batch, status=BatchStatus.FAILED, error=exc.error, moved=gone,
+                                finished_at=self._workflow_now())
+                stored = await save(batch)
+                break
+            batch = replace(batch, status=BatchStatus.RUNNING, token=op.continuation_token())
+            stored = await save(batch)
+        await self._workflow.audit(request.id, "batch", by=None, tenant_id=None, detail={
+            "group": batch.group, "index": batch.index, "status": batch.status.value, "resources":
+            len(batch.resource_ids), "moved": batch.moved, "posts": batch.posts,
+            "code": batch.error.code if batch.error else None})
+        return stored
+
+    def _workflow_now(self) -> datetime:
+        return self._workflow.now()
+
+    async def _still_in_source(self, subscription_id: str, tenant_id: str, ids: Sequence[str]) -> list[str]:
+        inventory = {r.id.lower() for r in await self._gateway.list_resources(subscription_id, tenant_id=tenant_id)}
+        return [i for i in ids if i.lower() in inventory]
+
+    async def _conclude(self, stored: StoredRequest) -> StoredRequest:
+        """Read both subscriptions again to confirm what moved, then set the final state."""
+        request = stored.request
+        confirmed: dict[str, int] | None = None
+        leftovers: tuple[str, ...] = stored.leftovers
+        try:
+            source = await self._gateway.list_resources(request.source_subscription_id, tenant_id=request.tenant_id)
+            target = await self._gateway.list_resources(request.target_subscription_id, tenant_id=request.tenant_id)
+        except ArmError as exc:
+            log.warning("move %s: could not read the inventories to confirm the move: %s", request.id, exc)
+        else:
+            in_target = {r.id.lower() for r in target}
+            confirmed = {}
+            for g in request.groups:
+                tgt = _group_name(g.target_group_id)
+                confirmed[g.source_group] = sum(
+                    _moved_id(i, request.target_subscription_id, tgt).lower() in in_target for i in g.resource_ids
+                )
+            leftovers = tuple(sorted(r.id for r in source if _top_level(r.id)))
+
+        def finish(s: StoredRequest) -> StoredRequest:
+            groups = s.request.groups
+            if confirmed is not None:
+                groups = tuple(
+                    replace(g, moved_count=confirmed.get(g.source_group, g.moved_count)) for g in groups
+                )
+            if all(g.state is GroupState.SUCCEEDED for g in groups):
+                state = RequestState.SUCCEEDED
+            elif any(g.moved_count for g in groups):
+                state = RequestState.PARTIALLY_SUCCEEDED
+            else:
+                state = RequestState.FAILED
+            return replace(s, request=replace(s.request, groups=groups, state=state), leftovers=leftovers,
+                           finished_at=self._workflow_now())
+
+        stored = await self._save(stored.id, finish)
+        await self._workflow.audit(stored.id, "finished", by=None, tenant_id=None, detail={
+            "state": stored.state.value, "moved": stored.request.moved_count,
+            "resources": stored.request.resource_count, "confirmed_by_inventory": confirmed is not None})
+        return stored

@@ -1,0 +1,63 @@
+"""Report export: every resource with its findings; links that are unguessable and expire."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from migration.report import CSV_COLUMNS, ReportLinks, to_csv, to_json
+from storage.sqlite import SqliteDocumentStore
+from tests.assessment.builders import assess_resources, res
+
+RESOURCES = [
+    res("rg-ok", "Microsoft.Storage/storageAccounts", "st, \"quoted\""),
+    res("rg-bad", "Microsoft.Compute/virtualMachines", "fw", plan={"name": "p", "publisher": "x"}),
+    res("rg-bad", "Microsoft.Network/networkSecurityGroups", "nsg"),
+]
+
+
+def test_csv_lists_every_resource_with_each_finding() -> None:
+    rows = list(csv.DictReader(io.StringIO(to_csv(assess_resources(RESOURCES)))))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    per_resource = {(r["resource_name"], r["rule_id"], r["resource_verdict"]) for r in rows if r["resource_id"]}
+    assert per_resource == {('st, "quoted"', "", "ready"), ("fw", "VM1", "blocked"), ("nsg", "", "ready")}
+    assert {r["group_verdict"] for r in rows if r["resource_group"] == "rg-bad"} == {"blocked"}
+    assert {r["rule_id"] for r in rows if not r["resource_id"]} == {"G15", "G17"}  # group-level notes
+
+
+def test_json_groups_resources_and_their_findings() -> None:
+    doc = json.loads(to_json(assess_resources(RESOURCES)))
+    bad = next(g for g in doc["groups"] if g["name"] == "rg-bad")
+    assert bad["verdict"] == "blocked" and bad["dryRun"] is None
+    fw = next(r for r in bad["resources"] if r["name"] == "fw")
+    assert [f["ruleId"] for f in fw["findings"]] == ["VM1"]
+    assert doc["summary"]["resources"] == 3
+    assert {m["ruleId"] for m in doc["manualChecks"]} >= {"G5", "G6", "G16"}
+
+
+async def test_link_resolves_until_it_expires(tmp_path: Path) -> None:
+    now = [datetime(2025, 6, 2, 9, 0, tzinfo=UTC)]
+    store = SqliteDocumentStore(tmp_path / "s.db")
+    links = ReportLinks(store, ttl=timedelta(hours=1), clock=lambda: now[0])
+    big = [res("rg-big", "Microsoft.Network/networkSecurityGroups", f"nsg-{i:04d}") for i in range(400)]
+    assessment = assess_resources(big + RESOURCES)
+    link = await links.create(assessment)
+    assert len(link.token) >= 43 and link.expires_at == now[0] + timedelta(hours=1)
+
+    got = await links.resolve(link.token, "csv")
+    assert got is not None and got.content == to_csv(assessment)  # reassembled from several stored parts
+    assert got.media_type.startswith("text/csv") and got.filename.endswith(".csv")
+    assert (await links.resolve(link.token, "json")).content == to_json(assessment)  # type: ignore[union-attr]
+    assert await links.resolve(link.token, "xml") is None
+    assert await links.resolve("A" * 43, "csv") is None
+    assert await links.resolve("../" + link.token, "csv") is None
+
+    now[0] += timedelta(hours=1)
+    assert await links.resolve(link.token, "csv") is None
+    assert await store.list("reports") == []  # an expired report is removed
+    second = await links.create(assessment)
+    assert second.token != link.token
+    await store.close()

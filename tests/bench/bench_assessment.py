@@ -1,0 +1,188 @@
+"""Assessment benchmark: a generated tenant of 10,000 resources in 500 groups on the sandbox (its own process), 50 ms
+latency, throttling on. Assess, then Azure's dry run of every group (target groups created on the way), against the
+floor that ARM's throttle and the latency allow; then a one-group-at-a-time baseline on a sample of groups.
+
+Run: .venv/bin/python -m tests.bench.bench_assessment [--resources N --groups M --baseline-groups K]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import math
+import resource
+import ssl
+import sys
+import time
+import tracemalloc
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from migration.arm import create_gateway
+from migration.assessment import assess, summarize
+from migration.dryrun import run_dry_run, top_level_ids
+from migration.model import ArmError
+from sandbox.generate import generate_scenario
+from sandbox.throttle import GRAPH, READS, WRITES
+
+LATENCY = 0.050
+LRO_SECONDS = 0.9  # how long the sandbox takes to answer one validation (answered by the first poll)
+POLL_INTERVAL = 1.0  # Retry-After the sandbox announces; the SDK polls that often
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    wall: float
+    stats: Mapping[str, Any]
+    floor: float
+    floor_note: str
+
+
+def _bucket_floor(calls: int, capacity: int, per_second: float) -> float:
+    return max(0.0, (calls - capacity) / per_second)
+
+
+def _floor(stats: Mapping[str, Any], *, graph_pages: int, sources: int = 1) -> tuple[float, str]:
+    """Least time ARM's token buckets and the latency allow for these calls.
+
+    Inventory: its Resource Graph pages are sequential (one round trip each). After it, writes split between the
+    source (validations) and target (group creations) subscriptions, each with its own bucket; reads are mostly
+    polls on the source subscription. A validation cannot finish before one round trip to start it, the LRO's own
+    duration and one poll.
+    """
+    ops = stats["by_operation"]
+    creates = ops.get("ResourceGroups_CreateOrUpdate", 0)
+    validates = ops.get("Resources_ValidateMoveResources", 0)
+    reads = stats["reads"] - ops.get("ResourceGroups_Get", 0)  # those are on the target subscription
+    inventory = graph_pages * LATENCY + LATENCY  # pages in a row, plus the concurrent ARM reads
+    buckets = {
+        "target writes": _bucket_floor(creates, WRITES.capacity, WRITES.refill_per_second),
+        "source writes": _bucket_floor(validates, WRITES.capacity, WRITES.refill_per_second),
+        "source reads": _bucket_floor(reads, READS.capacity, READS.refill_per_second),
+        "target reads": _bucket_floor(ops.get("ResourceGroups_Get", 0), READS.capacity, READS.refill_per_second),
+        "graph": _bucket_floor(stats["graph"], GRAPH.capacity, GRAPH.refill_per_second),
+    }
+    chain = (3 * LATENCY if creates else LATENCY) + POLL_INTERVAL + LATENCY  # create (get + put), validate, poll
+    worst = max(buckets, key=lambda k: buckets[k])
+    floor = inventory + max(buckets[worst], 0) + chain
+    note = (f"inventory {inventory:.2f}s + {worst} bucket {buckets[worst]:.1f}s + one validation {chain:.2f}s")
+    return floor, note
+
+
+def _print_run(title: str, run: Run) -> None:
+    s = run.stats
+    print(f"\n== {title}")
+    print(f"wall time            {run.wall:8.2f} s")
+    print(f"calls                graph {s['graph']}, reads {s['reads']} (of which LRO polls {s['lro_polls']}), "
+          f"writes {s['writes']}")
+    print("by operation         " + ", ".join(f"{k} {v}" for k, v in sorted(s["by_operation"].items())))
+    print(f"429s received        {s['throttled_429']}")
+    print(f"floor (throttle+lat) {run.floor:8.2f} s   [{run.floor_note}]")
+    print(f"ratio wall/floor     {run.wall / run.floor:8.2f}")
+
+
+@contextlib.asynccontextmanager
+async def _sandbox_process(spec: str) -> AsyncIterator[tuple[str, str]]:
+    """The sandbox in its own process (as Azure would be), so it does not share the client's event loop."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "sandbox", "--generate", spec, "--latency-ms", str(LATENCY * 1000),
+        "--lro-seconds", str(LRO_SECONDS), "--poll-interval", str(POLL_INTERVAL), stdout=asyncio.subprocess.PIPE)
+    try:
+        assert proc.stdout is not None
+        line = (await asyncio.wait_for(proc.stdout.readline(), 120)).decode()
+        fields = dict(part.split("=", 1) for part in line.split()[1:])
+        yield fields["url"], fields["ca"]
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            await proc.wait()
+
+
+async def _admin(url: str, ca: str, path: str, method: str = "GET") -> dict[str, Any]:
+    ctx = ssl.create_default_context(cafile=ca)
+    async with aiohttp.ClientSession() as http, http.request(method, f"{url}/_sandbox/{path}", ssl=ctx) as resp:
+        return dict(await resp.json())
+
+
+async def main(resources: int, groups: int, baseline_groups: int, concurrency: int) -> None:
+    spec = f"resources={resources},groups={groups}"
+    scenario = generate_scenario(spec, seed=0)  # the same tenant the sandbox process generates
+    source, target = (s["id"] for s in scenario["subscriptions"][:2])
+    tenant = scenario["tenants"][0]["id"]
+    pages = math.ceil(resources / 1000)
+    tracemalloc.start()
+    async with _sandbox_process(spec) as (url, ca):
+        gw = create_gateway(credential="sandbox", endpoint=url, ca_bundle=ca, authority_host=url,
+                            polling_interval=POLL_INTERVAL)
+        try:
+            await _admin(url, ca, "reset", "POST")
+            t0 = time.perf_counter()
+            a = await assess(gw, tenant_id=tenant, source_subscription_id=source, target_subscription_id=target)
+            t_assess = time.perf_counter() - t0
+            names = [g.name for g in a.groups]
+            checked = await run_dry_run(gw, a, groups=names, tenant_id=tenant, create_target_groups=True,
+                                        concurrency=concurrency)
+            wall = time.perf_counter() - t0
+            stats = await _admin(url, ca, "stats")
+        finally:
+            await gw.close()
+    floor, note = _floor(stats, graph_pages=pages)
+    ours = Run(wall, stats, floor, note)
+    summary = summarize(checked)
+    valid = sum(1 for g in checked.groups if g.dry_run and g.dry_run.valid)
+    print(f"Tenant: {a.resource_count} resources in {len(a.groups)} groups; latency {LATENCY * 1000:.0f} ms; "
+          f"throttling on; a validation takes {LRO_SECONDS:.1f} s; {concurrency} validations in flight")
+    print(f"Assessment: {t_assess:.2f} s; groups by verdict "
+          + ", ".join(f"{k.value} {v}" for k, v in summary.groups_by_verdict.items())
+          + f"; Azure accepted {valid} of {len(names)} groups; disagreements {summary.disagreements}")
+    _print_run("Concurrent (assess + create target groups + validate every group)", ours)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"peak memory          {peak / 2**20:8.1f} MiB traced Python, "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB max RSS (client process)")
+
+    # Baseline: what scripting the portal's steps does, one group at a time, on a fresh sandbox.
+    sample = names[:baseline_groups]
+    async with _sandbox_process(spec) as (url, ca):
+        gw = create_gateway(credential="sandbox", endpoint=url, ca_bundle=ca, authority_host=url,
+                            polling_interval=POLL_INTERVAL)
+        try:
+            await _admin(url, ca, "reset", "POST")
+            t0 = time.perf_counter()
+            a = await assess(gw, tenant_id=tenant, source_subscription_id=source, target_subscription_id=target)
+            b_assess = time.perf_counter() - t0
+            for g in (x for x in a.groups if x.name in set(sample)):
+                await gw.ensure_resource_group(target, g.name, location="westeurope", tenant_id=tenant)
+                try:
+                    op = await gw.begin_validate_move(
+                        source, g.name, resource_ids=top_level_ids(g),
+                        target_resource_group_id=f"/subscriptions/{target}/resourceGroups/{g.name}",
+                        tenant_id=tenant)
+                    await op.wait()
+                except ArmError:
+                    pass  # Azure's refusal is an answer too
+            bwall = time.perf_counter() - t0
+            bstats = await _admin(url, ca, "stats")
+        finally:
+            await gw.close()
+    bfloor, bnote = _floor(bstats, graph_pages=pages)
+    _print_run(f"Sequential baseline (one group at a time, first {len(sample)} groups)", Run(bwall, bstats, bfloor,
+                                                                                               bnote))
+    per_group = (bwall - b_assess) / max(1, len(sample))
+    whole = b_assess + per_group * len(names)
+    print(f"baseline extrapolated to all {len(names)} groups: ~{whole:.0f} s; ratio to the floor of the concurrent "
+          f"run {whole / ours.floor:.1f} (concurrent: {wall / ours.floor:.2f})")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--resources", type=int, default=10_000)
+    parser.add_argument("--groups", type=int, default=500)
+    parser.add_argument("--baseline-groups", type=int, default=40)
+    parser.add_argument("--concurrency", type=int, default=40)
+    args = parser.parse_args()
+    asyncio.run(main(args.resources, args.groups, args.baseline_groups, args.concurrency))
