@@ -12,6 +12,7 @@ import logging
 import socket
 import sys
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -21,13 +22,17 @@ from botbuilder.core import ConversationState
 
 from bot.access import AccessPolicy
 from bot.adapter import create_adapter, messages_handler
-from bot.handler import MigrationBot
+from bot.approvals import Approvals
+from bot.handler import MigrationBot, Routes
+from bot.notifier import Notifier
 from bot.proactive import Proactive
 from bot.state_storage import DocumentBotStorage
 from dialogs.flows import ChatFlows, FlowDeps
 from migration.arm import create_gateway
 from migration.catalog import load_catalog
 from migration.ports import AzureGateway, DocumentStore
+from migration.runner import MoveRunner, RunnerConfig
+from migration.workflow import Workflow
 from sandbox import start_sandbox
 from sandbox.tls import CA_FILE
 from settings import Settings, SettingsError, load_settings
@@ -38,7 +43,16 @@ log = logging.getLogger("cspbot")
 STORE = web.AppKey("store", DocumentStore)
 BOT = web.AppKey("bot", MigrationBot)
 SETTINGS = web.AppKey("settings", Settings)
+@dataclass(frozen=True, slots=True)
+class MoveParts:
+    workflow: Workflow
+    notifier: Notifier
+    runner: MoveRunner
+    approvals: Approvals
+
+
 GATEWAY = web.AppKey("gateway", AzureGateway)
+MOVES = web.AppKey("moves", MoveParts)
 SANDBOX_URL = web.AppKey("sandbox_url", str)
 
 
@@ -88,8 +102,11 @@ def _data_dir(settings: Settings) -> Path:
     return Path("data")
 
 
-def create_app(settings: Settings) -> web.Application:
-    """The bot's web application. Long-lived clients open in `cleanup_ctx` and close on shutdown."""
+def create_app(
+    settings: Settings, *, gateway: AzureGateway | None = None, runner_config: RunnerConfig | None = None
+) -> web.Application:
+    """The bot's web application. Long-lived clients open in `cleanup_ctx` and close on shutdown.
+    `gateway` and `runner_config` replace the ones settings would build (tests with their own sandbox)."""
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
     store = open_store(settings.storage_url, connection_string=settings.storage_connection_string)
@@ -98,7 +115,9 @@ def create_app(settings: Settings) -> web.Application:
     # Azure: the embedded sandbox (fresh clone, --sandbox) is served on this loop from start-up; its
     # state lives beside the bot's database so moved resources and running moves survive restarts.
     sandbox_dir = _data_dir(settings) / "sandbox"
-    if settings.embedded_sandbox:
+    if gateway is not None:
+        pass
+    elif settings.embedded_sandbox:
         sandbox_url = f"https://127.0.0.1:{_sandbox_port(sandbox_dir)}"
         app[SANDBOX_URL] = sandbox_url
         gateway = create_gateway(
@@ -124,6 +143,11 @@ def create_app(settings: Settings) -> web.Application:
     )
     adapter = create_adapter(settings)
     proactive = Proactive(adapter, app_id=settings.app_id, store=store)
+    workflow = Workflow(store)
+    notifier = Notifier(adapter, workflow, bot_app_id=settings.app_id)
+    runner = MoveRunner(workflow, gateway, listener=notifier, config=runner_config or RunnerConfig())
+    approvals = Approvals(workflow, notifier, policy, on_approved=runner.wake)
+    app[MOVES] = MoveParts(workflow, notifier, runner, approvals)
     flows = ChatFlows(
         FlowDeps(
             gateway=gateway,
@@ -134,13 +158,21 @@ def create_app(settings: Settings) -> web.Application:
             conversation_state=conversation_state,
             partner_tenant_id=settings.partner_tenant_id,
             sandbox=settings.embedded_sandbox,
+            cancel_request=approvals.cancel_command,
         )
     )
+    chat = flows.routes()
     bot = MigrationBot(
         conversation_state=conversation_state,
+        store=store,
         policy=policy,
         sandbox=settings.embedded_sandbox,
-        routes=flows.routes(),
+        routes=Routes(
+            commands={**approvals.commands, **chat.commands},
+            verbs={**approvals.verbs, **chat.verbs},
+            on_text=chat.on_text,
+        ),
+        on_refused=approvals.audit_refusal,
     )
     app[BOT] = bot
 
@@ -154,7 +186,10 @@ def create_app(settings: Settings) -> web.Application:
                 log.info("sandbox Azure (tenant contoso.onmicrosoft.com) at %s", sandbox.url)
             stack.push_async_callback(store.close)
             stack.push_async_callback(gateway.close)
+            stack.push_async_callback(approvals.drain)
             stack.push_async_callback(proactive.drain)
+            stack.push_async_callback(runner.stop)
+            runner.start()  # resumes every request whose lease lapsed while the bot was down
             yield
 
     app.cleanup_ctx.append(lifecycle)
@@ -177,6 +212,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sandbox", action="store_true", help="run on the built-in sandbox Azure tenant")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The Azure SDK logs every request with its headers at INFO, and msrest warns on each card click
+    # about a field botbuilder's model lacks: noise that would bury what matters.
+    logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
+    logging.getLogger("azure.identity").setLevel(logging.WARNING)
+    logging.getLogger("msrest.serialization").setLevel(logging.ERROR)
     try:
         settings = load_settings(force_sandbox=args.sandbox)
     except SettingsError as error:

@@ -49,9 +49,13 @@ def create_adapter(configuration: Any) -> CloudAdapter:
             exc_info=error,
         )
         if context.activity.type == "message":
-            await context.send_activity(
-                "Sorry, something went wrong on my side. Nothing was changed. Please try again, or type `help`."
-            )
+            try:
+                await context.send_activity(
+                    "Sorry, something went wrong on my side. Nothing was changed. Please try again, or type `help`."
+                )
+            except Exception as send_error:  # noqa: BLE001 - the channel itself is unreachable
+                # A 5xx here would make Teams retry the activity and run the command twice.
+                log.warning("could not tell the user about the failure: %s", type(send_error).__name__)
 
     adapter.on_turn_error = on_error
     return adapter

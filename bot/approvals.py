@@ -67,6 +67,22 @@ class Approvals:
             verbs.HISTORY_PAGE: self.history_page,
         }
 
+    async def audit_refusal(self, caller: Caller, verb: str, data: Mapping[str, Any]) -> None:
+        """A click from a tenant outside ALLOWED_TENANT_IDS: nothing changes, but a click on a real
+        request is recorded (forged ids are not, so nobody can fill the trail with noise)."""
+        request_id = data.get("requestId")
+        if not isinstance(request_id, str) or not request_id.strip():
+            return
+        if await self._workflow.get(normalize_id(request_id)) is None:
+            return
+        await self._workflow.audit(
+            normalize_id(request_id),
+            "refused",
+            by=person_of(caller),
+            tenant_id=caller.tenant_id,
+            detail={"verb": verb[:60], "reason": "tenant not allowed"},
+        )
+
     async def drain(self) -> None:
         """Wait for the background card updates (shutdown, tests)."""
         while self._background:

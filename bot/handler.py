@@ -4,9 +4,9 @@ to a chat command or, for card clicks, to the handler registered for the button'
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 from botbuilder.core import ActivityHandler, CardFactory, ConversationState, MessageFactory, TurnContext
@@ -23,15 +23,19 @@ from bot.access import AccessPolicy, Caller, caller_of
 from bot.commands import Command, parse_command
 from cards.help import help_card
 from cards.messages import error_card, not_allowed_card, unknown_action_card
+from migration.ports import ConcurrencyError, DocumentStore
 
 log = logging.getLogger(__name__)
 
 CARD = "application/vnd.microsoft.card.adaptive"
+WELCOMED = "welcomed"
 
 # A chat command handler: (turn, caller, command) -> None (it replies itself).
 CommandHandler = Callable[[TurnContext, Caller, Command], Awaitable[None]]
 # A card click handler: (turn, caller, data) -> the card that replaces the clicked one.
 VerbHandler = Callable[[TurnContext, Caller, Mapping[str, Any]], Awaitable[dict[str, Any]]]
+# A refused click (foreign tenant): (caller, verb, data) -> None, for the audit trail.
+RefusalHandler = Callable[[Caller, str, Mapping[str, Any]], Awaitable[None]]
 # Free text while a question is open: returns False when no question was open.
 TextHandler = Callable[[TurnContext, Caller, str], Awaitable[bool]]
 
@@ -52,15 +56,18 @@ class MigrationBot(ActivityHandler):
         self,
         *,
         conversation_state: ConversationState,
+        store: DocumentStore,
         policy: AccessPolicy,
         sandbox: bool,
         routes: Routes | None = None,
+        on_refused: RefusalHandler | None = None,
     ) -> None:
         self._state = conversation_state
-        self._welcomed = conversation_state.create_property("welcomed")
+        self._store = store
         self._policy = policy
         self._sandbox = sandbox
         self._routes = routes or Routes(commands={}, verbs={})
+        self._on_refused = on_refused
 
     # ------------------------------------------------------------------ turn
 
@@ -82,6 +89,11 @@ class MigrationBot(ActivityHandler):
             )
         elif activity.type == ActivityTypes.invoke:
             await self._send_invoke_card(turn_context, not_allowed_card("Your organisation may not use this bot."))
+            value = activity.value if isinstance(activity.value, dict) else {}
+            action = value.get("action") if isinstance(value.get("action"), dict) else {}
+            data = action.get("data") if isinstance(action.get("data"), dict) else {}
+            if self._on_refused is not None:
+                await self._on_refused(caller, str(action.get("verb") or ""), data)
 
     @staticmethod
     async def _send_invoke_card(turn_context: TurnContext, card: dict[str, Any]) -> None:
@@ -101,11 +113,18 @@ class MigrationBot(ActivityHandler):
             await self._welcome_once(turn_context)
 
     async def _welcome_once(self, turn_context: TurnContext) -> None:
-        # Teams (and the Playground on every page load) sends both installationUpdate and
-        # conversationUpdate; the flag in conversation state keeps it to one greeting per chat.
-        if await self._welcomed.get(turn_context, False):
+        # Teams (and the Playground on every page load) sends installationUpdate and conversationUpdate
+        # at the same moment; an insert-if-absent in the store lets exactly one of them greet.
+        conversation = turn_context.activity.conversation.id
+        try:
+            await self._store.put(
+                WELCOMED,
+                conversation,
+                {"at": turn_context.activity.timestamp and str(turn_context.activity.timestamp)},
+                etag="",
+            )
+        except ConcurrencyError:
             return
-        await self._welcomed.set(turn_context, True)
         await turn_context.send_activity(card_reply(help_card(sandbox=self._sandbox)))
 
     # ------------------------------------------------------------------ messages

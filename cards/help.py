@@ -12,10 +12,10 @@ SANDBOX_TENANT = "contoso.onmicrosoft.com"
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("help", "Show this card."),
-    ("attach <tenant>", "Check that we can act in a customer's tenant."),
-    ("assess [<tenant> <subscription>]", "Find what can move to CSP and what blocks it."),
-    ("move [<tenant> <source> <target> [<rg>,...]]", "Ask to move resource groups to a CSP subscription."),
-    ("status [<id>]", "Show how a move request is going."),
+    ("attach TENANT", "Check that we can act in a customer's tenant."),
+    ("assess [TENANT SUBSCRIPTION]", "Find what can move to CSP and what blocks it."),
+    ("move [TENANT SOURCE TARGET [GROUP,...]]", "Ask to move resource groups to a CSP subscription."),
+    ("status [REQUEST-ID]", "Show how a move request is going."),
     ("history", "List recent move requests."),
     ("cancel", "Stop the current question, or cancel your open request."),
     ("approvals here", "Send approval cards to this chat or channel."),

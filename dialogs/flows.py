@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -54,6 +54,8 @@ class FlowDeps:
     conversation_state: ConversationState
     partner_tenant_id: str
     sandbox: bool
+    # `cancel` with no open question cancels the user's open move request instead.
+    cancel_request: Callable[[TurnContext, Caller, Command], Awaitable[None]] | None = None
 
 
 class ChatFlows:
@@ -106,6 +108,8 @@ class ChatFlows:
         if await self._flow.get(ctx, None):
             await self._flow.set(ctx, None)
             await ctx.send_activity("Stopped. Nothing was changed. Type `help` to start again.")
+        elif self.d.cancel_request is not None:
+            await self.d.cancel_request(ctx, caller, command)
         else:
             await ctx.send_activity("There is no open question to cancel. Type `help` to see what I can do.")
 

@@ -1,1 +1,6 @@
-pytest_plugins = ["tests.plugins.bot_http", "tests.plugins.sandbox"]
+pytest_plugins = [
+    "tests.plugins.bot_http",
+    "tests.plugins.sandbox",
+    "tests.plugins.azurite",
+    "tests.plugins.playground",
+]

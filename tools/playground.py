@@ -70,9 +70,7 @@ def load_config(path: Path = CONFIG) -> dict[str, Any]:
         "const fs = require('fs'); const yaml = require('yaml');"
         "process.stdout.write(JSON.stringify(yaml.parse(fs.readFileSync(process.argv[1], 'utf8'))))"
     )
-    out = subprocess.run(
-        [node(), "-e", script, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=30
-    )
+    out = subprocess.run([node(), "-e", script, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=30)
     if out.returncode != 0:
         raise PlaygroundError(f"cannot parse {path}: {out.stderr.strip()}")
     return json.loads(out.stdout)
@@ -158,11 +156,27 @@ def start(
         "M365_AGENTS_PLAYGROUND_CONFIG_PATH": str(Path(config).resolve()),
     }
     # Call node directly (not npx) so SIGTERM reaches the server, and preload the loopback shim.
-    cmd = [node(), "--require", str(LOOPBACK), str(CLI), "start", "-e", endpoint, "-p", str(port),
-           "--disable-telemetry"]
+    cmd = [
+        node(),
+        "--require",
+        str(LOOPBACK),
+        str(CLI),
+        "start",
+        "-e",
+        endpoint,
+        "-p",
+        str(port),
+        "--disable-telemetry",
+    ]
     process = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True,
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     pg = Playground(process=process, port=0, log_file=log_file, endpoint=endpoint)
     listening = threading.Event()
@@ -191,7 +205,8 @@ def start(
     except PlaygroundError as exc:
         pg.stop()
         raise PlaygroundError(
-            f"{exc}\ncommand: {' '.join(cmd)}\nstdout:\n" + "\n".join(pg.output)
+            f"{exc}\ncommand: {' '.join(cmd)}\nstdout:\n"
+            + "\n".join(pg.output)
             + f"\nlog {log_file}:\n{log_tail(log_file)}"
         ) from None
 

@@ -79,7 +79,9 @@ def build_all() -> dict[str, dict[str, Any]]:
         ),
         "unknown-action": unknown_action_card("approve.v0"),
         "not-allowed": not_allowed_card("Only approvers can approve moves."),
-        "question": question_card("Attach a tenant", "Type the customer's domain (contoso.onmicrosoft.com) or tenant id."),
+        "question": question_card(
+            "Attach a tenant", "Type the customer's domain (contoso.onmicrosoft.com) or tenant id."
+        ),
         "history-empty": history_card([]),
         "history-page-1": history_card(fx.history(23), page=1),
         "history-page-3": history_card(fx.history(23), page=3),

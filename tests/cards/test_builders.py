@@ -35,15 +35,17 @@ def test_help_lists_commands_steps_and_buttons() -> None:
     assert "CSP migration bot" in seen
     for command in (
         "help",
-        "attach <tenant>",
-        "assess [<tenant> <subscription>]",
-        "status [<id>]",
+        "attach TENANT",
+        "assess [TENANT SUBSCRIPTION]",
+        "status [REQUEST-ID]",
         "history",
         "cancel",
         "approvals here",
-        "move [<tenant> <source> <target> [<rg>,...]]",
+        "move [TENANT SOURCE TARGET [GROUP,...]]",
     ):
         assert command in seen
+    # Angle brackets would be swallowed as HTML tags by the Teams renderer.
+    assert "<" not in seen
     for step in ("Attach the tenant", "Assess", "Find classic resources", "Move with approval"):
         assert step in seen
     assert "sandbox" not in seen.lower()

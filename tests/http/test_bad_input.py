@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cards import verbs
@@ -307,6 +307,13 @@ async def test_bodies_that_are_not_activities_never_get_5xx_and_4xx_change_nothi
 
 @settings(SETTINGS, max_examples=300)
 @given(drawn=broken_activities())
+# The reply cannot be delivered (connector unreachable): the turn failed, but a 5xx makes Teams retry
+# the whole message.
+@example(drawn=(teams.message("help", SERVICE_URL), [("service-url", "http://127.0.0.1:1")]))
+# Card clicks Teams could send without a usable action.
+@example(drawn=(teams.card_action("help.show", {}, SERVICE_URL), [("invoke", ("adaptiveCard/action", "no-value"))]))
+@example(drawn=(teams.card_action("help.show", {}, SERVICE_URL), [("invoke", ("adaptiveCard/action", "action"))]))
+@example(drawn=(teams.card_action("help.show", {}, SERVICE_URL), [("invoke", ("task/fetch", "value"))]))
 async def test_broken_and_forged_activities_never_get_5xx_and_replies_stay_clear(
     bot: RunningBot, connector: Connector, drawn: tuple[dict[str, Any], list[tuple[str, Any]]]
 ) -> None:

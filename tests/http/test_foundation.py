@@ -3,6 +3,7 @@ Bot Connector stand-in."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -104,20 +105,31 @@ async def test_allowed_tenant_is_served_when_an_allow_list_is_set(start_bot, con
     assert connector.cards()
 
 
-async def test_conversation_state_survives_a_restart(start_bot, connector):
+async def test_greeting_and_an_open_question_survive_a_restart(start_bot, connector):
     bot = await start_bot()
     for activity in teams.installed(connector.url):
         await bot.post(activity)
-    await connector.wait_for(1)
+    await bot.post(teams.message("attach", connector.url))
+    await connector.wait_for(2)
+    assert "Which customer tenant?" in connector.texts()[-1]
     await bot.stop()
 
     restarted = await start_bot()
     connector.clear()
     for activity in teams.installed(connector.url):
         await restarted.post(activity)
-    await restarted.post(teams.message("help", connector.url))
+    # The question asked before the restart is still open: a bare domain answers it.
+    await restarted.post(teams.message("contoso.onmicrosoft.com", connector.url))
     await connector.wait_for(1)
-    # Only the explicit help answer: the restarted bot remembers it already greeted this chat.
+    assert len(connector.sent) == 1, "no second greeting after the restart"
+    assert "Attached: contoso.onmicrosoft.com" in _all_text(connector.cards()[0])
+
+
+async def test_install_activities_arriving_together_greet_once(start_bot, connector):
+    bot = await start_bot()
+    await asyncio.gather(*(bot.post(activity) for activity in teams.installed(connector.url)))
+    await connector.wait_for(1)
+    await asyncio.sleep(0.3)
     assert len(connector.sent) == 1
 
 

@@ -39,7 +39,6 @@ E2E_OUT = ROOT / "build" / "e2e"
 BOT_COMMAND = (str(ROOT / ".venv" / "bin" / "python"), "app.py")
 
 
-
 PlaygroundError = _playground.PlaygroundError
 
 
@@ -120,9 +119,7 @@ BotServerFactory = Callable[..., str]
 
 
 @pytest.fixture
-def bot_server(
-    e2e_out: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[BotServerFactory]:
+def bot_server(e2e_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServerFactory]:
     """Factory: start the bot as a subprocess and return its base URL once /healthz answers 200.
 
     start(extra_env=None, command=BOT_COMMAND, health_path="/healthz", timeout=60.0) -> str
@@ -156,7 +153,12 @@ def bot_server(
         log_file = e2e_out / f"bot{len(started) or ''}.log"
         with log_file.open("wb") as log:
             process = subprocess.Popen(
-                argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                argv,
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         url = f"http://127.0.0.1:{port}"
@@ -232,7 +234,12 @@ def run_journey(
         raise JourneyError("node is not on PATH; journeys are Node.js Playwright scripts")
     argv = [node, str(script_path), playground_url, str(out_dir), *args]
     process = subprocess.Popen(
-        argv, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        argv,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         start_new_session=True,  # so a timeout also takes down the Chromium it launched
     )
     try:

@@ -10,7 +10,6 @@ import pytest
 
 from migration.ports import DocumentStore
 from storage import open_store
-from tests.plugins.azurite import azurite  # noqa: F401 - the session-wide emulator, used below
 
 # Opens another store on the same data (another "process"); the fixture closes what it opened.
 StoreFactory = Callable[[], DocumentStore]

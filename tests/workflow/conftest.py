@@ -210,7 +210,7 @@ async def move_bot(tmp_path: Path, sandbox_factory: Any, connector: Connector,  
     })
     gateway = create_gateway(credential="sandbox", endpoint=sandbox.url, ca_bundle=str(sandbox.ca_path),
                              authority_host=sandbox.url, polling_interval=0.05)
-    app = create_app(settings, gateway, runner_config=HTTP_RUNNER)
+    app = create_app(settings, gateway=gateway, runner_config=HTTP_RUNNER)
     runner, url = await _serve(app)
     session = aiohttp.ClientSession()
     try:

@@ -133,7 +133,9 @@ async def test_non_approvers_and_other_tenants_are_refused(move_bot: MoveBot):
     current = await bot.parts.workflow.get(stored.id)
     assert current is not None and current.etag == stored.etag, "a refusal changes nothing"
     refused = [e for e in await bot.parts.workflow.audit_trail(stored.id) if e.action == "refused"]
-    assert [e.by.id for e in refused if e.by] == [OUTSIDER["aadObjectId"]]
+    # Both refusals are audited, the foreign one with the tenant it came from.
+    assert [e.by.id for e in refused if e.by] == [OUTSIDER["aadObjectId"], APPROVER["aadObjectId"]]
+    assert refused[1].tenant_id == FOREIGN_TENANT and refused[1].detail["reason"] == "tenant not allowed"
 
 
 async def test_twenty_concurrent_approve_clicks_move_once(move_bot: MoveBot):
