@@ -28,6 +28,7 @@ from bot.notifier import Notifier
 from bot.proactive import Proactive
 from bot.state_storage import DocumentBotStorage
 from dialogs.flows import ChatFlows, FlowDeps
+from dialogs.move import MoveFlow
 from migration.arm import create_gateway
 from migration.catalog import load_catalog
 from migration.ports import AzureGateway, DocumentStore
@@ -162,14 +163,16 @@ def create_app(
         )
     )
     chat = flows.routes()
+    move = MoveFlow(flows, workflow=workflow, notifier=notifier, cancel_request=approvals.cancel)
     bot = MigrationBot(
         conversation_state=conversation_state,
         store=store,
         policy=policy,
         sandbox=settings.embedded_sandbox,
         routes=Routes(
-            commands={**approvals.commands, **chat.commands},
-            verbs={**approvals.verbs, **chat.verbs},
+            commands={**approvals.commands, **chat.commands, **move.commands},
+            # move.verbs last: its request.cancel handles drafts and hands real requests to approvals.
+            verbs={**approvals.verbs, **chat.verbs, **move.verbs},
             on_text=chat.on_text,
         ),
         on_refused=approvals.audit_refusal,

@@ -83,7 +83,7 @@ class ChatFlows:
 
     # ------------------------------------------------------------------ questions
 
-    async def _ask(self, ctx: TurnContext, flow: str, question: str) -> None:
+    async def ask(self, ctx: TurnContext, flow: str, question: str) -> None:
         await self._flow.set(ctx, {"name": flow, "step": "tenant"})
         await ctx.send_activity(question)
 
@@ -98,9 +98,11 @@ class ChatFlows:
                 return True
             await self._flow.set(ctx, None)
             if flow.get("name") == "attach":
-                await self._send(ctx, await self._attach_card(ctx, text.strip()))
+                await self.send(ctx, await self._attach_card(ctx, text.strip()))
+            elif flow.get("name") == "move":
+                await self.send(ctx, await self.picker_card(ctx, text.strip(), verb=verbs.MOVE_SOURCE))
             else:
-                await self._send(ctx, await self._picker_card(ctx, text.strip()))
+                await self.send(ctx, await self.picker_card(ctx, text.strip()))
             return True
         return False
 
@@ -113,14 +115,14 @@ class ChatFlows:
         else:
             await ctx.send_activity("There is no open question to cancel. Type `help` to see what I can do.")
 
-    def _invitation(self, tenant: str) -> dict[str, Any]:
+    def invitation(self, tenant: str) -> dict[str, Any]:
         return invitation_card(tenant=tenant, partner_tenant_id=self.d.partner_tenant_id or "<partner tenant id>")
 
     @staticmethod
-    async def _send(ctx: TurnContext, card: dict[str, Any]) -> None:
+    async def send(ctx: TurnContext, card: dict[str, Any]) -> None:
         await ctx.send_activity(card_reply(card))
 
-    def _denied(self, caller: Caller) -> dict[str, Any] | None:
+    def denied(self, caller: Caller) -> dict[str, Any] | None:
         if self.d.policy.may_engineer(caller):
             return None
         return not_allowed_card("Only partner engineers can attach tenants and assess subscriptions.")
@@ -132,26 +134,26 @@ class ChatFlows:
     # ------------------------------------------------------------------ attach
 
     async def attach_command(self, ctx: TurnContext, caller: Caller, command: Command) -> None:
-        if denied := self._denied(caller):
-            await self._send(ctx, denied)
+        if denied := self.denied(caller):
+            await self.send(ctx, denied)
             return
         if not command.args:
-            await self._ask(ctx, "attach", "Which customer tenant? " + TENANT_QUESTION)
+            await self.ask(ctx, "attach", "Which customer tenant? " + TENANT_QUESTION)
             return
         if problem := tenant_problem(command.args[0]):
-            await self._ask(ctx, "attach", problem)
+            await self.ask(ctx, "attach", problem)
             return
         await ctx.send_activity(Activity(type=ActivityTypes.typing))
-        await self._send(ctx, await self._attach_card(ctx, command.args[0]))
+        await self.send(ctx, await self._attach_card(ctx, command.args[0]))
 
     async def attach_start_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
-        if denied := self._denied(caller):
+        if denied := self.denied(caller):
             return denied
         await self._flow.set(ctx, {"name": "attach", "step": "tenant"})
         return question_card("Attach a tenant", TENANT_QUESTION)
 
     async def attach_check_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
-        if denied := self._denied(caller):
+        if denied := self.denied(caller):
             return denied
         tenant = data.get("tenant")
         if not isinstance(tenant, str) or tenant_problem(tenant):
@@ -167,30 +169,30 @@ class ChatFlows:
         try:
             tenant_id, subscriptions = await self._subscriptions(tenant)
         except TenantAccessDenied:
-            return self._invitation(tenant)
+            return self.invitation(tenant)
         except NotFound:
-            return _tenant_not_found(tenant)
+            return tenant_not_found_card(tenant)
         except ArmError as error:
-            return _azure_error(error)
+            return azure_error_card(error)
         await self._tenant.set(ctx, tenant_id)
         return attach_result_card(tenant=tenant, tenant_id=tenant_id, subscriptions=subscriptions)
 
     # ------------------------------------------------------------------ assess
 
     async def assess_command(self, ctx: TurnContext, caller: Caller, command: Command) -> None:
-        if denied := self._denied(caller):
-            await self._send(ctx, denied)
+        if denied := self.denied(caller):
+            await self.send(ctx, denied)
             return
         args = command.args
         if not args:
-            await self._ask(ctx, "assess", "Which customer tenant? " + TENANT_QUESTION)
+            await self.ask(ctx, "assess", "Which customer tenant? " + TENANT_QUESTION)
             return
         if problem := tenant_problem(args[0]):
-            await self._ask(ctx, "assess", problem)
+            await self.ask(ctx, "assess", problem)
             return
         await ctx.send_activity(Activity(type=ActivityTypes.typing))
         if len(args) == 1:
-            await self._send(ctx, await self._picker_card(ctx, args[0]))
+            await self.send(ctx, await self.picker_card(ctx, args[0]))
             return
         if problem := subscription_problem(args[1]):
             await ctx.send_activity(problem + f" Type `assess {args[0]}` to pick from a list.")
@@ -198,10 +200,10 @@ class ChatFlows:
         try:
             tenant_id = await self.d.gateway.resolve_tenant(args[0])
         except NotFound:
-            await self._send(ctx, _tenant_not_found(args[0]))
+            await self.send(ctx, tenant_not_found_card(args[0]))
             return
         except ArmError as error:
-            await self._send(ctx, _azure_error(error))
+            await self.send(ctx, azure_error_card(error))
             return
         response = await ctx.send_activity(card_reply(_assess_progress(args[1], done=0, total=None)))
         reference = TurnContext.get_conversation_reference(ctx.activity)
@@ -209,30 +211,32 @@ class ChatFlows:
             self._start_assessment(reference, response.id, tenant_id, args[1].lower())
 
     async def assess_start_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
-        if denied := self._denied(caller):
+        if denied := self.denied(caller):
             return denied
         tenant = data.get("tenantId") or await self._tenant.get(ctx, None)
         if isinstance(tenant, str) and not tenant_problem(tenant):
-            return await self._picker_card(ctx, tenant)
+            return await self.picker_card(ctx, tenant)
         await self._flow.set(ctx, {"name": "assess", "step": "tenant"})
         return question_card("Assess a subscription", TENANT_QUESTION)
 
-    async def _picker_card(self, ctx: TurnContext, tenant: str) -> dict[str, Any]:
+    async def picker_card(
+        self, ctx: TurnContext, tenant: str, *, verb: str = verbs.ASSESS_SUBSCRIPTION
+    ) -> dict[str, Any]:
         try:
             tenant_id, subscriptions = await self._subscriptions(tenant)
         except TenantAccessDenied:
-            return self._invitation(tenant)
+            return self.invitation(tenant)
         except NotFound:
-            return _tenant_not_found(tenant)
+            return tenant_not_found_card(tenant)
         except ArmError as error:
-            return _azure_error(error)
+            return azure_error_card(error)
         await self._tenant.set(ctx, tenant_id)
-        return subscription_picker_card(tenant_id=tenant_id, tenant=tenant, subscriptions=subscriptions)
+        return subscription_picker_card(tenant_id=tenant_id, tenant=tenant, subscriptions=subscriptions, verb=verb)
 
     async def assess_subscription_verb(
         self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]
     ) -> dict[str, Any]:
-        if denied := self._denied(caller):
+        if denied := self.denied(caller):
             return denied
         tenant_id, subscription_id = data.get("tenantId"), data.get("subscriptionId")
         if not isinstance(tenant_id, str) or tenant_problem(tenant_id):
@@ -277,10 +281,10 @@ class ChatFlows:
                 catalog=self.d.catalog,
                 now=datetime.now(UTC),
             )
-            await self._save(assessment)
+            await self.save_assessment(assessment)
             card = assessment_summary_card(assessment, rules=self._rules)
         except TenantAccessDenied:
-            card = self._invitation(tenant_id)
+            card = self.invitation(tenant_id)
         except NotFound:
             card = error_card(
                 f"Subscription {subscription_id} is not in that tenant, or we cannot see it.",
@@ -288,7 +292,7 @@ class ChatFlows:
                 title="Subscription not found",
             )
         except ArmError as error:
-            card = _azure_error(error)
+            card = azure_error_card(error)
         except Exception:
             log.exception("assessment of %s failed", subscription_id)
             card = error_card(
@@ -300,13 +304,13 @@ class ChatFlows:
 
     # ------------------------------------------------------------------ results
 
-    async def _save(self, assessment: Assessment) -> None:
+    async def save_assessment(self, assessment: Assessment) -> None:
         # The per-resource details go to the report export; the chat needs findings and groups only.
         compact = to_json(assessment)
         compact["resources"] = []
         await put_large(self.d.store, ASSESSMENTS, _key(assessment.tenant_id, assessment.source.id), compact)
 
-    async def _load(self, data: Mapping[str, Any]) -> Assessment | None:
+    async def load_assessment(self, data: Mapping[str, Any]) -> Assessment | None:
         tenant_id, subscription_id = data.get("tenantId"), data.get("subscriptionId")
         if not isinstance(tenant_id, str) or not isinstance(subscription_id, str):
             return None
@@ -314,17 +318,17 @@ class ChatFlows:
         return decode(Assessment, stored) if stored else None
 
     async def summary_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
-        if denied := self._denied(caller):
+        if denied := self.denied(caller):
             return denied
-        assessment = await self._load(data)
+        assessment = await self.load_assessment(data)
         if assessment is None:
             return _no_assessment()
         return assessment_summary_card(assessment, rules=self._rules)
 
     async def blockers_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
-        if denied := self._denied(caller):
+        if denied := self.denied(caller):
             return denied
-        assessment = await self._load(data)
+        assessment = await self.load_assessment(data)
         if assessment is None:
             return _no_assessment()
         page = data.get("page")
@@ -347,7 +351,7 @@ def _assess_progress(subscription_id: str, *, done: int, total: int | None) -> d
     )
 
 
-def _tenant_not_found(tenant: str) -> dict[str, Any]:
+def tenant_not_found_card(tenant: str) -> dict[str, Any]:
     return error_card(
         f"I could not find a tenant named {tenant}.",
         "Check the spelling, or use the tenant id (a GUID) from the customer's Entra admin center.",
@@ -355,7 +359,7 @@ def _tenant_not_found(tenant: str) -> dict[str, Any]:
     )
 
 
-def _azure_error(error: ArmError) -> dict[str, Any]:
+def azure_error_card(error: ArmError) -> dict[str, Any]:
     return error_card(
         "Azure did not answer as expected. Nothing was changed.",
         "Try again in a minute. If it keeps failing, check the bot's Azure permissions.",

@@ -26,6 +26,7 @@ from azure.core.exceptions import (
     ServiceRequestError,
     ServiceResponseError,
 )
+from azure.core.pipeline.transport import AioHttpTransport
 from azure.core.polling import AsyncLROPoller
 from azure.identity.aio import DefaultAzureCredential
 from azure.mgmt.resource.locks.aio import ManagementLockClient
@@ -276,15 +277,38 @@ class ArmGateway:
         self._authority = self._authority.rstrip("/")
         self._polling_interval = polling_interval
         self._tenants: dict[str, _TenantClients] = {}
+        # One connection pool for every client of the gateway. Passing `connection_verify=<path>` to the SDK
+        # instead makes azure-core build a new SSLContext per request, and aiohttp keys pooled connections by
+        # context: every call would pay a full TLS handshake and leave another idle connection behind.
+        self._connector: aiohttp.TCPConnector | None = None
+        self._transport: AioHttpTransport | None = None
+        self._sdk_http: aiohttp.ClientSession | None = None
         self._http: aiohttp.ClientSession | None = None
 
     # ------------------------------------------------------------------ clients
 
+    def _shared_connector(self) -> aiohttp.TCPConnector:
+        # Created lazily: aiohttp wants a running event loop, and the gateway is built before the app starts.
+        if self._connector is None or self._connector.closed:
+            ssl_ctx: ssl.SSLContext | bool = (
+                ssl.create_default_context(cafile=self._ca_bundle) if self._ca_bundle else True)
+            self._connector = aiohttp.TCPConnector(ssl=ssl_ctx)
+        return self._connector
+
+    def _shared_transport(self) -> AioHttpTransport:
+        if self._transport is None:
+            # What AioHttpTransport would build for itself (the SDK decompresses; no cookies), on the shared
+            # pool. Not owned by the transport, so closing one SDK client leaves the others working.
+            self._sdk_http = aiohttp.ClientSession(
+                connector=self._shared_connector(), connector_owner=False, trust_env=True,
+                cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False)
+            self._transport = AioHttpTransport(session=self._sdk_http, session_owner=False)
+        return self._transport
+
     def _client_kwargs(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"base_url": self._endpoint, "polling_interval": self._polling_interval}
-        if self._ca_bundle:
-            kwargs["connection_verify"] = self._ca_bundle
-        return kwargs
+        # No `connection_verify` here: the shared connector carries the CA bundle (see __init__).
+        return {"base_url": self._endpoint, "polling_interval": self._polling_interval,
+                "transport": self._shared_transport()}
 
     def _clients(self, tenant_id: str) -> _TenantClients:
         key = tenant_id.lower()
@@ -315,9 +339,13 @@ class ArmGateway:
     async def close(self) -> None:
         tenants, self._tenants = list(self._tenants.values()), {}
         await asyncio.gather(*(t.close() for t in tenants), return_exceptions=True)
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
+        sessions, self._http, self._sdk_http, self._transport = [self._http, self._sdk_http], None, None, None
+        for session in sessions:
+            if session is not None:
+                await session.close()
+        if self._connector is not None:
+            await self._connector.close()
+            self._connector = None
         await self._credential.close()
 
     # ------------------------------------------------------------------ tenants
@@ -330,8 +358,8 @@ class ArmGateway:
             raise NotFound(None, ArmErrorDetail(
                 code="InvalidTenant", message=f"'{tenant}' is neither a tenant id (GUID) nor a domain name."))
         if self._http is None:
-            ssl_ctx = ssl.create_default_context(cafile=self._ca_bundle) if self._ca_bundle else True
-            self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=ssl_ctx),
+            # Its own session (answers decompressed, a 30 s limit) on the shared connection pool.
+            self._http = aiohttp.ClientSession(connector=self._shared_connector(), connector_owner=False,
                                                timeout=aiohttp.ClientTimeout(total=30))
         url = f"{self._authority}/{value}/v2.0/.well-known/openid-configuration"
         try:

@@ -40,6 +40,33 @@ class WritePacer:
             await asyncio.sleep((1 - self._tokens) / self._rate)
 
 
+VALIDATE_ATTEMPTS = 4  # validateMoveResources sent at most this often when Azure's answer is lost or fails
+
+
+def transient(error: ArmError) -> bool:
+    """Worth asking again: no answer at all (connection lost), throttled, or a failure on Azure's side."""
+    return error.status is None or error.status == 429 or error.status >= 500
+
+
+async def validate_move(gateway: AzureGateway, subscription_id: str, resource_group: str, *,
+                        resource_ids: Sequence[str], target_resource_group_id: str, tenant_id: str,
+                        retry_seconds: float = 0.5, attempts: int = VALIDATE_ATTEMPTS) -> None:
+    """Azure's dry run of one move; raises ArmError when Azure refuses it. validateMoveResources changes
+    nothing in Azure, so an attempt whose answer was lost or failed on Azure's side is simply sent again
+    (the SDK never resends a POST after a dropped connection): a lost answer is not Azure's verdict."""
+    for attempt in range(1, attempts + 1):
+        try:
+            op = await gateway.begin_validate_move(subscription_id, resource_group, resource_ids=resource_ids,
+                                                   target_resource_group_id=target_resource_group_id,
+                                                   tenant_id=tenant_id)
+            await op.wait()
+            return
+        except ArmError as exc:
+            if attempt == attempts or not transient(exc):
+                raise
+        await asyncio.sleep(retry_seconds * attempt)
+
+
 class NoTargetError(ValueError):
     """The assessment has no target subscription to validate against."""
 
@@ -154,10 +181,8 @@ async def _validate(gateway: AzureGateway, assessment: Assessment, group: GroupA
                 await gateway.ensure_resource_group(target, group.name, location=_location(assessment, group),
                                                     tenant_id=tenant_id)
             await pacers[assessment.source.id].acquire()
-            op = await gateway.begin_validate_move(assessment.source.id, group.name,
-                                                   resource_ids=top_level_ids(group),
-                                                   target_resource_group_id=target_group, tenant_id=tenant_id)
-            await op.wait()
+            await validate_move(gateway, assessment.source.id, group.name, resource_ids=top_level_ids(group),
+                                target_resource_group_id=target_group, tenant_id=tenant_id)
             valid, errors = True, ()
         except ArmError as exc:  # refused at the front door (400/403/409) or by the providers (409)
             valid, errors = False, (expand(exc.error),)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
+from migration.dryrun import validate_move
 from migration.model import (
     ArmError,
     ArmErrorDetail,
@@ -334,11 +335,11 @@ class MoveRunner:
                 location=group.location, tenant_id=request.tenant_id,
             )
             for batch in plan_batches(group.source_group, group.resource_ids, max_size=self._config.batch_size):
-                op = await self._gateway.begin_validate_move(
-                    request.source_subscription_id, group.source_group, resource_ids=batch.resource_ids,
-                    target_resource_group_id=group.target_group_id, tenant_id=request.tenant_id,
+                await validate_move(
+                    self._gateway, request.source_subscription_id, group.source_group,
+                    resource_ids=batch.resource_ids, target_resource_group_id=group.target_group_id,
+                    tenant_id=request.tenant_id, retry_seconds=self._config.retry_seconds,
                 )
-                await op.wait()
         except ArmError as exc:
             return exc.error
         return None

@@ -124,6 +124,59 @@ async function clickButton(card, name) {
   await card.getByRole('button', { name }).click();
 }
 
+// Choose `option` (string or RegExp) in a card's Input.ChoiceSet labelled `label`, as a user
+// would: the Playground renders a compact choice set as a Fluent combobox (a text input with a
+// popup listbox), older renderers as a native <select>. Returns the value the input now shows
+// and the titles that were offered.
+async function pickChoice(card, label, option) {
+  const page = card.page();
+  const combo = card.getByRole('combobox', { name: label });
+  if (await combo.evaluate((e) => e.tagName === 'SELECT')) {
+    const offered = (await combo.locator('option').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+    const wanted = offered.find((t) => (option instanceof RegExp ? option.test(t) : t === option));
+    if (!wanted) throw new Error(`no choice ${option} in ${JSON.stringify(offered)}`);
+    await combo.selectOption({ label: wanted });
+    return { value: await combo.evaluate((e) => e.options[e.selectedIndex].text), offered };
+  }
+  await combo.click();
+  const controls = await combo.getAttribute('aria-controls');
+  const listbox = controls ? page.locator(`[id="${controls}"]`) : page.getByRole('listbox').last();
+  await listbox.waitFor();
+  const offered = (await listbox.getByRole('option').allInnerTexts()).map((t) => t.trim());
+  await listbox.getByRole('option', { name: option }).first().click();
+  await listbox.waitFor({ state: 'hidden' });
+  return { value: await combo.inputValue(), offered };
+}
+
+// Rows of every Table element in a card, as arrays of cell texts (header row first).
+async function cardTables(card) {
+  return card.evaluate((root) => Array.from(root.querySelectorAll('[role="table"]')).map((table) => Array.from(
+    table.querySelectorAll('[role="row"]'),
+  ).map((row) => Array.from(row.querySelectorAll('[role="cell"], [role="columnheader"]')).map((c) => c.innerText.trim()))));
+}
+
+// Screenshot of one card, all of it however tall. The chat is a scrolling pane inside a fixed
+// layout, so a card taller than the pane cannot be captured by scrolling: the window is made tall
+// enough for the card for the shot, then restored.
+async function cardScreenshot(card, outDir, name, { timeout = DEFAULT_TIMEOUT } = {}) {
+  fs.mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, `${name}.png`);
+  const page = card.page();
+  const viewport = page.viewportSize();
+  const box = await card.boundingBox({ timeout });
+  const room = viewport.height - 250; // header and compose box take the rest
+  try {
+    if (box && box.height > room) {
+      await page.setViewportSize({ width: viewport.width, height: Math.ceil(box.height) + 300 });
+    }
+    await card.scrollIntoViewIfNeeded({ timeout });
+    await card.screenshot({ path: file, timeout });
+  } finally {
+    if (box && box.height > room) await page.setViewportSize(viewport);
+  }
+  return file;
+}
+
 async function cardText(card) {
   return (await card.innerText()).replace(/[ \t]+/g, ' ').replace(/\n{2,}/g, '\n').trim();
 }
@@ -172,5 +225,6 @@ function journey(body) {
 }
 
 module.exports = {
-  CHATS, launch, openChat, composeBox, send, waitForCard, waitForReplyCard, waitForText, clickButton, cardText, cardFacts, screenshot, journey,
+  CHATS, launch, openChat, composeBox, send, waitForCard, waitForReplyCard, waitForText, clickButton, cardText, cardFacts,
+  cardTables, pickChoice, screenshot, cardScreenshot, journey,
 };

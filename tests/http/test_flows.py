@@ -2,68 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-from typing import Any
-
 from tests.http import teams
+from tests.http.cardtools import buttons as _buttons
+from tests.http.cardtools import choices as _choices
+from tests.http.cardtools import click as _click
+from tests.http.cardtools import final_update as _final_update
+from tests.http.cardtools import text_of as _text
 
 CONTOSO = "contoso.onmicrosoft.com"
-
-
-def _text(card: dict[str, Any]) -> str:
-    return json.dumps(card, ensure_ascii=False)
-
-
-def _buttons(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Button title -> action, wherever it stands in the card."""
-    found: dict[str, dict[str, Any]] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type", "").startswith("Action.") and "title" in node:
-                found[node["title"]] = node
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found
-
-
-def _choices(card: dict[str, Any], input_id: str) -> list[dict[str, str]]:
-    def walk(node: Any) -> list[dict[str, str]]:
-        if isinstance(node, dict):
-            if node.get("id") == input_id and "choices" in node:
-                return list(node["choices"])
-            return [c for v in node.values() for c in walk(v)]
-        if isinstance(node, list):
-            return [c for v in node for c in walk(v)]
-        return []
-
-    return walk(card)
-
-
-async def _click(bot, connector, action: dict[str, Any], **inputs: Any) -> dict[str, Any]:
-    data = dict(action.get("data") or {})
-    data.update(inputs)
-    response = await bot.post(teams.card_action(action["verb"], data, connector.url, reply_to_id="activity-1"))
-    assert response.status == 200
-    return json.loads(await response.text())["value"]
-
-
-async def _final_update(connector, *, timeout: float = 30.0) -> dict[str, Any]:
-    """The card the background work leaves in place of the progress card."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        for update in reversed(connector.updated):
-            card = update["attachments"][0]["content"]
-            if "Assessment:" in _text(card) or "went wrong" in _text(card) or "not found" in _text(card):
-                return card
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"no final card; updates: {[_text(u)[:200] for u in connector.updated]}")
 
 
 async def test_attach_lists_the_tenants_subscriptions_with_their_offers(start_bot, connector):

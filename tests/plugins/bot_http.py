@@ -14,7 +14,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from app import create_app
+from app import GATEWAY, create_app
+from migration.ports import AzureGateway
 from settings import Settings, load_settings
 
 
@@ -105,6 +106,10 @@ class RunningBot:
         response = await self.session.post(f"{self.url}/api/messages", json=activity, headers=headers)
         await response.read()
         return response
+
+    def app_gateway(self) -> AzureGateway:
+        """The app's own Azure gateway, to check what really happened in the (sandbox) subscription."""
+        return self.runner.app[GATEWAY]
 
     async def stop(self) -> None:
         if not self.stopped:

@@ -1,0 +1,481 @@
+"""The `move` flow: source and target subscriptions, the ready groups, the confirmation to create the
+empty target groups, Azure's dry run, and the request for approval.
+
+Until it is submitted, a plan is a draft (collection "drafts"); submitting hands it to the workflow,
+which owns approvals and the move itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity, ActivityTypes, ConversationReference
+
+from bot.access import Caller
+from bot.approvals import person_of
+from bot.commands import Command
+from bot.handler import card_reply
+from bot.notifier import Notifier, reference_of
+from cards import verbs
+from cards.messages import error_card
+from cards.move import approval_card, create_groups_card, move_plan_card
+from cards.pickers import group_picker_card, target_picker_card
+from cards.progress import Step, work_progress_card
+from dialogs.flows import TENANT_QUESTION, ChatFlows, azure_error_card, tenant_not_found_card
+from dialogs.inputs import subscription_problem, tenant_problem
+from migration.assessment import assess
+from migration.checklist import post_move_checklist
+from migration.codec import decode, to_json
+from migration.dryrun import planned_target_groups, run_dry_run, top_level_ids
+from migration.model import (
+    ArmError,
+    Assessment,
+    DryRun,
+    GroupMove,
+    MoveRequest,
+    NotFound,
+    Person,
+    RequestState,
+    TenantAccessDenied,
+    Verdict,
+)
+from migration.ports import ConcurrencyError
+from migration.workflow import Workflow, WorkflowError, new_request_id
+
+log = logging.getLogger(__name__)
+
+DRAFTS = "drafts"
+VerbFallback = Callable[[TurnContext, Caller, Mapping[str, Any]], Awaitable[dict[str, Any]]]
+
+
+class MoveFlow:
+    def __init__(
+        self, flows: ChatFlows, *, workflow: Workflow, notifier: Notifier, cancel_request: VerbFallback
+    ) -> None:
+        self.f = flows
+        self.d = flows.d
+        self._workflow = workflow
+        self._notifier = notifier
+        self._cancel_request = cancel_request
+
+    @property
+    def commands(self) -> dict[str, Any]:
+        return {"move": self.move_command}
+
+    @property
+    def verbs(self) -> dict[str, Any]:
+        return {
+            verbs.MOVE_START: self.start_verb,
+            verbs.MOVE_SOURCE: self.source_verb,
+            verbs.MOVE_TARGET: self.target_verb,
+            verbs.MOVE_GROUPS: self.groups_verb,
+            verbs.MOVE_GROUPS_PAGE: self.groups_page_verb,
+            verbs.REQUEST_CREATE_GROUPS: self.create_groups_verb,
+            verbs.REQUEST_SUBMIT: self.submit_verb,
+            verbs.REQUEST_CANCEL: self.cancel_verb,
+        }
+
+    # ------------------------------------------------------------------ command
+
+    async def move_command(self, ctx: TurnContext, caller: Caller, command: Command) -> None:
+        if denied := self.f.denied(caller):
+            await self.f.send(ctx, denied)
+            return
+        args = command.args
+        if not args:
+            await self.f.ask(ctx, "move", "Which customer tenant? " + TENANT_QUESTION)
+            return
+        if problem := tenant_problem(args[0]):
+            await self.f.ask(ctx, "move", problem)
+            return
+        for value in args[1:3]:
+            if problem := subscription_problem(value):
+                await ctx.send_activity(problem + f" Type `move {args[0]}` to pick from a list.")
+                return
+        await ctx.send_activity(Activity(type=ActivityTypes.typing))
+        if len(args) == 1:
+            await self.f.send(ctx, await self.f.picker_card(ctx, args[0], verb=verbs.MOVE_SOURCE))
+            return
+        try:
+            tenant_id = await self.d.gateway.resolve_tenant(args[0])
+        except NotFound:
+            await self.f.send(ctx, tenant_not_found_card(args[0]))
+            return
+        except ArmError as error:
+            await self.f.send(ctx, azure_error_card(error))
+            return
+        if len(args) == 2:
+            await self.f.send(ctx, await self._target_picker(tenant_id, args[1].lower()))
+            return
+        groups = [g for g in ",".join(args[3:]).split(",") if g.strip()] if len(args) > 3 else None
+        response = await ctx.send_activity(card_reply(_progress("Preparing the move", "Reading resources")))
+        if response is not None and response.id:
+            self._start_plan(
+                TurnContext.get_conversation_reference(ctx.activity),
+                response.id,
+                tenant_id,
+                args[1].lower(),
+                args[2].lower(),
+                groups=groups,
+                requester=person_of(caller),
+            )
+
+    async def start_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        if denied := self.f.denied(caller):
+            return denied
+        tenant_id, source = data.get("tenantId"), data.get("sourceSubscriptionId")
+        if not _ok_tenant(tenant_id) or not _ok_subscription(source):
+            return _bad_click()
+        return await self._target_picker(str(tenant_id), str(source).lower())
+
+    # ------------------------------------------------------------------ pickers
+
+    async def source_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        if denied := self.f.denied(caller):
+            return denied
+        tenant_id, source = data.get("tenantId"), data.get("subscriptionId")
+        if not _ok_tenant(tenant_id):
+            return _bad_click()
+        if not _ok_subscription(source):
+            return error_card("Pick a subscription first.", "Choose one in the list, then click Continue.")
+        return await self._target_picker(str(tenant_id), str(source).lower())
+
+    async def _target_picker(self, tenant_id: str, source_id: str) -> dict[str, Any]:
+        try:
+            subscriptions = await self.d.gateway.list_subscriptions(tenant_id=tenant_id)
+        except TenantAccessDenied:
+            return self.f.invitation(tenant_id)
+        except ArmError as error:
+            return azure_error_card(error)
+        source = next((s for s in subscriptions if s.id.lower() == source_id), None)
+        if source is None:
+            return _subscription_not_found(source_id)
+        targets = [(s, self.d.catalog.offer(s.quota_id)) for s in subscriptions]
+        return target_picker_card(tenant_id=tenant_id, source=source, targets=targets)
+
+    async def target_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        if denied := self.f.denied(caller):
+            return denied
+        tenant_id, source, target = (
+            data.get("tenantId"),
+            data.get("sourceSubscriptionId"),
+            data.get("targetSubscriptionId"),
+        )
+        if not _ok_tenant(tenant_id) or not _ok_subscription(source):
+            return _bad_click()
+        if not _ok_subscription(target):
+            return error_card("Pick a CSP subscription first.", "Choose one in the list, then click Continue.")
+        card_id = ctx.activity.reply_to_id
+        if card_id:
+            self._start_plan(
+                TurnContext.get_conversation_reference(ctx.activity),
+                card_id,
+                str(tenant_id).lower(),
+                str(source).lower(),
+                str(target).lower(),
+                groups=None,
+                requester=person_of(caller),
+            )
+        return _progress("Preparing the move", "Reading resources")
+
+    def _start_plan(
+        self,
+        reference: ConversationReference,
+        card_id: str,
+        tenant_id: str,
+        source_id: str,
+        target_id: str,
+        *,
+        groups: Sequence[str] | None,
+        requester: Person,
+    ) -> None:
+        self.d.proactive.spawn(
+            self._plan(reference, card_id, tenant_id, source_id, target_id, groups=groups, requester=requester),
+            name=f"plan {source_id}",
+        )
+
+    async def _plan(
+        self,
+        reference: ConversationReference,
+        card_id: str,
+        tenant_id: str,
+        source_id: str,
+        target_id: str,
+        *,
+        groups: Sequence[str] | None,
+        requester: Person,
+    ) -> None:
+        """Assess against the chosen target, then show the ready groups (or, in the one-line form, go
+        straight to the confirmation for the groups named)."""
+        try:
+            assessment = await assess(
+                self.d.gateway,
+                tenant_id=tenant_id,
+                source_subscription_id=source_id,
+                target_subscription_id=target_id,
+                catalog=self.d.catalog,
+                now=datetime.now(UTC),
+            )
+            await self.f.save_assessment(assessment)
+            if groups is None:
+                card = self._group_picker(assessment, page=1)
+            else:
+                card = await self._draft_card(assessment, groups, requester=requester)
+        except TenantAccessDenied:
+            card = self.f.invitation(tenant_id)
+        except NotFound:
+            card = _subscription_not_found(source_id)
+        except ArmError as error:
+            card = azure_error_card(error)
+        except Exception:
+            log.exception("move planning failed")
+            card = error_card("Planning the move stopped unexpectedly.", "Try again in a minute.", title="Sorry")
+        await self.d.proactive.update_card(reference, card_id, card)
+
+    def _group_picker(self, assessment: Assessment, *, page: int) -> dict[str, Any]:
+        if assessment.target is None:
+            return _bad_click()
+        return group_picker_card(assessment, target=assessment.target, page=page)
+
+    async def groups_page_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        if denied := self.f.denied(caller):
+            return denied
+        assessment = await self._assessment(data)
+        if assessment is None:
+            return _bad_click()
+        page = data.get("page")
+        return self._group_picker(assessment, page=page if isinstance(page, int) else 1)
+
+    async def groups_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        if denied := self.f.denied(caller):
+            return denied
+        assessment = await self._assessment(data)
+        if assessment is None:
+            return _bad_click()
+        chosen = data.get("groups")
+        names = [g for g in chosen.split(",") if g.strip()] if isinstance(chosen, str) else []
+        if not names:
+            return error_card("Pick at least one resource group.", "Tick the groups to move, then click Continue.")
+        return await self._draft_card(assessment, names, requester=person_of(caller))
+
+    async def _assessment(self, data: Mapping[str, Any]) -> Assessment | None:
+        source, target = data.get("sourceSubscriptionId"), data.get("targetSubscriptionId")
+        if not _ok_tenant(data.get("tenantId")) or not _ok_subscription(source) or not _ok_subscription(target):
+            return None
+        assessment = await self.f.load_assessment(
+            {"tenantId": data.get("tenantId"), "subscriptionId": str(source).lower()}
+        )
+        if assessment is None or assessment.target is None or assessment.target.id.lower() != str(target).lower():
+            return None
+        return assessment
+
+    # ------------------------------------------------------------------ the draft
+
+    async def _draft_card(self, assessment: Assessment, names: Sequence[str], *, requester: Person) -> dict[str, Any]:
+        by_name = {g.name.lower(): g for g in assessment.groups}
+        picked = [by_name.get(n.strip().lower()) for n in names]
+        unknown = [n.strip() for n, g in zip(names, picked, strict=True) if g is None]
+        if unknown:
+            return error_card(
+                f"{', '.join(unknown[:5])} is not a resource group of {assessment.source.display_name}.",
+                "Pick groups from the list.",
+            )
+        not_ready = [g.name for g in picked if g is not None and g.verdict is not Verdict.READY]
+        if not_ready:
+            return error_card(
+                f"{', '.join(not_ready[:5])} is not ready to move. Fix its blockers first.",
+                "Show the blockers in the assessment, fix them, and assess again.",
+                title="Group not ready",
+            )
+        if assessment.target is None:
+            return _bad_click()
+        chosen = [g.name for g in picked if g is not None]
+        plans = {p.name.lower(): p for p in planned_target_groups(assessment, groups=chosen)}
+        request = MoveRequest(
+            id=new_request_id(),
+            tenant_id=assessment.tenant_id,
+            source_subscription_id=assessment.source.id,
+            target_subscription_id=assessment.target.id,
+            requested_by=requester,
+            requested_at=datetime.now(UTC),
+            state=RequestState.DRAFT,
+            groups=tuple(
+                GroupMove(
+                    source_group=g.name,
+                    target_group_id=plans[g.name.lower()].id,
+                    location=plans[g.name.lower()].location,
+                    resource_ids=tuple(top_level_ids(g)),
+                )
+                for g in picked
+                if g is not None
+            ),
+            source_name=assessment.source.display_name,
+            target_name=assessment.target.display_name,
+        )
+        await self.d.store.put(DRAFTS, request.id, {"request": to_json(request), "dryRuns": []}, etag="")
+        try:
+            existing = {
+                g.name.lower()
+                for g in await self.d.gateway.list_resource_groups(assessment.target.id, tenant_id=assessment.tenant_id)
+            }
+        except ArmError as error:
+            return azure_error_card(error)
+        new = [g for g in request.groups if g.source_group.lower() not in existing]
+        return create_groups_card(request, new_groups=new)
+
+    async def _draft(self, data: Mapping[str, Any]) -> tuple[MoveRequest, tuple[DryRun, ...], str] | None:
+        request_id = data.get("requestId")
+        if not isinstance(request_id, str) or not request_id.strip():
+            return None
+        record = await self.d.store.get(DRAFTS, request_id.strip().upper())
+        if record is None:
+            return None
+        request = decode(MoveRequest, record.value["request"])
+        dry_runs = tuple(decode(DryRun, d) for d in record.value.get("dryRuns", []))
+        return request, dry_runs, record.etag
+
+    async def create_groups_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        if denied := self.f.denied(caller):
+            return denied
+        draft = await self._draft(data)
+        if draft is None:
+            return _draft_gone()
+        request, _, _ = draft
+        card_id = ctx.activity.reply_to_id
+        if card_id:
+            self.d.proactive.spawn(
+                self._dry_run(TurnContext.get_conversation_reference(ctx.activity), card_id, request),
+                name=f"dry run {request.id}",
+            )
+        return _progress(f"Move plan {request.id}", "Creating target groups and running Azure's dry run")
+
+    async def _dry_run(self, reference: ConversationReference, card_id: str, request: MoveRequest) -> None:
+        try:
+            assessment = await self.f.load_assessment(
+                {"tenantId": request.tenant_id, "subscriptionId": request.source_subscription_id}
+            )
+            if assessment is None:
+                card = _draft_gone()
+            else:
+                names = [g.source_group for g in request.groups]
+                checked = await run_dry_run(
+                    self.d.gateway,
+                    assessment,
+                    groups=names,
+                    tenant_id=request.tenant_id,
+                    create_target_groups=True,
+                )
+                await self.f.save_assessment(checked)
+                dry_runs = tuple(g.dry_run for g in checked.groups if g.dry_run is not None and g.name in set(names))
+                await self.d.store.put(
+                    DRAFTS, request.id, {"request": to_json(request), "dryRuns": [to_json(d) for d in dry_runs]}
+                )
+                card = move_plan_card(request, dry_runs=dry_runs)
+        except ArmError as error:
+            card = azure_error_card(error)
+        except Exception:
+            log.exception("dry run failed")
+            card = error_card("The dry run stopped unexpectedly.", "Try again in a minute.", title="Sorry")
+        await self.d.proactive.update_card(reference, card_id, card)
+
+    async def submit_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        if denied := self.f.denied(caller):
+            return denied
+        draft = await self._draft(data)
+        if draft is None:
+            # Submitted already (a second click or a retried invoke): show where the request stands.
+            stored = await self._workflow.get(str(data.get("requestId") or ""))
+            if stored is not None:
+                return approval_card(
+                    stored.request,
+                    view="requester",
+                    approver_mris=[],
+                    checklist=stored.checklist,
+                    dry_runs=stored.dry_runs,
+                )
+            return _draft_gone()
+        request, dry_runs, etag = draft
+        passed = {d.resource_group.lower() for d in dry_runs if d.valid}
+        groups = [g for g in request.groups if g.source_group.lower() in passed]
+        if not groups:
+            return error_card(
+                "Azure's dry run accepted none of the groups, so there is nothing to approve.",
+                "Fix what the dry run reported, then plan the move again.",
+                title="Nothing to move",
+            )
+        try:
+            # Claim the draft first: of two clicks, only the one that deletes it submits.
+            await self.d.store.delete(DRAFTS, request.id, etag=etag)
+        except ConcurrencyError:  # another click won
+            stored = await self._workflow.get(request.id)
+            return _draft_gone() if stored is None else move_plan_card(stored.request, dry_runs=stored.dry_runs)
+        try:
+            stored = await self._workflow.submit(
+                customer_tenant_id=request.tenant_id,
+                source_subscription_id=request.source_subscription_id,
+                target_subscription_id=request.target_subscription_id,
+                groups=groups,
+                requester=replace(request.requested_by, mri=request.requested_by.mri or person_of(caller).mri),
+                requester_tenant_id=caller.tenant_id,
+                dry_runs=dry_runs,
+                checklist=post_move_checklist(),
+                source_name=request.source_name,
+                target_name=request.target_name,
+            )
+        except WorkflowError as error:
+            return error_card(str(error), "Plan the move again.")
+        stored = await self._notifier.announce(stored.id, reference_of(ctx))
+        return approval_card(
+            stored.request, view="requester", approver_mris=[], checklist=stored.checklist, dry_runs=stored.dry_runs
+        )
+
+    async def cancel_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        draft = await self._draft(data)
+        if draft is None:
+            return await self._cancel_request(ctx, caller, data)
+        request, _, _ = draft
+        if request.requested_by.id != person_of(caller).id:
+            return error_card("Only the engineer who planned this move can cancel it.", "Ask them to cancel it.")
+        await self.d.store.delete(DRAFTS, request.id)
+        return error_card(
+            f"Move plan {request.id} was cancelled. Nothing was moved.",
+            "Type move to plan another one.",
+            title="Cancelled",
+        )
+
+
+def _ok_tenant(value: Any) -> bool:
+    return isinstance(value, str) and tenant_problem(value) is None
+
+
+def _ok_subscription(value: Any) -> bool:
+    return isinstance(value, str) and subscription_problem(value) is None
+
+
+def _progress(title: str, step: str) -> dict[str, Any]:
+    return work_progress_card(title, [Step(step, "running")], started_at=datetime.now(UTC))
+
+
+def _bad_click() -> dict[str, Any]:
+    return error_card("That card is out of date or incomplete.", "Type move to start again.")
+
+
+def _draft_gone() -> dict[str, Any]:
+    return error_card(
+        "That move plan no longer exists. It was submitted or cancelled.",
+        "Type history to see your requests, or move to plan another one.",
+        title="Plan not found",
+    )
+
+
+def _subscription_not_found(subscription_id: str) -> dict[str, Any]:
+    return error_card(
+        f"Subscription {subscription_id} is not in that tenant, or we cannot see it.",
+        "Check the id, or type move and pick the subscription from the list.",
+        title="Subscription not found",
+    )
