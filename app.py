@@ -32,6 +32,7 @@ from dialogs.move import MoveFlow
 from migration.arm import create_gateway
 from migration.catalog import load_catalog
 from migration.ports import AzureGateway, DocumentStore
+from migration.report import ReportLinks
 from migration.runner import MoveRunner, RunnerConfig
 from migration.workflow import Workflow
 from sandbox import start_sandbox
@@ -44,6 +45,8 @@ log = logging.getLogger("cspbot")
 STORE = web.AppKey("store", DocumentStore)
 BOT = web.AppKey("bot", MigrationBot)
 SETTINGS = web.AppKey("settings", Settings)
+
+
 @dataclass(frozen=True, slots=True)
 class MoveParts:
     workflow: Workflow
@@ -80,6 +83,29 @@ async def _healthz(request: web.Request) -> web.Response:
         "sandbox": request.app[SETTINGS].embedded_sandbox,
     }
     return web.json_response(body, status=200 if storage_ok else 503)
+
+
+def _report_download(reports: ReportLinks) -> Any:
+    """GET /reports/{token}.csv|.json: the assessment export behind an unguessable, expiring link."""
+
+    async def download(request: web.Request) -> web.Response:
+        token, _, fmt = request.match_info["name"].rpartition(".")
+        report = await reports.resolve(token, fmt)
+        if report is None:
+            return web.Response(
+                status=404, text="This report link is unknown or has expired. Run the assessment again.\n"
+            )
+        return web.Response(
+            body=report.content.encode("utf-8"),
+            headers={
+                "Content-Type": report.media_type,
+                "Content-Disposition": f'attachment; filename="{report.filename}"',
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    return download
 
 
 def _sandbox_port(directory: Path) -> int:
@@ -145,6 +171,7 @@ def create_app(
     adapter = create_adapter(settings)
     proactive = Proactive(adapter, app_id=settings.app_id, store=store)
     workflow = Workflow(store)
+    reports = ReportLinks(store)
     notifier = Notifier(adapter, workflow, bot_app_id=settings.app_id)
     runner = MoveRunner(workflow, gateway, listener=notifier, config=runner_config or RunnerConfig())
     approvals = Approvals(workflow, notifier, policy, on_approved=runner.wake)
@@ -160,6 +187,8 @@ def create_app(
             partner_tenant_id=settings.partner_tenant_id,
             sandbox=settings.embedded_sandbox,
             cancel_request=approvals.cancel_command,
+            reports=reports,
+            public_base_url=settings.public_base_url,
         )
     )
     chat = flows.routes()
@@ -198,6 +227,7 @@ def create_app(
     app.cleanup_ctx.append(lifecycle)
     app.router.add_post("/api/messages", messages_handler(adapter, bot))
     app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/reports/{name}", _report_download(reports))
     return app
 
 

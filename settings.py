@@ -29,6 +29,12 @@ AZURE_IDENTITY_VARS = (
     "MSI_ENDPOINT",
 )
 
+# botframework.connector.auth.AuthenticationConstants and botbuilder.schema.CallerIdConstants (4.17.1).
+BOT_FRAMEWORK_API = "https://api.botframework.com"
+BOT_FRAMEWORK_LOGIN_PREFIX = "https://login.microsoftonline.com/"
+EMULATOR_OPENID_METADATA_URL = "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
+PUBLIC_AZURE_CALLER_ID = "urn:botframework:azure"
+
 
 class SettingsError(ValueError):
     """One or more settings are wrong; the message lists each variable and the problem."""
@@ -55,6 +61,8 @@ class Settings:
     authority_host: str = "https://login.microsoftonline.com"
     # True when the bot starts its own sandbox ARM in-process (fresh clone, or `app.py --sandbox`).
     embedded_sandbox: bool = True
+    # Where the keys that sign the Bot Connector's tokens are published (empty: the public cloud's).
+    to_bot_from_channel_openid_metadata_url: str = ""
 
     @property
     def local_mode(self) -> bool:
@@ -77,6 +85,40 @@ class Settings:
     @property
     def APP_TENANTID(self) -> str:  # noqa: N802
         return self.app_tenant_id
+
+    # With an OpenID metadata URL of its own, botbuilder switches to its "parameterized" authentication,
+    # which takes every endpoint from the configuration: the public cloud's are given (those botbuilder's
+    # built-in public-cloud authentication uses), with the metadata URL replaced. None: built-in behaviour.
+    @property
+    def TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL(self) -> str | None:  # noqa: N802
+        return self.to_bot_from_channel_openid_metadata_url or None
+
+    def _public_cloud(self, value: str) -> str | None:
+        return value if self.to_bot_from_channel_openid_metadata_url else None
+
+    @property
+    def TO_BOT_FROM_CHANNEL_TOKEN_ISSUER(self) -> str | None:  # noqa: N802
+        return self._public_cloud(BOT_FRAMEWORK_API)
+
+    @property
+    def TO_CHANNEL_FROM_BOT_OAUTH_SCOPE(self) -> str | None:  # noqa: N802
+        return self._public_cloud(BOT_FRAMEWORK_API)
+
+    @property
+    def TO_CHANNEL_FROM_BOT_LOGIN_URL(self) -> str | None:  # noqa: N802
+        return self._public_cloud(BOT_FRAMEWORK_LOGIN_PREFIX)
+
+    @property
+    def OAUTH_URL(self) -> str | None:  # noqa: N802
+        return self._public_cloud(BOT_FRAMEWORK_API)
+
+    @property
+    def TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL(self) -> str | None:  # noqa: N802
+        return self._public_cloud(EMULATOR_OPENID_METADATA_URL)
+
+    @property
+    def CALLER_ID(self) -> str | None:  # noqa: N802
+        return self._public_cloud(PUBLIC_AZURE_CALLER_ID)
 
 
 def _is_loopback_url(url: str) -> bool:
@@ -186,6 +228,15 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
     public_base = _url(env, "PUBLIC_BASE_URL", f"http://{host}:{port}", errors)
     authority = _url(env, "AZURE_AUTHORITY_HOST", "https://login.microsoftonline.com", errors)
 
+    metadata_url = env.get("TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL", "").strip()
+    if metadata_url:
+        parsed = urlparse(metadata_url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            errors.append(f"TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: {metadata_url!r} is not an http(s) URL")
+        elif parsed.scheme == "http" and not _is_loopback_url(metadata_url):
+            # The document names the keys every inbound token is checked against: never over plain HTTP.
+            errors.append("TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: must be https (http only on a loopback address)")
+
     if errors:
         raise SettingsError("Invalid settings:\n" + "\n".join(f"  - {e}" for e in errors))
     return Settings(
@@ -207,4 +258,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
         public_base_url=public_base,
         authority_host=authority,
         embedded_sandbox=embedded,
+        to_bot_from_channel_openid_metadata_url=metadata_url,
     )

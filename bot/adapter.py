@@ -12,6 +12,8 @@ import jwt
 from aiohttp import web
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity
+from botframework.connector.auth import AuthenticateRequestResult
 from msrest.exceptions import DeserializationError
 
 log = logging.getLogger(__name__)
@@ -33,10 +35,28 @@ def install_invoke_fix(enabled: bool = True) -> None:
     _cloud_adapter.serializer_helper = _serialize_once if enabled else _original_serializer_helper
 
 
+class _RefusingAuthentication(ConfigurationBotFrameworkAuthentication):
+    """botbuilder's inbound check, where any failure to verify the caller's token is a refusal (401).
+
+    botbuilder 4.17.1 lets other errors escape (HTTP 500): a token whose `kid` the signing keys do not
+    list (IndexError), keys that cannot be fetched (no network: requests' ConnectionError), a broken
+    metadata document. None of them may let a request through, and none is the bot's own failure."""
+
+    async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
+        try:
+            return await super().authenticate_request(activity, auth_header)
+        except PermissionError:
+            raise
+        except Exception as error:  # noqa: BLE001 - whatever went wrong, the caller is not authenticated
+            log.warning("refused a request: its token could not be verified (%s)", type(error).__name__)
+            raise PermissionError("the token could not be verified") from error
+
+
 def create_adapter(configuration: Any) -> CloudAdapter:
-    """`configuration` exposes APP_ID / APP_PASSWORD / APP_TYPE / APP_TENANTID (empty id = local mode)."""
+    """`configuration` exposes APP_ID / APP_PASSWORD / APP_TYPE / APP_TENANTID (empty id = local mode), and
+    optionally botbuilder's other names, e.g. TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL (see settings.py)."""
     install_invoke_fix()
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(configuration))
+    adapter = CloudAdapter(_RefusingAuthentication(configuration))
 
     async def on_error(context: TurnContext, error: Exception) -> None:
         # The exception text can carry Azure or HTTP details; users get a plain sentence, logs get

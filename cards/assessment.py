@@ -62,7 +62,9 @@ def assessment_summary_card(
     *,
     rules: Mapping[str, Rule] | None = None,
     top_groups: int = TOP_GROUPS,
+    report_url: str | None = None,
 ) -> dict[str, Any]:
+    """`report_url`: the CSV export (the JSON one is the same address ending in .json)."""
     rules = rules or {}
     groups = assessment.groups
     source = assessment.source
@@ -179,6 +181,8 @@ def assessment_summary_card(
     if any(g.dry_run for g in groups):
         actions.append(k.execute("Show dry run", verbs.ASSESSMENT_DRY_RUN, {**ids, "page": 1}))
     actions.append(k.execute("Assess again", verbs.ASSESS_RUN, ids))
+    if report_url:
+        actions.append(k.open_url("Download report (CSV)", report_url))
     ready = by_verdict[Verdict.READY]
     return k.card(
         body,

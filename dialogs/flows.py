@@ -35,6 +35,7 @@ from migration.catalog import Catalog
 from migration.codec import decode, to_json
 from migration.model import ArmError, Assessment, NotFound, Offer, Subscription, TenantAccessDenied
 from migration.ports import AzureGateway, DocumentStore
+from migration.report import ReportLink, ReportLinks
 from storage.chunks import get_large, put_large
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ class FlowDeps:
     conversation_state: ConversationState
     partner_tenant_id: str
     sandbox: bool
+    reports: ReportLinks
+    public_base_url: str
     # `cancel` with no open question cancels the user's open move request instead.
     cancel_request: Callable[[TurnContext, Caller, Command], Awaitable[None]] | None = None
 
@@ -281,8 +284,9 @@ class ChatFlows:
                 catalog=self.d.catalog,
                 now=datetime.now(UTC),
             )
-            await self.save_assessment(assessment)
-            card = assessment_summary_card(assessment, rules=self._rules)
+            link = await self.d.reports.create(assessment)
+            await self.save_assessment(assessment, report=link)
+            card = assessment_summary_card(assessment, rules=self._rules, report_url=self._report_url(link))
         except TenantAccessDenied:
             card = self.invitation(tenant_id)
         except NotFound:
@@ -304,11 +308,28 @@ class ChatFlows:
 
     # ------------------------------------------------------------------ results
 
-    async def save_assessment(self, assessment: Assessment) -> None:
+    async def save_assessment(self, assessment: Assessment, *, report: ReportLink | None = None) -> None:
         # The per-resource details go to the report export; the chat needs findings and groups only.
         compact = to_json(assessment)
         compact["resources"] = []
+        if report is not None:
+            compact["report"] = {"token": report.token, "expiresAt": report.expires_at.isoformat()}
         await put_large(self.d.store, ASSESSMENTS, _key(assessment.tenant_id, assessment.source.id), compact)
+
+    def _report_url(self, link: ReportLink | None) -> str | None:
+        if link is None or link.expires_at <= datetime.now(UTC):
+            return None
+        return f"{self.d.public_base_url}/reports/{link.token}.csv"
+
+    async def _stored_report(self, data: Mapping[str, Any]) -> ReportLink | None:
+        tenant_id, subscription_id = data.get("tenantId"), data.get("subscriptionId")
+        if not isinstance(tenant_id, str) or not isinstance(subscription_id, str):
+            return None
+        stored = await get_large(self.d.store, ASSESSMENTS, _key(tenant_id, subscription_id))
+        report = stored.get("report") if stored else None
+        if not isinstance(report, dict):
+            return None
+        return ReportLink(report["token"], datetime.fromisoformat(report["expiresAt"]))
 
     async def load_assessment(self, data: Mapping[str, Any]) -> Assessment | None:
         tenant_id, subscription_id = data.get("tenantId"), data.get("subscriptionId")
@@ -323,7 +344,8 @@ class ChatFlows:
         assessment = await self.load_assessment(data)
         if assessment is None:
             return _no_assessment()
-        return assessment_summary_card(assessment, rules=self._rules)
+        report_url = self._report_url(await self._stored_report(data))
+        return assessment_summary_card(assessment, rules=self._rules, report_url=report_url)
 
     async def blockers_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
         if denied := self.denied(caller):

@@ -28,13 +28,13 @@ from azure.core.exceptions import (
 )
 from azure.core.pipeline.transport import AioHttpTransport
 from azure.core.polling import AsyncLROPoller
+from azure.core.rest import HttpRequest
 from azure.identity.aio import DefaultAzureCredential
 from azure.mgmt.resource.locks.aio import ManagementLockClient
 from azure.mgmt.resource.resources import models as rm
 from azure.mgmt.resource.resources.aio import ResourceManagementClient
 from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 from azure.mgmt.resourcegraph.aio import ResourceGraphClient
-from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
 from migration.model import (
     ArmError,
@@ -51,6 +51,7 @@ from migration.ports import MoveOperation, ProgressCallback
 
 SANDBOX_TOKEN_PREFIX = "sandbox."
 GRAPH_PAGE = 1000  # Resource Graph's maximum page size: one call per 1000 rows
+GRAPH_PATH = "/providers/Microsoft.ResourceGraph/resources"
 INVENTORY_QUERY = (
     "Resources | project id, name, type, location, resourceGroup, subscriptionId, kind, sku, plan, "
     "properties, tags, identity, managedBy | order by id asc"
@@ -405,24 +406,36 @@ class ArmGateway:
         out: list[Resource] = []
         skip_token: str | None = None
         while True:
-            request = QueryRequest(
-                subscriptions=[subscription_id], query=INVENTORY_QUERY,
-                options=QueryRequestOptions(top=GRAPH_PAGE, skip_token=skip_token, result_format="objectArray"),
-            )
-            page = await self._graph_page(graph, request)
-            out.extend(_resource(row) for row in page.data or [])
+            options: dict[str, Any] = {"$top": GRAPH_PAGE, "resultFormat": "objectArray"}
+            if skip_token:
+                options["$skipToken"] = skip_token
+            page = await self._graph_page(graph, {"subscriptions": [subscription_id], "query": INVENTORY_QUERY,
+                                                  "options": options})
+            out.extend(_resource(row) for row in page.get("data") or [])
             if on_progress is not None:
-                await on_progress(len(out), page.total_records)
-            skip_token = page.skip_token
+                await on_progress(len(out), page.get("totalRecords"))
+            skip_token = page.get("$skipToken")
             if not skip_token:
                 return out
 
-    async def _graph_page(self, graph: ResourceGraphClient, request: QueryRequest) -> Any:
+    async def _graph_page(self, graph: ResourceGraphClient, body: dict[str, Any]) -> dict[str, Any]:
+        """One Resource Graph page as plain JSON.
+
+        Sent through the client's own pipeline (auth, retries, ARM policies) but not through
+        `graph.resources`, whose model deserializer walks every cell of `data` (an untyped object): about
+        a third of the inventory's CPU for rows that are plain JSON already.
+        """
+        request = HttpRequest("POST", GRAPH_PATH, params={"api-version": graph._config.api_version}, json=body,
+                              headers={"Accept": "application/json"})
         # A query is a read even though it is a POST, so a dropped connection is safe to send again
         # (the SDK only retries POSTs on 429 and 5xx answers).
         for attempt in range(1, _READ_ATTEMPTS + 1):
             try:
-                return await graph.resources(request)
+                response = await graph._send_request(request)
+                if response.status_code != 200:
+                    raise HttpResponseError(response=response)
+                page: dict[str, Any] = response.json()
+                return page
             except (ServiceRequestError, ServiceResponseError) as exc:
                 if attempt == _READ_ATTEMPTS:
                     raise _to_domain(exc) from exc

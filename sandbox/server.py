@@ -12,7 +12,7 @@ import re
 import tempfile
 import time
 import uuid
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -31,6 +31,7 @@ TOKEN_PREFIX = "sandbox."
 PARTNER = "partner"
 PAGE_SIZE = 1000
 DROP_ANSWER = web.RequestKey("drop_answer", bool)
+_GRAPH_CACHE_SIZE = 16  # distinct queries kept; the bot pages one inventory query per subscription
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,11 @@ class ArmSandbox:
         self._rng = random.Random(seed)
         self._faults_injected = 0
         self._dirty = False
+        # Resource Graph results by (query, subscriptions in scope), valid for one world generation: paging
+        # 10,000 rows would otherwise rebuild and re-sort them all for every page (~0.1 s of CPU each, on
+        # the event loop the embedded sandbox shares with the bot).
+        self._generation = 0
+        self._graph_cache: OrderedDict[tuple[str, tuple[str, ...]], tuple[int, list[dict[str, Any]]]] = OrderedDict()
         self.reset_stats()
 
     # ------------------------------------------------------------------ stats and admin
@@ -167,6 +173,11 @@ class ArmSandbox:
         if "poll_interval" in data:
             self.poll_interval = float(data.pop("poll_interval"))
         self.set_faults(**data)
+
+    def invalidate(self) -> None:
+        """Forget derived data (Resource Graph results). Call after changing `world` directly."""
+        self._generation += 1
+        self._graph_cache.clear()
 
     # ------------------------------------------------------------------ aiohttp plumbing
 
@@ -218,6 +229,8 @@ class ArmSandbox:
             extra = getattr(failure, "headers", {})
         for key, value in extra.items():
             response.headers.setdefault(key, value)
+        if route.kind == "writes":
+            self.invalidate()  # the handler changed the world without awaiting since, so no query saw it
         if self._dirty:
             self._save()
         if request.get(DROP_ANSWER):
@@ -328,6 +341,7 @@ class ArmSandbox:
                 if op.kind == "move":
                     self._moves["succeeded" if op.status == 204 else "failed"] += 1
                 self._dirty = True
+                self.invalidate()
 
     # ------------------------------------------------------------------ routing
 
@@ -597,8 +611,7 @@ class ArmSandbox:
         wanted = {s.lower() for s in body.get("subscriptions") or []}
         subs = [s for s in self.world.subscriptions.values()
                 if caller.sees(s, self.world) and (not wanted or s.id.lower() in wanted)]
-        rows = [_graph_row(r, s.tenant_id) for s in subs for r in self.world.resources(s)]
-        result = graph.run(query, rows)
+        result = self._graph_result(body["query"], query, subs)
         options = body.get("options") or {}
         top = min(int(options.get("$top") or 100), 1000)
         if query.limit is not None:
@@ -616,6 +629,19 @@ class ArmSandbox:
         if token:
             out["$skipToken"] = token
         return self._json(out)
+
+    def _graph_result(self, text: str, query: graph.Query, subs: list[Sub]) -> list[dict[str, Any]]:
+        key = (text, tuple(s.id.lower() for s in subs))
+        cached = self._graph_cache.get(key)
+        if cached is not None and cached[0] == self._generation:
+            self._graph_cache.move_to_end(key)
+            return cached[1]
+        rows = [_graph_row(r, s.tenant_id) for s in subs for r in self.world.resources(s)]
+        result = graph.run(query, rows)
+        self._graph_cache[key] = (self._generation, result)
+        while len(self._graph_cache) > _GRAPH_CACHE_SIZE:
+            self._graph_cache.popitem(last=False)
+        return result
 
     # ------------------------------------------------------------------ non-ARM endpoints
 

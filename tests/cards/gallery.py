@@ -94,6 +94,9 @@ def build_all() -> dict[str, dict[str, Any]]:
         blocker_pages = page_count(len(stopping_findings(a)), BLOCKERS_PER_PAGE)
         cards |= {
             f"summary-{size}": assessment_summary_card(a, rules=fx.RULES),
+            f"summary-with-report-{size}": assessment_summary_card(
+                a, rules=fx.RULES, report_url="https://bot.example.com/reports/Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA.csv"
+            ),
             f"blockers-first-{size}": blockers_card(a, page=1, rules=fx.RULES),
             f"blockers-last-{size}": blockers_card(a, page=blocker_pages, rules=fx.RULES),
             f"dry-run-{size}": dry_run_card(a),

@@ -22,6 +22,7 @@ const {
   screenshot, cardScreenshot,
 } = require('./lib');
 
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const MESSAGE = '.fai-OutputCard'; // one chat message (bubble) in the Playground
 const SLOT = 'data-journey-slot';
 
@@ -74,7 +75,9 @@ journey(async ({ page, url, out, args }) => {
   mark('picker');
   const pickerText = await cardText(picker);
   const pickerButtons = await buttons(picker);
-  const { value: picked, offered } = await pickChoice(picker, /Subscription/, new RegExp(choice.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  const { value: picked, offered } = await pickChoice(picker, /Subscription/, new RegExp(escape(choice)), {
+    whileOpen: async () => { shots.choices = await screenshot(page, out, '2-subscription-choices'); },
+  });
   shots.picker = await cardScreenshot(picker, out, '2-subscription-picked');
 
   // 3. Continue: the same message becomes the progress card, then the summary.
@@ -101,8 +104,8 @@ journey(async ({ page, url, out, args }) => {
   const summaryText = await cardText(summary);
   const summaryTables = await cardTables(summary);
   const summaryButtons = await buttons(summary);
-  shots.summary = await cardScreenshot(summary, out, '4-summary');
   shots.summaryPage = await screenshot(page, out, '4-summary-page');
+  shots.summary = await cardScreenshot(summary, out, '4-summary');
   const pickerLeft = await page.locator('.ac-adaptiveCard', { hasText: 'Which subscription?' }).count();
 
   // 4. Blockers, page by page. Each click answers with the card that replaces this one.

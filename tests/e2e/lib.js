@@ -127,8 +127,8 @@ async function clickButton(card, name) {
 // Choose `option` (string or RegExp) in a card's Input.ChoiceSet labelled `label`, as a user
 // would: the Playground renders a compact choice set as a Fluent combobox (a text input with a
 // popup listbox), older renderers as a native <select>. Returns the value the input now shows
-// and the titles that were offered.
-async function pickChoice(card, label, option) {
+// and the titles that were offered. `whileOpen(listbox)` runs while the list is open (a screenshot).
+async function pickChoice(card, label, option, { whileOpen } = {}) {
   const page = card.page();
   const combo = card.getByRole('combobox', { name: label });
   if (await combo.evaluate((e) => e.tagName === 'SELECT')) {
@@ -143,6 +143,7 @@ async function pickChoice(card, label, option) {
   const listbox = controls ? page.locator(`[id="${controls}"]`) : page.getByRole('listbox').last();
   await listbox.waitFor();
   const offered = (await listbox.getByRole('option').allInnerTexts()).map((t) => t.trim());
+  if (whileOpen) await whileOpen(listbox);
   await listbox.getByRole('option', { name: option }).first().click();
   await listbox.waitFor({ state: 'hidden' });
   return { value: await combo.inputValue(), offered };

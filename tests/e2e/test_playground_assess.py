@@ -21,7 +21,7 @@ LOOPBACK = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/")
 TENANT = "contoso.onmicrosoft.com"
 # Each sandbox Azure call waits this long, so the progress card stays on screen long enough to
 # be seen and photographed (an assessment of contoso takes about five calls).
-SANDBOX_LATENCY_MS = 400
+SANDBOX_LATENCY_MS = 800
 
 pytestmark = pytest.mark.e2e
 
@@ -82,6 +82,10 @@ def test_assess_by_clicking_the_choices_then_paging_blockers(
     assert heads[0] == "Which subscription?", heads
     assert heads[-1] == "Assessment: Contoso Pay-As-You-Go", heads
     assert any(h.startswith("Assessing subscription ") for h in heads[1:-1]), heads
+    # The click's answer says "Reading resources"; "60 of 60" only comes in a later update (PUT to
+    # the connector), re-rendered in the same message, like the summary after it.
+    texts = [step["text"] for step in slot["timeline"]]
+    assert any("Reading resources: 60 of 60" in t for t in texts), texts[1:-1]
     assert "(message gone)" not in heads, heads
     assert slot["sameMessage"], "the summary replaced the progress card in place"
     assert slot["cardsAfter"] == slot["cardsBefore"] == slot["cardsAtEnd"], slot
@@ -120,7 +124,7 @@ def test_assess_by_clicking_the_choices_then_paging_blockers(
     assert not [u for u in result["blockedRequests"] if LOOPBACK.match(u)]
 
     shots = result["screenshots"]
-    assert set(shots) >= {"question", "picker", "progress", "summary", "blockers1", "blockers2", "blockers3"}, shots
+    assert set(shots) >= {"question", "choices", "picker", "progress", "summary", "blockers1", "blockers2", "blockers3"}, shots
     for shot in shots.values():
         with Image.open(shot) as img:
             assert img.width > 300 and img.height > 150, (shot, img.size)

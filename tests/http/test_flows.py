@@ -108,3 +108,35 @@ async def test_assess_rejects_a_malformed_subscription_id_and_changes_nothing(st
     await connector.wait_for(2)
     assert "is not a subscription id" in connector.texts()[-1]
     assert connector.updated == []
+
+
+async def test_summary_offers_the_report_download_with_every_resource(start_bot, connector):
+    bot = await start_bot()
+    await bot.post(teams.message("assess", connector.url))
+    await bot.post(teams.message(CONTOSO, connector.url))
+    await connector.wait_for(2)
+    picker = connector.cards()[-1]
+    payg = next(c for c in _choices(picker, "subscriptionId") if "Pay-As-You-Go" in c["title"])
+    await _click(bot, connector, _buttons(picker)["Continue"], subscriptionId=payg["value"])
+    summary = await _final_update(connector)
+    url = _buttons(summary)["Download report (CSV)"]["url"]
+    assert url.startswith(bot.settings.public_base_url + "/reports/")
+    path = url.removeprefix(bot.settings.public_base_url)
+    async with bot.session.get(f"{bot.url}{path}") as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/csv")
+        assert "attachment" in response.headers["Content-Disposition"]
+        rows = (await response.text()).strip().splitlines()
+    assert len(rows) > 60, "a header and at least one row per resource (60 in contoso)"
+    async with bot.session.get(f"{bot.url}{path.removesuffix('.csv')}.json") as response:
+        assert response.status == 200
+        assert "application/json" in response.headers["Content-Type"]
+    # Unknown tokens and formats give a plain 404, never someone else's report.
+    for wrong in (path.replace(path[10:20], "x" * 10), path.removesuffix(".csv") + ".exe", "/reports/abc.csv"):
+        async with bot.session.get(f"{bot.url}{wrong}") as response:
+            assert response.status == 404
+            assert "unknown or has expired" in await response.text()
+    # The link survives in the stored assessment: the summary re-rendered later offers it again.
+    again = await _click(bot, connector, _buttons(summary)["Show blockers"])
+    back = await _click(bot, connector, _buttons(again)["Back to summary"])
+    assert _buttons(back)["Download report (CSV)"]["url"] == url
