@@ -23,7 +23,7 @@ from bot.commands import Command
 from bot.handler import Routes, card_reply
 from bot.proactive import Proactive
 from cards import verbs
-from cards.assessment import assessment_summary_card, blockers_card
+from cards.assessment import assessment_summary_card, blockers_card, dry_run_card
 from cards.help import help_card
 from cards.messages import error_card, not_allowed_card, question_card
 from cards.pickers import subscription_picker_card
@@ -80,6 +80,7 @@ class ChatFlows:
                 verbs.ASSESS_RUN: self.assess_subscription_verb,
                 verbs.ASSESSMENT_SUMMARY: self.summary_verb,
                 verbs.ASSESSMENT_BLOCKERS: self.blockers_verb,
+                verbs.ASSESSMENT_DRY_RUN: self.dry_run_verb,
             },
             on_text=self.on_text,
         )
@@ -353,8 +354,20 @@ class ChatFlows:
         assessment = await self.load_assessment(data)
         if assessment is None:
             return _no_assessment()
-        page = data.get("page")
-        return blockers_card(assessment, page=page if isinstance(page, int) else 1, rules=self._rules)
+        return blockers_card(assessment, page=_page(data), rules=self._rules)
+
+    async def dry_run_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        if denied := self.denied(caller):
+            return denied
+        assessment = await self.load_assessment(data)
+        if assessment is None:
+            return _no_assessment()
+        return dry_run_card(assessment, page=_page(data))
+
+
+def _page(data: Mapping[str, Any]) -> int:
+    page = data.get("page")
+    return page if isinstance(page, int) and not isinstance(page, bool) else 1
 
 
 def _key(tenant_id: str, subscription_id: str) -> str:

@@ -103,3 +103,22 @@ async def test_one_line_move_names_groups_and_refuses_blocked_ones(start_bot, co
     await bot.post(teams.message(f"move {CONTOSO} {PAYG} {CSP} rg-legacy", connector.url))
     card = await wait_update(connector, "not ready", "Create target")
     assert "rg-legacy is not ready to move" in text_of(card)
+
+
+async def test_after_the_dry_run_the_summary_shows_azures_answer(start_bot, connector):
+    bot = await start_bot()
+    await _plan(bot, connector)
+    summary = await click(
+        bot,
+        connector,
+        {
+            "type": "Action.Execute",
+            "verb": "assessment.summary",
+            "data": {"tenantId": "0c0a7050-0000-4000-8000-000000000001", "subscriptionId": PAYG},
+        },
+    )
+    dry_run = await click(bot, connector, buttons(summary)["Show dry run"])
+    text = text_of(dry_run)
+    # Azure refused rg-integration although our rules found it ready: shown, with the disagreement.
+    assert "rg-integration" in text and "rg-web-prod" in text
+    assert "SSIS" in text or "integration runtime" in text.lower() or "refused" in text.lower()
