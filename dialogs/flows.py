@@ -41,6 +41,7 @@ from storage.chunks import get_large, put_large
 log = logging.getLogger(__name__)
 
 ASSESSMENTS = "assessments"
+SubscriptionsCard = Callable[[str, list[tuple[Subscription, Offer]]], dict[str, Any]]
 TENANT_QUESTION = "Type the customer's domain (contoso.onmicrosoft.com) or tenant id."
 PROGRESS_EVERY = 1.0  # seconds between progress card updates (Teams throttles edits)
 
@@ -169,7 +170,8 @@ class ChatFlows:
         subscriptions = await self.d.gateway.list_subscriptions(tenant_id=tenant_id)
         return tenant_id, [(s, self.d.catalog.offer(s.quota_id)) for s in subscriptions]
 
-    async def _attach_card(self, ctx: TurnContext, tenant: str) -> dict[str, Any]:
+    async def _with_subscriptions(self, ctx: TurnContext, tenant: str, render: SubscriptionsCard) -> dict[str, Any]:
+        """Resolve the tenant and list its subscriptions, then `render`; or the card saying why not."""
         try:
             tenant_id, subscriptions = await self._subscriptions(tenant)
         except TenantAccessDenied:
@@ -178,8 +180,13 @@ class ChatFlows:
             return tenant_not_found_card(tenant)
         except ArmError as error:
             return azure_error_card(error)
-        await self._tenant.set(ctx, tenant_id)
-        return attach_result_card(tenant=tenant, tenant_id=tenant_id, subscriptions=subscriptions)
+        await self._tenant.set(ctx, tenant_id)  # later questions default to this tenant
+        return render(tenant_id, subscriptions)
+
+    async def _attach_card(self, ctx: TurnContext, tenant: str) -> dict[str, Any]:
+        return await self._with_subscriptions(
+            ctx, tenant, lambda tid, subs: attach_result_card(tenant=tenant, tenant_id=tid, subscriptions=subs)
+        )
 
     # ------------------------------------------------------------------ assess
 
@@ -226,16 +233,11 @@ class ChatFlows:
     async def picker_card(
         self, ctx: TurnContext, tenant: str, *, verb: str = verbs.ASSESS_SUBSCRIPTION
     ) -> dict[str, Any]:
-        try:
-            tenant_id, subscriptions = await self._subscriptions(tenant)
-        except TenantAccessDenied:
-            return self.invitation(tenant)
-        except NotFound:
-            return tenant_not_found_card(tenant)
-        except ArmError as error:
-            return azure_error_card(error)
-        await self._tenant.set(ctx, tenant_id)
-        return subscription_picker_card(tenant_id=tenant_id, tenant=tenant, subscriptions=subscriptions, verb=verb)
+        return await self._with_subscriptions(
+            ctx,
+            tenant,
+            lambda tid, subs: subscription_picker_card(tenant_id=tid, tenant=tenant, subscriptions=subs, verb=verb),
+        )
 
     async def assess_subscription_verb(
         self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]
@@ -276,7 +278,7 @@ class ChatFlows:
             card = _assess_progress(subscription_id, done=done, total=total)
             pending.append(asyncio.create_task(self.d.proactive.update_card(reference, card_id, card)))
 
-        try:
+        async def work() -> dict[str, Any]:
             assessment = await assess(
                 self.d.gateway,
                 tenant_id=tenant_id,
@@ -287,24 +289,40 @@ class ChatFlows:
             )
             link = await self.d.reports.create(assessment)
             await self.save_assessment(assessment, report=link)
-            card = assessment_summary_card(assessment, rules=self._rules, report_url=self._report_url(link))
+            if pending:  # the last progress update must not land after the summary
+                await asyncio.gather(*pending, return_exceptions=True)
+            return assessment_summary_card(assessment, rules=self._rules, report_url=self._report_url(link))
+
+        await self.finish_in_background(reference, card_id, work, tenant=tenant_id, subscription_id=subscription_id)
+
+    async def finish_in_background(
+        self,
+        reference: ConversationReference,
+        card_id: str,
+        work: Callable[[], Awaitable[dict[str, Any]]],
+        *,
+        tenant: str,
+        subscription_id: str,
+    ) -> None:
+        """Run slow work after the turn and put its card where the progress card stands; Azure's
+        refusals become cards that say what to do."""
+        try:
+            card = await work()
         except TenantAccessDenied:
-            card = self.invitation(tenant_id)
+            card = self.invitation(tenant)
         except NotFound:
             card = error_card(
                 f"Subscription {subscription_id} is not in that tenant, or we cannot see it.",
-                "Check the id, or type assess and pick the subscription from the list.",
+                "Check the id, or pick the subscription from the list.",
                 title="Subscription not found",
             )
         except ArmError as error:
             card = azure_error_card(error)
         except Exception:
-            log.exception("assessment of %s failed", subscription_id)
+            log.exception("background work for %s failed", subscription_id)
             card = error_card(
-                "The assessment stopped unexpectedly.", "Try again in a minute.", title="Assessment failed"
+                "That stopped unexpectedly. Nothing was changed.", "Try again in a minute.", title="Sorry"
             )
-        if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
         await self.d.proactive.update_card(reference, card_id, card)
 
     # ------------------------------------------------------------------ results

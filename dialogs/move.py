@@ -115,14 +115,17 @@ class MoveFlow:
         groups = [g for g in ",".join(args[3:]).split(",") if g.strip()] if len(args) > 3 else None
         response = await ctx.send_activity(card_reply(_progress("Preparing the move", "Reading resources")))
         if response is not None and response.id:
-            self._start_plan(
-                TurnContext.get_conversation_reference(ctx.activity),
-                response.id,
-                tenant_id,
-                args[1].lower(),
-                args[2].lower(),
-                groups=groups,
-                requester=person_of(caller),
+            self.d.proactive.spawn(
+                self._plan(
+                    TurnContext.get_conversation_reference(ctx.activity),
+                    response.id,
+                    tenant_id,
+                    args[1].lower(),
+                    args[2].lower(),
+                    groups=groups,
+                    requester=person_of(caller),
+                ),
+                name=f"plan {args[1]}",
             )
 
     async def start_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -172,32 +175,19 @@ class MoveFlow:
             return error_card("Pick a CSP subscription first.", "Choose one in the list, then click Continue.")
         card_id = ctx.activity.reply_to_id
         if card_id:
-            self._start_plan(
-                TurnContext.get_conversation_reference(ctx.activity),
-                card_id,
-                str(tenant_id).lower(),
-                str(source).lower(),
-                str(target).lower(),
-                groups=None,
-                requester=person_of(caller),
+            self.d.proactive.spawn(
+                self._plan(
+                    TurnContext.get_conversation_reference(ctx.activity),
+                    card_id,
+                    str(tenant_id).lower(),
+                    str(source).lower(),
+                    str(target).lower(),
+                    groups=None,
+                    requester=person_of(caller),
+                ),
+                name=f"plan {source}",
             )
         return _progress("Preparing the move", "Reading resources")
-
-    def _start_plan(
-        self,
-        reference: ConversationReference,
-        card_id: str,
-        tenant_id: str,
-        source_id: str,
-        target_id: str,
-        *,
-        groups: Sequence[str] | None,
-        requester: Person,
-    ) -> None:
-        self.d.proactive.spawn(
-            self._plan(reference, card_id, tenant_id, source_id, target_id, groups=groups, requester=requester),
-            name=f"plan {source_id}",
-        )
 
     async def _plan(
         self,
@@ -212,7 +202,8 @@ class MoveFlow:
     ) -> None:
         """Assess against the chosen target, then show the ready groups (or, in the one-line form, go
         straight to the confirmation for the groups named)."""
-        try:
+
+        async def work() -> dict[str, Any]:
             assessment = await assess(
                 self.d.gateway,
                 tenant_id=tenant_id,
@@ -223,19 +214,10 @@ class MoveFlow:
             )
             await self.f.save_assessment(assessment)
             if groups is None:
-                card = self._group_picker(assessment, page=1)
-            else:
-                card = await self._draft_card(assessment, groups, requester=requester)
-        except TenantAccessDenied:
-            card = self.f.invitation(tenant_id)
-        except NotFound:
-            card = _subscription_not_found(source_id)
-        except ArmError as error:
-            card = azure_error_card(error)
-        except Exception:
-            log.exception("move planning failed")
-            card = error_card("Planning the move stopped unexpectedly.", "Try again in a minute.", title="Sorry")
-        await self.d.proactive.update_card(reference, card_id, card)
+                return self._group_picker(assessment, page=1)
+            return await self._draft_card(assessment, groups, requester=requester)
+
+        await self.f.finish_in_background(reference, card_id, work, tenant=tenant_id, subscription_id=source_id)
 
     def _group_picker(self, assessment: Assessment, *, page: int) -> dict[str, Any]:
         if assessment.target is None:
@@ -355,33 +337,31 @@ class MoveFlow:
         return _progress(f"Move plan {request.id}", "Creating target groups and running Azure's dry run")
 
     async def _dry_run(self, reference: ConversationReference, card_id: str, request: MoveRequest) -> None:
-        try:
+        async def work() -> dict[str, Any]:
             assessment = await self.f.load_assessment(
                 {"tenantId": request.tenant_id, "subscriptionId": request.source_subscription_id}
             )
             if assessment is None:
-                card = _draft_gone()
-            else:
-                names = [g.source_group for g in request.groups]
-                checked = await run_dry_run(
-                    self.d.gateway,
-                    assessment,
-                    groups=names,
-                    tenant_id=request.tenant_id,
-                    create_target_groups=True,
-                )
-                await self.f.save_assessment(checked)
-                dry_runs = tuple(g.dry_run for g in checked.groups if g.dry_run is not None and g.name in set(names))
-                await self.d.store.put(
-                    DRAFTS, request.id, {"request": to_json(request), "dryRuns": [to_json(d) for d in dry_runs]}
-                )
-                card = move_plan_card(request, dry_runs=dry_runs)
-        except ArmError as error:
-            card = azure_error_card(error)
-        except Exception:
-            log.exception("dry run failed")
-            card = error_card("The dry run stopped unexpectedly.", "Try again in a minute.", title="Sorry")
-        await self.d.proactive.update_card(reference, card_id, card)
+                return _draft_gone()
+            names = {g.source_group for g in request.groups}
+            checked = await run_dry_run(
+                self.d.gateway, assessment, groups=sorted(names), tenant_id=request.tenant_id, create_target_groups=True
+            )
+            await self.f.save_assessment(checked)
+            dry_runs = tuple(g.dry_run for g in checked.groups if g.dry_run is not None and g.name in names)
+            record = {"request": to_json(request), "dryRuns": [to_json(d) for d in dry_runs]}
+            current = await self.d.store.get(DRAFTS, request.id)
+            try:
+                if current is None:
+                    raise ConcurrencyError(request.id)
+                await self.d.store.put(DRAFTS, request.id, record, etag=current.etag)
+            except ConcurrencyError:  # cancelled (or submitted) while Azure was validating
+                return _draft_gone()
+            return move_plan_card(request, dry_runs=dry_runs)
+
+        await self.f.finish_in_background(
+            reference, card_id, work, tenant=request.tenant_id, subscription_id=request.source_subscription_id
+        )
 
     async def submit_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
         if denied := self.f.denied(caller):
