@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from migration.codec import decode, to_json
 from migration.model import (
     ArmErrorDetail,
     Decision,
@@ -454,165 +455,23 @@ def _already(stored: StoredRequest) -> str:
 
 
 # --------------------------------------------------------------------------- (de)serialization
-# Plain JSON with camelCase-free snake_case keys; datetimes as ISO 8601 with offset.
-
-
-def _dt(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _parse_dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _person_to_json(p: Person) -> dict[str, Any]:
-    return {"id": p.id, "name": p.name, "mri": p.mri}
-
-
-def _person_from_json(d: Mapping[str, Any]) -> Person:
-    return Person(d["id"], d["name"], d.get("mri"))
-
-
-def error_to_json(e: ArmErrorDetail | None) -> dict[str, Any] | None:
-    if e is None:
-        return None
-    return {"code": e.code, "message": e.message, "target": e.target, "details": [error_to_json(d) for d in e.details]}
-
-
-def error_from_json(d: Mapping[str, Any] | None) -> ArmErrorDetail | None:
-    if not d:
-        return None
-    details = tuple(x for x in (error_from_json(i) for i in d.get("details") or ()) if x is not None)
-    return ArmErrorDetail(d["code"], d["message"], d.get("target"), details)
-
-
-def _group_to_json(g: GroupMove) -> dict[str, Any]:
-    return {
-        "source_group": g.source_group,
-        "target_group_id": g.target_group_id,
-        "location": g.location,
-        "resource_ids": list(g.resource_ids),
-        "state": g.state.value,
-        "moved_count": g.moved_count,
-        "error": error_to_json(g.error),
-    }
-
-
-def _group_from_json(d: Mapping[str, Any]) -> GroupMove:
-    return GroupMove(
-        d["source_group"], d["target_group_id"], d["location"], tuple(d["resource_ids"]),
-        GroupState(d["state"]), int(d["moved_count"]), error_from_json(d.get("error")),
-    )
-
-
-def request_to_json(r: MoveRequest) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "tenant_id": r.tenant_id,
-        "source_subscription_id": r.source_subscription_id,
-        "target_subscription_id": r.target_subscription_id,
-        "requested_by": _person_to_json(r.requested_by),
-        "requested_at": _dt(r.requested_at),
-        "state": r.state.value,
-        "groups": [_group_to_json(g) for g in r.groups],
-        "decisions": [
-            {"action": d.action, "by": _person_to_json(d.by), "at": _dt(d.at), "tenant_id": d.tenant_id,
-             "comment": d.comment}
-            for d in r.decisions
-        ],
-        "source_name": r.source_name,
-        "target_name": r.target_name,
-    }
-
-
-def request_from_json(d: Mapping[str, Any]) -> MoveRequest:
-    return MoveRequest(
-        id=d["id"],
-        tenant_id=d["tenant_id"],
-        source_subscription_id=d["source_subscription_id"],
-        target_subscription_id=d["target_subscription_id"],
-        requested_by=_person_from_json(d["requested_by"]),
-        requested_at=_parse_dt(d["requested_at"]) or utc_now(),
-        state=RequestState(d["state"]),
-        groups=tuple(_group_from_json(g) for g in d["groups"]),
-        decisions=tuple(
-            Decision(x["action"], _person_from_json(x["by"]), _parse_dt(x["at"]) or utc_now(), x["tenant_id"],
-                     x.get("comment"))
-            for x in d.get("decisions") or ()
-        ),
-        source_name=d.get("source_name", ""),
-        target_name=d.get("target_name", ""),
-    )
-
-
-def _dry_run_to_json(r: DryRun) -> dict[str, Any]:
-    return {"resource_group": r.resource_group, "target_group_id": r.target_group_id, "valid": r.valid,
-            "errors": [error_to_json(e) for e in r.errors], "disagreement": r.disagreement}
-
-
-def _dry_run_from_json(d: Mapping[str, Any]) -> DryRun:
-    errors = tuple(x for x in (error_from_json(e) for e in d.get("errors") or ()) if x is not None)
-    return DryRun(d["resource_group"], d["target_group_id"], bool(d["valid"]), errors, d.get("disagreement"))
-
-
-def _batch_to_json(b: BatchRecord) -> dict[str, Any]:
-    return {
-        "group": b.group, "index": b.index, "resource_ids": list(b.resource_ids), "status": b.status.value,
-        "token": b.token, "sent_ids": list(b.sent_ids), "posts": b.posts, "moved": b.moved,
-        "error": error_to_json(b.error), "started_at": _dt(b.started_at), "finished_at": _dt(b.finished_at),
-    }
-
-
-def _batch_from_json(d: Mapping[str, Any]) -> BatchRecord:
-    return BatchRecord(
-        d["group"], int(d["index"]), tuple(d["resource_ids"]), BatchStatus(d["status"]), d.get("token"),
-        tuple(d.get("sent_ids") or ()), int(d.get("posts", 0)), int(d.get("moved", 0)),
-        error_from_json(d.get("error")), _parse_dt(d.get("started_at")), _parse_dt(d.get("finished_at")),
-    )
+# The generic codec (snake_case keys, ISO 8601 datetimes); the etag lives in the record, not the value.
 
 
 def stored_to_json(s: StoredRequest) -> dict[str, Any]:
-    return {
-        "request": request_to_json(s.request),
-        "dry_runs": [_dry_run_to_json(r) for r in s.dry_runs],
-        "checklist": [{"title": c.title, "detail": c.detail} for c in s.checklist],
-        "lease": {"owner": s.lease.owner, "expires_at": _dt(s.lease.expires_at)} if s.lease else None,
-        "validated": list(s.validated),
-        "batches": [_batch_to_json(b) for b in s.batches],
-        "card": {"conversation": dict(s.card.conversation), "activity_id": s.card.activity_id} if s.card else None,
-        "requester_conversation": dict(s.requester_conversation) if s.requester_conversation else None,
-        "leftovers": list(s.leftovers),
-        "finished_at": _dt(s.finished_at),
-        "report_sent": s.report_sent,
-    }
+    value: dict[str, Any] = to_json(s)
+    value.pop("etag", None)
+    return value
 
 
 def stored_from_json(d: Mapping[str, Any], etag: str) -> StoredRequest:
-    lease = d.get("lease")
-    card = d.get("card")
-    return StoredRequest(
-        request=request_from_json(d["request"]),
-        etag=etag,
-        dry_runs=tuple(_dry_run_from_json(x) for x in d.get("dry_runs") or ()),
-        checklist=tuple(ChecklistEntry(c["title"], c["detail"]) for c in d.get("checklist") or ()),
-        lease=Lease(lease["owner"], _parse_dt(lease["expires_at"]) or utc_now()) if lease else None,
-        validated=tuple(d.get("validated") or ()),
-        batches=tuple(_batch_from_json(b) for b in d.get("batches") or ()),
-        card=CardRef(card["conversation"], card.get("activity_id")) if card else None,
-        requester_conversation=d.get("requester_conversation"),
-        leftovers=tuple(d.get("leftovers") or ()),
-        finished_at=_parse_dt(d.get("finished_at")),
-        report_sent=bool(d.get("report_sent")),
-    )
+    return decode(StoredRequest, {**d, "etag": etag})
 
 
 def _audit_to_json(e: AuditEntry) -> dict[str, Any]:
-    return {"request_id": e.request_id, "action": e.action, "at": _dt(e.at),
-            "by": _person_to_json(e.by) if e.by else None, "tenant_id": e.tenant_id, "detail": dict(e.detail)}
+    value: dict[str, Any] = to_json(e)
+    return value
 
 
 def _audit_from_json(d: Mapping[str, Any]) -> AuditEntry:
-    return AuditEntry(d["request_id"], d["action"], _parse_dt(d["at"]) or utc_now(),
-                      _person_from_json(d["by"]) if d.get("by") else None, d.get("tenant_id"),
-                      d.get("detail") or {})
-
+    return decode(AuditEntry, d)
