@@ -16,6 +16,7 @@ from migration.assessment import resource_verdicts, summarize
 from migration.dryrun import azure_verdict
 from migration.model import Assessment, Finding, GroupAssessment
 from migration.ports import DocumentStore
+from storage.chunks import delete_large, get_large, put_large
 
 CSV_COLUMNS = (
     "resource_group", "group_verdict", "azure_dry_run", "resource_name", "resource_type", "location",
@@ -120,7 +121,6 @@ def to_json(assessment: Assessment) -> str:
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
-_CHUNK = 15_000  # characters per stored record: well under Azure Table's 64 KiB per property
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,16 +155,11 @@ class ReportLinks:
         token = secrets.token_urlsafe(32)
         expires = self._clock() + self._ttl
         stamp = (assessment.assessed_at or self._clock()).strftime("%Y%m%d-%H%M")
-        parts: dict[str, int] = {}
         for fmt, text in (("csv", to_csv(assessment)), ("json", to_json(assessment))):
-            chunks = [text[i:i + _CHUNK] for i in range(0, len(text), _CHUNK)] or [""]
-            parts[fmt] = len(chunks)
-            for i, chunk in enumerate(chunks):
-                await self._store.put(self.COLLECTION, f"{token}.{fmt}.{i:05d}", {"text": chunk})
+            await put_large(self._store, self.COLLECTION, f"{token}.{fmt}", {"text": text})
         # The index record is written last: a token resolves only once every part is stored.
         await self._store.put(self.COLLECTION, token, {
-            "expiresAt": expires.isoformat(), "parts": parts,
-            "filename": f"assessment-{assessment.source.id[:8]}-{stamp}"})
+            "expiresAt": expires.isoformat(), "filename": f"assessment-{assessment.source.id[:8]}-{stamp}"})
         return ReportLink(token, expires)
 
     async def resolve(self, token: str, fmt: str) -> RenderedReport | None:
@@ -175,18 +170,14 @@ class ReportLinks:
         if index is None:
             return None
         if datetime.fromisoformat(index.value["expiresAt"]) <= self._clock():
-            await self._forget(token, index.value.get("parts") or {})
+            await self._forget(token)
             return None
-        chunks = []
-        for i in range(int(index.value["parts"][fmt])):
-            record = await self._store.get(self.COLLECTION, f"{token}.{fmt}.{i:05d}")
-            if record is None:
-                return None
-            chunks.append(record.value["text"])
-        return RenderedReport("".join(chunks), FORMATS[fmt], f"{index.value['filename']}.{fmt}")
+        stored = await get_large(self._store, self.COLLECTION, f"{token}.{fmt}")
+        if stored is None:
+            return None
+        return RenderedReport(stored["text"], FORMATS[fmt], f"{index.value['filename']}.{fmt}")
 
-    async def _forget(self, token: str, parts: dict[str, int]) -> None:
-        for fmt, count in parts.items():
-            for i in range(int(count)):
-                await self._store.delete(self.COLLECTION, f"{token}.{fmt}.{i:05d}")
+    async def _forget(self, token: str) -> None:
         await self._store.delete(self.COLLECTION, token)
+        for fmt in FORMATS:
+            await delete_large(self._store, self.COLLECTION, f"{token}.{fmt}")

@@ -10,7 +10,9 @@ from typing import Any
 
 from migration.ports import DocumentStore
 
-PART_CHARS = 400_000
+# A part is JSON text stored inside JSON again; escaping can double it, and Azure Table counts an
+# entity (1 MiB at most) in UTF-16: 150,000 characters stay well inside that.
+PART_CHARS = 150_000
 
 
 async def put_large(store: DocumentStore, collection: str, key: str, value: dict[str, Any]) -> None:
@@ -38,3 +40,12 @@ async def get_large(store: DocumentStore, collection: str, key: str) -> dict[str
         texts.append(part.value["text"])
     loaded: dict[str, Any] = json.loads("".join(texts))
     return loaded
+
+
+async def delete_large(store: DocumentStore, collection: str, key: str) -> None:
+    head = await store.get(collection, key)
+    if head is None:
+        return
+    await store.delete(collection, key)  # first, so no reader starts on parts about to vanish
+    for index in range(int(head.value["parts"])):
+        await store.delete(collection, f"{key}#{head.value['generation']}.{index}")
