@@ -30,9 +30,9 @@ async function buttons(card) {
   return (await card.getByRole('button').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
 }
 
-// Record, in the page, each distinct heading the marked message shows from now on: the progress
-// card and the summary arrive by card updates, and a progress card may be gone before a poll
-// from here would see it.
+// Mark the chat message that holds `card` and record, in the page, each distinct card it shows
+// from now on (window.__slotTimeline): the progress card and the summary arrive as updates of that
+// message, and a progress card may be gone before a poll from here would see it.
 async function watchSlot(page, card) {
   await card.evaluate((el, [slotAttr, message]) => {
     const slot = el.closest(message) || el;
@@ -87,13 +87,16 @@ journey(async ({ page, url, out, args }) => {
   const slotted = page.locator(`[${SLOT}="assess"] .ac-adaptiveCard`);
   try {
     // Photograph the progress card if it stays long enough; its text is in the timeline anyway.
-    const progress = page.locator(`[${SLOT}="assess"] .ac-adaptiveCard`, { hasText: 'Assessing subscription' });
+    const progress = slotted.filter({ hasText: 'Assessing subscription' });
     await progress.waitFor({ timeout: 5000 });
     mark('progress');
     shots.progress = await cardScreenshot(progress, out, '3-progress', { timeout: 2000 });
-  } catch (err) {
-    // Gone before the shot: the summary check below still runs.
+  } catch {
+    // Gone before the shot (the test then reports the missing screenshot); the timeline still
+    // says whether it was shown.
   }
+  // Looked for anywhere in the chat, so that a summary posted as a new message is seen and
+  // reported (sameMessage false) rather than waited for in vain.
   const summary = await waitForCard(page, 'Assessment:', { timeout: 30000 });
   mark('summary');
   await page.waitForTimeout(300); // let the last update settle before reading the message list
@@ -108,13 +111,14 @@ journey(async ({ page, url, out, args }) => {
   shots.summary = await cardScreenshot(summary, out, '4-summary');
   const pickerLeft = await page.locator('.ac-adaptiveCard', { hasText: 'Which subscription?' }).count();
 
-  // 4. Blockers, page by page. Each click answers with the card that replaces this one.
+  // 4. Blockers, page by page, in the same message: each click is answered with the card that
+  // replaces the clicked one.
   const blockers = [];
   const steps = [['Show blockers', /Page 1 of/], ['Next page', /Page 2 of/], ['Previous page', /Page 1 of/]];
   let card = summary;
   for (const [i, [button, expect]] of steps.entries()) {
     await clickButton(card, button);
-    card = slotted.filter({ hasText: "Blockers:" }).filter({ hasText: expect });
+    card = slotted.filter({ hasText: 'Blockers:' }).filter({ hasText: expect });
     await card.waitFor();
     mark(button);
     blockers.push({ after: button, text: await cardText(card), buttons: await buttons(card) });
