@@ -1,0 +1,60 @@
+"""The real bot application (app.create_app) as a process of its own, on the storage that STORAGE_URL and
+AZURE_STORAGE_CONNECTION_STRING in its environment name, talking to a sandbox ARM process:
+
+    STORAGE_URL=azure-table://prefix AZURE_STORAGE_CONNECTION_STRING=... \\
+        python -m tests.resilience.bot_process --port N --arm URL --ca PEM [--lease-seconds S]
+
+Prints `BOT_READY pid=<pid> owner=<runner owner>` when it listens; stops on SIGINT/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+
+from aiohttp import web
+
+from app import MOVES, create_app
+from migration.arm import create_gateway
+from migration.runner import RunnerConfig
+from settings import load_settings
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--arm", required=True)
+    parser.add_argument("--ca", required=True)
+    parser.add_argument("--approvers", default="")
+    parser.add_argument("--tenants", default="")
+    parser.add_argument("--lease-seconds", type=float, default=2.0)
+    args = parser.parse_args()
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(args.port), "APPROVER_IDS": args.approvers,
+           "ALLOWED_TENANT_IDS": args.tenants, "AZURE_CREDENTIAL": "sandbox", "ARM_ENDPOINT": args.arm}
+    settings = load_settings(env)
+    config = RunnerConfig(lease_seconds=args.lease_seconds, poll_seconds=0.2, batch_size=3, retry_seconds=0.1)
+
+    async def serve() -> None:
+        gateway = create_gateway(credential="sandbox", endpoint=args.arm, ca_bundle=args.ca,
+                                 authority_host=args.arm, polling_interval=0.05)
+        app = create_app(settings, gateway=gateway, runner_config=config)
+        runner = web.AppRunner(app, handle_signals=False)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", args.port).start()
+        print(f"BOT_READY pid={os.getpid()} owner={app[MOVES].runner.owner}", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        await runner.cleanup()
+
+    asyncio.run(serve())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
