@@ -19,14 +19,17 @@ from sandbox.generate import generate_scenario
 from sandbox.state import SCENARIO_DIR, load_scenario
 from tests.plugins.sandbox import CSP, FABRIKAM, PAYG, arm_id, group_id
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "arm-examples"
-SPECS = EXAMPLES / "azure-rest-api-specs"
+SPECS = Path(__file__).with_name("arm-examples")
+# Azure's own validateMoveResources exchange, as recorded by the Azure SDK for .NET tests
+# (Azure/azure-sdk-assets, ResourceGroupOperationsTests/ValidateMoveResources[2022-09-01].json @ badeb577):
+# POST -> 202 with an empty body, a poll -> 202, the last poll -> 204.
+RECORDED_VALIDATE_STATUSES = (202, 202, 204)
 TOKEN = {"Authorization": f"Bearer sandbox.{FABRIKAM}"}
 REPO = Path(__file__).resolve().parents[2]
 
 
 def example(name: str) -> dict[str, Any]:
-    path = SPECS / name if (SPECS / name).exists() else EXAMPLES / "azure-sdk-assets" / name
+    path = SPECS / name
     if not path.exists():
         pytest.skip(f"reference example {name} not available")
     return json.loads(path.read_text())
@@ -127,13 +130,11 @@ async def test_protocol_rules(http, sandbox):
 
 
 async def test_move_wire_exchange_matches_the_recording(http, sandbox):
-    recording = example("ValidateMoveResources_2022-09-01.excerpt.json")["Entries"]
-    ref_post = recording[0]
     body = {"resources": [arm_id(PAYG, "rg-app", "Microsoft.Storage/storageAccounts/stapp1")],
             "targetResourceGroup": group_id(CSP, "rg-target")}
     url = f"/subscriptions/{PAYG}/resourceGroups/rg-app/validateMoveResources"
     async with http.post(url, params={"api-version": "2022-09-01"}, json=body, headers=TOKEN) as resp:
-        assert resp.status == ref_post["StatusCode"] == 202
+        assert resp.status == RECORDED_VALIDATE_STATUSES[0]
         assert await resp.read() == b""
         location = resp.headers["Location"]
         assert int(resp.headers["x-ms-ratelimit-remaining-subscription-writes"]) < 200
@@ -145,8 +146,8 @@ async def test_move_wire_exchange_matches_the_recording(http, sandbox):
         async with http.get(location, headers=TOKEN) as resp:
             statuses.append(resp.status)
         await asyncio.sleep(0.05)
-    assert statuses[0] == recording[1]["StatusCode"] == 202
-    assert statuses[-1] == recording[-1]["StatusCode"] == 204
+    assert statuses[0] == RECORDED_VALIDATE_STATUSES[1]
+    assert statuses[-1] == RECORDED_VALIDATE_STATUSES[-1]
     # the snake_case mistake is refused, not silently accepted
     wrong = {"resources": body["resources"], "target_resource_group": body["targetResourceGroup"]}
     async with http.post(url, params={"api-version": "2025-04-01"}, json=wrong, headers=TOKEN) as resp:
