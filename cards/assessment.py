@@ -163,6 +163,17 @@ def assessment_summary_card(
         if len(assessment.manual_checks) > 5:
             body.append(k.text(f"And {k.num(len(assessment.manual_checks) - 5)} more.", subtle=True))
 
+    if report_url:
+        # A link in the text, not a sixth button: Teams cuts off a row of five at chat width.
+        json_url = report_url.removesuffix(".csv") + ".json"
+        body.append(
+            k.text(
+                f"Every resource with its findings: [download CSV]({report_url}) · [JSON]({json_url}). "
+                "The link expires in 24 hours.",
+                small=True,
+                spacing=types.Spacing.MEDIUM,
+            )
+        )
     ids = _ids(assessment)
     actions: list[k.Action] = []
     # Fix-first preconditions (a provider to register) do not hide the button; blockers do.
@@ -181,8 +192,6 @@ def assessment_summary_card(
     if any(g.dry_run for g in groups):
         actions.append(k.execute("Show dry run", verbs.ASSESSMENT_DRY_RUN, {**ids, "page": 1}))
     actions.append(k.execute("Assess again", verbs.ASSESS_RUN, ids))
-    if report_url:
-        actions.append(k.open_url("Download report (CSV)", report_url))
     ready = by_verdict[Verdict.READY]
     return k.card(
         body,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.http import teams
 from tests.http.cardtools import buttons as _buttons
 from tests.http.cardtools import choices as _choices
@@ -119,7 +121,7 @@ async def test_summary_offers_the_report_download_with_every_resource(start_bot,
     payg = next(c for c in _choices(picker, "subscriptionId") if "Pay-As-You-Go" in c["title"])
     await _click(bot, connector, _buttons(picker)["Continue"], subscriptionId=payg["value"])
     summary = await _final_update(connector)
-    url = _buttons(summary)["Download report (CSV)"]["url"]
+    url = re.search(r"\[download CSV\]\(([^)]+)\)", _text(summary)).group(1)
     assert url.startswith(bot.settings.public_base_url + "/reports/")
     path = url.removeprefix(bot.settings.public_base_url)
     async with bot.session.get(f"{bot.url}{path}") as response:
@@ -139,4 +141,4 @@ async def test_summary_offers_the_report_download_with_every_resource(start_bot,
     # The link survives in the stored assessment: the summary re-rendered later offers it again.
     again = await _click(bot, connector, _buttons(summary)["Show blockers"])
     back = await _click(bot, connector, _buttons(again)["Back to summary"])
-    assert _buttons(back)["Download report (CSV)"]["url"] == url
+    assert url in _text(back)
