@@ -16,16 +16,18 @@ async def test_conversation_state_survives_a_restart_on_azure_tables(start_bot, 
         assert response.status == 200 and (await response.json())["storage"] == "reachable"
     for activity in teams.installed(connector.url):
         await bot.post(activity)
-    await connector.wait_for(1)
+    await bot.post(teams.message("attach", connector.url))  # opens a question: conversation state
+    await connector.wait_for(2)
     await bot.stop()
 
     restarted = await start_bot(**env)
     connector.clear()
     for activity in teams.installed(connector.url):
         await restarted.post(activity)
-    await restarted.post(teams.message("help", connector.url))
+    await restarted.post(teams.message("contoso.onmicrosoft.com", connector.url))
     await connector.wait_for(1)
     assert len(connector.sent) == 1, "the restarted bot greeted again: its state was not kept"
+    assert "Attached: contoso.onmicrosoft.com" in str(connector.cards()[0]), "the open question was kept"
 
     store = TableDocumentStore(azurite, prefix=env["STORAGE_URL"].removeprefix("azure-table://"))
     try:
