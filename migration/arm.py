@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
 from azure.core.credentials import AccessToken, AccessTokenInfo
 from azure.core.exceptions import (
     HttpResponseError,
@@ -30,11 +31,13 @@ from azure.core.pipeline.transport import AioHttpTransport
 from azure.core.polling import AsyncLROPoller
 from azure.core.rest import HttpRequest
 from azure.identity.aio import DefaultAzureCredential
+from azure.mgmt.core.polling.async_arm_polling import AsyncARMPolling
 from azure.mgmt.resource.locks.aio import ManagementLockClient
 from azure.mgmt.resource.resources import models as rm
 from azure.mgmt.resource.resources.aio import ResourceManagementClient
 from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 from azure.mgmt.resourcegraph.aio import ResourceGraphClient
+from yarl import URL
 
 from migration.model import (
     ArmError,
@@ -234,6 +237,21 @@ def _resource(row: dict[str, Any]) -> Resource:
 # --------------------------------------------------------------------------- moves
 
 
+class _WaitFirstPolling(AsyncARMPolling):
+    """ARM's LRO polling, but the first status poll also waits the job's Retry-After.
+
+    azure-core polls once straight after the 202, before any job can have finished; honouring Retry-After
+    there halves the status reads of a dry run (they count against ARM's read throttle) and changes
+    nothing else: the first poll that can see the job done is the one after Retry-After either way.
+    Only for jobs just started: a resumed job is polled at once, its state being unknown.
+    """
+
+    async def run(self) -> None:
+        if not self.finished():
+            await self._delay()  # Retry-After (or retry-after-ms) of the 202, else the polling interval
+        await super().run()
+
+
 @dataclass(frozen=True, slots=True)
 class ArmMoveOperation:
     """A running validateMoveResources / moveResources job (wraps the SDK's LRO poller)."""
@@ -300,9 +318,15 @@ class ArmGateway:
         if self._transport is None:
             # What AioHttpTransport would build for itself (the SDK decompresses; no cookies), on the shared
             # pool. Not owned by the transport, so closing one SDK client leaves the others working.
+            # With trust_env, aiohttp reads ~/.netrc and the proxy variables in a worker thread on every
+            # request (two thread hand-offs per call). The proxy the environment names for ARM is looked up
+            # once instead (every SDK call of the gateway goes to that one endpoint); only a proxy that needs
+            # netrc credentials keeps the per-request lookup.
+            proxy, proxy_needs_auth = _env_proxy(self._endpoint)
             self._sdk_http = aiohttp.ClientSession(
-                connector=self._shared_connector(), connector_owner=False, trust_env=True,
-                cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False)
+                connector=self._shared_connector(), connector_owner=False, trust_env=proxy_needs_auth,
+                proxy=None if proxy_needs_auth else proxy, cookie_jar=aiohttp.DummyCookieJar(),
+                auto_decompress=False)
             self._transport = AioHttpTransport(session=self._sdk_http, session_owner=False)
         return self._transport
 
@@ -336,6 +360,10 @@ class ArmGateway:
             client = ManagementLockClient(clients.credential, subscription_id, **self._client_kwargs())
             clients.locks[subscription_id.lower()] = client
         return client
+
+    def _polling(self, client: ResourceManagementClient) -> _WaitFirstPolling:
+        # What the SDK's begin_* builds by default (polling=True), with the first poll waiting too.
+        return _WaitFirstPolling(self._polling_interval, path_format_arguments={"endpoint": client._config.base_url})
 
     async def close(self) -> None:
         tenants, self._tenants = list(self._tenants.values()), {}
@@ -406,7 +434,7 @@ class ArmGateway:
         out: list[Resource] = []
         skip_token: str | None = None
         while True:
-            options: dict[str, Any] = {"$top": GRAPH_PAGE, "resultFormat": "objectArray"}
+            options: dict[str, Any] = {"$top": GRAPH_PAGE, "resultFormat": "objectArray", "allowPartialScopes": False}
             if skip_token:
                 options["$skipToken"] = skip_token
             page = await self._graph_page(graph, {"subscriptions": [subscription_id], "query": INVENTORY_QUERY,
@@ -493,7 +521,8 @@ class ArmGateway:
         client = self._resources(subscription_id, tenant_id)
         info = rm.ResourcesMoveInfo(resources=list(resource_ids), target_resource_group=target_resource_group_id)
         try:
-            poller = await client.resources.begin_validate_move_resources(resource_group, info)
+            poller = await client.resources.begin_validate_move_resources(
+                resource_group, info, polling=self._polling(client))
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
             raise _to_domain(exc, write=True) from exc
         return ArmMoveOperation(poller)
@@ -505,7 +534,7 @@ class ArmGateway:
         try:
             # Never re-sent on a dropped connection (azure-core does not retry POSTs on connection
             # errors): a second move would be refused while the first holds the groups, or move nothing.
-            poller = await client.resources.begin_move_resources(resource_group, info)
+            poller = await client.resources.begin_move_resources(resource_group, info, polling=self._polling(client))
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
             raise _to_domain(exc, write=True) from exc
         return ArmMoveOperation(poller)
@@ -524,6 +553,16 @@ class ArmGateway:
 
 
 # --------------------------------------------------------------------------- construction
+
+
+def _env_proxy(endpoint: str) -> tuple[URL | None, bool]:
+    """The proxy HTTPS_PROXY / NO_PROXY (and friends) name for `endpoint`, as aiohttp's trust_env finds it,
+    and whether it takes credentials from ~/.netrc."""
+    try:
+        proxy, auth = get_env_proxy_for_url(URL(endpoint))
+    except LookupError:
+        return None, False
+    return proxy, auth is not None
 
 
 def _is_loopback(endpoint: str) -> bool:

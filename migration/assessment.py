@@ -124,9 +124,11 @@ async def assess(gateway: AzureGateway, *, tenant_id: str, source_subscription_i
             gateway.list_providers(target_subscription_id, tenant_id=where),
         )
     source, groups, resources, locks = await source_reads
-    return evaluate(source=source, target=target, resources=resources, groups=groups, locks=[*locks, *target_locks],
-                    target_providers=providers, catalog=catalog, tenant_id=tenant_id,
-                    now=now or datetime.now(UTC))
+    # Pure and CPU-bound (about half a second for 10,000 resources): in a worker thread, so the bot's event
+    # loop keeps answering other users meanwhile instead of stalling for the whole evaluation.
+    return await asyncio.to_thread(
+        evaluate, source=source, target=target, resources=resources, groups=groups, locks=[*locks, *target_locks],
+        target_providers=providers, catalog=catalog, tenant_id=tenant_id, now=now or datetime.now(UTC))
 
 
 # --------------------------------------------------------------------------- summaries for cards and reports

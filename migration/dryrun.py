@@ -20,24 +20,48 @@ ARM_WRITE_BURST = 200  # ARM's write bucket per subscription and principal (arm.
 ARM_WRITES_PER_SECOND = 10.0
 
 
-class WritePacer:
-    """A client-side token bucket mirroring ARM's write limit, so a large dry run does not earn 429s."""
+PACER_HEADROOM = 3  # tokens: what ARM's full bucket cannot bank while the first writes are on their way
 
-    def __init__(self, capacity: int = ARM_WRITE_BURST, per_second: float = ARM_WRITES_PER_SECOND) -> None:
-        self._capacity = float(capacity)
+
+class WritePacer:
+    """A client-side token bucket mirroring ARM's write limit, so a large dry run does not earn 429s.
+
+    A token is spent here some time before ARM charges it. While ARM's bucket is still full it loses the
+    refills this one counts, so a pacer started full runs ahead of ARM for the whole run (about one write
+    in three was answered 429). Hence a bucket `headroom` tokens smaller than ARM's, and `answered()`: the
+    first answer after a start from full bounds how long ARM sat full, and those refills are taken back.
+    """
+
+    def __init__(self, capacity: int = ARM_WRITE_BURST, per_second: float = ARM_WRITES_PER_SECOND,
+                 headroom: float = PACER_HEADROOM) -> None:
+        self._capacity = max(1.0, capacity - headroom)
         self._rate = per_second
-        self._tokens = float(capacity)
+        self._tokens = self._capacity
         self._stamp = time.monotonic()
+        self._left_full: float | None = None  # when the first token was spent from a full bucket
+
+    def _refill(self) -> float:
+        now = time.monotonic()
+        self._tokens = min(self._capacity, self._tokens + (now - self._stamp) * self._rate)
+        self._stamp = now
+        return now
 
     async def acquire(self) -> None:
         while True:
-            now = time.monotonic()
-            self._tokens = min(self._capacity, self._tokens + (now - self._stamp) * self._rate)
-            self._stamp = now
+            now = self._refill()
             if self._tokens >= 1:
+                if self._tokens >= self._capacity:
+                    self._left_full = now
                 self._tokens -= 1  # no await between the check and the spend: safe on one event loop
                 return
             await asyncio.sleep((1 - self._tokens) / self._rate)
+
+    def answered(self) -> None:
+        """A paced write got its answer, so ARM has charged it: ARM's bucket left full by now at the latest."""
+        if self._left_full is not None:
+            now = self._refill()
+            self._tokens -= (now - self._left_full) * self._rate
+            self._left_full = None
 
 
 VALIDATE_ATTEMPTS = 4  # validateMoveResources sent at most this often when Azure's answer is lost or fails
@@ -102,18 +126,33 @@ def _chosen(assessment: Assessment, groups: Sequence[str] | None) -> list[GroupA
     return found
 
 
-def _location(assessment: Assessment, group: GroupAssessment) -> str:
+_Positions = dict[str, list[tuple[int, str]]]  # resource id (lower) -> (index in assessment.resources, location)
+
+
+def _positions(assessment: Assessment) -> _Positions:
+    """One pass over the inventory, so each group's location is found from its own members only (scanning
+    every resource per group made a 500-group dry run spend seconds here)."""
+    out: _Positions = {}
+    for index, r in enumerate(assessment.resources):
+        out.setdefault(r.id.lower(), []).append((index, r.location))
+    return out
+
+
+def _location(assessment: Assessment, group: GroupAssessment, positions: _Positions | None = None) -> str:
     """The group's most common resource location (global resources do not count)."""
+    positions = _positions(assessment) if positions is None else positions
     members = {i.lower() for i in group.resource_ids}
-    counts = Counter(r.location.lower() for r in assessment.resources
-                     if r.id.lower() in members and r.location and r.location.lower() != "global")
+    # In inventory order, so a tie goes to the location seen first, as a scan of the inventory would.
+    found = sorted(entry for m in members for entry in positions.get(m, ()))
+    counts = Counter(loc.lower() for _, loc in found if loc and loc.lower() != "global")
     return counts.most_common(1)[0][0] if counts else "westeurope"
 
 
 def planned_target_groups(assessment: Assessment, *, groups: Sequence[str] | None = None) -> list[TargetGroupPlan]:
     """What the dry run will create in the CSP subscription; default: every group whose verdict is ready."""
     target = _target(assessment)
-    return [TargetGroupPlan(target, g.name, _location(assessment, g), g.resource_count)
+    positions = _positions(assessment)
+    return [TargetGroupPlan(target, g.name, _location(assessment, g, positions), g.resource_count)
             for g in _chosen(assessment, groups)]
 
 
@@ -171,15 +210,21 @@ def disagreement(group: GroupAssessment, valid: bool, errors: Sequence[ArmErrorD
 
 
 async def _validate(gateway: AzureGateway, assessment: Assessment, group: GroupAssessment, *, tenant_id: str,
-                    gate: asyncio.Semaphore, pacers: dict[str, WritePacer], create_target: bool) -> DryRun:
+                    gate: asyncio.Semaphore, pacers: dict[str, WritePacer], create_target: bool,
+                    positions: _Positions) -> DryRun:
     target = _target(assessment)
     target_group = f"/subscriptions/{target}/resourceGroups/{group.name}"
     async with gate:
         try:
             if create_target:
                 await pacers[target].acquire()
-                await gateway.ensure_resource_group(target, group.name, location=_location(assessment, group),
-                                                    tenant_id=tenant_id)
+                try:
+                    await gateway.ensure_resource_group(target, group.name,
+                                                        location=_location(assessment, group, positions),
+                                                        tenant_id=tenant_id)
+                finally:
+                    # A get, then the put: ARM charges the token long after it was spent here.
+                    pacers[target].answered()
             await pacers[assessment.source.id].acquire()
             await validate_move(gateway, assessment.source.id, group.name, resource_ids=top_level_ids(group),
                                 target_resource_group_id=target_group, tenant_id=tenant_id)
@@ -200,8 +245,10 @@ async def run_dry_run(gateway: AzureGateway, assessment: Assessment, *, groups: 
     chosen = _chosen(assessment, groups)
     gate = asyncio.Semaphore(max(1, concurrency))
     pacers = {assessment.source.id: WritePacer(), _target(assessment): WritePacer()}
+    positions = _positions(assessment) if create_target_groups else {}
     results = await asyncio.gather(*(_validate(gateway, assessment, g, tenant_id=tenant_id, gate=gate, pacers=pacers,
-                                               create_target=create_target_groups) for g in chosen))
+                                               create_target=create_target_groups, positions=positions)
+                                     for g in chosen))
     by_name = {r.resource_group.lower(): r for r in results}
     return replace(assessment, groups=tuple(replace(g, dry_run=by_name.get(g.name.lower(), g.dry_run))
                                             for g in assessment.groups))

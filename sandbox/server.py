@@ -143,6 +143,7 @@ class ArmSandbox:
     def reset_stats(self) -> None:
         self._counts: Counter[str] = Counter()
         self._by_op: Counter[str] = Counter()
+        self._throttled_by_op: Counter[str] = Counter()  # 429s of the throttle (booked, so no token spent)
         self._fault_counts: Counter[str] = Counter()
         self._moves: Counter[str] = Counter()
         self._faults_injected = 0
@@ -153,6 +154,7 @@ class ArmSandbox:
             "reads": self._counts["reads"], "writes": self._counts["writes"], "graph": self._counts["graph"],
             "lro_polls": self._counts["lro_polls"], "throttled_429": self._counts["throttled_429"],
             "faults": dict(self._fault_counts), "by_operation": dict(self._by_op), "moves": dict(self._moves),
+            "throttled_by_operation": dict(self._throttled_by_op),
         }
 
     def set_faults(self, faults: FaultConfig | None = None, **changes: Any) -> FaultConfig:
@@ -277,6 +279,7 @@ class ArmSandbox:
             wait = bucket.take(request_id)
             if wait:
                 self._counts["throttled_429"] += 1
+                self._throttled_by_op[route.operation] += 1
                 raise _Throttled(429, "RateLimiting", "Client application has been throttled and should not "
                                  "attempt to repeat the request until an amount of time has elapsed.", wait)
             spec = bucket.spec
@@ -290,6 +293,7 @@ class ArmSandbox:
         header = f"x-ms-ratelimit-remaining-{scope_kind}-{route.kind}"
         if wait:
             self._counts["throttled_429"] += 1
+            self._throttled_by_op[route.operation] += 1
             raise _Throttled(
                 429, "SubscriptionRequestsThrottled" if scope_kind == "subscription" else "TenantRequestsThrottled",
                 f"Number of '{verb}' requests for {scope_kind} '{scope}' actor '{caller.token}' exceeded. "

@@ -1,7 +1,10 @@
 """The embedded backend: one SQLite file, documents as JSON, etags for compare-and-swap.
 
-SQLite calls are short and run in a worker thread so the event loop never blocks on disk. WAL mode
-lets several processes share the file; every conditional write is a single UPDATE ... WHERE etag.
+SQLite calls are short and run in a worker thread so the event loop never blocks on disk: the store's
+own single thread, not the loop's default executor, where they queued behind the Bot Connector client's
+blocking HTTP calls (it sends replies with `requests` in that pool). One thread also serialises the
+connection without lock contention. WAL mode lets several processes share the file; every conditional
+write is a single UPDATE ... WHERE etag.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import json
 import sqlite3
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +36,12 @@ class SqliteDocumentStore:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
+        self._executor: ThreadPoolExecutor | None = None
+
+    def _worker(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
+        return self._executor
 
     def _connect(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -48,7 +58,7 @@ class SqliteDocumentStore:
             with self._lock:
                 return fn(self._connect(), *args)
 
-        return await asyncio.to_thread(call)
+        return await asyncio.get_running_loop().run_in_executor(self._worker(), call)
 
     async def ping(self) -> None:
         await self._run(lambda c: c.execute("SELECT 1").fetchone())
@@ -122,4 +132,7 @@ class SqliteDocumentStore:
                     self._conn.close()
                     self._conn = None
 
-        await asyncio.to_thread(op)
+        await asyncio.get_running_loop().run_in_executor(self._worker(), op)
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False)  # its one job (the close above) is done

@@ -42,35 +42,60 @@ class Run:
     floor_note: str
 
 
+_NOT_READS = {"ResourceGroups_CreateOrUpdate", "Resources_ValidateMoveResources", "Resources_MoveResources",
+              "Providers_Register", "Resources"}  # writes and the Resource Graph query
+
+
 def _bucket_floor(calls: int, capacity: int, per_second: float) -> float:
     return max(0.0, (calls - capacity) / per_second)
 
 
 def _floor(stats: Mapping[str, Any], *, graph_pages: int, sources: int = 1) -> tuple[float, str]:
-    """Least time ARM's token buckets and the latency allow for these calls.
+    """Least time ARM's token buckets and the latency allow for these calls (a true lower bound).
 
-    Inventory: its Resource Graph pages are sequential (one round trip each). After it, writes split between the
-    source (validations) and target (group creations) subscriptions, each with its own bucket; reads are mostly
-    polls on the source subscription. A validation cannot finish before one round trip to start it, the LRO's own
-    duration and one poll.
+    Calls are counted as the buckets count them: a throttled attempt books the token its retry then uses,
+    so 429 answers are not counted twice. Each path below is a chain of round trips and bucket waits that
+    must happen one after the other; the floor is the longest.
+
+    * Inventory: its Resource Graph pages are sequential (one round trip each); the other reads of the
+      assessment run beside them and take fewer round trips.
+    * After it, per group: get + put of the target group (when created), the validation's POST, its
+      Retry-After, the poll that sees it done. The write buckets (target: creations, source: validations)
+      and the target's read bucket (the gets) start full at the earliest after the inventory and a round
+      trip or two; whichever drains last is followed by what remains of its group's chain. Counting the
+      whole chain after the bucket is exact: what precedes the first call of that kind (one to three round
+      trips) equals what follows the last one's, minus the same round trips.
+    * The source's read bucket (assessment reads and polls) starts at the very beginning and nothing
+      needs to follow its last call.
     """
     ops = stats["by_operation"]
-    creates = ops.get("ResourceGroups_CreateOrUpdate", 0)
-    validates = ops.get("Resources_ValidateMoveResources", 0)
-    reads = stats["reads"] - ops.get("ResourceGroups_Get", 0)  # those are on the target subscription
-    inventory = graph_pages * LATENCY + LATENCY  # pages in a row, plus the concurrent ARM reads
-    buckets = {
+    throttled = stats.get("throttled_by_operation") or {}
+
+    def spent(op: str) -> int:
+        return ops.get(op, 0) - throttled.get(op, 0)
+
+    creates = spent("ResourceGroups_CreateOrUpdate")
+    validates = spent("Resources_ValidateMoveResources")
+    target_reads = spent("ResourceGroups_Get")  # the only reads on the target subscription after the assessment
+    throttled_reads = sum(v for k, v in throttled.items() if k not in _NOT_READS)
+    source_reads = stats["reads"] - throttled_reads - target_reads
+    graph_calls = stats["graph"] - throttled.get("Resources", 0)
+    inventory = max(graph_pages * LATENCY, LATENCY + _bucket_floor(graph_calls, GRAPH.capacity,
+                                                                  GRAPH.refill_per_second))
+    after_inventory = {
         "target writes": _bucket_floor(creates, WRITES.capacity, WRITES.refill_per_second),
         "source writes": _bucket_floor(validates, WRITES.capacity, WRITES.refill_per_second),
-        "source reads": _bucket_floor(reads, READS.capacity, READS.refill_per_second),
-        "target reads": _bucket_floor(ops.get("ResourceGroups_Get", 0), READS.capacity, READS.refill_per_second),
-        "graph": _bucket_floor(stats["graph"], GRAPH.capacity, GRAPH.refill_per_second),
+        "target reads": _bucket_floor(target_reads, READS.capacity, READS.refill_per_second),
     }
-    chain = (3 * LATENCY if creates else LATENCY) + POLL_INTERVAL + LATENCY  # create (get + put), validate, poll
-    worst = max(buckets, key=lambda k: buckets[k])
-    floor = inventory + max(buckets[worst], 0) + chain
-    note = (f"inventory {inventory:.2f}s + {worst} bucket {buckets[worst]:.1f}s + one validation {chain:.2f}s")
-    return floor, note
+    # [get] [+ put] + validate + Retry-After + poll
+    chain = (LATENCY if target_reads else 0) + (LATENCY if creates else 0) + LATENCY + POLL_INTERVAL + LATENCY
+    worst = max(after_inventory, key=lambda k: after_inventory[k])
+    dry_run_path = inventory + after_inventory[worst] + chain
+    reads_path = LATENCY + _bucket_floor(source_reads, READS.capacity, READS.refill_per_second)
+    if reads_path > dry_run_path:
+        return reads_path, f"source reads bucket {reads_path:.2f}s (assessment reads and polls)"
+    note = f"inventory {inventory:.2f}s + {worst} bucket {after_inventory[worst]:.1f}s + one validation {chain:.2f}s"
+    return dry_run_path, note
 
 
 def _print_run(title: str, run: Run) -> None:
@@ -80,7 +105,9 @@ def _print_run(title: str, run: Run) -> None:
     print(f"calls                graph {s['graph']}, reads {s['reads']} (of which LRO polls {s['lro_polls']}), "
           f"writes {s['writes']}")
     print("by operation         " + ", ".join(f"{k} {v}" for k, v in sorted(s["by_operation"].items())))
-    print(f"429s received        {s['throttled_429']}")
+    print(f"429s received        {s['throttled_429']}"
+          + (" (" + ", ".join(f"{k} {v}" for k, v in sorted(s["throttled_by_operation"].items())) + ")"
+             if s.get("throttled_by_operation") else ""))
     print(f"floor (throttle+lat) {run.floor:8.2f} s   [{run.floor_note}]")
     print(f"ratio wall/floor     {run.wall / run.floor:8.2f}")
 
