@@ -6,13 +6,14 @@ variable and what is wrong, instead of failing later in the middle of a conversa
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
+
+from migration.arm import is_loopback_url
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
@@ -121,16 +122,6 @@ class Settings:
         return self._public_cloud(PUBLIC_AZURE_CALLER_ID)
 
 
-def _is_loopback_url(url: str) -> bool:
-    host = urlparse(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _guid_set(env: Mapping[str, str], name: str, errors: list[str]) -> frozenset[str]:
     raw = env.get(name, "")
     values = [v.strip() for v in re.split(r"[,;\s]+", raw) if v.strip()]
@@ -200,7 +191,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
     if force_sandbox:
         credential = "sandbox"
     embedded = force_sandbox or (credential == "sandbox" and not explicit_endpoint)
-    if credential == "sandbox" and not embedded and not _is_loopback_url(arm_endpoint):
+    if credential == "sandbox" and not embedded and not is_loopback_url(arm_endpoint):
         errors.append(
             "ARM_ENDPOINT: the sandbox credential only talks to a loopback endpoint "
             f"(got {arm_endpoint}); set AZURE_CREDENTIAL=default for real Azure"
@@ -233,7 +224,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
         parsed = urlparse(metadata_url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             errors.append(f"TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: {metadata_url!r} is not an http(s) URL")
-        elif parsed.scheme == "http" and not _is_loopback_url(metadata_url):
+        elif parsed.scheme == "http" and not is_loopback_url(metadata_url):
             # The document names the keys every inbound token is checked against: never over plain HTTP.
             errors.append("TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: must be https (http only on a loopback address)")
 

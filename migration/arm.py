@@ -565,7 +565,8 @@ def _env_proxy(endpoint: str) -> tuple[URL | None, bool]:
     return proxy, auth is not None
 
 
-def _is_loopback(endpoint: str) -> bool:
+def is_loopback_url(endpoint: str) -> bool:
+    """localhost or a loopback address: the only place the sandbox's static token may be sent."""
     host = urlsplit(endpoint).hostname or ""
     if host == "localhost":
         return True
@@ -580,7 +581,7 @@ def create_gateway(*, credential: str, endpoint: str, ca_bundle: str | None, aut
     """`credential`: "default" (DefaultAzureCredential) or "sandbox" (static tokens, loopback only)."""
     cred: AsyncCredential
     if credential == "sandbox":
-        if not _is_loopback(endpoint):
+        if not is_loopback_url(endpoint):
             raise ValueError(
                 f"The sandbox credential only works with a sandbox on this machine; ARM_ENDPOINT {endpoint!r} is "
                 "not a loopback address. Use AZURE_CREDENTIAL=default for Azure.")
