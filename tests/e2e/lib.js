@@ -48,6 +48,8 @@ async function launch({ viewport = { width: 1400, height: 900 } } = {}) {
   const page = ctx.pages()[0] || await ctx.newPage();
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
+  // Pages a journey opens later (another person's Playground) report theirs too.
+  ctx.on('page', (other) => other.on('pageerror', (e) => pageErrors.push(String(e))));
   const close = async () => {
     await ctx.close().catch(() => {});
     fs.rmSync(userDataDir, { recursive: true, force: true });
@@ -199,6 +201,55 @@ async function screenshot(page, outDir, name) {
   return file;
 }
 
+// Button titles of a card, in order.
+async function cardButtons(card) {
+  return (await card.getByRole('button').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+}
+
+// One chat message (bubble) in the Playground; its card is replaced in place when the bot answers
+// a click or updates the activity.
+const MESSAGE = '.fai-OutputCard';
+
+// Follow the chat message that holds `card` under the name `tag`: from now on every distinct card
+// it shows is recorded in the page (a short-lived state may be gone before a poll would see it).
+// Returns a locator for the card in that message; messageTimeline() reads what it showed.
+async function watchMessage(card, tag) {
+  await card.evaluate((el, [name, message]) => {
+    const slot = el.closest(message) || el;
+    slot.setAttribute('data-journey-message', name);
+    const t0 = performance.now();
+    const timeline = [];
+    window.__journeyTimelines = window.__journeyTimelines || {};
+    window.__journeyTimelines[name] = timeline;
+    const look = () => {
+      const mine = document.querySelector(`[data-journey-message="${name}"]`);
+      const text = !mine ? '(message gone)'
+        : ((mine.querySelector('.ac-adaptiveCard') || {}).innerText || '(no card)').replace(/\n{2,}/g, '\n').trim();
+      if (!timeline.length || timeline[timeline.length - 1].text !== text) {
+        timeline.push({ ms: Math.round(performance.now() - t0), head: text.split('\n')[0], text: text.slice(0, 600) });
+      }
+    };
+    look();
+    new MutationObserver(look).observe(document.body, { childList: true, subtree: true, characterData: true });
+  }, [tag, MESSAGE]);
+  return card.page().locator(`[data-journey-message="${tag}"] .ac-adaptiveCard`);
+}
+
+// [{ms, head, text}] for a message followed with watchMessage(): each card it showed, in order.
+async function messageTimeline(page, tag) {
+  return page.evaluate((name) => (window.__journeyTimelines || {})[name] || [], tag);
+}
+
+// Whether `card` is in the message followed as `tag`.
+async function inMessage(card, tag) {
+  return card.evaluate((el, name) => !!el.closest(`[data-journey-message="${name}"]`), tag);
+}
+
+// Number of chat messages on screen.
+async function messageCount(page) {
+  return page.locator(MESSAGE).count();
+}
+
 // Run a journey body with a fresh browser; print its result as the last stdout line.
 function journey(body) {
   const [url, out = '.', ...args] = process.argv.slice(2);
@@ -218,6 +269,11 @@ function journey(body) {
       const shot = await screenshot(browser.page, out, 'failure').catch(() => null);
       console.error(`journey failed after ${Date.now() - t0} ms: ${err && err.stack || err}`);
       if (shot) console.error(`screenshot: ${shot}`);
+      // A journey with a second page (another person's Playground) gets failure-2.png etc. too.
+      for (const [i, other] of browser.ctx.pages().filter((p) => p !== browser.page).entries()) {
+        const more = await screenshot(other, out, `failure-${i + 2}`).catch(() => null);
+        if (more) console.error(`screenshot: ${more}`);
+      }
       process.exitCode = 1;
     } finally {
       await browser.close();
@@ -226,6 +282,7 @@ function journey(body) {
 }
 
 module.exports = {
-  CHATS, launch, openChat, composeBox, send, waitForCard, waitForReplyCard, waitForText, clickButton, cardText, cardFacts,
-  cardTables, pickChoice, screenshot, cardScreenshot, journey,
+  CHATS, MESSAGE, launch, openChat, composeBox, send, waitForCard, waitForReplyCard, waitForText, clickButton, cardText,
+  cardFacts, cardTables, cardButtons, pickChoice, screenshot, cardScreenshot, watchMessage, messageTimeline, inMessage,
+  messageCount, journey,
 };

@@ -91,7 +91,7 @@ async def test_two_bots_on_azurite_move_once_and_the_survivor_finishes_a_killed_
         for _ in range(2):
             port = _free_port()
             proc, fields = await stack.enter_async_context(_process(
-                "-m", "tests.resilience.bot_process", "--port", str(port), "--arm", arm, "--ca", ca,
+                "-m", "tests.workflow.app_factory", "--port", str(port), "--arm", arm, "--ca", ca,
                 "--approvers", APPROVER["aadObjectId"], "--tenants", PARTNER_TENANT,
                 "--lease-seconds", str(LEASE_SECONDS), ready="BOT_READY", env=env))
             bots[fields["owner"]] = (proc, f"http://127.0.0.1:{port}")

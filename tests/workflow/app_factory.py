@@ -27,25 +27,28 @@ PARTS = MOVES
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--storage", required=True)
+    parser.add_argument("--storage", help="STORAGE_URL; default: the environment's (e.g. azure-table://)")
     parser.add_argument("--arm", required=True)
     parser.add_argument("--ca", required=True)
     parser.add_argument("--approvers", default="")
     parser.add_argument("--tenants", default="")
     parser.add_argument("--lease-seconds", type=float, default=2.0)
     args = parser.parse_args()
-    env = {"STORAGE_URL": args.storage, "HOST": "127.0.0.1", "PORT": str(args.port), "APPROVER_IDS": args.approvers,
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(args.port), "APPROVER_IDS": args.approvers,
            "ALLOWED_TENANT_IDS": args.tenants, "AZURE_CREDENTIAL": "sandbox", "ARM_ENDPOINT": args.arm}
+    if args.storage:
+        env["STORAGE_URL"] = args.storage
     settings = load_settings(env)
     config = RunnerConfig(lease_seconds=args.lease_seconds, poll_seconds=0.2, batch_size=3, retry_seconds=0.1)
 
     async def serve() -> None:
         gateway = create_gateway(credential="sandbox", endpoint=args.arm, ca_bundle=args.ca,
                                  authority_host=args.arm, polling_interval=0.05)
-        runner = web.AppRunner(create_app(settings, gateway=gateway, runner_config=config), handle_signals=False)
+        app = create_app(settings, gateway=gateway, runner_config=config)
+        runner = web.AppRunner(app, handle_signals=False)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", args.port).start()
-        print(f"BOT_READY pid={os.getpid()}", flush=True)
+        print(f"BOT_READY pid={os.getpid()} owner={app[MOVES].runner.owner}", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
