@@ -406,6 +406,7 @@ class MoveFlow:
                 checklist=post_move_checklist(),
                 source_name=request.source_name,
                 target_name=request.target_name,
+                request_id=request.id,  # the id the engineer saw on the plan
             )
         except WorkflowError as error:
             return error_card(str(error), "Plan the move again.")

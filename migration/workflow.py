@@ -216,8 +216,10 @@ class Workflow:
         checklist: Sequence[ChecklistEntry] = (),
         source_name: str = "",
         target_name: str = "",
+        request_id: str | None = None,
     ) -> StoredRequest:
-        """A new request waiting for approval (the `move` flow calls this after the dry run)."""
+        """A new request waiting for approval (the `move` flow calls this after the dry run).
+        `request_id`: keep the id the engineer saw on the plan (a fresh one is drawn if it is taken)."""
         if not groups:
             raise WorkflowError("a move request needs at least one resource group")
         names = [g.source_group.lower() for g in groups]
@@ -229,9 +231,9 @@ class Workflow:
         now = self._now()
         decision = Decision("requested", requester, now, requester_tenant_id or "")
         clean = tuple(replace(g, state=GroupState.PENDING, moved_count=0, error=None) for g in groups)
-        for _ in range(10):
+        for attempt in range(10):
             request = MoveRequest(
-                id=new_request_id(),
+                id=normalize_id(request_id) if request_id and attempt == 0 else new_request_id(),
                 tenant_id=customer_tenant_id,
                 source_subscription_id=source_subscription_id,
                 target_subscription_id=target_subscription_id,

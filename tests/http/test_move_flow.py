@@ -52,6 +52,8 @@ async def test_move_journey_from_plan_to_report(start_bot, connector):
     # Azure refused rg-integration in the dry run: only the two accepted groups are requested.
     assert "rg-web-prod" in text_of(submitted) and "rg-vm-app" in text_of(submitted)
     request_id = next(a["data"]["requestId"] for a in buttons(submitted).values() if "requestId" in a.get("data", {}))
+    plan_id = next(a["data"]["requestId"] for a in buttons(plan).values() if "requestId" in a.get("data", {}))
+    assert request_id == plan_id, "the request keeps the id shown on the plan"
     await connector.wait_for(1)  # the approval card posted to the conversation
 
     # The requester may not approve; the approver can.
