@@ -11,10 +11,9 @@ import os
 import signal
 import socket
 import ssl
-import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -26,6 +25,7 @@ from storage import open_store
 from tests.http import teams
 from tests.http.teams import APPROVER, PARTNER_TENANT
 from tests.plugins.bot_http import Connector
+from tests.processes import python_process as _process
 from tests.workflow.conftest import TARGET, move_scenario, submit_move
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,31 +36,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-@contextlib.asynccontextmanager
-async def _process(*args: str, ready: str, env: dict[str, str] | None = None
-                   ) -> AsyncIterator[tuple[asyncio.subprocess.Process, dict[str, str]]]:
-    """A Python process in its own process group; yields it and the fields of its ready line. Killed (the
-    whole group) on the way out, also when the test fails."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, *args, cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-        start_new_session=True, env=env,
-    )
-    try:
-        assert proc.stdout is not None
-        while True:
-            line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
-            if not line:
-                raise AssertionError(f"{args[1]} exited before it was ready")
-            if line.startswith(ready):
-                break
-        yield proc, dict(part.split("=", 1) for part in line.split()[1:])
-    finally:
-        if proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            await proc.wait()
 
 
 async def _until(workflow: Workflow, request_id: str, done: Callable[[StoredRequest], bool],

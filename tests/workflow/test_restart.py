@@ -4,14 +4,12 @@ and no batch is moved twice (the sandbox, a process of its own, counts every mov
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import signal
 import socket
 import ssl
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -23,6 +21,7 @@ from storage import SqliteDocumentStore
 from tests.http import teams
 from tests.http.teams import APPROVER, PARTNER_TENANT
 from tests.plugins.bot_http import Connector
+from tests.processes import python_process as _process
 from tests.workflow.conftest import TARGET, move_scenario, submit_move
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,28 +34,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextlib.asynccontextmanager
-async def _process(*args: str, ready: str) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
-    proc = await asyncio.create_subprocess_exec(
-        PYTHON, *args, cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        assert proc.stdout is not None
-        while True:
-            line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
-            if not line:
-                raise AssertionError(f"{args[1]} exited before it was ready")
-            if line.startswith(ready):
-                break
-        yield proc, line.strip()
-    finally:
-        if proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
-
-
 async def test_sigkill_in_the_middle_of_a_move_then_restart_finishes_without_moving_twice(
     tmp_path: Path, connector: Connector
 ):
@@ -65,8 +42,7 @@ async def test_sigkill_in_the_middle_of_a_move_then_restart_finishes_without_mov
     db = tmp_path / "bot.db"
     sandbox_args = ("-m", "sandbox", "--port", "0", "--scenario", str(scenario), "--state-dir", str(tmp_path / "arm"),
                     "--lro-seconds", "0.8", "--poll-interval", "0.05", "--no-throttle")
-    async with _process(*sandbox_args, ready="SANDBOX_READY") as (_, line):
-        fields = dict(part.split("=", 1) for part in line.split()[1:])
+    async with _process(*sandbox_args, ready="SANDBOX_READY") as (_, fields):
         arm, ca = fields["url"], fields["ca"]
         port = _free_port()
         bot_args = ("-m", "tests.workflow.app_factory", "--port", str(port), "--storage", f"sqlite:///{db}",
