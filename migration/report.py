@@ -141,9 +141,12 @@ def _utcnow() -> datetime:
 
 
 class ReportLinks:
-    """Stores rendered reports under an unguessable token (collection "reports") until they expire."""
+    """Stores rendered reports under an unguessable token until they expire. The small index records
+    (collection "reportindex") let each new report sweep the expired ones, so nothing outlives its link
+    for long; the reports themselves live in "reports"."""
 
     COLLECTION = "reports"
+    INDEX = "reportindex"
 
     def __init__(self, store: DocumentStore, *, ttl: timedelta = timedelta(hours=24),
                  clock: Callable[[], datetime] = _utcnow) -> None:
@@ -152,13 +155,14 @@ class ReportLinks:
         self._clock = clock
 
     async def create(self, assessment: Assessment) -> ReportLink:
+        await self.purge_expired()
         token = secrets.token_urlsafe(32)
         expires = self._clock() + self._ttl
         stamp = (assessment.assessed_at or self._clock()).strftime("%Y%m%d-%H%M")
         for fmt, text in (("csv", to_csv(assessment)), ("json", to_json(assessment))):
             await put_large(self._store, self.COLLECTION, f"{token}.{fmt}", {"text": text})
         # The index record is written last: a token resolves only once every part is stored.
-        await self._store.put(self.COLLECTION, token, {
+        await self._store.put(self.INDEX, token, {
             "expiresAt": expires.isoformat(), "filename": f"assessment-{assessment.source.id[:8]}-{stamp}"})
         return ReportLink(token, expires)
 
@@ -166,7 +170,7 @@ class ReportLinks:
         """The report, or None when the token or format is unknown or the link expired."""
         if fmt not in FORMATS or not _TOKEN.match(token):
             return None
-        index = await self._store.get(self.COLLECTION, token)
+        index = await self._store.get(self.INDEX, token)
         if index is None:
             return None
         if datetime.fromisoformat(index.value["expiresAt"]) <= self._clock():
@@ -177,7 +181,16 @@ class ReportLinks:
             return None
         return RenderedReport(stored["text"], FORMATS[fmt], f"{index.value['filename']}.{fmt}")
 
+    async def purge_expired(self) -> int:
+        """Delete every report whose link has expired; returns how many."""
+        now = self._clock()
+        expired = [r.key for r in await self._store.list(self.INDEX)
+                   if datetime.fromisoformat(r.value["expiresAt"]) <= now]
+        for token in expired:
+            await self._forget(token)
+        return len(expired)
+
     async def _forget(self, token: str) -> None:
-        await self._store.delete(self.COLLECTION, token)
+        await self._store.delete(self.INDEX, token)  # first: the link stops resolving at once
         for fmt in FORMATS:
             await delete_large(self._store, self.COLLECTION, f"{token}.{fmt}")

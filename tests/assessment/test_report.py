@@ -61,3 +61,20 @@ async def test_link_resolves_until_it_expires(tmp_path: Path) -> None:
     second = await links.create(assessment)
     assert second.token != link.token
     await store.close()
+
+
+async def test_expired_reports_are_swept_without_anyone_opening_them(tmp_path: Path) -> None:
+    now = [datetime(2025, 6, 2, 9, 0, tzinfo=UTC)]
+    store = SqliteDocumentStore(tmp_path / "s.db")
+    links = ReportLinks(store, ttl=timedelta(hours=24), clock=lambda: now[0])
+    first = await links.create(assess_resources(RESOURCES))
+    now[0] += timedelta(hours=23)
+    second = await links.create(assess_resources(RESOURCES))
+    assert await links.resolve(first.token, "csv") is not None, "not yet expired: kept"
+
+    now[0] += timedelta(hours=2)  # the first link expired, nobody opened it
+    third = await links.create(assess_resources(RESOURCES))
+    kept = {r.key.split(".")[0] for r in await store.list("reports")}
+    assert first.token not in kept and {second.token, third.token} <= kept
+    assert await links.resolve(first.token, "csv") is None
+    await store.close()
