@@ -169,10 +169,10 @@ def create_app(
         approver_ids=settings.approver_ids,
     )
     adapter = create_adapter(settings)
-    proactive = Proactive(adapter, app_id=settings.app_id, store=store)
+    proactive = Proactive(adapter, app_id=settings.app_id)
     workflow = Workflow(store)
     reports = ReportLinks(store)
-    notifier = Notifier(adapter, workflow, bot_app_id=settings.app_id)
+    notifier = Notifier(proactive, workflow)
     runner = MoveRunner(workflow, gateway, listener=notifier, config=runner_config or RunnerConfig())
     approvals = Approvals(workflow, notifier, policy, on_approved=runner.wake)
     app[MOVES] = MoveParts(workflow, notifier, runner, approvals)

@@ -12,9 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
+from botbuilder.core import TurnContext
 from botbuilder.schema import ConversationReference
 
+from bot.proactive import Proactive
 from cards.move import approval_card, final_report_card, move_progress_card
 from migration.model import RequestState
 from migration.ports import ConcurrencyError
@@ -94,12 +95,10 @@ def with_note(card: dict[str, Any], note: str, *, attention: bool = False) -> di
 class Notifier:
     """Posts and updates cards outside of a user's turn (`continue_conversation`)."""
 
-    def __init__(self, adapter: BotAdapter, workflow: Workflow, *, bot_app_id: str) -> None:
-        self._adapter = adapter
+    def __init__(self, proactive: Proactive, workflow: Workflow) -> None:
+        self._proactive = proactive
         self._workflow = workflow
         self._store = workflow.store
-        # Local mode has no app id; continue_conversation still needs a non-empty one for its claims.
-        self._app_id = bot_app_id or "local-bot"
 
     # ------------------------------------------------------------------ references
 
@@ -150,19 +149,18 @@ class Notifier:
         return await self._workflow.set_card(request_id, CardRef(target, activity_id))
 
     async def update_card(self, stored: StoredRequest) -> None:
-        """Bring the shared approval card up to date, in place."""
+        """Bring the shared approval card up to date, in place (posted again if Teams lost it)."""
         if stored.card is None:
             return
         mris = await self.approver_mris()
         card = render(stored, approver_mris=mris, view=base_view(mris))
+        reference = _reference(stored.card.conversation)
         if stored.card.activity_id:
-            try:
-                await self._update(stored.card.conversation, stored.card.activity_id, card)
-                return
-            except Exception:  # noqa: BLE001 - e.g. ActivityNotFoundInConversation: post it again
-                log.warning("move %s: could not update the approval card in place; posting it again", stored.id)
-        activity_id = await self._send(stored.card.conversation, card)
-        await self._workflow.set_card(stored.id, replace(stored.card, activity_id=activity_id))
+            shown = await self._proactive.update_card(reference, stored.card.activity_id, card)
+        else:
+            shown = await self._proactive.send_card(reference, card)
+        if shown != stored.card.activity_id:
+            await self._workflow.set_card(stored.id, replace(stored.card, activity_id=shown))
 
     async def request_changed(self, stored: StoredRequest, *, final: bool) -> None:
         """The runner's progress: the shared card follows; at the end the report goes to the requester
@@ -179,26 +177,9 @@ class Notifier:
         for place in places:
             await self._send(place, report)
 
-    # ------------------------------------------------------------------ Bot Framework plumbing
-
     async def _send(self, reference: Mapping[str, Any], card: dict[str, Any]) -> str | None:
-        sent: list[str | None] = []
+        return await self._proactive.send_card(_reference(reference), card)
 
-        async def callback(turn_context: TurnContext) -> None:
-            response = await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
-            sent.append(response.id if response else None)
 
-        await self._adapter.continue_conversation(
-            ConversationReference().deserialize(dict(reference)), callback, self._app_id
-        )
-        return sent[0] if sent else None
-
-    async def _update(self, reference: Mapping[str, Any], activity_id: str, card: dict[str, Any]) -> None:
-        async def callback(turn_context: TurnContext) -> None:
-            activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
-            activity.id = activity_id
-            await turn_context.update_activity(activity)
-
-        await self._adapter.continue_conversation(
-            ConversationReference().deserialize(dict(reference)), callback, self._app_id
-        )
+def _reference(reference: Mapping[str, Any]) -> ConversationReference:
+    return ConversationReference().deserialize(dict(reference))

@@ -14,32 +14,15 @@ from typing import Any
 from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
 from botbuilder.schema import ActivityTypes, ConversationReference
 
-from migration.ports import DocumentStore
-
 log = logging.getLogger(__name__)
-
-REFERENCES = "conversations"
 
 
 class Proactive:
-    def __init__(self, adapter: BotAdapter, *, app_id: str, store: DocumentStore) -> None:
+    def __init__(self, adapter: BotAdapter, *, app_id: str) -> None:
         self._adapter = adapter
         # Local mode has no app id; the connector then accepts unauthenticated calls, any id will do.
         self._app_id = app_id or "local-bot"
-        self._store = store
         self._tasks: set[asyncio.Task[Any]] = set()
-
-    # ------------------------------------------------------------------ references
-
-    async def remember(self, turn_context: TurnContext) -> ConversationReference:
-        """Persist this conversation's reference (restarts and other instances can reach it)."""
-        reference = TurnContext.get_conversation_reference(turn_context.activity)
-        await self._store.put(REFERENCES, reference.conversation.id, reference.serialize())
-        return reference
-
-    async def reference(self, conversation_id: str) -> ConversationReference | None:
-        record = await self._store.get(REFERENCES, conversation_id)
-        return ConversationReference().deserialize(record.value) if record else None
 
     # ------------------------------------------------------------------ sending
 
