@@ -2,25 +2,21 @@
 
 Implements `migration.ports.AzureGateway` with the Azure SDK (azure-mgmt-resource 26 and friends) and
 converts everything into `migration.model` types. Calls act in the customer's tenant: every client is
-built for one tenant id and asks the credential for a token of that tenant.
+built for one tenant id and asks the credential for a token of that tenant. Which identity asks lives in
+`migration.credentials`; how Azure's errors become the domain's, in `migration.arm_errors`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import json
 import re
 import ssl
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
-from urllib.parse import urlsplit
+from typing import Any
 
 import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
-from azure.core.credentials import AccessToken, AccessTokenInfo
 from azure.core.exceptions import (
     HttpResponseError,
     ResourceNotFoundError,
@@ -30,7 +26,6 @@ from azure.core.exceptions import (
 from azure.core.pipeline.transport import AioHttpTransport
 from azure.core.polling import AsyncLROPoller
 from azure.core.rest import HttpRequest
-from azure.identity.aio import DefaultAzureCredential
 from azure.mgmt.core.polling.async_arm_polling import AsyncARMPolling
 from azure.mgmt.resource.locks.aio import ManagementLockClient
 from azure.mgmt.resource.resources import models as rm
@@ -39,6 +34,8 @@ from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 from azure.mgmt.resourcegraph.aio import ResourceGraphClient
 from yarl import URL
 
+from migration.arm_errors import to_domain
+from migration.credentials import AsyncCredential, TenantCredential, build_credential
 from migration.model import (
     ArmError,
     ArmErrorDetail,
@@ -48,11 +45,9 @@ from migration.model import (
     Resource,
     ResourceGroup,
     Subscription,
-    TenantAccessDenied,
 )
 from migration.ports import MoveOperation, ProgressCallback
 
-SANDBOX_TOKEN_PREFIX = "sandbox."
 GRAPH_PAGE = 1000  # Resource Graph's maximum page size: one call per 1000 rows
 GRAPH_PATH = "/providers/Microsoft.ResourceGraph/resources"
 INVENTORY_QUERY = (
@@ -63,128 +58,10 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 _GUID_IN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _GROUP_IN_ID = re.compile(r"/resourceGroups/([^/]+)", re.IGNORECASE)
 _LOCK_SUFFIX = re.compile(r"/providers/Microsoft\.Authorization/locks/[^/]+$", re.IGNORECASE)
-_ACCESS_CODES = {"InvalidAuthenticationTokenTenant", "InvalidAuthenticationToken", "AuthenticationFailed"}
 # Resuming a move needs a resources client; the poller follows the saved Location, not this id.
 _ANY_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 _READ_ATTEMPTS = 3
 
-
-class AsyncCredential(Protocol):
-    async def get_token(self, *scopes: str, claims: str | None = None, tenant_id: str | None = None,
-                        enable_cae: bool = False, **kwargs: Any) -> AccessToken: ...
-
-    async def get_token_info(self, *scopes: str, options: Any = None) -> AccessTokenInfo: ...
-
-    async def close(self) -> None: ...
-
-
-# --------------------------------------------------------------------------- credentials
-
-
-class SandboxCredential:
-    """The sandbox's static tokens: `sandbox.<tenant-id>`, or `sandbox.partner` without a tenant."""
-
-    async def get_token(self, *scopes: str, claims: str | None = None, tenant_id: str | None = None,
-                        enable_cae: bool = False, **kwargs: Any) -> AccessToken:
-        return AccessToken(f"{SANDBOX_TOKEN_PREFIX}{tenant_id or 'partner'}", int(time.time()) + 3600)
-
-    async def get_token_info(self, *scopes: str, options: Any = None) -> AccessTokenInfo:
-        tenant = (options or {}).get("tenant_id")
-        return AccessTokenInfo(f"{SANDBOX_TOKEN_PREFIX}{tenant or 'partner'}", int(time.time()) + 3600)
-
-    async def close(self) -> None:
-        return None
-
-
-class _TenantCredential:
-    """Pins every token request of one set of clients to the customer's tenant."""
-
-    def __init__(self, inner: AsyncCredential, tenant_id: str) -> None:
-        self._inner = inner
-        self._tenant_id = tenant_id
-
-    async def get_token(self, *scopes: str, claims: str | None = None, tenant_id: str | None = None,
-                        enable_cae: bool = False, **kwargs: Any) -> AccessToken:
-        return await self._inner.get_token(*scopes, claims=claims, tenant_id=self._tenant_id,
-                                           enable_cae=enable_cae, **kwargs)
-
-    async def get_token_info(self, *scopes: str, options: Any = None) -> AccessTokenInfo:
-        return await self._inner.get_token_info(*scopes, options={**(options or {}), "tenant_id": self._tenant_id})
-
-    async def close(self) -> None:
-        return None  # the shared credential is closed once, by the gateway
-
-    async def __aenter__(self) -> _TenantCredential:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        return None
-
-
-# --------------------------------------------------------------------------- errors
-
-
-def _detail(node: Any) -> ArmErrorDetail:
-    """A CloudError node (dict) -> ArmErrorDetail; JSON hidden inside `message` becomes nested details."""
-    if not isinstance(node, dict):
-        return ArmErrorDetail(code="Unknown", message=str(node))
-    message = str(node.get("message") or "")
-    details = [_detail(d) for d in node.get("details") or []]
-    stripped = message.strip()
-    if stripped.startswith("{"):
-        try:
-            hidden = json.loads(stripped)
-        except json.JSONDecodeError:
-            hidden = None
-        if isinstance(hidden, dict):
-            inner = hidden.get("error", hidden)
-            if isinstance(inner, dict) and inner.get("code"):
-                details.append(_detail(inner))
-            elif isinstance(inner, dict):
-                details.extend(_detail(d) for d in inner.get("details") or [])
-            message = str(inner.get("message") or "") if isinstance(inner, dict) else ""
-            if not message and details:
-                message = details[0].message
-    return ArmErrorDetail(code=str(node.get("code") or "Unknown"), message=message,
-                          target=node.get("target"), details=tuple(details))
-
-
-def _error_from_http(exc: HttpResponseError) -> ArmError:
-    status = exc.status_code
-    body: Any = None
-    if exc.response is not None:
-        try:
-            body = json.loads(exc.response.text() or "null")
-        except (ValueError, TypeError):
-            body = None
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        error = _detail(body["error"])
-    elif isinstance(body, dict) and "code" in body:
-        error = _detail(body)
-    else:
-        error = ArmErrorDetail(code=f"Http{status}" if status else "HttpError", message=exc.message or str(exc))
-    if status == 401 or error.code in _ACCESS_CODES:
-        return TenantAccessDenied(status, error)
-    if status == 404:
-        return NotFound(status, error)
-    return ArmError(status, error)
-
-
-def _error_from_connection(exc: Exception, *, write: bool) -> ArmError:
-    if write:
-        message = ("The connection to Azure Resource Manager dropped before it answered; the request may "
-                   "have been carried out. Re-read the resource groups before sending it again.")
-    else:
-        message = f"Azure Resource Manager could not be reached: {exc}"
-    return ArmError(None, ArmErrorDetail(code="ConnectionLost", message=message))
-
-
-def _to_domain(exc: Exception, *, write: bool = False) -> ArmError:
-    if isinstance(exc, HttpResponseError):
-        return _error_from_http(exc)
-    if isinstance(exc, ServiceRequestError | ServiceResponseError):
-        return _error_from_connection(exc, write=write)
-    raise exc
 
 
 # --------------------------------------------------------------------------- conversions
@@ -265,7 +142,7 @@ class ArmMoveOperation:
         try:
             await self.poller.result()
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
-            raise _to_domain(exc) from exc
+            raise to_domain(exc) from exc
 
 
 # --------------------------------------------------------------------------- gateway
@@ -273,7 +150,7 @@ class ArmMoveOperation:
 
 @dataclass(slots=True)
 class _TenantClients:
-    credential: _TenantCredential
+    credential: TenantCredential
     subscriptions: SubscriptionClient
     graph: ResourceGraphClient
     resources: dict[str, ResourceManagementClient] = field(default_factory=dict)  # per subscription
@@ -339,7 +216,7 @@ class ArmGateway:
         key = tenant_id.lower()
         clients = self._tenants.get(key)
         if clients is None:
-            cred = _TenantCredential(self._credential, tenant_id)
+            cred = TenantCredential(self._credential, tenant_id)
             kwargs = self._client_kwargs()
             clients = _TenantClients(cred, SubscriptionClient(cred, **kwargs), ResourceGraphClient(cred, **kwargs))
             self._tenants[key] = clients
@@ -412,21 +289,21 @@ class ArmGateway:
         try:
             subs = [_subscription(s) async for s in self._clients(tenant_id).subscriptions.subscriptions.list()]
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
-            raise _to_domain(exc) from exc
+            raise to_domain(exc) from exc
         return [s for s in subs if not s.tenant_id or s.tenant_id.lower() == tenant_id.lower()]
 
     async def get_subscription(self, subscription_id: str, *, tenant_id: str) -> Subscription:
         try:
             return _subscription(await self._clients(tenant_id).subscriptions.subscriptions.get(subscription_id))
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
-            raise _to_domain(exc) from exc
+            raise to_domain(exc) from exc
 
     async def list_resource_groups(self, subscription_id: str, *, tenant_id: str) -> list[ResourceGroup]:
         client = self._resources(subscription_id, tenant_id)
         try:
             return [_group(g, subscription_id) async for g in client.resource_groups.list()]
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
-            raise _to_domain(exc) from exc
+            raise to_domain(exc) from exc
 
     async def list_resources(self, subscription_id: str, *, tenant_id: str,
                              on_progress: ProgressCallback | None = None) -> list[Resource]:
@@ -466,10 +343,10 @@ class ArmGateway:
                 return page
             except (ServiceRequestError, ServiceResponseError) as exc:
                 if attempt == _READ_ATTEMPTS:
-                    raise _to_domain(exc) from exc
+                    raise to_domain(exc) from exc
                 await asyncio.sleep(0.2 * attempt)
             except HttpResponseError as exc:
-                raise _to_domain(exc) from exc
+                raise to_domain(exc) from exc
         raise AssertionError("unreachable")
 
     async def list_locks(self, subscription_id: str, *, tenant_id: str) -> list[Lock]:
@@ -481,7 +358,7 @@ class ArmGateway:
                 async for lock in client.management_locks.list_at_subscription_level()
             ]
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
-            raise _to_domain(exc) from exc
+            raise to_domain(exc) from exc
 
     async def list_providers(self, subscription_id: str, *, tenant_id: str) -> list[ProviderRegistration]:
         client = self._resources(subscription_id, tenant_id)
@@ -491,7 +368,7 @@ class ArmGateway:
                 async for p in client.providers.list()
             ]
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
-            raise _to_domain(exc) from exc
+            raise to_domain(exc) from exc
 
     # ------------------------------------------------------------------ writes
 
@@ -499,7 +376,7 @@ class ArmGateway:
         try:
             await self._resources(subscription_id, tenant_id).providers.register(namespace)
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
-            raise _to_domain(exc, write=True) from exc
+            raise to_domain(exc, write=True) from exc
 
     async def ensure_resource_group(self, subscription_id: str, name: str, *, location: str,
                                     tenant_id: str) -> ResourceGroup:
@@ -513,7 +390,7 @@ class ArmGateway:
             created = await client.resource_groups.create_or_update(name, rm.ResourceGroup(location=location))
             return _group(created, subscription_id)
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
-            raise _to_domain(exc, write=True) from exc
+            raise to_domain(exc, write=True) from exc
 
     async def begin_validate_move(self, subscription_id: str, resource_group: str, *,
                                   resource_ids: Sequence[str], target_resource_group_id: str,
@@ -524,7 +401,7 @@ class ArmGateway:
             poller = await client.resources.begin_validate_move_resources(
                 resource_group, info, polling=self._polling(client))
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
-            raise _to_domain(exc, write=True) from exc
+            raise to_domain(exc, write=True) from exc
         return ArmMoveOperation(poller)
 
     async def begin_move(self, subscription_id: str, resource_group: str, *, resource_ids: Sequence[str],
@@ -536,7 +413,7 @@ class ArmGateway:
             # errors): a second move would be refused while the first holds the groups, or move nothing.
             poller = await client.resources.begin_move_resources(resource_group, info, polling=self._polling(client))
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
-            raise _to_domain(exc, write=True) from exc
+            raise to_domain(exc, write=True) from exc
         return ArmMoveOperation(poller)
 
     async def resume_move(self, continuation_token: str, *, tenant_id: str) -> MoveOperation:
@@ -546,11 +423,10 @@ class ArmGateway:
             poller = await client.resources.begin_move_resources(
                 "", rm.ResourcesMoveInfo(resources=[]), continuation_token=continuation_token)
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
-            raise _to_domain(exc) from exc
+            raise to_domain(exc) from exc
         except (ValueError, TypeError) as exc:
             raise ArmError(None, ArmErrorDetail(code="InvalidContinuationToken", message=str(exc))) from exc
         return ArmMoveOperation(poller)
-
 
 # --------------------------------------------------------------------------- construction
 
@@ -565,30 +441,8 @@ def _env_proxy(endpoint: str) -> tuple[URL | None, bool]:
     return proxy, auth is not None
 
 
-def is_loopback_url(endpoint: str) -> bool:
-    """localhost or a loopback address: the only place the sandbox's static token may be sent."""
-    host = urlsplit(endpoint).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def create_gateway(*, credential: str, endpoint: str, ca_bundle: str | None, authority_host: str,
                    polling_interval: float = 15.0) -> ArmGateway:
     """`credential`: "default" (DefaultAzureCredential) or "sandbox" (static tokens, loopback only)."""
-    cred: AsyncCredential
-    if credential == "sandbox":
-        if not is_loopback_url(endpoint):
-            raise ValueError(
-                f"The sandbox credential only works with a sandbox on this machine; ARM_ENDPOINT {endpoint!r} is "
-                "not a loopback address. Use AZURE_CREDENTIAL=default for Azure.")
-        cred = SandboxCredential()
-    elif credential == "default":
-        cred = DefaultAzureCredential(additionally_allowed_tenants=["*"])
-    else:
-        raise ValueError(f"AZURE_CREDENTIAL must be 'default' or 'sandbox', not {credential!r}.")
-    return ArmGateway(cred, endpoint=endpoint, ca_bundle=ca_bundle, authority_host=authority_host,
-                      polling_interval=polling_interval)
+    return ArmGateway(build_credential(credential, endpoint=endpoint), endpoint=endpoint, ca_bundle=ca_bundle,
+                      authority_host=authority_host, polling_interval=polling_interval)
