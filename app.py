@@ -174,7 +174,7 @@ def create_app(
     reports = ReportLinks(store)
     notifier = Notifier(proactive, workflow)
     runner = MoveRunner(workflow, gateway, listener=notifier, config=runner_config or RunnerConfig())
-    approvals = Approvals(workflow, notifier, policy, on_approved=runner.wake)
+    approvals = Approvals(workflow, notifier, policy, on_approved=runner.wake, on_recheck=runner.recheck)
     app[MOVES] = MoveParts(workflow, notifier, runner, approvals)
     flows = ChatFlows(
         FlowDeps(
