@@ -35,7 +35,7 @@ from azure.mgmt.resourcegraph.aio import ResourceGraphClient
 from yarl import URL
 
 from migration.arm_errors import to_domain
-from migration.credentials import AsyncCredential, TenantCredential, build_credential
+from migration.credentials import AsyncCredential, IdentityConfig, TenantCredential, build_credential
 from migration.model import (
     ArmError,
     ArmErrorDetail,
@@ -441,8 +441,9 @@ def _env_proxy(endpoint: str) -> tuple[URL | None, bool]:
     return proxy, auth is not None
 
 
-def create_gateway(*, credential: str, endpoint: str, ca_bundle: str | None, authority_host: str,
+def create_gateway(*, credential: str | IdentityConfig, endpoint: str, ca_bundle: str | None, authority_host: str,
                    polling_interval: float = 15.0) -> ArmGateway:
-    """`credential`: "default" (DefaultAzureCredential) or "sandbox" (static tokens, loopback only)."""
+    """`credential`: how the bot acts in customers' tenants (`IdentityConfig`, or a mode name such as
+    "sandbox": static tokens, loopback only)."""
     return ArmGateway(build_credential(credential, endpoint=endpoint), endpoint=endpoint, ca_bundle=ca_bundle,
                       authority_host=authority_host, polling_interval=polling_interval)

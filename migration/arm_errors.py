@@ -17,6 +17,7 @@ from azure.core.exceptions import (
 )
 from azure.identity import CredentialUnavailableError
 
+from migration.credentials import TokenRequestFailed
 from migration.model import (
     AppNotConsented,
     ArmError,
@@ -129,7 +130,7 @@ def _entra_body(exc: HttpResponseError) -> dict[str, Any] | None:
 
 def token_error(exc: ClientAuthenticationError) -> TenantAccessDenied:
     """azure-identity could not get a token: which cause, from Entra's AADSTS number or the credential's words.
-    Only Entra's own text is kept: credentials' messages name no secrets, and responses are not echoed."""
+    Only Entra's or the credential's own first line is kept: neither names a secret."""
     body = _entra_body(exc) or {}
     text = str(body.get("error_description") or exc.message or exc)
     codes = [str(c) for c in body.get("error_codes") or []] or _AADSTS.findall(text)
@@ -138,23 +139,15 @@ def token_error(exc: ClientAuthenticationError) -> TenantAccessDenied:
         kind = _ENTRA_CAUSES.get(code)
         if kind is not None:
             return kind(401, ArmErrorDetail(code=f"AADSTS{code}", message=first_line))
-    if isinstance(exc, CredentialUnavailableError):
+    if isinstance(exc, CredentialUnavailableError) or "managed identity" in text.lower():
         return IdentityUnavailable(None, ArmErrorDetail(code="CredentialUnavailable", message=first_line))
     code = f"AADSTS{codes[0]}" if codes else str(body.get("error") or "TokenRequestFailed")
     return TenantAccessDenied(401, ArmErrorDetail(code=code, message=first_line))
 
 
-def _from_token_request(exc: HttpResponseError) -> bool:
-    """A failure of azure-identity (no token), as opposed to ARM answering 401 to a token it got."""
-    if isinstance(exc, CredentialUnavailableError):
-        return True
-    return isinstance(exc, ClientAuthenticationError) and (
-        _entra_body(exc) is not None or exc.response is None or bool(_AADSTS.search(exc.message or "")))
-
-
 def to_domain(exc: Exception, *, write: bool = False) -> ArmError:
-    if isinstance(exc, HttpResponseError) and _from_token_request(exc):
-        return token_error(exc)  # type: ignore[arg-type]
+    if isinstance(exc, TokenRequestFailed):
+        return token_error(exc.original)
     if isinstance(exc, HttpResponseError):
         return error_from_http(exc)
     if isinstance(exc, ServiceRequestError | ServiceResponseError):
