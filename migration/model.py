@@ -92,6 +92,14 @@ class ProviderRegistration:
 
 
 @dataclass(frozen=True, slots=True)
+class Permission:
+    """One entry of Microsoft.Authorization's `permissions` answer: what one role lets the caller do here."""
+
+    actions: tuple[str, ...]
+    not_actions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ArmErrorDetail:
     """One node of an ARM CloudError tree (details nest; some hide JSON inside `message`)."""
 

@@ -187,3 +187,23 @@ async def test_reader_may_read_but_not_move(make: Make):
     with pytest.raises(RoleMissing) as denied:
         await gw.ensure_resource_group(SUB[READER_ONLY], "rg-new", location="westeurope", tenant_id=READER_ONLY)
     assert denied.value.action == "Microsoft.Resources/subscriptions/resourceGroups/write"
+
+
+# --------------------------------------------------------------------------- what the identity may do
+
+
+async def test_permissions_say_what_each_role_allows(make: Make):
+    from migration.access import evaluate
+
+    gw = make("app", client_id=APP, tenant_id=PARTNER, client_secret=SECRET)
+
+    def granted(perms, side):
+        return {c.requirement.key: c.granted for c in evaluate(perms, subscription_id="x", side=side)}
+
+    contributor = await gw.list_permissions(SUB[CONSENTED], tenant_id=CONSENTED)
+    assert granted(contributor, "source") == {"read": True, "move": True, "read_locks": True, "delete_locks": False}
+    assert granted(contributor, "target")["write_role_assignments"] is False, "Contributor cannot assign roles"
+    assert granted(contributor, "target")["register_providers"] is True
+    reader = await gw.list_permissions(SUB[READER_ONLY], tenant_id=READER_ONLY)
+    assert granted(reader, "source") == {"read": True, "move": False, "read_locks": True, "delete_locks": False}
+    assert await gw.list_permissions(SUB[NO_ROLE], tenant_id=NO_ROLE) == []
