@@ -26,8 +26,10 @@ from azure.core.exceptions import (
 from azure.core.pipeline.transport import AioHttpTransport
 from azure.core.polling import AsyncLROPoller
 from azure.core.rest import HttpRequest
+from azure.mgmt.authorization.v2022_04_01 import models as am
 from azure.mgmt.authorization.v2022_04_01.aio import AuthorizationManagementClient
 from azure.mgmt.core.polling.async_arm_polling import AsyncARMPolling
+from azure.mgmt.resource.locks import models as lm
 from azure.mgmt.resource.locks.aio import ManagementLockClient
 from azure.mgmt.resource.resources import models as rm
 from azure.mgmt.resource.resources.aio import ResourceManagementClient
@@ -46,6 +48,8 @@ from migration.model import (
     ProviderRegistration,
     Resource,
     ResourceGroup,
+    RoleAssignment,
+    RoleDefinition,
     Subscription,
 )
 from migration.ports import MoveOperation, ProgressCallback
@@ -59,6 +63,7 @@ INVENTORY_QUERY = (
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _GUID_IN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _GROUP_IN_ID = re.compile(r"/resourceGroups/([^/]+)", re.IGNORECASE)
+_SUBSCRIPTION_IN_ID = re.compile(r"^/subscriptions/([^/]+)", re.IGNORECASE)
 _LOCK_SUFFIX = re.compile(r"/providers/Microsoft\.Authorization/locks/[^/]+$", re.IGNORECASE)
 # Resuming a move needs a resources client; the poller follows the saved Location, not this id.
 _ANY_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
@@ -115,6 +120,25 @@ def _resource(row: dict[str, Any]) -> Resource:
         properties=row.get("properties") or {}, tags=row.get("tags") or {}, identity=row.get("identity") or None,
         managed_by=row.get("managedBy") or None,
     )
+
+
+def _lock(lock: Any) -> Lock:
+    return Lock(id=lock.id, name=lock.name, level=_text(lock.level), scope=_LOCK_SUFFIX.sub("", lock.id),
+                notes=lock.notes or None)
+
+
+def _assignment(a: Any) -> RoleAssignment:
+    return RoleAssignment(
+        id=a.id, name=a.name, scope=a.scope or "", role_definition_id=a.role_definition_id or "",
+        principal_id=a.principal_id or "", principal_type=_text(a.principal_type) or "Unknown",
+        condition=a.condition or None, description=a.description or None)
+
+
+def _subscription_of(scope: str) -> str:
+    match = _SUBSCRIPTION_IN_ID.match(scope)
+    if match is None:
+        raise ValueError(f"'{scope}' is not a scope inside a subscription")
+    return match.group(1)
 
 
 # --------------------------------------------------------------------------- moves
@@ -368,11 +392,7 @@ class ArmGateway:
     async def list_locks(self, subscription_id: str, *, tenant_id: str) -> list[Lock]:
         client = self._locks(subscription_id, tenant_id)
         try:
-            return [
-                Lock(id=lock.id, name=lock.name, level=_text(lock.level), scope=_LOCK_SUFFIX.sub("", lock.id),
-                     notes=lock.notes)
-                async for lock in client.management_locks.list_at_subscription_level()
-            ]
+            return [_lock(lock) async for lock in client.management_locks.list_at_subscription_level()]
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
             raise to_domain(exc) from exc
 
@@ -463,6 +483,79 @@ class ArmGateway:
         except (ValueError, TypeError) as exc:
             raise ArmError(None, ArmErrorDetail(code="InvalidContinuationToken", message=str(exc))) from exc
         return ArmMoveOperation(poller)
+
+    # ------------------------------------------------------------------ locks and role assignments
+
+    async def create_lock(self, scope: str, *, name: str, level: str, notes: str | None, tenant_id: str) -> Lock:
+        """Create (or update) the lock `name` on a subscription, group or resource."""
+        client = self._locks(_subscription_of(scope), tenant_id)
+        try:
+            lock = await client.management_locks.create_or_update_by_scope(
+                scope.lstrip("/"), name, lm.ManagementLockObject(level=level, notes=notes))
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc, write=True) from exc
+        return _lock(lock)
+
+    async def delete_lock(self, scope: str, *, name: str, tenant_id: str) -> None:
+        """Delete the lock `name` on a scope; a lock already gone is not an error."""
+        client = self._locks(_subscription_of(scope), tenant_id)
+        try:
+            await client.management_locks.delete_by_scope(scope.lstrip("/"), name)
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc, write=True) from exc
+
+    async def list_role_assignments(self, subscription_id: str, *, tenant_id: str) -> list[RoleAssignment]:
+        """Every role assignment in the subscription: on it, above it, and on its groups and resources."""
+        client = self._authorization(subscription_id, tenant_id)
+        try:
+            return [_assignment(a) async for a in client.role_assignments.list_for_subscription()]
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc) from exc
+
+    async def create_role_assignment(self, scope: str, *, name: str, role_definition_id: str, principal_id: str,
+                                     principal_type: str | None = None, condition: str | None = None,
+                                     description: str | None = None, tenant_id: str) -> RoleAssignment:
+        """Create the assignment `name` (a GUID) on a scope. The role definition id may name any subscription:
+        only its GUID counts, so it is re-rooted in the scope's subscription."""
+        subscription_id = _subscription_of(scope)
+        client = self._authorization(subscription_id, tenant_id)
+        guid = role_definition_id.rstrip("/").rsplit("/", 1)[-1]
+        params = am.RoleAssignmentCreateParameters(
+            role_definition_id=f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{guid}",
+            principal_id=principal_id, principal_type=principal_type, description=description, condition=condition,
+            condition_version="2.0" if condition else None)
+        try:
+            return _assignment(await client.role_assignments.create(scope, name, params))
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc, write=True) from exc
+
+    async def get_role_definition(self, role_definition_id: str, *, scope: str, tenant_id: str) -> RoleDefinition:
+        client = self._authorization(_subscription_of(scope), tenant_id)
+        guid = role_definition_id.rstrip("/").rsplit("/", 1)[-1]
+        try:
+            d = await client.role_definitions.get(scope, guid)
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc) from exc
+        return RoleDefinition(id=d.id, role_name=d.role_name or "", custom=_text(d.role_type) == "CustomRole",
+                              assignable_scopes=tuple(d.assignable_scopes or ()))
+
+    async def add_assignable_scope(self, role_definition_id: str, *, scope: str, tenant_id: str) -> RoleDefinition:
+        """Make a custom role assignable at `scope` too (unchanged when it already is). The role is read and
+        written where it is visible: the subscription its id names."""
+        home = role_definition_id.split("/providers/", 1)[0] if "/providers/" in role_definition_id else scope
+        client = self._authorization(_subscription_of(home), tenant_id)
+        guid = role_definition_id.rstrip("/").rsplit("/", 1)[-1]
+        try:
+            d = await client.role_definitions.get(home, guid)
+            scopes = list(d.assignable_scopes or ())
+            if not any(scope.lower() == s.lower() or scope.lower().startswith(s.lower().rstrip("/") + "/")
+                       for s in scopes):
+                d.assignable_scopes = [*scopes, scope]
+                d = await client.role_definitions.create_or_update(home, guid, d)
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc, write=True) from exc
+        return RoleDefinition(id=d.id, role_name=d.role_name or "", custom=_text(d.role_type) == "CustomRole",
+                              assignable_scopes=tuple(d.assignable_scopes or ()))
 
 # --------------------------------------------------------------------------- construction
 

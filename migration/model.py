@@ -100,6 +100,32 @@ class Permission:
 
 
 @dataclass(frozen=True, slots=True)
+class RoleAssignment:
+    """An Azure role assignment: who holds which role where. Made on a resource, it does not travel with it."""
+
+    id: str
+    name: str  # the assignment's GUID
+    scope: str  # ARM id it is made on (subscription, group or resource)
+    role_definition_id: str
+    principal_id: str
+    principal_type: str  # User, Group, ServicePrincipal...; Unknown once the principal is deleted
+    condition: str | None = None
+    description: str | None = None
+
+    @property
+    def role_guid(self) -> str:
+        return self.role_definition_id.rstrip("/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class RoleDefinition:
+    id: str
+    role_name: str
+    custom: bool
+    assignable_scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ArmErrorDetail:
     """One node of an ARM CloudError tree (details nest; some hide JSON inside `message`)."""
 

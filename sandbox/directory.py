@@ -86,8 +86,33 @@ class ManagedIdentity:
 @dataclass(slots=True)
 class Assignment:
     principal: str  # object id of a user, service principal or managed identity; or an app's client id
-    role: str
+    role: str  # a role's name or definition id (built-in or custom)
     scope: str
+    name: str = ""  # the GUID in its id, {scope}/providers/Microsoft.Authorization/roleAssignments/{name}
+    principal_type: str = "User"
+    condition: str | None = None
+    description: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            # Stable for scenario entries, so ids survive a restart of the sandbox.
+            self.name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"ra/{self.principal}/{self.role}/{self.scope}".lower()))
+
+
+@dataclass(slots=True)
+class CustomRole:
+    """A custom role definition of a tenant: usable only at or below its assignable scopes."""
+
+    id: str
+    name: str
+    actions: list[str]
+    not_actions: list[str]
+    assignable_scopes: list[str]
+    description: str = ""
+    tenant: str = ""
+
+    def as_role(self) -> Role:
+        return Role(self.name, self.id, tuple(self.actions), tuple(self.not_actions))
 
 
 @dataclass(slots=True)
@@ -107,6 +132,8 @@ class Directory:
         self.consent: dict[str, set[str]] = {}
         self.assignments: dict[str, list[Assignment]] = {}
         self.delegations: list[Delegation] = []
+        self.custom_roles: dict[str, CustomRole] = {}  # lower-case id -> role
+        self.principals: dict[str, dict[str, Any]] = {}  # tenant -> {lower object id: {"type", "deleted"?}}
         for a in scenario.get("apps") or []:
             app = App(a["clientId"], a["homeTenantId"], a.get("displayName", ""), list(a.get("secrets") or []),
                       list(a.get("certificates") or []), list(a.get("federatedCredentials") or []))
@@ -117,8 +144,15 @@ class Directory:
         for t in scenario.get("tenants") or []:
             tid = str(t["id"]).lower()
             self.consent[tid] = {c.lower() for c in t.get("consentedApps") or []}
+            for c in t.get("roleDefinitions") or []:
+                custom = CustomRole(c["id"], c["roleName"], list(c.get("actions") or []),
+                                    list(c.get("notActions") or []), list(c.get("assignableScopes") or []),
+                                    c.get("description", ""), tid)
+                self.custom_roles[custom.id.lower()] = custom
+            self.principals[tid] = {str(p["id"]).lower(): dict(p) for p in t.get("principals") or []}
             self.assignments[tid] = [
-                Assignment(r.get("principalId") or r["appId"], r["role"], r["scope"])
+                Assignment(r.get("principalId") or r["appId"], r["role"], r["scope"], r.get("name", ""),
+                           r.get("principalType", "User"), r.get("condition"), r.get("description"))
                 for r in t.get("roleAssignments") or []
             ]
             for d in t.get("delegations") or []:
@@ -130,7 +164,26 @@ class Directory:
                 self.delegations.append(Delegation(tid, d["subscriptionId"], d["managedByTenantId"], auths))
         for tid_roles in self.assignments.values():
             for a in tid_roles:
-                role(a.role)  # unknown roles fail at load, not at the first request
+                self.role(a.role)  # unknown roles fail at load, not at the first request
+
+    def role(self, name_or_id: str) -> Role:
+        """A built-in role, or a custom role of this directory."""
+        custom = self.custom_roles.get(name_or_id.rsplit("/", 1)[-1].lower())
+        return custom.as_role() if custom is not None else role(name_or_id)
+
+    def principal_exists(self, tenant_id: str, principal_id: str) -> bool:
+        """Listed in the tenant (and not deleted), a managed identity, an app's service principal, or named
+        by the scenario's own role assignments."""
+        tid, pid = tenant_id.lower(), principal_id.lower()
+        listed = self.principals.get(tid, {}).get(pid)
+        if listed is not None:
+            return not listed.get("deleted", False)
+        if any(m.principal_id.lower() == pid and m.tenant_id.lower() == tid for m in self.identities.values()):
+            return True
+        if any(self.service_principal_id(tid, a.client_id) == pid or a.client_id.lower() == pid
+               for a in self.apps.values() if self.app_in_tenant(a.client_id, tid)):
+            return True
+        return any(a.principal.lower() == pid for a in self.assignments.get(tid, []))
 
     # ------------------------------------------------------------------ apps
 
@@ -160,7 +213,7 @@ class Directory:
         ids = {p.lower() for p in principal_ids}
         if token_tenant.lower() == subscription_tenant.lower():
             found = self.assignments.get(subscription_tenant.lower(), [])
-            return [role(a.role) for a in found if a.principal.lower() in ids and _covers(a.scope, scope_l)]
+            return [self.role(a.role) for a in found if a.principal.lower() in ids and _covers(a.scope, scope_l)]
         out = []
         wanted = (subscription_id.lower(), token_tenant.lower())
         for d in self.delegations:
@@ -168,6 +221,11 @@ class Directory:
                 out.extend(role(a.role) for a in d.authorizations
                            if a.principal.lower() in ids and _covers(a.scope, scope_l))
         return out
+
+    def drop_assignments_under(self, scopes: list[str]) -> None:
+        """Forget the assignments at or below these scopes (moved resources)."""
+        for tid, found in self.assignments.items():
+            self.assignments[tid] = [a for a in found if not any(_covers(s, a.scope.lower()) for s in scopes)]
 
     def delegated(self, subscription_id: str, managing_tenant: str) -> bool:
         return any(d.subscription_id.lower() == subscription_id.lower()
@@ -187,8 +245,14 @@ class Directory:
         tid = tenant_id.lower()
         return {
             "consentedApps": sorted(self.consent.get(tid, set())),
-            "roleAssignments": [{"principalId": a.principal, "role": a.role, "scope": a.scope}
+            "roleAssignments": [{"principalId": a.principal, "role": a.role, "scope": a.scope, "name": a.name,
+                                 "principalType": a.principal_type, "condition": a.condition,
+                                 "description": a.description}
                                 for a in self.assignments.get(tid, [])],
+            "roleDefinitions": [{"id": c.id, "roleName": c.name, "actions": c.actions, "notActions": c.not_actions,
+                                 "assignableScopes": c.assignable_scopes, "description": c.description}
+                                for c in self.custom_roles.values() if c.tenant == tid],
+            "principals": list(self.principals.get(tid, {}).values()),
             "delegations": [
                 {"subscriptionId": d.subscription_id, "managedByTenantId": d.managing_tenant,
                  "authorizations": [{"principalId": a.principal, "role": a.role} for a in d.authorizations]}

@@ -253,6 +253,8 @@ def _move(world: World, source: Group, target: Group, ids: list[str]) -> None:
         res.relocate(target.subscription_id, target.name)
         target.resources[res.id.lower()] = res
         renamed[key] = res.id
+    # Role assignments made on a moved resource do not travel with it: Azure drops them.
+    world.directory.drop_assignments_under(list(renamed))
     for sub_id in {source.subscription_id.lower(), target.subscription_id.lower()}:
         sub = world.sub(sub_id)
         for res in world.resources(sub) if sub else ():

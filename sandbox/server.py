@@ -24,7 +24,9 @@ from aiohttp import web
 from sandbox import graph
 from sandbox.auth import GRAPH_READ, ArmAuth, Caller, action_for, scope_of
 from sandbox.entra import Entra, load_or_create_signing_key
+from sandbox.locks import LockApi
 from sandbox.moves import ArmFailure, check_write_allowed, error_body, finish, front_door
+from sandbox.rbac import RbacApi
 from sandbox.state import Group, Res, Sub, World, load_move_support, load_scenario
 from sandbox.throttle import Throttle
 from sandbox.tls import server_ssl_context
@@ -72,6 +74,8 @@ class Route:
     kind: str  # reads, writes, graph
     handler: Callable[..., Awaitable[web.StreamResponse]]
     args: tuple[str, ...] = ()
+    action: str | None = None  # for scope-addressed APIs: the action and scope authorized (else by operation)
+    scope: str | None = None
 
 
 def _headers(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -118,6 +122,8 @@ class ArmSandbox:
         self.state_file = state_file
         self.support = load_move_support()
         self._rng = random.Random(seed)
+        # APIs addressed by scope (subscription, group or resource), each in its own module.
+        self.surfaces = [LockApi(world, self._json, self._changed), RbacApi(world, self._json, self._changed)]
         self._faults_injected = 0
         self._dirty = False
         # Resource Graph results by (query, subscriptions in scope), valid for one world generation: paging
@@ -201,7 +207,7 @@ class ArmSandbox:
         entra = await self.entra.dispatch(request, parts)
         if entra is not None:
             return entra
-        route = self._route(request.method, low)
+        route = self._route(request.method, low, parts)
         if route is None:
             code = "InvalidResourceType" if request.method == "GET" else "NoRegisteredProviderFound"
             return self._json(error_body(code, f"The sandbox does not serve {request.method} {path}."), 404)
@@ -245,6 +251,9 @@ class ArmSandbox:
             request.transport.abort()
         raise asyncio.CancelledError
 
+    def _changed(self) -> None:
+        self._dirty = True
+
     def _save(self) -> None:
         self._dirty = False
         if self.state_file is not None:
@@ -257,7 +266,9 @@ class ArmSandbox:
         if len(parts) < 2 or parts[0].lower() != "subscriptions":
             return
         sub = self.world.sub(parts[1])
-        if sub is not None:
+        if sub is not None and route.scope is not None:
+            self.auth.authorize(caller, sub, route.action, route.scope)
+        elif sub is not None:
             self.auth.authorize(caller, sub, action_for(route.operation, [p.lower() for p in parts]),
                                 scope_of(parts))
 
@@ -340,12 +351,16 @@ class ArmSandbox:
 
     # ------------------------------------------------------------------ routing
 
-    def _route(self, method: str, p: list[str]) -> Route | None:
+    def _route(self, method: str, p: list[str], parts: list[str] | None = None) -> Route | None:
         n = len(p)
         if method == "POST" and p == ["providers", "microsoft.resourcegraph", "resources"]:
             return Route("Resources", "graph", self.graph_query)
         if not p or p[0] != "subscriptions":
             return None
+        for surface in self.surfaces:
+            call = surface.route(method, parts or p)
+            if call is not None:
+                return Route(call.operation, call.kind, call.handler, action=call.action, scope=call.scope)
         if n == 1 and method == "GET":
             return Route("Subscriptions_List", "reads", self.list_subscriptions)
         if n == 2 and method == "GET":

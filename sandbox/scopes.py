@@ -1,0 +1,80 @@
+"""ARM scopes as the extension APIs (locks, role assignments) address them: a subscription, a resource group
+or a resource, written as the path before `/providers/Microsoft.Authorization/...`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sandbox.moves import ArmFailure
+from sandbox.state import Group, Res, Sub, World, parse_resource_id
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    sub: Sub
+    group: Group | None = None
+    res: Res | None = None
+
+    @property
+    def id(self) -> str:
+        if self.res is not None:
+            return self.res.id
+        if self.group is not None:
+            return self.group.id
+        return f"/subscriptions/{self.sub.id}"
+
+    @property
+    def locks(self) -> list[dict[str, Any]]:
+        holder: Sub | Group | Res = self.res or self.group or self.sub
+        return holder.locks
+
+
+def split_extension(parts: list[str], namespace: str, kind: str) -> tuple[list[str], list[str]] | None:
+    """`[scope..., providers, <namespace>, <kind>, rest...]` -> (scope parts, rest), matching the last
+    occurrence (a resource scope has its own `providers` segment)."""
+    low = [p.lower() for p in parts]
+    for i in range(len(low) - 3, -1, -1):
+        if low[i] == "providers" and low[i + 1] == namespace and low[i + 2] == kind:
+            return parts[:i], parts[i + 3:]
+    return None
+
+
+def resolve(world: World, scope_parts: list[str]) -> Scope:
+    """The existing subscription, group or resource a scope names (ARM's 404s otherwise)."""
+    text = "/" + "/".join(scope_parts)
+    if len(scope_parts) < 2 or scope_parts[0].lower() != "subscriptions":
+        raise ArmFailure(400, "InvalidScope", f"The scope '{text}' is not a subscription, resource group or resource.")
+    sub = world.sub(scope_parts[1])
+    if sub is None:
+        raise ArmFailure(404, "SubscriptionNotFound", f"The subscription '{scope_parts[1]}' could not be found.")
+    if len(scope_parts) == 2:
+        return Scope(sub)
+    if scope_parts[2].lower() != "resourcegroups" or len(scope_parts) < 4:
+        raise ArmFailure(400, "InvalidScope", f"The scope '{text}' is not a subscription, resource group or resource.")
+    group = sub.groups.get(scope_parts[3].lower())
+    if group is None:
+        raise ArmFailure(404, "ResourceGroupNotFound", f"Resource group '{scope_parts[3]}' could not be found.")
+    if len(scope_parts) == 4:
+        return Scope(sub, group)
+    parsed = parse_resource_id(text)
+    if parsed is None:
+        raise ArmFailure(400, "InvalidScope", f"The scope '{text}' is not a subscription, resource group or resource.")
+    res = group.resources.get(text.lower())
+    if res is None:
+        raise ArmFailure(404, "ResourceNotFound",
+                         f"The Resource '{parsed.type}/{'/'.join(parsed.names)}' under resource group "
+                         f"'{group.name}' was not found.")
+    return Scope(sub, group, res)
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A request an extension API serves: its operation name, throttle kind, the action and scope it is
+    authorized for, and the handler (already bound to the request's path values)."""
+
+    operation: str
+    kind: str  # reads, writes
+    action: str
+    scope: str
+    handler: Any  # async (request, caller) -> web.Response
