@@ -29,6 +29,8 @@ from azure.core.rest import HttpRequest
 from azure.mgmt.authorization.v2022_04_01 import models as am
 from azure.mgmt.authorization.v2022_04_01.aio import AuthorizationManagementClient
 from azure.mgmt.core.polling.async_arm_polling import AsyncARMPolling
+from azure.mgmt.network import models as nm
+from azure.mgmt.network.aio import NetworkManagementClient
 from azure.mgmt.resource.locks import models as lm
 from azure.mgmt.resource.locks.aio import ManagementLockClient
 from azure.mgmt.resource.resources import models as rm
@@ -44,6 +46,7 @@ from migration.model import (
     ArmErrorDetail,
     Lock,
     NotFound,
+    Peering,
     Permission,
     ProviderRegistration,
     Resource,
@@ -141,6 +144,22 @@ def _subscription_of(scope: str) -> str:
     return match.group(1)
 
 
+def _group_and_name(resource_id: str) -> tuple[str, str]:
+    match = _GROUP_IN_ID.search(resource_id)
+    if match is None:
+        raise ValueError(f"'{resource_id}' is not a resource id")
+    return match.group(1), resource_id.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _peering(vnet_id: str, p: Any) -> Peering:
+    return Peering(
+        vnet_id=vnet_id, name=p.name or "", remote_vnet_id=(p.remote_virtual_network.id if p.remote_virtual_network
+                                                           else "") or "",
+        allow_virtual_network_access=bool(p.allow_virtual_network_access),
+        allow_forwarded_traffic=bool(p.allow_forwarded_traffic), allow_gateway_transit=bool(p.allow_gateway_transit),
+        use_remote_gateways=bool(p.use_remote_gateways), state=_text(p.peering_state))
+
+
 # --------------------------------------------------------------------------- moves
 
 
@@ -186,10 +205,11 @@ class _TenantClients:
     resources: dict[str, ResourceManagementClient] = field(default_factory=dict)  # per subscription
     locks: dict[str, ManagementLockClient] = field(default_factory=dict)
     authorization: dict[str, AuthorizationManagementClient] = field(default_factory=dict)
+    network: dict[str, NetworkManagementClient] = field(default_factory=dict)
 
     async def close(self) -> None:
         clients: list[Any] = [self.subscriptions, self.graph, *self.resources.values(), *self.locks.values(),
-                              *self.authorization.values()]
+                              *self.authorization.values(), *self.network.values()]
         await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
 
 
@@ -276,6 +296,14 @@ class ArmGateway:
         if client is None:
             client = AuthorizationManagementClient(clients.credential, subscription_id, **self._client_kwargs())
             clients.authorization[subscription_id.lower()] = client
+        return client
+
+    def _network(self, subscription_id: str, tenant_id: str) -> NetworkManagementClient:
+        clients = self._clients(tenant_id)
+        client = clients.network.get(subscription_id.lower())
+        if client is None:
+            client = NetworkManagementClient(clients.credential, subscription_id, **self._client_kwargs())
+            clients.network[subscription_id.lower()] = client
         return client
 
     def _polling(self, client: ResourceManagementClient) -> _WaitFirstPolling:
@@ -556,6 +584,61 @@ class ArmGateway:
             raise to_domain(exc, write=True) from exc
         return RoleDefinition(id=d.id, role_name=d.role_name or "", custom=_text(d.role_type) == "CustomRole",
                               assignable_scopes=tuple(d.assignable_scopes or ()))
+
+    # ------------------------------------------------------------------ network: public IPs and peerings
+
+    async def set_public_ip(self, nic_id: str, *, ip_configuration: str, public_ip_id: str | None,
+                            tenant_id: str) -> None:
+        """Associate `public_ip_id` with one IP configuration of a NIC, or disassociate it (None)."""
+        group, name = _group_and_name(nic_id)
+        client = self._network(_subscription_of(nic_id), tenant_id)
+        try:
+            nic = await client.network_interfaces.get(group, name)
+            config = next((c for c in nic.ip_configurations or []
+                           if (c.name or "").lower() == ip_configuration.lower()), None)
+            if config is None:
+                raise ArmError(None, ArmErrorDetail(
+                    code="IpConfigurationNotFound",
+                    message=f"IP configuration '{ip_configuration}' does not exist on network interface '{name}'."))
+            config.public_ip_address = nm.PublicIPAddress(id=public_ip_id) if public_ip_id else None
+            poller = await client.network_interfaces.begin_create_or_update(group, name, nic)
+            await poller.result()
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc, write=True) from exc
+
+    async def get_peering(self, vnet_id: str, name: str, *, tenant_id: str) -> Peering:
+        group, vnet = _group_and_name(vnet_id)
+        client = self._network(_subscription_of(vnet_id), tenant_id)
+        try:
+            p = await client.virtual_network_peerings.get(group, vnet, name)
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc) from exc
+        return _peering(vnet_id, p)
+
+    async def create_peering(self, peering: Peering, *, tenant_id: str) -> Peering:
+        """Create (or update) one side of a peering with the flags it had."""
+        group, vnet = _group_and_name(peering.vnet_id)
+        client = self._network(_subscription_of(peering.vnet_id), tenant_id)
+        body = nm.VirtualNetworkPeering(
+            remote_virtual_network=nm.SubResource(id=peering.remote_vnet_id),
+            allow_virtual_network_access=peering.allow_virtual_network_access,
+            allow_forwarded_traffic=peering.allow_forwarded_traffic,
+            allow_gateway_transit=peering.allow_gateway_transit, use_remote_gateways=peering.use_remote_gateways)
+        try:
+            poller = await client.virtual_network_peerings.begin_create_or_update(group, vnet, peering.name, body)
+            return _peering(peering.vnet_id, await poller.result())
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc, write=True) from exc
+
+    async def delete_peering(self, vnet_id: str, name: str, *, tenant_id: str) -> None:
+        """Delete one side of a peering (Azure has no disabled state); one already gone is not an error."""
+        group, vnet = _group_and_name(vnet_id)
+        client = self._network(_subscription_of(vnet_id), tenant_id)
+        try:
+            poller = await client.virtual_network_peerings.begin_delete(group, vnet, name)
+            await poller.result()
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc, write=True) from exc
 
 # --------------------------------------------------------------------------- construction
 

@@ -118,6 +118,20 @@ class RoleAssignment:
 
 
 @dataclass(frozen=True, slots=True)
+class Peering:
+    """One side of a virtual network peering, as it must be re-created after a move."""
+
+    vnet_id: str
+    name: str
+    remote_vnet_id: str
+    allow_virtual_network_access: bool = True
+    allow_forwarded_traffic: bool = False
+    allow_gateway_transit: bool = False
+    use_remote_gateways: bool = False
+    state: str = ""  # Connected, Initiated, Disconnected
+
+
+@dataclass(frozen=True, slots=True)
 class RoleDefinition:
     id: str
     role_name: str

@@ -26,6 +26,7 @@ from sandbox.auth import GRAPH_READ, ArmAuth, Caller, action_for, scope_of
 from sandbox.entra import Entra, load_or_create_signing_key
 from sandbox.locks import LockApi
 from sandbox.moves import ArmFailure, check_write_allowed, error_body, finish, front_door
+from sandbox.network import NetworkApi
 from sandbox.rbac import RbacApi
 from sandbox.state import Group, Res, Sub, World, load_move_support, load_scenario
 from sandbox.throttle import Throttle
@@ -123,7 +124,7 @@ class ArmSandbox:
         self.support = load_move_support()
         self._rng = random.Random(seed)
         # APIs addressed by scope (subscription, group or resource), each in its own module.
-        self.surfaces = [LockApi(world, self._json, self._changed), RbacApi(world, self._json, self._changed)]
+        self.surfaces = [api(world, self._json, self._changed) for api in (LockApi, RbacApi, NetworkApi)]
         self._faults_injected = 0
         self._dirty = False
         # Resource Graph results by (query, subscriptions in scope), valid for one world generation: paging

@@ -8,17 +8,22 @@ import uuid
 import pytest
 
 from migration.model import ArmError, RoleMissing
-from tests.arm.identities import APP, CONSENTED, PARTNER, SECRET, SUB
-from tests.arm.rbac_scenario import (
+from tests.arm.fixes_scenario import (
     ALICE,
     APP_OPERATOR,
     BOB,
     CONDITION,
+    HUB,
+    NIC1,
+    NIC3,
     OPS,
+    PIP,
     READER,
     STAPP1,
-    rbac_scenario,
+    VNET1,
+    fixes_scenario,
 )
+from tests.arm.identities import APP, CONSENTED, PARTNER, SECRET, SUB
 from tests.plugins.sandbox import CSP, FABRIKAM, PAYG, group_id
 
 LOCKED = group_id(PAYG, "rg-locked")
@@ -27,7 +32,7 @@ TARGET = group_id(CSP, "rg-target")
 
 @pytest.fixture
 async def gw(sandbox_factory, gateway_factory):
-    return gateway_factory(await sandbox_factory(rbac_scenario()))
+    return gateway_factory(await sandbox_factory(fixes_scenario()))
 
 
 def _locks_at(locks, scope):
@@ -172,3 +177,43 @@ async def test_without_the_role_to_write_authorization_nothing_changes(sandbox_f
         assert [lk.name for lk in await gw.list_locks(SUB[CONSENTED], tenant_id=CONSENTED)] == ["freeze"]
     finally:
         await gw.close()
+
+
+async def test_a_standard_public_ip_is_disassociated_and_associated_again(gw, sandbox_factory):
+    await gw.set_public_ip(NIC1, ip_configuration="ipconfig1", public_ip_id=None, tenant_id=FABRIKAM)
+    nic = next(r for r in await gw.list_resources(PAYG, tenant_id=FABRIKAM) if r.id == NIC1)
+    assert "publicIPAddress" not in nic.properties["ipConfigurations"][0]["properties"]
+    pip = next(r for r in await gw.list_resources(PAYG, tenant_id=FABRIKAM) if r.id == PIP)
+    assert "ipConfiguration" not in pip.properties
+
+    await gw.set_public_ip(NIC1, ip_configuration="ipconfig1", public_ip_id=PIP, tenant_id=FABRIKAM)
+    rows = {r.id: r for r in await gw.list_resources(PAYG, tenant_id=FABRIKAM)}
+    assert rows[NIC1].properties["ipConfigurations"][0]["properties"]["publicIPAddress"]["id"] == PIP
+    assert rows[PIP].properties["ipConfiguration"]["id"] == f"{NIC1}/ipConfigurations/ipconfig1"
+    assert rows[NIC1].properties["ipConfigurations"][0]["properties"]["privateIPAddress"] == "10.0.0.4"
+
+
+async def test_a_public_ip_in_use_elsewhere_or_a_missing_configuration_is_refused(gw):
+    with pytest.raises(ArmError, match="IpConfigurationNotFound"):
+        await gw.set_public_ip(NIC1, ip_configuration="ipconfig9", public_ip_id=None, tenant_id=FABRIKAM)
+    with pytest.raises(ArmError, match="PublicIPAddressInUse"):
+        await gw.set_public_ip(NIC3, ip_configuration="ipconfig1", public_ip_id=PIP, tenant_id=FABRIKAM)
+    rows = {r.id: r for r in await gw.list_resources(PAYG, tenant_id=FABRIKAM)}
+    assert "publicIPAddress" not in rows[NIC3].properties["ipConfigurations"][0]["properties"]
+    assert rows[PIP].properties["ipConfiguration"]["id"] == f"{NIC1}/ipConfigurations/ipconfig1"
+
+
+async def test_a_peering_is_deleted_and_recreated_with_its_flags(gw):
+    before = await gw.get_peering(VNET1, "to-hub", tenant_id=FABRIKAM)
+    assert (before.remote_vnet_id, before.allow_forwarded_traffic, before.state) == (HUB, True, "Connected")
+
+    await gw.delete_peering(VNET1, "to-hub", tenant_id=FABRIKAM)
+    with pytest.raises(ArmError):
+        await gw.get_peering(VNET1, "to-hub", tenant_id=FABRIKAM)
+    assert (await gw.get_peering(HUB, "to-vnet-1", tenant_id=FABRIKAM)).state == "Disconnected"
+    await gw.delete_peering(VNET1, "to-hub", tenant_id=FABRIKAM)  # already gone: not an error
+
+    again = await gw.create_peering(before, tenant_id=FABRIKAM)
+    assert (again.remote_vnet_id, again.allow_forwarded_traffic, again.allow_gateway_transit, again.state) == (
+        HUB, True, False, "Connected")
+    assert (await gw.get_peering(HUB, "to-vnet-1", tenant_id=FABRIKAM)).state == "Connected"
