@@ -512,6 +512,19 @@ class ArmGateway:
             raise ArmError(None, ArmErrorDetail(code="InvalidContinuationToken", message=str(exc))) from exc
         return ArmMoveOperation(poller)
 
+    async def update_group_tags(self, subscription_id: str, name: str, *, tags: dict[str, str],
+                                tenant_id: str) -> ResourceGroup:
+        """Add `tags` to a group's tags (a tag of the same name takes the new value)."""
+        client = self._resources(subscription_id, tenant_id)
+        try:
+            group = await client.resource_groups.get(name)
+            merged = {**(group.tags or {}), **tags}
+            updated = await client.resource_groups.create_or_update(
+                name, rm.ResourceGroup(location=group.location, tags=merged, managed_by=group.managed_by))
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc, write=True) from exc
+        return _group(updated, subscription_id)
+
     # ------------------------------------------------------------------ locks and role assignments
 
     async def create_lock(self, scope: str, *, name: str, level: str, notes: str | None, tenant_id: str) -> Lock:

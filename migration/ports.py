@@ -6,7 +6,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from migration.model import Lock, Permission, ProviderRegistration, Resource, ResourceGroup, Subscription
+from migration.model import (
+    Lock,
+    Peering,
+    Permission,
+    ProviderRegistration,
+    Resource,
+    ResourceGroup,
+    RoleAssignment,
+    RoleDefinition,
+    Subscription,
+)
 
 # (done, total or None when unknown) -> awaited by long reads so the chat can show progress
 ProgressCallback = Callable[[int, int | None], Awaitable[None]]
@@ -70,6 +80,36 @@ class AzureGateway(Protocol):
     ) -> MoveOperation: ...
 
     async def resume_move(self, continuation_token: str, *, tenant_id: str) -> MoveOperation: ...
+
+    # The fixes before a move and the follow-through after it.
+
+    async def update_group_tags(self, subscription_id: str, name: str, *, tags: dict[str, str],
+                                tenant_id: str) -> ResourceGroup: ...
+
+    async def create_lock(self, scope: str, *, name: str, level: str, notes: str | None, tenant_id: str) -> Lock: ...
+
+    async def delete_lock(self, scope: str, *, name: str, tenant_id: str) -> None: ...
+
+    async def list_role_assignments(self, subscription_id: str, *, tenant_id: str) -> list[RoleAssignment]: ...
+
+    async def create_role_assignment(self, scope: str, *, name: str, role_definition_id: str, principal_id: str,
+                                     principal_type: str | None = None, condition: str | None = None,
+                                     description: str | None = None, tenant_id: str) -> RoleAssignment: ...
+
+    async def get_role_definition(self, role_definition_id: str, *, scope: str,
+                                  tenant_id: str) -> RoleDefinition: ...
+
+    async def add_assignable_scope(self, role_definition_id: str, *, scope: str,
+                                   tenant_id: str) -> RoleDefinition: ...
+
+    async def set_public_ip(self, nic_id: str, *, ip_configuration: str, public_ip_id: str | None,
+                            tenant_id: str) -> None: ...
+
+    async def get_peering(self, vnet_id: str, name: str, *, tenant_id: str) -> Peering: ...
+
+    async def create_peering(self, peering: Peering, *, tenant_id: str) -> Peering: ...
+
+    async def delete_peering(self, vnet_id: str, name: str, *, tenant_id: str) -> None: ...
 
     async def close(self) -> None: ...
 

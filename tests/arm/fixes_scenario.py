@@ -50,9 +50,20 @@ def _network(data: dict[str, Any]) -> None:
              "properties": {"remoteVirtualNetwork": {"id": VNET1}, **peer}}]}}]})
 
 
+def _web_split(data: dict[str, Any]) -> None:
+    """A web app created in rg-web (its webSpace says so) that was later moved to rg-webapp, away from its plan."""
+    payg = next(s for s in data["subscriptions"] if s["id"] == PAYG)
+    web = next(g for g in payg["resourceGroups"] if g["name"] == "rg-web")
+    for r in web["resources"]:
+        r.setdefault("properties", {})["webSpace"] = "rg-web-WestEuropewebspace"
+    payg["resourceGroups"].append({"name": "rg-webapp", "location": "westeurope", "resources": [
+        {"name": "app-2", "type": "Microsoft.Web/sites", "properties": {"webSpace": "rg-web-WestEuropewebspace"}}]})
+
+
 def fixes_scenario() -> dict[str, Any]:
     data = copy.deepcopy(load_scenario("test-small"))
     _network(data)
+    _web_split(data)
     fabrikam = next(t for t in data["tenants"] if t["id"] == FABRIKAM)
     fabrikam["principals"] = [
         {"id": ALICE, "type": "User", "displayName": "Alice"},

@@ -1,0 +1,433 @@
+"""A move plan's fixes and follow-through as steps (pure: no I/O).
+
+From the fixes the engineer chose (each finding's machine-readable `Fix`) and what the bot read at plan
+time (inventory, locks, role assignments, custom roles), this builds the steps that run before the moves
+(lift ReadOnly locks, register providers, bring split dependencies together, move App Service resources
+back, disassociate Standard public IPs, remove peerings) and after them (put the locks back on the source
+and the new scopes, associate the IPs again, re-create peerings, copy group tags, re-create role
+assignments). Fixes the bot cannot do are returned as they are, for the checklist.
+
+Ordering is data: a step names the steps that must succeed first (`after`) and those that must merely have
+ended (`ended`: a lock goes back on the source even when the move failed).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from migration.model import GroupMove, Lock, Resource, RoleAssignment, RoleDefinition
+
+STEPS_FILE = Path(__file__).parent / "data" / "steps.json"
+_DESTINATION = re.compile(r"--destination-group\s+(\S+)")
+_NAMESPACE = re.compile(r"/providers/([^/]+)/", re.IGNORECASE)
+
+
+class StepKind(StrEnum):
+    LIFT_LOCK = "lift_lock"
+    REGISTER_PROVIDER = "register_provider"
+    CONSOLIDATE = "consolidate"
+    MOVE_APP_BACK = "move_app_back"
+    DISASSOCIATE_IP = "disassociate_ip"
+    DELETE_PEERING = "delete_peering"
+    RESTORE_LOCK = "restore_lock"
+    REASSOCIATE_IP = "reassociate_ip"
+    RECREATE_PEERING = "recreate_peering"
+    TAG_GROUP = "tag_group"
+    ADD_ASSIGNABLE_SCOPE = "add_assignable_scope"
+    RECREATE_ASSIGNMENT = "recreate_assignment"
+
+
+# The rules' fix actions (migration.model.FixAction values) the bot carries out itself.
+AUTOMATIC_ACTIONS = frozenset({"lift_read_only_lock", "register_provider", "consolidate_dependencies",
+                               "move_app_service_back", "disassociate_public_ip", "disable_peering"})
+
+
+@dataclass(frozen=True, slots=True)
+class PlanStep:
+    key: str  # unique in the plan; also the audit's name for the step
+    kind: StepKind
+    group: str  # the source group the step serves; "" when it serves every group
+    args: tuple[tuple[str, str], ...]
+    after: tuple[str, ...] = ()  # steps that must succeed first (fix steps, or validate:/move: steps)
+    ended: tuple[str, ...] = ()  # steps that must have ended, whatever their outcome
+
+    def arg(self, name: str, default: str = "") -> str:
+        return next((v for k, v in self.args if k == name), default)
+
+    @property
+    def phase(self) -> str:
+        return str(_texts()[self.kind.value]["phase"])
+
+    @property
+    def text(self) -> str:
+        return _fill(str(_texts()[self.kind.value]["text"]), self)
+
+    @property
+    def command(self) -> str:
+        return _fill(str(_texts()[self.kind.value]["command"]), self)
+
+    @property
+    def source(self) -> str:
+        return str(_texts()[self.kind.value]["source"])
+
+
+@dataclass(frozen=True, slots=True)
+class ChosenFix:
+    """A finding's fix the engineer kept in the plan, with the group it was found in."""
+
+    group: str
+    action: str  # a FixAction value
+    resource_ids: tuple[str, ...]
+    command: str
+
+
+@dataclass(frozen=True, slots=True)
+class FixPlan:
+    steps: tuple[PlanStep, ...]
+    manual: tuple[ChosenFix, ...] = ()  # fixes the bot cannot do: they stay on the checklist
+
+
+@dataclass(frozen=True, slots=True)
+class PlanFacts:
+    """What the bot read at plan time."""
+
+    source_subscription_id: str
+    target_subscription_id: str
+    groups: tuple[GroupMove, ...]
+    group_tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # source group -> tags
+    resources: tuple[Resource, ...] = ()  # the source inventory
+    locks: tuple[Lock, ...] = ()  # of both subscriptions
+    assignments: tuple[RoleAssignment, ...] = ()  # of the source subscription
+    definitions: Mapping[str, RoleDefinition] = field(default_factory=dict)  # lower-case role GUID -> custom role
+    plan_id: str = ""  # seeds the names of re-created role assignments (stable across restarts)
+
+
+@cache
+def _texts() -> dict[str, dict[str, Any]]:
+    data: dict[str, dict[str, Any]] = json.loads(STEPS_FILE.read_text(encoding="utf-8"))["steps"]
+    missing = {k.value for k in StepKind} - set(data)
+    if missing:
+        raise ValueError(f"{STEPS_FILE.name}: no texts for {sorted(missing)}")
+    return data
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _fill(template: str, step: PlanStep) -> str:
+    return template.format_map(_Blank(step.args))
+
+
+def _name(arm_id: str) -> str:
+    return arm_id.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _group_of(arm_id: str) -> str:
+    parts = arm_id.strip("/").split("/")
+    return parts[3] if len(parts) >= 4 and parts[2].lower() == "resourcegroups" else ""
+
+
+def _args(**values: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((k, "" if v is None else str(v)) for k, v in values.items())
+
+
+class _Moves:
+    """Where each moved resource (and its children) lands."""
+
+    def __init__(self, facts: PlanFacts) -> None:
+        self.source = facts.source_subscription_id
+        self.target = facts.target_subscription_id
+        self.by_prefix: dict[str, GroupMove] = {}
+        for g in facts.groups:
+            for rid in g.resource_ids:
+                self.by_prefix[rid.lower()] = g
+        self.groups = {g.source_group.lower(): g for g in facts.groups}
+
+    def group_for(self, arm_id: str) -> GroupMove | None:
+        low = arm_id.lower()
+        for prefix, g in self.by_prefix.items():
+            if low == prefix or low.startswith(prefix + "/"):
+                return g
+        return None
+
+    def new_id(self, arm_id: str) -> str:
+        g = self.group_for(arm_id)
+        if g is None:
+            return arm_id
+        parts = arm_id.strip("/").split("/")
+        target = g.target_group_id.strip("/").split("/")
+        parts[1], parts[3] = target[1], target[3]
+        return "/" + "/".join(parts)
+
+    def group_target(self, source_group_id: str) -> GroupMove | None:
+        parts = source_group_id.strip("/").split("/")
+        if len(parts) != 4 or parts[1].lower() != self.source.lower():
+            return None
+        return self.groups.get(parts[3].lower())
+
+
+def plan_fixes(facts: PlanFacts, chosen: Sequence[ChosenFix]) -> FixPlan:
+    """The fix steps (before), then the follow-through (after), for the groups of `facts`."""
+    moves = _Moves(facts)
+    steps: dict[str, PlanStep] = {}
+    manual: list[ChosenFix] = []
+
+    def add(step: PlanStep) -> None:
+        steps.setdefault(step.key, step)
+
+    for fix in chosen:
+        if fix.action not in AUTOMATIC_ACTIONS:
+            manual.append(fix)
+        elif fix.action == "lift_read_only_lock":
+            _locks(facts, moves, fix, add)
+        elif fix.action == "register_provider":
+            for ns in sorted({m.group(1) for rid in fix.resource_ids for m in [_NAMESPACE.search(rid)] if m}
+                             or {_namespace_from_command(fix.command)} - {""}):
+                add(PlanStep(f"register_provider:{ns.lower()}", StepKind.REGISTER_PROVIDER, "",
+                             _args(namespace=ns, subscription=facts.target_subscription_id)))
+        elif fix.action in ("consolidate_dependencies", "move_app_service_back"):
+            destination = _DESTINATION.search(fix.command)
+            if destination is None or not fix.resource_ids:
+                manual.append(fix)
+                continue
+            kind = StepKind.CONSOLIDATE if fix.action == "consolidate_dependencies" else StepKind.MOVE_APP_BACK
+            ids = tuple(sorted(set(fix.resource_ids)))
+            for source_group in sorted({_group_of(i) for i in ids}):
+                part = tuple(i for i in ids if _group_of(i) == source_group)
+                add(PlanStep(f"{kind.value}:{source_group}->{destination.group(1)}".lower(), kind,
+                             destination.group(1), _args(destination=destination.group(1), source_group=source_group,
+                                                         ids=" ".join(part), count=len(part),
+                                                         subscription=facts.source_subscription_id)))
+        elif fix.action == "disassociate_public_ip":
+            _public_ips(facts, moves, fix, add)
+        elif fix.action == "disable_peering":
+            _peerings(facts, moves, fix, add)
+    _follow_through(facts, moves, add)
+    before = [s for s in steps.values() if s.phase == "before"]
+    # An in-subscription move changes the groups its resources live in: later fixes of those groups wait.
+    ordered = _order_before(before) + _order_after([s for s in steps.values() if s.phase == "after"])
+    return FixPlan(tuple(ordered), tuple(manual))
+
+
+def _order_after(after: list[PlanStep]) -> list[PlanStep]:
+    """A ReadOnly lock goes back on a scope last: tags and role assignments on that scope come first."""
+    out = []
+    for s in after:
+        if s.kind is StepKind.RESTORE_LOCK:
+            scope = s.arg("scope").lower()
+            first = tuple(x.key for x in after if x.kind in (StepKind.TAG_GROUP, StepKind.RECREATE_ASSIGNMENT,
+                                                              StepKind.REASSOCIATE_IP, StepKind.RECREATE_PEERING)
+                          and (x.arg("scope") or x.arg("group") or x.arg("nic") or x.arg("vnet")).lower()
+                          .startswith(scope))
+            s = PlanStep(s.key, s.kind, s.group, s.args, s.after, (*s.ended, *first))
+        out.append(s)
+    return out
+
+
+def _order_before(before: list[PlanStep]) -> list[PlanStep]:
+    regroup = [s for s in before if s.kind in (StepKind.CONSOLIDATE, StepKind.MOVE_APP_BACK)]
+    out = []
+    for s in before:
+        if s.kind in (StepKind.DISASSOCIATE_IP, StepKind.DELETE_PEERING):
+            waits = tuple(r.key for r in regroup if r.group.lower() == s.group.lower()
+                          or r.arg("source_group").lower() == s.group.lower())
+            s = PlanStep(s.key, s.kind, s.group, s.args, (*s.after, *waits), s.ended)
+        if s.kind in (StepKind.CONSOLIDATE, StepKind.MOVE_APP_BACK):
+            locks = tuple(x.key for x in before if x.kind is StepKind.LIFT_LOCK
+                          and x.group.lower() in (s.group.lower(), s.arg("source_group").lower(), ""))
+            s = PlanStep(s.key, s.kind, s.group, s.args, (*s.after, *locks), s.ended)
+        out.append(s)
+    return out
+
+
+def _namespace_from_command(command: str) -> str:
+    m = re.search(r"--namespace\s+(\S+)", command)
+    return m.group(1) if m else ""
+
+
+def _scope_name(scope: str) -> str:
+    parts = scope.strip("/").split("/")
+    if len(parts) == 2:
+        return f"subscription {parts[1]}"
+    if len(parts) == 4:
+        return f"group {parts[3]}"
+    return _name(scope)
+
+
+def _locks(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> None:
+    wanted = {i.lower() for i in fix.resource_ids}
+    for lock in facts.locks:
+        if lock.level.lower() != "readonly":
+            continue
+        if wanted and lock.id.lower() not in wanted and lock.scope.lower() not in wanted:
+            continue
+        scope_parts = lock.scope.strip("/").split("/")
+        served = scope_parts[3] if len(scope_parts) >= 4 else ""
+        if served and served.lower() not in moves.groups and not moves.group_for(lock.scope):
+            served = fix.group  # a lock on a target group serves the group moving into it
+        lift = PlanStep(f"lift_lock:{lock.scope}/{lock.name}".lower(), StepKind.LIFT_LOCK, served,
+                        _args(scope=lock.scope, name=lock.name, level=lock.level, notes=lock.notes or "",
+                              scope_name=_scope_name(lock.scope)))
+        add(lift)
+        moves_of = [g for g in facts.groups if not served or g.source_group.lower() == served.lower()]
+        ended = tuple(f"move:{g.source_group}" for g in moves_of)
+        # Back on the scope it was on, once the moves it was lifted for have ended (moved or not).
+        add(PlanStep(f"restore_lock:{lock.scope}/{lock.name}".lower(), StepKind.RESTORE_LOCK, served,
+                     _args(scope=lock.scope, name=lock.name, level=lock.level, notes=lock.notes or "",
+                           scope_name=_scope_name(lock.scope)), after=(lift.key,), ended=ended))
+        # And on the new scope, for a source group's lock (its target group) or a moved resource's.
+        new_scope = None
+        target = moves.group_target(lock.scope)
+        if target is not None:
+            new_scope = target.target_group_id
+        elif moves.group_for(lock.scope) is not None:
+            new_scope = moves.new_id(lock.scope)
+        if new_scope is not None:
+            group = (target or moves.group_for(lock.scope))
+            assert group is not None
+            add(PlanStep(f"restore_lock:{new_scope}/{lock.name}".lower(), StepKind.RESTORE_LOCK, group.source_group,
+                         _args(scope=new_scope, name=lock.name, level=lock.level, notes=lock.notes or "",
+                               scope_name=_scope_name(new_scope)), after=(f"move:{group.source_group}",)))
+
+
+def _resource(facts: PlanFacts, arm_id: str) -> Resource | None:
+    low = arm_id.lower()
+    return next((r for r in facts.resources if r.id.lower() == low), None)
+
+
+def _public_ips(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> None:
+    for rid in fix.resource_ids:
+        nic = _resource(facts, rid)
+        if nic is None or nic.type_lower != "microsoft.network/networkinterfaces":
+            continue
+        for config in nic.properties.get("ipConfigurations") or []:
+            ip = str(((config.get("properties") or {}).get("publicIPAddress") or {}).get("id") or "")
+            if not ip:
+                continue
+            name = str(config.get("name") or "")
+            lift = PlanStep(f"disassociate_ip:{nic.id}/{name}".lower(), StepKind.DISASSOCIATE_IP, nic.resource_group,
+                            _args(nic=nic.id, ipconfig=name, ip=ip, nic_name=nic.name, ip_name=_name(ip)))
+            add(lift)
+            group = moves.group_for(nic.id)
+            new_nic, new_ip = moves.new_id(nic.id), moves.new_id(ip)
+            after = (lift.key, *((f"move:{group.source_group}",) if group else ()))
+            ip_group = moves.group_for(ip)
+            if ip_group is not None and ip_group is not group:
+                after = (*after, f"move:{ip_group.source_group}")
+            add(PlanStep(f"reassociate_ip:{new_nic}/{name}".lower(), StepKind.REASSOCIATE_IP,
+                         group.source_group if group else nic.resource_group,
+                         _args(nic=new_nic, ipconfig=name, ip=new_ip, nic_name=nic.name, ip_name=_name(ip)),
+                         after=after))
+
+
+def _peerings(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> None:
+    for rid in fix.resource_ids:
+        vnet = _resource(facts, rid)
+        if vnet is None or vnet.type_lower != "microsoft.network/virtualnetworks":
+            continue
+        group = moves.group_for(vnet.id)
+        for peering in vnet.properties.get("virtualNetworkPeerings") or []:
+            props = peering.get("properties") or {}
+            remote = str((props.get("remoteVirtualNetwork") or {}).get("id") or "")
+            name = str(peering.get("name") or "")
+            if not remote or not name:
+                continue
+            flags = {"allow_access": props.get("allowVirtualNetworkAccess", True),
+                     "allow_forwarded": props.get("allowForwardedTraffic", False),
+                     "allow_gateway_transit": props.get("allowGatewayTransit", False),
+                     "use_remote_gateways": props.get("useRemoteGateways", False)}
+            flags = {k: str(bool(v)).lower() for k, v in flags.items()}
+            lift = PlanStep(f"delete_peering:{vnet.id}/{name}".lower(), StepKind.DELETE_PEERING, vnet.resource_group,
+                            _args(vnet=vnet.id, name=name, remote=remote, vnet_name=vnet.name,
+                                  remote_name=_name(remote), **flags))
+            add(lift)
+            waits = (lift.key, *((f"move:{group.source_group}",) if group else ()))
+            remote_group = moves.group_for(remote)
+            if remote_group is not None and remote_group is not group:
+                waits = (*waits, f"move:{remote_group.source_group}")
+            new_vnet, new_remote = moves.new_id(vnet.id), moves.new_id(remote)
+            served = group.source_group if group else vnet.resource_group
+            for here, there in ((new_vnet, new_remote), (new_remote, new_vnet)):
+                # This side with its own name; the remote side (kept name) now pointing at the moved network.
+                side_name = name if here == new_vnet else _remote_side_name(facts, remote, vnet.id)
+                if not side_name:
+                    continue
+                parts = here.strip("/").split("/")
+                add(PlanStep(f"recreate_peering:{here}/{side_name}".lower(), StepKind.RECREATE_PEERING, served,
+                             _args(vnet=here, name=side_name, remote=there, vnet_name=_name(here),
+                                   remote_name=_name(there), vnet_group=parts[3], vnet_subscription=parts[1],
+                                   **flags), after=waits))
+
+
+def _remote_side_name(facts: PlanFacts, remote_id: str, vnet_id: str) -> str:
+    remote = _resource(facts, remote_id)
+    for peering in (remote.properties.get("virtualNetworkPeerings") or []) if remote else []:
+        target = str(((peering.get("properties") or {}).get("remoteVirtualNetwork") or {}).get("id") or "")
+        if target.lower() == vnet_id.lower():
+            return str(peering.get("name") or "")
+    return ""
+
+
+def _follow_through(facts: PlanFacts, moves: _Moves, add: Any) -> None:
+    for g in facts.groups:
+        tags = dict(facts.group_tags.get(g.source_group, {}))
+        if tags:
+            parts = g.target_group_id.strip("/").split("/")
+            add(PlanStep(f"tag_group:{g.target_group_id}".lower(), StepKind.TAG_GROUP, g.source_group,
+                         _args(group=g.target_group_id, tags=json.dumps(tags, sort_keys=True),
+                               source_name=g.source_group, target_name=parts[3], subscription=parts[1],
+                               tag_args=" ".join(f"{k}={v}" for k, v in sorted(tags.items()))),
+                         after=(f"move:{g.source_group}",)))
+    for a in snapshot(facts.assignments, facts.groups, facts.source_subscription_id):
+        target = moves.group_target(a.scope)
+        new_scope = target.target_group_id if target is not None else moves.new_id(a.scope)
+        group = target or moves.group_for(a.scope)
+        if group is None:
+            continue
+        after: tuple[str, ...] = (f"move:{group.source_group}",)
+        custom = facts.definitions.get(a.role_guid.lower())
+        role_name = custom.role_name if custom else a.role_guid
+        if custom is not None and custom.custom and not _covers_any(custom.assignable_scopes, new_scope):
+            widen = PlanStep(f"add_assignable_scope:{a.role_guid}".lower(), StepKind.ADD_ASSIGNABLE_SCOPE, "",
+                             _args(role=a.role_definition_id, role_name=custom.role_name,
+                                   scope=f"/subscriptions/{facts.target_subscription_id}"))
+            add(widen)
+            after = (*after, widen.key)
+        name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"recreate/{facts.plan_id}/{a.id}".lower()))
+        add(PlanStep(f"recreate_assignment:{new_scope}/{a.name}".lower(), StepKind.RECREATE_ASSIGNMENT,
+                     group.source_group,
+                     _args(scope=new_scope, name=name, role=a.role_definition_id, role_name=role_name,
+                           principal=a.principal_id, principal_type=a.principal_type, condition=a.condition,
+                           description=a.description, source_scope=a.scope, scope_name=_scope_name(new_scope),
+                           condition_arg=f" --condition \"{a.condition}\" --condition-version 2.0" if a.condition
+                           else "", description_arg=f" --description \"{a.description}\"" if a.description else ""),
+                     after=after))
+
+
+def _covers_any(scopes: Iterable[str], scope: str) -> bool:
+    low = scope.lower()
+    return any(low == s.lower().rstrip("/") or low.startswith(s.lower().rstrip("/") + "/") for s in scopes)
+
+
+def snapshot(assignments: Iterable[RoleAssignment], groups: Sequence[GroupMove],
+             source_subscription_id: str) -> list[RoleAssignment]:
+    """The role assignments made directly on each moved group or on a moved resource (or below it): the
+    ones that do not travel. Inherited ones (subscription, management group) stay where they are."""
+    group_ids = {f"/subscriptions/{source_subscription_id}/resourcegroups/{g.source_group}".lower() for g in groups}
+    prefixes = [rid.lower() for g in groups for rid in g.resource_ids]
+    out = []
+    for a in assignments:
+        low = a.scope.lower().rstrip("/")
+        if low in group_ids or any(low == p or low.startswith(p + "/") for p in prefixes):
+            out.append(a)
+    return out

@@ -1,0 +1,171 @@
+"""Carrying out one step of a move plan's fixes or follow-through in Azure, and finding out whether a step
+that was started before a crash already took effect (so a resumed plan never does a step twice).
+
+Every step is one or a few ARM calls through the gateway; each is written so that a second run after a
+crash finds the work done (`already_done`) instead of repeating it.
+"""
+
+from __future__ import annotations
+
+import json
+
+from migration.fixplan import PlanFacts, PlanStep, StepKind, snapshot
+from migration.model import ArmError, GroupMove, NotFound, Peering, RoleDefinition
+from migration.ports import AzureGateway
+
+_ALREADY = {"RoleAssignmentExists"}
+
+
+def _sub(arm_id: str) -> str:
+    return arm_id.strip("/").split("/")[1]
+
+
+def _group(arm_id: str) -> str:
+    return arm_id.strip("/").split("/")[3]
+
+
+def _peering(step: PlanStep) -> Peering:
+    return Peering(vnet_id=step.arg("vnet"), name=step.arg("name"), remote_vnet_id=step.arg("remote"),
+                   allow_virtual_network_access=step.arg("allow_access", "true") == "true",
+                   allow_forwarded_traffic=step.arg("allow_forwarded") == "true",
+                   allow_gateway_transit=step.arg("allow_gateway_transit") == "true",
+                   use_remote_gateways=step.arg("use_remote_gateways") == "true")
+
+
+async def carry_out(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
+    """Do the step in Azure. Raises `ArmError` (the step failed) or `TenantAccessDenied` (wait for access)."""
+    kind = step.kind
+    if kind is StepKind.LIFT_LOCK:
+        await gateway.delete_lock(step.arg("scope"), name=step.arg("name"), tenant_id=tenant_id)
+    elif kind is StepKind.RESTORE_LOCK:
+        await gateway.create_lock(step.arg("scope"), name=step.arg("name"), level=step.arg("level"),
+                                  notes=step.arg("notes") or None, tenant_id=tenant_id)
+    elif kind is StepKind.REGISTER_PROVIDER:
+        await gateway.register_provider(step.arg("subscription"), step.arg("namespace"), tenant_id=tenant_id)
+    elif kind in (StepKind.CONSOLIDATE, StepKind.MOVE_APP_BACK):
+        await _regroup(gateway, step, tenant_id=tenant_id)
+    elif kind is StepKind.DISASSOCIATE_IP:
+        await gateway.set_public_ip(step.arg("nic"), ip_configuration=step.arg("ipconfig"), public_ip_id=None,
+                                    tenant_id=tenant_id)
+    elif kind is StepKind.REASSOCIATE_IP:
+        await gateway.set_public_ip(step.arg("nic"), ip_configuration=step.arg("ipconfig"),
+                                    public_ip_id=step.arg("ip"), tenant_id=tenant_id)
+    elif kind is StepKind.DELETE_PEERING:
+        await gateway.delete_peering(step.arg("vnet"), step.arg("name"), tenant_id=tenant_id)
+    elif kind is StepKind.RECREATE_PEERING:
+        await gateway.create_peering(_peering(step), tenant_id=tenant_id)
+    elif kind is StepKind.TAG_GROUP:
+        group = step.arg("group")
+        await gateway.update_group_tags(_sub(group), _group(group), tags=json.loads(step.arg("tags") or "{}"),
+                                        tenant_id=tenant_id)
+    elif kind is StepKind.ADD_ASSIGNABLE_SCOPE:
+        await gateway.add_assignable_scope(step.arg("role"), scope=step.arg("scope"), tenant_id=tenant_id)
+    elif kind is StepKind.RECREATE_ASSIGNMENT:
+        try:
+            await gateway.create_role_assignment(
+                step.arg("scope"), name=step.arg("name"), role_definition_id=step.arg("role"),
+                principal_id=step.arg("principal"), principal_type=step.arg("principal_type") or None,
+                condition=step.arg("condition") or None, description=step.arg("description") or None,
+                tenant_id=tenant_id)
+        except ArmError as exc:
+            if exc.code not in _ALREADY:
+                raise
+    else:  # pragma: no cover - every kind is handled above
+        raise AssertionError(kind)
+
+
+async def _regroup(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
+    """An in-subscription move, validated first, like the moves themselves."""
+    subscription = step.arg("subscription")
+    ids = [i for i in step.arg("ids").split() if i]
+    remaining = await _still_in(gateway, subscription, step.arg("source_group"), ids, tenant_id=tenant_id)
+    if not remaining:
+        return
+    target = f"/subscriptions/{subscription}/resourceGroups/{step.arg('destination')}"
+    check = await gateway.begin_validate_move(subscription, step.arg("source_group"), resource_ids=remaining,
+                                              target_resource_group_id=target, tenant_id=tenant_id)
+    await check.wait()
+    op = await gateway.begin_move(subscription, step.arg("source_group"), resource_ids=remaining,
+                                  target_resource_group_id=target, tenant_id=tenant_id)
+    await op.wait()
+
+
+async def _still_in(gateway: AzureGateway, subscription: str, group: str, ids: list[str], *,
+                    tenant_id: str) -> list[str]:
+    here = {r.id.lower() for r in await gateway.list_resources(subscription, tenant_id=tenant_id)
+            if r.resource_group.lower() == group.lower()}
+    return [i for i in ids if i.lower() in here]
+
+
+async def already_done(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> bool:
+    """For a step that was started but not recorded as ended (the process died): did it take effect?"""
+    kind = step.kind
+    if kind in (StepKind.LIFT_LOCK, StepKind.RESTORE_LOCK):
+        scope, name = step.arg("scope").lower(), step.arg("name").lower()
+        locks = await gateway.list_locks(_sub(scope), tenant_id=tenant_id)
+        present = any(lk.scope.lower() == scope and lk.name.lower() == name for lk in locks)
+        return not present if kind is StepKind.LIFT_LOCK else present
+    if kind is StepKind.REGISTER_PROVIDER:
+        providers = await gateway.list_providers(step.arg("subscription"), tenant_id=tenant_id)
+        return any(p.namespace.lower() == step.arg("namespace").lower() and p.registered for p in providers)
+    if kind in (StepKind.CONSOLIDATE, StepKind.MOVE_APP_BACK):
+        ids = [i for i in step.arg("ids").split() if i]
+        return not await _still_in(gateway, step.arg("subscription"), step.arg("source_group"), ids,
+                                   tenant_id=tenant_id)
+    if kind in (StepKind.DISASSOCIATE_IP, StepKind.REASSOCIATE_IP):
+        nic_id = step.arg("nic")
+        nic = next((r for r in await gateway.list_resources(_sub(nic_id), tenant_id=tenant_id)
+                    if r.id.lower() == nic_id.lower()), None)
+        if nic is None:
+            return False
+        configs = {str(c.get("name", "")).lower(): c for c in nic.properties.get("ipConfigurations") or []}
+        config = configs.get(step.arg("ipconfig").lower()) or {}
+        ip = str(((config.get("properties") or {}).get("publicIPAddress") or {}).get("id") or "")
+        return not ip if kind is StepKind.DISASSOCIATE_IP else ip.lower() == step.arg("ip").lower()
+    if kind in (StepKind.DELETE_PEERING, StepKind.RECREATE_PEERING):
+        try:
+            peering = await gateway.get_peering(step.arg("vnet"), step.arg("name"), tenant_id=tenant_id)
+        except NotFound:
+            return kind is StepKind.DELETE_PEERING
+        if kind is StepKind.DELETE_PEERING:
+            return False
+        return peering.remote_vnet_id.lower() == step.arg("remote").lower()
+    if kind is StepKind.TAG_GROUP:
+        group = step.arg("group")
+        groups = await gateway.list_resource_groups(_sub(group), tenant_id=tenant_id)
+        found = next((g for g in groups if g.name.lower() == _group(group).lower()), None)
+        wanted = json.loads(step.arg("tags") or "{}")
+        return found is not None and all(found.tags.get(k) == v for k, v in wanted.items())
+    if kind is StepKind.ADD_ASSIGNABLE_SCOPE:
+        return False  # reading and writing the role is one idempotent step: doing it again changes nothing
+    if kind is StepKind.RECREATE_ASSIGNMENT:
+        scope = step.arg("scope")
+        assignments = await gateway.list_role_assignments(_sub(scope), tenant_id=tenant_id)
+        return any(a.name.lower() == step.arg("name").lower() for a in assignments)
+    raise AssertionError(kind)  # pragma: no cover
+
+
+async def read_facts(gateway: AzureGateway, *, tenant_id: str, source_subscription_id: str,
+                     target_subscription_id: str, groups: tuple[GroupMove, ...], plan_id: str) -> PlanFacts:
+    """What planning the fixes needs, read from Azure at plan time: the source inventory and groups, the locks
+    of both subscriptions, the role assignments of the source, and the custom roles those use."""
+    resources = await gateway.list_resources(source_subscription_id, tenant_id=tenant_id)
+    source_groups = await gateway.list_resource_groups(source_subscription_id, tenant_id=tenant_id)
+    locks = [*await gateway.list_locks(source_subscription_id, tenant_id=tenant_id),
+             *await gateway.list_locks(target_subscription_id, tenant_id=tenant_id)]
+    assignments = await gateway.list_role_assignments(source_subscription_id, tenant_id=tenant_id)
+    definitions: dict[str, RoleDefinition] = {}
+    for a in snapshot(assignments, groups, source_subscription_id):
+        if a.role_guid.lower() in definitions:
+            continue
+        try:
+            definitions[a.role_guid.lower()] = await gateway.get_role_definition(
+                a.role_definition_id, scope=f"/subscriptions/{source_subscription_id}", tenant_id=tenant_id)
+        except NotFound:
+            continue  # a role deleted since: re-creating the assignment will say so
+    wanted = {g.source_group.lower() for g in groups}
+    return PlanFacts(
+        source_subscription_id=source_subscription_id, target_subscription_id=target_subscription_id,
+        groups=groups, group_tags={g.name: dict(g.tags) for g in source_groups if g.name.lower() in wanted},
+        resources=tuple(resources), locks=tuple(locks), assignments=tuple(assignments), definitions=definitions,
+        plan_id=plan_id)
