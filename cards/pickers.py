@@ -11,7 +11,7 @@ from adaptive_cards.card import InputChoice, InputChoiceSet
 
 from cards import _kit as k
 from cards import verbs
-from migration.model import Assessment, Offer, Subscription, Verdict
+from migration.model import Assessment, Offer, Subscription
 
 GROUPS_PER_PAGE = 100  # 100 choices stay near 6 KB; 500 would not fit in 28 KB
 MAX_SUBSCRIPTIONS = 100
@@ -99,7 +99,7 @@ def group_picker_card(
 ) -> dict[str, Any]:
     """Multi-select of the groups the assessment found ready, largest first, paged."""
     ready = sorted(
-        (g for g in assessment.groups if g.verdict is Verdict.READY),
+        (g for g in assessment.groups if g.can_move),
         key=lambda g: (-g.resource_count, g.name),
     )
     pages = max(1, -(-len(ready) // per_page))

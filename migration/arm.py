@@ -324,7 +324,7 @@ class ArmGateway:
         request = HttpRequest("GET", f"{workspace_id}/linkedServices", params={"api-version": LINKED_SERVICES_API},
                               headers={"Accept": "application/json"})
         try:
-            response = await client._send_request(request)
+            response = await client.send_request(request)
             if response.status_code == 404:
                 return []
             if response.status_code != 200:

@@ -258,6 +258,11 @@ class GroupAssessment:
         return Verdict.READY_AFTER_FIXES if self.verdict is Verdict.READY_AFTER_FIXES else Verdict.BLOCKED
 
     @property
+    def can_move(self) -> bool:
+        """Offered for a move: ready, or a group only Azure can decide (its dry run comes before approval)."""
+        return self.final_verdict in (Verdict.READY, Verdict.AZURE_DECIDES)
+
+    @property
     def resource_count(self) -> int:
         return len(self.resource_ids)
 
