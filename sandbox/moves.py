@@ -161,6 +161,14 @@ def _validation_errors(world: World, facts: MoveFacts, op: Operation,
                 "code": "ResourceMoveNotSupported", "target": res.id,
                 "message": f"Resource move is not supported for resource types '{res.type}'.",
             })
+    if source.managed_by and cross:
+        # A managed group (an AKS node group...) carries a deny assignment: only its manager changes it.
+        for res in requested:
+            not_supported.append({
+                "code": "DenyAssignmentAuthorizationFailed", "target": res.id,
+                "message": f"The resource group '{source.name}' is managed by '{source.managed_by}'; a deny "
+                           "assignment prevents moving its resources.",
+            })
     for rid in missing_now:
         not_supported.append({"code": "ResourceNotFound", "target": rid,
                               "message": f"The resource '{rid}' is no longer in resource group '{source.name}'."})

@@ -33,10 +33,15 @@ def vm2_disk_encryption(inv: Inventory) -> Iterator[Finding]:
         kind = str(dig(ext.properties, "type") or "")
         vm = inv.get(parent_id(ext.id))
         if kind.lower() in _ADE_EXTENSIONS and vm is not None:
-            yield finding(inv, "VM2", vm, detail=f"extension {kind}")
+            yield finding(inv, "VM2", vm, detail=f"extension {kind}", vm=vm.name)
     for disk in inv.of_type("microsoft.compute/disks"):
         if dig(disk.properties, "encryptionSettingsCollection", "enabled") is True:
-            yield finding(inv, "VM2", disk, detail="encryptionSettingsCollection enabled")
+            # The VM the disk is attached to: encryption is disabled on it.
+            owner = inv.get(disk.managed_by) or next(
+                (inv.get(e.source) for e in inv.graph.edges
+                 if e.kind == "disk" and e.target.lower() == disk.id.lower()), None)
+            yield finding(inv, "VM2", disk, detail="encryptionSettingsCollection enabled",
+                          vm=owner.name if owner else "<vm name>", fix_ids=(owner.id if owner else disk.id,))
 
 
 def vm3_backup_restore_points(inv: Inventory) -> Iterator[Finding]:
