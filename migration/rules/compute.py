@@ -135,7 +135,10 @@ def cmk1_customer_managed_key(inv: Inventory) -> Iterator[Finding]:
         kind = str(dig(disk.properties, "encryption", "type") or "")
         if kind.lower() in _CMK:
             des = str(dig(disk.properties, "encryption", "diskEncryptionSetId") or "")
-            yield finding(inv, "CMK1", disk, detail=des.rsplit("/", 1)[-1] or "unknown")
+            # After the move the disk is encrypted again with a set of the same name in the target.
+            target_des = des.replace(f"/subscriptions/{inv.source.id}/",
+                                     f"/subscriptions/{inv.target.id if inv.target else '<target>'}/", 1)
+            yield finding(inv, "CMK1", disk, detail=des.rsplit("/", 1)[-1] or "unknown", target_des=target_des)
 
 
 def sn1_incremental_snapshot(inv: Inventory) -> Iterator[Finding]:
@@ -145,4 +148,7 @@ def sn1_incremental_snapshot(inv: Inventory) -> Iterator[Finding]:
         return
     for snap in inv.of_type("microsoft.compute/snapshots"):
         if dig(snap.properties, "incremental") is True:
-            yield finding(inv, "SN1", snap)
+            source = str(dig(snap.properties, "creationData", "sourceResourceId") or "")
+            after = source.replace(f"/subscriptions/{inv.source.id}/",
+                                   f"/subscriptions/{inv.target.id if inv.target else '<target>'}/", 1)
+            yield finding(inv, "SN1", snap, disk_after=after or "<the disk's id in the target>")
