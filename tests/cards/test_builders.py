@@ -28,7 +28,7 @@ from cards.move import (
 from cards.pickers import group_picker_card, subscription_picker_card, target_picker_card
 from cards.progress import Step, work_progress_card
 from cards.tenant import attach_result_card, invitation_card
-from migration.model import Finding, Fix, FixAction, GroupAssessment, RequestState, Severity, Verdict
+from migration.model import DryRun, Finding, Fix, FixAction, GroupAssessment, RequestState, Severity, Verdict
 from tests.cards import fixtures as fx
 from tests.cards.cardwalk import buttons, texts, walk
 from tests.cards.gallery import all_ready
@@ -154,6 +154,16 @@ def test_group_picker_offers_ready_groups_only() -> None:
     assert choice_set["isMultiSelect"] is True
     assert {c["value"] for c in choice_set["choices"]} == ready
     assert set(buttons(card)) == {"Continue"}  # one page: no paging
+
+
+def test_group_picker_offers_what_azure_decides_and_drops_what_its_dry_run_refused() -> None:
+    first, second, third = fx.CONTOSO.groups[:3]
+    refused = DryRun(third.name, "/subscriptions/t/resourceGroups/x", False)
+    a = replace(fx.CONTOSO, groups=(replace(first, verdict=Verdict.AZURE_DECIDES, dry_run=None),
+                                    replace(second, verdict=Verdict.BLOCKED, dry_run=None),
+                                    replace(third, verdict=Verdict.READY, dry_run=refused)))
+    offered = {c["value"] for c in _choice_set(group_picker_card(a, target=fx.CSP_MAIN))["choices"]}
+    assert offered == {first.name}
 
 
 def test_group_picker_pages_500_ready_groups() -> None:
