@@ -17,8 +17,8 @@ _SPOT = {"spot", "low"}
 
 
 def zones_of(resource: Resource) -> list[Any]:
-    """Availability zones: Resource Graph's `zones` column (an older export may carry them in properties)."""
-    return items(getattr(resource, "zones", None)) or items(resource.properties.get("zones"))
+    """Availability zones: Resource Graph's `zones` column."""
+    return list(resource.zones)
 
 
 def vm1_marketplace_plan(inv: Inventory) -> Iterator[Finding]:

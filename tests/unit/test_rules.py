@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
@@ -216,7 +216,7 @@ CASES: list[Case] = [
     ("VM6", lambda: [res("rg-a", VM, "spot", props={"priority": "Spot"})],
      lambda: [res("rg-a", VM, "spot", props={"priority": "Regular"})], "spot", Severity.BLOCKER),
     ("VM6", lambda: _vmss("Standard"), lambda: _vmss("Basic"), "vmss", Severity.BLOCKER),
-    ("VM7", lambda: [res("rg-a", DISK, "d", props={"zones": ["1"]})], lambda: [res("rg-a", DISK, "d")],
+    ("VM7", lambda: [replace(res("rg-a", DISK, "d"), zones=("1",))], lambda: [res("rg-a", DISK, "d")],
      "d", Severity.WARNING),
     ("VM8", lambda: [res("rg-a", VM, "vm", props={"osProfile": {"secrets": [{"sourceVault": {"id": "kv"},
                                                  "vaultCertificates": [{"certificateUrl": "u"}]}]}})],
