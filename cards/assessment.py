@@ -149,6 +149,11 @@ def assessment_summary_card(
             numeric=(1, 2),
         ),
     ]
+    overruled = [g.name for g in groups if g.dry_run is not None and g.final_verdict is not g.verdict]
+    if overruled:
+        body.append(k.text(f"Azure's dry run overruled the rules for {k.plural(len(overruled), 'group')} "
+                           f"({k.plain(', '.join(overruled[:3]))}{', ...' if len(overruled) > 3 else ''}); "
+                           "its answer is what counts here.", small=True))
     if by_verdict[Verdict.AZURE_DECIDES]:
         body.append(k.text("Azure decides: types Microsoft's table does not list. Azure's dry run gives the answer "
                            "before any move.", subtle=True, small=True))

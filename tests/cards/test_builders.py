@@ -212,6 +212,19 @@ def test_summary_huge_has_separators_and_truncates_groups() -> None:
     assert f"{blocked:,}" in seen
 
 
+def test_summary_counts_azures_answer_where_the_dry_run_disagrees() -> None:
+    group = replace(fx.CONTOSO.groups[0], verdict=Verdict.BLOCKED,
+                    dry_run=DryRun(fx.CONTOSO.groups[0].name, "/subscriptions/t/resourceGroups/x", True))
+    a = replace(fx.CONTOSO, groups=(group,))
+    card = assessment_summary_card(a, rules=fx.RULES)
+    assert "Azure's dry run overruled the rules for 1 group" in texts(card)
+    rows = [c for b in walk(card) if b.get("type") == "TableRow" for c in [b]]
+    cells = [[t["text"] for cell in r["cells"] for t in cell["items"]] for r in rows]
+    assert ["Ready", "1", str(group.resource_count)] in cells
+    assert ["Blocked", "0", "0"] in cells
+    assert "Move ready groups" in buttons(card)
+
+
 def test_summary_blocked_offer_has_no_move_button() -> None:
     ea_blocked = replace(fx.CONTOSO, offer=replace(fx.CONTOSO.offer, source_allowed=False))
     card = assessment_summary_card(ea_blocked)
