@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sandbox.directory import Directory
+
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
 
@@ -199,6 +201,7 @@ class World:
                 tid, t.get("displayName", tid), [d.lower() for d in t.get("domains", [])],
                 bool(t.get("partnerAccess", True)),
             )
+        self.directory = Directory(scenario)  # apps, consent, role assignments, delegations
         for s in scenario.get("subscriptions", []):
             self._load_subscription(s)
         for o in scenario.get("operations", []):
@@ -275,9 +278,11 @@ class World:
             "description": self.description,
             "moveSupport": self.move_support,
             "tenants": [
-                {"id": t.id, "displayName": t.display_name, "domains": t.domains, "partnerAccess": t.partner_access}
+                {"id": t.id, "displayName": t.display_name, "domains": t.domains, "partnerAccess": t.partner_access,
+                 **self.directory.tenant_keys(t.id)}
                 for t in self.tenants.values()
             ],
+            **self.directory.to_scenario(),
             "subscriptions": [
                 {
                     "id": s.id, "tenantId": s.tenant_id, "displayName": s.display_name, "state": s.state,
