@@ -136,6 +136,7 @@ async def assess(gateway: AzureGateway, *, tenant_id: str, source_subscription_i
 
 
 WORKSPACE = "microsoft.operationalinsights/workspaces"
+LINK_READS_IN_FLIGHT = 10  # one ARM read per workspace; a subscription may hold hundreds
 VAULT = "microsoft.recoveryservices/vaults"
 
 
@@ -143,8 +144,13 @@ async def _links(gateway: AzureGateway, subscription_id: str, tenant_id: str,
                  resources: Sequence[Resource]) -> list[Resource]:
     """What the rules need that the inventory does not hold: each workspace's linked services (a targeted ARM
     read; Resource Graph has none) and, when there is a vault, Site Recovery and backup items."""
-    workspaces = [r.id for r in resources if r.type_lower == WORKSPACE]
-    reads = [gateway.list_linked_services(w, tenant_id=tenant_id) for w in workspaces]
+    gate = asyncio.Semaphore(LINK_READS_IN_FLIGHT)
+
+    async def linked(workspace_id: str) -> list[Resource]:
+        async with gate:
+            return await gateway.list_linked_services(workspace_id, tenant_id=tenant_id)
+
+    reads = [linked(r.id) for r in resources if r.type_lower == WORKSPACE]
     if any(r.type_lower == VAULT for r in resources):
         reads.append(gateway.list_recovery_items(subscription_id, tenant_id=tenant_id))
     return [r for batch in await asyncio.gather(*reads) for r in batch]
