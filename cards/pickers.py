@@ -11,7 +11,7 @@ from adaptive_cards.card import InputChoice, InputChoiceSet
 
 from cards import _kit as k
 from cards import verbs
-from migration.model import Assessment, Offer, Subscription
+from migration.model import Assessment, Offer, Subscription, Verdict
 
 GROUPS_PER_PAGE = 100  # 100 choices stay near 6 KB; 500 would not fit in 28 KB
 MAX_SUBSCRIPTIONS = 100
@@ -138,7 +138,9 @@ def group_picker_card(
             is_multi_select=True,
             style=types.ChoiceInputStyle.EXPANDED,
             choices=[
-                InputChoice(title=f"{k.clip(g.name, 60)} ({k.plural(g.resource_count, 'resource')})", value=g.name)
+                InputChoice(title=f"{k.clip(g.name, 60)} ({k.plural(g.resource_count, 'resource')}"
+                                  f"{'; Azure decides' if g.final_verdict is Verdict.AZURE_DECIDES else ''})",
+                            value=g.name)
                 for g in chunk
             ],
             is_required=True,
