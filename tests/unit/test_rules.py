@@ -135,6 +135,17 @@ def _cmk(with_key: bool) -> list[Resource]:
     return [kv, des, res("rg-a", DISK, "data-disk", props={"encryption": enc})]
 
 
+def _ade_vault(encrypted: bool) -> list[Resource]:
+    """A Key Vault holding Azure Disk Encryption keys of a VM's disk (ADE, not a disk encryption set)."""
+    kv = res("rg-a", "Microsoft.KeyVault/vaults", "kv-ade")
+    machine = res("rg-a", VM, "vm-ade")
+    settings = {"enabled": True, "encryptionSettings": [{"diskEncryptionKey": {
+        "sourceVault": {"id": kv.id}, "secretUrl": "https://kv-ade.vault.azure.net/secrets/s/1"}}]}
+    disk = replace(res("rg-a", DISK, "vm-ade-os", props={"encryptionSettingsCollection": settings} if encrypted
+                       else {}), managed_by=machine.id)
+    return [kv, machine, disk]
+
+
 def _subnet_with(nat: bool) -> list[Resource]:
     gw = rid("rg-a", "Microsoft.Network/natGateways", "natgw")
     props = {"natGateway": {"id": gw}} if nat else {}
@@ -272,6 +283,7 @@ CASES: list[Case] = [
      lambda: [res("rg-a", "Microsoft.Insights/components", "tsi")], "tsi", Severity.WARNING),
     ("CMK1", lambda: _cmk(True), lambda: _cmk(False), "data-disk", Severity.FIX_FIRST),
     ("KV1", lambda: _cmk(True), lambda: _cmk(False), "kv-disks", Severity.FIX_FIRST),
+    ("KV1", lambda: _ade_vault(True), lambda: _ade_vault(False), "kv-ade", Severity.FIX_FIRST),
     ("SN1", lambda: [res("rg-a", "Microsoft.Compute/snapshots", "snap", props={"incremental": True})],
      lambda: [res("rg-a", "Microsoft.Compute/snapshots", "snap", props={"incremental": False})],
      "snap", Severity.FIX_FIRST),
@@ -384,6 +396,15 @@ def test_n1_standard_ip_is_disassociated_first_and_moves_itself() -> None:
     assert a.groups[0].verdict == "ready_after_fixes"
     unattached = assess_resources([pip])
     assert of_rule(unattached, "N1") == [] and unattached.groups[0].verdict == "ready"
+
+
+def test_kv1_names_the_step_for_each_kind_of_disk_encryption() -> None:
+    [ade] = of_rule(assess_resources(_ade_vault(True)), "KV1")
+    assert ade.fix is not None and ade.fix.command == "az vm encryption disable -g rg-a -n vm-ade --volume-type all"
+    [cmk] = of_rule(assess_resources(_cmk(True)), "KV1")
+    assert cmk.fix is not None and cmk.fix.command == (
+        "az disk update -g rg-a -n data-disk --encryption-type EncryptionAtRestWithPlatformKey")
+    assert "move-support-resources#microsoftkeyvault" in cmk.source
 
 
 def test_a1_certificates_managed_and_uploaded() -> None:
