@@ -37,6 +37,7 @@ SEVERITY_LABEL = {
 }
 # What stands before a move (warnings and info go to the post-move checklist), worst first.
 STOPPING = (Severity.BLOCKER, Severity.FIX_FIRST, Severity.AZURE_DECIDES)
+_COUNTED = {Severity.BLOCKER: "blocked", Severity.FIX_FIRST: "fix first", Severity.AZURE_DECIDES: "Azure decides"}
 VERDICTS = (Verdict.READY, Verdict.AZURE_DECIDES, Verdict.READY_AFTER_FIXES, Verdict.BLOCKED)
 # Ready groups first: the table answers "what can move now".
 _VERDICT_ORDER = {v: i for i, v in enumerate(VERDICTS)}
@@ -289,7 +290,7 @@ def blockers_card(
     page = clamp_page(page, pages)
     start = (page - 1) * per_page
     kinds = Counter(e.severity for e in entries)
-    counted = ", ".join(f"{k.num(kinds[s])} {SEVERITY_LABEL[s].lower()}" for s in STOPPING if kinds[s])
+    counted = ", ".join(f"{k.num(kinds[s])} {_COUNTED[s]}" for s in STOPPING if kinds[s])
     body: list[k.Element] = [
         k.heading(f"Blockers: {assessment.source.display_name}"),
         k.text(
@@ -300,7 +301,7 @@ def blockers_card(
         ),
     ]
     if entries:
-        body.append(k.text(f"{counted}.".capitalize(), spacing=types.Spacing.NONE))
+        body.append(k.text(f"{counted[:1].upper()}{counted[1:]}.", spacing=types.Spacing.NONE))
     for i, e in enumerate(entries[start : start + per_page]):
         color = {Severity.BLOCKER: types.Colors.ATTENTION, Severity.FIX_FIRST: types.Colors.WARNING}.get(
             e.severity, types.Colors.ACCENT)
