@@ -95,7 +95,7 @@ def _support(cell: str) -> tuple[bool | None, str | None]:
     return False, (text if len(text) > 2 else None)
 
 
-def _condition_key(type_: str, text: str | None) -> str | None:
+def _condition_key(text: str | None) -> str | None:
     """Conditions the rules test, named: the table words them; the rules need a name to look for."""
     if not text:
         return None
@@ -143,7 +143,7 @@ def parse_table(text: str) -> dict[str, dict[str, Any]]:
             "type": full,
             "resource_group": group,
             "subscription": sub,
-            "condition": _condition_key(full, sub_cond or group_cond),
+            "condition": _condition_key(sub_cond or group_cond),
             "words": sub_cond,
         }
         key = full.lower()
