@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from migration.codec import decode, to_json
+from migration.fixplan import ChosenFix, PlanStep
 from migration.model import (
     ArmErrorDetail,
     Decision,
@@ -107,6 +108,23 @@ class BatchStatus(StrEnum):
     FAILED = "failed"
 
 
+class StepStatus(StrEnum):
+    STARTED = "started"  # recorded before the step's first call to Azure
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # a step it waited for failed
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    """One fix or follow-through step's outcome (the moves have their own records, `BatchRecord`)."""
+
+    key: str
+    status: StepStatus
+    error: ArmErrorDetail | None = None
+    at: datetime | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class BatchRecord:
     """One moveResources call (at most 800 top-level resources of one source group)."""
@@ -166,6 +184,12 @@ class StoredRequest:
     finished_at: datetime | None = None
     report_sent: bool = False
     access_wait: AccessWait | None = None  # set while the move waits for access to the tenant
+    fix_steps: tuple[PlanStep, ...] = ()  # the approved fixes before the moves and follow-through after them
+    manual_fixes: tuple[ChosenFix, ...] = ()  # fixes the bot cannot do: on the checklist with their commands
+    step_records: tuple[StepRecord, ...] = ()  # how far each fix step got
+
+    def step_record(self, key: str) -> StepRecord | None:
+        return next((r for r in self.step_records if r.key == key), None)
 
     @property
     def id(self) -> str:
@@ -236,6 +260,8 @@ class Workflow:
         source_name: str = "",
         target_name: str = "",
         request_id: str | None = None,
+        fix_steps: Sequence[PlanStep] = (),
+        manual_fixes: Sequence[ChosenFix] = (),
     ) -> StoredRequest:
         """A new request waiting for approval (the `move` flow calls this after the dry run).
         `request_id`: keep the id the engineer saw on the plan (a fresh one is drawn if it is taken)."""
@@ -264,13 +290,15 @@ class Workflow:
                 source_name=source_name,
                 target_name=target_name,
             )
-            stored = StoredRequest(request, "", dry_runs=tuple(dry_runs), checklist=tuple(checklist))
+            stored = StoredRequest(request, "", dry_runs=tuple(dry_runs), checklist=tuple(checklist),
+                                   fix_steps=tuple(fix_steps), manual_fixes=tuple(manual_fixes))
             try:
                 record = await self._store.put(REQUESTS, request.id, stored_to_json(stored), etag="")
             except ConcurrencyError:
                 continue  # id collision: draw another
             await self.audit(request.id, "requested", by=requester, tenant_id=requester_tenant_id,
-                             detail={"groups": len(clean), "resources": request.resource_count})
+                             detail={"groups": len(clean), "resources": request.resource_count,
+                                     "steps": [s.key for s in fix_steps]})
             return replace(stored, etag=record.etag)
         raise RuntimeError("could not allocate a request id")
 

@@ -1,0 +1,81 @@
+"""One fix or follow-through step as a unit of the move engine: recorded before its first call to Azure,
+recorded again when it ends, audited on its own, and never done twice.
+
+A step found `started` but not ended (the process died in between) is first checked against Azure
+(`fixsteps.already_done`): if it took effect it is only recorded as done; otherwise it is carried out then.
+Lost access to the tenant is not the step's failure: the caller's wait-for-access logic runs and the step
+is tried again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from migration.fixplan import PlanStep
+from migration.fixsteps import already_done, carry_out
+from migration.model import ArmError, ArmErrorDetail, TenantAccessDenied
+from migration.ports import AzureGateway
+from migration.workflow import StepRecord, StepStatus, StoredRequest, Workflow
+
+Save = Callable[[str, Callable[[StoredRequest], StoredRequest | None]], Awaitable[StoredRequest]]
+AccessLost = Callable[[StoredRequest, TenantAccessDenied], Awaitable[StoredRequest]]
+AccessBack = Callable[[StoredRequest], Awaitable[StoredRequest]]
+
+
+def _record(stored: StoredRequest, record: StepRecord) -> StoredRequest:
+    others = tuple(r for r in stored.step_records if r.key != record.key)
+    return replace(stored, step_records=(*others, record))
+
+
+def finished_steps(stored: StoredRequest) -> dict[str, bool]:
+    """The fix steps a previous run ended (a resumed request goes on from there)."""
+    return {r.key: r.status is StepStatus.SUCCEEDED for r in stored.step_records
+            if r.status in (StepStatus.SUCCEEDED, StepStatus.FAILED, StepStatus.SKIPPED)}
+
+
+class FixStepRunner:
+    def __init__(self, workflow: Workflow, gateway: AzureGateway, *, save: Save, access_lost: AccessLost,
+                 access_back: AccessBack) -> None:
+        self._workflow = workflow
+        self._gateway = gateway
+        self._save = save
+        self._access_lost = access_lost
+        self._access_back = access_back
+
+    async def run(self, stored: StoredRequest, step: PlanStep) -> bool:
+        rid, tenant = stored.id, stored.request.tenant_id
+        record = stored.step_record(step.key)
+        if record is not None and record.status is not StepStatus.STARTED:
+            return record.status is StepStatus.SUCCEEDED
+        while True:
+            try:
+                if record is not None and await already_done(self._gateway, step, tenant_id=tenant):
+                    break  # it took effect before the process stopped: not done again
+                if record is None:
+                    record = StepRecord(step.key, StepStatus.STARTED, at=self._workflow.now())
+                    stored = await self._save(rid, lambda s, r=record: _record(s, r))  # before any call
+                await carry_out(self._gateway, step, tenant_id=tenant)
+            except TenantAccessDenied as exc:
+                stored = await self._access_lost(stored, exc)
+                continue
+            except ArmError as exc:
+                await self._end(stored, step, StepStatus.FAILED, exc.error)
+                return False
+            break
+        await self._access_back(stored)
+        await self._end(stored, step, StepStatus.SUCCEEDED, None)
+        return True
+
+    async def skip(self, stored: StoredRequest, step: PlanStep, waited: str) -> None:
+        error = ArmErrorDetail(code="DependencyFailed", message=(
+            f"Not done: it waits for step {waited}, which did not succeed. Do it by hand: {step.command}"))
+        await self._end(stored, step, StepStatus.SKIPPED, error)
+
+    async def _end(self, stored: StoredRequest, step: PlanStep, status: StepStatus,
+                   error: ArmErrorDetail | None) -> None:
+        record = StepRecord(step.key, status, error, self._workflow.now())
+        await self._save(stored.id, lambda s: _record(s, record))
+        await self._workflow.audit(stored.id, "step", by=None, tenant_id=None, detail={
+            "step": step.key, "kind": step.kind.value, "phase": step.phase, "status": status.value,
+            "code": error.code if error else None})
