@@ -12,6 +12,8 @@ from adaptive_cards import types
 
 from cards import _kit as k
 from cards import verbs
+from cards.steps import fix_choice, plan_steps, step_outcomes
+from migration.fixplan import ChosenFix, PlanStep
 from migration.model import DryRun, GroupMove, GroupState, MoveRequest, RequestState
 
 TOP_GROUPS = 15
@@ -179,7 +181,9 @@ def _checklist(checklist: Sequence[ChecklistItem]) -> list[k.Element]:
         return []
     out: list[k.Element] = [
         k.subheading("After the move"),
-        k.facts((k.clip(c.title, 60), k.clip(c.detail, 200)) for c in checklist[:CHECKLIST_MAX]),
+        # Ticked: what the bot did and checked itself (locks back, role assignments, tags).
+        k.facts((("✓ " if getattr(c, "done", False) else "") + k.clip(c.title, 60), k.clip(c.detail, 200))
+                for c in checklist[:CHECKLIST_MAX]),
     ]
     if len(checklist) > CHECKLIST_MAX:
         out.append(k.text(f"And {k.num(len(checklist) - CHECKLIST_MAX)} more.", subtle=True))
@@ -242,8 +246,11 @@ def create_groups_card(request: MoveRequest, *, new_groups: Sequence[GroupMove])
     return k.card(body, actions, fallback_text=f"Create {len(new_groups)} resource groups?")
 
 
-def move_plan_card(request: MoveRequest, *, dry_runs: Sequence[DryRun] = ()) -> dict[str, Any]:
-    """The plan the requester reviews before asking for approval."""
+def move_plan_card(request: MoveRequest, *, dry_runs: Sequence[DryRun] = (), steps: Sequence[PlanStep] = (),
+                   manual: Sequence[ChosenFix] = (), offered: Sequence[str] = (),
+                   kept: Sequence[str] = ()) -> dict[str, Any]:
+    """The plan the requester reviews before asking for approval: the fixes the bot makes first (the
+    engineer may leave some out), the moves, the follow-through."""
     calls = sum(max(1, -(-len(g.resource_ids) // MOVE_BATCH)) for g in request.groups)
     body: list[k.Element] = [
         k.heading(f"Move plan {request.id}"),
@@ -257,13 +264,19 @@ def move_plan_card(request: MoveRequest, *, dry_runs: Sequence[DryRun] = ()) -> 
         *_plan_table(request.groups, TOP_GROUPS),
         k.subheading("Dry run"),
         *_dry_run_summary(request, dry_runs),
+        *plan_steps(steps, request.groups, manual),
     ]
     actions: list[k.Action] = []
     if request.state is RequestState.DRAFT:
+        choice = fix_choice(offered, kept)
+        body += choice
         actions = [
-            k.execute("Ask for approval", verbs.REQUEST_SUBMIT, _rid(request), style=types.ActionStyle.POSITIVE),
-            k.execute("Cancel", verbs.REQUEST_CANCEL, _rid(request)),
+            k.execute("Ask for approval", verbs.REQUEST_SUBMIT, _rid(request), style=types.ActionStyle.POSITIVE,
+                      inputs=False if choice else None),
+            k.execute("Cancel", verbs.REQUEST_CANCEL, _rid(request), inputs=False if choice else None),
         ]
+        if choice:
+            actions.insert(1, k.execute("Update plan", verbs.REQUEST_FIXES, _rid(request), inputs=True))
     return k.card(body, actions, fallback_text=f"Move plan {request.id}.")
 
 
@@ -274,8 +287,11 @@ def approval_card(
     approver_mris: Sequence[str],
     checklist: Sequence[ChecklistItem],
     dry_runs: Sequence[DryRun] = (),
+    steps: Sequence[PlanStep] = (),
+    manual: Sequence[ChosenFix] = (),
 ) -> dict[str, Any]:
-    """The approval card. Everyone sees `base`; while the request waits, Teams refreshes it into
+    """The approval card; approving approves every step shown. Everyone sees `base`; while the request
+    waits, Teams refreshes it into
     `approver` (Approve move / Reject) for the approvers and `requester` (Cancel request) for the
     requester. The refresh is read-only; decisions come only from the buttons."""
     pending = request.state is RequestState.PENDING_APPROVAL
@@ -287,6 +303,7 @@ def approval_card(
         *_plan_table(request.groups, TOP_GROUPS if not pending else 10),
         k.subheading("Dry run"),
         *_dry_run_summary(request, dry_runs),
+        *plan_steps(steps, request.groups, manual),
         *_checklist(checklist),
         *_decisions(request),
     ]
@@ -373,8 +390,10 @@ def final_report_card(
     checklist: Sequence[ChecklistItem],
     finished_at: datetime | None = None,
     report_url: str | None = None,
+    steps: Sequence[PlanStep] = (),
+    records: Sequence[Any] = (),
 ) -> dict[str, Any]:
-    """What moved, what did not and why, and what to do by hand now."""
+    """What moved, what did not and why, each fix step's outcome, and what to do by hand now."""
     failed = [g for g in request.groups if g.state is GroupState.FAILED]
     moved_groups = sum(1 for g in request.groups if g.state is GroupState.SUCCEEDED)
     not_moved = request.resource_count - request.moved_count
@@ -399,6 +418,7 @@ def final_report_card(
         if len(failed) > 5:
             body.append(k.text(f"And {k.plural(len(failed) - 5, 'more group')}.", subtle=True))
         body.append(k.text("Fix the cause, then assess again to move them.", subtle=True))
+    body += step_outcomes(steps, records)
     body += _checklist(checklist)
     body += _decisions(request)
     actions: list[k.Action] = []

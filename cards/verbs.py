@@ -21,6 +21,7 @@ MOVE_TARGET = "move.target"  # {tenantId, sourceSubscriptionId} + input targetSu
 MOVE_GROUPS = "move.groups"  # {tenantId, sourceSubscriptionId, targetSubscriptionId, page?} + input groups
 REQUEST_CREATE_GROUPS = "request.creategroups"  # {requestId}: create target groups, run dry run
 REQUEST_SUBMIT = "request.submit"  # {requestId}: ask for approval
+REQUEST_FIXES = "request.fixes"  # {requestId} + input fixes: plan again with the fixes kept
 REQUEST_REFRESH = "request.refresh"  # {requestId}: refresh (automatic) of the approval card; read-only
 REQUEST_APPROVE = "request.approve"  # {requestId}
 REQUEST_REJECT = "request.reject"  # {requestId} + input comment

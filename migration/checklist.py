@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
-from migration.workflow import ChecklistEntry
+from migration.fixplan import PlanStep
+from migration.workflow import ChecklistEntry, StepRecord, StepStatus
 
 _FILE = Path(__file__).with_name("data") / "post-move-checklist.json"
 
@@ -14,4 +17,16 @@ _FILE = Path(__file__).with_name("data") / "post-move-checklist.json"
 @cache
 def post_move_checklist() -> tuple[ChecklistEntry, ...]:
     data = json.loads(_FILE.read_text(encoding="utf-8"))
-    return tuple(ChecklistEntry(item["title"], item["detail"]) for item in data["items"])
+    return tuple(ChecklistEntry(item["title"], item["detail"], kinds=tuple(item.get("doneBy", ())))
+                 for item in data["items"])
+
+
+def tick(checklist: Sequence[ChecklistEntry], steps: Sequence[PlanStep],
+         records: Sequence[StepRecord]) -> tuple[ChecklistEntry, ...]:
+    """Tick the entries the bot did itself: every step of their kinds succeeded (and there was one)."""
+    ok = {r.key for r in records if r.status is StepStatus.SUCCEEDED}
+    out = []
+    for entry in checklist:
+        mine = [s for s in steps if s.kind.value in entry.kinds]
+        out.append(replace(entry, done=bool(mine) and all(s.key in ok for s in mine)))
+    return tuple(out)

@@ -89,6 +89,8 @@ class ChecklistEntry:
 
     title: str
     detail: str
+    done: bool = False  # ticked: the bot did it and checked it
+    kinds: tuple[str, ...] = ()  # the step kinds whose success ticks it (fixplan.StepKind values)
 
 
 @dataclass(frozen=True, slots=True)

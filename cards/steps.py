@@ -1,0 +1,97 @@
+"""The steps of a move plan on the cards: the fixes before the moves, the moves, the follow-through after
+them, the fixes left to the engineer (with their commands), and in the final report each step's outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from adaptive_cards import types
+from adaptive_cards.card import InputChoice, InputChoiceSet
+
+from cards import _kit as k
+from migration.fixplan import ChosenFix, PlanStep
+from migration.model import GroupMove
+from migration.workflow import StepRecord, StepStatus
+
+STEPS_SHOWN = 8  # per phase; the rest is counted
+MANUAL_SHOWN = 5
+FIX_LABELS = {  # FixAction values the plan card offers to leave out
+    "lift_read_only_lock": "Lift ReadOnly locks and put them back",
+    "register_provider": "Register resource providers in the target",
+    "consolidate_dependencies": "Bring split dependencies into one group",
+    "move_app_service_back": "Move App Service resources back to their original group",
+    "disassociate_public_ip": "Disassociate Standard public IPs and associate them again (downtime)",
+    "disable_peering": "Remove VNet peerings and re-create them (traffic stops meanwhile)",
+}
+OUTCOME = {StepStatus.SUCCEEDED: "Done", StepStatus.FAILED: "Failed", StepStatus.SKIPPED: "Not done",
+           StepStatus.STARTED: "Running"}
+
+
+def _lines(steps: Sequence[PlanStep]) -> list[k.Element]:
+    shown = [k.clip(s.text, 160) for s in steps[:STEPS_SHOWN]]
+    out: list[k.Element] = [k.numbered(shown)]
+    if len(steps) > STEPS_SHOWN:
+        out.append(k.text(f"And {k.plural(len(steps) - STEPS_SHOWN, 'more step')}.", subtle=True))
+    return out
+
+
+def plan_steps(steps: Sequence[PlanStep], groups: Sequence[GroupMove], manual: Sequence[ChosenFix]) -> list[k.Element]:
+    """Before, the moves, after; then what stays with the engineer. Approving approves all of it."""
+    if not steps and not manual:
+        return []
+    before = [s for s in steps if s.phase == "before"]
+    after = [s for s in steps if s.phase == "after"]
+    out: list[k.Element] = [k.subheading("Steps")]
+    if before:
+        out += [k.text("**Before the moves**"), *_lines(before)]
+    if any(s.kind.value in ("disassociate_ip", "delete_peering") for s in before):
+        out.append(k.note("Disassociating a public IP or removing a peering interrupts that traffic until the "
+                          "step after the move restores it."))
+    out.append(k.text(f"**The moves**: {k.plural(len(groups), 'group')}, side by side.",
+                      spacing=types.Spacing.SMALL))
+    if after:
+        out += [k.text("**After the moves**"), *_lines(after)]
+    if manual:
+        out.append(k.text("**Left to you** (the bot cannot do these):"))
+        for fix in manual[:MANUAL_SHOWN]:
+            out.append(k.command(k.clip(fix.command, 300)))
+        if len(manual) > MANUAL_SHOWN:
+            out.append(k.text(f"And {k.plural(len(manual) - MANUAL_SHOWN, 'more')}.", subtle=True))
+    return out
+
+
+def fix_choice(offered: Sequence[str], kept: Sequence[str]) -> list[k.Element]:
+    """The fixes the engineer lets the bot make (every one it can, unless told otherwise)."""
+    choices = [a for a in FIX_LABELS if a in offered]
+    if not choices:
+        return []
+    return [InputChoiceSet(
+        id="fixes", label="Fixes the bot makes", is_multi_select=True, style=types.ChoiceInputStyle.EXPANDED,
+        choices=[InputChoice(title=FIX_LABELS[a], value=a) for a in choices],
+        value=",".join(a for a in choices if a in kept) or None)]
+
+
+def step_outcomes(steps: Sequence[PlanStep], records: Sequence[StepRecord]) -> list[k.Element]:
+    """Every step with its outcome; what failed or was not done, with the command to do it by hand."""
+    if not steps:
+        return []
+    by_key = {r.key: r for r in records}
+    rows = []
+    for s in steps:
+        record = by_key.get(s.key)
+        rows.append((k.clip(s.text, 120), OUTCOME[record.status] if record else "Not started"))
+    out: list[k.Element] = [k.subheading("Steps"), k.table(["Step", "Outcome"], rows[:25], widths=[5, 2])]
+    if len(rows) > 25:
+        out.append(k.text(f"And {k.plural(len(rows) - 25, 'more step')}; the report lists all.", subtle=True))
+    undone = [s for s in steps if (r := by_key.get(s.key)) is None or r.status is not StepStatus.SUCCEEDED]
+    if undone:
+        out.append(k.text("**To do by hand**"))
+        for s in undone[:MANUAL_SHOWN]:
+            record = by_key.get(s.key)
+            why = f" ({record.error.code}: {k.clip(record.error.message, 140)})" if record and record.error else ""
+            out.append(k.text(k.clip(f"{s.text}{why}", 300), spacing=types.Spacing.SMALL))
+            out.append(k.command(k.clip(s.command, 400)))
+        if len(undone) > MANUAL_SHOWN:
+            out.append(k.text(f"And {k.plural(len(undone) - MANUAL_SHOWN, 'more')}; the report lists all.",
+                              subtle=True))
+    return out
