@@ -8,8 +8,10 @@ crash finds the work done (`already_done`) instead of repeating it.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import replace
 
-from migration.fixplan import PlanFacts, PlanStep, StepKind, snapshot
+from migration.fixplan import ChosenFix, FixPlan, PlanFacts, PlanStep, StepKind, plan_fixes, regroup, snapshot
 from migration.model import ArmError, GroupMove, NotFound, Peering, RoleDefinition
 from migration.ports import AzureGateway
 
@@ -169,3 +171,18 @@ async def read_facts(gateway: AzureGateway, *, tenant_id: str, source_subscripti
         groups=groups, group_tags={g.name: dict(g.tags) for g in source_groups if g.name.lower() in wanted},
         resources=tuple(resources), locks=tuple(locks), assignments=tuple(assignments), definitions=definitions,
         plan_id=plan_id)
+
+
+async def plan_with_fixes(gateway: AzureGateway, *, tenant_id: str, source_subscription_id: str,
+                          target_subscription_id: str, groups: tuple[GroupMove, ...], chosen: Sequence[ChosenFix],
+                          plan_id: str) -> tuple[tuple[GroupMove, ...], FixPlan]:
+    """The request's groups as they will stand after the in-subscription fixes, and the steps around the
+    moves, from what Azure says now."""
+    facts = await read_facts(gateway, tenant_id=tenant_id, source_subscription_id=source_subscription_id,
+                             target_subscription_id=target_subscription_id, groups=groups, plan_id=plan_id)
+    first = plan_fixes(facts, chosen)
+    moved = regroup(groups, first.steps)
+    if moved == groups:
+        return groups, first
+    # Follow-through is for the groups that really move: plan again once the regrouping is known.
+    return moved, plan_fixes(replace(facts, groups=moved), chosen)
