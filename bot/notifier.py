@@ -50,7 +50,8 @@ def render(stored: StoredRequest, *, approver_mris: Sequence[str], view: str = "
     ):
         return approval_card(
             request, view=view, approver_mris=approver_mris,  # type: ignore[arg-type]
-            checklist=stored.checklist, dry_runs=stored.dry_runs,
+            checklist=stored.checklist, dry_runs=stored.dry_runs, steps=stored.fix_steps,
+            manual=stored.manual_fixes,
         )
     if request.state in _REPORTED:
         return report_card(stored)
@@ -72,7 +73,8 @@ def base_view(approver_mris: Sequence[str]) -> str:
 
 def report_card(stored: StoredRequest) -> dict[str, Any]:
     """The final report, plus what is still in the source subscription (read after the move)."""
-    card = final_report_card(stored.request, checklist=stored.checklist)
+    card = final_report_card(stored.request, checklist=stored.checklist, steps=stored.fix_steps,
+                             records=stored.step_records)
     if stored.leftovers:
         names = [i.rstrip("/").rsplit("/", 1)[-1] for i in stored.leftovers[:LEFTOVERS_SHOWN]]
         more = len(stored.leftovers) - len(names)

@@ -11,6 +11,7 @@ from adaptive_cards.card import InputChoice, InputChoiceSet
 
 from cards import _kit as k
 from cards import verbs
+from migration.fixplan import chosen_fixes, movable_with
 from migration.model import Assessment, Offer, Subscription, Verdict
 
 GROUPS_PER_PAGE = 100  # 100 choices stay near 6 KB; 500 would not fit in 28 KB
@@ -98,8 +99,9 @@ def group_picker_card(
     per_page: int = GROUPS_PER_PAGE,
 ) -> dict[str, Any]:
     """Multi-select of the groups the assessment found ready, largest first, paged."""
+    # Ready, or ready once the fixes the bot makes are made (the plan lists them; the engineer may drop some).
     ready = sorted(
-        (g for g in assessment.groups if g.can_move),
+        (g for g in assessment.groups if g.can_move or movable_with(g, chosen_fixes([g]))),
         key=lambda g: (-g.resource_count, g.name),
     )
     pages = max(1, -(-len(ready) // per_page))
@@ -139,7 +141,8 @@ def group_picker_card(
             style=types.ChoiceInputStyle.EXPANDED,
             choices=[
                 InputChoice(title=f"{k.clip(g.name, 60)} ({k.plural(g.resource_count, 'resource')}"
-                                  f"{'; Azure decides' if g.final_verdict is Verdict.AZURE_DECIDES else ''})",
+                                  f"{'; Azure decides' if g.final_verdict is Verdict.AZURE_DECIDES else ''}"
+                                  f"{'' if g.can_move else '; after fixes the bot makes'})",
                             value=g.name)
                 for g in chunk
             ],

@@ -32,6 +32,9 @@ from migration.assessment import assess
 from migration.checklist import post_move_checklist
 from migration.codec import decode, to_json
 from migration.dryrun import planned_target_groups, run_dry_run, top_level_ids
+from migration.fixdrafts import FixDraft, FixDrafts
+from migration.fixplan import PlanStep, offered_actions, pick_with_fixes
+from migration.fixsteps import plan_with_fixes
 from migration.model import (
     ArmError,
     Assessment,
@@ -61,6 +64,7 @@ class MoveFlow:
         self._workflow = workflow
         self._notifier = notifier
         self._cancel_request = cancel_request
+        self._fixes = FixDrafts(flows.d.store)
 
     @property
     def commands(self) -> dict[str, Any]:
@@ -76,6 +80,7 @@ class MoveFlow:
             verbs.MOVE_GROUPS_PAGE: self.groups_page_verb,
             verbs.REQUEST_CREATE_GROUPS: self.create_groups_verb,
             verbs.REQUEST_SUBMIT: self.submit_verb,
+            verbs.REQUEST_FIXES: self.fixes_verb,
             verbs.REQUEST_CANCEL: self.cancel_verb,
         }
 
@@ -266,7 +271,9 @@ class MoveFlow:
                 f"{', '.join(unknown[:5])} is not a resource group of {assessment.source.display_name}.",
                 "Pick groups from the list.",
             )
-        not_ready = [g.name for g in picked if g is not None and not g.can_move]
+        # A group whose only problems are fixes the bot makes is movable; the groups those fixes move
+        # resources into join the plan.
+        groups, _, not_ready = pick_with_fixes(assessment.groups, [g for g in picked if g is not None])
         if not_ready:
             return error_card(
                 f"{', '.join(not_ready[:5])} is not ready to move. Fix its blockers first.",
@@ -275,6 +282,7 @@ class MoveFlow:
             )
         if assessment.target is None:
             return _bad_click()
+        picked = list(groups)
         chosen = [g.name for g in picked if g is not None]
         plans = {p.name.lower(): p for p in planned_target_groups(assessment, groups=chosen)}
         request = MoveRequest(
@@ -348,6 +356,9 @@ class MoveFlow:
             )
             await self.f.save_assessment(checked)
             dry_runs = tuple(g.dry_run for g in checked.groups if g.dry_run is not None and g.name in names)
+            # The draft keeps the groups as picked (the engineer may tick a fix again); the card and the
+            # submission use the groups as they will stand once the in-subscription fixes ran.
+            fixes = await self._plan_fixes(assessment, request)
             record = {"request": to_json(request), "dryRuns": [to_json(d) for d in dry_runs]}
             current = await self.d.store.get(DRAFTS, request.id)
             try:
@@ -356,11 +367,62 @@ class MoveFlow:
                 await self.d.store.put(DRAFTS, request.id, record, etag=current.etag)
             except ConcurrencyError:  # cancelled (or submitted) while Azure was validating
                 return _draft_gone()
-            return move_plan_card(request, dry_runs=dry_runs)
+            return self._plan_card(replace(request, groups=fixes.groups), dry_runs, fixes)
 
         await self.f.finish_in_background(
             reference, card_id, work, tenant=request.tenant_id, subscription_id=request.source_subscription_id
         )
+
+    async def _plan_fixes(self, assessment: Assessment, request: MoveRequest) -> FixDraft:
+        """The fixes before the moves and the follow-through after them, from what Azure says now, with the
+        fixes the engineer left out left out (and the groups that then cannot move dropped)."""
+        draft = await self._fixes.get(request.id)
+        by_name = {g.name.lower(): g for g in assessment.groups}
+        picked = [by_name[g.source_group.lower()] for g in request.groups if g.source_group.lower() in by_name]
+        offered = offered_actions(picked)
+        _, chosen, not_ready = pick_with_fixes(assessment.groups, picked, skip=draft.skip)
+        keep = tuple(g for g in request.groups if g.source_group not in not_ready)
+        groups, plan = await plan_with_fixes(
+            self.d.gateway, tenant_id=request.tenant_id, source_subscription_id=request.source_subscription_id,
+            target_subscription_id=request.target_subscription_id, groups=keep,
+            chosen=[c for c in chosen if c.group not in not_ready], plan_id=request.id)
+        draft = FixDraft(skip=draft.skip, steps=plan.steps, manual=plan.manual, offered=tuple(offered),
+                         left_out=tuple(not_ready), groups=groups)
+        await self._fixes.put(request.id, draft)
+        return draft
+
+    @staticmethod
+    def _plan_card(request: MoveRequest, dry_runs: Sequence[DryRun], fixes: FixDraft) -> dict[str, Any]:
+        card = move_plan_card(request, dry_runs=dry_runs, steps=fixes.steps, manual=fixes.manual,
+                              offered=fixes.offered, kept=[a for a in fixes.offered if a not in fixes.skip])
+        if fixes.left_out:
+            card["body"].insert(1, {"type": "TextBlock", "wrap": True, "color": "Attention", "text": (
+                f"Left out of this plan: {', '.join(fixes.left_out[:5])}. A fix it needs is not included; "
+                "tick it again to move it.")})
+        return card
+
+    async def fixes_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The engineer changed which fixes the bot makes: plan again (Azure's dry run included)."""
+        if denied := self.f.denied(caller):
+            return denied
+        draft = await self._draft(data)
+        if draft is None:
+            return _draft_gone()
+        request = draft[0]
+        kept_raw = data.get("fixes")
+        kept = {a for a in kept_raw.split(",") if a.strip()} if isinstance(kept_raw, str) else set()
+        current = await self._fixes.get(request.id)
+        unknown = kept - set(current.offered)
+        if unknown:
+            return error_card("That choice of fixes is not one this plan offers.", "Type move to plan again.")
+        await self._fixes.put(request.id, replace(current, skip=tuple(a for a in current.offered if a not in kept)))
+        card_id = ctx.activity.reply_to_id
+        if card_id:
+            self.d.proactive.spawn(
+                self._dry_run(TurnContext.get_conversation_reference(ctx.activity), card_id, request),
+                name=f"replan {request.id}",
+            )
+        return _progress(f"Move plan {request.id}", "Planning again with the fixes you kept")
 
     async def submit_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
         if denied := self.f.denied(caller):
@@ -379,8 +441,15 @@ class MoveFlow:
                 )
             return _draft_gone()
         request, dry_runs, etag = draft
+        fixes = await self._fixes.get(request.id)
         passed = {d.resource_group.lower() for d in dry_runs if d.valid}
-        groups = [g for g in request.groups if g.source_group.lower() in passed]
+        # Azure refuses a group until the fixes before its move are made; it validates again right before.
+        passed |= {s.group.lower() for s in fixes.steps if s.phase == "before"}
+        passed |= {s.arg("source_group").lower() for s in fixes.steps if s.phase == "before"}
+        planned = fixes.groups or request.groups
+        if any(s.phase == "before" and not s.group for s in fixes.steps):
+            passed |= {g.source_group.lower() for g in planned}
+        groups = [g for g in planned if g.source_group.lower() in passed]
         if not groups:
             return error_card(
                 "Azure's dry run accepted none of the groups, so there is nothing to approve.",
@@ -406,12 +475,16 @@ class MoveFlow:
                 source_name=request.source_name,
                 target_name=request.target_name,
                 request_id=request.id,  # the id the engineer saw on the plan
+                fix_steps=_steps_for(fixes.steps, groups),
+                manual_fixes=fixes.manual,
             )
         except WorkflowError as error:
             return error_card(str(error), "Plan the move again.")
+        await self._fixes.discard(request.id)
         stored = await self._notifier.announce(stored.id, reference_of(ctx))
         return approval_card(
-            stored.request, view="requester", approver_mris=[], checklist=stored.checklist, dry_runs=stored.dry_runs
+            stored.request, view="requester", approver_mris=[], checklist=stored.checklist, dry_runs=stored.dry_runs,
+            steps=stored.fix_steps, manual=stored.manual_fixes,
         )
 
     async def cancel_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -427,6 +500,13 @@ class MoveFlow:
             "Type move to plan another one.",
             title="Cancelled",
         )
+
+
+def _steps_for(steps: Sequence[PlanStep], groups: Sequence[GroupMove]) -> tuple[PlanStep, ...]:
+    """The steps of the groups that go to approval (a group Azure refused takes its steps with it)."""
+    names = {g.source_group.lower() for g in groups}
+    return tuple(s for s in steps if not s.group or s.group.lower() in names
+                 or s.arg("source_group").lower() in names)
 
 
 def _ok_tenant(value: Any) -> bool:

@@ -507,3 +507,25 @@ def regroup(groups: Sequence[GroupMove], steps: Iterable[PlanStep]) -> tuple[Gro
                     ids[destination].append(new)
     return tuple(replace(g, resource_ids=tuple(ids[g.source_group.lower()])) for g in groups
                  if ids[g.source_group.lower()])
+
+
+def pick_with_fixes(groups: Sequence[GroupAssessment], picked: Sequence[GroupAssessment], *,
+                    skip: Iterable[str] = ()) -> tuple[list[GroupAssessment], list[ChosenFix], list[str]]:
+    """The groups a plan moves once the engineer's pick meets the fixes: the picked ones, plus the groups
+    in-subscription fixes move resources into; the fixes they carry (minus `skip`); and the names of the
+    picked groups that still cannot move (a blocker, or a fix left out or beyond the bot)."""
+    by_name = {g.name.lower(): g for g in groups}
+    out = list(picked)
+    chosen = chosen_fixes(out, skip=skip)
+    for name in regroup_destinations(chosen):
+        extra = by_name.get(name.lower())
+        if extra is not None and extra.name.lower() not in {g.name.lower() for g in out}:
+            out.append(extra)
+    chosen = chosen_fixes(out, skip=skip)
+    not_ready = [g.name for g in out if not movable_with(g, chosen)]
+    return out, chosen, not_ready
+
+
+def offered_actions(groups: Sequence[GroupAssessment]) -> list[str]:
+    """The fix actions these groups' findings carry (what the plan card lets the engineer leave out)."""
+    return list(dict.fromkeys(c.action for c in chosen_fixes(groups)))

@@ -8,7 +8,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from migration.fixplan import ChosenFix
 from migration.model import (
     ArmErrorDetail,
     Assessment,
@@ -403,3 +405,61 @@ def history(n: int) -> list[MoveRequest]:
         )
         for i in range(n)
     ]
+
+
+# --------------------------------------------------------------------------- fixes and follow-through
+
+
+def fix_plan(groups: int) -> tuple[Any, ...]:
+    """Steps around a move: a lock and an IP per group, tags and two role assignments after; ids at full
+    length, as a tenant of this size has them."""
+    from migration.fixplan import PlanStep, StepKind
+
+    sub, target = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
+    out: list[PlanStep] = []
+    for i in range(groups):
+        g = f"/subscriptions/{sub}/resourceGroups/rg-workload-{i:03d}"
+        t = f"/subscriptions/{target}/resourceGroups/rg-workload-{i:03d}"
+        nic = f"{g}/providers/Microsoft.Network/networkInterfaces/vm-{i:03d}-nic"
+        ip = f"{g}/providers/Microsoft.Network/publicIPAddresses/vm-{i:03d}-pip"
+        lock = (("scope", g), ("name", "freeze"), ("level", "ReadOnly"), ("notes", "Change freeze until Q3"),
+                ("scope_name", f"group rg-workload-{i:03d}"))
+        out += [
+            PlanStep(f"lift_lock:{g}/freeze".lower(), StepKind.LIFT_LOCK, f"rg-workload-{i:03d}", lock),
+            PlanStep(f"disassociate_ip:{nic}/ipconfig1".lower(), StepKind.DISASSOCIATE_IP, f"rg-workload-{i:03d}",
+                     (("nic", nic), ("ipconfig", "ipconfig1"), ("ip", ip), ("nic_name", f"vm-{i:03d}-nic"),
+                      ("ip_name", f"vm-{i:03d}-pip"))),
+            PlanStep(f"restore_lock:{g}/freeze".lower(), StepKind.RESTORE_LOCK, f"rg-workload-{i:03d}", lock),
+            PlanStep(f"tag_group:{t}".lower(), StepKind.TAG_GROUP, f"rg-workload-{i:03d}",
+                     (("group", t), ("tags", '{"env": "prod"}'), ("source_name", f"rg-workload-{i:03d}"),
+                      ("target_name", f"rg-workload-{i:03d}"), ("subscription", target), ("tag_args", "env=prod"))),
+            PlanStep(f"recreate_assignment:{t}/a{i}".lower(), StepKind.RECREATE_ASSIGNMENT, f"rg-workload-{i:03d}",
+                     (("scope", t), ("name", f"0000000{i % 10}-0000-4000-8000-000000000000"),
+                      ("role", "acdd72a7-3385-48ef-bd42-f606fba81ae7"), ("role_name", "Reader"),
+                      ("principal", "a11ce000-0000-4000-8000-00000000a11c"), ("principal_type", "User"),
+                      ("scope_name", f"group rg-workload-{i:03d}"))),
+        ]
+    return tuple(out)
+
+
+def step_records(steps: tuple[Any, ...], *, failed_every: int = 4) -> tuple[Any, ...]:
+    from migration.model import ArmErrorDetail
+    from migration.workflow import StepRecord, StepStatus
+
+    out = []
+    for i, s in enumerate(steps):
+        if i % failed_every == failed_every - 1:
+            out.append(StepRecord(s.key, StepStatus.FAILED, ArmErrorDetail(
+                "PrincipalNotFound", "Principal a11ce0000000400080000000a11c does not exist in the directory.")))
+        else:
+            out.append(StepRecord(s.key, StepStatus.SUCCEEDED))
+    return tuple(out)
+
+
+MANUAL_FIXES = tuple(
+    ChosenFix(
+        "rg-logs", "unlink_automation_workspace", ("w",),
+        "az monitor log-analytics workspace linked-service delete --resource-group rg-logs "
+        f"--workspace-name law-{i} --name Automation")
+    for i in range(7)
+)

@@ -92,6 +92,7 @@ def build_all() -> dict[str, dict[str, Any]]:
         pending = fx.make_request(a, RequestState.PENDING_APPROVAL)
         approvers = [p.mri or "" for p in (fx.MANY_APPROVERS if size == "huge" else fx.APPROVERS)]
         blocker_pages = page_count(len(stopping_findings(a)), BLOCKERS_PER_PAGE)
+        steps = fx.fix_plan(len(pending.groups))
         cards |= {
             f"summary-{size}": assessment_summary_card(a, rules=fx.RULES),
             f"summary-with-report-{size}": assessment_summary_card(
@@ -103,6 +104,13 @@ def build_all() -> dict[str, dict[str, Any]]:
             f"pick-groups-{size}": group_picker_card(all_ready(a), target=fx.CSP_MAIN),
             f"create-groups-{size}": create_groups_card(draft, new_groups=draft.groups),
             f"move-plan-{size}": move_plan_card(draft, dry_runs=dry),
+            f"move-plan-with-fixes-{size}": move_plan_card(
+                draft, dry_runs=dry, steps=steps, manual=fx.MANUAL_FIXES,
+                offered=["lift_read_only_lock", "disassociate_public_ip", "unlink_automation_workspace"],
+                kept=["lift_read_only_lock"]),
+            f"final-report-with-steps-{size}": final_report_card(
+                fx.make_request(a, RequestState.SUCCEEDED, moved_fraction=1.0), checklist=fx.CHECKLIST,
+                steps=steps, records=fx.step_records(steps)),
             f"move-progress-{size}": move_progress_card(
                 fx.make_request(a, RequestState.MOVING, moved_fraction=0.4, failed_groups=1)
             ),
@@ -120,6 +128,9 @@ def build_all() -> dict[str, dict[str, Any]]:
             cards[f"approval-{view}-{size}"] = approval_card(
                 pending, view=view, approver_mris=approvers, checklist=fx.CHECKLIST, dry_runs=dry
             )
+        cards[f"approval-approver-with-fixes-{size}"] = approval_card(
+            pending, view="approver", approver_mris=approvers, checklist=fx.CHECKLIST, dry_runs=dry, steps=steps,
+            manual=fx.MANUAL_FIXES)
         cards[f"approval-approved-{size}"] = approval_card(
             fx.make_request(a, RequestState.MOVING, moved_fraction=0.4),
             view="base",

@@ -29,8 +29,12 @@ async def _plan(bot, connector) -> dict:
     assert "Preparing the move" in text_of(progress)
 
     group_picker = await wait_update(connector, "Which resource groups?")
-    offered = {c["value"] for c in choices(group_picker, "groups")}
-    assert offered == {"rg-web-prod", "rg-vm-app", "rg-integration"}, "only ready groups are offered"
+    offered = {c["value"]: c["title"] for c in choices(group_picker, "groups")}
+    ready = {"rg-web-prod", "rg-vm-app", "rg-integration"}
+    fixable = {"rg-data", "rg-appsvc-api", "rg-network-hub"}  # only problems the bot fixes before the move
+    assert set(offered) == ready | fixable, "only ready groups, and those the bot can make ready, are offered"
+    assert all("after fixes the bot makes" in offered[g] for g in fixable)
+    assert not any("after fixes" in offered[g] for g in ready)
     confirm = await click(
         bot, connector, buttons(group_picker)["Continue"], groups="rg-web-prod,rg-vm-app,rg-integration"
     )

@@ -1,0 +1,59 @@
+"""The steps on the cards: what the approver approves, and what the final report says of each step."""
+
+from __future__ import annotations
+
+import json
+
+from cards.move import approval_card, final_report_card, move_plan_card
+from migration.checklist import post_move_checklist, tick
+from migration.model import RequestState
+from migration.workflow import StepRecord, StepStatus
+from tests.cards import fixtures as fx
+
+
+def _text(card: dict) -> str:
+    return json.dumps(card, ensure_ascii=False)
+
+
+def test_the_approver_sees_every_phase_and_what_stays_by_hand():
+    request = fx.make_request(fx.CONTOSO, RequestState.PENDING_APPROVAL)
+    steps = fx.fix_plan(2)
+    card = _text(approval_card(request, view="approver", approver_mris=[], checklist=(), steps=steps,
+                               manual=fx.MANUAL_FIXES[:1]))
+    assert "Before the moves" in card and "After the moves" in card and "The moves" in card
+    assert "Lift ReadOnly lock freeze on group rg-workload-000" in card
+    assert "Put ReadOnly lock freeze back on group rg-workload-001" in card
+    assert "interrupts that traffic" in card  # the public IP's downtime is said before approval
+    assert "Left to you" in card and "linked-service delete" in card
+
+
+def test_the_plan_card_offers_the_fixes_with_the_engineers_choice():
+    request = fx.make_request(fx.CONTOSO, RequestState.DRAFT)
+    card = move_plan_card(request, steps=fx.fix_plan(1), offered=["lift_read_only_lock", "disassociate_public_ip",
+                                                                   "unlink_automation_workspace"],
+                          kept=["lift_read_only_lock"])
+    [choice] = [e for e in card["body"] if e.get("id") == "fixes"]
+    assert [c["value"] for c in choice["choices"]] == ["lift_read_only_lock", "disassociate_public_ip"]
+    assert choice["value"] == "lift_read_only_lock"
+    assert [a["title"] for a in card["actions"]] == ["Ask for approval", "Update plan", "Cancel"]
+
+
+def test_the_final_report_lists_each_outcome_and_the_command_for_what_failed():
+    request = fx.make_request(fx.CONTOSO, RequestState.SUCCEEDED, moved_fraction=1.0)
+    steps = fx.fix_plan(1)
+    records = fx.step_records(steps, failed_every=5)  # the role assignment failed
+    checklist = tick(post_move_checklist(), steps, records)
+    card = final_report_card(request, checklist=checklist, steps=steps, records=records)
+    text = _text(card)
+    assert text.count('"Done"') == 4 and text.count('"Failed"') == 1
+    assert "To do by hand" in text and "PrincipalNotFound" in text
+    assert "az role assignment create --assignee-object-id a11ce000-0000-4000-8000-00000000a11c" in text
+    assert "✓ Put the locks back" in text and "✓ Re-apply group tags" in text
+    assert "✓ Re-create role assignments" not in text
+
+
+def test_nothing_is_ticked_before_the_bot_did_it():
+    steps = fx.fix_plan(1)
+    started = tuple(StepRecord(s.key, StepStatus.STARTED) for s in steps)
+    assert not any(c.done for c in tick(post_move_checklist(), steps, started))
+    assert not any(c.done for c in tick(post_move_checklist(), (), ()))

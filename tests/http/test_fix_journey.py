@@ -1,0 +1,97 @@
+"""The move journey with fixes, over real HTTP to /api/messages, on a sandbox with a locked group, a web
+app split from its plan, a Standard public IP and role assignments: the group picker offers the groups the
+bot can fix, the plan lists the steps around the moves, the engineer can leave a fix out (and the group
+that needs it drops out), and the approval card shows every step the approver approves."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app import create_app
+from migration.arm import create_gateway
+from settings import load_settings
+from tests.arm.fixes_scenario import fixes_scenario
+from tests.http import teams
+from tests.http.cardtools import buttons, choices, click, text_of, wait_update
+from tests.plugins.bot_http import RunningBot, _serve
+from tests.plugins.sandbox import CSP, PAYG
+
+FABRIKAM_DOMAIN = "fabrikam.onmicrosoft.com"
+
+
+@pytest.fixture
+async def fix_bot(tmp_path: Path, sandbox_factory: Any) -> AsyncIterator[RunningBot]:
+    import aiohttp
+
+    sandbox = await sandbox_factory(fixes_scenario(), lro_seconds=0.1)
+    settings = load_settings({"STORAGE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "HOST": "127.0.0.1", "PORT": "0",
+                              "APPROVER_IDS": teams.APPROVER["aadObjectId"], "AZURE_CREDENTIAL": "sandbox",
+                              "ARM_ENDPOINT": sandbox.url})
+    gateway = create_gateway(credential="sandbox", endpoint=sandbox.url, ca_bundle=str(sandbox.ca_path),
+                             authority_host=sandbox.url, polling_interval=0.05)
+    runner, url = await _serve(create_app(settings, gateway=gateway))
+    session = aiohttp.ClientSession()
+    bot = RunningBot(url, settings, runner, session)
+    try:
+        yield bot
+    finally:
+        await bot.stop()
+        await session.close()
+
+
+async def _plan(bot, connector) -> dict:
+    await bot.post(teams.message("move", connector.url))
+    await bot.post(teams.message(FABRIKAM_DOMAIN, connector.url))
+    await connector.wait_for(2)
+    target_picker = await click(bot, connector, buttons(connector.cards()[-1])["Continue"], subscriptionId=PAYG)
+    await click(bot, connector, buttons(target_picker)["Continue"], targetSubscriptionId=CSP)
+    picker = await wait_update(connector, "Which resource groups?")
+    offered = {c["value"]: c["title"] for c in choices(picker, "groups")}
+    # Groups whose only problems the bot fixes are offered, and say so; blocked ones are not.
+    assert "after fixes the bot makes" in offered["rg-locked"]
+    assert "after fixes the bot makes" in offered["rg-app"] and "rg-webapp" in offered
+    assert "rg-aks" not in offered and "rg-failed" not in offered
+    confirm = await click(bot, connector, buttons(picker)["Continue"], groups="rg-app,rg-locked,rg-webapp")
+    assert "Create target resource groups?" in text_of(confirm)
+    assert "rg-web" in text_of(confirm), "the group app-2 goes back to joins the plan"
+    connector.updated.clear()
+    await click(bot, connector, buttons(confirm)["Create groups and run dry run"])
+    return await wait_update(connector, "Move plan MR-", timeout=60)
+
+
+async def test_the_plan_lists_the_fixes_and_the_approver_sees_every_step(fix_bot, connector):
+    plan = await _plan(fix_bot, connector)
+    text = text_of(plan)
+    assert "Before the moves" in text and "After the moves" in text
+    assert "Lift ReadOnly lock freeze on group rg-locked" in text
+    assert "Move 1 App Service resource(s) back to group rg-web" in text
+    assert "Disassociate Standard public IP pip-1 from vm-1-nic" in text
+    assert "interrupts that traffic" in text
+    assert "Register Microsoft.Web in the target subscription" in text
+    kept = {c["value"] for c in choices(plan, "fixes")}
+    assert {"lift_read_only_lock", "disassociate_public_ip", "move_app_service_back", "register_provider"} <= kept
+
+    # Leaving the public IP fix out drops the group that needs it, and says so.
+    connector.updated.clear()
+    await click(fix_bot, connector, buttons(plan)["Update plan"],
+                fixes="lift_read_only_lock,move_app_service_back,register_provider")
+    narrower = await wait_update(connector, "Left out of this plan", timeout=60)
+    assert "Left out of this plan: rg-app" in text_of(narrower)
+    assert "Disassociate Standard public IP pip-1 from vm-1-nic" not in text_of(narrower)
+
+    # Ticking it again brings it back; then one approval covers every step.
+    connector.updated.clear()
+    await click(fix_bot, connector, buttons(narrower)["Update plan"],
+                fixes="lift_read_only_lock,move_app_service_back,register_provider,disassociate_public_ip")
+    plan = await wait_update(connector, "pip-1 from vm-1-nic", timeout=60)
+    connector.clear()
+    submitted = await click(fix_bot, connector, buttons(plan)["Ask for approval"])
+    text = text_of(submitted)
+    assert "approval needed" in text
+    assert "rg-locked" in text and "rg-web" in text and "rg-app" in text, "groups Azure refuses until fixed"
+    assert "Lift ReadOnly lock freeze on group rg-locked" in text and "After the moves" in text
+    assert "Give User a11ce000-0000-4000-8000-00000000a11c the role" in text
