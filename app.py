@@ -136,7 +136,11 @@ def create_app(
     `gateway` and `runner_config` replace the ones settings would build (tests with their own sandbox)."""
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
-    store = open_store(settings.storage_url, connection_string=settings.storage_connection_string)
+    store = open_store(
+        settings.storage_url,
+        connection_string=settings.storage_connection_string,
+        managed_identity_client_id=settings.managed_identity_client_id or None,
+    )
     app[STORE] = store
 
     # Azure: the embedded sandbox (fresh clone, --sandbox) is served on this loop from start-up; its
