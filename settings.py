@@ -235,16 +235,15 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
         # with an Entra ID token (the managed identity in Azure).
         if not connection_string:
             target = storage_url.removeprefix("azure-table://")
-            host, _, path = target.partition("/")
+            address, _, account = target.partition("/")
             if not target:
                 errors.append(
                     "STORAGE_URL: azure-table:// needs the storage account (azure-table://<account>) "
                     "or AZURE_STORAGE_CONNECTION_STRING"
                 )
-            elif not path and not STORAGE_ACCOUNT.match(host):
-                errors.append(f"STORAGE_URL: {host!r} is not a storage account name (3-24 lowercase letters, digits)")
-            elif path and not STORAGE_ACCOUNT.match(path):
-                errors.append(f"STORAGE_URL: {path!r} is not a storage account name (3-24 lowercase letters, digits)")
+            name = account or address  # azure-table://<account>, or azure-table://<host[:port]>/<account>
+            if not STORAGE_ACCOUNT.match(name):
+                errors.append(f"STORAGE_URL: {name!r} is not a storage account name (3-24 lowercase letters, digits)")
     else:
         errors.append(f"STORAGE_URL: {storage_url!r} must start with sqlite:/// or azure-table://")
 

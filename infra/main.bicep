@@ -27,14 +27,10 @@ param engineerIds string = ''
 param partnerTenantId string = ''
 
 @allowed([
-  'lighthouse'
-  'app'
+  'default'
 ])
-@description('How the bot acts in customer tenants: lighthouse (this deployment\'s managed identity through Azure Lighthouse delegations) or app (the partner\'s multi-tenant app, consented in each customer tenant, with this managed identity as its federated credential).')
-param customerAccess string = 'lighthouse'
-
-@description('Client id of the partner\'s multi-tenant app registration; required when customerAccess is app.')
-param customerAppClientId string = ''
+@description('How the bot acts in customer tenants (AZURE_CREDENTIAL): default = this deployment\'s managed identity, through the Azure Lighthouse delegations or role assignments customers give it.')
+param azureCredential string = 'default'
 
 @minValue(2)
 @description('Replicas that always run (state is shared in Table Storage, so any replica answers any turn).')
@@ -65,8 +61,7 @@ module resources 'resources.bicep' = {
     approverIds: approverIds
     engineerIds: engineerIds
     partnerTenantId: empty(partnerTenantId) ? tenant().tenantId : partnerTenantId
-    customerAccess: customerAccess
-    customerAppClientId: customerAppClientId
+    azureCredential: azureCredential
     minReplicas: minReplicas
     maxReplicas: maxReplicas
   }

@@ -22,11 +22,9 @@ param approverIds string
 param engineerIds string
 param partnerTenantId string
 @allowed([
-  'lighthouse'
-  'app'
+  'default'
 ])
-param customerAccess string
-param customerAppClientId string
+param azureCredential string
 param minReplicas int
 param maxReplicas int
 @allowed([
@@ -234,8 +232,9 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             { name: 'ENGINEER_IDS', value: engineerIds }
             { name: 'PARTNER_TENANT_ID', value: partnerTenantId }
             { name: 'PUBLIC_BASE_URL', value: 'https://${appName}.${environment.properties.defaultDomain}' }
-            { name: 'AZURE_CREDENTIAL', value: customerAccess }
-            { name: 'AZURE_CLIENT_ID', value: (customerAccess == 'app') ? customerAppClientId : identity.properties.clientId }
+            { name: 'AZURE_CREDENTIAL', value: azureCredential }
+            // DefaultAzureCredential takes the managed identity's client id from AZURE_CLIENT_ID.
+            { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
             { name: 'AZURE_TENANT_ID', value: identity.properties.tenantId }
             { name: 'MANAGED_IDENTITY_CLIENT_ID', value: identity.properties.clientId }
             { name: 'STORAGE_URL', value: 'azure-table://${storage.name}' }

@@ -89,3 +89,9 @@ def test_table_storage_on_entra_id_needs_only_the_account() -> None:
     assert settings.storage_url == "azure-table://stbotfabrikam"
     assert settings.storage_connection_string is None
     assert settings.managed_identity_client_id == GUID.lower()
+
+
+def test_table_storage_at_an_address_of_its_own_keeps_the_bot_address() -> None:
+    settings = load_settings({"HOST": "0.0.0.0", "STORAGE_URL": "azure-table://127.0.0.1:10002/devstoreaccount1"})
+    assert settings.host == "0.0.0.0"
+    assert settings.storage_url == "azure-table://127.0.0.1:10002/devstoreaccount1"
