@@ -39,6 +39,7 @@ from sandbox import start_sandbox
 from sandbox.tls import CA_FILE
 from settings import Settings, SettingsError, load_settings
 from storage import open_store
+from telemetry import CountingListener, configure_telemetry, traced_turns
 
 log = logging.getLogger("cspbot")
 
@@ -177,7 +178,9 @@ def create_app(
     workflow = Workflow(store)
     reports = ReportLinks(store)
     notifier = Notifier(proactive, workflow)
-    runner = MoveRunner(workflow, gateway, listener=notifier, config=runner_config or RunnerConfig())
+    runner = MoveRunner(
+        workflow, gateway, listener=CountingListener(notifier), config=runner_config or RunnerConfig()
+    )
     approvals = Approvals(workflow, notifier, policy, on_approved=runner.wake)
     app[MOVES] = MoveParts(workflow, notifier, runner, approvals)
     flows = ChatFlows(
@@ -229,7 +232,7 @@ def create_app(
             yield
 
     app.cleanup_ctx.append(lifecycle)
-    app.router.add_post("/api/messages", messages_handler(adapter, bot))
+    app.router.add_post("/api/messages", traced_turns(messages_handler(adapter, bot)))
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/reports/{name}", _report_download(reports))
     return app
@@ -260,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
     _announce(settings)
+    configure_telemetry(settings)
     web.run_app(create_app(settings), host=settings.host, port=settings.port, print=_printer(settings))
     return 0
 

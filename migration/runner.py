@@ -21,6 +21,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+
 from migration.dryrun import validate_move
 from migration.model import (
     ArmError,
@@ -41,6 +44,9 @@ _DONE_BATCH = frozenset({BatchStatus.SUCCEEDED, BatchStatus.FAILED})
 _RUN_FINAL = frozenset({RequestState.SUCCEEDED, RequestState.PARTIALLY_SUCCEEDED, RequestState.FAILED})
 _MOVE_IN_PROGRESS = "ResourceMoveInProgress"
 _BUSY_LIMIT_SECONDS = 5 * 3600  # Azure holds groups for up to 4 hours; beyond that something is stuck
+
+
+_tracer = trace.get_tracer("cspbot")
 
 
 class ProgressListener(Protocol):
@@ -242,7 +248,10 @@ class MoveRunner:
         assert main is not None
         renewer = asyncio.create_task(self._renew(stored.id, main))
         try:
-            await self._execute(stored)
+            # One trace per move request run (OpenTelemetry's API: a no-op unless telemetry is configured).
+            with _tracer.start_as_current_span("job move", context=otel_context.Context(), attributes={
+                    "cspbot.source": "job", "cspbot.job": "move", "cspbot.request.id": stored.id}):
+                await self._execute(stored)
         except LeaseLost:
             log.warning("move %s: lease lost to another runner; stopping here", stored.id)
         except asyncio.CancelledError:
