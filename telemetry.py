@@ -57,6 +57,9 @@ def configure_telemetry(settings: Settings, **azure_monitor_options: Any) -> boo
 
         credential = ManagedIdentityCredential(client_id=settings.managed_identity_client_id)
     processors = [*azure_monitor_options.pop("span_processors", []), ErrorCounter()]
+    # Every trace is kept: a chat bot makes a few a minute, and a move's trace must be there when it fails
+    # (the distro's default samples at most 5 traces a second, starting from none).
+    azure_monitor_options.setdefault("sampling_ratio", 1.0)
     configure_azure_monitor(
         connection_string=settings.applicationinsights_connection_string,
         credential=credential,

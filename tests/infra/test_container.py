@@ -46,7 +46,8 @@ def _requirement_names(path: Path) -> set[str]:
 def _context_files() -> list[Path]:
     """Files in the build context: .dockerignore's patterns in order, the last match wins."""
     patterns = [p.strip() for p in (ROOT / ".dockerignore").read_text().splitlines() if p.strip() and p[0] != "#"]
-    tracked = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    listing = ["git", "ls-files", "--cached", "--others", "--exclude-standard"]
+    tracked = subprocess.run(listing, cwd=ROOT, capture_output=True, text=True, check=True).stdout
     kept = []
     for name in tracked.splitlines():
         included = True
