@@ -161,7 +161,7 @@ def create_app(
         )
     else:
         gateway = create_gateway(
-            credential=settings.azure_credential,
+            credential=settings.identity,
             endpoint=settings.arm_endpoint,
             ca_bundle=settings.arm_ca_bundle,
             authority_host=settings.authority_host,
@@ -181,7 +181,7 @@ def create_app(
     runner = MoveRunner(
         workflow, gateway, listener=CountingListener(notifier), config=runner_config or RunnerConfig()
     )
-    approvals = Approvals(workflow, notifier, policy, on_approved=runner.wake)
+    approvals = Approvals(workflow, notifier, policy, on_approved=runner.wake, on_recheck=runner.recheck)
     app[MOVES] = MoveParts(workflow, notifier, runner, approvals)
     flows = ChatFlows(
         FlowDeps(
@@ -232,7 +232,8 @@ def create_app(
             yield
 
     app.cleanup_ctx.append(lifecycle)
-    app.router.add_post("/api/messages", traced_turns(messages_handler(adapter, bot)))
+    handler = messages_handler(adapter, bot, authenticate_first=not settings.local_mode)
+    app.router.add_post("/api/messages", traced_turns(handler))
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/reports/{name}", _report_download(reports))
     return app

@@ -27,10 +27,14 @@ param engineerIds string = ''
 param partnerTenantId string = ''
 
 @allowed([
-  'default'
+  'lighthouse'
+  'app'
 ])
-@description('How the bot acts in customer tenants (AZURE_CREDENTIAL): default = this deployment\'s managed identity, through the Azure Lighthouse delegations or role assignments customers give it.')
-param azureCredential string = 'default'
+@description('How the bot acts in customer tenants (AZURE_CREDENTIAL). lighthouse: as this deployment\'s managed identity, on subscriptions customers delegate to it with Azure Lighthouse. app: as the partner\'s multi-tenant app (customerAppClientId), consented in each customer tenant, proving itself with this managed identity\'s token (a federated credential on the app: no secret).')
+param azureCredential string = 'lighthouse'
+
+@description('Client id of the partner\'s multi-tenant app registration; needed when azureCredential is app.')
+param customerAppClientId string = ''
 
 @minValue(2)
 @description('Replicas that always run (state is shared in Table Storage, so any replica answers any turn).')
@@ -62,6 +66,7 @@ module resources 'resources.bicep' = {
     engineerIds: engineerIds
     partnerTenantId: empty(partnerTenantId) ? tenant().tenantId : partnerTenantId
     azureCredential: azureCredential
+    customerAppClientId: customerAppClientId
     minReplicas: minReplicas
     maxReplicas: maxReplicas
   }

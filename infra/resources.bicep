@@ -22,9 +22,11 @@ param approverIds string
 param engineerIds string
 param partnerTenantId string
 @allowed([
-  'default'
+  'lighthouse'
+  'app'
 ])
 param azureCredential string
+param customerAppClientId string
 param minReplicas int
 param maxReplicas int
 @allowed([
@@ -232,9 +234,10 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             { name: 'ENGINEER_IDS', value: engineerIds }
             { name: 'PARTNER_TENANT_ID', value: partnerTenantId }
             { name: 'PUBLIC_BASE_URL', value: 'https://${appName}.${environment.properties.defaultDomain}' }
+            // The customer-access mode: lighthouse acts as the managed identity itself; app acts as the
+            // partner's multi-tenant app, with the managed identity's token as its federated credential.
             { name: 'AZURE_CREDENTIAL', value: azureCredential }
-            // DefaultAzureCredential takes the managed identity's client id from AZURE_CLIENT_ID.
-            { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
+            { name: 'AZURE_CLIENT_ID', value: (azureCredential == 'app') ? customerAppClientId : '' }
             { name: 'AZURE_TENANT_ID', value: identity.properties.tenantId }
             { name: 'MANAGED_IDENTITY_CLIENT_ID', value: identity.properties.clientId }
             { name: 'STORAGE_URL', value: 'azure-table://${storage.name}' }

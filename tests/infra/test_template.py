@@ -24,6 +24,7 @@ from tests.infra.bicep import INFRA, ROOT, RUNTIME, allowed_values, bicep_files,
 INFRA_BIN = ROOT / ".venv-infra" / "bin"
 # AZURE_CREDENTIAL values that make sense only off Azure: a developer's login, the sandbox.
 LOCAL_ONLY_CREDENTIALS = {"sandbox", "cli"}
+CUSTOMER_APP = "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d"  # the partner's multi-tenant app, in app mode
 
 
 def _infra_tool(name: str) -> Path:
@@ -129,9 +130,15 @@ def test_every_customer_access_mode_the_bot_has_for_azure_can_be_deployed() -> N
     offered = allowed_values(parse("main.bicep"), "azureCredential")
     assert offered is not None
     assert set(offered) == set(CREDENTIALS) - LOCAL_ONLY_CREDENTIALS
+    kinds = {}
     for mode in offered:
-        settings = load_settings(deployed_environment(azureCredential=mode))
+        settings = load_settings(deployed_environment(azureCredential=mode, customerAppClientId=CUSTOMER_APP))
         assert settings.azure_credential == mode
+        kinds[mode] = settings.identity.kind
+    # Secretless in both: the managed identity itself, or the app proving itself with the identity's token.
+    assert kinds == {"lighthouse": "managed identity", "app": "federated credential (managed identity)"}
+    assert load_settings(deployed_environment(azureCredential="app", customerAppClientId=CUSTOMER_APP)
+                         ).azure_client_id == CUSTOMER_APP
 
 
 def test_no_keys_in_the_template() -> None:
