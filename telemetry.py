@@ -150,6 +150,12 @@ class CountingListener:
         self._seen: dict[str, set[str]] = {}
         self._finished: set[str] = set()
 
+    def __getattr__(self, name: str) -> Any:
+        # The runner looks for optional hooks on its listener (access_lost): they reach the inner one.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
     async def request_changed(self, stored: StoredRequest, *, final: bool) -> None:
         seen = self._seen.setdefault(stored.id, set())
         for group in stored.request.groups:
