@@ -97,14 +97,28 @@ def traced_turns(handler: Handler) -> Handler:
         if isinstance(body, dict):
             attributes.update(_activity_attributes(body))
         name = f"turn {attributes.get('cspbot.activity.type', 'unknown')}"
-        with _tracer.start_as_current_span(name, kind=SpanKind.SERVER, attributes=attributes) as span:
-            response = await handler(request)
+        with _quiet_span(name, kind=SpanKind.SERVER, attributes=attributes) as span:
+            try:
+                response = await handler(request)
+            except Exception as error:
+                _failed(span, error)
+                raise
             span.set_attribute("http.response.status_code", response.status)
             if response.status >= 500:
                 span.set_status(StatusCode.ERROR, f"answered {response.status}")
             return response
 
     return handle
+
+
+def _quiet_span(name: str, **options: Any) -> Any:
+    """A span that records a failure by its type only: exception messages may carry what spans must not."""
+    return _tracer.start_as_current_span(name, record_exception=False, set_status_on_exception=False, **options)
+
+
+def _failed(span: trace.Span, error: Exception) -> None:
+    span.set_status(StatusCode.ERROR, type(error).__name__)
+    span.set_attribute("error.type", type(error).__name__)
 
 
 def _activity_attributes(body: dict[str, Any]) -> dict[str, str]:
@@ -129,14 +143,18 @@ def background_job(kind: str, work: Coroutine[Any, Any, Any], **attributes: str)
 
     async def run() -> Any:
         links = [Link(started_by)] if started_by.is_valid else []
-        with _tracer.start_as_current_span(
+        with _quiet_span(
             f"job {kind}",
             context=context.Context(),  # a new trace: the job outlives the turn
             kind=SpanKind.INTERNAL,
             links=links,
             attributes={SOURCE: "job", "cspbot.job": kind, **attributes},
-        ):
-            return await work
+        ) as span:
+            try:
+                return await work
+            except Exception as error:
+                _failed(span, error)
+                raise
 
     return run()
 
