@@ -15,7 +15,7 @@ DEV_STAMP  := $(VENV)/.stamp-dev-$(DEV_HASH)
 NODE_STAMP := node_modules/.stamp-$(NODE_HASH)
 INFRA_STAMP := $(INFRA_VENV)/.stamp-$(INFRA_HASH)
 
-.PHONY: run test package bench cards lint infra chromium clean
+.PHONY: run test package bench cards catalog lint infra chromium clean
 
 run: $(RUN_STAMP) $(NODE_STAMP)
 	$(BIN)/python tools/run.py
@@ -35,6 +35,11 @@ bench: $(DEV_STAMP) $(NODE_STAMP)
 
 cards: $(DEV_STAMP) $(NODE_STAMP) chromium
 	$(BIN)/python tools/cards_gallery.py
+
+# Move-support data (migration/data/move-support.json) from Microsoft's move pages kept in
+# migration/data/microsoft-docs/; SOURCE=dir reads another copy (e.g. a newer one).
+catalog: $(RUN_STAMP)
+	$(BIN)/python -m tools.catalog $(if $(SOURCE),--source $(SOURCE))
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -118,6 +118,7 @@ def test_slim_python_311_non_root_pinned_requirements_and_the_bots_own_command()
 def test_the_images_files_start_the_bot_and_need_only_the_pinned_requirements(tmp_path: Path) -> None:
     app = _image_tree(tmp_path / "app")
     assert not (app / "tests").exists() and not (app / ".venv").exists()
+    assert (app / "migration" / "data").is_dir() and not (app / "migration" / "data" / "microsoft-docs").exists()
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "Microsoft", "ARM_", "APPLICATION"))}
 
     # Every distribution the bot's code imports is one requirements.txt pins (the image installs nothing else).
