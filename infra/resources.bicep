@@ -245,13 +245,15 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
           ]
           probes: [
             {
+              // Container Apps allows at most 10 failures and a 60 s initial delay: up to about 55 s to start.
               type: 'Startup'
               httpGet: {
                 path: '/healthz'
                 port: port
               }
+              initialDelaySeconds: 5
               periodSeconds: 5
-              failureThreshold: 24
+              failureThreshold: 10
             }
             {
               type: 'Readiness'

@@ -163,6 +163,9 @@ def test_the_bot_runs_on_two_replicas_at_least_with_health_probes() -> None:
     probes = {p["type"]: p for p in app["template"]["containers"][0]["probes"]}
     assert set(probes) == {"Startup", "Readiness", "Liveness"}
     assert probes["Readiness"]["httpGet"]["path"] == "/healthz"  # storage reachable, or out of rotation
+    for probe in probes.values():  # the ranges Container Apps accepts
+        assert 1 <= probe.get("failureThreshold", 3) <= 10 and 1 <= probe.get("periodSeconds", 10) <= 240
+        assert 0 <= probe.get("initialDelaySeconds", 0) <= 60
     assert app["configuration"]["ingress"]["allowInsecure"] is False
 
 
