@@ -39,6 +39,7 @@ from sandbox import start_sandbox
 from sandbox.tls import CA_FILE
 from settings import Settings, SettingsError, load_settings
 from storage import open_store
+from telemetry import CountingListener, configure_telemetry, traced_turns
 
 log = logging.getLogger("cspbot")
 
@@ -136,7 +137,11 @@ def create_app(
     `gateway` and `runner_config` replace the ones settings would build (tests with their own sandbox)."""
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
-    store = open_store(settings.storage_url, connection_string=settings.storage_connection_string)
+    store = open_store(
+        settings.storage_url,
+        connection_string=settings.storage_connection_string,
+        managed_identity_client_id=settings.managed_identity_client_id or None,
+    )
     app[STORE] = store
 
     # Azure: the embedded sandbox (fresh clone, --sandbox) is served on this loop from start-up; its
@@ -173,7 +178,9 @@ def create_app(
     workflow = Workflow(store)
     reports = ReportLinks(store)
     notifier = Notifier(proactive, workflow)
-    runner = MoveRunner(workflow, gateway, listener=notifier, config=runner_config or RunnerConfig())
+    runner = MoveRunner(
+        workflow, gateway, listener=CountingListener(notifier), config=runner_config or RunnerConfig()
+    )
     approvals = Approvals(workflow, notifier, policy, on_approved=runner.wake, on_recheck=runner.recheck)
     app[MOVES] = MoveParts(workflow, notifier, runner, approvals)
     flows = ChatFlows(
@@ -225,7 +232,8 @@ def create_app(
             yield
 
     app.cleanup_ctx.append(lifecycle)
-    app.router.add_post("/api/messages", messages_handler(adapter, bot, authenticate_first=not settings.local_mode))
+    handler = messages_handler(adapter, bot, authenticate_first=not settings.local_mode)
+    app.router.add_post("/api/messages", traced_turns(handler))
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/reports/{name}", _report_download(reports))
     return app
@@ -256,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
     _announce(settings)
+    configure_telemetry(settings)
     web.run_app(create_app(settings), host=settings.host, port=settings.port, print=_printer(settings))
     return 0
 

@@ -26,6 +26,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import StatusCode
+
 from migration.dryrun import validate_move
 from migration.model import (
     ArmError,
@@ -47,6 +51,9 @@ _DONE_BATCH = frozenset({BatchStatus.SUCCEEDED, BatchStatus.FAILED})
 _RUN_FINAL = frozenset({RequestState.SUCCEEDED, RequestState.PARTIALLY_SUCCEEDED, RequestState.FAILED})
 _MOVE_IN_PROGRESS = "ResourceMoveInProgress"
 _BUSY_LIMIT_SECONDS = 5 * 3600  # Azure holds groups for up to 4 hours; beyond that something is stuck
+
+
+_tracer = trace.get_tracer("cspbot")
 
 
 class ProgressListener(Protocol):
@@ -264,18 +271,25 @@ class MoveRunner:
         main = asyncio.current_task()
         assert main is not None
         renewer = asyncio.create_task(self._renew(stored.id, main))
-        try:
-            await self._execute(stored)
-        except LeaseLost:
-            log.warning("move %s: lease lost to another runner; stopping here", stored.id)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001 - the lease lapses and a runner resumes the request later
-            log.exception("move %s: runner failed; it will be resumed when the lease lapses", stored.id)
-        finally:
-            renewer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewer
+        # One trace per run of a request (OpenTelemetry's API: a no-op unless telemetry is configured). Only a
+        # real failure marks it failed, by its type: a lost lease or a shutdown is not one.
+        with _tracer.start_as_current_span(
+            "job move", context=otel_context.Context(), record_exception=False, set_status_on_exception=False,
+            attributes={"cspbot.source": "job", "cspbot.job": "move", "cspbot.request.id": stored.id},
+        ) as span:
+            try:
+                await self._execute(stored)
+            except LeaseLost:
+                log.warning("move %s: lease lost to another runner; stopping here", stored.id)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - the lease lapses and a runner resumes the request later
+                span.set_status(StatusCode.ERROR, type(error).__name__)
+                log.exception("move %s: runner failed; it will be resumed when the lease lapses", stored.id)
+            finally:
+                renewer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await renewer
 
     async def _renew(self, request_id: str, main: asyncio.Task[None]) -> None:
         while True:
