@@ -15,6 +15,7 @@ from migration.workflow import StepRecord, StepStatus
 
 STEPS_SHOWN = 8  # per phase; the rest is counted
 MANUAL_SHOWN = 5
+UNDONE_SHOWN = 20  # steps the bot could not do, each with its command (the card must stay under 28 KB)
 FIX_LABELS = {  # FixAction values the plan card offers to leave out
     "lift_read_only_lock": "Lift ReadOnly locks and put them back",
     "register_provider": "Register resource providers in the target",
@@ -82,16 +83,15 @@ def step_outcomes(steps: Sequence[PlanStep], records: Sequence[StepRecord]) -> l
         rows.append((k.clip(s.text, 120), OUTCOME[record.status] if record else "Not started"))
     out: list[k.Element] = [k.subheading("Steps"), k.table(["Step", "Outcome"], rows[:25], widths=[5, 2])]
     if len(rows) > 25:
-        out.append(k.text(f"And {k.plural(len(rows) - 25, 'more step')}; the report lists all.", subtle=True))
+        out.append(k.text(f"And {k.plural(len(rows) - 25, 'more step')}.", subtle=True))
     undone = [s for s in steps if (r := by_key.get(s.key)) is None or r.status is not StepStatus.SUCCEEDED]
     if undone:
         out.append(k.text("**To do by hand**"))
-        for s in undone[:MANUAL_SHOWN]:
+        for s in undone[:UNDONE_SHOWN]:
             record = by_key.get(s.key)
             why = f" ({record.error.code}: {k.clip(record.error.message, 140)})" if record and record.error else ""
             out.append(k.text(k.clip(f"{s.text}{why}", 300), spacing=types.Spacing.SMALL))
             out.append(k.command(k.clip(s.command, 400)))
-        if len(undone) > MANUAL_SHOWN:
-            out.append(k.text(f"And {k.plural(len(undone) - MANUAL_SHOWN, 'more')}; the report lists all.",
-                              subtle=True))
+        if len(undone) > UNDONE_SHOWN:
+            out.append(k.text(f"And {k.plural(len(undone) - UNDONE_SHOWN, 'more')} to do by hand.", subtle=True))
     return out

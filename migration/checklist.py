@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -21,10 +21,13 @@ def post_move_checklist() -> tuple[ChecklistEntry, ...]:
                  for item in data["items"])
 
 
-def tick(checklist: Sequence[ChecklistEntry], steps: Sequence[PlanStep],
-         records: Sequence[StepRecord]) -> tuple[ChecklistEntry, ...]:
-    """Tick the entries the bot did itself: every step of their kinds succeeded (and there was one)."""
+def tick(checklist: Sequence[ChecklistEntry], steps: Sequence[PlanStep], records: Sequence[StepRecord],
+         verified: Set[str] | None = None) -> tuple[ChecklistEntry, ...]:
+    """Tick the entries the bot did itself: every step of their kinds succeeded (and there was one), and,
+    when `verified` is given, Azure confirmed each of them afterwards."""
     ok = {r.key for r in records if r.status is StepStatus.SUCCEEDED}
+    if verified is not None:
+        ok &= set(verified)
     out = []
     for entry in checklist:
         mine = [s for s in steps if s.kind.value in entry.kinds]

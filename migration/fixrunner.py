@@ -79,3 +79,19 @@ class FixStepRunner:
         await self._workflow.audit(stored.id, "step", by=None, tenant_id=None, detail={
             "step": step.key, "kind": step.kind.value, "phase": step.phase, "status": status.value,
             "code": error.code if error else None})
+
+
+async def verify(gateway: AzureGateway, stored: StoredRequest) -> frozenset[str]:
+    """The follow-through steps that succeeded and that Azure confirms now (the lock is there, the role
+    assignment exists, the tags are on the group): what the post-move checklist may tick."""
+    ok = {r.key for r in stored.step_records if r.status is StepStatus.SUCCEEDED}
+    confirmed = set()
+    for step in stored.fix_steps:
+        if step.phase != "after" or step.key not in ok:
+            continue
+        try:
+            if await already_done(gateway, step, tenant_id=stored.request.tenant_id):
+                confirmed.add(step.key)
+        except ArmError:
+            continue  # not confirmed: left unticked for the engineer
+    return frozenset(confirmed)
