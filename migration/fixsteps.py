@@ -7,6 +7,7 @@ crash finds the work done (`already_done`) instead of repeating it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import replace
@@ -16,6 +17,9 @@ from migration.model import ArmError, GroupMove, NotFound, Peering, RoleDefiniti
 from migration.ports import AzureGateway
 
 _ALREADY = {"RoleAssignmentExists"}
+_MOVE_IN_PROGRESS = "ResourceMoveInProgress"
+_BUSY_RETRY_SECONDS = 1.0
+_BUSY_LIMIT_SECONDS = 5 * 3600  # Azure holds groups for up to 4 hours
 
 
 def _sub(arm_id: str) -> str:
@@ -77,19 +81,30 @@ async def carry_out(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) ->
 
 
 async def _regroup(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
-    """An in-subscription move, validated first, like the moves themselves."""
+    """An in-subscription move, validated first, like the moves themselves. A move still running from
+    before a restart holds the groups (ResourceMoveInProgress): wait for it, then see what is left."""
     subscription = step.arg("subscription")
     ids = [i for i in step.arg("ids").split() if i]
-    remaining = await _still_in(gateway, subscription, step.arg("source_group"), ids, tenant_id=tenant_id)
-    if not remaining:
-        return
     target = f"/subscriptions/{subscription}/resourceGroups/{step.arg('destination')}"
-    check = await gateway.begin_validate_move(subscription, step.arg("source_group"), resource_ids=remaining,
-                                              target_resource_group_id=target, tenant_id=tenant_id)
-    await check.wait()
-    op = await gateway.begin_move(subscription, step.arg("source_group"), resource_ids=remaining,
-                                  target_resource_group_id=target, tenant_id=tenant_id)
-    await op.wait()
+    loop = asyncio.get_running_loop()
+    since = loop.time()
+    while True:
+        remaining = await _still_in(gateway, subscription, step.arg("source_group"), ids, tenant_id=tenant_id)
+        if not remaining:
+            return
+        try:
+            check = await gateway.begin_validate_move(subscription, step.arg("source_group"),
+                                                      resource_ids=remaining, target_resource_group_id=target,
+                                                      tenant_id=tenant_id)
+            await check.wait()
+            op = await gateway.begin_move(subscription, step.arg("source_group"), resource_ids=remaining,
+                                          target_resource_group_id=target, tenant_id=tenant_id)
+            await op.wait()
+            return
+        except ArmError as exc:
+            if exc.code != _MOVE_IN_PROGRESS or loop.time() - since > _BUSY_LIMIT_SECONDS:
+                raise
+            await asyncio.sleep(_BUSY_RETRY_SECONDS)
 
 
 async def _still_in(gateway: AzureGateway, subscription: str, group: str, ids: list[str], *,
