@@ -150,6 +150,7 @@ class ArmSandbox:
         self._counts: Counter[str] = Counter()
         self._by_op: Counter[str] = Counter()
         self._throttled_by_op: Counter[str] = Counter()  # 429s of the throttle (booked, so no token spent)
+        self._applied_by_op: Counter[str] = Counter()  # writes carried out (answered below 400)
         self._fault_counts: Counter[str] = Counter()
         self._moves: Counter[str] = Counter()
         self._faults_injected = 0
@@ -161,6 +162,7 @@ class ArmSandbox:
             "lro_polls": self._counts["lro_polls"], "throttled_429": self._counts["throttled_429"],
             "faults": dict(self._fault_counts), "by_operation": dict(self._by_op), "moves": dict(self._moves),
             "throttled_by_operation": dict(self._throttled_by_op),
+            "applied_by_operation": dict(self._applied_by_op),
         }
 
     def set_faults(self, faults: FaultConfig | None = None, **changes: Any) -> FaultConfig:
@@ -241,6 +243,9 @@ class ArmSandbox:
             response.headers.setdefault(key, value)
         if route.kind == "writes":
             self.invalidate()  # the handler changed the world without awaiting since, so no query saw it
+            if response.status < 400:
+                # Carried out (a request whose client went away before its body arrived never gets here).
+                self._applied_by_op[route.operation] += 1
         if self._dirty:
             self._save()
         if request.get(DROP_ANSWER):
