@@ -151,8 +151,8 @@ class MoveFlow:
     async def _target_picker(self, tenant_id: str, source_id: str) -> dict[str, Any]:
         try:
             subscriptions = await self.d.gateway.list_subscriptions(tenant_id=tenant_id)
-        except TenantAccessDenied:
-            return self.f.invitation(tenant_id)
+        except TenantAccessDenied as exc:
+            return await self.f.no_access(tenant_id, exc)
         except ArmError as error:
             return azure_error_card(error)
         source = next((s for s in subscriptions if s.id.lower() == source_id), None)
