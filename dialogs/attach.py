@@ -86,9 +86,10 @@ class AccessCards:
         """In Lighthouse mode the delegation names the bot's object id in the partner tenant: read from its token."""
         if self._identity.mode != "lighthouse" or self._identity.principal_id:
             return self._identity
-        if self._principal is None and self._partner:
+        home = self._identity.partner_tenant_id
+        if self._principal is None and home:
             try:
-                me = await self._gateway.whoami(tenant_id=self._partner)
+                me = await self._gateway.whoami(tenant_id=home)  # Lighthouse tokens are the partner tenant's
             except ArmError as exc:
                 log.warning("could not read the bot's own principal: %s", exc.code)
                 me = None

@@ -1,0 +1,148 @@
+"""Each cause of missing access, end to end: Teams-shaped `attach` to /api/messages of the real app acting
+as the partner's app (or through Lighthouse), azure-identity against the sandbox's Entra, ARM deciding from
+the sandbox's own consent, role and delegation facts. Each card names the cause and its own fix; once the
+customer does what the card says (in the sandbox's facts), Check again attaches."""
+
+from __future__ import annotations
+
+import json
+
+import aiohttp
+import pytest
+
+from sandbox import Sandbox
+from sandbox.directory import Assignment, Delegation
+from tests.arm.identities import (
+    APP,
+    CONSENTED,
+    DELEGATED,
+    MI,
+    MI_PRINCIPAL,
+    NO_ROLE,
+    NOT_CONSENTED,
+    PARTNER,
+    READER_ONLY,
+    SECRET,
+    SUB,
+    UNKNOWN_TENANT,
+    scenario,
+)
+from tests.http import teams
+from tests.http.cardtools import buttons, click, text_of
+
+PARTNER_CENTER_ID = "11111111-2222-3333-4444-555555555555"
+
+
+@pytest.fixture
+async def entra(sandbox_factory) -> Sandbox:
+    return await sandbox_factory(scenario())
+
+
+def _azure(sandbox: Sandbox, **extra: str) -> dict[str, str]:
+    return {"ARM_ENDPOINT": sandbox.url, "ARM_CA_BUNDLE": str(sandbox.ca_path), "AZURE_AUTHORITY_HOST": sandbox.url,
+            **extra}
+
+
+def _app(sandbox: Sandbox, secret: str = SECRET, **extra: str) -> dict[str, str]:
+    return _azure(sandbox, AZURE_CREDENTIAL="app", AZURE_CLIENT_ID=APP, AZURE_TENANT_ID=PARTNER,
+                  AZURE_CLIENT_SECRET=secret, PARTNER_TENANT_ID=PARTNER_CENTER_ID, **extra)
+
+
+async def _attach(bot, connector, tenant: str) -> dict:
+    before = len(connector.sent)
+    response = await bot.post(teams.message(f"attach {tenant}", connector.url))
+    assert response.status in (200, 201)
+    await connector.wait_for(before + 2)  # "typing", then the card
+    return connector.cards()[-1]
+
+
+async def test_app_not_consented_gets_the_admin_consent_link_then_attaches(start_bot, connector, entra):
+    bot = await start_bot(**_app(entra))
+    card = await _attach(bot, connector, NOT_CONSENTED)
+    text = text_of(card)
+    assert "The partner's app is not consented in this tenant" in text and "AADSTS700016" in text
+    consent = buttons(card)["Open admin-consent link"]["url"]
+    assert consent == f"{entra.url}/{NOT_CONSENTED}/adminconsent?client_id={APP}"
+    relationship = buttons(card)["Partner Center relationship (billing)"]["url"]
+    assert f"partnerId={PARTNER_CENTER_ID}" in relationship and "does not grant any access to Azure" in text
+
+    # The customer's admin consents and grants the role the card asks for next.
+    entra.world.directory.consent.setdefault(NOT_CONSENTED, set()).add(APP.lower())
+    entra.world.directory.assignments.setdefault(NOT_CONSENTED, []).append(
+        Assignment(APP, "Contributor", f"/subscriptions/{SUB[NOT_CONSENTED]}"))
+    again = await click(bot, connector, buttons(card)["Check again"])
+    assert f"Attached: {NOT_CONSENTED}" in text_of(again)
+
+
+async def test_consented_without_a_role_gets_the_role_assignment_command(start_bot, connector, entra):
+    bot = await start_bot(**_app(entra))
+    card = await _attach(bot, connector, NO_ROLE)
+    text = text_of(card)
+    assert "Consented, but no Azure role" in text
+    assert f'az role assignment create --assignee {APP} --role \\"Contributor\\"' in text
+
+
+async def test_reader_only_is_attached_with_what_is_missing_and_the_exact_fix(start_bot, connector, entra):
+    bot = await start_bot(**_app(entra))
+    card = await _attach(bot, connector, READER_ONLY)
+    text = text_of(card)
+    assert f"Attached: {READER_ONLY}" in text
+    rows = {r["cells"][0]["items"][0]["text"]: [c["items"][0]["text"] for c in r["cells"][1:]]
+            for b in card["body"] if b.get("type") == "Table" for r in b["rows"][1:] if len(r["cells"]) == 3}
+    assert rows["Read the subscription and its resources"] == ["✓", "–"]
+    assert rows["Move resources out of resource groups"] == ["✗", "–"]
+    assert (f'az role assignment create --assignee {APP} --role \\"Contributor\\" '
+            f"--scope /subscriptions/{SUB[READER_ONLY]}") in text
+    assert f"https://portal.azure.com/#@{READER_ONLY}/resource/subscriptions/{SUB[READER_ONLY]}/users" in text
+
+    contributor = await _attach(bot, connector, CONSENTED)
+    assert "Every permission a move needs is granted" not in text_of(contributor), "Contributor cannot remove locks"
+    assert "User Access Administrator" in text_of(contributor)
+
+
+async def test_a_wrong_secret_is_the_partners_fix_and_never_shown(start_bot, connector, entra):
+    bot = await start_bot(**_app(entra, secret="wrong-secret-value"))
+    card = await _attach(bot, connector, CONSENTED)
+    text = text_of(card)
+    assert "Entra refused the bot's own credential" in text and "AADSTS7000215" in text
+    assert "on the partner's side" in text
+    assert "wrong-secret-value" not in text and SECRET not in text
+
+
+async def test_an_unknown_tenant_is_named(start_bot, connector, entra):
+    bot = await start_bot(**_app(entra))
+    card = await _attach(bot, connector, UNKNOWN_TENANT)
+    assert "Microsoft Entra knows no such tenant" in text_of(card) and "AADSTS90002" in text_of(card)
+
+
+async def test_lighthouse_generates_the_delegation_the_customer_deploys(start_bot, connector, entra, monkeypatch):
+    monkeypatch.setenv("IDENTITY_ENDPOINT", entra.identity_endpoint)
+    monkeypatch.setenv("IDENTITY_HEADER", entra.identity_header)
+    bot = await start_bot(**_azure(entra, AZURE_CREDENTIAL="lighthouse", MANAGED_IDENTITY_CLIENT_ID=MI,
+                                   AZURE_TENANT_ID=PARTNER, PUBLIC_BASE_URL="http://127.0.0.1:1"))
+    assert bot.settings.partner_tenant_id == ""
+    card = await _attach(bot, connector, CONSENTED)
+    text = text_of(card)
+    assert "No Azure Lighthouse delegation" in text and "cannot delegate Owner" in text
+    assert "PARTNER_TENANT_ID setting is missing" in text, "no relationship link with a placeholder"
+    link = buttons(card)["Download delegation template"]["url"]
+    assert buttons(card)["Deploy in the customer's portal"]["url"].startswith(
+        "https://portal.azure.com/#create/Microsoft.Template/uri/")
+    path = link.split("/reports/", 1)[1]
+    async with aiohttp.ClientSession() as session, session.get(f"{bot.url}/reports/{path}") as response:
+        assert response.status == 200
+        template = json.loads(await response.text())
+    params = template["parameters"]
+    assert params["managedByTenantId"]["defaultValue"] == PARTNER
+    [auth] = params["authorizations"]["defaultValue"]
+    assert auth["principalId"] == MI_PRINCIPAL, "the bot's own object id, read from its token"
+    assert auth["roleDefinitionId"] == "b24988ac-6180-42a0-ab88-20f7382dd24c"  # Contributor
+
+    # The customer deploys it on their subscription: the sandbox takes the delegation as written.
+    role = {"b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor"}[auth["roleDefinitionId"]]
+    entra.world.directory.delegations.append(Delegation(
+        CONSENTED, SUB[CONSENTED], params["managedByTenantId"]["defaultValue"],
+        [Assignment(auth["principalId"], role, f"/subscriptions/{SUB[CONSENTED]}")]))
+    again = await click(bot, connector, buttons(card)["Check again"])
+    assert f"Attached: {CONSENTED}" in text_of(again)
+    assert f"Attached: {DELEGATED}" in text_of(await _attach(bot, connector, DELEGATED))
