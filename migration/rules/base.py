@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from migration.catalog import Catalog
 from migration.dependencies import DependencyGraph, build_graph, parent_id, top_level_id
-from migration.model import Finding, Lock, ProviderRegistration, Resource, ResourceGroup, Subscription
+from migration.model import Finding, Lock, Permission, ProviderRegistration, Resource, ResourceGroup, Subscription
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +29,14 @@ class Inventory:
     by_group: Mapping[str, tuple[Resource, ...]] = field(default_factory=dict)
     by_type: Mapping[str, tuple[Resource, ...]] = field(default_factory=dict)
     children: Mapping[str, tuple[Resource, ...]] = field(default_factory=dict)  # parent id -> direct children
+    # What the bot's identity may do, by side ("source", "target"); None: not read (rule G5 stays silent).
+    permissions: Mapping[str, tuple[Permission, ...]] | None = None
 
     @classmethod
     def build(cls, *, source: Subscription, target: Subscription | None, tenant_id: str,
               resources: Iterable[Resource], groups: Iterable[ResourceGroup], locks: Iterable[Lock],
-              target_providers: Iterable[ProviderRegistration] | None, catalog: Catalog) -> Inventory:
+              target_providers: Iterable[ProviderRegistration] | None, catalog: Catalog,
+              permissions: Mapping[str, Sequence[Permission]] | None = None) -> Inventory:
         res = tuple(resources)
         by_group: dict[str, list[Resource]] = defaultdict(list)
         by_type: dict[str, list[Resource]] = defaultdict(list)
@@ -52,6 +55,7 @@ class Inventory:
             catalog=catalog, graph=build_graph(res),
             by_id={r.id.lower(): r for r in res}, by_group={k: tuple(v) for k, v in by_group.items()},
             by_type={k: tuple(v) for k, v in by_type.items()}, children={k: tuple(v) for k, v in children.items()},
+            permissions=None if permissions is None else {k: tuple(v) for k, v in permissions.items()},
         )
 
     def of_type(self, *types: str) -> Iterator[Resource]:

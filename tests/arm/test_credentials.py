@@ -207,3 +207,15 @@ async def test_permissions_say_what_each_role_allows(make: Make):
     reader = await gw.list_permissions(SUB[READER_ONLY], tenant_id=READER_ONLY)
     assert granted(reader, "source") == {"read": True, "move": False, "read_locks": True, "delete_locks": False}
     assert await gw.list_permissions(SUB[NO_ROLE], tenant_id=NO_ROLE) == []
+
+
+async def test_assessment_checks_the_permissions_instead_of_asking(make: Make):
+    from migration.assessment import assess
+
+    gw = make("app", client_id=APP, tenant_id=PARTNER, client_secret=SECRET)
+    reader = await assess(gw, tenant_id=READER_ONLY, source_subscription_id=SUB[READER_ONLY])
+    [g5] = [f for f in reader.preconditions if f.rule_id == "G5"]
+    assert "move resources out of resource groups" in g5.message and "Contributor" in g5.remediation
+    assert "G5" not in {m.rule_id for m in reader.manual_checks}
+    contributor = await assess(gw, tenant_id=CONSENTED, source_subscription_id=SUB[CONSENTED])
+    assert not [f for f in contributor.preconditions if f.rule_id == "G5"]

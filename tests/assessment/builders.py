@@ -8,7 +8,16 @@ from typing import Any
 
 from migration.assessment import evaluate
 from migration.catalog import load_catalog
-from migration.model import Assessment, Finding, Lock, ProviderRegistration, Resource, ResourceGroup, Subscription
+from migration.model import (
+    Assessment,
+    Finding,
+    Lock,
+    Permission,
+    ProviderRegistration,
+    Resource,
+    ResourceGroup,
+    Subscription,
+)
 
 TENANT = "c0c0c0c0-0000-4000-8000-000000000001"
 OTHER_TENANT = "c0c0c0c0-0000-4000-8000-000000000002"
@@ -53,7 +62,8 @@ def group_scope(group: str, sub: str = SRC) -> str:
 
 
 def assess_resources(resources: Iterable[Resource], *, locks: Sequence[Lock] = (), source: Subscription = SOURCE,
-                     target: Subscription | None = TARGET, unregistered: Iterable[str] = ()) -> Assessment:
+                     target: Subscription | None = TARGET, unregistered: Iterable[str] = (),
+                     permissions: dict[str, list[Permission]] | None = None) -> Assessment:
     resources = list(resources)
     names = sorted({r.resource_group for r in resources})
     groups = [ResourceGroup(group_scope(n), SRC, n, "westeurope") for n in names]
@@ -62,7 +72,8 @@ def assess_resources(resources: Iterable[Resource], *, locks: Sequence[Lock] = (
     providers = [ProviderRegistration(ns, "Registered") for ns in namespaces]
     providers += [ProviderRegistration(ns, "NotRegistered") for ns in off.values()]
     return evaluate(source=source, target=target, resources=resources, groups=groups, locks=locks,
-                    target_providers=providers if target else None, catalog=load_catalog(), tenant_id=TENANT, now=NOW)
+                    target_providers=providers if target else None, catalog=load_catalog(), tenant_id=TENANT, now=NOW,
+                    permissions=permissions)
 
 
 def of_rule(assessment: Assessment, rule_id: str) -> list[Finding]:
