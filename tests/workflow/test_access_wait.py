@@ -142,3 +142,70 @@ async def test_access_returns_and_the_move_resumes_by_itself_with_bounded_backof
         await runner.stop()
     assert done.state is RequestState.SUCCEEDED and done.access_wait is None
     assert sandbox.stats()["moves"]["started"] == 1
+
+
+async def test_a_role_removed_halfway_with_the_partners_app_waits_and_resumes(workflow, sandbox_factory):
+    """The same with the real credential: the partner's app, its token from the customer's tenant, and the
+    customer taking its Contributor role away between two batches (ARM answers 403 AuthorizationFailed)."""
+    from migration.arm import create_gateway
+    from migration.credentials import IdentityConfig
+    from tests.arm.identities import APP, PARTNER, SECRET
+    from tests.workflow.conftest import SOURCE
+
+    scenario = move_scenario()
+    scenario["apps"] = [{"clientId": APP, "homeTenantId": PARTNER, "secrets": [{"value": SECRET}]}]
+    scenario["tenants"] = [  # type: ignore[index]
+        {"id": PARTNER, "displayName": "Partner"},
+        {**scenario["tenants"][0], "partnerAccess": False, "consentedApps": [APP],  # type: ignore[index]
+         "roleAssignments": [{"appId": APP, "role": "Contributor", "scope": f"/subscriptions/{s}"}
+                             for s in (SOURCE, TARGET)]},
+    ]
+    sandbox = await sandbox_factory(scenario, lro_seconds=0.4)
+    config = IdentityConfig(mode="app", client_id=APP, tenant_id=PARTNER, client_secret=SECRET,
+                            authority_host=sandbox.url, ca_bundle=str(sandbox.ca_path))
+    gateway = create_gateway(credential=config, endpoint=sandbox.url, ca_bundle=str(sandbox.ca_path),
+                             authority_host=sandbox.url, polling_interval=0.05)
+    stored = await _approved(workflow, "rg-app")
+    roles = sandbox.world.directory.assignments[CUSTOMER.lower()]
+    held = list(roles)
+
+    runner = MoveRunner(workflow, gateway, listener=Recorder(),
+                        config=replace(FAST, access_retry_seconds=0.1, access_retry_max_seconds=0.3))
+    runner.start()
+    try:
+        async def first_batch_done() -> None:
+            while True:
+                s = await workflow.get(stored.id)
+                if s is not None and _batches_done(s) >= 1:
+                    return
+                await asyncio.sleep(0.02)
+
+        await asyncio.wait_for(first_batch_done(), 15)
+        roles.clear()  # the customer removes the role
+
+        async def waiting() -> StoredRequest:
+            while True:
+                s = await workflow.get(stored.id)
+                if s is not None and s.access_wait is not None and s.access_wait.checks >= 2:
+                    return s
+                await asyncio.sleep(0.05)
+
+        paused = await asyncio.wait_for(waiting(), 15)
+        assert paused.access_wait is not None and paused.access_wait.cause == "role_missing"
+        assert paused.access_wait.code == "AuthorizationFailed" and paused.access_wait.action
+        assert paused.state is RequestState.MOVING
+        roles.extend(held)  # and grants it again
+
+        async def finished() -> StoredRequest:
+            while True:
+                s = await workflow.get(stored.id)
+                if s is not None and s.report_sent:
+                    return s
+                await asyncio.sleep(0.05)
+
+        done = await asyncio.wait_for(finished(), 20)
+    finally:
+        await runner.stop()
+        await gateway.close()
+    assert done.state is RequestState.SUCCEEDED and done.access_wait is None
+    assert len(sandbox.world.group(TARGET, "rg-app-csp").resources) == 7
