@@ -153,6 +153,19 @@ def attach_result_card(
     return k.card(body, actions, fallback_text=f"Attached {tenant}.")
 
 
+def move_access_card(*, identity: AccessIdentity, tenant_id: str, checks: Sequence[Check], names: dict[str, str],
+                     retry: dict[str, str]) -> dict[str, Any]:
+    """Before a move: the bot's identity may not do what the move needs; what is missing and the exact fix."""
+    body: list[k.Element] = [
+        k.heading("Not allowed to move yet"),
+        k.note("The bot's identity lacks permissions this move needs, so nothing was planned or changed."),
+        *_access_table(checks),
+        *_role_fixes(identity, tenant_id, checks, names),
+    ]
+    actions: list[k.Action] = [k.execute("Check again", verbs.MOVE_TARGET, retry, style=types.ActionStyle.POSITIVE)]
+    return k.card(body, actions, fallback_text="The bot may not move these subscriptions yet.")
+
+
 # --------------------------------------------------------------------------- not attached
 
 

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from cards.tenant import attach_result_card, invitation_card, onboarding_card
+from cards.tenant import attach_result_card, invitation_card, move_access_card, onboarding_card
 from migration.access import AccessIdentity, Check, evaluate, lighthouse_template
 from migration.model import AccessCause, ArmError, ArmErrorDetail, Offer, Subscription, TenantAccessDenied
 from migration.ports import AzureGateway
 from migration.report import ReportLinks
+from migration.rules.preconditions import MOVE_NEEDS
 
 log = logging.getLogger(__name__)
 
@@ -39,18 +40,40 @@ class AccessCards:
         sides = [(s, "source" if o.source_allowed else "target") for s, o in subscriptions
                  if o.source_allowed or o.target_allowed][:MAX_CHECKED]
 
-        async def one(sub: Subscription, side: str) -> tuple[Check, ...]:
-            try:
-                permissions = await self._gateway.list_permissions(sub.id, tenant_id=tenant_id)
-            except TenantAccessDenied:
-                permissions = []  # no role at all there: every check fails, with its fix
-            except ArmError as exc:
-                log.warning("permissions of %s could not be read: %s", sub.id, exc.code)
-                return ()
-            return evaluate(permissions, subscription_id=sub.id, side=side)
-
-        results = await asyncio.gather(*(one(s, side) for s, side in sides))
+        results = await asyncio.gather(*(self._read(tenant_id, s.id, side) for s, side in sides))
         return tuple(c for r in results for c in r)
+
+    async def _read(self, tenant_id: str, subscription_id: str, side: str) -> tuple[Check, ...]:
+        try:
+            permissions = await self._gateway.list_permissions(subscription_id, tenant_id=tenant_id)
+        except TenantAccessDenied:
+            permissions = []  # no role at all there: every check fails, with its fix
+        except ArmError as exc:
+            log.warning("permissions of %s could not be read: %s", subscription_id, exc.code)
+            return ()
+        return evaluate(permissions, subscription_id=subscription_id, side=side)
+
+    async def move_blockers_of(self, tenant_id: str, source_id: str, target_id: str) -> dict[str, Any] | None:
+        """`move_blockers` by ids. A target the bot cannot even read in this tenant (another tenant's: rule G1)
+        is left to the assessment, which explains it."""
+        try:
+            source, target = await asyncio.gather(self._gateway.get_subscription(source_id, tenant_id=tenant_id),
+                                                  self._gateway.get_subscription(target_id, tenant_id=tenant_id))
+        except TenantAccessDenied:
+            return None
+        return await self.move_blockers(tenant_id, source, target)
+
+    async def move_blockers(self, tenant_id: str, source: Subscription, target: Subscription) -> dict[str, Any] | None:
+        """Before a move is planned: the card with what the bot may not do and the fix, or None when it may."""
+        source_checks, target_checks = await asyncio.gather(self._read(tenant_id, source.id, "source"),
+                                                            self._read(tenant_id, target.id, "target"))
+        checks = (*source_checks, *target_checks)
+        if not any(not c.granted and c.requirement.key in MOVE_NEEDS for c in checks):
+            return None
+        return move_access_card(identity=await self._with_principal(), tenant_id=tenant_id, checks=checks,
+                                names={source.id: source.display_name, target.id: target.display_name},
+                                retry={"tenantId": tenant_id, "sourceSubscriptionId": source.id,
+                                       "targetSubscriptionId": target.id})
 
     async def attached(self, tenant: str, tenant_id: str,
                        subscriptions: list[tuple[Subscription, Offer]]) -> dict[str, Any]:

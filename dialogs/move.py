@@ -204,6 +204,8 @@ class MoveFlow:
         straight to the confirmation for the groups named)."""
 
         async def work() -> dict[str, Any]:
+            if blocked := await self.f.access.move_blockers_of(tenant_id, source_id, target_id):
+                return blocked  # checked before anything is read at length or created
             assessment = await assess(
                 self.d.gateway,
                 tenant_id=tenant_id,

@@ -75,7 +75,7 @@ def managed_identity(entra, monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def _sees_its_subscription(gw: ArmGateway, tenant: str) -> None:
     subs = await gw.list_subscriptions(tenant_id=tenant)
-    assert [s.id for s in subs] == [SUB[tenant]]
+    assert SUB[tenant] in [s.id for s in subs] and {s.tenant_id for s in subs} == {tenant}
     resources = await gw.list_resources(SUB[tenant], tenant_id=tenant)
     assert [r.name for r in resources] == ["st1"]
 

@@ -21,6 +21,7 @@ from tests.arm.identities import (
     NO_ROLE,
     NOT_CONSENTED,
     PARTNER,
+    READER_CSP,
     READER_ONLY,
     SECRET,
     SUB,
@@ -28,7 +29,7 @@ from tests.arm.identities import (
     scenario,
 )
 from tests.http import teams
-from tests.http.cardtools import buttons, click, text_of
+from tests.http.cardtools import buttons, click, text_of, wait_update
 
 PARTNER_CENTER_ID = "11111111-2222-3333-4444-555555555555"
 
@@ -46,6 +47,24 @@ def _azure(sandbox: Sandbox, **extra: str) -> dict[str, str]:
 def _app(sandbox: Sandbox, secret: str = SECRET, **extra: str) -> dict[str, str]:
     return _azure(sandbox, AZURE_CREDENTIAL="app", AZURE_CLIENT_ID=APP, AZURE_TENANT_ID=PARTNER,
                   AZURE_CLIENT_SECRET=secret, PARTNER_TENANT_ID=PARTNER_CENTER_ID, **extra)
+
+
+def _plain(card: dict) -> str:
+    """Every text on the card, as a reader sees it."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                found.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    return "\n".join(found)
 
 
 async def _attach(bot, connector, tenant: str) -> dict:
@@ -89,8 +108,9 @@ async def test_reader_only_is_attached_with_what_is_missing_and_the_exact_fix(st
     assert f"Attached: {READER_ONLY}" in text
     rows = {r["cells"][0]["items"][0]["text"]: [c["items"][0]["text"] for c in r["cells"][1:]]
             for b in card["body"] if b.get("type") == "Table" for r in b["rows"][1:] if len(r["cells"]) == 3}
-    assert rows["Read the subscription and its resources"] == ["✓", "–"]
+    assert rows["Read the subscription and its resources"] == ["✓", "✓"]
     assert rows["Move resources out of resource groups"] == ["✗", "–"]
+    assert rows["Create resource groups"] == ["–", "✗"]
     assert (f'az role assignment create --assignee {APP} --role \\"Contributor\\" '
             f"--scope /subscriptions/{SUB[READER_ONLY]}") in text
     assert f"https://portal.azure.com/#@{READER_ONLY}/resource/subscriptions/{SUB[READER_ONLY]}/users" in text
@@ -98,6 +118,26 @@ async def test_reader_only_is_attached_with_what_is_missing_and_the_exact_fix(st
     contributor = await _attach(bot, connector, CONSENTED)
     assert "Every permission a move needs is granted" not in text_of(contributor), "Contributor cannot remove locks"
     assert "User Access Administrator" in text_of(contributor)
+
+
+async def test_a_move_is_checked_before_it_is_planned(start_bot, connector, entra):
+    bot = await start_bot(**_app(entra))
+    plan = {"verb": "move.target", "data": {"tenantId": READER_ONLY, "sourceSubscriptionId": SUB[READER_ONLY],
+                                            "targetSubscriptionId": READER_CSP}}
+    await click(bot, connector, plan, reply_to_id="plan-card")
+    card = await wait_update(connector, "Not allowed to move yet", "Which resource groups?")
+    text = _plain(card)
+    assert "Not allowed to move yet" in text and "nothing was planned or changed" in text
+    assert f'--role "Contributor" --scope /subscriptions/{SUB[READER_ONLY]}' in text
+    assert f'--role "Contributor" --scope /subscriptions/{READER_CSP}' in text
+    assert entra.world.group(READER_CSP, "rg-app") is None, "no target group was created"
+
+    for sub in (SUB[READER_ONLY], READER_CSP):  # the customer grants what the card says
+        entra.world.directory.assignments[READER_ONLY].append(Assignment(APP, "Contributor", f"/subscriptions/{sub}"))
+    connector.clear()
+    await click(bot, connector, buttons(card)["Check again"], reply_to_id="plan-card")
+    picker = await wait_update(connector, "Which resource groups?", "Not allowed to move yet")
+    assert "Which resource groups?" in text_of(picker) and "rg-app" in text_of(picker)
 
 
 async def test_a_wrong_secret_is_the_partners_fix_and_never_shown(start_bot, connector, entra):
