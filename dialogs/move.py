@@ -307,6 +307,8 @@ class MoveFlow:
                 g.name.lower()
                 for g in await self.d.gateway.list_resource_groups(assessment.target.id, tenant_id=assessment.tenant_id)
             }
+        except TenantAccessDenied as exc:
+            return await self.f.no_access(assessment.tenant_id, exc)
         except ArmError as error:
             return azure_error_card(error)
         new = [g for g in request.groups if g.source_group.lower() not in existing]
