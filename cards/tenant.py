@@ -54,6 +54,11 @@ def _role(offer: Offer) -> str:
     return "Can move" if offer.source_allowed else "Not supported"
 
 
+def _subscription_of(scope: str | None) -> str | None:
+    parts = (scope or "").strip("/").split("/")
+    return parts[1] if len(parts) >= 2 and parts[0].lower() == "subscriptions" else None
+
+
 def _assignee(identity: AccessIdentity) -> str:
     return identity.app_id or identity.principal_id or "<the bot's identity>"
 
@@ -190,8 +195,10 @@ def onboarding_card(
     identity: AccessIdentity,
     partner_tenant_id: str,
     template_url: str | None = None,
+    scope: str | None = None,
 ) -> dict[str, Any]:
-    """Why the bot cannot act in the tenant, and the fix for that cause."""
+    """Why the bot cannot act in the tenant, and the fix for that cause. `scope`: where Azure refused, when
+    it said (the role assignment command is then filled in for that subscription)."""
     tid = tenant_id or tenant
     steps: list[str]
     actions: list[k.Action] = []
@@ -222,16 +229,20 @@ def onboarding_card(
             actions.append(k.open_url("Deploy in the customer's portal", DEPLOY_URL.format(uri=quote(template_url,
                                                                                                      safe=""))))
     elif cause in (AccessCause.ROLE_MISSING, AccessCause.NOT_DELEGATED):
-        command = role_assignment_command(_assignee(identity), "Contributor", "<subscription id>")
+        subscription = _subscription_of(scope)
+        command = role_assignment_command(_assignee(identity), "Contributor", subscription or "<subscription id>")
+        where = ("" if subscription else " (with the subscription id filled in)")
         steps = [
             "In the customer's tenant, an Owner (or User Access Administrator) of each subscription to migrate "
             "grants the bot's identity Contributor on it:",
-            f"`{command}` (with the subscription id filled in), or in the portal under the subscription's "
-            "Access control (IAM) > Add role assignment.",
+            f"`{command}`{where}, or in the portal under the subscription's Access control (IAM) > Add role "
+            "assignment.",
             "For lock removal and role assignments after the move, also User Access Administrator.",
             "Click Check again.",
         ]
         extra = []
+        if subscription:
+            actions.append(k.open_url("Open Access control (IAM)", portal_access_url(tid, subscription)))
     elif cause is AccessCause.TENANT_NOT_FOUND:
         steps = ["Check the spelling of the domain, or use the tenant id (a GUID) from the customer.",
                  "Type attach again with the corrected tenant."]

@@ -103,7 +103,7 @@ class AccessCards:
             template_url = await self._template_url(tenant)
         return onboarding_card(tenant=tenant, tenant_id=tenant_id, cause=cause, detail=detail or error.message,
                                identity=await self._with_principal(), partner_tenant_id=self._partner,
-                               template_url=template_url)
+                               template_url=template_url, scope=exc.scope if exc is not None else None)
 
     async def _with_principal(self) -> AccessIdentity:
         """In Lighthouse mode the delegation names the bot's object id in the partner tenant: read from its token."""

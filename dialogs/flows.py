@@ -188,6 +188,8 @@ class ChatFlows:
         except ArmError as error:
             return azure_error_card(error)
         await self._tenant.set(ctx, tenant_id)  # later questions default to this tenant
+        if not subscriptions and self.d.identity.mode != "sandbox":
+            return await self.access.attached(tenant, tenant_id, [])  # signed in, but no role anywhere
         card = render(tenant_id, subscriptions)
         return await card if inspect.isawaitable(card) else card
 

@@ -101,6 +101,20 @@ async def test_consented_without_a_role_gets_the_role_assignment_command(start_b
     assert f'az role assignment create --assignee {APP} --role \\"Contributor\\"' in text
 
 
+async def test_assessing_without_a_role_names_the_subscription_in_the_fix(start_bot, connector, entra):
+    bot = await start_bot(**_app(entra))
+    assert (await bot.post(teams.message(f"assess {NO_ROLE} {SUB[NO_ROLE]}", connector.url))).status in (200, 201)
+    card = await wait_update(connector, "Consented, but no Azure role", "Assessment:")
+    text = _plain(card)
+    assert f'--assignee {APP} --role "Contributor" --scope /subscriptions/{SUB[NO_ROLE]}' in text
+    assert buttons(card)["Open Access control (IAM)"]["url"].endswith(f"/subscriptions/{SUB[NO_ROLE]}/users")
+    # Picking from a list, the bot sees no subscription at all there: the same cause, not an empty list.
+    before = len(connector.sent)
+    assert (await bot.post(teams.message(f"assess {NO_ROLE}", connector.url))).status in (200, 201)
+    await connector.wait_for(before + 2)
+    assert "Consented, but no Azure role" in text_of(connector.cards()[-1])
+
+
 async def test_reader_only_is_attached_with_what_is_missing_and_the_exact_fix(start_bot, connector, entra):
     bot = await start_bot(**_app(entra))
     card = await _attach(bot, connector, READER_ONLY)
