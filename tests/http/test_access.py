@@ -200,3 +200,16 @@ async def test_lighthouse_generates_the_delegation_the_customer_deploys(start_bo
     again = await click(bot, connector, buttons(card)["Check again"])
     assert f"Attached: {CONSENTED}" in text_of(again)
     assert f"Attached: {DELEGATED}" in text_of(await _attach(bot, connector, DELEGATED))
+
+
+async def test_the_contoso_scenario_can_be_tried_with_the_partners_app(start_bot, connector, sandbox_factory):
+    """What sandbox/README.md tells a developer to try: the shipped scenario, app mode, its sandbox secret."""
+    contoso = await sandbox_factory("contoso")
+    bot = await start_bot(**_azure(contoso, AZURE_CREDENTIAL="app",
+                                   AZURE_CLIENT_ID="b07b07b0-0000-4000-8000-0000000000a1",
+                                   AZURE_TENANT_ID="9a47e000-0000-4000-8000-00000000000a",
+                                   AZURE_CLIENT_SECRET="sandbox-app-secret"))
+    attached = _plain(await _attach(bot, connector, "contoso.onmicrosoft.com"))
+    assert "Attached: contoso.onmicrosoft.com" in attached and "Every permission a move needs is granted" in attached
+    fabrikam = await _attach(bot, connector, "fabrikam.onmicrosoft.com")
+    assert "Open admin-consent link" in buttons(fabrikam)
