@@ -248,6 +248,8 @@ def _announce(settings: Settings) -> None:
         log.warning("ALLOWED_TENANT_IDS is empty: users of any Teams tenant may talk to the bot")
     if settings.embedded_sandbox:
         log.warning("no Azure configured: running on the built-in sandbox tenant (contoso.onmicrosoft.com)")
+    else:
+        log.info("acting in customers' tenants as: %s (%s)", settings.azure_credential, settings.identity.kind)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -163,6 +163,22 @@ async def test_a_wrong_secret_is_the_partners_fix_and_never_shown(start_bot, con
     assert "wrong-secret-value" not in text and SECRET not in text
 
 
+async def test_an_expired_secret_is_named(start_bot, connector, entra):
+    bot = await start_bot(**_app(entra, secret="old~secret.value"))
+    text = text_of(await _attach(bot, connector, CONSENTED))
+    assert "Entra refused the bot's own credential" in text and "AADSTS7000222" in text and "expired" in text
+
+
+async def test_a_managed_identity_that_is_not_there_is_named(start_bot, connector, entra, monkeypatch):
+    monkeypatch.setenv("IDENTITY_ENDPOINT", entra.identity_endpoint)
+    monkeypatch.setenv("IDENTITY_HEADER", entra.identity_header)
+    unassigned = "0b0b0b0b-0000-4000-8000-0000000000b0"  # not assigned to where the bot runs
+    bot = await start_bot(**_azure(entra, AZURE_CREDENTIAL="app", AZURE_CLIENT_ID=APP, AZURE_TENANT_ID=PARTNER,
+                                   MANAGED_IDENTITY_CLIENT_ID=unassigned))
+    text = text_of(await _attach(bot, connector, CONSENTED))
+    assert "The bot's Azure identity is not available" in text and "on the partner's side" in text
+
+
 async def test_an_unknown_tenant_is_named(start_bot, connector, entra):
     bot = await start_bot(**_app(entra))
     card = await _attach(bot, connector, UNKNOWN_TENANT)
