@@ -90,8 +90,14 @@ def _role_fixes(identity: AccessIdentity, tenant_id: str, checks: Sequence[Check
                           and not c.granted})
         label = names.get(sub_id, sub_id)
         if identity.mode == "lighthouse":
-            lines.append(f"**{label}**: ask the customer to add {', '.join(wanted)} to the Lighthouse delegation "
-                         f"(missing: {', '.join(missing)}).")
+            delegable = [r for r in wanted if r != "User Access Administrator"]
+            line = f"**{label}** (missing: {', '.join(missing)}): "
+            if delegable:
+                line += f"the customer adds {', '.join(delegable)} to the Lighthouse delegation. "
+            if len(delegable) < len(wanted):
+                line += ("Lighthouse cannot delegate lock removal or role assignments for people: the customer "
+                         "does those steps.")
+            lines.append(line.strip())
             continue
         commands = " ; ".join(f"`{role_assignment_command(_assignee(identity), r, sub_id)}`" for r in wanted)
         lines.append(f"**{label}** (missing: {', '.join(missing)}): {commands} — or in the portal: "
