@@ -254,7 +254,8 @@ class MoveRunner:
                 continue  # another runner was faster
             task = asyncio.create_task(self._guarded(stored), name=f"move {request_id}")
             self._work[request_id] = task
-            task.add_done_callback(lambda _t, rid=request_id: self._work.pop(rid, None))
+            task.add_done_callback(lambda _t, rid=request_id: (self._work.pop(rid, None),
+                                                               self._recheck.pop(rid, None)))
             started.append(request_id)
         if wait:
             await asyncio.gather(*(self._work[r] for r in started if r in self._work), return_exceptions=True)
