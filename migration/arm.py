@@ -341,7 +341,13 @@ class ArmGateway:
                 await on_progress(len(out), page.get("totalRecords"))
             skip_token = page.get("$skipToken")
             if not skip_token:
-                return out
+                break
+        if not out:
+            # Resource Graph leaves out subscriptions the caller may not read instead of refusing: an empty
+            # answer is only believed once ARM confirms the subscription can be read (else RoleMissing), so
+            # lost access never reads as "everything moved".
+            await self.get_subscription(subscription_id, tenant_id=tenant_id)
+        return out
 
     async def _graph_page(self, graph: ResourceGraphClient, body: dict[str, Any]) -> dict[str, Any]:
         """One Resource Graph page as plain JSON.

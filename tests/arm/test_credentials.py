@@ -179,6 +179,9 @@ async def test_consented_but_no_role(make: Make):
     with pytest.raises(RoleMissing) as denied:
         await gw.get_subscription(SUB[NO_ROLE], tenant_id=NO_ROLE)
     assert denied.value.status == 403 and denied.value.action == "Microsoft.Resources/subscriptions/read"
+    # Resource Graph silently leaves out what the caller may not read: an empty inventory is not believed.
+    with pytest.raises(RoleMissing):
+        await gw.list_resources(SUB[NO_ROLE], tenant_id=NO_ROLE)
 
 
 async def test_reader_may_read_but_not_move(make: Make):

@@ -9,12 +9,23 @@ import json
 from dataclasses import replace
 
 from cards import verbs
+from migration.arm import create_gateway
+from migration.credentials import IdentityConfig
 from migration.model import GroupState, RequestState
 from migration.runner import MoveRunner
-from migration.workflow import StoredRequest
+from migration.workflow import BatchRecord, BatchStatus, StoredRequest
 from sandbox import Sandbox
+from tests.arm.identities import APP, PARTNER, SECRET
 from tests.http.teams import APPROVER, ENGINEER
-from tests.workflow.conftest import APPROVALS_CHAT, CUSTOMER, TARGET, MoveBot, move_scenario
+from tests.workflow.conftest import (
+    APPROVALS_CHAT,
+    CUSTOMER,
+    SOURCE,
+    TARGET,
+    MoveBot,
+    move_scenario,
+    scenario_group,
+)
 from tests.workflow.test_runner import FAST, Recorder, _approved
 
 
@@ -144,14 +155,8 @@ async def test_access_returns_and_the_move_resumes_by_itself_with_bounded_backof
     assert sandbox.stats()["moves"]["started"] == 1
 
 
-async def test_a_role_removed_halfway_with_the_partners_app_waits_and_resumes(workflow, sandbox_factory):
-    """The same with the real credential: the partner's app, its token from the customer's tenant, and the
-    customer taking its Contributor role away between two batches (ARM answers 403 AuthorizationFailed)."""
-    from migration.arm import create_gateway
-    from migration.credentials import IdentityConfig
-    from tests.arm.identities import APP, PARTNER, SECRET
-    from tests.workflow.conftest import SOURCE
-
+def _app_scenario() -> dict:
+    """The move scenario where the partner's app, consented in the customer's tenant, holds Contributor."""
     scenario = move_scenario()
     scenario["apps"] = [{"clientId": APP, "homeTenantId": PARTNER, "secrets": [{"value": SECRET}]}]
     scenario["tenants"] = [  # type: ignore[index]
@@ -160,52 +165,86 @@ async def test_a_role_removed_halfway_with_the_partners_app_waits_and_resumes(wo
          "roleAssignments": [{"appId": APP, "role": "Contributor", "scope": f"/subscriptions/{s}"}
                              for s in (SOURCE, TARGET)]},
     ]
-    sandbox = await sandbox_factory(scenario, lro_seconds=0.4)
+    return scenario
+
+
+def _app_gateway(sandbox: Sandbox):  # type: ignore[no-untyped-def]
     config = IdentityConfig(mode="app", client_id=APP, tenant_id=PARTNER, client_secret=SECRET,
                             authority_host=sandbox.url, ca_bundle=str(sandbox.ca_path))
-    gateway = create_gateway(credential=config, endpoint=sandbox.url, ca_bundle=str(sandbox.ca_path),
-                             authority_host=sandbox.url, polling_interval=0.05)
+    return create_gateway(credential=config, endpoint=sandbox.url, ca_bundle=str(sandbox.ca_path),
+                          authority_host=sandbox.url, polling_interval=0.05)
+
+
+async def _until(workflow, request_id: str, done, timeout: float = 15.0) -> StoredRequest:  # type: ignore[no-untyped-def]
+    async def poll() -> StoredRequest:
+        while True:
+            s = await workflow.get(request_id)
+            if s is not None and done(s):
+                return s
+            await asyncio.sleep(0.02)
+
+    return await asyncio.wait_for(poll(), timeout)
+
+
+async def test_a_role_removed_halfway_with_the_partners_app_waits_and_resumes(workflow, sandbox_factory):
+    """The same with the real credential: the partner's app, its token from the customer's tenant, and the
+    customer taking its Contributor role away between two batches (ARM answers 403 AuthorizationFailed)."""
+    sandbox = await sandbox_factory(_app_scenario(), lro_seconds=0.4)
+    gateway = _app_gateway(sandbox)
     stored = await _approved(workflow, "rg-app")
     roles = sandbox.world.directory.assignments[CUSTOMER.lower()]
     held = list(roles)
-
     runner = MoveRunner(workflow, gateway, listener=Recorder(),
                         config=replace(FAST, access_retry_seconds=0.1, access_retry_max_seconds=0.3))
     runner.start()
     try:
-        async def first_batch_done() -> None:
-            while True:
-                s = await workflow.get(stored.id)
-                if s is not None and _batches_done(s) >= 1:
-                    return
-                await asyncio.sleep(0.02)
-
-        await asyncio.wait_for(first_batch_done(), 15)
+        await _until(workflow, stored.id, lambda s: _batches_done(s) >= 1)
         roles.clear()  # the customer removes the role
-
-        async def waiting() -> StoredRequest:
-            while True:
-                s = await workflow.get(stored.id)
-                if s is not None and s.access_wait is not None and s.access_wait.checks >= 2:
-                    return s
-                await asyncio.sleep(0.05)
-
-        paused = await asyncio.wait_for(waiting(), 15)
+        paused = await _until(workflow, stored.id, lambda s: s.access_wait is not None and s.access_wait.checks >= 2)
         assert paused.access_wait is not None and paused.access_wait.cause == "role_missing"
         assert paused.access_wait.code == "AuthorizationFailed" and paused.access_wait.action
         assert paused.state is RequestState.MOVING
         roles.extend(held)  # and grants it again
-
-        async def finished() -> StoredRequest:
-            while True:
-                s = await workflow.get(stored.id)
-                if s is not None and s.report_sent:
-                    return s
-                await asyncio.sleep(0.05)
-
-        done = await asyncio.wait_for(finished(), 20)
+        done = await _until(workflow, stored.id, lambda s: s.report_sent, timeout=20)
     finally:
         await runner.stop()
         await gateway.close()
     assert done.state is RequestState.SUCCEEDED and done.access_wait is None
     assert len(sandbox.world.group(TARGET, "rg-app-csp").resources) == 7
+
+
+async def test_an_inventory_read_without_access_is_not_taken_for_a_finished_batch(workflow, sandbox_factory):
+    """A batch recorded before its POST (the process died there) is reconciled from the inventory. Resource
+    Graph leaves out what the caller may not read, so without access the inventory looks empty: that must
+    not pass for "everything moved"."""
+    sandbox = await sandbox_factory(_app_scenario(), lro_seconds=0.1)
+    gateway = _app_gateway(sandbox)
+    stored = await _approved(workflow, "rg-web")
+    ids = scenario_group("rg-web").resource_ids
+    started_at = workflow.now()
+
+    def died_before_the_answer(s: StoredRequest) -> StoredRequest:
+        groups = tuple(replace(g, state=GroupState.MOVING) for g in s.request.groups)
+        return replace(s, request=replace(s.request, state=RequestState.MOVING, groups=groups),
+                       validated=("rg-web",), batches=(BatchRecord("rg-web", 0, ids, BatchStatus.STARTED,
+                                                                   sent_ids=ids, posts=1, started_at=started_at),))
+
+    await workflow.update(stored.id, died_before_the_answer)
+    await gateway.ensure_resource_group(TARGET, "rg-web-csp", location="westeurope", tenant_id=CUSTOMER)  # validated
+    roles = sandbox.world.directory.assignments[CUSTOMER.lower()]
+    held = list(roles)
+    roles.clear()
+    runner = MoveRunner(workflow, gateway, listener=Recorder(),
+                        config=replace(FAST, access_retry_seconds=0.05, access_retry_max_seconds=0.1))
+    runner.start()
+    try:
+        paused = await _until(workflow, stored.id, lambda s: s.access_wait is not None and s.access_wait.checks >= 2)
+        assert [b.status for b in paused.batches] == [BatchStatus.STARTED], "not taken for moved"
+        assert len(sandbox.world.group(SOURCE, "rg-web").resources) == 2
+        roles.extend(held)
+        done = await _until(workflow, stored.id, lambda s: s.report_sent)
+    finally:
+        await runner.stop()
+        await gateway.close()
+    assert done.state is RequestState.SUCCEEDED and done.request.moved_count == 2
+    assert len(sandbox.world.group(TARGET, "rg-web-csp").resources) == 2
