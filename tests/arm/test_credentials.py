@@ -222,3 +222,12 @@ async def test_assessment_checks_the_permissions_instead_of_asking(make: Make):
     assert "G5" not in {m.rule_id for m in reader.manual_checks}
     contributor = await assess(gw, tenant_id=CONSENTED, source_subscription_id=SUB[CONSENTED])
     assert not [f for f in contributor.preconditions if f.rule_id == "G5"]
+
+
+async def test_withdrawn_consent_takes_the_roles_with_it(make: Make, entra):
+    sandbox, _ = entra
+    gw = make("app", client_id=APP, tenant_id=PARTNER, client_secret=SECRET)
+    await _sees_its_subscription(gw, CONSENTED)
+    sandbox.world.directory.consent[CONSENTED.lower()].discard(APP.lower())  # the admin deletes the app
+    with pytest.raises(RoleMissing):  # the token it already has still signs in, but holds nothing
+        await gw.get_subscription(SUB[CONSENTED], tenant_id=CONSENTED)
