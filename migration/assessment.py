@@ -34,7 +34,7 @@ from migration.model import (
 from migration.ports import AzureGateway, ProgressCallback
 from migration.rules import Inventory, preconditions, run_rules
 
-_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.FIX_FIRST: 2, Severity.BLOCKER: 3}
+_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.AZURE_DECIDES: 2, Severity.FIX_FIRST: 3, Severity.BLOCKER: 4}
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 # Rules that need a target subscription; without one they become checks for the engineer.
 _NEED_TARGET = ("G1", "G2", "G4")
@@ -46,6 +46,8 @@ def verdict_of(findings: Iterable[Finding]) -> Verdict:
         return Verdict.BLOCKED
     if worst >= _RANK[Severity.FIX_FIRST]:
         return Verdict.READY_AFTER_FIXES
+    if worst >= _RANK[Severity.AZURE_DECIDES]:
+        return Verdict.AZURE_DECIDES
     return Verdict.READY
 
 
@@ -63,10 +65,14 @@ def _manual_checks(catalog: Catalog, *, has_target: bool) -> tuple[ManualCheck, 
 def evaluate(*, source: Subscription, target: Subscription | None, resources: Sequence[Resource],
              groups: Sequence[ResourceGroup], locks: Sequence[Lock],
              target_providers: Sequence[ProviderRegistration] | None, catalog: Catalog, tenant_id: str,
-             now: datetime | None, permissions: Mapping[str, Sequence[Permission]] | None = None) -> Assessment:
-    """Every rule over the inventory; one GroupAssessment per non-empty source group."""
+             now: datetime | None, links: Sequence[Resource] = (),
+             permissions: Mapping[str, Sequence[Permission]] | None = None) -> Assessment:
+    """Every rule over the inventory; one GroupAssessment per non-empty source group. `links`: records read
+    beside the inventory (workspace linked services, Site Recovery items) that rules look at but nobody moves.
+    `permissions`: what the bot's identity may do, by side ("source", "target"), for rule G5."""
     inv = Inventory.build(source=source, target=target, tenant_id=tenant_id, resources=resources, groups=groups,
-                          locks=locks, target_providers=target_providers, catalog=catalog, permissions=permissions)
+                          locks=locks, target_providers=target_providers, catalog=catalog, links=links,
+                          permissions=permissions)
     findings = run_rules(inv)
     by_group: dict[str, list[Finding]] = {}
     for f in findings:
@@ -86,7 +92,7 @@ def evaluate(*, source: Subscription, target: Subscription | None, resources: Se
     return Assessment(
         tenant_id=tenant_id, source=source, offer=catalog.offer(source.quota_id), groups=assessed,
         preconditions=tuple(preconditions(inv)), manual_checks=_manual_checks(catalog, has_target=target is not None),
-        resources=tuple(resources), target=target, assessed_at=now,
+        resources=tuple(resources), target=target, assessed_at=now, catalog_source=catalog.described(),
     )
 
 
@@ -137,12 +143,34 @@ async def assess(gateway: AzureGateway, *, tenant_id: str, source_subscription_i
             _permissions(gateway, target_subscription_id, where),
         )
     source, groups, resources, locks, granted["source"] = await source_reads
+    links = await _links(gateway, source_subscription_id, tenant_id, resources)
     # Pure and CPU-bound (about half a second for 10,000 resources): in a worker thread, so the bot's event
     # loop keeps answering other users meanwhile instead of stalling for the whole evaluation.
     return await asyncio.to_thread(
         evaluate, source=source, target=target, resources=resources, groups=groups, locks=[*locks, *target_locks],
-        target_providers=providers, catalog=catalog, tenant_id=tenant_id, now=now or datetime.now(UTC),
+        target_providers=providers, catalog=catalog, tenant_id=tenant_id, now=now or datetime.now(UTC), links=links,
         permissions=granted)
+
+
+WORKSPACE = "microsoft.operationalinsights/workspaces"
+LINK_READS_IN_FLIGHT = 10  # one ARM read per workspace; a subscription may hold hundreds
+VAULT = "microsoft.recoveryservices/vaults"
+
+
+async def _links(gateway: AzureGateway, subscription_id: str, tenant_id: str,
+                 resources: Sequence[Resource]) -> list[Resource]:
+    """What the rules need that the inventory does not hold: each workspace's linked services (a targeted ARM
+    read; Resource Graph has none) and, when there is a vault, Site Recovery and backup items."""
+    gate = asyncio.Semaphore(LINK_READS_IN_FLIGHT)
+
+    async def linked(workspace_id: str) -> list[Resource]:
+        async with gate:
+            return await gateway.list_linked_services(workspace_id, tenant_id=tenant_id)
+
+    reads = [linked(r.id) for r in resources if r.type_lower == WORKSPACE]
+    if any(r.type_lower == VAULT for r in resources):
+        reads.append(gateway.list_recovery_items(subscription_id, tenant_id=tenant_id))
+    return [r for batch in await asyncio.gather(*reads) for r in batch]
 
 
 # --------------------------------------------------------------------------- summaries for cards and reports
