@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from dataclasses import replace
+
+import aiohttp
+import pytest
 
 from cards import verbs
 from migration.arm import create_gateway
@@ -15,11 +19,15 @@ from migration.model import GroupState, RequestState
 from migration.runner import MoveRunner
 from migration.workflow import BatchRecord, BatchStatus, StoredRequest
 from sandbox import Sandbox
+from settings import load_settings
 from tests.arm.identities import APP, PARTNER, SECRET
-from tests.http.teams import APPROVER, ENGINEER
+from tests.http.teams import APPROVER, ENGINEER, PARTNER_TENANT
+from tests.plugins.bot_http import _serve
+from tests.workflow.app_factory import PARTS, create_app
 from tests.workflow.conftest import (
     APPROVALS_CHAT,
     CUSTOMER,
+    HTTP_RUNNER,
     SOURCE,
     TARGET,
     MoveBot,
@@ -36,10 +44,41 @@ def _text(value: object) -> str:
 def revoke(sandbox: Sandbox) -> None:
     """The customer takes the partner's access away (in the sandbox's own facts, not the bot's)."""
     sandbox.world.tenant(CUSTOMER).partner_access = False
+    held = sandbox.world.directory.assignments.get(CUSTOMER.lower(), [])
+    _REVOKED[id(sandbox)] = list(held)
+    held.clear()  # with the partner's app: its roles go
 
 
 def restore(sandbox: Sandbox) -> None:
     sandbox.world.tenant(CUSTOMER).partner_access = True
+    sandbox.world.directory.assignments.setdefault(CUSTOMER.lower(), []).extend(_REVOKED.pop(id(sandbox), []))
+
+
+_REVOKED: dict[int, list] = {}
+
+
+@pytest.fixture(params=["sandbox-token", "partner-app"])
+async def access_bot(request, tmp_path, sandbox_factory, connector, move_bot) -> AsyncIterator[MoveBot]:
+    """The move bot acting with the sandbox's static token (access taken by the scenario's flag), or as the
+    partner's app with its secret (access taken by removing its role: ARM answers 403 AuthorizationFailed)."""
+    if request.param == "sandbox-token":
+        yield move_bot
+        return
+    sandbox = await sandbox_factory(_app_scenario(), lro_seconds=0.1)
+    settings = load_settings({
+        "STORAGE_URL": f"sqlite:///{tmp_path / 'app-bot.db'}", "HOST": "127.0.0.1", "PORT": "0",
+        "APPROVER_IDS": APPROVER["aadObjectId"], "ALLOWED_TENANT_IDS": PARTNER_TENANT,
+        "AZURE_CREDENTIAL": "app", "AZURE_CLIENT_ID": APP, "AZURE_TENANT_ID": PARTNER, "AZURE_CLIENT_SECRET": SECRET,
+        "ARM_ENDPOINT": sandbox.url, "ARM_CA_BUNDLE": str(sandbox.ca_path), "AZURE_AUTHORITY_HOST": sandbox.url,
+    })
+    app = create_app(settings, runner_config=HTTP_RUNNER)  # the app builds its own gateway from the settings
+    runner, url = await _serve(app)
+    session = aiohttp.ClientSession()
+    try:
+        yield MoveBot(url, session, app[PARTS], sandbox, connector)
+    finally:
+        await session.close()
+        await runner.cleanup()
 
 
 async def _eventually(found, count: int, timeout: float = 10.0) -> list:
@@ -56,8 +95,8 @@ def _batches_done(stored: StoredRequest) -> int:
     return sum(b.status.value == "succeeded" for b in stored.batches)
 
 
-async def test_access_revoked_halfway_waits_says_why_and_finishes_after_check_again(move_bot: MoveBot):
-    bot = move_bot
+async def test_access_revoked_halfway_waits_says_why_and_finishes_after_check_again(access_bot: MoveBot):
+    bot = access_bot
     assert await bot.say("approvals here", user=APPROVER, conversation=APPROVALS_CHAT, kind="groupChat") in (200, 201)
     assert await bot.say("status") in (200, 201)
     await bot.connector.wait_for(2)
@@ -72,6 +111,7 @@ async def test_access_revoked_halfway_waits_says_why_and_finishes_after_check_ag
     revoke(bot.sandbox)
     waiting = await bot.until(stored.id, lambda s: s.access_wait is not None)
     assert waiting.state is RequestState.MOVING, "a move without access waits; it is not failed"
+    assert waiting.access_wait is not None and waiting.access_wait.cause in ("not_delegated", "role_missing")
     assert not any(g.state is GroupState.FAILED for g in waiting.request.groups)
     assert waiting.access_wait is not None and waiting.access_wait.fix
     moved_before = len(bot.sandbox.world.group(TARGET, "rg-app-csp").resources)
