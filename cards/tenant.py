@@ -51,7 +51,7 @@ def invitation_url(partner_tenant_id: str) -> str:
 def _role(offer: Offer) -> str:
     if offer.target_allowed:
         return "CSP target"
-    return "Can move" if offer.source_allowed else "Not supported"
+    return "Source" if offer.source_allowed else "Offer can't move"
 
 
 def _subscription_of(scope: str | None) -> str | None:
@@ -136,7 +136,7 @@ def attach_result_card(
         shown = ordered[:MAX_LISTED]
         body.append(
             k.table(
-                ["Subscription", "Offer", "State", "Role"],
+                ["Subscription", "Offer", "State", "In the move"],
                 [(k.clip(s.display_name, 50), k.clip(o.name, 80), s.state, _role(o)) for s, o in shown],
                 widths=[4, 4, 2, 3],
             )

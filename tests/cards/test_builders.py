@@ -106,7 +106,7 @@ def test_attach_result_separates_sources_and_targets() -> None:
     card = attach_result_card(tenant=fx.TENANT, tenant_id=fx.TENANT_ID, subscriptions=fx.SUBSCRIPTIONS)
     seen = texts(card)
     assert "5 subscriptions: 3 can move to CSP, 2 already CSP." in seen
-    assert "CSP target" in seen and "Can move" in seen
+    assert "CSP target" in seen and "Source" in seen
     assert buttons(card)["Assess a subscription"]["data"] == {"tenantId": fx.TENANT_ID}
 
 
