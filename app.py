@@ -29,6 +29,7 @@ from bot.proactive import Proactive
 from bot.state_storage import DocumentBotStorage
 from dialogs.flows import ChatFlows, FlowDeps
 from dialogs.move import MoveFlow
+from migration.access import AccessIdentity
 from migration.arm import create_gateway
 from migration.catalog import load_catalog
 from migration.ports import AzureGateway, DocumentStore
@@ -130,6 +131,14 @@ def _data_dir(settings: Settings) -> Path:
     return Path("data")
 
 
+def access_identity(settings: Settings) -> AccessIdentity:
+    """What the attach and onboarding cards say about the bot's own identity (never a secret)."""
+    return AccessIdentity(mode=settings.azure_credential, kind=settings.identity.kind,
+                          app_id=settings.azure_client_id,
+                          partner_tenant_id=settings.partner_tenant_id or settings.azure_tenant_id,
+                          authority_host=settings.authority_host)
+
+
 def create_app(
     settings: Settings, *, gateway: AzureGateway | None = None, runner_config: RunnerConfig | None = None
 ) -> web.Application:
@@ -196,6 +205,7 @@ def create_app(
             cancel_request=approvals.cancel_command,
             reports=reports,
             public_base_url=settings.public_base_url,
+            identity=access_identity(settings),
         )
     )
     chat = flows.routes()
@@ -246,6 +256,8 @@ def _announce(settings: Settings) -> None:
         log.warning("ALLOWED_TENANT_IDS is empty: users of any Teams tenant may talk to the bot")
     if settings.embedded_sandbox:
         log.warning("no Azure configured: running on the built-in sandbox tenant (contoso.onmicrosoft.com)")
+    else:
+        log.info("acting in customers' tenants as: %s (%s)", settings.azure_credential, settings.identity.kind)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ ids they need and are re-checked here (never trusted), since anyone can forge a 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -28,8 +29,9 @@ from cards.help import help_card
 from cards.messages import error_card, not_allowed_card, question_card
 from cards.pickers import subscription_picker_card
 from cards.progress import Step, work_progress_card
-from cards.tenant import attach_result_card, invitation_card
+from dialogs.attach import SANDBOX_IDENTITY, AccessCards
 from dialogs.inputs import subscription_problem, tenant_problem
+from migration.access import AccessIdentity
 from migration.assessment import assess
 from migration.catalog import Catalog
 from migration.codec import decode, to_json
@@ -41,7 +43,7 @@ from storage.chunks import get_large, put_large
 log = logging.getLogger(__name__)
 
 ASSESSMENTS = "assessments"
-SubscriptionsCard = Callable[[str, list[tuple[Subscription, Offer]]], dict[str, Any]]
+SubscriptionsCard = Callable[[str, list[tuple[Subscription, Offer]]], dict[str, Any] | Awaitable[dict[str, Any]]]
 TENANT_QUESTION = "Type the customer's domain (contoso.onmicrosoft.com) or tenant id."
 PROGRESS_EVERY = 1.0  # seconds between progress card updates (Teams throttles edits)
 
@@ -60,6 +62,7 @@ class FlowDeps:
     public_base_url: str
     # `cancel` with no open question cancels the user's open move request instead.
     cancel_request: Callable[[TurnContext, Caller, Command], Awaitable[None]] | None = None
+    identity: AccessIdentity = SANDBOX_IDENTITY  # how the bot acts in customers' tenants (for the fixes)
 
 
 class ChatFlows:
@@ -68,6 +71,9 @@ class ChatFlows:
         self._flow = deps.conversation_state.create_property("flow")
         self._tenant = deps.conversation_state.create_property("tenant")
         self._rules = {rule_id: text.rule for rule_id, text in deps.catalog.rules.items()}
+        self.access = AccessCards(gateway=deps.gateway, identity=deps.identity,
+                                  partner_tenant_id=deps.partner_tenant_id, reports=deps.reports,
+                                  public_base_url=deps.public_base_url)
 
     def routes(self) -> Routes:
         return Routes(
@@ -120,8 +126,9 @@ class ChatFlows:
         else:
             await ctx.send_activity("There is no open question to cancel. Type `help` to see what I can do.")
 
-    def invitation(self, tenant: str) -> dict[str, Any]:
-        return invitation_card(tenant=tenant, partner_tenant_id=self.d.partner_tenant_id or "<partner tenant id>")
+    async def no_access(self, tenant: str, exc: TenantAccessDenied | None = None) -> dict[str, Any]:
+        """The card naming why the bot cannot act in the tenant, with the fix for that cause."""
+        return await self.access.denied(tenant, exc)
 
     @staticmethod
     async def send(ctx: TurnContext, card: dict[str, Any]) -> None:
@@ -174,19 +181,20 @@ class ChatFlows:
         """Resolve the tenant and list its subscriptions, then `render`; or the card saying why not."""
         try:
             tenant_id, subscriptions = await self._subscriptions(tenant)
-        except TenantAccessDenied:
-            return self.invitation(tenant)
+        except TenantAccessDenied as exc:
+            return await self.no_access(tenant, exc)
         except NotFound:
             return tenant_not_found_card(tenant)
         except ArmError as error:
             return azure_error_card(error)
         await self._tenant.set(ctx, tenant_id)  # later questions default to this tenant
-        return render(tenant_id, subscriptions)
+        if not subscriptions and self.d.identity.mode != "sandbox":
+            return await self.access.attached(tenant, tenant_id, [])  # signed in, but no role anywhere
+        card = render(tenant_id, subscriptions)
+        return await card if inspect.isawaitable(card) else card
 
     async def _attach_card(self, ctx: TurnContext, tenant: str) -> dict[str, Any]:
-        return await self._with_subscriptions(
-            ctx, tenant, lambda tid, subs: attach_result_card(tenant=tenant, tenant_id=tid, subscriptions=subs)
-        )
+        return await self._with_subscriptions(ctx, tenant, lambda tid, subs: self.access.attached(tenant, tid, subs))
 
     # ------------------------------------------------------------------ assess
 
@@ -308,8 +316,8 @@ class ChatFlows:
         refusals become cards that say what to do."""
         try:
             card = await work()
-        except TenantAccessDenied:
-            card = self.invitation(tenant)
+        except TenantAccessDenied as exc:
+            card = await self.no_access(tenant, exc)
         except NotFound:
             card = error_card(
                 f"Subscription {subscription_id} is not in that tenant, or we cannot see it.",

@@ -10,6 +10,7 @@ from migration.model import (
     Lock,
     Peering,
     Permission,
+    Principal,
     ProviderRegistration,
     Resource,
     ResourceGroup,
@@ -60,6 +61,9 @@ class AzureGateway(Protocol):
 
     async def list_permissions(self, subscription_id: str, *, tenant_id: str) -> list[Permission]:
         """What the bot's identity may do on the subscription (Microsoft.Authorization/permissions)."""
+
+    async def whoami(self, *, tenant_id: str) -> Principal | None:
+        """The bot's identity as its token for this tenant names it (None: a token without claims)."""
 
     async def register_provider(self, subscription_id: str, namespace: str, *, tenant_id: str) -> None: ...
 

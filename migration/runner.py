@@ -218,11 +218,11 @@ class MoveRunner:
         self._wake.set()
 
     def recheck(self, request_id: str) -> bool:
-        """Check access again now for a move waiting for it (False: this runner is not waiting on it)."""
-        event = self._recheck.get(request_id)
-        if event is None:
+        """Check access again now for a move waiting for it (False: this runner is not working on it). A click
+        that comes while the wait is still being recorded is kept for it, not lost."""
+        if request_id not in self._work:
             return False
-        event.set()
+        self._recheck.setdefault(request_id, asyncio.Event()).set()
         return True
 
     async def stop(self, *, release: bool = True) -> None:
@@ -261,7 +261,8 @@ class MoveRunner:
                 continue  # another runner was faster
             task = asyncio.create_task(self._guarded(stored), name=f"move {request_id}")
             self._work[request_id] = task
-            task.add_done_callback(lambda _t, rid=request_id: self._work.pop(rid, None))
+            task.add_done_callback(lambda _t, rid=request_id: (self._work.pop(rid, None),
+                                                               self._recheck.pop(rid, None)))
             started.append(request_id)
         if wait:
             await asyncio.gather(*(self._work[r] for r in started if r in self._work), return_exceptions=True)
@@ -324,6 +325,7 @@ class MoveRunner:
                 since=prev.since if prev else now, checks=checks, next_check_at=now + timedelta(seconds=delay),
                 action=exc.action, scope=exc.scope))
 
+        event = self._recheck.setdefault(stored.id, asyncio.Event())
         before = stored.access_wait
         stored = await self._save(stored.id, wait)
         assert stored.access_wait is not None
@@ -341,7 +343,6 @@ class MoveRunner:
                     log.exception("move %s: could not tell people about the lost access", stored.id)
         delay = max(0.0, (stored.access_wait.next_check_at - now).total_seconds()) \
             if stored.access_wait.next_check_at else cfg.access_retry_seconds
-        event = self._recheck.setdefault(stored.id, asyncio.Event())
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), delay)
         event.clear()

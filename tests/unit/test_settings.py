@@ -157,3 +157,19 @@ def test_table_storage_at_an_address_of_its_own_keeps_the_bot_address() -> None:
     settings = load_settings({"HOST": "localhost", "STORAGE_URL": "azure-table://127.0.0.1:10002/devstoreaccount1"})
     assert settings.host == "localhost"
     assert settings.storage_url == "azure-table://127.0.0.1:10002/devstoreaccount1"
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({"HOST": "0.0.0.0"}, "HOST: '0.0.0.0' is not a loopback address"),
+        ({"MicrosoftAppId": GUID, "MicrosoftAppPassword": "x"}, "AZURE_CREDENTIAL: required when MicrosoftAppId"),
+    ],
+    ids=["exposed-without-inbound-auth", "registered-without-azure-identity"],
+)
+def test_unsafe_set_ups_do_not_start(tmp_path: Path, env: dict[str, str], said: str) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "Microsoft", "HOST"))}
+    done = subprocess.run([sys.executable, str(ROOT / "app.py")], cwd=tmp_path, env={**clean, **env},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and said in done.stderr
+    assert not (tmp_path / "data").exists(), "nothing was started or written"
