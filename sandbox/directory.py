@@ -224,8 +224,8 @@ class Directory:
 
     def drop_assignments_under(self, scopes: list[str]) -> None:
         """Forget the assignments at or below these scopes (moved resources)."""
-        for tid, found in self.assignments.items():
-            self.assignments[tid] = [a for a in found if not any(_covers(s, a.scope.lower()) for s in scopes)]
+        for found in self.assignments.values():
+            found[:] = [a for a in found if not any(_covers(s, a.scope.lower()) for s in scopes)]  # in place
 
     def delegated(self, subscription_id: str, managing_tenant: str) -> bool:
         return any(d.subscription_id.lower() == subscription_id.lower()
