@@ -14,13 +14,19 @@ from dataclasses import replace
 
 from migration.fixplan import PlanStep
 from migration.fixsteps import already_done, carry_out
-from migration.model import ArmError, ArmErrorDetail, TenantAccessDenied
+from migration.model import ArmError, ArmErrorDetail, RoleMissing, TenantAccessDenied
 from migration.ports import AzureGateway
 from migration.workflow import StepRecord, StepStatus, StoredRequest, Workflow
 
 Save = Callable[[str, Callable[[StoredRequest], StoredRequest | None]], Awaitable[StoredRequest]]
 AccessLost = Callable[[StoredRequest, TenantAccessDenied], Awaitable[StoredRequest]]
 AccessBack = Callable[[StoredRequest], Awaitable[StoredRequest]]
+
+
+def _not_permitted_here(exc: TenantAccessDenied) -> bool:
+    """No role for locks or role assignments (Contributor, or a Lighthouse delegation, which cannot grant
+    Owner): waiting would not help, so the step fails and the report hands the engineer its command."""
+    return isinstance(exc, RoleMissing) and (exc.action or "").lower().startswith("microsoft.authorization/")
 
 
 def _record(stored: StoredRequest, record: StepRecord) -> StoredRequest:
@@ -57,6 +63,9 @@ class FixStepRunner:
                     stored = await self._save(rid, lambda s, r=record: _record(s, r))  # before any call
                 await carry_out(self._gateway, step, tenant_id=tenant)
             except TenantAccessDenied as exc:
+                if _not_permitted_here(exc):
+                    await self._end(stored, step, StepStatus.FAILED, exc.error)
+                    return False
                 stored = await self._access_lost(stored, exc)
                 continue
             except ArmError as exc:
