@@ -338,7 +338,7 @@ class MoveRunner:
                 await validate_move(
                     self._gateway, request.source_subscription_id, group.source_group,
                     resource_ids=batch.resource_ids, target_resource_group_id=group.target_group_id,
-                    tenant_id=request.tenant_id, retry_seconds=self._config.retry_seconds,
+                    tenant_id=request.tenant_id,
                 )
         except ArmError as exc:
             return exc.error

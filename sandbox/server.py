@@ -119,12 +119,14 @@ class Caller:
 class ArmSandbox:
     def __init__(self, world: World, *, base_url: str = "", throttle: bool = True,
                  faults: FaultConfig | None = None, lro_seconds: float = 2.0, poll_interval: float = 0.1,
-                 seed: int = 0, state_file: Path | None = None) -> None:
+                 seed: int = 0, state_file: Path | None = None, move_seconds: float | None = None) -> None:
         self.world = world
         self.base_url = base_url
         self.throttle = Throttle(enabled=throttle)
         self.faults = faults or FaultConfig()
         self.lro_seconds = lro_seconds
+        # How long a moveResources job takes (a real one takes minutes per group); None: as validations.
+        self.move_seconds = move_seconds
         self.poll_interval = poll_interval
         self.state_file = state_file
         self.support = load_move_support()
@@ -164,7 +166,7 @@ class ArmSandbox:
 
     def admin_config(self) -> dict[str, Any]:
         return {**self.faults.to_json(), "throttle": self.throttle.enabled, "lro_seconds": self.lro_seconds,
-                "poll_interval": self.poll_interval}
+                "move_seconds": self.move_seconds, "poll_interval": self.poll_interval}
 
     def apply_admin_config(self, data: dict[str, Any]) -> None:
         data = dict(data)
@@ -172,6 +174,9 @@ class ArmSandbox:
             self.throttle.enabled = bool(data.pop("throttle"))
         if "lro_seconds" in data:
             self.lro_seconds = float(data.pop("lro_seconds"))
+        if "move_seconds" in data:
+            value = data.pop("move_seconds")
+            self.move_seconds = None if value is None else float(value)
         if "poll_interval" in data:
             self.poll_interval = float(data.pop("poll_interval"))
         self.set_faults(**data)
@@ -277,12 +282,16 @@ class ArmSandbox:
         if route.kind == "graph":
             bucket = self.throttle.bucket("graph", "user", caller.token)
             wait = bucket.take(request_id)
+            spec = bucket.spec
             if wait:
                 self._counts["throttled_429"] += 1
                 self._throttled_by_op[route.operation] += 1
+                # Resource Graph's 429 may carry no Retry-After, only its quota headers (DOC-ARG-THR).
                 raise _Throttled(429, "RateLimiting", "Client application has been throttled and should not "
-                                 "attempt to repeat the request until an amount of time has elapsed.", wait)
-            spec = bucket.spec
+                                 "attempt to repeat the request until an amount of time has elapsed.", wait,
+                                 {"x-ms-user-quota-remaining": "0",
+                                  "x-ms-user-quota-resets-after": time.strftime("%H:%M:%S", time.gmtime(
+                                      math.ceil(wait)))}, retry_after=False)
             full_in = (spec.capacity - bucket.remaining) / spec.refill_per_second
             return {"x-ms-user-quota-remaining": str(bucket.remaining),
                     "x-ms-user-quota-resets-after": time.strftime("%H:%M:%S", time.gmtime(math.ceil(full_in)))}
@@ -577,7 +586,8 @@ class ArmSandbox:
         source = self._group(sub, group_name)
         body = await _json_body(request)
         target, ids = front_door(self.world, sub.id, source, body, visible_tenant=sub.tenant_id)
-        op = self.world.new_operation(kind, sub.id, source, target.id, ids, time.time() + self.lro_seconds)
+        took = self.move_seconds if kind == "move" and self.move_seconds is not None else self.lro_seconds
+        op = self.world.new_operation(kind, sub.id, source, target.id, ids, time.time() + took)
         if kind == "move":
             source.moving = target.moving = op.id
             self._moves["started"] += 1
@@ -694,10 +704,10 @@ class ArmSandbox:
 
 class _Throttled(ArmFailure):
     def __init__(self, status: int, code: str, message: str, wait: float,
-                 extra: dict[str, str] | None = None) -> None:
+                 extra: dict[str, str] | None = None, *, retry_after: bool = True) -> None:
         super().__init__(status, code, message)
-        self.headers = {"Retry-After": _fmt_seconds(wait), "retry-after-ms": str(max(1, math.ceil(wait * 1000))),
-                        **(extra or {})}
+        timing = {"Retry-After": _fmt_seconds(wait), "retry-after-ms": str(max(1, math.ceil(wait * 1000)))}
+        self.headers = {**(timing if retry_after else {}), **(extra or {})}
 
 
 async def _json_body(request: web.Request) -> Any:
@@ -767,12 +777,17 @@ class Sandbox:
     def set_lro_seconds(self, seconds: float) -> None:
         self.server.lro_seconds = seconds
 
+    def set_move_seconds(self, seconds: float | None) -> None:
+        """How long each moveResources job takes from now on (None: as long as a validation)."""
+        self.server.move_seconds = seconds
+
 
 @contextlib.asynccontextmanager
 async def start_sandbox(
     scenario: str | Path | dict[str, Any] = "contoso", *, host: str = "127.0.0.1", port: int = 0,
     state_dir: Path | None = None, throttle: bool = True, faults: FaultConfig | None = None,
     lro_seconds: float = 2.0, poll_interval: float = 0.1, seed: int = 0, generate: str | None = None,
+    move_seconds: float | None = None,
 ) -> AsyncIterator[Sandbox]:
     """Serve an ARM sandbox on this event loop until the block exits.
 
@@ -793,7 +808,7 @@ async def start_sandbox(
         world = World(data)
         ssl_ctx, ca_path = server_ssl_context(directory, host)
         arm = ArmSandbox(world, throttle=throttle, faults=faults, lro_seconds=lro_seconds,
-                         poll_interval=poll_interval, seed=seed, state_file=state_file)
+                         poll_interval=poll_interval, seed=seed, state_file=state_file, move_seconds=move_seconds)
         if state_file is not None and not state_file.exists():
             world.save(state_file)
         runner = web.AppRunner(arm.app(), access_log=None, handle_signals=False)
