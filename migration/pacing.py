@@ -11,6 +11,7 @@ an answer says otherwise (or, with nothing on its way, as a probe whose 429 says
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from dataclasses import dataclass, field
@@ -58,7 +59,19 @@ class _Budget:
     remaining: int | None = None  # what Azure's last answer said is left (None: not told yet)
     in_flight: int = 0  # sent, not answered: each will spend one of `remaining`
     resume_at: float = 0.0  # monotonic time before which Azure asked us not to send (Retry-After)
+    # Requests answered 429, until their retry: each was told when its turn comes, so it goes first then
+    # (request id -> when to forget it, should its retry never come).
+    booked: dict[str, float] = field(default_factory=dict)
+    # While the bucket is empty: how long one token takes, learnt from Retry-After (a request sent `since`
+    # after the last one served was told to wait `w` more: a token takes about since + w).
+    spacing: float = 0.0
+    last_served: float = 0.0  # when the last request was served with nothing left after it
     answered: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def waiting(self, now: float) -> int:
+        for key in [k for k, until in self.booked.items() if until < now]:
+            del self.booked[key]
+        return self.in_flight + len(self.booked)
 
 
 class Pacer:
@@ -77,7 +90,7 @@ class Pacer:
     def remaining(self, scope: str, kind: str) -> int | None:
         return self._budget((scope, kind)).remaining
 
-    async def acquire(self, key: tuple[str, str]) -> None:
+    async def acquire(self, key: tuple[str, str], request_id: str = "") -> None:
         budget = self._budget(key)
         waited = False
         while True:
@@ -86,15 +99,20 @@ class Pacer:
                 waited = True
                 await asyncio.sleep(budget.resume_at - now)
                 continue
-            if budget.remaining is None or budget.remaining - budget.in_flight > 0 or budget.in_flight == 0:
+            if request_id and budget.booked.pop(request_id, None) is not None:
+                break  # the retry of a throttled request: its turn, as Azure said
+            ahead = budget.waiting(now)
+            if budget.remaining is None or budget.remaining - ahead > 0 or ahead == 0:
                 break  # budget left, or nothing on its way that could tell us more: this one finds out
             waited = True
             budget.answered.clear()
-            await budget.answered.wait()
+            with contextlib.suppress(TimeoutError):  # a booked retry that never comes is forgotten
+                await asyncio.wait_for(budget.answered.wait(), 1.0)
         self.held += waited
         budget.in_flight += 1
 
-    def release(self, key: tuple[str, str], *, status: int | None, headers: Any, retry_after: float | None) -> None:
+    def release(self, key: tuple[str, str], *, status: int | None, headers: Any, retry_after: float | None,
+                request_id: str = "") -> None:
         budget = self._budget(key)
         budget.in_flight = max(0, budget.in_flight - 1)
         if headers is not None:
@@ -108,12 +126,23 @@ class Pacer:
                 wait = retry_after
                 if wait is None and key[1] == "graph":
                     wait = resets_after(headers.get("x-ms-user-quota-resets-after"))
+                now = time.monotonic()
                 if wait:
-                    budget.resume_at = max(budget.resume_at, time.monotonic() + wait)
+                    budget.resume_at = max(budget.resume_at, now + wait)
+                    if not budget.booked and budget.last_served and now - budget.last_served < 60:
+                        budget.spacing = max(budget.spacing, (now - budget.last_served + wait) * 1.05)
+                if request_id:
+                    budget.booked[request_id] = time.monotonic() + (wait or 0.0) + 10.0
             elif key[1] == "graph" and budget.remaining == 0:
                 wait = resets_after(headers.get("x-ms-user-quota-resets-after"))
                 if wait:
                     budget.resume_at = max(budget.resume_at, time.monotonic() + wait)
+            elif budget.remaining == 0 and status is not None and status < 400:
+                # Served, and the bucket is empty again: the next token is about one spacing away. The
+                # spacing shrinks a little each time, so a faster refill is found too.
+                now = budget.last_served = time.monotonic()
+                budget.spacing *= 0.995
+                budget.resume_at = max(budget.resume_at, now + budget.spacing)
         budget.answered.set()
 
 
@@ -127,7 +156,8 @@ class PacingPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
     async def send(self, request: PipelineRequest) -> PipelineResponse:  # type: ignore[type-arg]
         http = request.http_request
         key = kind_of(http.method, http.url)
-        await self._pacer.acquire(key)
+        request_id = http.headers.get("x-ms-client-request-id", "")  # the same on every retry
+        await self._pacer.acquire(key, request_id)
         status: int | None = None
         headers: Any = None
         retry_after: float | None = None
@@ -138,7 +168,7 @@ class PacingPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
                 retry_after = ArmRetryPolicy.header_retry_after(headers)
             return response
         finally:
-            self._pacer.release(key, status=status, headers=headers, retry_after=retry_after)
+            self._pacer.release(key, status=status, headers=headers, retry_after=retry_after, request_id=request_id)
 
 
 class ArmRetryPolicy(AsyncRetryPolicy):

@@ -16,7 +16,7 @@ import contextlib
 import logging
 import os
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
@@ -32,6 +32,7 @@ from migration.model import (
 )
 from migration.planning import MAX_BATCH, plan_batches
 from migration.ports import AzureGateway
+from migration.steps import Step, run_steps
 from migration.workflow import BatchRecord, BatchStatus, LeaseLost, StoredRequest, Workflow
 
 log = logging.getLogger(__name__)
@@ -151,12 +152,75 @@ def _replace_batch(stored: StoredRequest, batch: BatchRecord) -> StoredRequest:
     return _replace_group(replace(stored, batches=batches), batch.group, moved_count=moved)
 
 
+def _holds(request_source: str, group: GroupMove) -> frozenset[str]:
+    source = f"/subscriptions/{request_source}/resourceGroups/{group.source_group}".lower()
+    return frozenset({source, group.target_group_id.rstrip("/").lower()})
+
+
+def _steps(stored: StoredRequest) -> list[Step]:
+    """The request's plan as steps: each group is validated, then moved; a group chained to another
+    (`after`) waits for that group's move. Both steps hold the group's source and target groups."""
+    request = stored.request
+    out: list[Step] = []
+    for g in request.groups:
+        holds = _holds(request.source_subscription_id, g)
+        out.append(Step(f"validate:{g.source_group}", holds=holds))
+        out.append(Step(f"move:{g.source_group}", after=(f"validate:{g.source_group}",
+                                                          *(f"move:{a}" for a in g.after)), holds=holds))
+    return out
+
+
+def _finished(stored: StoredRequest) -> dict[str, bool]:
+    """Steps a previous run finished (a resumed request goes on from there)."""
+    done: dict[str, bool] = {}
+    for g in stored.request.groups:
+        name = g.source_group
+        if name in stored.validated:
+            done[f"validate:{name}"] = True
+        elif g.state in _FINAL_GROUP:
+            done[f"validate:{name}"] = False
+        if g.state in _FINAL_GROUP:
+            done[f"move:{name}"] = g.state is GroupState.SUCCEEDED
+    return done
+
+
+_Change = tuple[Callable[[StoredRequest], "StoredRequest | None"], "asyncio.Future[StoredRequest]"]
+
+
+class _Coalesced:
+    """Progress updates, at most one in flight: a burst collapses into the latest state, and `close`
+    returns only when nothing is in flight any more (so no update can land after the final card)."""
+
+    def __init__(self, send: Callable[[StoredRequest], Awaitable[object]]) -> None:
+        self._send = send
+        self._latest: StoredRequest | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def push(self, stored: StoredRequest) -> None:
+        self._latest = stored
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self._latest is not None:
+            stored, self._latest = self._latest, None
+            await self._send(stored)
+
+    async def close(self) -> None:
+        self._latest = None
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+
 @dataclass(frozen=True, slots=True)
 class RunnerConfig:
     lease_seconds: float = 120.0  # a dead runner's requests are resumed this long after it stopped
     poll_seconds: float = 5.0  # how often the store is scanned for work without a wake-up
     batch_size: int = MAX_BATCH
     retry_seconds: float = 15.0  # wait before re-trying a group held by another move / a lost answer
+    # Groups validated or moved at once per source subscription. Azure locks only the groups of each move;
+    # what paces the calls is the throttle budget Azure reports (migration.pacing), not this bound.
+    max_parallel: int = 250
 
 
 # --------------------------------------------------------------------------- the runner
@@ -180,6 +244,11 @@ class MoveRunner:
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._work: dict[str, asyncio.Task[None]] = {}
+        self._gates: dict[str, asyncio.Semaphore] = {}  # per source subscription
+        self._queued: dict[str, list[_Change]] = {}  # per request: changes waiting for the next write
+        self._writers: dict[str, asyncio.Task[None]] = {}
+        self._latest: dict[str, StoredRequest] = {}  # per request: the record as this runner last wrote it
+        self._progress: dict[str, _Coalesced] = {}
 
     def set_listener(self, listener: ProgressListener | None) -> None:
         self._listener = listener
@@ -266,9 +335,39 @@ class MoveRunner:
                 log.exception("move %s: lease renewal failed", request_id)
 
     async def _save(self, request_id: str, change: Callable[[StoredRequest], StoredRequest | None]) -> StoredRequest:
-        return await self._workflow.update(
-            request_id, change, owner=self.owner, lease_seconds=self._config.lease_seconds
-        )
+        """Apply `change` under the lease. The steps of a request run side by side and their changes are
+        committed together: while one write is on its way, the next ones queue and go as one write (each
+        change applied in turn to the fresh record), so steps never race each other's compare-and-swap
+        and 200 groups do not mean 200 rewrites of the request a second. A click elsewhere may still race
+        a write; the workflow's compare-and-swap retries that."""
+        future: asyncio.Future[StoredRequest] = asyncio.get_running_loop().create_future()
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())  # a caller may have gone away
+        self._queued.setdefault(request_id, []).append((change, future))
+        writer = self._writers.get(request_id)
+        if writer is None or writer.done():
+            self._writers[request_id] = asyncio.create_task(self._commit(request_id), name=f"save {request_id}")
+        return await future
+
+    async def _commit(self, request_id: str) -> None:
+        while queued := self._queued.pop(request_id, None):
+
+            def combined(stored: StoredRequest, changes: list[_Change] = queued) -> StoredRequest:
+                for change, _ in changes:
+                    stored = change(stored) or stored
+                return stored
+
+            try:
+                stored = await self._workflow.update(request_id, combined, owner=self.owner,
+                                                     lease_seconds=self._config.lease_seconds)
+            except Exception as exc:  # noqa: BLE001 - every waiting step gets the error (LeaseLost...)
+                for _, future in queued:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            self._latest[request_id] = stored
+            for _, future in queued:
+                if not future.done():
+                    future.set_result(stored)
 
     async def _notify(self, stored: StoredRequest, *, final: bool = False) -> bool:
         if self._listener is None:
@@ -284,47 +383,84 @@ class MoveRunner:
 
     async def _execute(self, stored: StoredRequest) -> None:
         rid = stored.id
-        if stored.state is RequestState.VALIDATING:
-            await self._notify(stored)
-            stored = await self._validate_all(stored)
-        if stored.state in (RequestState.VALIDATING, RequestState.MOVING):  # VALIDATING: no group passed
-            for group in stored.request.groups:
-                if group.state in _FINAL_GROUP or group.source_group not in stored.validated:
-                    continue
-                stored = await self._move_group(stored, group.source_group)
+        if stored.state in (RequestState.VALIDATING, RequestState.MOVING):
+            progress = _Coalesced(lambda s: self._notify(s))
+            self._progress[rid] = progress
+            self._latest[rid] = stored
+            try:
                 await self._notify(stored)
-            stored = await self._conclude(stored)
+                await run_steps(_steps(stored), lambda step: self._run_step(rid, step),
+                                skip=lambda step, failed: self._skip(rid, step, failed),
+                                finished=_finished(stored), limit=self._config.max_parallel)
+            finally:
+                # Every progress update lands before the conclusion, never after the final card.
+                self._progress.pop(rid, None)
+                self._latest.pop(rid, None)
+                await progress.close()
+            stored = await self._conclude(await self._save(rid, lambda s: None))
         if stored.state in _RUN_FINAL and not stored.report_sent:
             if await self._notify(stored, final=True):
                 await self._workflow.update(rid, lambda s: replace(s, report_sent=True, lease=None), owner=self.owner)
             # Otherwise the lease is kept and lapses: a later scan sends the report again.
 
-    async def _validate_all(self, stored: StoredRequest) -> StoredRequest:
-        request = stored.request
-        for group in request.groups:
-            if group.state in _FINAL_GROUP or group.source_group in stored.validated:
-                continue
-            stored = await self._save(stored.id, lambda s, g=group: _replace_group(
-                s, g.source_group, state=GroupState.VALIDATING))
-            error = await self._validate_group(stored, group)
-            if error is None:
-                stored = await self._save(stored.id, lambda s, g=group: _replace_group(
-                    replace(s, validated=(*s.validated, g.source_group)), g.source_group, state=GroupState.PENDING))
-            else:
-                stored = await self._save(stored.id, lambda s, g=group, e=error: _replace_group(
-                    s, g.source_group, state=GroupState.FAILED, error=explain(e)))
-                await self._workflow.audit(stored.id, "group_failed", by=None, tenant_id=None,
-                                           detail={"group": group.source_group, "phase": "validate",
-                                                   "code": error.code})
-                await self._notify(stored)
-        if not stored.validated:
-            return stored  # nothing may move: the conclusion marks the request failed
-        stored = await self._save(stored.id, lambda s: replace(s, request=replace(s.request,
-                                                                                  state=RequestState.MOVING)))
-        await self._workflow.audit(stored.id, "moving", by=None, tenant_id=None,
-                                   detail={"validated_groups": len(stored.validated)})
-        await self._notify(stored)
-        return stored
+    def _changed(self, stored: StoredRequest) -> None:
+        """Progress people should see; updates are coalesced, so a burst of groups is one card update."""
+        progress = self._progress.get(stored.id)
+        if progress is not None:
+            progress.push(stored)
+
+    async def _run_step(self, rid: str, step: Step) -> bool:
+        kind, name = step.key.split(":", 1)
+        stored = self._latest[rid]  # fresh enough: a step reads only its own group, which only it changes
+        async with self._slots(stored.request.source_subscription_id):
+            if kind == "validate":
+                return await self._validate_step(stored, name)
+            stored = await self._move_group(stored, name)
+        self._changed(stored)
+        return stored.group(name).state is GroupState.SUCCEEDED
+
+    async def _skip(self, rid: str, step: Step, failed: str) -> None:
+        kind, name = step.key.split(":", 1)
+        waited = failed.split(":", 1)[1]
+        if kind != "move" or waited == name:
+            return  # a group whose own validation failed is marked failed by that step
+        error = ArmErrorDetail(code="DependencyFailed", message=(
+            f"This group waits for group {waited}, which did not move. Fix: move {waited} first, then request "
+            "this group again."))
+        stored = await self._save(rid, lambda s: _replace_group(s, name, state=GroupState.SKIPPED, error=error))
+        self._changed(stored)
+
+    def _slots(self, subscription_id: str) -> asyncio.Semaphore:
+        gate = self._gates.get(subscription_id.lower())
+        if gate is None:
+            gate = self._gates[subscription_id.lower()] = asyncio.Semaphore(self._config.max_parallel)
+        return gate
+
+    async def _validate_step(self, stored: StoredRequest, name: str) -> bool:
+        group = stored.group(name)
+        stored = await self._save(stored.id, lambda s: _replace_group(s, name, state=GroupState.VALIDATING))
+        error = await self._validate_group(stored, group)
+        if error is not None:
+            stored = await self._save(stored.id, lambda s: _replace_group(
+                s, name, state=GroupState.FAILED, error=explain(error)))
+            await self._workflow.audit(stored.id, "group_failed", by=None, tenant_id=None,
+                                       detail={"group": name, "phase": "validate", "code": error.code})
+            self._changed(stored)
+            return False
+        started_moving = False
+
+        def passed(s: StoredRequest) -> StoredRequest:
+            nonlocal started_moving
+            s = _replace_group(replace(s, validated=(*s.validated, name)), name, state=GroupState.PENDING)
+            started_moving = s.state is RequestState.VALIDATING
+            return replace(s, request=replace(s.request, state=RequestState.MOVING)) if started_moving else s
+
+        stored = await self._save(stored.id, passed)
+        if started_moving:
+            await self._workflow.audit(stored.id, "moving", by=None, tenant_id=None,
+                                       detail={"first_validated_group": name})
+            self._changed(stored)
+        return True
 
     async def _validate_group(self, stored: StoredRequest, group: GroupMove) -> ArmErrorDetail | None:
         """Create the target group if needed, then Azure's dry run for every batch (None: all accepted)."""
