@@ -7,7 +7,6 @@ ids they need and are re-checked here (never trusted), since anyone can forge a 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -21,7 +20,7 @@ from botbuilder.schema import Activity, ActivityTypes, ConversationReference
 from bot.access import AccessPolicy, Caller
 from bot.commands import Command
 from bot.handler import Routes, card_reply
-from bot.proactive import Proactive
+from bot.proactive import LiveCard, Proactive
 from cards import verbs
 from cards.assessment import assessment_summary_card, blockers_card, dry_run_card
 from cards.help import help_card
@@ -101,13 +100,23 @@ class ChatFlows:
             if problem:
                 await ctx.send_activity(problem + " Or type `cancel`.")
                 return True
-            await self._flow.set(ctx, None)
-            if flow.get("name") == "attach":
-                await self.send(ctx, await self._attach_card(ctx, text.strip()))
-            elif flow.get("name") == "move":
-                await self.send(ctx, await self.picker_card(ctx, text.strip(), verb=verbs.MOVE_SOURCE))
+            tenant = text.strip()
+            name = flow.get("name")
+            if name == "attach":
+                render: SubscriptionsCard = lambda tid, subs: attach_result_card(  # noqa: E731
+                    tenant=tenant, tenant_id=tid, subscriptions=subs)
             else:
-                await self.send(ctx, await self.picker_card(ctx, text.strip()))
+                verb = verbs.MOVE_SOURCE if name == "move" else verbs.ASSESS_SUBSCRIPTION
+                render = lambda tid, subs: subscription_picker_card(  # noqa: E731
+                    tenant_id=tid, tenant=tenant, subscriptions=subs, verb=verb)
+            card, answered = await self._subscriptions_card(ctx, tenant, render)
+            if answered:
+                await self._flow.set(ctx, None)
+            await self.send(ctx, card)
+            if not answered:
+                # The question stays open: the card says why that tenant did not work.
+                await ctx.send_activity("Type the tenant again (its GUID or a domain such as "
+                                        "`contoso.onmicrosoft.com`), or `cancel`.")
             return True
         return False
 
@@ -172,16 +181,23 @@ class ChatFlows:
 
     async def _with_subscriptions(self, ctx: TurnContext, tenant: str, render: SubscriptionsCard) -> dict[str, Any]:
         """Resolve the tenant and list its subscriptions, then `render`; or the card saying why not."""
+        card, _ = await self._subscriptions_card(ctx, tenant, render)
+        return card
+
+    async def _subscriptions_card(
+        self, ctx: TurnContext, tenant: str, render: SubscriptionsCard
+    ) -> tuple[dict[str, Any], bool]:
+        """(card, whether the tenant worked): `render`'s card, or the one saying why the tenant did not."""
         try:
             tenant_id, subscriptions = await self._subscriptions(tenant)
         except TenantAccessDenied:
-            return self.invitation(tenant)
+            return self.invitation(tenant), False
         except NotFound:
-            return tenant_not_found_card(tenant)
+            return tenant_not_found_card(tenant), False
         except ArmError as error:
-            return azure_error_card(error)
+            return azure_error_card(error), False
         await self._tenant.set(ctx, tenant_id)  # later questions default to this tenant
-        return render(tenant_id, subscriptions)
+        return render(tenant_id, subscriptions), True
 
     async def _attach_card(self, ctx: TurnContext, tenant: str) -> dict[str, Any]:
         return await self._with_subscriptions(
@@ -268,15 +284,14 @@ class ChatFlows:
         self, reference: ConversationReference, card_id: str, tenant_id: str, subscription_id: str
     ) -> None:
         last = 0.0
-        pending: list[asyncio.Task[Any]] = []
+        live = self.d.proactive.live_card(reference, card_id)
 
         async def progress(done: int, total: int | None) -> None:
             nonlocal last
             if time.monotonic() - last < PROGRESS_EVERY:
                 return
             last = time.monotonic()
-            card = _assess_progress(subscription_id, done=done, total=total)
-            pending.append(asyncio.create_task(self.d.proactive.update_card(reference, card_id, card)))
+            live.progress(_assess_progress(subscription_id, done=done, total=total))
 
         async def work() -> dict[str, Any]:
             assessment = await assess(
@@ -289,11 +304,10 @@ class ChatFlows:
             )
             link = await self.d.reports.create(assessment)
             await self.save_assessment(assessment, report=link)
-            if pending:  # the last progress update must not land after the summary
-                await asyncio.gather(*pending, return_exceptions=True)
             return assessment_summary_card(assessment, rules=self._rules, report_url=self._report_url(link))
 
-        await self.finish_in_background(reference, card_id, work, tenant=tenant_id, subscription_id=subscription_id)
+        await self.finish_in_background(reference, card_id, work, tenant=tenant_id, subscription_id=subscription_id,
+                                        live=live)
 
     async def finish_in_background(
         self,
@@ -303,9 +317,11 @@ class ChatFlows:
         *,
         tenant: str,
         subscription_id: str,
+        live: LiveCard | None = None,
     ) -> None:
         """Run slow work after the turn and put its card where the progress card stands; Azure's
-        refusals become cards that say what to do."""
+        refusals become cards that say what to do. With `live`, the work's progress updates go through
+        it, and none of them lands after this final card."""
         try:
             card = await work()
         except TenantAccessDenied:
@@ -323,7 +339,7 @@ class ChatFlows:
             card = error_card(
                 "That stopped unexpectedly. Nothing was changed.", "Try again in a minute.", title="Sorry"
             )
-        await self.d.proactive.update_card(reference, card_id, card)
+        await (live or self.d.proactive.live_card(reference, card_id)).finish(card)
 
     # ------------------------------------------------------------------ results
 

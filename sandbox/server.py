@@ -215,7 +215,7 @@ class ArmSandbox:
         if route.operation == "OperationResults_Get":
             self._counts["lro_polls"] += 1
         self._by_op[route.operation] += 1
-        if self.faults.latency_ms > 0:
+        if self.faults.latency_ms > 0 and (not self.faults.operations or route.operation in self.faults.operations):
             self._fault_counts["latency"] += 1
             await asyncio.sleep(self.faults.latency_ms / 1000)
         if "api-version" not in request.query:
