@@ -45,7 +45,7 @@ from migration.model import (
     Verdict,
 )
 from migration.ports import ConcurrencyError
-from migration.workflow import Workflow, WorkflowError, new_request_id
+from migration.workflow import GroupInUse, Workflow, WorkflowError, new_request_id
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +277,9 @@ class MoveFlow:
         if assessment.target is None:
             return _bad_click()
         chosen = [g.name for g in picked if g is not None]
+        in_use = await self._workflow.groups_in_use(assessment.source.id, chosen)
+        if in_use:
+            return _groups_in_use(in_use)
         plans = {p.name.lower(): p for p in planned_target_groups(assessment, groups=chosen)}
         request = MoveRequest(
             id=new_request_id(),
@@ -408,6 +411,8 @@ class MoveFlow:
                 target_name=request.target_name,
                 request_id=request.id,  # the id the engineer saw on the plan
             )
+        except GroupInUse as error:
+            return _groups_in_use({error.group: error.holder})
         except WorkflowError as error:
             return error_card(str(error), "Plan the move again.")
         stored = await self._notifier.announce(stored.id, reference_of(ctx))
@@ -451,6 +456,18 @@ def _draft_gone() -> dict[str, Any]:
         "That move plan no longer exists. It was submitted or cancelled.",
         "Type history to see your requests, or move to plan another one.",
         title="Plan not found",
+    )
+
+
+def _groups_in_use(in_use: Mapping[str, MoveRequest]) -> dict[str, Any]:
+    lines = [f"{group} is already in move request {holder.id} ({holder.state.value.replace('_', ' ')}, asked by "
+             f"{holder.requested_by.name})." for group, holder in sorted(in_use.items())]
+    holders = sorted({h.id for h in in_use.values()})
+    return error_card(
+        " ".join(lines) + " A group can be in one open request at a time.",
+        f"Wait until {', '.join(holders)} has finished (type status {holders[0]}), or cancel it, then plan this "
+        "move again; or pick other groups.",
+        title="Group already in a request",
     )
 
 

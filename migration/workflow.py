@@ -12,6 +12,7 @@ Collections in the document store:
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -36,12 +37,16 @@ from migration.ports import ConcurrencyError, DocumentStore
 REQUESTS = "requests"
 AUDIT = "audit"
 SETTINGS = "settings"
+CLAIMS = "claims"  # key = "{source subscription}/{group}" (lower case) -> the request holding the group
 
 ID_PREFIX = "MR-"
 _ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # base32 without I, O, 0, 1: easy to read and type
 _OPEN = frozenset({RequestState.DRAFT, RequestState.PENDING_APPROVAL, RequestState.APPROVED})
 _RUNNING = frozenset({RequestState.VALIDATING, RequestState.MOVING})
 _RUN_FINAL = frozenset({RequestState.SUCCEEDED, RequestState.PARTIALLY_SUCCEEDED, RequestState.FAILED})
+# A group in a request in one of these states is taken: it cannot be put in another request.
+_HOLDING = frozenset({RequestState.PENDING_APPROVAL, RequestState.APPROVED, RequestState.VALIDATING,
+                      RequestState.MOVING})
 _MAX_CAS_ATTEMPTS = 50  # contention is a handful of clicks; more means something is broken
 
 Clock = Callable[[], datetime]
@@ -67,6 +72,17 @@ class LeaseLost(Exception):
 
 class WorkflowError(ValueError):
     """A request that cannot be created as given (no groups, an empty group...)."""
+
+
+class GroupInUse(WorkflowError):
+    """A group of the new request is already in another open request."""
+
+    def __init__(self, group: str, holder: MoveRequest) -> None:
+        self.group, self.holder = group, holder
+        super().__init__(
+            f"Resource group {group} is already in move request {holder.id} ({holder.state.value.replace('_', ' ')}"
+            f", asked by {holder.requested_by.name}). A group can be in one open request at a time: wait until "
+            f"{holder.id} has finished, or cancel it, then plan this move again.")
 
 
 # --------------------------------------------------------------------------- values
@@ -228,12 +244,20 @@ class Workflow:
         for g in groups:
             if not g.resource_ids:
                 raise WorkflowError(f"resource group {g.source_group} has no resources to move")
+            unknown = {a.lower() for a in g.after} - set(names)
+            if unknown or g.source_group.lower() in {a.lower() for a in g.after}:
+                raise WorkflowError(f"resource group {g.source_group} waits for a group this request does not "
+                                    f"move first: {', '.join(sorted(unknown)) or g.source_group}")
         now = self._now()
         decision = Decision("requested", requester, now, requester_tenant_id or "")
         clean = tuple(replace(g, state=GroupState.PENDING, moved_count=0, error=None) for g in groups)
         for attempt in range(10):
+            candidate = normalize_id(request_id) if request_id and attempt == 0 else new_request_id()
+            if await self._store.get(REQUESTS, candidate) is not None:
+                continue  # id taken: draw another before claiming anything under it
+            await self._claim_groups(candidate, source_subscription_id, clean)
             request = MoveRequest(
-                id=normalize_id(request_id) if request_id and attempt == 0 else new_request_id(),
+                id=candidate,
                 tenant_id=customer_tenant_id,
                 source_subscription_id=source_subscription_id,
                 target_subscription_id=target_subscription_id,
@@ -254,6 +278,48 @@ class Workflow:
                              detail={"groups": len(clean), "resources": request.resource_count})
             return replace(stored, etag=record.etag)
         raise RuntimeError("could not allocate a request id")
+
+    async def _claim_groups(self, request_id: str, subscription_id: str, groups: Sequence[GroupMove]) -> None:
+        """Take each group for `request_id` (insert-only claims, so of two requests racing for a group one
+        wins); a claim whose request is no longer open is stale and taken over. Raises GroupInUse, having
+        given back what it took."""
+        taken: list[tuple[str, str]] = []
+        try:
+            for g in groups:
+                key = f"{subscription_id}/{g.source_group}".lower()
+                while True:
+                    try:
+                        record = await self._store.put(CLAIMS, key, {"request_id": request_id}, etag="")
+                        break
+                    except ConcurrencyError:
+                        current = await self._store.get(CLAIMS, key)
+                        if current is None:
+                            continue
+                        holder = await self.get(str(current.value.get("request_id") or ""))
+                        if holder is not None and holder.id != request_id and holder.state in _HOLDING:
+                            raise GroupInUse(g.source_group, holder.request) from None
+                        try:
+                            record = await self._store.put(CLAIMS, key, {"request_id": request_id},
+                                                           etag=current.etag)
+                            break
+                        except ConcurrencyError:
+                            continue
+                taken.append((key, record.etag))
+        except BaseException:
+            for key, etag in taken:
+                with contextlib.suppress(ConcurrencyError, KeyError):
+                    await self._store.delete(CLAIMS, key, etag=etag)
+            raise
+
+    async def groups_in_use(self, subscription_id: str, groups: Sequence[str]) -> dict[str, MoveRequest]:
+        """Which of these source groups an open request holds (group -> that request)."""
+        out: dict[str, MoveRequest] = {}
+        for name in groups:
+            record = await self._store.get(CLAIMS, f"{subscription_id}/{name}".lower())
+            holder = await self.get(str(record.value.get("request_id") or "")) if record else None
+            if holder is not None and holder.state in _HOLDING:
+                out[name] = holder.request
+        return out
 
     async def get(self, request_id: str) -> StoredRequest | None:
         record = await self._store.get(REQUESTS, normalize_id(request_id))
