@@ -446,17 +446,20 @@ def history_card(
     *,
     page: int = 1,
     per_page: int = HISTORY_PER_PAGE,
+    total: int | None = None,
 ) -> dict[str, Any]:
-    """Past and open requests, newest first, paged. Each request opens its status card."""
+    """Past and open requests, newest first, paged. Each request opens its status card. With `total`,
+    `requests` is already the page (the store pages the history); else all of them."""
     ordered = sorted(requests, key=lambda r: r.requested_at, reverse=True)
-    pages = max(1, -(-len(ordered) // per_page))
+    count = len(ordered) if total is None else total
+    pages = max(1, -(-count // per_page))
     page = min(max(1, page), pages)
-    chunk = ordered[(page - 1) * per_page : page * per_page]
+    chunk = ordered[(page - 1) * per_page : page * per_page] if total is None else ordered
     body: list[k.Element] = [k.heading("Move requests")]
-    if not ordered:
+    if not count:
         body.append(k.text("No move requests yet. Type assess to start."))
     else:
-        body.append(k.text(f"{k.plural(len(ordered), 'request')}. Page {k.num(page)} of {k.num(pages)}.", subtle=True))
+        body.append(k.text(f"{k.plural(count, 'request')}. Page {k.num(page)} of {k.num(pages)}.", subtle=True))
         body.append(
             k.table(
                 ["Request", "Groups", "Status", "Requested"],
@@ -479,4 +482,4 @@ def history_card(
         actions.append(k.execute("Previous page", verbs.HISTORY_PAGE, {"page": page - 1}))
     if page < pages:
         actions.append(k.execute("Next page", verbs.HISTORY_PAGE, {"page": page + 1}))
-    return k.card(body, actions, fallback_text=f"{len(ordered)} move requests.")
+    return k.card(body, actions, fallback_text=f"{count} move requests.")

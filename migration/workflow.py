@@ -8,6 +8,7 @@ Collections in the document store:
 - `requests`: key = request id; the MoveRequest plus what the runner and the notifier keep with it.
 - `audit`: append-only, key = "{request id}/{iso time}/{uuid}", written with etag="" (never replaced).
 - `settings`: small shared values, e.g. the approvals conversation (written by the notifier).
+- `claims`: which open request holds a source group; `active` and `timeline`: indexes by state and by time.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ REQUESTS = "requests"
 AUDIT = "audit"
 SETTINGS = "settings"
 CLAIMS = "claims"  # key = "{source subscription}/{group}" (lower case) -> the request holding the group
+# Indexes, so neither the runner nor `history` reads every request ever stored:
+ACTIVE = "active"  # key = request id: approved, running, or finished with its report not sent yet
+TIMELINE = "timeline"  # key = newest-first time + request id: every request, for paging the history
+_INDEXED = "request_indexes"  # settings key: the indexes above cover every stored request
 
 ID_PREFIX = "MR-"
 _ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # base32 without I, O, 0, 1: easy to read and type
@@ -209,6 +214,7 @@ class Workflow:
     def __init__(self, store: DocumentStore, *, clock: Clock = utc_now) -> None:
         self._store = store
         self._now = clock
+        self._indexed = False
 
     @property
     def store(self) -> DocumentStore:
@@ -270,6 +276,7 @@ class Workflow:
                 target_name=target_name,
             )
             stored = StoredRequest(request, "", dry_runs=tuple(dry_runs), checklist=tuple(checklist))
+            await self._store.put(TIMELINE, _timeline_key(request), {"request_id": request.id})
             try:
                 record = await self._store.put(REQUESTS, request.id, stored_to_json(stored), etag="")
             except ConcurrencyError:
@@ -326,13 +333,54 @@ class Workflow:
         return stored_from_json(record.value, record.etag) if record else None
 
     async def history(self, *, limit: int = 50, requester_id: str | None = None) -> list[StoredRequest]:
-        """Requests, newest first (optionally only one person's)."""
-        records = await self._store.list(REQUESTS)
-        out = [stored_from_json(r.value, r.etag) for r in records]
-        if requester_id:
-            out = [s for s in out if s.request.requested_by.id == requester_id]
-        out.sort(key=lambda s: s.request.requested_at, reverse=True)
-        return out[:limit]
+        """Requests, newest first (optionally only one person's); reads requests only until it has `limit`."""
+        out: list[StoredRequest] = []
+        for request_id in await self._timeline():
+            stored = await self.get(request_id)
+            if stored is not None and (not requester_id or stored.request.requested_by.id == requester_id):
+                out.append(stored)
+                if len(out) >= limit:
+                    break
+        return out
+
+    async def history_page(self, page: int, *, per_page: int) -> tuple[list[StoredRequest], int]:
+        """One page of every request, newest first, and how many there are: only that page is read."""
+        ids = await self._timeline()
+        pages = max(1, -(-len(ids) // per_page))
+        page = min(max(1, page), pages)
+        chunk = ids[(page - 1) * per_page: page * per_page]
+        found = [await self.get(i) for i in chunk]
+        return [s for s in found if s is not None], len(ids)
+
+    async def _timeline(self) -> list[str]:
+        await self._ensure_indexes()
+        seen: set[str] = set()
+        out: list[str] = []
+        for record in await self._store.list(TIMELINE):
+            request_id = str(record.value.get("request_id") or "")
+            if request_id and request_id not in seen:  # an id drawn twice (a collision) is listed once
+                seen.add(request_id)
+                out.append(request_id)
+        return out
+
+    async def _ensure_indexes(self) -> None:
+        """Requests stored before the indexes existed are indexed once."""
+        if self._indexed:
+            return
+        if await self._store.get(SETTINGS, _INDEXED) is None:
+            for record in await self._store.list(REQUESTS):
+                stored = stored_from_json(record.value, record.etag)
+                await self._store.put(TIMELINE, _timeline_key(stored.request), {"request_id": stored.id})
+                if _active(stored):
+                    await self._store.put(ACTIVE, stored.id, {})
+            await self._store.put(SETTINGS, _INDEXED, {"at": self._now().isoformat()})
+        self._indexed = True
+
+    async def _reindex(self, stored: StoredRequest) -> None:
+        """After a write: a request the runner has nothing more to do for leaves the active index."""
+        if not _active(stored):
+            with contextlib.suppress(ConcurrencyError):
+                await self._store.delete(ACTIVE, stored.id)
 
     # ------------------------------------------------------------------ decisions
 
@@ -388,6 +436,9 @@ class Workflow:
                 request = replace(request, groups=groups)
             changed = replace(stored, request=request, finished_at=None if to is RequestState.APPROVED else
                               decision.at)
+            if _active(changed):
+                # Indexed before the write: the runner may see an entry too many (it checks), never one too few.
+                await self._store.put(ACTIVE, stored.id, {})
             try:
                 record = await self._store.put(REQUESTS, stored.id, stored_to_json(changed), etag=stored.etag)
             except ConcurrencyError:
@@ -408,9 +459,20 @@ class Workflow:
     async def claimable(self) -> list[str]:
         """Approved requests, and started ones whose runner's lease lapsed (it died or hung), including
         finished moves whose final report was not sent yet."""
-        now = self._now()
-        records = await self._store.list(REQUESTS)
-        return [r.key for r in records if _claimable(stored_from_json(r.value, r.etag), now)]
+        await self._ensure_indexes()
+        out: list[str] = []
+        for entry in await self._store.list(ACTIVE):
+            stored = await self.get(entry.key)
+            if stored is None:  # never written (a failed submit), or gone: tidy the index
+                with contextlib.suppress(ConcurrencyError):
+                    await self._store.delete(ACTIVE, entry.key)
+                continue
+            if not _active(stored):  # e.g. cancelled after approval, before the runner saw it
+                await self._reindex(stored)
+                continue
+            if _claimable(stored, self._now()):
+                out.append(stored.id)
+        return out
 
     async def claim(self, request_id: str, owner: str, *, lease_seconds: float) -> StoredRequest | None:
         """Take the request for `owner` (None when it is not claimable or someone else got it first)."""
@@ -464,6 +526,8 @@ class Workflow:
                 record = await self._store.put(REQUESTS, stored.id, stored_to_json(changed), etag=stored.etag)
             except ConcurrencyError:
                 continue
+            if _active(stored) and not _active(changed):
+                await self._reindex(changed)
             return replace(changed, etag=record.etag)
         raise RuntimeError(f"{request_id}: too much contention")
 
@@ -493,6 +557,17 @@ class Workflow:
     async def audit_trail(self, request_id: str) -> list[AuditEntry]:
         records = await self._store.list(AUDIT, prefix=normalize_id(request_id) + "/")
         return [_audit_from_json(r.value) for r in records]
+
+
+def _active(stored: StoredRequest) -> bool:
+    """The runner still has something to do (or to report) for this request."""
+    return stored.state in _RUNNING or stored.state is RequestState.APPROVED or (
+        stored.state in _RUN_FINAL and not stored.report_sent)
+
+
+def _timeline_key(request: MoveRequest) -> str:
+    newest_first = 10**11 - int(request.requested_at.timestamp() * 10)  # tenths of a second, inverted
+    return f"{newest_first:012d}-{request.id}"
 
 
 def _claimable(stored: StoredRequest, now: datetime) -> bool:
