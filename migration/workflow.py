@@ -368,12 +368,14 @@ class Workflow:
         if self._indexed:
             return
         if await self._store.get(SETTINGS, _INDEXED) is None:
-            for record in await self._store.list(REQUESTS):
+            records = await self._store.list(REQUESTS)
+            for record in records:
                 stored = stored_from_json(record.value, record.etag)
                 await self._store.put(TIMELINE, _timeline_key(stored.request), {"request_id": stored.id})
                 if _active(stored):
                     await self._store.put(ACTIVE, stored.id, {})
-            await self._store.put(SETTINGS, _INDEXED, {"at": self._now().isoformat()})
+            if records:  # an empty store has nothing to index, and stays empty until someone uses the bot
+                await self._store.put(SETTINGS, _INDEXED, {"at": self._now().isoformat()})
         self._indexed = True
 
     async def _reindex(self, stored: StoredRequest) -> None:
