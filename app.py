@@ -221,7 +221,9 @@ def create_app(
             stack.push_async_callback(approvals.drain)
             stack.push_async_callback(proactive.drain)
             stack.push_async_callback(runner.stop)
+            stack.push_async_callback(flows.background.stop)
             runner.start()  # resumes every request whose lease lapsed while the bot was down
+            flows.background.start()  # cards of work a restart interrupted say so and offer to run it again
             yield
 
     app.cleanup_ctx.append(lifecycle)

@@ -28,6 +28,7 @@ from cards.messages import error_card, not_allowed_card, question_card
 from cards.pickers import subscription_picker_card
 from cards.progress import Step, work_progress_card
 from cards.tenant import attach_result_card, invitation_card
+from dialogs.background import BackgroundWork
 from dialogs.inputs import subscription_problem, tenant_problem
 from migration.assessment import assess
 from migration.catalog import Catalog
@@ -67,6 +68,7 @@ class ChatFlows:
         self._flow = deps.conversation_state.create_property("flow")
         self._tenant = deps.conversation_state.create_property("tenant")
         self._rules = {rule_id: text.rule for rule_id, text in deps.catalog.rules.items()}
+        self.background = BackgroundWork(deps.store, deps.proactive)
 
     def routes(self) -> Routes:
         return Routes(
@@ -307,7 +309,9 @@ class ChatFlows:
             return assessment_summary_card(assessment, rules=self._rules, report_url=self._report_url(link))
 
         await self.finish_in_background(reference, card_id, work, tenant=tenant_id, subscription_id=subscription_id,
-                                        live=live)
+                                        live=live, what=f"The assessment of subscription {subscription_id}",
+                                        again={"verb": verbs.ASSESS_RUN,
+                                               "data": {"tenantId": tenant_id, "subscriptionId": subscription_id}})
 
     async def finish_in_background(
         self,
@@ -318,12 +322,15 @@ class ChatFlows:
         tenant: str,
         subscription_id: str,
         live: LiveCard | None = None,
+        what: str = "This work",
+        again: Mapping[str, Any] | None = None,
     ) -> None:
         """Run slow work after the turn and put its card where the progress card stands; Azure's
         refusals become cards that say what to do. With `live`, the work's progress updates go through
         it, and none of them lands after this final card."""
+        live = live or self.d.proactive.live_card(reference, card_id)
         try:
-            card = await work()
+            card = await self.background.run(reference, live, work, what=what, again=again)
         except TenantAccessDenied:
             card = self.invitation(tenant)
         except NotFound:
@@ -339,7 +346,7 @@ class ChatFlows:
             card = error_card(
                 "That stopped unexpectedly. Nothing was changed.", "Try again in a minute.", title="Sorry"
             )
-        await (live or self.d.proactive.live_card(reference, card_id)).finish(card)
+        await live.finish(card)
 
     # ------------------------------------------------------------------ results
 

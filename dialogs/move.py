@@ -217,7 +217,12 @@ class MoveFlow:
                 return self._group_picker(assessment, page=1)
             return await self._draft_card(assessment, groups, requester=requester)
 
-        await self.f.finish_in_background(reference, card_id, work, tenant=tenant_id, subscription_id=source_id)
+        await self.f.finish_in_background(
+            reference, card_id, work, tenant=tenant_id, subscription_id=source_id,
+            what=f"Preparing the move from subscription {source_id}",
+            again={"verb": verbs.MOVE_TARGET, "data": {"tenantId": tenant_id, "sourceSubscriptionId": source_id,
+                                                       "targetSubscriptionId": target_id}},
+        )
 
     def _group_picker(self, assessment: Assessment, *, page: int) -> dict[str, Any]:
         if assessment.target is None:
@@ -363,7 +368,9 @@ class MoveFlow:
             return move_plan_card(request, dry_runs=dry_runs)
 
         await self.f.finish_in_background(
-            reference, card_id, work, tenant=request.tenant_id, subscription_id=request.source_subscription_id
+            reference, card_id, work, tenant=request.tenant_id, subscription_id=request.source_subscription_id,
+            what=f"Azure's dry run for move plan {request.id}",
+            again={"verb": verbs.REQUEST_CREATE_GROUPS, "data": {"requestId": request.id}},
         )
 
     async def submit_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,10 +11,12 @@ import aiohttp
 from app import SANDBOX_URL
 from sandbox.tls import CA_FILE
 from tests.http import teams
+from tests.http.cardtools import buttons, click, wait_update
 from tests.http.cardtools import text_of as _text
 
 CONTOSO = "contoso.onmicrosoft.com"
 NO_SUCH_SUBSCRIPTION = "0badf00d-0000-4000-8000-000000000000"  # well-formed, not in the tenant
+PAYG = "0c0a7050-5ab1-4000-8000-000000000001"
 
 
 async def _updates_settle(connector, *, quiet: float = 1.5, timeout: float = 20.0) -> list[dict]:
@@ -83,3 +85,27 @@ async def test_a_typo_gets_a_suggestion(start_bot, connector):
     assert "I don't know the command 'asess'. Did you mean `assess`?" in texts[0]
     assert "Did you mean `history`?" in texts[1]
     assert "Did you mean" not in texts[2] and "Type `help`" in texts[2]
+
+
+async def test_an_assessment_interrupted_by_a_restart_says_so_and_runs_again(start_bot, connector):
+    bot = await start_bot()
+    # The inventory answers after 11 s: longer than a stopping bot waits for its work (10 s).
+    await _slow_inventory(bot, 11)
+    await bot.post(teams.message(f"assess {CONTOSO} {PAYG}", connector.url))
+    [*_, progress] = await connector.wait_for(2)
+    card_id = "activity-2"
+    assert "Assessing" in _text(progress["attachments"][0]["content"]) or "Reading" in _text(progress)
+    await asyncio.sleep(0.3)
+    await bot.stop()
+
+    again = await start_bot()  # same database: the card's work was left unfinished
+    interrupted = await wait_update(connector, "Interrupted", timeout=20)
+    text = _text(interrupted)
+    assert "was interrupted: the bot restarted before it finished" in text and PAYG in text
+    assert [u for u in connector.updated if "Interrupted" in _text(u)][-1]["_activity_id"] == card_id
+    connector.updated.clear()
+    rerun = await click(again, connector, buttons(interrupted)["Run again"], reply_to_id=card_id)
+    assert "Assess" in _text(rerun)
+    summary = await wait_update(connector, "Assessment:", timeout=30)
+    assert "Contoso" in _text(summary) or "Pay-As-You-Go" in _text(summary)
+    assert connector.updated[-1]["_activity_id"] == card_id, "the same card, updated in place"
