@@ -156,7 +156,7 @@ def create_app(
         )
     else:
         gateway = create_gateway(
-            credential=settings.azure_credential,
+            credential=settings.identity,
             endpoint=settings.arm_endpoint,
             ca_bundle=settings.arm_ca_bundle,
             authority_host=settings.authority_host,
@@ -174,7 +174,7 @@ def create_app(
     reports = ReportLinks(store)
     notifier = Notifier(proactive, workflow)
     runner = MoveRunner(workflow, gateway, listener=notifier, config=runner_config or RunnerConfig())
-    approvals = Approvals(workflow, notifier, policy, on_approved=runner.wake)
+    approvals = Approvals(workflow, notifier, policy, on_approved=runner.wake, on_recheck=runner.recheck)
     app[MOVES] = MoveParts(workflow, notifier, runner, approvals)
     flows = ChatFlows(
         FlowDeps(
@@ -227,7 +227,7 @@ def create_app(
             yield
 
     app.cleanup_ctx.append(lifecycle)
-    app.router.add_post("/api/messages", messages_handler(adapter, bot))
+    app.router.add_post("/api/messages", messages_handler(adapter, bot, authenticate_first=not settings.local_mode))
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/reports/{name}", _report_download(reports))
     return app

@@ -13,21 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from migration.credentials import is_loopback_url
+from migration.credentials import MODES, IdentityConfig, is_loopback_url
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
-CREDENTIALS = ("default", "sandbox")
-# Any of these means the operator configured a real Azure identity for DefaultAzureCredential.
+CREDENTIALS = MODES  # app, lighthouse, cli, sandbox (migration.credentials)
+# Any of these means the operator set up an Azure identity: then AZURE_CREDENTIAL must say how to use it.
 AZURE_IDENTITY_VARS = (
     "AZURE_CLIENT_ID",
     "AZURE_TENANT_ID",
     "AZURE_CLIENT_SECRET",
     "AZURE_CLIENT_CERTIFICATE_PATH",
-    "AZURE_FEDERATED_TOKEN_FILE",
-    "AZURE_USERNAME",
-    "IDENTITY_ENDPOINT",
-    "MSI_ENDPOINT",
+    "MANAGED_IDENTITY_CLIENT_ID",
 )
 
 # botframework.connector.auth.AuthenticationConstants and botbuilder.schema.CallerIdConstants (4.17.1).
@@ -53,6 +50,11 @@ class Settings:
     approver_ids: frozenset[str] = frozenset()
     engineer_ids: frozenset[str] = frozenset()
     azure_credential: str = "sandbox"
+    azure_client_id: str = ""
+    azure_tenant_id: str = ""
+    azure_client_secret: str = field(default="", repr=False)
+    azure_client_certificate_path: str = ""
+    managed_identity_client_id: str = ""
     arm_endpoint: str = "https://management.azure.com"
     arm_ca_bundle: str | None = None
     storage_url: str = "sqlite:///data/bot.db"
@@ -64,6 +66,15 @@ class Settings:
     embedded_sandbox: bool = True
     # Where the keys that sign the Bot Connector's tokens are published (empty: the public cloud's).
     to_bot_from_channel_openid_metadata_url: str = ""
+
+    @property
+    def identity(self) -> IdentityConfig:
+        """How the bot acts in customers' tenants (migration.credentials)."""
+        return IdentityConfig(
+            mode=self.azure_credential, client_id=self.azure_client_id, tenant_id=self.azure_tenant_id,
+            client_secret=self.azure_client_secret, certificate_path=self.azure_client_certificate_path,
+            managed_identity_client_id=self.managed_identity_client_id, authority_host=self.authority_host,
+            ca_bundle=self.arm_ca_bundle)
 
     @property
     def local_mode(self) -> bool:
@@ -139,6 +150,43 @@ def _url(env: Mapping[str, str], name: str, default: str, errors: list[str]) -> 
     return value.rstrip("/")
 
 
+def _loopback_host(host: str) -> bool:
+    return is_loopback_url(f"http://{host if ':' not in host else f'[{host}]'}/")
+
+
+def _identity(env: Mapping[str, str], mode: str, errors: list[str]) -> dict[str, str]:
+    """The Azure identity settings (azure-identity's names), checked for the chosen mode."""
+    values = {name: env.get(name, "").strip() for name in AZURE_IDENTITY_VARS}
+    values["AZURE_CLIENT_SECRET"] = env.get("AZURE_CLIENT_SECRET", "")  # as given: a secret is never trimmed
+    client, tenant = values["AZURE_CLIENT_ID"], values["AZURE_TENANT_ID"]
+    secret, cert, mi = values["AZURE_CLIENT_SECRET"], values["AZURE_CLIENT_CERTIFICATE_PATH"], \
+        values["MANAGED_IDENTITY_CLIENT_ID"]
+    for name in ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "MANAGED_IDENTITY_CLIENT_ID"):
+        if values[name] and not GUID.match(values[name]):
+            errors.append(f"{name}: must be a GUID")
+    if cert and not Path(cert).is_file():
+        errors.append(f"AZURE_CLIENT_CERTIFICATE_PATH: no file at {cert}")
+    if mode == "app":
+        for name, value in (("AZURE_CLIENT_ID", client), ("AZURE_TENANT_ID", tenant)):
+            if not value:
+                errors.append(f"{name}: required when AZURE_CREDENTIAL=app (the partner's multi-tenant app and "
+                              "its home tenant)")
+        given = [n for n, v in (("AZURE_CLIENT_SECRET", secret), ("AZURE_CLIENT_CERTIFICATE_PATH", cert),
+                                ("MANAGED_IDENTITY_CLIENT_ID", mi)) if v]
+        if len(given) != 1:
+            errors.append("AZURE_CLIENT_SECRET: AZURE_CREDENTIAL=app needs exactly one of AZURE_CLIENT_SECRET, "
+                          "AZURE_CLIENT_CERTIFICATE_PATH or MANAGED_IDENTITY_CLIENT_ID (secretless, in Azure)"
+                          + (f"; got {', '.join(given)}" if given else ""))
+    elif mode == "lighthouse":
+        if not mi and not (client and tenant and (secret or cert)):
+            errors.append("MANAGED_IDENTITY_CLIENT_ID: AZURE_CREDENTIAL=lighthouse needs the partner-tenant "
+                          "identity: MANAGED_IDENTITY_CLIENT_ID, or AZURE_CLIENT_ID and AZURE_TENANT_ID with "
+                          "AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH")
+        if secret and cert:
+            errors.append("AZURE_CLIENT_SECRET: give a secret or a certificate, not both")
+    return values
+
+
 def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool = False) -> Settings:
     """Read and validate. `env=None` reads os.environ after loading `.env` (never overriding)."""
     if env is None:
@@ -180,21 +228,37 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
     approvers = _guid_set(env, "APPROVER_IDS", errors)
     engineers = _guid_set(env, "ENGINEER_IDS", errors)
 
+    if not app_id and not _loopback_host(host):
+        # Without inbound authentication anyone who reaches the port can claim any tenant and approver id.
+        errors.append(f"HOST: {host!r} is not a loopback address, and without MicrosoftAppId inbound requests are "
+                      "not authenticated (tenant and approver ids could be forged). Set MicrosoftAppId and "
+                      "MicrosoftAppPassword, or listen on 127.0.0.1")
+
     explicit_endpoint = env.get("ARM_ENDPOINT", "").strip()
     arm_endpoint = _url(env, "ARM_ENDPOINT", "https://management.azure.com", errors)
     credential = env.get("AZURE_CREDENTIAL", "").strip().lower()
+    identity = _identity(env, credential, errors)
     if credential and credential not in CREDENTIALS:
-        errors.append(f"AZURE_CREDENTIAL: {credential!r} is not one of {', '.join(CREDENTIALS)}")
-    if not credential:
-        has_azure = any(env.get(v) for v in AZURE_IDENTITY_VARS)
-        credential = "default" if has_azure else "sandbox"
+        hint = (" (DefaultAzureCredential is no longer used: its managed identity cannot get a token for a "
+                "customer's tenant)") if credential == "default" else ""
+        errors.append(f"AZURE_CREDENTIAL: {credential!r} is not one of {', '.join(CREDENTIALS)}{hint}")
+    if not credential and not force_sandbox:
+        configured = [v for v in AZURE_IDENTITY_VARS if env.get(v, "").strip()]
+        if configured:
+            errors.append(f"AZURE_CREDENTIAL: {', '.join(configured)} is set; say how to use it: app (the partner's "
+                          "multi-tenant app), lighthouse (Azure Lighthouse delegations) or cli (Azure CLI login)")
+        elif app_id:
+            # A registered bot serves real people: it never falls back to the sandbox by itself.
+            errors.append("AZURE_CREDENTIAL: required when MicrosoftAppId is set: app, lighthouse or cli for "
+                          "customers' tenants, or sandbox to run on the sandbox on purpose")
+        credential = "sandbox"
     if force_sandbox:
         credential = "sandbox"
     embedded = force_sandbox or (credential == "sandbox" and not explicit_endpoint)
     if credential == "sandbox" and not embedded and not is_loopback_url(arm_endpoint):
         errors.append(
             "ARM_ENDPOINT: the sandbox credential only talks to a loopback endpoint "
-            f"(got {arm_endpoint}); set AZURE_CREDENTIAL=default for real Azure"
+            f"(got {arm_endpoint}); set AZURE_CREDENTIAL to app, lighthouse or cli for real Azure"
         )
 
     ca_bundle = env.get("ARM_CA_BUNDLE", "").strip() or None
@@ -241,6 +305,11 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
         approver_ids=approvers,
         engineer_ids=engineers,
         azure_credential=credential,
+        azure_client_id=identity["AZURE_CLIENT_ID"],
+        azure_tenant_id=identity["AZURE_TENANT_ID"].lower(),
+        azure_client_secret=identity["AZURE_CLIENT_SECRET"],
+        azure_client_certificate_path=identity["AZURE_CLIENT_CERTIFICATE_PATH"],
+        managed_identity_client_id=identity["MANAGED_IDENTITY_CLIENT_ID"],
         arm_endpoint=arm_endpoint,
         arm_ca_bundle=ca_bundle,
         storage_url=storage_url,

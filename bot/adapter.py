@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -108,11 +109,40 @@ def _routable(body: Any) -> bool:
     )
 
 
-def messages_handler(adapter: CloudAdapter, bot: Any) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+def _lenient_json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def messages_handler(adapter: CloudAdapter, bot: Any, *,
+                     authenticate_first: bool = False) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """POST /api/messages. botbuilder answers 500 to a malformed token, a missing Content-Type or broken
-    JSON; those are the caller's mistakes, so they get 401 / 415 / 400 here before the SDK sees them."""
+    JSON; those are the caller's mistakes, so they get 401 / 415 / 400 here before the SDK sees them.
+
+    With `authenticate_first` (a registered bot), the caller is authenticated before anything about the
+    body is judged: an unauthenticated request gets 401 whatever it carries, so nobody learns what the bot
+    accepts without a valid token. The token is verified once; the activity then runs with that result."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
+        auth: AuthenticateRequestResult | None = None
+        if authenticate_first:
+            header = request.headers.get("Authorization", "")
+            if not header.startswith("Bearer ") or not header[len("Bearer "):].strip():
+                return web.json_response({"error": "unauthorized"}, status=401)
+            raw = _lenient_json(await request.read())
+            envelope = raw if isinstance(raw, dict) else {}
+            # The token is bound to the channel and service URL the activity names.
+            probe = Activity(channel_id=envelope.get("channelId") if isinstance(envelope.get("channelId"), str)
+                             else None,
+                             service_url=envelope.get("serviceUrl") if isinstance(envelope.get("serviceUrl"), str)
+                             else None)
+            try:
+                auth = await adapter.bot_framework_authentication.authenticate_request(probe, header)
+            except (jwt.PyJWTError, PermissionError):
+                log.info("refused a request with an invalid Authorization header")
+                return web.json_response({"error": "unauthorized"}, status=401)
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.json_response({"error": "Content-Type must be application/json"}, status=415)
         try:
@@ -122,7 +152,10 @@ def messages_handler(adapter: CloudAdapter, bot: Any) -> Callable[[web.Request],
         if not _routable(body):
             return web.json_response({"error": "the body is not a Bot Framework activity"}, status=400)
         try:
-            response: web.StreamResponse | None = await adapter.process(request, bot)
+            if auth is None:
+                response: web.StreamResponse | None = await adapter.process(request, bot)
+            else:
+                response = await _process_authenticated(adapter, bot, body, auth)
         except (jwt.PyJWTError, PermissionError):
             log.info("refused a request with an invalid Authorization header")
             return web.json_response({"error": "unauthorized"}, status=401)
@@ -133,3 +166,14 @@ def messages_handler(adapter: CloudAdapter, bot: Any) -> Callable[[web.Request],
         return response if response is not None else web.Response(status=201)
 
     return handle
+
+
+async def _process_authenticated(adapter: CloudAdapter, bot: Any, body: dict[str, Any],
+                                 auth: AuthenticateRequestResult) -> web.StreamResponse:
+    """What CloudAdapter.process does for a POST, with the authentication already done."""
+    activity = Activity().deserialize(body)
+    invoke_response = await adapter.process_activity(auth, activity, bot.on_turn)
+    if invoke_response:
+        return web.json_response(data=_cloud_adapter.serializer_helper(invoke_response.body),
+                                 status=invoke_response.status)
+    return web.Response(status=201)

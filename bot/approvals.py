@@ -17,10 +17,10 @@ from botbuilder.core import TurnContext
 from bot.access import AccessPolicy, Caller
 from bot.commands import Command
 from bot.handler import CommandHandler, VerbHandler, card_reply
-from bot.notifier import Notifier, base_view, render, with_note
+from bot.notifier import Notifier, base_view, progress_card, render, with_note
 from cards import verbs
 from cards.messages import error_card, not_allowed_card
-from cards.move import HISTORY_PER_PAGE, history_card, move_progress_card
+from cards.move import HISTORY_PER_PAGE, history_card
 from migration.model import Person, RequestState
 from migration.workflow import Actor, Outcome, StoredRequest, Workflow, normalize_id
 
@@ -44,11 +44,13 @@ class Approvals:
         policy: AccessPolicy,
         *,
         on_approved: Callable[[], None] = lambda: None,
+        on_recheck: Callable[[str], bool] = lambda _request_id: False,
     ) -> None:
         self._workflow = workflow
         self._notifier = notifier
         self._policy = policy
         self._on_approved = on_approved
+        self._on_recheck = on_recheck
         self._background: set[asyncio.Task[None]] = set()
 
     @property
@@ -64,6 +66,7 @@ class Approvals:
             verbs.REQUEST_REFRESH: self.refresh,
             verbs.REQUEST_CANCEL: self.cancel,
             verbs.REQUEST_STATUS: self.status_click,
+            verbs.REQUEST_RECHECK: self.recheck,
             verbs.HISTORY_PAGE: self.history_page,
         }
 
@@ -190,7 +193,23 @@ class Approvals:
         stored = await self._workflow.get(request_id) if request_id else None
         if stored is None:
             return self._missing()
-        return move_progress_card(stored.request)
+        return progress_card(stored)
+
+    async def recheck(self, turn_context: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Check again: a move waiting for access tries its step again now instead of at the next backoff."""
+        request_id = self._request_id(data)
+        stored = await self._workflow.get(request_id) if request_id else None
+        if stored is None:
+            return self._missing()
+        if stored.access_wait is None or stored.state.is_final:
+            return with_note(await self._view(stored, caller), "This move is not waiting for access.")
+        await self._workflow.audit(stored.id, "access_recheck", by=person_of(caller), tenant_id=caller.tenant_id,
+                                   detail={})
+        if self._on_recheck(stored.id):
+            note = "Checking access again now. This card updates when the move carries on."
+        else:
+            note = "The move checks access again by itself at the time shown (another bot instance runs it)."
+        return with_note(progress_card(stored), note)
 
     async def history_page(self, turn_context: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
         page = data.get("page")
@@ -236,7 +255,7 @@ class Approvals:
             await turn_context.send_activity(
                 "I found no move request. Type `history` to see them, or `status <request id>`.")
             return
-        card = move_progress_card(stored.request) if stored.state is not RequestState.PENDING_APPROVAL else \
+        card = progress_card(stored) if stored.state is not RequestState.PENDING_APPROVAL else \
             await self._view(stored, caller)
         await turn_context.send_activity(card_reply(card))
 

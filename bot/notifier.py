@@ -16,6 +16,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import ConversationReference
 
 from bot.proactive import Proactive
+from cards.access import access_alert_card, waiting_for_access_card
 from cards.move import approval_card, final_report_card, move_progress_card
 from migration.model import RequestState
 from migration.ports import ConcurrencyError
@@ -53,7 +54,14 @@ def render(stored: StoredRequest, *, approver_mris: Sequence[str], view: str = "
         )
     if request.state in _REPORTED:
         return report_card(stored)
-    return move_progress_card(request)
+    return progress_card(stored)
+
+
+def progress_card(stored: StoredRequest) -> dict[str, Any]:
+    """Where the move stands (also `status`): with the wait and its fix while it waits for access."""
+    if stored.access_wait is not None and not stored.state.is_final:
+        return waiting_for_access_card(stored.request, stored.access_wait)
+    return move_progress_card(stored.request)
 
 
 def base_view(approver_mris: Sequence[str]) -> str:
@@ -169,13 +177,25 @@ class Notifier:
         if not final:
             return
         report = report_card(stored)
+        for place in self._places(stored):
+            await self._send(place, report)
+
+    async def access_lost(self, stored: StoredRequest) -> None:
+        """A running move waits for access: the requester and the approvers are told what to fix."""
+        if stored.access_wait is None:
+            return
+        card = access_alert_card(stored.request, stored.access_wait)
+        for place in self._places(stored):
+            await self._send(place, card)
+
+    def _places(self, stored: StoredRequest) -> list[Mapping[str, Any]]:
+        """The requester's conversation and the approvals conversation (the card's), each once."""
         places: list[Mapping[str, Any]] = []
         for place in (stored.requester_conversation, stored.card.conversation if stored.card else None):
             conversation = (place or {}).get("conversation") or {}
             if place and all(((p.get("conversation") or {}).get("id")) != conversation.get("id") for p in places):
                 places.append(place)
-        for place in places:
-            await self._send(place, report)
+        return places
 
     async def _send(self, reference: Mapping[str, Any], card: dict[str, Any]) -> str | None:
         return await self._proactive.send_card(_reference(reference), card)

@@ -26,6 +26,7 @@ from azure.core.exceptions import (
 from azure.core.pipeline.transport import AioHttpTransport
 from azure.core.polling import AsyncLROPoller
 from azure.core.rest import HttpRequest
+from azure.mgmt.authorization.v2022_04_01.aio import AuthorizationManagementClient
 from azure.mgmt.core.polling.async_arm_polling import AsyncARMPolling
 from azure.mgmt.resource.locks.aio import ManagementLockClient
 from azure.mgmt.resource.resources import models as rm
@@ -35,12 +36,13 @@ from azure.mgmt.resourcegraph.aio import ResourceGraphClient
 from yarl import URL
 
 from migration.arm_errors import to_domain
-from migration.credentials import AsyncCredential, TenantCredential, build_credential
+from migration.credentials import AsyncCredential, IdentityConfig, TenantCredential, build_credential
 from migration.model import (
     ArmError,
     ArmErrorDetail,
     Lock,
     NotFound,
+    Permission,
     ProviderRegistration,
     Resource,
     ResourceGroup,
@@ -61,6 +63,10 @@ _GROUP_IN_ID = re.compile(r"/resourceGroups/([^/]+)", re.IGNORECASE)
 _LOCK_SUFFIX = re.compile(r"/providers/Microsoft\.Authorization/locks/[^/]+$", re.IGNORECASE)
 # Resuming a move needs a resources client; the poller follows the saved Location, not this id.
 _ANY_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+# Microsoft.Authorization's permissions at subscription scope. The SDK's operation groups cover only resource
+# groups and resources, so the request goes through the authorization client's own pipeline.
+PERMISSIONS_API = "2022-04-01"
+PERMISSIONS_PATH = "/subscriptions/{subscription}/providers/Microsoft.Authorization/permissions"
 
 
 
@@ -156,9 +162,11 @@ class _TenantClients:
     graph: ResourceGraphClient
     resources: dict[str, ResourceManagementClient] = field(default_factory=dict)  # per subscription
     locks: dict[str, ManagementLockClient] = field(default_factory=dict)
+    authorization: dict[str, AuthorizationManagementClient] = field(default_factory=dict)
 
     async def close(self) -> None:
-        clients: list[Any] = [self.subscriptions, self.graph, *self.resources.values(), *self.locks.values()]
+        clients: list[Any] = [self.subscriptions, self.graph, *self.resources.values(), *self.locks.values(),
+                              *self.authorization.values()]
         await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
 
 
@@ -245,6 +253,15 @@ class ArmGateway:
         if client is None:
             client = ManagementLockClient(clients.credential, subscription_id, **self._client_kwargs(clients.pacer))
             clients.locks[subscription_id.lower()] = client
+        return client
+
+    def _authorization(self, subscription_id: str, tenant_id: str) -> AuthorizationManagementClient:
+        clients = self._clients(tenant_id)
+        client = clients.authorization.get(subscription_id.lower())
+        if client is None:
+            client = AuthorizationManagementClient(clients.credential, subscription_id,
+                                                   **self._client_kwargs(clients.pacer))
+            clients.authorization[subscription_id.lower()] = client
         return client
 
     def _polling(self, client: ResourceManagementClient) -> _WaitFirstPolling:
@@ -373,6 +390,26 @@ class ArmGateway:
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
             raise to_domain(exc) from exc
 
+    async def list_permissions(self, subscription_id: str, *, tenant_id: str) -> list[Permission]:
+        client = self._authorization(subscription_id, tenant_id)
+        out: list[Permission] = []
+        url: str | None = PERMISSIONS_PATH.format(subscription=subscription_id)
+        params: dict[str, str] | None = {"api-version": PERMISSIONS_API}
+        try:
+            while url:
+                response = await client._send_request(
+                    HttpRequest("GET", url, params=params, headers={"Accept": "application/json"}))
+                if response.status_code != 200:
+                    raise HttpResponseError(response=response)
+                page = response.json()
+                out.extend(Permission(actions=tuple(p.get("actions") or ()),
+                                      not_actions=tuple(p.get("notActions") or ()))
+                           for p in page.get("value") or [])
+                url, params = page.get("nextLink"), None
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc) from exc
+        return out
+
     # ------------------------------------------------------------------ writes
 
     async def register_provider(self, subscription_id: str, namespace: str, *, tenant_id: str) -> None:
@@ -444,8 +481,9 @@ def _env_proxy(endpoint: str) -> tuple[URL | None, bool]:
     return proxy, auth is not None
 
 
-def create_gateway(*, credential: str, endpoint: str, ca_bundle: str | None, authority_host: str,
+def create_gateway(*, credential: str | IdentityConfig, endpoint: str, ca_bundle: str | None, authority_host: str,
                    polling_interval: float = 15.0) -> ArmGateway:
-    """`credential`: "default" (DefaultAzureCredential) or "sandbox" (static tokens, loopback only)."""
+    """`credential`: how the bot acts in customers' tenants (`IdentityConfig`, or a mode name such as
+    "sandbox": static tokens, loopback only)."""
     return ArmGateway(build_credential(credential, endpoint=endpoint), endpoint=endpoint, ca_bundle=ca_bundle,
                       authority_host=authority_host, polling_interval=polling_interval)

@@ -7,6 +7,11 @@ Nothing runs twice and nothing is lost:
   the moment the POST returns; a restarted runner resumes a batch with a token by polling it (never
   re-posting), and a batch `started` without a token (the process died between the POST and saving)
   is reconciled by listing the source: resources already gone were moved, only the remainder is sent.
+
+When the bot's identity loses access to the customer's tenant mid-way (`TenantAccessDenied`: consent
+withdrawn, role removed, secret expired), nothing is marked failed: the request records why it waits,
+people are told what to fix, and the runner checks again with a bounded backoff (or at once on
+"Check again"), carrying on where it stopped.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import os
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from migration.dryrun import validate_move
@@ -30,11 +35,12 @@ from migration.model import (
     GroupState,
     NotFound,
     RequestState,
+    TenantAccessDenied,
 )
 from migration.planning import MAX_BATCH, plan_batches
 from migration.ports import AzureGateway
 from migration.steps import Step, run_steps
-from migration.workflow import BatchRecord, BatchStatus, LeaseLost, StoredRequest, Workflow
+from migration.workflow import AccessWait, BatchRecord, BatchStatus, LeaseLost, StoredRequest, Workflow
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +55,12 @@ class ProgressListener(Protocol):
     """Told when a request changes in a way people should see (a group finished, the move ended)."""
 
     async def request_changed(self, stored: StoredRequest, *, final: bool) -> None: ...
+
+
+class AccessListener(Protocol):
+    """Optionally also told, once per wait, that a move waits for access (requester and approvers)."""
+
+    async def access_lost(self, stored: StoredRequest) -> None: ...
 
 
 # --------------------------------------------------------------------------- helpers
@@ -152,6 +164,8 @@ class RunnerConfig:
     # Groups validated or moved at once per source subscription. Azure locks only the groups of each move;
     # what paces the calls is the throttle budget Azure reports (migration.pacing), not this bound.
     max_parallel: int = 250
+    access_retry_seconds: float = 30.0  # first re-check of access after it failed; doubles each time...
+    access_retry_max_seconds: float = 600.0  # ...up to this
 
 
 # --------------------------------------------------------------------------- the runner
@@ -180,6 +194,7 @@ class MoveRunner:
         self._writers: dict[str, asyncio.Task[None]] = {}
         self._latest: dict[str, StoredRequest] = {}  # per request: the record as this runner last wrote it
         self._progress: dict[str, _Coalesced] = {}
+        self._recheck: dict[str, asyncio.Event] = {}  # per request waiting for access: "Check again"
 
     def set_listener(self, listener: ProgressListener | None) -> None:
         self._listener = listener
@@ -194,6 +209,14 @@ class MoveRunner:
     def wake(self) -> None:
         """Look for work now (after an approval) instead of at the next scan."""
         self._wake.set()
+
+    def recheck(self, request_id: str) -> bool:
+        """Check access again now for a move waiting for it (False: this runner is not waiting on it)."""
+        event = self._recheck.get(request_id)
+        if event is None:
+            return False
+        event.set()
+        return True
 
     async def stop(self, *, release: bool = True) -> None:
         """Stop working. With `release`, leases are handed back so another process resumes at once;
@@ -300,6 +323,71 @@ class MoveRunner:
                 if not future.done():
                     future.set_result(stored)
 
+    # ------------------------------------------------------------------ access lost and back
+
+    async def _access_lost(self, stored: StoredRequest, exc: TenantAccessDenied) -> StoredRequest:
+        """Record why the move waits, tell people (once per wait), then pause with a bounded backoff or
+        until "Check again". The caller then tries the same step again."""
+        now = self._workflow_now()
+        cfg = self._config
+
+        before: AccessWait | None = None
+        seen = stored.access_wait  # the wait this step last saw (None: it was not waiting)
+
+        def wait(s: StoredRequest) -> StoredRequest:
+            nonlocal before
+            prev = before = s.access_wait
+            if prev is not None and prev.cause == exc.cause.value and (seen is None or seen.checks != prev.checks):
+                return s  # another step of this request is already waiting for this check: wait with it
+            checks = 0 if prev is None else prev.checks + 1
+            delay = min(cfg.access_retry_seconds * 2 ** min(checks, 16), cfg.access_retry_max_seconds)
+            return replace(s, access_wait=AccessWait(
+                cause=exc.cause.value, code=exc.code, message=exc.error.message, fix=exc.fix,
+                since=prev.since if prev else now, checks=checks, next_check_at=now + timedelta(seconds=delay),
+                action=exc.action, scope=exc.scope))
+
+        stored = await self._save(stored.id, wait)
+        assert stored.access_wait is not None
+        if before is None or before.cause != stored.access_wait.cause:
+            log.warning("move %s: waiting for access to tenant %s (%s)", stored.id, stored.request.tenant_id,
+                        exc.code)
+            await self._workflow.audit(stored.id, "access_lost", by=None, tenant_id=None, detail={
+                "cause": exc.cause.value, "code": exc.code, "action": exc.action})
+            await self._notify(stored)
+            alert = getattr(self._listener, "access_lost", None)
+            if alert is not None:
+                try:
+                    await alert(stored)
+                except Exception:  # noqa: BLE001 - telling people must never stop the move
+                    log.exception("move %s: could not tell people about the lost access", stored.id)
+        delay = max(0.0, (stored.access_wait.next_check_at - now).total_seconds()) \
+            if stored.access_wait.next_check_at else cfg.access_retry_seconds
+        event = self._recheck.setdefault(stored.id, asyncio.Event())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), delay)
+        event.clear()
+        return stored
+
+    async def _access_back(self, stored: StoredRequest) -> StoredRequest:
+        """A call went through again: the wait is over."""
+        if stored.access_wait is None:
+            return stored
+        waited: AccessWait | None = None
+
+        def clear(s: StoredRequest) -> StoredRequest:
+            nonlocal waited
+            waited = s.access_wait  # of several steps coming back together, the first ends the wait
+            return replace(s, access_wait=None) if waited is not None else s
+
+        stored = await self._save(stored.id, clear)
+        if waited is None:
+            return stored
+        self._recheck.pop(stored.id, None)
+        await self._workflow.audit(stored.id, "access_restored", by=None, tenant_id=None, detail={
+            "cause": waited.cause, "checks": waited.checks + 1})
+        await self._notify(stored)
+        return stored
+
     async def _notify(self, stored: StoredRequest, *, final: bool = False) -> bool:
         if self._listener is None:
             return True
@@ -370,7 +458,14 @@ class MoveRunner:
     async def _validate_step(self, stored: StoredRequest, name: str) -> bool:
         group = stored.group(name)
         stored = await self._save(stored.id, lambda s: _replace_group(s, name, state=GroupState.VALIDATING))
-        error = await self._validate_group(stored, group)
+        while True:
+            try:
+                error = await self._validate_group(stored, group)
+            except TenantAccessDenied as exc:
+                stored = await self._access_lost(stored, exc)
+                continue
+            break
+        stored = await self._access_back(stored)
         if error is not None:
             stored = await self._save(stored.id, lambda s: _replace_group(
                 s, name, state=GroupState.FAILED, error=explain(error)))
@@ -407,6 +502,8 @@ class MoveRunner:
                     resource_ids=batch.resource_ids, target_resource_group_id=group.target_group_id,
                     tenant_id=request.tenant_id,
                 )
+        except TenantAccessDenied:
+            raise  # not the move's fault: the caller waits for access
         except ArmError as exc:
             return exc.error
         return None
@@ -447,6 +544,10 @@ class MoveRunner:
                     if op is None:
                         op = await gw.resume_move(batch.token, tenant_id=request.tenant_id)
                     await op.wait()
+                except TenantAccessDenied as exc:
+                    op = None  # the job runs on in Azure; it is polled again once access is back
+                    stored = await self._access_lost(stored, exc)
+                    continue
                 except ArmError as exc:
                     op = None
                     if exc.status is None or (exc.status or 0) >= 500:
@@ -462,6 +563,7 @@ class MoveRunner:
                                     finished_at=self._workflow_now())
                     stored = await save(batch)
                     break
+                stored = await self._access_back(stored)
                 batch = replace(batch, status=BatchStatus.SUCCEEDED, moved=len(batch.resource_ids),
                                 finished_at=self._workflow_now())
                 stored = await save(batch)
@@ -470,10 +572,14 @@ class MoveRunner:
                 try:
                     remaining = await self._still_in_source(request.source_subscription_id, request.tenant_id,
                                                             batch.resource_ids)
+                except TenantAccessDenied as exc:
+                    stored = await self._access_lost(stored, exc)
+                    continue
                 except ArmError as exc:  # throttled or unreachable: never guess, ask again later
                     log.warning("move %s: cannot read the source inventory yet: %s", request.id, exc)
                     await asyncio.sleep(cfg.retry_seconds)
                     continue
+                stored = await self._access_back(stored)
                 if not remaining:
                     batch = replace(batch, status=BatchStatus.SUCCEEDED, moved=len(batch.resource_ids),
                                     finished_at=self._workflow_now())
@@ -489,6 +595,12 @@ class MoveRunner:
                     request.source_subscription_id, batch.group, resource_ids=remaining,
                     target_resource_group_id=group.target_group_id, tenant_id=request.tenant_id,
                 )
+            except TenantAccessDenied as exc:
+                # Refused before anything started (no token, or no role): wait, then reconcile and send again.
+                batch = replace(batch, posts=batch.posts - 1)
+                stored = await save(batch)
+                stored = await self._access_lost(stored, exc)
+                continue
             except ArmError as exc:
                 if exc.status is not None and exc.status < 500:
                     batch = replace(batch, posts=batch.posts - 1)  # refused outright: no move started
@@ -507,6 +619,7 @@ class MoveRunner:
                 break
             batch = replace(batch, status=BatchStatus.RUNNING, token=op.continuation_token())
             stored = await save(batch)
+            stored = await self._access_back(stored)
         await self._workflow.audit(request.id, "batch", by=None, tenant_id=None, detail={
             "group": batch.group, "index": batch.index, "status": batch.status.value, "resources":
             len(batch.resource_ids), "moved": batch.moved, "posts": batch.posts,

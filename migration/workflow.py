@@ -146,6 +146,24 @@ class BatchRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class AccessWait:
+    """A running move paused because the bot's identity lost access to the customer's tenant.
+
+    Nothing is marked failed meanwhile; the runner checks again with a bounded backoff (or when someone
+    clicks Check again) and carries on where it stopped once access is back."""
+
+    cause: str  # migration.model.AccessCause value
+    code: str  # Azure's or Entra's code (AuthorizationFailed, AADSTS7000222, ...)
+    message: str  # what Azure said
+    fix: str  # what to do, in plain words
+    since: datetime
+    checks: int = 0  # how many times access was checked again without success
+    next_check_at: datetime | None = None
+    action: str | None = None  # the refused Azure action, when Azure named it
+    scope: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CardRef:
     """Where a card the bot posted lives: the conversation reference (JSON, as the Bot Framework
     serializes it; opaque here) and the id of the message to update in place."""
@@ -168,6 +186,7 @@ class StoredRequest:
     leftovers: tuple[str, ...] = ()  # top-level resources still in the source subscription afterwards
     finished_at: datetime | None = None
     report_sent: bool = False
+    access_wait: AccessWait | None = None  # set while the move waits for access to the tenant
 
     @property
     def id(self) -> str:

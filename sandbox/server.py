@@ -1,4 +1,5 @@
-"""The ARM-compatible HTTPS server: routing, auth, throttling, faults, admin endpoint."""
+"""The ARM-compatible HTTPS server: routing, throttling, faults, admin endpoint. Who a token is and what
+it may do lives in `sandbox.auth`; Entra's endpoints in `sandbox.entra`."""
 
 from __future__ import annotations
 
@@ -21,14 +22,14 @@ from typing import Any
 from aiohttp import web
 
 from sandbox import graph
+from sandbox.auth import GRAPH_READ, ArmAuth, Caller, action_for, scope_of
+from sandbox.entra import Entra, load_or_create_signing_key
 from sandbox.moves import ArmFailure, check_write_allowed, error_body, finish, front_door
-from sandbox.state import Group, Res, Sub, Tenant, World, load_move_support, load_scenario
+from sandbox.state import Group, Res, Sub, World, load_move_support, load_scenario
 from sandbox.throttle import Throttle
 from sandbox.tls import server_ssl_context
 
 STATE_FILE = "state.json"
-TOKEN_PREFIX = "sandbox."
-PARTNER = "partner"
 PAGE_SIZE = 1000
 DROP_ANSWER = web.RequestKey("drop_answer", bool)
 _GRAPH_CACHE_SIZE = 16  # distinct queries kept; the bot pages one inventory query per subscription
@@ -102,25 +103,14 @@ def _decode_token(value: str) -> dict[str, Any]:
         raise ArmFailure(400, "InvalidSkipToken", f"The skip token '{value}' is invalid.") from exc
 
 
-class Caller:
-    """The principal behind a bearer token and the subscriptions it may see."""
-
-    def __init__(self, token: str, tenant: Tenant | None) -> None:
-        self.token = token
-        self.tenant = tenant  # None: the partner's own token
-
-    def sees(self, sub: Sub, world: World) -> bool:
-        if self.tenant is None:
-            t = world.tenant(sub.tenant_id)
-            return bool(t and t.partner_access)
-        return sub.tenant_id.lower() == self.tenant.id.lower()
-
-
 class ArmSandbox:
     def __init__(self, world: World, *, base_url: str = "", throttle: bool = True,
                  faults: FaultConfig | None = None, lro_seconds: float = 2.0, poll_interval: float = 0.1,
-                 seed: int = 0, state_file: Path | None = None, move_seconds: float | None = None) -> None:
+                 seed: int = 0, state_file: Path | None = None, signing_key: Any = None,
+                 move_seconds: float | None = None) -> None:
         self.world = world
+        self.entra = Entra(world, signing_key or load_or_create_signing_key(None))
+        self.auth = ArmAuth(world, self.entra)
         self.base_url = base_url
         self.throttle = Throttle(enabled=throttle)
         self.faults = faults or FaultConfig()
@@ -139,6 +129,15 @@ class ArmSandbox:
         self._generation = 0
         self._graph_cache: OrderedDict[tuple[str, tuple[str, ...]], tuple[int, list[dict[str, Any]]]] = OrderedDict()
         self.reset_stats()
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    @base_url.setter
+    def base_url(self, value: str) -> None:
+        self._base_url = value
+        self.entra.base_url = value  # Entra's endpoints are served from the same address
 
     # ------------------------------------------------------------------ stats and admin
 
@@ -205,8 +204,9 @@ class ArmSandbox:
         low = [p.lower() for p in parts]
         if low[:1] == ["_sandbox"]:
             return await self._admin(request, low[1:])
-        if len(low) == 4 and low[1:] == ["v2.0", ".well-known", "openid-configuration"]:
-            return self._openid(parts[0])
+        entra = await self.entra.dispatch(request, parts)
+        if entra is not None:
+            return entra
         route = self._route(request.method, low)
         if route is None:
             code = "InvalidResourceType" if request.method == "GET" else "NoRegisteredProviderFound"
@@ -223,7 +223,8 @@ class ArmSandbox:
                 "MissingApiVersionParameter",
                 "The api-version query parameter (?api-version=) is required for all requests."), 400)
         try:
-            caller = self._authenticate(request)
+            caller = self.auth.authenticate(request)
+            self._authorize(caller, route, parts)
             self._settle()
             extra = self._charge(route, parts, caller, request.headers.get("x-ms-client-request-id"))
             injected = self._inject(route, request)
@@ -257,23 +258,14 @@ class ArmSandbox:
 
     # ------------------------------------------------------------------ cross-cutting checks
 
-    def _authenticate(self, request: web.Request) -> Caller:
-        auth = request.headers.get("Authorization", "")
-        if not auth.startswith("Bearer "):
-            raise ArmFailure(401, "AuthenticationFailed",
-                             "Authentication failed. The 'Authorization' header is missing.")
-        token = auth[len("Bearer "):].strip()
-        if not token.startswith(TOKEN_PREFIX):
-            raise ArmFailure(401, "InvalidAuthenticationToken", "The access token is invalid.")
-        who = token[len(TOKEN_PREFIX):]
-        if who == PARTNER:
-            return Caller(token, None)
-        tenant = self.world.tenant(who)
-        if tenant is None or not tenant.partner_access:
-            raise ArmFailure(401, "InvalidAuthenticationTokenTenant",
-                             f"The access token is from the wrong issuer 'https://sts.windows.net/{who}/'. "
-                             "The partner has no delegated access to this tenant.")
-        return Caller(token, tenant)
+    def _authorize(self, caller: Caller, route: Route, parts: list[str]) -> None:
+        """Before any work: the token may be used for the subscription, and its roles allow the action."""
+        if len(parts) < 2 or parts[0].lower() != "subscriptions":
+            return
+        sub = self.world.sub(parts[1])
+        if sub is not None:
+            self.auth.authorize(caller, sub, action_for(route.operation, [p.lower() for p in parts]),
+                                scope_of(parts))
 
     def _charge(self, route: Route, parts: list[str], caller: Caller, request_id: str | None) -> dict[str, str]:
         """Token buckets: per subscription (or tenant) and principal, per operation type."""
@@ -380,6 +372,8 @@ class ArmSandbox:
             return Route("Providers_Register", "writes", self.register_provider, ("1", "3"))
         if n == 5 and p[2:] == ["providers", "microsoft.authorization", "locks"] and method == "GET":
             return Route("ManagementLocks_ListAtSubscriptionLevel", "reads", self.list_locks, ("1", ""))
+        if n == 5 and p[2:] == ["providers", "microsoft.authorization", "permissions"] and method == "GET":
+            return Route("Permissions_ListForSubscription", "reads", self.permissions, ("1",))
         if n == 4 and p[2] == "operationresults" and method == "GET":
             return Route("OperationResults_Get", "reads", self.poll, ("1", "3"))
         if n >= 4 and p[2] == "resourcegroups":
@@ -404,13 +398,7 @@ class ArmSandbox:
         sub = self.world.sub(subscription_id)
         if sub is None:
             raise ArmFailure(404, "SubscriptionNotFound", f"The subscription '{subscription_id}' could not be found.")
-        if not caller.sees(sub, self.world):
-            # What ARM answers for a token of another tenant than the subscription's.
-            raise ArmFailure(401, "InvalidAuthenticationTokenTenant",
-                             f"The access token is from the wrong issuer. It must match the tenant "
-                             f"'https://sts.windows.net/{sub.tenant_id}/' associated with this subscription. "
-                             "Please use the authority (URL) 'https://login.windows.net/"
-                             f"{sub.tenant_id}' to get the token.")
+        self.auth.usable(caller, sub)
         return sub
 
     def _group(self, sub: Sub, name: str) -> Group:
@@ -500,7 +488,7 @@ class ArmSandbox:
     # ------------------------------------------------------------------ handlers
 
     async def list_subscriptions(self, request: web.Request, caller: Caller) -> web.Response:
-        subs = [self._subscription_body(s) for s in self.world.subscriptions.values() if caller.sees(s, self.world)]
+        subs = [self._subscription_body(s) for s in self.world.subscriptions.values() if self.auth.sees(caller, s)]
         return self._json({"value": subs, "count": {"type": "Total", "value": len(subs)}})
 
     async def get_subscription(self, request: web.Request, caller: Caller, sub_id: str) -> web.Response:
@@ -624,7 +612,7 @@ class ArmSandbox:
             return self._json(graph.error_body(str(exc)), 400)
         wanted = {s.lower() for s in body.get("subscriptions") or []}
         subs = [s for s in self.world.subscriptions.values()
-                if caller.sees(s, self.world) and (not wanted or s.id.lower() in wanted)]
+                if self._readable(caller, s) and (not wanted or s.id.lower() in wanted)]
         result = self._graph_result(body["query"], query, subs)
         options = body.get("options") or {}
         top = min(int(options.get("$top") or 100), 1000)
@@ -644,6 +632,20 @@ class ArmSandbox:
             out["$skipToken"] = token
         return self._json(out)
 
+    def _readable(self, caller: Caller, sub: Sub) -> bool:
+        """Resource Graph answers from the subscriptions the caller may read, and leaves out the others."""
+        if not self.auth.sees(caller, sub):
+            return False
+        try:
+            self.auth.authorize(caller, sub, GRAPH_READ, f"/subscriptions/{sub.id}")
+        except ArmFailure:
+            return False
+        return True
+
+    async def permissions(self, request: web.Request, caller: Caller, sub_id: str) -> web.Response:
+        sub = self._sub(caller, sub_id)
+        return self._json({"value": self.auth.permissions(caller, sub)})
+
     def _graph_result(self, text: str, query: graph.Query, subs: list[Sub]) -> list[dict[str, Any]]:
         key = (text, tuple(s.id.lower() for s in subs))
         cached = self._graph_cache.get(key)
@@ -658,27 +660,6 @@ class ArmSandbox:
         return result
 
     # ------------------------------------------------------------------ non-ARM endpoints
-
-    def _openid(self, tenant_ref: str) -> web.Response:
-        tenant = self.world.tenant(tenant_ref)
-        if tenant is None:
-            return web.json_response({
-                "error": "invalid_tenant",
-                "error_description": f"AADSTS90002: Tenant '{tenant_ref}' not found. Check to make sure you have "
-                                     "the correct tenant ID and are signing into the correct cloud.",
-                "error_codes": [90002], "error_uri": "https://login.microsoftonline.com/error?code=90002",
-                "trace_id": str(uuid.uuid4()), "correlation_id": str(uuid.uuid4()),
-            }, status=400)
-        t = tenant.id
-        return web.json_response({
-            "issuer": f"https://login.microsoftonline.com/{t}/v2.0",
-            "token_endpoint": f"{self.base_url}/{t}/oauth2/v2.0/token",
-            "authorization_endpoint": f"{self.base_url}/{t}/oauth2/v2.0/authorize",
-            "jwks_uri": f"{self.base_url}/{t}/discovery/v2.0/keys",
-            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
-            "subject_types_supported": ["pairwise"], "id_token_signing_alg_values_supported": ["RS256"],
-            "tenant_region_scope": "EU", "cloud_instance_name": "microsoftonline.com",
-        })
 
     async def _admin(self, request: web.Request, p: list[str]) -> web.Response:
         if request.remote not in ("127.0.0.1", "::1"):
@@ -781,6 +762,16 @@ class Sandbox:
         """How long each moveResources job takes from now on (None: as long as a validation)."""
         self.server.move_seconds = seconds
 
+    @property
+    def identity_endpoint(self) -> str:
+        """IDENTITY_ENDPOINT for azure-identity's ManagedIdentityCredential (App Service style)."""
+        return f"{self.url}/msi/token"
+
+    @property
+    def identity_header(self) -> str:
+        """IDENTITY_HEADER: the secret the managed identity endpoint wants."""
+        return self.server.entra.identity_header
+
 
 @contextlib.asynccontextmanager
 async def start_sandbox(
@@ -808,7 +799,8 @@ async def start_sandbox(
         world = World(data)
         ssl_ctx, ca_path = server_ssl_context(directory, host)
         arm = ArmSandbox(world, throttle=throttle, faults=faults, lro_seconds=lro_seconds,
-                         poll_interval=poll_interval, seed=seed, state_file=state_file, move_seconds=move_seconds)
+                         poll_interval=poll_interval, seed=seed, state_file=state_file,
+                         signing_key=load_or_create_signing_key(directory), move_seconds=move_seconds)
         if state_file is not None and not state_file.exists():
             world.save(state_file)
         runner = web.AppRunner(arm.app(), access_log=None, handle_signals=False)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sandbox.directory import Directory
+
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 MOVE_SUPPORT_CSV = Path(__file__).parent.parent / "migration" / "data" / "move-support-resources.csv"
 
@@ -212,6 +214,7 @@ class World:
                 tid, t.get("displayName", tid), [d.lower() for d in t.get("domains", [])],
                 bool(t.get("partnerAccess", True)),
             )
+        self.directory = Directory(scenario)  # apps, consent, role assignments, delegations
         for s in scenario.get("subscriptions", []):
             self._load_subscription(s)
         for o in scenario.get("operations", []):
@@ -287,9 +290,11 @@ class World:
         return {
             "description": self.description,
             "tenants": [
-                {"id": t.id, "displayName": t.display_name, "domains": t.domains, "partnerAccess": t.partner_access}
+                {"id": t.id, "displayName": t.display_name, "domains": t.domains, "partnerAccess": t.partner_access,
+                 **self.directory.tenant_keys(t.id)}
                 for t in self.tenants.values()
             ],
+            **self.directory.to_scenario(),
             "subscriptions": [
                 {
                     "id": s.id, "tenantId": s.tenant_id, "displayName": s.display_name, "state": s.state,

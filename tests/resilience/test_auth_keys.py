@@ -31,6 +31,7 @@ def idp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Identity]:
 
 def _registration(metadata_url: str) -> dict[str, str]:
     return {"MicrosoftAppId": APP_ID, "MicrosoftAppType": "UserAssignedMSI", "MicrosoftAppTenantId": BOT_TENANT,
+            "AZURE_CREDENTIAL": "sandbox",
             "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": metadata_url}
 
 

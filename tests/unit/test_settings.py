@@ -24,10 +24,70 @@ def test_a_fresh_clone_runs_locally_on_the_embedded_sandbox() -> None:
     assert settings.public_base_url == "http://127.0.0.1:3978"
 
 
-def test_azure_identity_settings_switch_to_real_azure() -> None:
-    settings = load_settings({"AZURE_CLIENT_ID": GUID})
-    assert settings.azure_credential == "default" and not settings.embedded_sandbox
+PARTNER = "0a0a0a0a-0000-4000-8000-00000000000a"
+MI = "e1e1e1e1-0000-4000-8000-0000000000e1"
+APP_SECRET = {"AZURE_CREDENTIAL": "app", "AZURE_CLIENT_ID": GUID, "AZURE_TENANT_ID": PARTNER,
+              "AZURE_CLIENT_SECRET": "s3cr3t-app-value"}
+
+
+def test_the_partners_app_switches_to_real_azure() -> None:
+    settings = load_settings(APP_SECRET)
+    assert settings.azure_credential == "app" and not settings.embedded_sandbox
     assert settings.arm_endpoint == "https://management.azure.com"
+    identity = settings.identity
+    assert (identity.client_id, identity.tenant_id, identity.kind) == (GUID, PARTNER, "client secret")
+    assert "s3cr3t-app-value" not in repr(settings) and "s3cr3t-app-value" not in repr(identity)
+
+
+@pytest.mark.parametrize(
+    ("env", "kind"),
+    [
+        ({"AZURE_CREDENTIAL": "app", "AZURE_CLIENT_ID": GUID, "AZURE_TENANT_ID": PARTNER,
+          "MANAGED_IDENTITY_CLIENT_ID": MI}, "federated credential (managed identity)"),
+        ({"AZURE_CREDENTIAL": "lighthouse", "MANAGED_IDENTITY_CLIENT_ID": MI}, "managed identity"),
+        ({"AZURE_CREDENTIAL": "cli"}, "Azure CLI login"),
+    ],
+)
+def test_each_way_of_acting_is_accepted(env: dict[str, str], kind: str) -> None:
+    settings = load_settings(env)
+    assert settings.identity.kind == kind and not settings.embedded_sandbox
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"AZURE_CREDENTIAL": "app", "AZURE_CLIENT_ID": GUID, "AZURE_CLIENT_SECRET": "x"}, "AZURE_TENANT_ID"),
+        ({"AZURE_CREDENTIAL": "app", "AZURE_CLIENT_ID": GUID, "AZURE_TENANT_ID": PARTNER}, "AZURE_CLIENT_SECRET"),
+        ({**APP_SECRET, "MANAGED_IDENTITY_CLIENT_ID": MI}, "AZURE_CLIENT_SECRET"),
+        ({"AZURE_CREDENTIAL": "lighthouse", "AZURE_CLIENT_ID": GUID}, "MANAGED_IDENTITY_CLIENT_ID"),
+        ({"AZURE_CREDENTIAL": "app", "AZURE_CLIENT_ID": GUID, "AZURE_TENANT_ID": PARTNER,
+          "AZURE_CLIENT_CERTIFICATE_PATH": "/nowhere/cert.pem"}, "AZURE_CLIENT_CERTIFICATE_PATH"),
+        ({"AZURE_CLIENT_ID": GUID}, "AZURE_CREDENTIAL"),
+        ({"AZURE_CREDENTIAL": "default"}, "AZURE_CREDENTIAL"),
+    ],
+)
+def test_each_way_of_acting_is_validated_at_start(env: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(env)
+    assert f"{named}:" in str(raised.value)
+
+
+def test_without_inbound_authentication_the_bot_listens_on_loopback_only() -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"HOST": "0.0.0.0"})
+    assert "HOST:" in str(raised.value) and "forged" in str(raised.value)
+    assert load_settings({"HOST": "::1"}).host == "::1"
+    registered = {"MicrosoftAppId": GUID, "MicrosoftAppPassword": "x", "AZURE_CREDENTIAL": "sandbox"}
+    assert load_settings({**registered, "HOST": "0.0.0.0"}).host == "0.0.0.0"
+
+
+def test_a_registered_bot_never_falls_back_to_the_sandbox_by_itself() -> None:
+    registered = {"MicrosoftAppId": GUID, "MicrosoftAppPassword": "x"}
+    with pytest.raises(SettingsError) as raised:
+        load_settings(registered)
+    assert "AZURE_CREDENTIAL: required when MicrosoftAppId is set" in str(raised.value)
+    assert load_settings({**registered, "AZURE_CREDENTIAL": "sandbox"}).embedded_sandbox
+    assert load_settings(registered, force_sandbox=True).embedded_sandbox
 
 
 def test_lists_of_ids_accept_commas_spaces_and_case() -> None:
@@ -40,7 +100,7 @@ def test_lists_of_ids_accept_commas_spaces_and_case() -> None:
     [
         ({"PORT": "eighty"}, "PORT"),
         ({"MicrosoftAppId": "not-a-guid"}, "MicrosoftAppId"),
-        ({"MicrosoftAppId": GUID}, "MicrosoftAppPassword"),
+        ({"MicrosoftAppId": GUID, "AZURE_CREDENTIAL": "sandbox"}, "MicrosoftAppPassword"),
         ({"MicrosoftAppType": "Anything"}, "MicrosoftAppType"),
         (
             {"MicrosoftAppId": GUID, "MicrosoftAppType": "SingleTenant", "MicrosoftAppPassword": "x"},
@@ -64,7 +124,8 @@ def test_each_wrong_value_is_named(env: dict[str, str], named: str) -> None:
 
 
 def test_secrets_never_appear_in_the_settings_repr() -> None:
-    settings = load_settings({"MicrosoftAppId": GUID, "MicrosoftAppPassword": "s3cr3t-value"})
+    settings = load_settings({"MicrosoftAppId": GUID, "MicrosoftAppPassword": "s3cr3t-value",
+                              "AZURE_CREDENTIAL": "sandbox"})
     assert "s3cr3t-value" not in repr(settings)
 
 
