@@ -1,8 +1,8 @@
 """The `move` flow: source and target subscriptions, the ready groups, the confirmation to create the
 empty target groups, Azure's dry run, and the request for approval.
 
-Until it is submitted, a plan is a draft (collection "drafts"); submitting hands it to the workflow,
-which owns approvals and the move itself.
+Until it is submitted, a plan is a draft (`migration.drafts`); submitting hands it to the workflow,
+which owns approvals and the move itself. Who may plan moves is checked once, where the routes are built.
 """
 
 from __future__ import annotations
@@ -30,12 +30,11 @@ from dialogs.flows import TENANT_QUESTION, ChatFlows, azure_error_card, tenant_n
 from dialogs.inputs import subscription_problem, tenant_problem
 from migration.assessment import assess
 from migration.checklist import post_move_checklist
-from migration.codec import decode, to_json
+from migration.drafts import Draft, DraftGone, Drafts
 from migration.dryrun import planned_target_groups, run_dry_run, top_level_ids
 from migration.model import (
     ArmError,
     Assessment,
-    DryRun,
     GroupMove,
     MoveRequest,
     NotFound,
@@ -44,13 +43,13 @@ from migration.model import (
     TenantAccessDenied,
     Verdict,
 )
-from migration.ports import ConcurrencyError
 from migration.workflow import GroupInUse, Workflow, WorkflowError, new_request_id
 
 log = logging.getLogger(__name__)
 
-DRAFTS = "drafts"
 VerbFallback = Callable[[TurnContext, Caller, Mapping[str, Any]], Awaitable[dict[str, Any]]]
+VerbHandler = VerbFallback
+CommandHandler = Callable[[TurnContext, Caller, Command], Awaitable[None]]
 
 
 class MoveFlow:
@@ -62,14 +61,15 @@ class MoveFlow:
         self._workflow = workflow
         self._notifier = notifier
         self._cancel_request = cancel_request
+        self._drafts = Drafts(flows.d.store)
 
     @property
     def commands(self) -> dict[str, Any]:
-        return {"move": self.move_command}
+        return {"move": self._engineers_only_command(self.move_command)}
 
     @property
     def verbs(self) -> dict[str, Any]:
-        return {
+        guarded = {
             verbs.MOVE_START: self.start_verb,
             verbs.MOVE_SOURCE: self.source_verb,
             verbs.MOVE_TARGET: self.target_verb,
@@ -77,15 +77,31 @@ class MoveFlow:
             verbs.MOVE_GROUPS_PAGE: self.groups_page_verb,
             verbs.REQUEST_CREATE_GROUPS: self.create_groups_verb,
             verbs.REQUEST_SUBMIT: self.submit_verb,
-            verbs.REQUEST_CANCEL: self.cancel_verb,
         }
+        # Cancelling is checked against the plan's (or request's) own requester, not the engineer list.
+        return {**{verb: self._engineers_only(handler) for verb, handler in guarded.items()},
+                verbs.REQUEST_CANCEL: self.cancel_verb}
+
+    def _engineers_only(self, handler: VerbHandler) -> VerbHandler:
+        """Who may plan moves is checked here, once, before any of the flow's clicks."""
+
+        async def guarded(ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+            return self.f.denied(caller) or await handler(ctx, caller, data)
+
+        return guarded
+
+    def _engineers_only_command(self, handler: CommandHandler) -> CommandHandler:
+        async def guarded(ctx: TurnContext, caller: Caller, command: Command) -> None:
+            if denied := self.f.denied(caller):
+                await self.f.send(ctx, denied)
+                return
+            await handler(ctx, caller, command)
+
+        return guarded
 
     # ------------------------------------------------------------------ command
 
     async def move_command(self, ctx: TurnContext, caller: Caller, command: Command) -> None:
-        if denied := self.f.denied(caller):
-            await self.f.send(ctx, denied)
-            return
         args = command.args
         if not args:
             await self.f.ask(ctx, "move", "Which customer tenant? " + TENANT_QUESTION)
@@ -129,8 +145,6 @@ class MoveFlow:
             )
 
     async def start_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
-        if denied := self.f.denied(caller):
-            return denied
         tenant_id, source = data.get("tenantId"), data.get("sourceSubscriptionId")
         if not _ok_tenant(tenant_id) or not _ok_subscription(source):
             return _bad_click()
@@ -139,8 +153,6 @@ class MoveFlow:
     # ------------------------------------------------------------------ pickers
 
     async def source_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
-        if denied := self.f.denied(caller):
-            return denied
         tenant_id, source = data.get("tenantId"), data.get("subscriptionId")
         if not _ok_tenant(tenant_id):
             return _bad_click()
@@ -162,8 +174,6 @@ class MoveFlow:
         return target_picker_card(tenant_id=tenant_id, source=source, targets=targets)
 
     async def target_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
-        if denied := self.f.denied(caller):
-            return denied
         tenant_id, source, target = (
             data.get("tenantId"),
             data.get("sourceSubscriptionId"),
@@ -230,8 +240,6 @@ class MoveFlow:
         return group_picker_card(assessment, target=assessment.target, page=page)
 
     async def groups_page_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
-        if denied := self.f.denied(caller):
-            return denied
         assessment = await self._assessment(data)
         if assessment is None:
             return _bad_click()
@@ -239,8 +247,6 @@ class MoveFlow:
         return self._group_picker(assessment, page=page if isinstance(page, int) else 1)
 
     async def groups_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
-        if denied := self.f.denied(caller):
-            return denied
         assessment = await self._assessment(data)
         if assessment is None:
             return _bad_click()
@@ -307,7 +313,7 @@ class MoveFlow:
             source_name=assessment.source.display_name,
             target_name=assessment.target.display_name,
         )
-        await self.d.store.put(DRAFTS, request.id, {"request": to_json(request), "dryRuns": []}, etag="")
+        await self._drafts.create(request)
         try:
             existing = {
                 g.name.lower()
@@ -318,24 +324,15 @@ class MoveFlow:
         new = [g for g in request.groups if g.source_group.lower() not in existing]
         return create_groups_card(request, new_groups=new)
 
-    async def _draft(self, data: Mapping[str, Any]) -> tuple[MoveRequest, tuple[DryRun, ...], str] | None:
+    async def _draft(self, data: Mapping[str, Any]) -> Draft | None:
         request_id = data.get("requestId")
-        if not isinstance(request_id, str) or not request_id.strip():
-            return None
-        record = await self.d.store.get(DRAFTS, request_id.strip().upper())
-        if record is None:
-            return None
-        request = decode(MoveRequest, record.value["request"])
-        dry_runs = tuple(decode(DryRun, d) for d in record.value.get("dryRuns", []))
-        return request, dry_runs, record.etag
+        return await self._drafts.get(request_id) if isinstance(request_id, str) else None
 
     async def create_groups_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
-        if denied := self.f.denied(caller):
-            return denied
         draft = await self._draft(data)
         if draft is None:
             return _draft_gone()
-        request, _, _ = draft
+        request = draft.request
         card_id = ctx.activity.reply_to_id
         if card_id:
             self.d.proactive.spawn(
@@ -357,13 +354,9 @@ class MoveFlow:
             )
             await self.f.save_assessment(checked)
             dry_runs = tuple(g.dry_run for g in checked.groups if g.dry_run is not None and g.name in names)
-            record = {"request": to_json(request), "dryRuns": [to_json(d) for d in dry_runs]}
-            current = await self.d.store.get(DRAFTS, request.id)
             try:
-                if current is None:
-                    raise ConcurrencyError(request.id)
-                await self.d.store.put(DRAFTS, request.id, record, etag=current.etag)
-            except ConcurrencyError:  # cancelled (or submitted) while Azure was validating
+                await self._drafts.record_dry_run(request, dry_runs)
+            except DraftGone:  # cancelled (or submitted) while Azure was validating
                 return _draft_gone()
             return move_plan_card(request, dry_runs=dry_runs)
 
@@ -374,8 +367,6 @@ class MoveFlow:
         )
 
     async def submit_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
-        if denied := self.f.denied(caller):
-            return denied
         draft = await self._draft(data)
         if draft is None:
             # Submitted already (a second click or a retried invoke): show where the request stands.
@@ -389,7 +380,7 @@ class MoveFlow:
                     dry_runs=stored.dry_runs,
                 )
             return _draft_gone()
-        request, dry_runs, etag = draft
+        request, dry_runs = draft.request, draft.dry_runs
         passed = {d.resource_group.lower() for d in dry_runs if d.valid}
         groups = [g for g in request.groups if g.source_group.lower() in passed]
         if not groups:
@@ -400,8 +391,8 @@ class MoveFlow:
             )
         try:
             # Claim the draft first: of two clicks, only the one that deletes it submits.
-            await self.d.store.delete(DRAFTS, request.id, etag=etag)
-        except ConcurrencyError:  # another click won
+            await self._drafts.take(draft)
+        except DraftGone:  # another click won
             stored = await self._workflow.get(request.id)
             return _draft_gone() if stored is None else move_plan_card(stored.request, dry_runs=stored.dry_runs)
         try:
@@ -431,10 +422,10 @@ class MoveFlow:
         draft = await self._draft(data)
         if draft is None:
             return await self._cancel_request(ctx, caller, data)
-        request, _, _ = draft
+        request = draft.request
         if request.requested_by.id != person_of(caller).id:
             return error_card("Only the engineer who planned this move can cancel it.", "Ask them to cancel it.")
-        await self.d.store.delete(DRAFTS, request.id)
+        await self._drafts.discard(request.id)
         return error_card(
             f"Move plan {request.id} was cancelled. Nothing was moved.",
             "Type move to plan another one.",
