@@ -1,4 +1,9 @@
-"""The background move runner: claims approved requests with a lease and moves them, group by group.
+"""The background move runner: claims approved requests with a lease and moves their groups side by side.
+
+A request is a plan of steps (`migration.steps`): each group is validated, then moved; groups run
+concurrently (Azure locks only each call's source and target groups), a group chained to another waits for
+it, and a failed group stops only what waits for it. The lease, compare-and-swap and resume logic below is
+written once for every step.
 
 Nothing runs twice and nothing is lost:
 - a request is worked on only by the runner holding its lease (compare-and-swap in the store), and
