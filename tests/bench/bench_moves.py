@@ -75,11 +75,12 @@ def group_moves(groups: int) -> tuple[GroupMove, ...]:
 
 
 @contextlib.asynccontextmanager
-async def _sandbox_process(path: Path, move_seconds: float) -> AsyncIterator[tuple[str, str]]:
+async def _sandbox_process(path: Path, move_seconds: float, *, validate_seconds: float,
+                           poll_interval: float) -> AsyncIterator[tuple[str, str]]:
     """The sandbox in its own process (as Azure would be), so it does not share the runner's event loop."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sandbox", "--scenario", str(path), "--lro-seconds", str(VALIDATE_SECONDS),
-        "--move-seconds", str(move_seconds), "--poll-interval", str(POLL_INTERVAL), stdout=asyncio.subprocess.PIPE,
+        sys.executable, "-m", "sandbox", "--scenario", str(path), "--lro-seconds", str(validate_seconds),
+        "--move-seconds", str(move_seconds), "--poll-interval", str(poll_interval), stdout=asyncio.subprocess.PIPE,
         cwd=ROOT)
     try:
         assert proc.stdout is not None
@@ -108,7 +109,8 @@ def _write_forced(writes: int) -> float:
     return max(0.0, (writes - WRITES.capacity) / WRITES.refill_per_second)
 
 
-async def one(groups: int, move_seconds: float, parallel: int) -> dict[str, Any]:
+async def one(groups: int, move_seconds: float, parallel: int, *, validate_seconds: float = VALIDATE_SECONDS,
+              poll_interval: float = POLL_INTERVAL) -> dict[str, Any]:
     """One request of `groups` groups through the runner; its figures as a dict."""
     tracemalloc.start()
     with tempfile.TemporaryDirectory() as tmp:
@@ -116,9 +118,10 @@ async def one(groups: int, move_seconds: float, parallel: int) -> dict[str, Any]
         path.write_text(json.dumps(scenario(groups)))
         store = SqliteDocumentStore(Path(tmp) / "bot.db")
         workflow = Workflow(store)
-        async with _sandbox_process(path, move_seconds) as (url, ca):
+        async with _sandbox_process(path, move_seconds, validate_seconds=validate_seconds,
+                                    poll_interval=poll_interval) as (url, ca):
             gateway = create_gateway(credential="sandbox", endpoint=url, ca_bundle=ca, authority_host=url,
-                                     polling_interval=POLL_INTERVAL)
+                                     polling_interval=poll_interval)
             try:
                 stored = await workflow.submit(customer_tenant_id=TENANT, source_subscription_id=SOURCE,
                                                target_subscription_id=TARGET, groups=group_moves(groups),
