@@ -32,15 +32,14 @@ from dialogs.background import BackgroundWork
 from dialogs.inputs import subscription_problem, tenant_problem
 from migration.assessment import assess
 from migration.catalog import Catalog
-from migration.codec import decode, to_json
 from migration.model import ArmError, Assessment, NotFound, Offer, Subscription, TenantAccessDenied
 from migration.ports import AzureGateway, DocumentStore
 from migration.report import ReportLink, ReportLinks
-from storage.chunks import get_large, put_large
+from storage import assessments
+from workers.assessment import AssessmentWorkers
 
 log = logging.getLogger(__name__)
 
-ASSESSMENTS = "assessments"
 SubscriptionsCard = Callable[[str, list[tuple[Subscription, Offer]]], dict[str, Any]]
 TENANT_QUESTION = "Type the customer's domain (contoso.onmicrosoft.com) or tenant id."
 PROGRESS_EVERY = 1.0  # seconds between progress card updates (Teams throttles edits)
@@ -60,6 +59,8 @@ class FlowDeps:
     public_base_url: str
     # `cancel` with no open question cancels the user's open move request instead.
     cancel_request: Callable[[TurnContext, Caller, Command], Awaitable[None]] | None = None
+    # Assessments run in worker processes when given (their CPU stays off the web process's event loop).
+    workers: AssessmentWorkers | None = None
 
 
 class ChatFlows:
@@ -296,16 +297,25 @@ class ChatFlows:
             live.progress(_assess_progress(subscription_id, done=done, total=total))
 
         async def work() -> dict[str, Any]:
-            assessment = await assess(
-                self.d.gateway,
-                tenant_id=tenant_id,
-                source_subscription_id=subscription_id,
-                on_progress=progress,
-                catalog=self.d.catalog,
-                now=datetime.now(UTC),
-            )
-            link = await self.d.reports.create(assessment)
-            await self.save_assessment(assessment, report=link)
+            if self.d.workers is not None:
+                # The worker stores the assessment and its report; the card is drawn from what it stored.
+                link = await self.d.workers.assess(tenant_id=tenant_id, source_subscription_id=subscription_id,
+                                                   on_progress=progress)
+                stored = await assessments.load(self.d.store, tenant_id, subscription_id)
+                if stored is None:
+                    raise RuntimeError("the assessment worker stored no assessment")
+                assessment = stored
+            else:
+                assessment = await assess(
+                    self.d.gateway,
+                    tenant_id=tenant_id,
+                    source_subscription_id=subscription_id,
+                    on_progress=progress,
+                    catalog=self.d.catalog,
+                    now=datetime.now(UTC),
+                )
+                link = await self.d.reports.create(assessment)
+                await self.save_assessment(assessment, report=link)
             return assessment_summary_card(assessment, rules=self._rules, report_url=self._report_url(link))
 
         await self.finish_in_background(reference, card_id, work, tenant=tenant_id, subscription_id=subscription_id,
@@ -352,11 +362,7 @@ class ChatFlows:
 
     async def save_assessment(self, assessment: Assessment, *, report: ReportLink | None = None) -> None:
         # The per-resource details go to the report export; the chat needs findings and groups only.
-        compact = to_json(assessment)
-        compact["resources"] = []
-        if report is not None:
-            compact["report"] = {"token": report.token, "expiresAt": report.expires_at.isoformat()}
-        await put_large(self.d.store, ASSESSMENTS, _key(assessment.tenant_id, assessment.source.id), compact)
+        await assessments.save(self.d.store, assessment, report=report)
 
     def _report_url(self, link: ReportLink | None) -> str | None:
         if link is None or link.expires_at <= datetime.now(UTC):
@@ -367,18 +373,13 @@ class ChatFlows:
         tenant_id, subscription_id = data.get("tenantId"), data.get("subscriptionId")
         if not isinstance(tenant_id, str) or not isinstance(subscription_id, str):
             return None
-        stored = await get_large(self.d.store, ASSESSMENTS, _key(tenant_id, subscription_id))
-        report = stored.get("report") if stored else None
-        if not isinstance(report, dict):
-            return None
-        return ReportLink(report["token"], datetime.fromisoformat(report["expiresAt"]))
+        return assessments.report_of(await assessments.load_raw(self.d.store, tenant_id, subscription_id))
 
     async def load_assessment(self, data: Mapping[str, Any]) -> Assessment | None:
         tenant_id, subscription_id = data.get("tenantId"), data.get("subscriptionId")
         if not isinstance(tenant_id, str) or not isinstance(subscription_id, str):
             return None
-        stored = await get_large(self.d.store, ASSESSMENTS, _key(tenant_id, subscription_id))
-        return decode(Assessment, stored) if stored else None
+        return await assessments.load(self.d.store, tenant_id, subscription_id)
 
     async def summary_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
         if denied := self.denied(caller):
@@ -409,10 +410,6 @@ class ChatFlows:
 def _page(data: Mapping[str, Any]) -> int:
     page = data.get("page")
     return page if isinstance(page, int) and not isinstance(page, bool) else 1
-
-
-def _key(tenant_id: str, subscription_id: str) -> str:
-    return f"{tenant_id.lower()}/{subscription_id.lower()}"
 
 
 def _assess_progress(subscription_id: str, *, done: int, total: int | None) -> dict[str, Any]:
