@@ -378,6 +378,15 @@ class Assessor:
                 return
 
 
+def _children(pid: int) -> list[int]:
+    """The processes `pid` started (its assessment workers), from /proc."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as listing:
+            return [int(p) for p in listing.read().split()]
+    except OSError:
+        return []
+
+
 def _combined_scenario(resources: int) -> tuple[dict[str, Any], str, str]:
     """The contoso scenario the users chat about, plus a generated tenant of `resources` to assess."""
     scenario = load_scenario("contoso")
@@ -554,7 +563,10 @@ async def load(args: argparse.Namespace, data_dir: Path) -> int:
                     f"bot CPU: {cpu_after - cpu_before:.1f} s in {elapsed:.0f} s "
                     f"({(cpu_after - cpu_before) / elapsed * 100:.0f}% of one core)"
                 )
-            print(f"bot peak RSS so far: {mib(peak_rss_kib(bot.pid))}", flush=True)
+            workers = [(child, peak_rss_kib(child)) for child in _children(bot.pid)]
+            shown = ", ".join(f"{mib(kib)}" for _, kib in workers if kib)
+            print(f"bot peak RSS so far: {mib(peak_rss_kib(bot.pid))} (web process)"
+                  + (f"; its worker processes: {shown}" if shown else ""), flush=True)
 
         bot_peak = peak_rss_kib(bot.pid)
         alive = bot.alive()
