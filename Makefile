@@ -11,7 +11,7 @@ RUN_STAMP  := $(VENV)/.stamp-run-$(REQ_HASH)
 DEV_STAMP  := $(VENV)/.stamp-dev-$(DEV_HASH)
 NODE_STAMP := node_modules/.stamp-$(NODE_HASH)
 
-.PHONY: run test package bench cards lint chromium clean
+.PHONY: run test package bench cards catalog lint chromium clean
 
 run: $(RUN_STAMP) $(NODE_STAMP)
 	$(BIN)/python tools/run.py
@@ -27,6 +27,11 @@ bench: $(DEV_STAMP) $(NODE_STAMP)
 
 cards: $(DEV_STAMP) $(NODE_STAMP) chromium
 	$(BIN)/python tools/cards_gallery.py
+
+# Move-support data (migration/data/move-support.json) from Microsoft's move pages kept in
+# migration/data/microsoft-docs/; SOURCE=dir reads another copy (e.g. a newer one).
+catalog: $(RUN_STAMP)
+	$(BIN)/python -m tools.catalog $(if $(SOURCE),--source $(SOURCE))
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -67,6 +67,14 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def plain(value: str) -> str:
+    """Text from data (names, ARM messages, commands) made safe for a card's markdown: Teams drops anything
+    between < and > as HTML (`az vm update -g <group> -n <vm>` showed as `az vm update -g -n`), and a * would
+    start emphasis. Angle brackets become look-alikes, asterisks are escaped. (Underscores inside names never
+    start emphasis in CommonMark.)"""
+    return value.replace("<", "\u2039").replace(">", "\u203a").replace("*", "\\*")
+
+
 def short_id(resource_id: str) -> str:
     """The last two path segments of an ARM id ("virtualMachines/web-01") read better than the id."""
     parts = [p for p in resource_id.split("/") if p]
@@ -115,6 +123,12 @@ def text(
         size=types.FontSize.SMALL if small else None,
         spacing=spacing,
     )
+
+
+def command(value: str, *, spacing: types.Spacing | None = types.Spacing.NONE) -> TextBlock:
+    """A command to copy, in monospace, with the real names in it and nothing eaten as markup."""
+    return TextBlock(text=plain(value), wrap=True, font_type=types.FontType.MONOSPACE, size=types.FontSize.SMALL,
+                     spacing=spacing)
 
 
 def bullets(lines: Iterable[str], *, spacing: types.Spacing | None = None) -> TextBlock:

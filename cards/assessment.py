@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from adaptive_cards import types
@@ -23,19 +24,23 @@ DRY_RUNS_PER_PAGE = 10
 
 VERDICT_LABEL = {
     Verdict.READY: "Ready",
+    Verdict.AZURE_DECIDES: "Azure decides",
     Verdict.READY_AFTER_FIXES: "Ready after fixes",
     Verdict.BLOCKED: "Blocked",
 }
 SEVERITY_LABEL = {
-    Severity.BLOCKER: "Blocker",
+    Severity.BLOCKER: "Blocked",
     Severity.FIX_FIRST: "Fix first",
+    Severity.AZURE_DECIDES: "Azure decides",
     Severity.WARNING: "Warning",
     Severity.INFO: "Info",
 }
-# What stops a move; warnings and info go to the post-move checklist instead.
-STOPPING = (Severity.BLOCKER, Severity.FIX_FIRST)
+# What stands before a move (warnings and info go to the post-move checklist), worst first.
+STOPPING = (Severity.BLOCKER, Severity.FIX_FIRST, Severity.AZURE_DECIDES)
+_COUNTED = {Severity.BLOCKER: "blocked", Severity.FIX_FIRST: "fix first", Severity.AZURE_DECIDES: "Azure decides"}
+VERDICTS = (Verdict.READY, Verdict.AZURE_DECIDES, Verdict.READY_AFTER_FIXES, Verdict.BLOCKED)
 # Ready groups first: the table answers "what can move now".
-_VERDICT_ORDER = {Verdict.READY: 0, Verdict.READY_AFTER_FIXES: 1, Verdict.BLOCKED: 2}
+_VERDICT_ORDER = {v: i for i, v in enumerate(VERDICTS)}
 
 
 def _ids(assessment: Assessment) -> dict[str, str]:
@@ -48,13 +53,53 @@ def _rule_title(rule_id: str, rules: Mapping[str, Rule]) -> str:
 
 
 def stopping_findings(assessment: Assessment) -> list[Finding]:
-    """Blockers, then fix-first findings; subscription-level ones first, since they stop everything."""
+    """Blockers, then fix-first findings, then what Azure decides; subscription-level ones first."""
     found = [f for f in assessment.findings if f.severity in STOPPING]
     return sorted(found, key=lambda f: (f.resource_group is not None, STOPPING.index(f.severity)))
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One line of the blockers list: a resource (or a group, or the subscription) with all its findings."""
+
+    name: str
+    kind: str  # the resource type's last segment, "group" or "subscription"
+    group: str | None
+    findings: tuple[Finding, ...]
+
+    @property
+    def severity(self) -> Severity:
+        return min((f.severity for f in self.findings), key=STOPPING.index)
+
+
+def blocker_entries(assessment: Assessment) -> list[Entry]:
+    """Each resource once, with every finding that stands before its move; the subscription first, then the
+    worst (blocked, fix first, Azure decides), then by group and name."""
+    by_key: dict[tuple[str, str], list[Finding]] = {}
+    for f in stopping_findings(assessment):
+        if f.resource_id:
+            key = ("resource", f.resource_id.lower())
+        elif f.resource_group:
+            key = ("group", f.resource_group.lower())
+        else:
+            key = ("subscription", "")
+        by_key.setdefault(key, []).append(f)
+    entries: list[Entry] = []
+    for (scope, _), found in by_key.items():
+        first = found[0]
+        if scope == "resource" and first.resource_id:
+            parts = first.resource_id.split("/")
+            entries.append(Entry(parts[-1], parts[-2], first.resource_group, tuple(found)))
+        elif scope == "group":
+            entries.append(Entry(first.resource_group or "", "group", first.resource_group, tuple(found)))
+        else:
+            entries.append(Entry(assessment.source.display_name, "subscription", None, tuple(found)))
+    return sorted(entries, key=lambda e: (e.group is not None, STOPPING.index(e.severity), (e.group or "").lower(),
+                                          e.kind != "group", e.name.lower()))
+
+
 def _ordered_groups(groups: Sequence[GroupAssessment]) -> list[GroupAssessment]:
-    return sorted(groups, key=lambda g: (_VERDICT_ORDER[g.verdict], -g.resource_count, g.name))
+    return sorted(groups, key=lambda g: (_VERDICT_ORDER[g.final_verdict], -g.resource_count, g.name))
 
 
 def assessment_summary_card(
@@ -90,51 +135,59 @@ def assessment_summary_card(
     elif assessment.offer.note:
         body.append(k.text(assessment.offer.note, subtle=True))
 
-    # Counts per verdict, in groups and resources.
-    by_verdict = Counter(g.verdict for g in groups)
+    # Counts per verdict, in groups and resources; where Azure's dry run disagrees, its answer counts.
+    by_verdict = Counter(g.final_verdict for g in groups)
     resources_by_verdict: Counter[Verdict] = Counter()
     for g in groups:
-        resources_by_verdict[g.verdict] += g.resource_count
+        resources_by_verdict[g.final_verdict] += g.resource_count
     body += [
         k.subheading("Readiness"),
         k.table(
             ["Verdict", "Groups", "Resources"],
-            [
-                (VERDICT_LABEL[v], k.num(by_verdict[v]), k.num(resources_by_verdict[v]))
-                for v in (Verdict.READY, Verdict.READY_AFTER_FIXES, Verdict.BLOCKED)
-            ],
+            [(VERDICT_LABEL[v], k.num(by_verdict[v]), k.num(resources_by_verdict[v])) for v in VERDICTS
+             if v is not Verdict.AZURE_DECIDES or by_verdict[v]],
             widths=[3, 1, 1],
             numeric=(1, 2),
         ),
     ]
+    overruled = [g.name for g in groups if g.dry_run is not None and g.final_verdict is not g.verdict]
+    if overruled:
+        body.append(k.text(f"Azure's dry run overruled the rules for {k.plural(len(overruled), 'group')} "
+                           f"({k.plain(', '.join(overruled[:3]))}{', ...' if len(overruled) > 3 else ''}); "
+                           "its answer is what counts here.", small=True))
+    if by_verdict[Verdict.AZURE_DECIDES]:
+        body.append(k.text("Azure decides: types Microsoft's table does not list. Azure's dry run gives the answer "
+                           "before any move.", subtle=True, small=True))
 
     # Subscription-level preconditions stop every group, so they come before anything else.
     stopping_pre = [f for f in assessment.preconditions if f.severity in STOPPING]
     if stopping_pre:
         body.append(
             k.box(
-                [k.text("**Before any move**"), k.bullets(k.clip(f.message, 160) for f in stopping_pre[:5])],
+                [k.text("**Before any move**"), k.bullets(k.plain(k.clip(f.message, 160)) for f in stopping_pre[:5])],
                 style=types.ContainerStyle.WARNING,
             )
         )
 
-    # Top blockers: rules that stop the most resources (or groups, for group-level findings).
-    counts: Counter[str] = Counter()
+    # What stands before the move, by rule: blocked (redeploy) and fix first (a step in the source) counted apart.
+    blocked: Counter[str] = Counter()
+    fixes: Counter[str] = Counter()
     groups_hit: dict[str, set[str]] = {}
     for g in groups:
         for f in g.findings:
-            if f.severity in STOPPING:
-                counts[f.rule_id] += 1
+            if f.severity in (Severity.BLOCKER, Severity.FIX_FIRST):
+                (blocked if f.severity is Severity.BLOCKER else fixes)[f.rule_id] += 1
                 groups_hit.setdefault(f.rule_id, set()).add(g.name)
+    counts = blocked + fixes
     if counts:
-        top = counts.most_common(top_n := TOP_BLOCKERS)
+        top = sorted(counts, key=lambda r: (-blocked[r], -fixes[r], r))[: (top_n := TOP_BLOCKERS)]
         body += [
-            k.subheading("Top blockers"),
+            k.subheading("What stands in the way"),
             k.table(
-                ["Problem", "Found", "Groups"],
-                [(_rule_title(rule_id, rules), k.num(n), k.num(len(groups_hit[rule_id]))) for rule_id, n in top],
-                widths=[4, 1, 1],
-                numeric=(1, 2),
+                ["Problem", "Blocked", "Fix first", "Groups"],
+                [(_rule_title(r, rules), k.num(blocked[r]), k.num(fixes[r]), k.num(len(groups_hit[r]))) for r in top],
+                widths=[4, 1, 1, 1],
+                numeric=(1, 2, 3),
             ),
         ]
         if len(counts) > top_n:
@@ -146,7 +199,7 @@ def assessment_summary_card(
         k.subheading("Resource groups"),
         k.table(
             ["Group", "Resources", "Verdict"],
-            [(k.clip(g.name, 60), k.num(g.resource_count), VERDICT_LABEL[g.verdict]) for g in shown],
+            [(k.plain(k.clip(g.name, 60)), k.num(g.resource_count), VERDICT_LABEL[g.final_verdict]) for g in shown],
             widths=[4, 2, 2],
             numeric=(1,),
         ),
@@ -158,11 +211,13 @@ def assessment_summary_card(
         body += [
             k.subheading("Check by hand"),
             k.text("The data cannot decide these. Check them before the move.", subtle=True),
-            k.bullets(k.clip(m.title, 120) for m in assessment.manual_checks[:5]),
+            k.bullets(k.plain(k.clip(m.title, 120)) for m in assessment.manual_checks[:5]),
         ]
         if len(assessment.manual_checks) > 5:
             body.append(k.text(f"And {k.num(len(assessment.manual_checks) - 5)} more.", subtle=True))
 
+    if assessment.catalog_source:
+        body.append(k.text(f"Move support from {k.plain(assessment.catalog_source)}.", subtle=True, small=True))
     if report_url:
         # A link in the text, not a sixth button: Teams cuts off a row of five at chat width.
         json_url = report_url.removesuffix(".csv") + ".json"
@@ -178,7 +233,8 @@ def assessment_summary_card(
     actions: list[k.Action] = []
     # Fix-first preconditions (a provider to register) do not hide the button; blockers do.
     hard_stop = any(f.severity is Severity.BLOCKER for f in stopping_pre)
-    if by_verdict[Verdict.READY] and assessment.offer.source_allowed and not hard_stop:
+    movable = sum(1 for g in groups if g.can_move)
+    if movable and assessment.offer.source_allowed and not hard_stop:
         actions.append(
             k.execute(
                 "Move ready groups",
@@ -226,41 +282,54 @@ def blockers_card(
     per_page: int = BLOCKERS_PER_PAGE,
     rules: Mapping[str, Rule] | None = None,
 ) -> dict[str, Any]:
+    """Each resource once with all its findings: what it is, which kind (blocked / fix first / Azure decides),
+    the step with its command (real names), and the source."""
     rules = rules or {}
-    found = stopping_findings(assessment)
-    pages = page_count(len(found), per_page)
+    entries = blocker_entries(assessment)
+    pages = page_count(len(entries), per_page)
     page = clamp_page(page, pages)
     start = (page - 1) * per_page
-    chunk = found[start : start + per_page]
+    kinds = Counter(e.severity for e in entries)
+    counted = ", ".join(f"{k.num(kinds[s])} {_COUNTED[s]}" for s in STOPPING if kinds[s])
     body: list[k.Element] = [
         k.heading(f"Blockers: {assessment.source.display_name}"),
         k.text(
-            f"{k.num(len(found))} found. Page {k.num(page)} of {k.num(pages)}." if found else "Nothing stops the move.",
+            f"{k.num(len(entries))} found. Page {k.num(page)} of {k.num(pages)}." if entries
+            else "Nothing stops the move.",
             subtle=True,
             spacing=types.Spacing.SMALL,
         ),
     ]
-    for i, f in enumerate(chunk):
-        where = f"Group {f.resource_group}" if f.resource_group else "Whole subscription"
-        sev_color = types.Colors.ATTENTION if f.severity is Severity.BLOCKER else types.Colors.WARNING
+    if entries:
+        body.append(k.text(f"{counted[:1].upper()}{counted[1:]}.", spacing=types.Spacing.NONE))
+    for i, e in enumerate(entries[start : start + per_page]):
+        color = {Severity.BLOCKER: types.Colors.ATTENTION, Severity.FIX_FIRST: types.Colors.WARNING}.get(
+            e.severity, types.Colors.ACCENT)
+        where = f"Group {k.plain(e.group)}" if e.group else "Whole subscription"
         items: list[k.Element] = [
-            k.text(
-                f"**{start + i + 1}. {_rule_title(f.rule_id, rules)}** · {SEVERITY_LABEL[f.severity]}",
-                color=sev_color,
-            ),
-            k.text(k.clip(f.message, 200), spacing=types.Spacing.NONE),
-            k.text(f"**Fix:** {k.clip(f.remediation, 200)}", spacing=types.Spacing.NONE),
-            k.text(
-                f"{k.clip(where, 80)} · [Learn more]({f.source})", subtle=True, small=True, spacing=types.Spacing.NONE
-            ),
+            k.text(f"**{start + i + 1}. {k.plain(k.clip(e.name, 60))}** ({e.kind}) · {SEVERITY_LABEL[e.severity]}",
+                   color=color),
+            k.text(where, subtle=True, small=True, spacing=types.Spacing.NONE),
         ]
+        for f in e.findings[:4]:
+            items += [
+                k.text(f"**{k.plain(_rule_title(f.rule_id, rules))}** · {SEVERITY_LABEL[f.severity]}: "
+                       f"{k.plain(k.clip(f.message, 200))}", spacing=types.Spacing.SMALL),
+                k.text(f"**Fix:** {k.plain(k.clip(f.remediation, 220))} [Source]({f.source})",
+                       spacing=types.Spacing.NONE),
+            ]
+            if f.fix is not None and f.fix.command:
+                items.append(k.command(k.clip(f.fix.command, 300)))
+        if len(e.findings) > 4:
+            items.append(k.text(f"And {k.plural(len(e.findings) - 4, 'more finding')} in the report.", subtle=True,
+                                small=True))
         block = k.box(items)
         block.separator = i > 0 or None
         body.append(block)
     ids = _ids(assessment)
     actions = _pager(verbs.ASSESSMENT_BLOCKERS, ids, page, pages)
     actions.append(k.execute("Back to summary", verbs.ASSESSMENT_SUMMARY, ids))
-    return k.card(body, actions, fallback_text=f"{k.num(len(found))} blockers, page {page} of {pages}.")
+    return k.card(body, actions, fallback_text=f"{k.num(len(entries))} blockers, page {page} of {pages}.")
 
 
 def dry_run_card(
@@ -304,10 +373,10 @@ def dry_run_card(
             )
         ]
         if d.disagreement:
-            items.append(k.text(k.clip(d.disagreement, 160), spacing=types.Spacing.NONE))
+            items.append(k.text(k.plain(k.clip(d.disagreement, 160)), spacing=types.Spacing.NONE))
         errors = [e for top in d.errors for e in top.walk() if not e.details] or list(d.errors)
         for e in errors[:2]:
-            items.append(k.text(f"{e.code}: {k.clip(e.message, 200)}", small=True, spacing=types.Spacing.NONE))
+            items.append(k.text(f"{e.code}: {k.plain(k.clip(e.message, 200))}", small=True, spacing=types.Spacing.NONE))
         if len(errors) > 2:
             items.append(k.text(f"And {k.plural(len(errors) - 2, 'more error')}.", subtle=True, small=True))
         body.append(k.box(items))

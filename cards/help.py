@@ -7,6 +7,7 @@ from typing import Any
 from adaptive_cards import types
 
 from cards import _kit as k
+from migration.catalog import load_catalog
 
 SANDBOX_TENANT = "contoso.onmicrosoft.com"
 
@@ -29,7 +30,9 @@ STEPS: tuple[str, ...] = (
 )
 
 
-def help_card(*, sandbox: bool) -> dict[str, Any]:
+def help_card(*, sandbox: bool, facts_source: str | None = None) -> dict[str, Any]:
+    """`facts_source`: where the move-support facts come from (default: the shipped catalog's source)."""
+    facts_source = load_catalog().described() if facts_source is None else facts_source
     body: list[k.Element] = [
         k.heading("CSP migration bot"),
         k.text(
@@ -50,6 +53,9 @@ def help_card(*, sandbox: bool) -> dict[str, Any]:
         k.facts(COMMANDS),
         k.text("Anything I need and you leave out, I ask for.", subtle=True, small=True),
     ]
+    if facts_source:
+        body.append(k.text(f"Move support: {k.plain(facts_source)}. Azure's dry run has the last word.",
+                           subtle=True, small=True))
     actions = [
         k.execute("Assess a subscription", "assess.start", style=types.ActionStyle.POSITIVE),
         k.execute("Attach a tenant", "attach.start"),

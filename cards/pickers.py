@@ -99,7 +99,7 @@ def group_picker_card(
 ) -> dict[str, Any]:
     """Multi-select of the groups the assessment found ready, largest first, paged."""
     ready = sorted(
-        (g for g in assessment.groups if g.verdict is Verdict.READY),
+        (g for g in assessment.groups if g.can_move),
         key=lambda g: (-g.resource_count, g.name),
     )
     pages = max(1, -(-len(ready) // per_page))
@@ -138,7 +138,9 @@ def group_picker_card(
             is_multi_select=True,
             style=types.ChoiceInputStyle.EXPANDED,
             choices=[
-                InputChoice(title=f"{k.clip(g.name, 60)} ({k.plural(g.resource_count, 'resource')})", value=g.name)
+                InputChoice(title=f"{k.clip(g.name, 60)} ({k.plural(g.resource_count, 'resource')}"
+                                  f"{'; Azure decides' if g.final_verdict is Verdict.AZURE_DECIDES else ''})",
+                            value=g.name)
                 for g in chunk
             ],
             is_required=True,

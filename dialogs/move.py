@@ -41,7 +41,6 @@ from migration.model import (
     Person,
     RequestState,
     TenantAccessDenied,
-    Verdict,
 )
 from migration.workflow import GroupInUse, Workflow, WorkflowError, new_request_id
 
@@ -278,7 +277,7 @@ class MoveFlow:
                 f"{', '.join(unknown[:5])} is not a resource group of {assessment.source.display_name}.",
                 "Pick groups from the list.",
             )
-        not_ready = [g.name for g in picked if g is not None and g.verdict is not Verdict.READY]
+        not_ready = [g.name for g in picked if g is not None and not g.can_move]
         if not_ready:
             return error_card(
                 f"{', '.join(not_ready[:5])} is not ready to move. Fix its blockers first.",

@@ -55,8 +55,14 @@ GRAPH_PAGE = 1000  # Resource Graph's maximum page size: one call per 1000 rows
 GRAPH_PATH = "/providers/Microsoft.ResourceGraph/resources"
 INVENTORY_QUERY = (
     "Resources | project id, name, type, location, resourceGroup, subscriptionId, kind, sku, plan, "
-    "properties, tags, identity, managedBy | order by id asc"
+    "properties, tags, identity, managedBy, zones | order by id asc"
 )
+# Site Recovery replicated items and backup items live in their own Resource Graph table.
+RECOVERY_QUERY = (
+    "recoveryservicesresources | where type startswith 'microsoft.recoveryservices/vaults/' | project id, name, "
+    "type, location, resourceGroup, subscriptionId, properties | order by id asc"
+)
+LINKED_SERVICES_API = "2020-08-01"
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _GUID_IN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _GROUP_IN_ID = re.compile(r"/resourceGroups/([^/]+)", re.IGNORECASE)
@@ -113,7 +119,7 @@ def _resource(row: dict[str, Any]) -> Resource:
         resource_group=match.group(1) if match else str(row.get("resourceGroup") or ""),
         kind=row.get("kind") or None, sku=row.get("sku") or None, plan=row.get("plan") or None,
         properties=row.get("properties") or {}, tags=row.get("tags") or {}, identity=row.get("identity") or None,
-        managed_by=row.get("managedBy") or None,
+        managed_by=row.get("managedBy") or None, zones=tuple(str(z) for z in row.get("zones") or ()),
     )
 
 
@@ -333,6 +339,29 @@ class ArmGateway:
 
     async def list_resources(self, subscription_id: str, *, tenant_id: str,
                              on_progress: ProgressCallback | None = None) -> list[Resource]:
+        return await self._graph_rows(subscription_id, tenant_id, INVENTORY_QUERY, on_progress)
+
+    async def list_recovery_items(self, subscription_id: str, *, tenant_id: str) -> list[Resource]:
+        return await self._graph_rows(subscription_id, tenant_id, RECOVERY_QUERY, None)
+
+    async def list_linked_services(self, workspace_id: str, *, tenant_id: str) -> list[Resource]:
+        subscription_id = workspace_id.split("/")[2]
+        client = self._resources(subscription_id, tenant_id)
+        request = HttpRequest("GET", f"{workspace_id}/linkedServices", params={"api-version": LINKED_SERVICES_API},
+                              headers={"Accept": "application/json"})
+        try:
+            response = await client.send_request(request)
+            if response.status_code == 404:
+                return []
+            if response.status_code != 200:
+                raise HttpResponseError(response=response)
+            rows = response.json().get("value") or []
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc) from exc
+        return [_resource({**row, "subscriptionId": subscription_id}) for row in rows]
+
+    async def _graph_rows(self, subscription_id: str, tenant_id: str, query: str,
+                          on_progress: ProgressCallback | None) -> list[Resource]:
         graph = self._clients(tenant_id).graph
         out: list[Resource] = []
         skip_token: str | None = None
@@ -340,7 +369,7 @@ class ArmGateway:
             options: dict[str, Any] = {"$top": GRAPH_PAGE, "resultFormat": "objectArray", "allowPartialScopes": False}
             if skip_token:
                 options["$skipToken"] = skip_token
-            page = await self._graph_page(graph, {"subscriptions": [subscription_id], "query": INVENTORY_QUERY,
+            page = await self._graph_page(graph, {"subscriptions": [subscription_id], "query": query,
                                                   "options": options})
             out.extend(_resource(row) for row in page.get("data") or [])
             if on_progress is not None:

@@ -32,7 +32,7 @@ from migration.model import (
 from migration.ports import AzureGateway, ProgressCallback
 from migration.rules import Inventory, preconditions, run_rules
 
-_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.FIX_FIRST: 2, Severity.BLOCKER: 3}
+_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.AZURE_DECIDES: 2, Severity.FIX_FIRST: 3, Severity.BLOCKER: 4}
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 # Rules that need a target subscription; without one they become checks for the engineer.
 _NEED_TARGET = ("G1", "G2", "G4")
@@ -44,6 +44,8 @@ def verdict_of(findings: Iterable[Finding]) -> Verdict:
         return Verdict.BLOCKED
     if worst >= _RANK[Severity.FIX_FIRST]:
         return Verdict.READY_AFTER_FIXES
+    if worst >= _RANK[Severity.AZURE_DECIDES]:
+        return Verdict.AZURE_DECIDES
     return Verdict.READY
 
 
@@ -61,10 +63,11 @@ def _manual_checks(catalog: Catalog, *, has_target: bool) -> tuple[ManualCheck, 
 def evaluate(*, source: Subscription, target: Subscription | None, resources: Sequence[Resource],
              groups: Sequence[ResourceGroup], locks: Sequence[Lock],
              target_providers: Sequence[ProviderRegistration] | None, catalog: Catalog, tenant_id: str,
-             now: datetime | None) -> Assessment:
-    """Every rule over the inventory; one GroupAssessment per non-empty source group."""
+             now: datetime | None, links: Sequence[Resource] = ()) -> Assessment:
+    """Every rule over the inventory; one GroupAssessment per non-empty source group. `links`: records read
+    beside the inventory (workspace linked services, Site Recovery items) that rules look at but nobody moves."""
     inv = Inventory.build(source=source, target=target, tenant_id=tenant_id, resources=resources, groups=groups,
-                          locks=locks, target_providers=target_providers, catalog=catalog)
+                          locks=locks, target_providers=target_providers, catalog=catalog, links=links)
     findings = run_rules(inv)
     by_group: dict[str, list[Finding]] = {}
     for f in findings:
@@ -84,7 +87,7 @@ def evaluate(*, source: Subscription, target: Subscription | None, resources: Se
     return Assessment(
         tenant_id=tenant_id, source=source, offer=catalog.offer(source.quota_id), groups=assessed,
         preconditions=tuple(preconditions(inv)), manual_checks=_manual_checks(catalog, has_target=target is not None),
-        resources=tuple(resources), target=target, assessed_at=now,
+        resources=tuple(resources), target=target, assessed_at=now, catalog_source=catalog.described(),
     )
 
 
@@ -124,11 +127,33 @@ async def assess(gateway: AzureGateway, *, tenant_id: str, source_subscription_i
             gateway.list_providers(target_subscription_id, tenant_id=where),
         )
     source, groups, resources, locks = await source_reads
+    links = await _links(gateway, source_subscription_id, tenant_id, resources)
     # Pure and CPU-bound (about half a second for 10,000 resources): in a worker thread, so the bot's event
     # loop keeps answering other users meanwhile instead of stalling for the whole evaluation.
     return await asyncio.to_thread(
         evaluate, source=source, target=target, resources=resources, groups=groups, locks=[*locks, *target_locks],
-        target_providers=providers, catalog=catalog, tenant_id=tenant_id, now=now or datetime.now(UTC))
+        target_providers=providers, catalog=catalog, tenant_id=tenant_id, now=now or datetime.now(UTC), links=links)
+
+
+WORKSPACE = "microsoft.operationalinsights/workspaces"
+LINK_READS_IN_FLIGHT = 10  # one ARM read per workspace; a subscription may hold hundreds
+VAULT = "microsoft.recoveryservices/vaults"
+
+
+async def _links(gateway: AzureGateway, subscription_id: str, tenant_id: str,
+                 resources: Sequence[Resource]) -> list[Resource]:
+    """What the rules need that the inventory does not hold: each workspace's linked services (a targeted ARM
+    read; Resource Graph has none) and, when there is a vault, Site Recovery and backup items."""
+    gate = asyncio.Semaphore(LINK_READS_IN_FLIGHT)
+
+    async def linked(workspace_id: str) -> list[Resource]:
+        async with gate:
+            return await gateway.list_linked_services(workspace_id, tenant_id=tenant_id)
+
+    reads = [linked(r.id) for r in resources if r.type_lower == WORKSPACE]
+    if any(r.type_lower == VAULT for r in resources):
+        reads.append(gateway.list_recovery_items(subscription_id, tenant_id=tenant_id))
+    return [r for batch in await asyncio.gather(*reads) for r in batch]
 
 
 # --------------------------------------------------------------------------- summaries for cards and reports

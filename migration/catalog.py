@@ -1,11 +1,11 @@
 """The assessment's facts, loaded from data files under `migration/data/` (each entry carries its source).
 
-Lookups are case-insensitive: Resource Graph lower-cases types and the move-support CSV mixes casings.
+Move support comes from `move-support.json`, which `make catalog` derives from Microsoft's move pages.
+Lookups are case-insensitive: Resource Graph lower-cases types and Microsoft's table mixes casings.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,7 +16,37 @@ from typing import Any
 from migration.model import Offer, Rule, Severity
 
 DATA_DIR = Path(__file__).parent / "data"
-MOVE_SUPPORT_CSV = "move-support-resources.csv"
+MOVE_SUPPORT = "move-support.json"
+
+
+@dataclass(frozen=True, slots=True)
+class MoveSupport:
+    """One row of Microsoft's table: can the type change group / subscription, and on what condition."""
+
+    type: str
+    resource_group: bool | None  # None: the table says "pending"
+    subscription: bool | None
+    condition: str | None = None  # named condition (full_snapshots_only, basic_sku_only, ...)
+    words: str | None = None  # the condition as the table states it
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A sentence of Microsoft's move pages that a rule relies on, with where it stands."""
+
+    text: str
+    page: str
+    section: str
+    url: str
+    ms_date: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    page: str
+    title: str
+    ms_date: str
+    url: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +56,8 @@ class RuleCase:
     severity: Severity
     remediation: str | None = None
     message: str | None = None
+    fix: Mapping[str, str] | None = None  # {"action", "command", "after"}; templates like message
+    statement: str | None = None  # key of the Microsoft statement (move-support.json) this case cites
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +67,8 @@ class RuleText:
     message: str = ""
     how_to_check: str = ""
     cases: Mapping[str, RuleCase] = field(default_factory=dict)
+    fix: Mapping[str, str] | None = None
+    statement: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +95,7 @@ class UnknownRuleError(KeyError):
 
 @dataclass(frozen=True, slots=True)
 class Catalog:
-    move_support_table: Mapping[str, bool | None]  # lower-case type -> movable across subscriptions
+    move_support_table: Mapping[str, MoveSupport]  # lower-case type -> Microsoft's table row
     offers: Mapping[str, Offer]  # lower-case quota id
     unknown_offer: Offer
     rules: Mapping[str, RuleText]
@@ -71,14 +105,33 @@ class Catalog:
     classic_default: ClassicInfo
     restricted: Mapping[str, Restriction]  # lower-case type
     private_endpoint_targets: frozenset[str]  # lower-case types
-    conflicting_types: frozenset[str] = frozenset()
+    statements: Mapping[str, Statement] = field(default_factory=dict)
+    source: SourceInfo | None = None
+    leave_behind: Mapping[str, str] = field(default_factory=dict)  # lower-case type -> how to re-create it
+
+    def support(self, type_: str) -> MoveSupport | None:
+        return self.move_support_table.get(type_.lower())
 
     def move_support(self, type_: str) -> bool | None:
-        """Movable to another subscription? None when the table does not know or contradicts itself."""
-        return self.move_support_table.get(type_.lower())
+        """Movable to another subscription? None when the table does not list the type or says pending."""
+        row = self.move_support_table.get(type_.lower())
+        return row.subscription if row else None
 
     def is_listed(self, type_: str) -> bool:
         return type_.lower() in self.move_support_table
+
+    def is_listed_namespace(self, type_: str) -> bool:
+        prefix = type_.split("/", 1)[0].lower() + "/"
+        return any(k.startswith(prefix) for k in self.move_support_table)
+
+    def statement(self, key: str) -> Statement:
+        return self.statements[key]
+
+    def described(self) -> str:
+        """'Microsoft's <page> (ms.date <date>)': what the report and `help` name as the facts' source."""
+        if self.source is None:
+            return ""
+        return f"{self.source.title}, {self.source.url} (ms.date {self.source.ms_date})"
 
     def offer(self, quota_id: str) -> Offer:
         found = self.offers.get((quota_id or "").lower())
@@ -118,17 +171,17 @@ def _read_json(path: Path) -> Any:
         return json.load(fh)
 
 
-def read_move_support(path: Path) -> tuple[dict[str, bool | None], frozenset[str]]:
-    """Type -> 'Move Subscription' flag. Duplicates that agree collapse; ones that disagree become None."""
-    seen: dict[str, set[bool]] = {}
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        for row in csv.DictReader(fh):
-            name = (row.get("Resource") or "").strip().lower()
-            if not name:
-                continue
-            seen.setdefault(name, set()).add((row.get("Move Subscription") or "").strip() == "1")
-    table = {k: (next(iter(v)) if len(v) == 1 else None) for k, v in seen.items()}
-    return table, frozenset(k for k, v in seen.items() if len(v) > 1)
+def read_move_support(path: Path) -> tuple[dict[str, MoveSupport], frozenset[str], dict[str, Statement],
+                                          SourceInfo]:
+    """move-support.json (as `make catalog` writes it) -> table, movable private-link types, statements, source."""
+    data = _read_json(path)
+    table = {k: MoveSupport(v["type"], v["resource_group"], v["subscription"], v.get("condition"), v.get("words"))
+             for k, v in data["types"].items()}
+    statements = {k: Statement(v["text"], v["page"], v["section"], v["url"], v["ms_date"])
+                  for k, v in data["statements"].items()}
+    src = data["source"]
+    return (table, frozenset(t.lower() for t in data["private_link_movable"]), statements,
+            SourceInfo(src["page"], src["title"], src["ms_date"], src["url"]))
 
 
 def _rules(data: Any) -> dict[str, RuleText]:
@@ -136,9 +189,11 @@ def _rules(data: Any) -> dict[str, RuleText]:
     for r in data["rules"]:
         rule = Rule(id=r["id"], title=r["title"], severity=Severity(r["severity"]), explanation=r["explanation"],
                     remediation=r["remediation"], source=r["source"])
-        cases = {k: RuleCase(Severity(v["severity"]), v.get("remediation"), v.get("message"))
+        cases = {k: RuleCase(Severity(v["severity"]), v.get("remediation"), v.get("message"), v.get("fix"),
+                             v.get("statement"))
                  for k, v in (r.get("cases") or {}).items()}
-        out[rule.id] = RuleText(rule, r["check"], r.get("message", ""), r.get("how_to_check", ""), cases)
+        out[rule.id] = RuleText(rule, r["check"], r.get("message", ""), r.get("how_to_check", ""), cases,
+                                r.get("fix"), r.get("statement"))
     return out
 
 
@@ -160,21 +215,20 @@ def _offers(data: Any) -> tuple[dict[str, Offer], Offer]:
 
 @cache
 def _load(data_dir: Path) -> Catalog:
-    table, conflicts = read_move_support(data_dir / MOVE_SUPPORT_CSV)
+    table, private_link, statements, source = read_move_support(data_dir / MOVE_SUPPORT)
     offers, unknown = _offers(_read_json(data_dir / "offers.json"))
     classic_data = _read_json(data_dir / "classic.json")
     classic_types, classic_default = _classic(classic_data)
     restricted = {s["type"].lower(): Restriction(s["type"], Severity(s["severity"]), s["what"], s["detail"],
                                                  s["source"])
                   for s in _read_json(data_dir / "csp-restricted.json")["services"]}
-    pe = _read_json(data_dir / "private-endpoint-move.json")["movable_targets"]
     return Catalog(
         move_support_table=table, offers=offers, unknown_offer=unknown,
         rules=_rules(_read_json(data_dir / "rules.json")),
         classic_prefix=classic_data["prefix"].lower(), classic_types=classic_types,
         classic_extra=frozenset(t.lower() for t in classic_data["extra_types"]), classic_default=classic_default,
-        restricted=restricted, private_endpoint_targets=frozenset(t.lower() for t in pe),
-        conflicting_types=conflicts,
+        restricted=restricted, private_endpoint_targets=private_link, statements=statements, source=source,
+        leave_behind={t["type"].lower(): t["recreate"] for t in _read_json(data_dir / "leave-behind.json")["types"]},
     )
 
 

@@ -32,6 +32,7 @@ _REFERENCES: Mapping[str, tuple[tuple[tuple[str, ...], str], ...]] = {
     "microsoft.network/virtualnetworks": (
         (("subnets", "*", "properties", "networkSecurityGroup", "id"), "nsg"),
         (("subnets", "*", "properties", "routeTable", "id"), "route"),
+        (("subnets", "*", "properties", "natGateway", "id"), "nat"),
     ),
     "microsoft.network/loadbalancers": (
         (("frontendIPConfigurations", "*", "properties", "publicIPAddress", "id"), "pip"),
@@ -42,6 +43,14 @@ _REFERENCES: Mapping[str, tuple[tuple[tuple[str, ...], str], ...]] = {
         (("ipConfigurations", "*", "properties", "publicIPAddress", "id"), "pip"),
     ),
     "microsoft.network/privateendpoints": ((("subnet", "id"), "vnet"),),
+    # Subnet attachments: what sits in a subnet, and what a subnet points at (networking move guidance).
+    "microsoft.network/bastionhosts": ((("ipConfigurations", "*", "properties", "subnet", "id"), "vnet"),),
+    "microsoft.network/azurefirewalls": ((("ipConfigurations", "*", "properties", "subnet", "id"), "vnet"),),
+    "microsoft.network/applicationgateways": (
+        (("gatewayIPConfigurations", "*", "properties", "subnet", "id"), "vnet"),
+        (("frontendIPConfigurations", "*", "properties", "publicIPAddress", "id"), "pip"),
+    ),
+    "microsoft.compute/disks": ((("encryption", "diskEncryptionSetId"), "des"),),
     "microsoft.compute/virtualmachinescalesets": (
         (("virtualMachineProfile", "networkProfile", "networkInterfaceConfigurations", "*", "properties",
           "ipConfigurations", "*", "properties", "subnet", "id"), "vnet"),
@@ -53,14 +62,16 @@ _REFERENCES: Mapping[str, tuple[tuple[tuple[str, ...], str], ...]] = {
     "microsoft.web/certificates": ((("serverFarmId",), "web"),),
 }
 
-NOT_CONSOLIDATABLE = frozenset({"web"})
+# App Service pairs (rule A1: move back to the original group) and attachments the fix removes (N7 detaches the
+# NAT gateway, CMK1 switches disks off their encryption set): bringing them into one group is not the fix.
+NOT_CONSOLIDATABLE = frozenset({"web", "nat", "des"})
 
 
 @dataclass(frozen=True, slots=True)
 class Edge:
     source: str  # id of the dependent resource (as listed)
     target: str  # id of the resource it depends on (as listed)
-    kind: str  # nic, disk, avset, vnet, pip, lb, nsg, route, web
+    kind: str  # nic, disk, avset, vnet, pip, lb, nsg, route, web, nat, des
 
 
 def top_level_id(resource_id: str) -> str:

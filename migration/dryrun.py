@@ -98,9 +98,13 @@ def _target(assessment: Assessment) -> str:
     return assessment.target.id
 
 
+# Groups a dry run checks when none are named: the ready ones, and those only Azure can decide.
+DRY_RUN_BY_DEFAULT = (Verdict.READY, Verdict.AZURE_DECIDES)
+
+
 def _chosen(assessment: Assessment, groups: Sequence[str] | None) -> list[GroupAssessment]:
     if groups is None:
-        return [g for g in assessment.groups if g.verdict is Verdict.READY]
+        return [g for g in assessment.groups if g.verdict in DRY_RUN_BY_DEFAULT]
     wanted = {n.lower() for n in groups}
     found = [g for g in assessment.groups if g.name.lower() in wanted]
     missing = wanted - {g.name.lower() for g in found}
@@ -132,7 +136,7 @@ def _location(assessment: Assessment, group: GroupAssessment, positions: _Positi
 
 
 def planned_target_groups(assessment: Assessment, *, groups: Sequence[str] | None = None) -> list[TargetGroupPlan]:
-    """What the dry run will create in the CSP subscription; default: every group whose verdict is ready."""
+    """What the dry run will create in the CSP subscription; default: the ready groups and those Azure decides."""
     target = _target(assessment)
     positions = _positions(assessment)
     return [TargetGroupPlan(target, g.name, _location(assessment, g, positions), g.resource_count)
@@ -181,11 +185,13 @@ def _leaves(error: ArmErrorDetail) -> list[ArmErrorDetail]:
 
 
 def disagreement(group: GroupAssessment, valid: bool, errors: Sequence[ArmErrorDetail]) -> str | None:
-    """How Azure's answer differs from our verdict, in a sentence; None when they agree."""
+    """How Azure's answer differs from our verdict, in a sentence; None when they agree (or only Azure could say)."""
+    if group.verdict is Verdict.AZURE_DECIDES:
+        return None
     if not valid and group.verdict is Verdict.READY:
         reasons = "; ".join(sorted({f"{d.code}: {d.message}" for e in errors for d in _leaves(e)}))
         return f"Azure refuses group {group.name} although our rules found nothing blocking: {reasons}"
-    if valid and group.verdict is not Verdict.READY:
+    if valid and group.verdict is not Verdict.READY:  # Azure accepts the group as it is today
         rules = ", ".join(sorted({f.rule_id for f in group.findings
                                   if f.severity.value in ("blocker", "fix_first")}))
         return f"Azure accepts group {group.name} although our rules flag it ({rules}); Azure's answer stands."
@@ -238,7 +244,5 @@ async def run_dry_run(gateway: AzureGateway, assessment: Assessment, *, groups: 
 
 
 def azure_verdict(group: GroupAssessment) -> Verdict:
-    """Azure's answer when there is one, else ours."""
-    if group.dry_run is None:
-        return group.verdict
-    return Verdict.READY if group.dry_run.valid else Verdict.BLOCKED
+    """Azure's answer when there is one, else ours (see GroupAssessment.final_verdict)."""
+    return group.final_verdict

@@ -61,6 +61,7 @@ class Resource:
     tags: JSON = field(default_factory=dict, hash=False)
     identity: JSON | None = field(default=None, hash=False)
     managed_by: str | None = None
+    zones: tuple[str, ...] = ()
 
     @property
     def type_lower(self) -> str:
@@ -195,16 +196,53 @@ class NotFound(ArmError):
 
 
 class Severity(StrEnum):
-    BLOCKER = "blocker"  # cannot move until fixed outside the bot, or never
-    FIX_FIRST = "fix_first"  # can move after a fix the engineer makes
+    BLOCKER = "blocker"  # cannot move short of redeploying
+    FIX_FIRST = "fix_first"  # a step in the source subscription makes it movable
+    AZURE_DECIDES = "azure_decides"  # Microsoft's table does not say: the dry run decides
     WARNING = "warning"  # moves, but something breaks or must be redone after
     INFO = "info"
 
 
 class Verdict(StrEnum):
     READY = "ready"
+    AZURE_DECIDES = "azure_decides"  # ready as far as the rules know, but a type the table does not list
     READY_AFTER_FIXES = "ready_after_fixes"
     BLOCKED = "blocked"
+
+
+class FixAction(StrEnum):
+    """What a fix does, by name: the runner of fixes maps each to its steps."""
+
+    LIFT_READ_ONLY_LOCK = "lift_read_only_lock"
+    CONSOLIDATE_DEPENDENCIES = "consolidate_dependencies"
+    MOVE_APP_SERVICE_BACK = "move_app_service_back"
+    DISASSOCIATE_PUBLIC_IP = "disassociate_public_ip"
+    DISABLE_PEERING = "disable_peering"
+    UNLINK_AUTOMATION_WORKSPACE = "unlink_automation_workspace"
+    DELETE_SQL_IAAS_REGISTRATION = "delete_sql_iaas_registration"
+    DISABLE_CUSTOMER_MANAGED_KEY = "disable_customer_managed_key"
+    LEAVE_BEHIND_AND_RECREATE = "leave_behind_and_recreate"
+    DETACH_SUBNET_RESOURCE = "detach_subnet_resource"
+    DISABLE_DISK_ENCRYPTION = "disable_disk_encryption"
+    REGISTER_PROVIDER = "register_provider"
+    STOP_JOB = "stop_job"
+    REMOVE_APP_NETWORKING = "remove_app_networking"
+    RECREATE_MANAGED_CERTIFICATE = "recreate_managed_certificate"
+    DISABLE_REPLICATION = "disable_replication"
+    REMOVE_RESTORE_POINTS = "remove_restore_points"
+    CONVERT_SNAPSHOT = "convert_snapshot"
+    MANUAL = "manual"  # a step the engineer takes; the text says which
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A finding's remedy in machine-readable form: what to do, to which resources, with which command."""
+
+    action: FixAction
+    resource_ids: tuple[str, ...]
+    command: str  # az CLI with the real names filled in
+    source: str  # Microsoft page and section the step comes from
+    after: str | None = None  # what to do in the target once moved (re-associate, re-register...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +266,7 @@ class Finding:
     source: str
     resource_id: str | None = None  # None for a group- or subscription-level finding
     resource_group: str | None = None
+    fix: Fix | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +310,21 @@ class GroupAssessment:
     dry_run: DryRun | None = None
 
     @property
+    def final_verdict(self) -> Verdict:
+        """Azure's dry run wins where it disagrees: accepted is ready; refused is blocked unless the rules
+        already say which fixes come first (Azure refuses until they are made)."""
+        if self.dry_run is None:
+            return self.verdict
+        if self.dry_run.valid:
+            return Verdict.READY
+        return Verdict.READY_AFTER_FIXES if self.verdict is Verdict.READY_AFTER_FIXES else Verdict.BLOCKED
+
+    @property
+    def can_move(self) -> bool:
+        """Offered for a move: ready, or a group only Azure can decide (its dry run comes before approval)."""
+        return self.final_verdict in (Verdict.READY, Verdict.AZURE_DECIDES)
+
+    @property
     def resource_count(self) -> int:
         return len(self.resource_ids)
 
@@ -286,6 +340,7 @@ class Assessment:
     resources: tuple[Resource, ...] = field(default=(), repr=False)
     target: Subscription | None = None
     assessed_at: datetime | None = None
+    catalog_source: str = ""  # which Microsoft page (and its date) the move-support facts come from
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -293,7 +348,8 @@ class Assessment:
 
     @property
     def resource_count(self) -> int:
-        return len(self.resources)
+        """Counted from the groups: a stored assessment keeps them but not the per-resource inventory."""
+        return sum(g.resource_count for g in self.groups) if self.groups else len(self.resources)
 
 
 # --------------------------------------------------------------------------- move requests

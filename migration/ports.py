@@ -38,6 +38,14 @@ class AzureGateway(Protocol):
 
     async def list_locks(self, subscription_id: str, *, tenant_id: str) -> list[Lock]: ...
 
+    async def list_linked_services(self, workspace_id: str, *, tenant_id: str) -> list[Resource]:
+        """A Log Analytics workspace's linked services (an ARM read; Resource Graph does not list them)."""
+        ...
+
+    async def list_recovery_items(self, subscription_id: str, *, tenant_id: str) -> list[Resource]:
+        """Site Recovery replicated items and backup items (Resource Graph's recoveryservicesresources)."""
+        ...
+
     async def list_providers(self, subscription_id: str, *, tenant_id: str) -> list[ProviderRegistration]: ...
 
     async def list_permissions(self, subscription_id: str, *, tenant_id: str) -> list[Permission]:

@@ -21,6 +21,7 @@ from storage.chunks import delete_large, get_large, put_large
 CSV_COLUMNS = (
     "resource_group", "group_verdict", "azure_dry_run", "resource_name", "resource_type", "location",
     "resource_verdict", "rule_id", "severity", "message", "remediation", "source", "resource_id",
+    "fix_action", "fix_command", "after_move",
 )
 
 
@@ -32,7 +33,10 @@ def _dry_run_text(group: GroupAssessment) -> str:
 
 def _finding(f: Finding) -> dict[str, Any]:
     return {"ruleId": f.rule_id, "severity": f.severity.value, "message": f.message,
-            "remediation": f.remediation, "source": f.source}
+            "remediation": f.remediation, "source": f.source,
+            "fix": None if f.fix is None else {"action": f.fix.action.value, "resourceIds": list(f.fix.resource_ids),
+                                               "command": f.fix.command, "after": f.fix.after,
+                                               "source": f.fix.source}}
 
 
 def to_csv(assessment: Assessment) -> str:
@@ -52,8 +56,10 @@ def to_csv(assessment: Assessment) -> str:
 
     def row(group: str, gv: str, dry: str, name: str, type_: str, loc: str, rv: str, f: Finding | None,
             rid: str) -> None:
+        fix = f.fix if f else None
         writer.writerow([group, gv, dry, name, type_, loc, rv, f.rule_id if f else "", f.severity.value if f else "",
-                         f.message if f else "", f.remediation if f else "", f.source if f else "", rid])
+                         f.message if f else "", f.remediation if f else "", f.source if f else "", rid,
+                         fix.action.value if fix else "", fix.command if fix else "", (fix.after or "") if fix else ""])
 
     for f in assessment.preconditions:
         row("", "", "", "", "", "", "", f, "")
@@ -90,6 +96,7 @@ def to_json(assessment: Assessment) -> str:
         "assessedAt": assessment.assessed_at.isoformat() if assessment.assessed_at else None,
         "source": sub(assessment.source), "target": sub(assessment.target),
         "offer": {"name": assessment.offer.name, "category": assessment.offer.category},
+        "moveSupportSource": assessment.catalog_source,
         "summary": {
             "resources": s.resources, "groups": s.groups,
             "groupsByVerdict": {k.value: v for k, v in s.groups_by_verdict.items()},
@@ -101,6 +108,7 @@ def to_json(assessment: Assessment) -> str:
                          for m in assessment.manual_checks],
         "groups": [{
             "name": g.name, "verdict": g.verdict.value, "azureVerdict": azure_verdict(g).value,
+            "finalVerdict": g.final_verdict.value,
             "consolidateWith": list(g.consolidate_with),
             "dryRun": None if g.dry_run is None else {
                 "valid": g.dry_run.valid, "targetGroupId": g.dry_run.target_group_id,

@@ -42,6 +42,7 @@ ACTIONS: dict[str, str | None] = {
     "Resources_ValidateMoveResources": "Microsoft.Resources/subscriptions/resourceGroups/moveResources/action",
     "Resources_MoveResources": "Microsoft.Resources/subscriptions/resourceGroups/moveResources/action",
     "Permissions_ListForSubscription": None,
+    "LinkedServices_ListByWorkspace": "Microsoft.OperationalInsights/workspaces/linkedServices/read",
 }
 GRAPH_READ = "Microsoft.Resources/subscriptions/resources/read"
 

@@ -1,7 +1,8 @@
 """The subset of Resource Graph (KQL) the sandbox understands; anything else is an ARM-shaped 400.
 
-Grammar (case-insensitive keywords, one table):
-    Resources
+Grammar (case-insensitive keywords, one table: Resources, or RecoveryServicesResources, which holds Site
+Recovery and backup items that Resources does not list):
+    Resources | RecoveryServicesResources
       [| where <field> <op> '<value>' [and <field> <op> '<value>' ...]]...
       [| project <field>, <field>, ...]
       [| order by <field> [asc|desc]]
@@ -29,8 +30,12 @@ class QueryError(ValueError):
     pass
 
 
+TABLES = ("resources", "recoveryservicesresources")
+
+
 @dataclass(frozen=True, slots=True)
 class Query:
+    table: str
     predicates: tuple[Callable[[dict[str, Any]], bool], ...]
     columns: tuple[str, ...]
     order_by: str
@@ -91,8 +96,8 @@ def _predicate(cond: str) -> Callable[[dict[str, Any]], bool]:
 
 def parse(text: str) -> Query:
     stages = _split_pipes(text)
-    if stages[0].lower() != "resources":
-        raise QueryError(f"unsupported table '{stages[0]}' (only 'Resources')")
+    if stages[0].lower() not in TABLES:
+        raise QueryError(f"unsupported table '{stages[0]}' (only 'Resources' and 'RecoveryServicesResources')")
     predicates: list[Callable[[dict[str, Any]], bool]] = []
     columns: tuple[str, ...] = COLUMNS
     order_by, descending, limit = "id", False, None
@@ -119,7 +124,7 @@ def parse(text: str) -> Query:
             limit = int(rest.strip())
         else:
             raise QueryError(f"unsupported operator '{word}'")
-    return Query(tuple(predicates), columns, order_by, descending, limit)
+    return Query(stages[0].lower(), tuple(predicates), columns, order_by, descending, limit)
 
 
 def run(query: Query, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ import time
 import uuid
 from typing import Any
 
+from sandbox.movability import MoveFacts, condition_refusals
 from sandbox.state import Group, Operation, Res, World, parse_group_id, parse_resource_id
 
 MAX_RESOURCES_PER_MOVE = 800
@@ -147,7 +148,7 @@ def _moving_set(source: Group, ids: list[str]) -> dict[str, Res]:
     return out
 
 
-def _validation_errors(world: World, support: dict[str, tuple[bool, bool]], op: Operation,
+def _validation_errors(world: World, facts: MoveFacts, op: Operation,
                        source: Group, target: Group) -> dict[str, Any] | None:
     cross = source.subscription_id.lower() != target.subscription_id.lower()
     moving = _moving_set(source, op.resources)
@@ -155,11 +156,18 @@ def _validation_errors(world: World, support: dict[str, tuple[bool, bool]], op: 
     missing_now = [r for r in op.resources if r.lower() not in source.resources]
     not_supported = []
     for res in requested:
-        flags = support.get(res.type.lower())
-        if flags is not None and not (flags[1] if cross else flags[0]):
+        if "validate" not in res.outcome and facts.refuses(res.type, cross=cross, overrides=world.move_support):
             not_supported.append({
                 "code": "ResourceMoveNotSupported", "target": res.id,
                 "message": f"Resource move is not supported for resource types '{res.type}'.",
+            })
+    if source.managed_by and cross:
+        # A managed group (an AKS node group...) carries a deny assignment: only its manager changes it.
+        for res in requested:
+            not_supported.append({
+                "code": "DenyAssignmentAuthorizationFailed", "target": res.id,
+                "message": f"The resource group '{source.name}' is managed by '{source.managed_by}'; a deny "
+                           "assignment prevents moving its resources.",
             })
     for rid in missing_now:
         not_supported.append({"code": "ResourceNotFound", "target": rid,
@@ -175,15 +183,22 @@ def _validation_errors(world: World, support: dict[str, tuple[bool, bool]], op: 
     scripted: dict[str, list[dict[str, Any]]] = {}
     phases = ("validate", "move") if op.kind == "move" else ("validate",)
     for res in moving.values():
+        scripted_here = False
         for phase in phases:
             outcome = res.outcome.get(phase)
-            if outcome:
+            if outcome is not None:
+                scripted_here = True
+                if outcome.get("ok"):  # this Azure accepts the resource whatever the conditions say
+                    break
                 scripted.setdefault(res.type, []).append({
                     "code": outcome.get("code", "MoveNotSupported"),
                     "message": outcome.get("message", f"The resource '{res.id}' cannot be moved."),
                     "target": res.id,
                 })
                 break
+        if not scripted_here and cross:
+            for code, message in condition_refusals(world, res):
+                scripted.setdefault(res.type, []).append({"code": code, "message": message, "target": res.id})
     for type_, inner in scripted.items():
         details.append({
             "code": "CannotMoveResource", "target": type_,
@@ -220,7 +235,7 @@ def _validation_errors(world: World, support: dict[str, tuple[bool, bool]], op: 
     )
 
 
-def finish(world: World, support: dict[str, tuple[bool, bool]], op: Operation, *, fail: bool) -> None:
+def finish(world: World, facts: MoveFacts, op: Operation, *, fail: bool) -> None:
     """Complete a due operation: set its final answer and, for a successful move, move."""
     source = world.group(op.subscription_id, op.source_group)
     ref = parse_group_id(op.target_group_id)
@@ -229,7 +244,7 @@ def finish(world: World, support: dict[str, tuple[bool, bool]], op: Operation, *
         if source is None or target is None:
             op.status, op.body = 404, error_body("ResourceGroupNotFound", "A resource group of the move is gone.")
             return
-        errors = _validation_errors(world, support, op, source, target)
+        errors = _validation_errors(world, facts, op, source, target)
         if errors is not None:
             op.status, op.body = 409, errors
         elif fail and op.kind == "move":

@@ -24,8 +24,9 @@ from aiohttp import web
 from sandbox import graph
 from sandbox.auth import GRAPH_READ, ArmAuth, Caller, action_for, scope_of
 from sandbox.entra import Entra, load_or_create_signing_key
+from sandbox.movability import load_facts
 from sandbox.moves import ArmFailure, check_write_allowed, error_body, finish, front_door
-from sandbox.state import Group, Res, Sub, World, load_move_support, load_scenario
+from sandbox.state import Group, Res, Sub, World, load_scenario
 from sandbox.throttle import Throttle
 from sandbox.tls import server_ssl_context
 
@@ -119,7 +120,7 @@ class ArmSandbox:
         self.move_seconds = move_seconds
         self.poll_interval = poll_interval
         self.state_file = state_file
-        self.support = load_move_support()
+        self.facts = load_facts()
         self._rng = random.Random(seed)
         self._faults_injected = 0
         self._dirty = False
@@ -342,7 +343,7 @@ class ArmSandbox:
                     fail = self._rng.random() < self.faults.lro_failure_rate
                     if fail:
                         self._fault_counts["lro_failure"] += 1
-                finish(self.world, self.support, op, fail=fail)
+                finish(self.world, self.facts, op, fail=fail)
                 if op.kind == "move":
                     self._moves["succeeded" if op.status == 204 else "failed"] += 1
                 self._dirty = True
@@ -390,6 +391,9 @@ class ArmSandbox:
                 return Route(name, "writes", self.start_move, ("1", "3", kind))
             if n == 7 and p[4:] == ["providers", "microsoft.authorization", "locks"] and method == "GET":
                 return Route("ManagementLocks_ListAtResourceGroupLevel", "reads", self.list_locks, ("1", "3"))
+            if (n == 9 and p[4:6] == ["providers", "microsoft.operationalinsights"] and p[6] == "workspaces"
+                    and p[8] == "linkedservices" and method == "GET"):
+                return Route("LinkedServices_ListByWorkspace", "reads", self.list_linked_services, ("1", "3", "7"))
         return None
 
     # ------------------------------------------------------------------ lookups with ARM's answers
@@ -466,19 +470,19 @@ class ArmSandbox:
                 "type": "Microsoft.Authorization/locks", "name": lock["name"]}
 
     def _namespaces(self, sub: Sub) -> dict[str, str]:
-        names: dict[str, str] = {}
-        for type_ in self.support:
-            ns = type_.split("/")[0]
-            names.setdefault(ns, ".".join(w[:1].upper() + w[1:] for w in ns.split(".")))
-        for res in self.world.resources(sub):
-            names[res.type.split("/")[0].lower()] = res.type.split("/")[0]
+        """Every provider Azure lists: the sandbox's common ones and any a resource of this world uses."""
+        names: dict[str, str] = {ns.lower(): ns for ns in self.facts.namespaces}
+        for s in self.world.subscriptions.values():
+            for res in self.world.resources(s):
+                names.setdefault(res.type.split("/")[0].lower(), res.type.split("/")[0])
         for key, (ns, _) in sub.providers.items():
             names[key] = ns
         return names
 
     def _provider_body(self, sub: Sub, namespace: str) -> dict[str, Any]:
         prefix = namespace.lower() + "/"
-        types = sorted({t[len(prefix):] for t in self.support if t.startswith(prefix)})
+        types = sorted({r.type.split("/", 1)[1] for r in self.world.resources(sub)
+                        if r.type.lower().startswith(prefix)})
         return {
             "id": f"/subscriptions/{sub.id}/providers/{namespace}", "namespace": namespace,
             "registrationState": sub.provider_state(namespace), "registrationPolicy": "RegistrationRequired",
@@ -541,6 +545,17 @@ class ArmSandbox:
             items = _filter(items, request.query["$filter"])
         expand = request.query.get("$expand", "")
         return self._json(self._page(request, [self._resource_body(r, expand) for r in items]))
+
+    async def list_linked_services(self, request: web.Request, caller: Caller, sub_id: str, group: str,
+                                   workspace: str) -> web.Response:
+        g = self._group(self._sub(caller, sub_id), group)
+        prefix = f"{g.id}/providers/Microsoft.OperationalInsights/workspaces/{workspace}".lower()
+        if prefix not in g.resources:
+            raise ArmFailure(404, "ResourceNotFound", f"The Resource 'Microsoft.OperationalInsights/workspaces/"
+                                                      f"{workspace}' under resource group '{g.name}' was not found.")
+        links = [r for key, r in g.resources.items() if key.startswith(prefix + "/linkedservices/")]
+        return self._json({"value": [{"id": r.id, "name": r.name, "type": r.type,
+                                      "properties": r.properties} for r in links]})
 
     async def list_locks(self, request: web.Request, caller: Caller, sub_id: str, group: str) -> web.Response:
         sub = self._sub(caller, sub_id)
@@ -652,7 +667,8 @@ class ArmSandbox:
         if cached is not None and cached[0] == self._generation:
             self._graph_cache.move_to_end(key)
             return cached[1]
-        rows = [_graph_row(r, s.tenant_id) for s in subs for r in self.world.resources(s)]
+        rows = [_graph_row(r, s.tenant_id) for s in subs for r in self.world.resources(s)
+                if in_table(r.type, query.table)]
         result = graph.run(query, rows)
         self._graph_cache[key] = (self._generation, result)
         while len(self._graph_cache) > _GRAPH_CACHE_SIZE:
@@ -717,13 +733,28 @@ def _filter(items: list[Res], expression: str) -> list[Res]:
     return out
 
 
+# What Resource Graph's Resources table does not hold: workspace linked services (ARM only) and the vault items
+# that live in RecoveryServicesResources.
+_NOT_IN_RESOURCES = ("microsoft.operationalinsights/workspaces/linkedservices",
+                     "microsoft.recoveryservices/vaults/replicationfabrics",
+                     "microsoft.recoveryservices/vaults/backupfabrics")
+
+
+def in_table(type_: str, table: str) -> bool:
+    low = type_.lower()
+    recovery = low.startswith(_NOT_IN_RESOURCES[1:])
+    if table == "recoveryservicesresources":
+        return recovery
+    return not low.startswith(_NOT_IN_RESOURCES)
+
+
 def _graph_row(res: Res, tenant_id: str) -> dict[str, Any]:
     # Resource Graph lower-cases type, resourceGroup and location, and keeps the id as stored.
     return {
         "id": res.id, "name": res.name, "type": res.type.lower(), "tenantId": tenant_id, "kind": res.kind or "",
         "location": res.location.lower(), "resourceGroup": res.group.lower(),
         "subscriptionId": res.subscription_id, "managedBy": res.managed_by or "", "sku": res.sku, "plan": res.plan,
-        "properties": res.properties, "tags": res.tags or None, "identity": res.identity, "zones": None,
+        "properties": res.properties, "tags": res.tags or None, "identity": res.identity, "zones": res.zones or None,
         "extendedLocation": None,
     }
 

@@ -6,7 +6,6 @@ in the same format after every write so a restarted sandbox carries on where it 
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import uuid
@@ -18,7 +17,6 @@ from typing import Any
 from sandbox.directory import Directory
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
-MOVE_SUPPORT_CSV = Path(__file__).parent.parent / "migration" / "data" / "move-support-resources.csv"
 
 
 class ScenarioError(ValueError):
@@ -76,22 +74,6 @@ def parse_group_id(value: str) -> tuple[str, str] | None:
     return parts[1], parts[3]
 
 
-# --------------------------------------------------------------------------- move support data
-
-
-def load_move_support(path: Path = MOVE_SUPPORT_CSV) -> dict[str, tuple[bool, bool]]:
-    """Lower-case type -> (can change group, can change subscription). Conflicting rows count as movable."""
-    table: dict[str, tuple[bool, bool]] = {}
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        for row in csv.DictReader(fh):
-            key = row["Resource"].strip().lower()
-            flags = (row["Move Resource Group"].strip() == "1", row["Move Subscription"].strip() == "1")
-            if key in table and table[key] != flags:
-                flags = (True, True)
-            table[key] = flags
-    return table
-
-
 # --------------------------------------------------------------------------- the world
 
 
@@ -112,6 +94,7 @@ class Res:
     depends_on: list[str] = field(default_factory=list)
     locks: list[dict[str, Any]] = field(default_factory=list)
     outcome: dict[str, Any] = field(default_factory=dict)
+    zones: list[str] = field(default_factory=list)
     id: str = ""
 
     def __post_init__(self) -> None:
@@ -131,6 +114,7 @@ class Res:
             ("kind", self.kind), ("sku", self.sku), ("plan", self.plan), ("properties", self.properties),
             ("tags", self.tags), ("identity", self.identity), ("managedBy", self.managed_by),
             ("dependsOn", self.depends_on), ("locks", self.locks), ("outcome", self.outcome),
+            ("zones", self.zones),
         ):
             if value:
                 out[key] = value
@@ -205,6 +189,9 @@ def _required(data: dict[str, Any], key: str, where: str) -> Any:
 class World:
     def __init__(self, scenario: dict[str, Any]) -> None:
         self.description: str = scenario.get("description", "")
+        # Type -> can it change subscription, where this scenario's Azure differs from the sandbox's defaults.
+        self.move_support: dict[str, bool] = {k.lower(): bool(v)
+                                              for k, v in (scenario.get("moveSupport") or {}).items()}
         self.tenants: dict[str, Tenant] = {}
         self.subscriptions: dict[str, Sub] = {}
         self.operations: dict[str, Operation] = {}
@@ -246,7 +233,7 @@ class World:
                     r.get("location") or group.location, r.get("kind"), r.get("sku"), r.get("plan"),
                     dict(r.get("properties") or {}), dict(r.get("tags") or {}), r.get("identity"),
                     r.get("managedBy"), list(r.get("dependsOn", [])), list(r.get("locks", [])),
-                    dict(r.get("outcome") or {}),
+                    dict(r.get("outcome") or {}), [str(z) for z in r.get("zones") or []],
                 )
                 group.resources[res.id.lower()] = res
             sub.groups[name.lower()] = group
@@ -289,6 +276,7 @@ class World:
     def to_scenario(self) -> dict[str, Any]:
         return {
             "description": self.description,
+            "moveSupport": self.move_support,
             "tenants": [
                 {"id": t.id, "displayName": t.display_name, "domains": t.domains, "partnerAccess": t.partner_access,
                  **self.directory.tenant_keys(t.id)}

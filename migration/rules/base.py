@@ -9,7 +9,16 @@ from typing import Any
 
 from migration.catalog import Catalog
 from migration.dependencies import DependencyGraph, build_graph, parent_id, top_level_id
-from migration.model import Finding, Lock, ProviderRegistration, Resource, ResourceGroup, Subscription
+from migration.model import (
+    Finding,
+    Fix,
+    FixAction,
+    Lock,
+    ProviderRegistration,
+    Resource,
+    ResourceGroup,
+    Subscription,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +38,15 @@ class Inventory:
     by_group: Mapping[str, tuple[Resource, ...]] = field(default_factory=dict)
     by_type: Mapping[str, tuple[Resource, ...]] = field(default_factory=dict)
     children: Mapping[str, tuple[Resource, ...]] = field(default_factory=dict)  # parent id -> direct children
+    # Read beside the inventory, not moved themselves: workspace linked services (ARM), Site Recovery and
+    # backup items (Resource Graph's recoveryservicesresources table).
+    links: tuple[Resource, ...] = ()
 
     @classmethod
     def build(cls, *, source: Subscription, target: Subscription | None, tenant_id: str,
               resources: Iterable[Resource], groups: Iterable[ResourceGroup], locks: Iterable[Lock],
-              target_providers: Iterable[ProviderRegistration] | None, catalog: Catalog) -> Inventory:
+              target_providers: Iterable[ProviderRegistration] | None, catalog: Catalog,
+              links: Iterable[Resource] = ()) -> Inventory:
         res = tuple(resources)
         by_group: dict[str, list[Resource]] = defaultdict(list)
         by_type: dict[str, list[Resource]] = defaultdict(list)
@@ -52,7 +65,17 @@ class Inventory:
             catalog=catalog, graph=build_graph(res),
             by_id={r.id.lower(): r for r in res}, by_group={k: tuple(v) for k, v in by_group.items()},
             by_type={k: tuple(v) for k, v in by_type.items()}, children={k: tuple(v) for k, v in children.items()},
+            links=tuple(links),
         )
+
+    def links_under(self, resource: Resource, type_prefix: str) -> tuple[Resource, ...]:
+        """Linked records below `resource` (by id) whose type starts with `type_prefix`; inventory children too."""
+        head = resource.id.lower() + "/"
+        seen: dict[str, Resource] = {}
+        for r in (*self.links, *self.resources):
+            if r.id.lower().startswith(head) and r.type_lower.startswith(type_prefix.lower()):
+                seen.setdefault(r.id.lower(), r)
+        return tuple(seen.values())
 
     def of_type(self, *types: str) -> Iterator[Resource]:
         return (r for t in dict.fromkeys(t.lower() for t in types) for r in self.by_type.get(t, ()))
@@ -97,26 +120,51 @@ def items(value: Any) -> list[Any]:
 
 
 def finding(inv: Inventory, rule_id: str, resource: Resource | None = None, *, group: str | None = None,
-            case: str | None = None, detail: Any = "", other: Any = "", name: str | None = None) -> Finding:
-    """A finding worded from the catalog's texts for `rule_id` (and `case`, when the rule has variants)."""
+            case: str | None = None, detail: Any = "", other: Any = "", name: str | None = None,
+            fix_ids: tuple[str, ...] | None = None, **values: Any) -> Finding:
+    """A finding worded from the catalog's texts for `rule_id` (and `case`, when the rule has variants).
+
+    When the rule (or case) names a fix, its command is filled in from `values` (real names) and it acts on
+    `fix_ids` (default: the resource). The source is the Microsoft statement the rule or case cites, when
+    one is named, else the rule's link.
+    """
     text = inv.catalog.text(rule_id)
     variant = text.cases.get(case) if case else None
     group_name = group if group is not None else (resource.resource_group if resource else None)
-    values = {
+    fields = {
         "name": name if name is not None else (resource.name if resource else ""),
         "type": resource.type if resource else "",
         "group": group_name or "",
         "detail": detail,
         "other": other,
+        "id": resource.id if resource else "",
+        "subscription": inv.source.id,
+        "target_subscription": inv.target.id if inv.target else "<target-subscription-id>",
+        **values,
     }
     template = (variant.message if variant and variant.message else None) or text.message
     remediation = (variant.remediation if variant and variant.remediation else None) or text.rule.remediation
+    statement_key = (variant.statement if variant and variant.statement else None) or text.statement
+    source = text.rule.source
+    if statement_key:
+        st = inv.catalog.statement(statement_key)
+        source = st.url
+    # A case inherits the rule's fix only when it keeps the rule's severity (a blocking case has none).
+    fix_text = text.fix if variant is None else (variant.fix or (text.fix if variant.severity is text.rule.severity
+                                                                  else None))
+    fix = None
+    if fix_text is not None:
+        ids = fix_ids if fix_ids is not None else ((resource.id,) if resource else ())
+        fix = Fix(action=FixAction(fix_text["action"]), resource_ids=tuple(ids),
+                  command=fix_text["command"].format_map(fields), source=source,
+                  after=fix_text["after"].format_map(fields) if fix_text.get("after") else None)
     return Finding(
         rule_id=rule_id,
         severity=variant.severity if variant else text.rule.severity,
-        message=template.format_map(values),
-        remediation=remediation.format_map(values),
-        source=text.rule.source,
+        message=template.format_map(fields),
+        remediation=remediation.format_map(fields),
+        source=source,
         resource_id=resource.id if resource else None,
         resource_group=group_name,
+        fix=fix,
     )

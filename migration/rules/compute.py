@@ -17,9 +17,8 @@ _SPOT = {"spot", "low"}
 
 
 def zones_of(resource: Resource) -> list[Any]:
-    """Availability zones. Resource Graph returns them beside `properties`; Resource does not carry them yet,
-    so a copy under `properties.zones` is read as well."""
-    return items(getattr(resource, "zones", None)) or items(resource.properties.get("zones"))
+    """Availability zones: Resource Graph's `zones` column."""
+    return list(resource.zones)
 
 
 def vm1_marketplace_plan(inv: Inventory) -> Iterator[Finding]:
@@ -34,10 +33,15 @@ def vm2_disk_encryption(inv: Inventory) -> Iterator[Finding]:
         kind = str(dig(ext.properties, "type") or "")
         vm = inv.get(parent_id(ext.id))
         if kind.lower() in _ADE_EXTENSIONS and vm is not None:
-            yield finding(inv, "VM2", vm, detail=f"extension {kind}")
+            yield finding(inv, "VM2", vm, detail=f"extension {kind}", vm=vm.name)
     for disk in inv.of_type("microsoft.compute/disks"):
         if dig(disk.properties, "encryptionSettingsCollection", "enabled") is True:
-            yield finding(inv, "VM2", disk, detail="encryptionSettingsCollection enabled")
+            # The VM the disk is attached to: encryption is disabled on it.
+            owner = inv.get(disk.managed_by) or next(
+                (inv.get(e.source) for e in inv.graph.edges
+                 if e.kind == "disk" and e.target.lower() == disk.id.lower()), None)
+            yield finding(inv, "VM2", disk, detail="encryptionSettingsCollection enabled",
+                          vm=owner.name if owner else "<vm name>", fix_ids=(owner.id if owner else disk.id,))
 
 
 def vm3_backup_restore_points(inv: Inventory) -> Iterator[Finding]:
@@ -47,7 +51,8 @@ def vm3_backup_restore_points(inv: Inventory) -> Iterator[Finding]:
         if vm is None and rpc.name.lower().startswith("azurebackup_"):
             vm = vms.get(rpc.name[len("AzureBackup_"):].rsplit("_", 1)[0].lower())
         if vm is not None:
-            yield finding(inv, "VM3", vm, detail=f"group {rpc.resource_group}", other=rpc.name)
+            yield finding(inv, "VM3", vm, detail=f"group {rpc.resource_group}", other=rpc.name,
+                          fix_ids=(vm.id, rpc.id), detail_group=rpc.resource_group)
 
 
 def vm4_availability_set_split(inv: Inventory) -> Iterator[Finding]:
@@ -65,7 +70,9 @@ def vm4_availability_set_split(inv: Inventory) -> Iterator[Finding]:
             continue
         for vm in vms:
             others = sorted({inv.group_name(g) for g in groups if g != vm.resource_group.lower()}, key=str.lower)
-            yield finding(inv, "VM4", vm, detail=", ".join(others), other=aset.name)
+            # The fix brings the VM into the availability set's group (or the set into the VM's).
+            yield finding(inv, "VM4", vm, detail=", ".join(others), other=aset.name, fix_ids=(vm.id,),
+                          move_ids=vm.id, dest=aset.resource_group)
 
 
 def vm5_network_split(inv: Inventory) -> Iterator[Finding]:
@@ -80,7 +87,8 @@ def vm5_network_split(inv: Inventory) -> Iterator[Finding]:
             continue
         groups = sorted({u.resource_group for u in users}, key=str.lower)
         names = ", ".join(sorted(u.name for u in users))
-        yield finding(inv, "VM5", vnet, detail=", ".join(groups), other=names)
+        yield finding(inv, "VM5", vnet, detail=", ".join(groups), other=names, fix_ids=(vnet.id,),
+                      move_ids=vnet.id, dest=users[0].resource_group)
 
 
 def vm6_spot_and_scale_sets(inv: Inventory) -> Iterator[Finding]:
@@ -117,3 +125,30 @@ def vm8_os_profile_secrets(inv: Inventory) -> Iterator[Finding]:
         if secrets:
             count = sum(len(items(dig(s, "vaultCertificates"))) or 1 for s in secrets)
             yield finding(inv, "VM8", r, detail=count)
+
+
+_CMK = {"encryptionatrestwithcustomerkey", "encryptionatrestwithplatformandcustomerkeys"}
+
+
+def cmk1_customer_managed_key(inv: Inventory) -> Iterator[Finding]:
+    for disk in inv.of_type("microsoft.compute/disks"):
+        kind = str(dig(disk.properties, "encryption", "type") or "")
+        if kind.lower() in _CMK:
+            des = str(dig(disk.properties, "encryption", "diskEncryptionSetId") or "")
+            # After the move the disk is encrypted again with a set of the same name in the target.
+            target_des = des.replace(f"/subscriptions/{inv.source.id}/",
+                                     f"/subscriptions/{inv.target.id if inv.target else '<target>'}/", 1)
+            yield finding(inv, "CMK1", disk, detail=des.rsplit("/", 1)[-1] or "unknown", target_des=target_des)
+
+
+def sn1_incremental_snapshot(inv: Inventory) -> Iterator[Finding]:
+    """Microsoft's table: snapshots move 'Yes - Full; No - Incremental'."""
+    row = inv.catalog.support("microsoft.compute/snapshots")
+    if row is None or row.condition != "full_snapshots_only":
+        return
+    for snap in inv.of_type("microsoft.compute/snapshots"):
+        if dig(snap.properties, "incremental") is True:
+            source = str(dig(snap.properties, "creationData", "sourceResourceId") or "")
+            after = source.replace(f"/subscriptions/{inv.source.id}/",
+                                   f"/subscriptions/{inv.target.id if inv.target else '<target>'}/", 1)
+            yield finding(inv, "SN1", snap, disk_after=after or "<the disk's id in the target>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migration.dependencies import NOT_CONSOLIDATABLE, parent_id
-from migration.model import Finding
+from migration.model import Finding, Lock
 from migration.rules.base import Inventory, finding, is_child
 
 MAX_RESOURCES_PER_REQUEST = 800  # ARM refuses larger move requests
@@ -28,20 +28,49 @@ def g4_provider_not_registered(inv: Inventory) -> Iterator[Finding]:
                 yield finding(inv, "G4", group=inv.group_name(key), detail=shown)
 
 
+# Types with a rule of their own that says what to do (SQL1, U1); G7 would only repeat it as a blocker.
+OWN_RULE = frozenset({"microsoft.sqlvirtualmachine/sqlvirtualmachines",
+                      "microsoft.managedidentity/userassignedidentities"})
+VCORE = frozenset({"microsoft.documentdb/mongoclusters", "microsoft.documentdb/cassandraclusters"})
+
+
 def g7_type_not_movable(inv: Inventory) -> Iterator[Finding]:
+    """Microsoft's table says No for subscription moves. What nothing needs is left behind and re-created."""
     for r in inv.resources:
-        if not is_child(r) and not inv.catalog.is_classic(r.type) and inv.catalog.move_support(r.type) is False:
+        if is_child(r) or inv.catalog.is_classic(r.type) or r.type_lower in OWN_RULE:
+            continue
+        if inv.catalog.move_support(r.type) is not False:
+            continue
+        recreate = inv.catalog.leave_behind.get(r.type_lower)
+        if recreate is not None:
+            yield finding(inv, "G7", r, case="leave_behind", detail=recreate)
+        elif r.type_lower in VCORE:
+            yield finding(inv, "G7", r, case="cosmos_vcore")
+        else:
             yield finding(inv, "G7", r)
 
 
 def g8_type_unknown(inv: Inventory) -> Iterator[Finding]:
+    """Not in the table (or 'pending'): Azure decides. A namespace that is not Microsoft's: third party (T1)."""
     for r in inv.resources:
         if is_child(r) or inv.catalog.is_classic(r.type):
             continue
-        if not inv.catalog.is_listed(r.type):
-            yield finding(inv, "G8", r, detail="the type is not in Microsoft's move-support table")
-        elif r.type_lower in inv.catalog.conflicting_types:
-            yield finding(inv, "G8", r, detail="Microsoft's move-support table lists it both as movable and not")
+        row = inv.catalog.support(r.type)
+        if row is None and not r.type_lower.startswith("microsoft.") and not inv.catalog.is_listed_namespace(r.type):
+            yield finding(inv, "T1", r)
+        elif row is None:
+            yield finding(inv, "G8", r, detail="Microsoft's move-support table does not list the type")
+        elif row.subscription is None:
+            yield finding(inv, "G8", r, detail=f"Microsoft's move-support table says '{row.words}'")
+
+
+def g19_managed_group(inv: Inventory) -> Iterator[Finding]:
+    for key in sorted(inv.by_group):
+        group = inv.groups.get(key)
+        if group is not None and group.managed_by:
+            manager = inv.get(group.managed_by)
+            shown = manager.name if manager else group.managed_by.rsplit("/", 1)[-1]
+            yield finding(inv, "G19", group=group.name, detail=shown)
 
 
 def g9_classic(inv: Inventory) -> Iterator[Finding]:
@@ -58,9 +87,11 @@ def g10_dependencies_split(inv: Inventory) -> Iterator[Finding]:
         src, dst = inv.get(e.source), inv.get(e.target)
         if src is None or dst is None:
             continue
-        yield finding(inv, "G10", src, detail=dst.resource_group, other=dst.name)
+        # The fix brings the dependency into the dependent's group (a move inside the subscription).
+        yield finding(inv, "G10", src, detail=dst.resource_group, other=dst.name, fix_ids=(dst.id,), move_ids=dst.id)
         if e.kind != "vnet":  # the network's side is worded by VM5
-            yield finding(inv, "G10", dst, case="used_by", detail=src.resource_group, other=src.name)
+            yield finding(inv, "G10", dst, case="used_by", detail=src.resource_group, other=src.name,
+                          fix_ids=(dst.id,), move_ids=dst.id)
 
 
 def g11_child_without_parent(inv: Inventory) -> Iterator[Finding]:
@@ -81,11 +112,19 @@ def g12_read_only_lock(inv: Inventory) -> Iterator[Finding]:
         if "/providers/" in scope or not head.endswith("/resourcegroups"):
             continue  # a lock on a resource itself does not block a move
         if head == f"{inv.source.arm_id}/resourcegroups".lower() and name in inv.by_group:
-            yield finding(inv, "G12", name=lock.name, group=inv.group_name(name),
-                          detail=f"group {inv.group_name(name)}")
-        elif head + "/" in targets and name in inv.by_group:
-            yield finding(inv, "G12", name=lock.name, group=inv.group_name(name),
-                          detail=f"target group {inv.group_name(name)}")
+            yield lock_finding(inv, lock, group=inv.group_name(name), where=f"group {inv.group_name(name)}",
+                               scope=f"--resource-group {inv.group_name(name)} --subscription {inv.source.id}")
+        elif head + "/" in targets and name in inv.by_group and inv.target is not None:
+            yield lock_finding(inv, lock, group=inv.group_name(name), where=f"target group {inv.group_name(name)}",
+                               scope=f"--resource-group {inv.group_name(name)} --subscription {inv.target.id}")
+
+
+def lock_finding(inv: Inventory, lock: Lock, *, group: str, where: str, scope: str) -> Finding:
+    """G12 with its fix: lift the lock for the move, put it back after (with its notes)."""
+    notes = f' --notes "{lock.notes}"' if lock.notes else ""
+    return finding(inv, "G12", name=lock.name, group=group, detail=where, fix_ids=(lock.id,),
+                   lock_delete=f"az lock delete --name {lock.name} {scope}",
+                   lock_create=f"az lock create --name {lock.name} --lock-type ReadOnly {scope}{notes}")
 
 
 def g13_not_succeeded(inv: Inventory) -> Iterator[Finding]:

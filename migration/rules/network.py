@@ -9,6 +9,7 @@ from migration.model import Finding, Resource
 from migration.rules.base import Inventory, dig, finding, items
 
 PIP = "microsoft.network/publicipaddresses"
+NIC = "microsoft.network/networkinterfaces"
 LB = "microsoft.network/loadbalancers"
 VNET = "microsoft.network/virtualnetworks"
 
@@ -23,29 +24,82 @@ def _id_type(resource_id: str) -> str:
     return "/".join(parts[-3:-1]) if len(parts) >= 3 else ""
 
 
+def _arm_path(resource_id: str, top: str) -> str:
+    """`.../networkInterfaces/nic/ipConfigurations/ipconfig1` under `top` -> `ipconfig1` (the child's name)."""
+    return resource_id[len(top):].strip("/").rsplit("/", 1)[-1] if resource_id.lower().startswith(top.lower()) else ""
+
+
 def n1_standard_public_ip(inv: Inventory) -> Iterator[Finding]:
-    standard: dict[str, Resource] = {}
-    for r in inv.of_type(PIP, LB):
-        if _sku(r).lower() == "standard":
-            what = "public IP" if r.type_lower == PIP else "load balancer"
-            yield finding(inv, "N1", r, detail=f"is a Standard SKU {what} and cannot move to another subscription")
-            if r.type_lower == PIP:
-                standard[r.id.lower()] = r
+    """Standard load balancers cannot change subscription (the table: 'No - Standard SKU'). A Standard public IP
+    moves, but whatever it is associated with cannot until it is disassociated (networking guidance, 2025)."""
+    for lb in inv.of_type(LB):
+        if _sku(lb).lower() == "standard":
+            yield finding(inv, "N1", lb, case="load_balancer",
+                          detail="is a Standard SKU load balancer, which cannot change subscription")
+    standard = {r.id.lower(): r for r in inv.of_type(PIP) if _sku(r).lower() == "standard"}
     for e in inv.graph.edges:
         pip = standard.get(e.target.lower())
         user = inv.get(e.source)
-        if e.kind == "pip" and pip is not None and user is not None and user.type_lower != LB:
-            yield finding(inv, "N1", user, case="associated",
-                          detail=f"is associated with Standard public IP {pip.name}", other=pip.name)
+        if e.kind != "pip" or pip is None or user is None or user.type_lower == LB:
+            continue
+        detail = f"is associated with Standard public IP {pip.name}"
+        if user.type_lower == NIC:
+            for config in items(dig(user.properties, "ipConfigurations")):
+                ref = str(dig(config, "properties", "publicIPAddress", "id") or "")
+                if ref.lower() == pip.id.lower():
+                    after = pip.id.replace(f"/subscriptions/{inv.source.id}/",
+                                           f"/subscriptions/{inv.target.id if inv.target else '<target>'}/", 1)
+                    yield finding(inv, "N1", user, case="associated", detail=detail, other=pip.name,
+                                  fix_ids=(user.id, pip.id), ipconfig=dig(config, "name") or "ipconfig1",
+                                  pip_id_after=after)
+        else:
+            yield finding(inv, "N1", user, case="associated_other", detail=detail, other=pip.name,
+                          fix_ids=(user.id, pip.id), path="properties.ipConfigurations[0].properties.publicIPAddress")
 
 
 def n2_peered_network(inv: Inventory) -> Iterator[Finding]:
     for r in inv.of_type(VNET):
-        peerings = items(dig(r.properties, "virtualNetworkPeerings"))
-        if peerings:
-            remotes = [str(dig(p, "properties", "remoteVirtualNetwork", "id") or dig(p, "name") or "")
-                       .rsplit("/", 1)[-1] for p in peerings]
-            yield finding(inv, "N2", r, detail=", ".join(sorted(filter(None, remotes))) or "another network")
+        for p in items(dig(r.properties, "virtualNetworkPeerings")):
+            remote = str(dig(p, "properties", "remoteVirtualNetwork", "id") or "")
+            name = str(dig(p, "name") or remote.rsplit("/", 1)[-1] or "peering")
+            yield finding(inv, "N2", r, detail=remote.rsplit("/", 1)[-1] or "another network", peering=name,
+                          remote=remote or "<remote vnet id>")
+
+
+# Resources that sit in a subnet and cannot change subscription: can the engineer detach them in minutes
+# (Bastion, NAT gateway: re-created in the target), or must they be redeployed (Firewall, application gateway)?
+SUBNET_USERS = {
+    "microsoft.network/bastionhosts": ("Bastion", True),
+    "microsoft.network/azurefirewalls": ("Azure Firewall", False),
+    "microsoft.network/applicationgateways": ("application gateway", False),
+}
+
+
+def n7_subnet_attachments(inv: Inventory) -> Iterator[Finding]:
+    for vnet in inv.of_type(VNET):
+        for subnet in items(dig(vnet.properties, "subnets")):
+            nat = str(dig(subnet, "properties", "natGateway", "id") or "")
+            if nat:
+                name = nat.rsplit("/", 1)[-1]
+                yield finding(inv, "N7", vnet, detail=dig(subnet, "name"), other=f"NAT gateway {name}",
+                              fix_ids=(vnet.id, nat),
+                              detach=f"az network vnet subnet update -g {vnet.resource_group} --vnet-name {vnet.name} "
+                                     f"-n {dig(subnet, 'name')} --remove natGateway")
+    for type_, (label, detachable) in SUBNET_USERS.items():
+        for r in inv.of_type(type_):
+            configs = items(dig(r.properties, "ipConfigurations")) + items(dig(r.properties, "gatewayIPConfigurations"))
+            for config in configs:
+                subnet_id = str(dig(config, "properties", "subnet", "id") or "")
+                vnet = inv.get(top_level_id(subnet_id)) if subnet_id else None
+                if vnet is None:
+                    continue
+                subnet = subnet_id.rsplit("/", 1)[-1]
+                if detachable:
+                    yield finding(inv, "N7", vnet, detail=subnet, other=f"{label} {r.name}", fix_ids=(vnet.id, r.id),
+                                  detach=f"az network bastion delete -g {r.resource_group} -n {r.name}")
+                else:
+                    yield finding(inv, "N7", vnet, case="redeploy", detail=subnet, other=f"{label} {r.name}")
+                break
 
 
 def n3_navigation_links(inv: Inventory) -> Iterator[Finding]:
@@ -57,7 +111,8 @@ def n3_navigation_links(inv: Inventory) -> Iterator[Finding]:
                 break
     for r in inv.of_type("microsoft.cache/redis"):
         if dig(r.properties, "subnetId"):
-            yield finding(inv, "N3", r, detail="is injected into a virtual network and cannot change subscription")
+            yield finding(inv, "N3", r, case="redis",
+                          detail="is injected into a virtual network and cannot change subscription")
 
 
 def n4_vpn_gateway(inv: Inventory) -> Iterator[Finding]:

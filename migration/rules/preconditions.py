@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from migration.model import Finding
 from migration.rules.base import Inventory, finding
+from migration.rules.generic import lock_finding
 
 
 def preconditions(inv: Inventory) -> Iterator[Finding]:
@@ -28,4 +29,5 @@ def preconditions(inv: Inventory) -> Iterator[Finding]:
     for lock in inv.locks:
         for sub in (src, dst):
             if lock.level.lower() == "readonly" and lock.scope.rstrip("/").lower() == sub.arm_id.lower():
-                yield finding(inv, "G12", name=lock.name, group="", detail=f"subscription {sub.display_name}")
+                yield lock_finding(inv, lock, group="", where=f"subscription {sub.display_name}",
+                                   scope=f"--subscription {sub.id}")

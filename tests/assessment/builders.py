@@ -30,14 +30,14 @@ def rid(group: str, type_: str, name: str, *, sub: str = SRC) -> str:
 
 def res(group: str, type_: str, name: str, *, props: dict[str, Any] | None = None, sku: dict[str, Any] | None = None,
         plan: dict[str, Any] | None = None, location: str = "westeurope", state: str | None = "Succeeded",
-        kind: str | None = None) -> Resource:
+        kind: str | None = None, identity: dict[str, Any] | None = None) -> Resource:
     properties = dict(props or {})
     if state is not None:
         properties.setdefault("provisioningState", state)
     # Resource Graph lower-cases the type; the rules must not care.
     return Resource(id=rid(group, type_, name), name=name.rsplit("/", 1)[-1], type=type_.lower(), location=location,
                     subscription_id=SRC, resource_group=group, kind=kind, sku=sku, plan=plan,
-                    properties=properties)
+                    properties=properties, identity=identity)
 
 
 def ref(r: Resource) -> dict[str, str]:
@@ -53,16 +53,21 @@ def group_scope(group: str, sub: str = SRC) -> str:
 
 
 def assess_resources(resources: Iterable[Resource], *, locks: Sequence[Lock] = (), source: Subscription = SOURCE,
-                     target: Subscription | None = TARGET, unregistered: Iterable[str] = ()) -> Assessment:
+                     target: Subscription | None = TARGET, unregistered: Iterable[str] = (),
+                     links: Sequence[Resource] = (), managed_by: dict[str, str] | None = None) -> Assessment:
+    """`links`: records read beside the inventory (linked services, Site Recovery items); `managed_by`: group ->
+    id of the resource that manages it."""
     resources = list(resources)
     names = sorted({r.resource_group for r in resources})
-    groups = [ResourceGroup(group_scope(n), SRC, n, "westeurope") for n in names]
+    groups = [ResourceGroup(group_scope(n), SRC, n, "westeurope", managed_by=(managed_by or {}).get(n))
+              for n in names]
     off = {n.lower(): n for n in unregistered}
     namespaces = {r.type.split("/")[0].lower() for r in resources} - set(off)
     providers = [ProviderRegistration(ns, "Registered") for ns in namespaces]
     providers += [ProviderRegistration(ns, "NotRegistered") for ns in off.values()]
     return evaluate(source=source, target=target, resources=resources, groups=groups, locks=locks,
-                    target_providers=providers if target else None, catalog=load_catalog(), tenant_id=TENANT, now=NOW)
+                    target_providers=providers if target else None, catalog=load_catalog(), tenant_id=TENANT, now=NOW,
+                    links=links)
 
 
 def of_rule(assessment: Assessment, rule_id: str) -> list[Finding]:

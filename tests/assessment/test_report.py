@@ -10,7 +10,7 @@ from pathlib import Path
 
 from migration.report import CSV_COLUMNS, ReportLinks, to_csv, to_json
 from storage.sqlite import SqliteDocumentStore
-from tests.assessment.builders import assess_resources, res
+from tests.assessment.builders import assess_resources, group_scope, lock, res
 
 RESOURCES = [
     res("rg-ok", "Microsoft.Storage/storageAccounts", "st, \"quoted\""),
@@ -36,6 +36,18 @@ def test_json_groups_resources_and_their_findings() -> None:
     assert [f["ruleId"] for f in fw["findings"]] == ["VM1"]
     assert doc["summary"]["resources"] == 3
     assert {m["ruleId"] for m in doc["manualChecks"]} >= {"G5", "G6", "G16"}
+
+
+def test_report_names_the_move_support_source_and_each_fix() -> None:
+    locked = assess_resources(RESOURCES, locks=[lock(group_scope("rg-bad"))])
+    doc = json.loads(to_json(locked))
+    assert "move-support-resources" in doc["moveSupportSource"] and "10/26/2025" in doc["moveSupportSource"]
+    [g12] = [f for g in doc["groups"] for f in g["findings"] if f["ruleId"] == "G12"]
+    assert g12["fix"]["action"] == "lift_read_only_lock"
+    assert g12["fix"]["command"].startswith("az lock delete --name freeze --resource-group rg-bad")
+    rows = list(csv.DictReader(io.StringIO(to_csv(locked))))
+    [row] = [r for r in rows if r["rule_id"] == "G12"]
+    assert row["fix_action"] == "lift_read_only_lock" and row["after_move"].startswith("az lock create")
 
 
 async def test_link_resolves_until_it_expires(tmp_path: Path) -> None:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 import pytest
 
 from cards import verbs
-from cards.assessment import assessment_summary_card, blockers_card, dry_run_card, stopping_findings
+from cards.assessment import (
+    assessment_summary_card,
+    blocker_entries,
+    blockers_card,
+    dry_run_card,
+    stopping_findings,
+)
 from cards.help import help_card
 from cards.messages import error_card, not_allowed_card, unknown_action_card
 from cards.move import (
@@ -21,9 +28,9 @@ from cards.move import (
 from cards.pickers import group_picker_card, subscription_picker_card, target_picker_card
 from cards.progress import Step, work_progress_card
 from cards.tenant import attach_result_card, invitation_card
-from migration.model import RequestState, Verdict
+from migration.model import DryRun, Finding, Fix, FixAction, GroupAssessment, RequestState, Severity, Verdict
 from tests.cards import fixtures as fx
-from tests.cards.cardwalk import buttons, texts
+from tests.cards.cardwalk import buttons, texts, walk
 from tests.cards.gallery import all_ready
 
 # --------------------------------------------------------------------------- help & messages
@@ -52,6 +59,12 @@ def test_help_lists_commands_steps_and_buttons() -> None:
     b = buttons(card)
     assert b["Assess a subscription"]["verb"] == "assess.start"
     assert b["Attach a tenant"]["verb"] == "attach.start"
+
+
+def test_help_names_where_the_move_support_facts_come_from() -> None:
+    seen = texts(help_card(sandbox=False))
+    assert "Move support: Azure resource types for move operations" in seen
+    assert "ms.date 10/26/2025" in seen
 
 
 def test_help_in_sandbox_says_no_real_azure() -> None:
@@ -143,6 +156,17 @@ def test_group_picker_offers_ready_groups_only() -> None:
     assert set(buttons(card)) == {"Continue"}  # one page: no paging
 
 
+def test_group_picker_offers_what_azure_decides_and_drops_what_its_dry_run_refused() -> None:
+    first, second, third = fx.CONTOSO.groups[:3]
+    refused = DryRun(third.name, "/subscriptions/t/resourceGroups/x", False)
+    a = replace(fx.CONTOSO, groups=(replace(first, verdict=Verdict.AZURE_DECIDES, dry_run=None),
+                                    replace(second, verdict=Verdict.BLOCKED, dry_run=None),
+                                    replace(third, verdict=Verdict.READY, dry_run=refused)))
+    offered = _choice_set(group_picker_card(a, target=fx.CSP_MAIN))["choices"]
+    assert [c["value"] for c in offered] == [first.name]
+    assert offered[0]["title"].endswith("; Azure decides)")  # its dry run comes before the approval
+
+
 def test_group_picker_pages_500_ready_groups() -> None:
     a = all_ready(fx.HUGE)
     first, last = group_picker_card(a, target=fx.CSP_MAIN, page=1), group_picker_card(a, target=fx.CSP_MAIN, page=5)
@@ -184,8 +208,22 @@ def test_summary_huge_has_separators_and_truncates_groups() -> None:
     seen = texts(assessment_summary_card(fx.HUGE, rules=fx.RULES))
     assert "10,000 in 500 groups" in seen
     assert "And 485 more groups." in seen
-    blocked = sum(g.resource_count for g in fx.HUGE.groups if g.verdict is Verdict.BLOCKED)
+    # Counted by the final verdict: where Azure's dry run disagreed, its answer.
+    blocked = sum(g.resource_count for g in fx.HUGE.groups if g.final_verdict is Verdict.BLOCKED)
     assert f"{blocked:,}" in seen
+
+
+def test_summary_counts_azures_answer_where_the_dry_run_disagrees() -> None:
+    group = replace(fx.CONTOSO.groups[0], verdict=Verdict.BLOCKED,
+                    dry_run=DryRun(fx.CONTOSO.groups[0].name, "/subscriptions/t/resourceGroups/x", True))
+    a = replace(fx.CONTOSO, groups=(group,))
+    card = assessment_summary_card(a, rules=fx.RULES)
+    assert "Azure's dry run overruled the rules for 1 group" in texts(card)
+    rows = [c for b in walk(card) if b.get("type") == "TableRow" for c in [b]]
+    cells = [[t["text"] for cell in r["cells"] for t in cell["items"]] for r in rows]
+    assert ["Ready", "1", str(group.resource_count)] in cells
+    assert ["Blocked", "0", "0"] in cells
+    assert "Move ready groups" in buttons(card)
 
 
 def test_summary_blocked_offer_has_no_move_button() -> None:
@@ -197,7 +235,7 @@ def test_summary_blocked_offer_has_no_move_button() -> None:
 
 @pytest.mark.parametrize("assessment", [fx.CONTOSO, fx.HUGE], ids=["contoso", "huge"])
 def test_blocker_paging_boundaries(assessment) -> None:
-    total = len(stopping_findings(assessment))
+    total = len(blocker_entries(assessment))
     pages = -(-total // 10)
     first = blockers_card(assessment, page=1, rules=fx.RULES)
     last = blockers_card(assessment, page=pages, rules=fx.RULES)
@@ -214,6 +252,32 @@ def test_blockers_show_subscription_level_first_with_fix() -> None:
     seen = texts(blockers_card(fx.CONTOSO, rules=fx.RULES))
     assert seen.index("Whole subscription") < seen.index("Group ")
     assert "**Fix:**" in seen
+
+
+def test_blockers_name_each_resource_once_with_all_its_findings_and_count_kinds_apart() -> None:
+    entries = blocker_entries(fx.CONTOSO)
+    ids = [f.resource_id for e in entries for f in e.findings if f.resource_id]
+    per_entry = [{f.resource_id for f in e.findings} for e in entries if e.kind not in ("group", "subscription")]
+    assert all(len(s) == 1 for s in per_entry)  # an entry is one resource
+    assert len({next(iter(s)) for s in per_entry}) == len(per_entry)  # and no resource twice
+    assert len(ids) == len(stopping_findings(fx.CONTOSO)) - sum(
+        1 for f in stopping_findings(fx.CONTOSO) if not f.resource_id)
+    card = texts(blockers_card(fx.CONTOSO, per_page=100, rules=fx.RULES))
+    kinds = Counter(e.severity for e in entries)
+    assert f"{kinds[Severity.BLOCKER]} blocked, {kinds[Severity.FIX_FIRST]} fix first" in card
+
+
+def test_commands_show_the_real_names_and_nothing_is_eaten_as_html() -> None:
+    fix = Fix(FixAction.DISASSOCIATE_PUBLIC_IP, ("nic-id",), "az vm update -g <group> -n vm-web_1 --set x=*",
+              "https://x")
+    finding = Finding("N1", Severity.FIX_FIRST, "nic-web-1 is associated with Standard public IP pip-1.",
+                      "Disassociate it.", "https://learn.microsoft.com/x", "/subscriptions/s/resourceGroups/rg-web/"
+                      "providers/Microsoft.Network/networkInterfaces/nic-web-1", "rg-web", fix)
+    group = GroupAssessment("rg-web", Verdict.READY_AFTER_FIXES, (finding.resource_id,), (finding,))
+    card = blockers_card(replace(fx.CONTOSO, groups=(group,), preconditions=()))
+    blocks = [b for b in walk(card) if b.get("fontType") == "monospace"]
+    assert [b["text"] for b in blocks] == ["az vm update -g \u2039group\u203a -n vm-web_1 --set x=\\*"]
+    assert "nic-web-1" in texts(card) and "1 fix first." in texts(card)
 
 
 def test_dry_run_lists_failures_first() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from tests.cards.cardwalk import walk as _walk
 from tests.http import teams
 from tests.http.cardtools import buttons as _buttons
 from tests.http.cardtools import choices as _choices
@@ -12,6 +13,7 @@ from tests.http.cardtools import final_update as _final_update
 from tests.http.cardtools import text_of as _text
 
 CONTOSO = "contoso.onmicrosoft.com"
+PAYG_ID = "0c0a7050-5ab1-4000-8000-000000000001"
 
 
 async def test_attach_lists_the_tenants_subscriptions_with_their_offers(start_bot, connector):
@@ -82,12 +84,29 @@ async def test_assess_by_clicking_the_choices_then_paging_blockers(start_bot, co
     summary = await _final_update(connector)
     text = _text(summary)
     assert "Assessment:" in text and "Pay-As-You-Go" in text
+    assert "60 in 16 groups" in text
     blockers = await _click(bot, connector, _buttons(summary)["Show blockers"])
     assert "Page 1 of" in _text(blockers)
+    # Blocked and fix first are counted apart; each resource appears once with all its findings.
+    counts = re.search(r"(\d+) blocked, (\d+) fix first", _text(blockers))
+    assert counts, _text(blockers)[:400]
     page2 = await _click(bot, connector, _buttons(blockers)["Next page"])
     assert "Page 2 of" in _text(page2)
     back = await _click(bot, connector, _buttons(page2)["Previous page"])
     assert "Page 1 of" in _text(back)
+    # Commands carry the real names (nothing between angle brackets for Teams to eat).
+    pages = [blockers, page2]
+    while "Next page" in _buttons(pages[-1]):
+        pages.append(await _click(bot, connector, _buttons(pages[-1])["Next page"]))
+    commands = [b["text"] for p in pages for b in _walk(p) if b.get("fontType") == "monospace"]
+    assert f"az lock delete --name finance-freeze --resource-group rg-locked --subscription {PAYG_ID}" in commands
+    assert not any("<" in c or ">" in c for c in commands)
+    names = [m.group(1) for p in pages for m in re.finditer(r"\*\*\d+\. ([^*]+)\*\*", _text(p))]
+    assert len(names) == len(set(names)) and "finance-freeze" not in names  # the lock is on its group's entry
+    # Back to summary keeps its counts (the stored assessment holds no per-resource inventory).
+    again = await _click(bot, connector, _buttons(pages[-1])["Back to summary"])
+    assert "60 in 16 groups" in _text(again)
+    assert _text(again) == _text(summary)
 
 
 async def test_assess_one_line_form_skips_the_prompts(start_bot, connector):

@@ -60,9 +60,9 @@ async def test_assessment_under_faults_equals_the_clean_assessment(
     await ensure_target_groups(gateway, plain, groups=ready, tenant_id=CONTOSO)  # what the engineer confirms
     clean = await _assess(gateway)
     assert sandbox.stats()["faults"] == {}
-    # The clean run is the real thing: 15 groups, 60 resources; of the three ready groups Azure accepts two
+    # The clean run is the real thing: 16 groups, 60 resources; of the three ready groups Azure accepts two
     # and refuses rg-integration (the scenario's disagreement between our rules and Azure).
-    assert len(clean.groups) == 15 and clean.resource_count == 60
+    assert len(clean.groups) == 16 and clean.resource_count == 60
     dry = {g.name: g.dry_run for g in clean.groups if g.dry_run is not None}
     assert sorted(dry) == sorted(ready) == ["rg-integration", "rg-vm-app", "rg-web-prod"]
     assert [n for n, d in sorted(dry.items()) if d.valid] == ["rg-vm-app", "rg-web-prod"]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-from pathlib import Path
 
 import pytest
 
@@ -12,32 +10,43 @@ from migration.catalog import DATA_DIR, UnknownRuleError, load_catalog, read_mov
 from migration.model import Severity
 
 
-def test_move_support_is_case_insensitive_and_duplicates_collapse() -> None:
+def test_move_support_is_case_insensitive_and_from_the_2025_table() -> None:
     c = load_catalog()
-    assert c.move_support("microsoft.compute/VIRTUALMACHINES") is True  # listed twice, both 1,1
+    assert c.move_support("microsoft.compute/VIRTUALMACHINES") is True
     assert c.move_support("Microsoft.ContainerService/managedClusters") is False
-    assert c.move_support("Microsoft.Web/certificates") is True  # 0 for group moves, 1 for subscription moves
+    assert c.move_support("Microsoft.Web/certificates") is True  # No for group moves, Yes for subscription moves
+    assert c.support("Microsoft.Web/certificates").resource_group is False
+    # Where the 2025 table differs from the 2023 CSV the project used before:
+    assert c.move_support("Microsoft.Insights/actionGroups") is True
+    assert c.move_support("Microsoft.DataProtection/backupVaults") is True
+    assert c.move_support("Microsoft.SqlVirtualMachine/sqlVirtualMachines") is False
+    assert c.move_support("Microsoft.Maintenance/maintenanceConfigurations") is False  # the Yes row is commented out
+    assert c.source is not None and c.source.ms_date == "10/26/2025"
+    assert "move-support-resources" in c.described() and "10/26/2025" in c.described()
 
 
-def test_conflicting_rows_and_unlisted_types_are_unknown() -> None:
+def test_conditions_the_table_states_in_words() -> None:
     c = load_catalog()
-    assert c.move_support("Microsoft.Maintenance/maintenanceConfigurations") is None
+    assert c.support("Microsoft.Compute/snapshots").condition == "full_snapshots_only"
+    assert c.support("Microsoft.Network/loadBalancers").condition == "basic_sku_only"
+    assert c.support("Microsoft.Network/privateEndpoints").condition == "supported_private_link_only"
+    assert c.private_endpoint_movable("microsoft.dbformysql/flexibleservers")
+    assert not c.private_endpoint_movable("microsoft.storage/storageaccounts")
+    assert "Third-party services don't support move" in c.statement("third_party").text
+    assert c.statement("sql_iaas").section == "Microsoft.SqlVirtualMachine"
+
+
+def test_unlisted_and_pending_types_are_unknown() -> None:
+    c = load_catalog()
     assert c.move_support("Microsoft.App/containerApps") is None
     assert not c.is_listed("Microsoft.App/containerApps")
+    assert c.is_listed("Microsoft.DevOps/controllers") and c.move_support("Microsoft.DevOps/controllers") is None
 
 
-def test_read_move_support_on_a_crlf_file_with_conflicts(tmp_path: Path) -> None:
-    csv = tmp_path / "m.csv"
-    csv.write_bytes(b"Resource,Move Resource Group,Move Subscription\r\nA.B/c,1,1\r\na.b/C,1,1\r\nX.Y/z,1,1\r\n"
-                    b"x.y/z,0,0\r\n")
-    table, conflicts = read_move_support(csv)
-    assert table == {"a.b/c": True, "x.y/z": None}
-    assert conflicts == {"x.y/z"}
-
-
-def test_shipped_csv_is_the_upstream_copy() -> None:
-    digest = hashlib.sha256((DATA_DIR / "move-support-resources.csv").read_bytes()).hexdigest()
-    assert digest == "01d5e65b5ccef54d584d4697cd9b27f7dfaa692fb09ff5debe6ea78d6a78d876"
+def test_read_move_support_reads_what_make_catalog_writes() -> None:
+    table, private_link, statements, source = read_move_support(DATA_DIR / "move-support.json")
+    assert len(table) > 700 and "microsoft.sql/servers" in private_link
+    assert source.page == "move-support-resources.md" and "peering" in statements
 
 
 @pytest.mark.parametrize(("quota", "category", "source_ok", "target_ok"), [
@@ -68,13 +77,18 @@ def test_classic_detection_and_retirement() -> None:
 def test_rules_cover_the_notes_and_carry_sources() -> None:
     c = load_catalog()
     expected = {f"G{i}" for i in range(1, 19)} | {f"VM{i}" for i in range(1, 9)} | {f"N{i}" for i in range(1, 7)}
-    expected |= {"A1", "R1"} | {f"S{i}" for i in range(1, 11)}
+    expected |= {"A1", "R1"} | {f"S{i}" for i in range(1, 11)} | {"T1", "G19", "U1", "KV1", "CMK1", "SN1", "SQL1", "N7"}
     assert expected <= set(c.rules)
     for text in c.rules.values():
         assert text.rule.source.startswith("https://"), text.rule.id
         assert text.check in ("data", "manual", "by_design")
         assert text.message if text.check == "data" else text.how_to_check or text.check == "by_design"
     assert c.rule("G7").severity is Severity.BLOCKER
+    assert c.rule("G8").severity is Severity.AZURE_DECIDES
+    assert c.rule("G12").severity is Severity.FIX_FIRST
+    for text in c.rules.values():  # every statement a rule cites is in the generated data
+        for key in [text.statement, *(case.statement for case in text.cases.values())]:
+            assert key is None or c.statement(key).url.startswith("https://"), text.rule.id
     with pytest.raises(UnknownRuleError):
         c.rule("Z9")
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import pytest
 
-from migration.model import Resource, Severity
-from tests.assessment.builders import assess_resources, group_scope, lock, of_rule, ref, res, rid
+from migration.model import Assessment, FixAction, Resource, Severity
+from tests.assessment.builders import SRC, assess_resources, group_scope, lock, of_rule, ref, res, rid
 
 VM = "Microsoft.Compute/virtualMachines"
 NIC = "Microsoft.Network/networkInterfaces"
@@ -49,9 +51,11 @@ def _split_vm() -> list[Resource]:
     return [net, n, vm("rg-app", "app-vm", [n])]
 
 
-def _site(group: str, plan_group: str, **props: object) -> list[Resource]:
-    plan = res(plan_group, "Microsoft.Web/serverfarms", "plan", sku={"name": "S1"})
-    return [plan, res(group, "Microsoft.Web/sites", "web", props={"serverFarmId": plan.id, **props})]
+def _site(group: str, plan_group: str, *, created_in: str | None = None, **props: object) -> list[Resource]:
+    """A web app and its plan; `created_in`: the group their webSpace names (where they were created)."""
+    space = {"webSpace": f"{created_in}-WestEuropewebspace"} if created_in else {}
+    plan = res(plan_group, "Microsoft.Web/serverfarms", "plan", sku={"name": "S1"}, props=space)
+    return [plan, res(group, "Microsoft.Web/sites", "web", props={"serverFarmId": plan.id, **space, **props})]
 
 
 def _avset(split: bool) -> list[Resource]:
@@ -93,12 +97,13 @@ def _restore_points(linked: bool) -> list[Resource]:
                          props={"source": {"id": machine.id}} if linked else {})]
 
 
-def _workspace(linked: bool) -> list[Resource]:
+def _workspace(linked: bool) -> tuple[list[Resource], list[Resource]]:
+    """The workspace (inventory) and its linked service (a targeted ARM read, not in Resource Graph)."""
     ws = res("rg-a", "Microsoft.OperationalInsights/workspaces", "law")
     target = rid("rg-a", "Microsoft.Automation/automationAccounts" if linked else "Microsoft.Storage/storageAccounts",
                  "auto")
-    return [ws, res("rg-a", "Microsoft.OperationalInsights/workspaces/linkedServices", "law/Automation",
-                    props={"resourceId": target})]
+    return [ws], [res("rg-a", "Microsoft.OperationalInsights/workspaces/linkedServices", "law/Automation",
+                      props={"resourceId": target})]
 
 
 def _sql(dbs: int) -> list[Resource]:
@@ -108,21 +113,99 @@ def _sql(dbs: int) -> list[Resource]:
     return out
 
 
-def _vault(asr: bool) -> list[Resource]:
+def _vault(asr: bool) -> tuple[list[Resource], list[Resource]]:
+    """The vault (inventory) and what recoveryservicesresources holds: a replicated item, or a backup item."""
     vault = res("rg-a", "Microsoft.RecoveryServices/vaults", "rsv")
-    child = ("Microsoft.RecoveryServices/vaults/replicationFabrics" if asr
-             else "Microsoft.RecoveryServices/vaults/backupPolicies")
-    return [vault, res("rg-a", child, "rsv/fabric")]
+    item = ("Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/"
+            "replicationProtectedItems" if asr
+            else "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems")
+    return [vault], [res("rg-a", item, "rsv/fabric/container/vm-sql")]
 
 
-Case = tuple[str, Callable[[], list[Resource]], Callable[[], list[Resource]], str, Severity]
+def _linked(build: Callable[[bool], tuple[list[Resource], list[Resource]]], on: bool) -> Callable[[], Inputs]:
+    return lambda: Inputs(*build(on))
+
+
+def _cmk(with_key: bool) -> list[Resource]:
+    kv = res("rg-a", "Microsoft.KeyVault/vaults", "kv-disks")
+    des = res("rg-a", "Microsoft.Compute/diskEncryptionSets", "des",
+              props={"activeKey": {"sourceVault": {"id": kv.id}, "keyUrl": "https://kv-disks/keys/k"}})
+    enc = ({"type": "EncryptionAtRestWithCustomerKey", "diskEncryptionSetId": des.id} if with_key
+           else {"type": "EncryptionAtRestWithPlatformKey"})
+    return [kv, des, res("rg-a", DISK, "data-disk", props={"encryption": enc})]
+
+
+def _ade_vault(encrypted: bool) -> list[Resource]:
+    """A Key Vault holding Azure Disk Encryption keys of a VM's disk (ADE, not a disk encryption set)."""
+    kv = res("rg-a", "Microsoft.KeyVault/vaults", "kv-ade")
+    machine = res("rg-a", VM, "vm-ade")
+    settings = {"enabled": True, "encryptionSettings": [{"diskEncryptionKey": {
+        "sourceVault": {"id": kv.id}, "secretUrl": "https://kv-ade.vault.azure.net/secrets/s/1"}}]}
+    disk = replace(res("rg-a", DISK, "vm-ade-os", props={"encryptionSettingsCollection": settings} if encrypted
+                       else {}), managed_by=machine.id)
+    return [kv, machine, disk]
+
+
+def _subnet_with(nat: bool) -> list[Resource]:
+    gw = rid("rg-a", "Microsoft.Network/natGateways", "natgw")
+    props = {"natGateway": {"id": gw}} if nat else {}
+    return [vnet("rg-a", subnets=[{"name": "default", "properties": props}]),
+            res("rg-a", "Microsoft.Network/natGateways", "natgw")]
+
+
+def _firewall(in_subnet: bool) -> list[Resource]:
+    net = vnet("rg-a")
+    ip = {"subnet": {"id": net.id + "/subnets/AzureFirewallSubnet"}} if in_subnet else {}
+    return [net, res("rg-b", "Microsoft.Network/azureFirewalls", "fw",
+                     props={"ipConfigurations": [{"name": "c", "properties": ip}]})]
+
+
+def _sql_vm(registered: bool) -> list[Resource]:
+    machine = res("rg-a", VM, "vm-sql")
+    out = [machine]
+    if registered:
+        out.append(res("rg-a", "Microsoft.SqlVirtualMachine/sqlVirtualMachines", "vm-sql",
+                       props={"virtualMachineResourceId": machine.id, "sqlServerLicenseType": "AHUB"}))
+    return out
+
+
+def _identity(used: bool) -> list[Resource]:
+    uami = res("rg-a", "Microsoft.ManagedIdentity/userAssignedIdentities", "id-deploy")
+    app = res("rg-a", "Microsoft.Web/sites", "web",
+              identity={"type": "UserAssigned", "userAssignedIdentities": {uami.id: {}}} if used else None)
+    return [uami, app] if used else [app]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    resources: list[Resource]
+    links: list[Resource] = field(default_factory=list)
+    managed_by: dict[str, str] = field(default_factory=dict)
+
+
+def _managed(managed: bool) -> Inputs:
+    aks = rid("rg-a", "Microsoft.ContainerService/managedClusters", "aks")
+    return Inputs([res("MC_rg-a_aks_westeurope", DISK, "node-disk")],
+                  managed_by={"MC_rg-a_aks_westeurope": aks} if managed else {})
+
+
+Case = tuple[str, Callable[[], list[Resource] | Inputs], Callable[[], list[Resource] | Inputs], str, Severity]
 
 # (rule, firing inventory, near-miss inventory, name of the resource/group the finding is on, severity)
 CASES: list[Case] = [
     ("G7", lambda: [res("rg-a", "Microsoft.ContainerService/managedClusters", "aks")],
      lambda: [res("rg-a", "Microsoft.Storage/storageAccounts", "aks")], "aks", Severity.BLOCKER),
+    ("G7", lambda: [res("rg-a", "Microsoft.Insights/metricAlerts", "cpu-alert")],
+     lambda: [res("rg-a", "Microsoft.Insights/actionGroups", "cpu-alert")], "cpu-alert", Severity.FIX_FIRST),
+    ("G7", lambda: [res("rg-a", "Microsoft.DocumentDB/mongoClusters", "mongo")],
+     lambda: [res("rg-a", "Microsoft.DocumentDB/databaseAccounts", "mongo")], "mongo", Severity.BLOCKER),
+    ("G7", lambda: [res("rg-a", "Microsoft.Maintenance/maintenanceConfigurations", "patch")],
+     lambda: [res("rg-a", "Microsoft.DataProtection/backupVaults", "patch")], "patch", Severity.BLOCKER),
     ("G8", lambda: [res("rg-a", "Microsoft.App/containerApps", "ca")],
-     lambda: [res("rg-a", "Microsoft.Web/sites", "web")], "ca", Severity.WARNING),
+     lambda: [res("rg-a", "Microsoft.Web/sites", "web")], "ca", Severity.AZURE_DECIDES),
+    ("T1", lambda: [res("rg-a", "Dynatrace.Observability/monitors", "dt")],
+     lambda: [res("rg-a", "Microsoft.App/containerApps", "dt")], "dt", Severity.BLOCKER),
+    ("G19", lambda: _managed(True), lambda: _managed(False), "MC_rg-a_aks_westeurope", Severity.BLOCKER),
     ("G9", lambda: [res("rg-a", "Microsoft.ClassicStorage/storageAccounts", "oldst")],
      lambda: [res("rg-a", "Microsoft.Storage/storageAccounts", "st")], "oldst", Severity.BLOCKER),
     ("G10", lambda: [d := res("rg-b", DISK, "d"), vm("rg-a", "vm", [], d)],
@@ -144,13 +227,17 @@ CASES: list[Case] = [
     ("VM6", lambda: [res("rg-a", VM, "spot", props={"priority": "Spot"})],
      lambda: [res("rg-a", VM, "spot", props={"priority": "Regular"})], "spot", Severity.BLOCKER),
     ("VM6", lambda: _vmss("Standard"), lambda: _vmss("Basic"), "vmss", Severity.BLOCKER),
-    ("VM7", lambda: [res("rg-a", DISK, "d", props={"zones": ["1"]})], lambda: [res("rg-a", DISK, "d")],
+    ("VM7", lambda: [replace(res("rg-a", DISK, "d"), zones=("1",))], lambda: [res("rg-a", DISK, "d")],
      "d", Severity.WARNING),
     ("VM8", lambda: [res("rg-a", VM, "vm", props={"osProfile": {"secrets": [{"sourceVault": {"id": "kv"},
                                                  "vaultCertificates": [{"certificateUrl": "u"}]}]}})],
      lambda: [res("rg-a", VM, "vm", props={"osProfile": {"secrets": []}})], "vm", Severity.FIX_FIRST),
-    ("N1", lambda: [res("rg-a", PIP, "pip", sku={"name": "Standard"})],
-     lambda: [res("rg-a", PIP, "pip", sku={"name": "Basic"})], "pip", Severity.BLOCKER),
+    ("N1", lambda: [res("rg-a", "Microsoft.Network/loadBalancers", "lb", sku={"name": "Standard"})],
+     lambda: [res("rg-a", "Microsoft.Network/loadBalancers", "lb", sku={"name": "Basic"})], "lb", Severity.BLOCKER),
+    ("N1", lambda: [p := res("rg-a", PIP, "pip", sku={"name": "Standard"}), n := vnet("rg-a"),
+                    nic("rg-a", "nic", n, p)],
+     lambda: [res("rg-a", PIP, "pip", sku={"name": "Standard"}), n := vnet("rg-a"), nic("rg-a", "nic", n)],
+     "nic", Severity.FIX_FIRST),
     ("N2", lambda: [vnet("rg-a", virtualNetworkPeerings=[{"name": "to-hub", "properties": {
         "remoteVirtualNetwork": {"id": rid("rg-hub", VNET, "hub")}}}])],
      lambda: [vnet("rg-a", virtualNetworkPeerings=[])], "vnet", Severity.FIX_FIRST),
@@ -164,12 +251,13 @@ CASES: list[Case] = [
     ("N5", lambda: _pe("Microsoft.Storage/storageAccounts", "st"), lambda: _pe("Microsoft.Sql/servers", "sql"),
      "pe", Severity.BLOCKER),
     ("N6", lambda: _aks(True), lambda: _aks(False), "vnet", Severity.BLOCKER),
-    ("A1", lambda: _site("rg-a", "rg-b"), lambda: _site("rg-a", "rg-a"), "web", Severity.BLOCKER),
+    ("A1", lambda: _site("rg-a", "rg-b", created_in="rg-b"), lambda: _site("rg-b", "rg-b", created_in="rg-b"),
+     "web", Severity.FIX_FIRST),
     ("A1", lambda: _site("rg-a", "rg-a", virtualNetworkSubnetId=rid("rg-a", VNET, "v") + "/subnets/s"),
      lambda: _site("rg-a", "rg-a", virtualNetworkSubnetId=None), "web", Severity.FIX_FIRST),
-    ("R1", lambda: _vault(True), lambda: _vault(False), "rsv", Severity.BLOCKER),
+    ("R1", _linked(_vault, True), _linked(_vault, False), "rsv", Severity.BLOCKER),
     ("S1", lambda: _sql(2), lambda: _sql(0), "sql", Severity.INFO),
-    ("S2", lambda: _workspace(True), lambda: _workspace(False), "law", Severity.FIX_FIRST),
+    ("S2", _linked(_workspace, True), _linked(_workspace, False), "law", Severity.FIX_FIRST),
     ("S4", lambda: [res("rg-a", "Microsoft.StreamAnalytics/streamingjobs", "asa", props={"jobState": "Running"})],
      lambda: [res("rg-a", "Microsoft.StreamAnalytics/streamingjobs", "asa", props={"jobState": "Stopped"})],
      "asa", Severity.FIX_FIRST),
@@ -193,18 +281,39 @@ CASES: list[Case] = [
      lambda: [res("rg-a", "Microsoft.ClassicCompute/virtualMachines", "cvm")], "cs", Severity.BLOCKER),
     ("C1", lambda: [res("rg-a", "Microsoft.TimeSeriesInsights/environments", "tsi")],
      lambda: [res("rg-a", "Microsoft.Insights/components", "tsi")], "tsi", Severity.WARNING),
+    ("CMK1", lambda: _cmk(True), lambda: _cmk(False), "data-disk", Severity.FIX_FIRST),
+    ("KV1", lambda: _cmk(True), lambda: _cmk(False), "kv-disks", Severity.FIX_FIRST),
+    ("KV1", lambda: _ade_vault(True), lambda: _ade_vault(False), "kv-ade", Severity.FIX_FIRST),
+    ("SN1", lambda: [res("rg-a", "Microsoft.Compute/snapshots", "snap", props={"incremental": True})],
+     lambda: [res("rg-a", "Microsoft.Compute/snapshots", "snap", props={"incremental": False})],
+     "snap", Severity.FIX_FIRST),
+    ("SQL1", lambda: _sql_vm(True), lambda: _sql_vm(False), "vm-sql", Severity.FIX_FIRST),
+    ("U1", lambda: _identity(True), lambda: _identity(False), "id-deploy", Severity.FIX_FIRST),
+    ("N7", lambda: _subnet_with(True), lambda: _subnet_with(False), "natgw", Severity.FIX_FIRST),
+    ("N7", lambda: _firewall(True), lambda: _firewall(False), "fw", Severity.BLOCKER),
 ]
 
 
 @pytest.mark.parametrize(("rule_id", "fires", "misses", "on", "severity"), CASES,
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_rule_fires_and_near_miss_does_not(rule_id: str, fires: Callable[[], list[Resource]],
-                                           misses: Callable[[], list[Resource]], on: str, severity: Severity) -> None:
-    hit = [f for f in of_rule(assess_resources(fires()), rule_id) if f.severity is severity]
+def test_rule_fires_and_near_miss_does_not(rule_id: str, fires: Callable[[], list[Resource] | Inputs],
+                                           misses: Callable[[], list[Resource] | Inputs], on: str,
+                                           severity: Severity) -> None:
+    hit = [f for f in of_rule(_assess(fires()), rule_id) if f.severity is severity]
     assert hit, f"{rule_id} did not fire"
     assert any(on in f.message for f in hit), [f.message for f in hit]
     assert all(f.remediation and f.source.startswith("https://") for f in hit)
-    assert [f for f in of_rule(assess_resources(misses()), rule_id) if f.severity is severity] == []
+    # A fix-first finding says what to run, with the real names filled in (no template left over).
+    for f in hit:
+        if f.severity is Severity.FIX_FIRST:
+            assert f.fix is not None and f.fix.command and not re.search(r"\{[a-z_]+\}", f.fix.command), f
+            assert (f.fix.resource_ids or f.resource_id is None) and f.fix.source.startswith("https://")
+    assert [f for f in of_rule(_assess(misses()), rule_id) if f.severity is severity] == []
+
+
+def _assess(given: list[Resource] | Inputs) -> Assessment:
+    inputs = given if isinstance(given, Inputs) else Inputs(given)
+    return assess_resources(inputs.resources, links=inputs.links, managed_by=inputs.managed_by)
 
 
 def test_every_data_rule_has_a_firing_case() -> None:
@@ -215,11 +324,16 @@ def test_every_data_rule_has_a_firing_case() -> None:
     assert data_rules - covered == set()
 
 
-def test_g12_read_only_lock_on_group_blocks_but_lock_on_resource_does_not() -> None:
+def test_g12_read_only_lock_on_group_is_lifted_first_but_lock_on_resource_does_not_count() -> None:
     st = res("rg-a", "Microsoft.Storage/storageAccounts", "st")
-    blocked = assess_resources([st], locks=[lock(group_scope("rg-a"))])
-    assert [f.message for f in of_rule(blocked, "G12")] == ["ReadOnly lock freeze on group rg-a blocks the move."]
-    assert blocked.groups[0].verdict == "blocked"
+    locked = assess_resources([st], locks=[lock(group_scope("rg-a"))])
+    [found] = of_rule(locked, "G12")
+    assert found.message == "ReadOnly lock freeze on group rg-a blocks the move."
+    assert locked.groups[0].verdict == "ready_after_fixes"
+    assert found.fix is not None and found.fix.action is FixAction.LIFT_READ_ONLY_LOCK
+    assert found.fix.command == f"az lock delete --name freeze --resource-group rg-a --subscription {SRC}"
+    assert found.fix.after == ("az lock create --name freeze --lock-type ReadOnly --resource-group rg-a "
+                               f"--subscription {SRC}")
     on_resource = assess_resources([st], locks=[lock(st.id)])
     assert of_rule(on_resource, "G12") == []
     cannot_delete = assess_resources([st], locks=[lock(group_scope("rg-a"), level="CanNotDelete")])
@@ -252,19 +366,45 @@ def test_g10_names_both_sides_and_the_groups_to_consolidate() -> None:
     assert [f.message for f in of_rule(a, "G10")] == ["app-nic depends on vnet in group rg-net."]
 
 
-def test_app_service_split_is_not_offered_as_a_consolidation() -> None:
-    a = assess_resources(_site("rg-a", "rg-b"))
+def test_app_service_split_is_fixed_by_moving_back_to_the_group_it_was_created_in() -> None:
+    a = assess_resources(_site("rg-a", "rg-b", created_in="rg-b"))
     assert {g.name: (g.verdict, g.consolidate_with) for g in a.groups} == {
-        "rg-a": ("blocked", ()), "rg-b": ("blocked", ())}
+        "rg-a": ("ready_after_fixes", ()), "rg-b": ("ready", ())}
     assert of_rule(a, "G10") == []
+    [found] = of_rule(a, "A1")
+    assert found.fix is not None and found.fix.action is FixAction.MOVE_APP_SERVICE_BACK
+    site = rid("rg-a", "Microsoft.Web/sites", "web")
+    assert found.fix.command == f"az resource move --destination-group rg-b --ids {site}"
 
 
-def test_n1_resource_using_a_standard_ip_must_disassociate_it() -> None:
+def test_app_service_split_without_webspace_says_how_to_find_the_original_group() -> None:
+    a = assess_resources(_site("rg-a", "rg-b"))
+    assert [(f.severity, f.fix.action if f.fix else None) for f in of_rule(a, "A1")] == [
+        (Severity.FIX_FIRST, FixAction.MANUAL)]
+
+
+def test_n1_standard_ip_is_disassociated_first_and_moves_itself() -> None:
     pip = res("rg-a", PIP, "pip", sku={"name": "Standard"})
     net = vnet("rg-a")
     a = assess_resources([pip, net, nic("rg-a", "nic", net, pip)])
-    assert sorted((f.resource_id.rsplit("/", 1)[-1], f.severity) for f in of_rule(a, "N1")) == [
-        ("nic", Severity.FIX_FIRST), ("pip", Severity.BLOCKER)]
+    [found] = of_rule(a, "N1")
+    assert (found.resource_id.rsplit("/", 1)[-1], found.severity) == ("nic", Severity.FIX_FIRST)
+    assert found.fix is not None and found.fix.action is FixAction.DISASSOCIATE_PUBLIC_IP
+    assert found.fix.command == ("az network nic ip-config update -g rg-a --nic-name nic -n ipconfig1 "
+                                 "--remove publicIpAddress")
+    assert "networking-move-limitations#dependent-resources" in found.source
+    assert a.groups[0].verdict == "ready_after_fixes"
+    unattached = assess_resources([pip])
+    assert of_rule(unattached, "N1") == [] and unattached.groups[0].verdict == "ready"
+
+
+def test_kv1_names_the_step_for_each_kind_of_disk_encryption() -> None:
+    [ade] = of_rule(assess_resources(_ade_vault(True)), "KV1")
+    assert ade.fix is not None and ade.fix.command == "az vm encryption disable -g rg-a -n vm-ade --volume-type all"
+    [cmk] = of_rule(assess_resources(_cmk(True)), "KV1")
+    assert cmk.fix is not None and cmk.fix.command == (
+        "az disk update -g rg-a -n data-disk --encryption-type EncryptionAtRestWithPlatformKey")
+    assert "move-support-resources#microsoftkeyvault" in cmk.source
 
 
 def test_a1_certificates_managed_and_uploaded() -> None:
