@@ -10,6 +10,7 @@ from dataclasses import replace
 from cards import verbs
 from migration.model import GroupState, RequestState
 from migration.workflow import StoredRequest
+from sandbox.throttle import BucketSpec
 from tests.http.teams import APPROVER, ENGINEER
 from tests.workflow.conftest import (
     APPROVALS_CHAT,
@@ -142,3 +143,29 @@ async def _wait_update_with(bot: MoveBot, needle: str, timeout: float = 20.0) ->
             await asyncio.sleep(0.05)
 
     return await asyncio.wait_for(find(), timeout)
+
+
+async def test_moves_side_by_side_are_paced_by_azures_remaining_writes(move_bot: MoveBot):
+    bot = move_bot
+    # A small write budget on every subscription (4, +4 a second): far fewer than the calls the request makes.
+    bot.sandbox.server.throttle.specs["writes"] = BucketSpec(4, 4)
+    bot.sandbox.server.throttle.reset()
+    await _setup(bot)
+    stored = await _request(bot, *(scenario_group(n) for n in ("rg-app", "rg-bad", "rg-stays", "rg-web")))
+    bot.sandbox.reset_stats()
+    await bot.click(verbs.REQUEST_APPROVE, {"requestId": stored.id})
+    done = await bot.until(stored.id, lambda s: s.report_sent, timeout=45)
+
+    assert done.state is RequestState.PARTIALLY_SUCCEEDED  # rg-bad's last batch fails by the scenario
+    assert {g.source_group: g.state for g in done.request.groups} == {
+        "rg-app": GroupState.SUCCEEDED, "rg-bad": GroupState.FAILED, "rg-stays": GroupState.SUCCEEDED,
+        "rg-web": GroupState.SUCCEEDED}
+    stats = bot.sandbox.stats()
+    writes = sum(stats["by_operation"].get(op, 0) for op in (
+        "Resources_ValidateMoveResources", "Resources_MoveResources", "ResourceGroups_CreateOrUpdate"))
+    throttled = sum(stats["throttled_by_operation"].get(op, 0) for op in (
+        "Resources_ValidateMoveResources", "Resources_MoveResources", "ResourceGroups_CreateOrUpdate"))
+    assert writes - throttled >= 16, stats  # validations and moves per batch, and the target groups
+    # Sent as the remaining-writes header allowed, not all at once into the empty bucket: a 429 now and
+    # then (a probe, or a refill learnt a little too fast), far fewer than the calls beyond the budget.
+    assert throttled <= 3, stats
