@@ -15,6 +15,7 @@ import contextlib
 import itertools
 import logging
 import multiprocessing
+import os
 import queue
 import threading
 import time
@@ -34,6 +35,7 @@ from storage import assessments, open_store
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int | None], Awaitable[None]]
+WORKER_NICENESS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,9 @@ _queue: Any = None
 def _init_worker(progress: Any) -> None:
     global _queue
     _queue = progress
+    # Background work: on a busy machine the web process, which answers clicks, gets the CPU first.
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
 
 
 def _assess_job(settings: WorkerSettings, job: int, tenant_id: str, source: str, target: str | None,
