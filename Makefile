@@ -7,17 +7,25 @@ BIN    := $(VENV)/bin
 REQ_HASH := $(shell cat requirements.txt | sha1sum | cut -c1-12)
 DEV_HASH := $(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 NODE_HASH := $(shell cat package.json package-lock.json | sha1sum | cut -c1-12)
+INFRA_HASH := $(shell cat requirements-infra.txt | sha1sum | cut -c1-12)
+# checkov (infra/*.bicep) and hadolint (Dockerfile) pin packages of their own: they get a venv apart.
+INFRA_VENV := .venv-infra
 RUN_STAMP  := $(VENV)/.stamp-run-$(REQ_HASH)
 DEV_STAMP  := $(VENV)/.stamp-dev-$(DEV_HASH)
 NODE_STAMP := node_modules/.stamp-$(NODE_HASH)
+INFRA_STAMP := $(INFRA_VENV)/.stamp-$(INFRA_HASH)
 
-.PHONY: run test package bench cards catalog lint chromium clean
+.PHONY: run test package bench cards catalog lint infra chromium clean
 
 run: $(RUN_STAMP) $(NODE_STAMP)
 	$(BIN)/python tools/run.py
 
-test: $(DEV_STAMP) $(NODE_STAMP) chromium
+test: $(DEV_STAMP) $(NODE_STAMP) $(INFRA_STAMP) chromium
 	$(BIN)/python -m pytest
+
+# Only the offline checks of the deployment: Bicep parse, checkov, hadolint, settings against the template.
+infra: $(DEV_STAMP) $(INFRA_STAMP)
+	$(BIN)/python -m pytest tests/infra -q
 
 package: $(RUN_STAMP)
 	$(BIN)/python tools/build_package.py
@@ -48,6 +56,11 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	rm -f $(VENV)/.stamp-dev-* $(VENV)/.stamp-run-* && touch $@ $(RUN_STAMP)
 
+$(INFRA_STAMP): requirements-infra.txt
+	test -x $(INFRA_VENV)/bin/python || $(PYTHON) -m venv $(INFRA_VENV)
+	$(INFRA_VENV)/bin/python -m pip install --quiet -r requirements-infra.txt
+	rm -f $(INFRA_VENV)/.stamp-* && touch $@
+
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -65,4 +78,4 @@ chromium:
 	fi
 
 clean:
-	rm -rf $(VENV) node_modules build .pytest_cache
+	rm -rf $(VENV) $(INFRA_VENV) node_modules build .pytest_cache

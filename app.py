@@ -29,6 +29,7 @@ from bot.proactive import Proactive
 from bot.state_storage import DocumentBotStorage
 from dialogs.flows import ChatFlows, FlowDeps
 from dialogs.move import MoveFlow
+from migration.access import AccessIdentity
 from migration.arm import create_gateway
 from migration.catalog import load_catalog
 from migration.ports import AzureGateway, DocumentStore
@@ -39,6 +40,7 @@ from sandbox import start_sandbox
 from sandbox.tls import CA_FILE
 from settings import Settings, SettingsError, load_settings
 from storage import open_store
+from telemetry import CountingListener, configure_telemetry, traced_turns
 from workers.assessment import AssessmentWorkers, WorkerSettings
 
 log = logging.getLogger("cspbot")
@@ -130,6 +132,14 @@ def _data_dir(settings: Settings) -> Path:
     return Path("data")
 
 
+def access_identity(settings: Settings) -> AccessIdentity:
+    """What the attach and onboarding cards say about the bot's own identity (never a secret)."""
+    return AccessIdentity(mode=settings.azure_credential, kind=settings.identity.kind,
+                          app_id=settings.azure_client_id,
+                          partner_tenant_id=settings.partner_tenant_id or settings.azure_tenant_id,
+                          authority_host=settings.authority_host)
+
+
 def create_app(
     settings: Settings, *, gateway: AzureGateway | None = None, runner_config: RunnerConfig | None = None
 ) -> web.Application:
@@ -137,7 +147,11 @@ def create_app(
     `gateway` and `runner_config` replace the ones settings would build (tests with their own sandbox)."""
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
-    store = open_store(settings.storage_url, connection_string=settings.storage_connection_string)
+    store = open_store(
+        settings.storage_url,
+        connection_string=settings.storage_connection_string,
+        managed_identity_client_id=settings.managed_identity_client_id or None,
+    )
     app[STORE] = store
 
     # Azure: the embedded sandbox (fresh clone, --sandbox) is served on this loop from start-up; its
@@ -158,8 +172,9 @@ def create_app(
         gateway = create_gateway(**gateway_spec)
     # Assessments run in worker processes, which build their own gateway from the same settings (with a
     # gateway given from outside, as in some tests, they run in this process).
-    workers = AssessmentWorkers(WorkerSettings(gateway_spec, settings.storage_url,
-                                               settings.storage_connection_string)) if gateway_spec else None
+    workers = AssessmentWorkers(WorkerSettings(
+        gateway_spec, settings.storage_url, settings.storage_connection_string,
+        settings.managed_identity_client_id or None)) if gateway_spec else None
     app[GATEWAY] = gateway
     conversation_state = ConversationState(DocumentBotStorage(store))
     policy = AccessPolicy(
@@ -172,7 +187,9 @@ def create_app(
     workflow = Workflow(store)
     reports = ReportLinks(store)
     notifier = Notifier(proactive, workflow)
-    runner = MoveRunner(workflow, gateway, listener=notifier, config=runner_config or RunnerConfig())
+    runner = MoveRunner(
+        workflow, gateway, listener=CountingListener(notifier), config=runner_config or RunnerConfig()
+    )
     approvals = Approvals(workflow, notifier, policy, on_approved=runner.wake, on_recheck=runner.recheck)
     app[MOVES] = MoveParts(workflow, notifier, runner, approvals)
     flows = ChatFlows(
@@ -188,6 +205,7 @@ def create_app(
             cancel_request=approvals.cancel_command,
             reports=reports,
             public_base_url=settings.public_base_url,
+            identity=access_identity(settings),
             workers=workers,
         )
     )
@@ -229,7 +247,8 @@ def create_app(
             yield
 
     app.cleanup_ctx.append(lifecycle)
-    app.router.add_post("/api/messages", messages_handler(adapter, bot, authenticate_first=not settings.local_mode))
+    handler = messages_handler(adapter, bot, authenticate_first=not settings.local_mode)
+    app.router.add_post("/api/messages", traced_turns(handler))
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/reports/{name}", _report_download(reports))
     return app
@@ -242,6 +261,8 @@ def _announce(settings: Settings) -> None:
         log.warning("ALLOWED_TENANT_IDS is empty: users of any Teams tenant may talk to the bot")
     if settings.embedded_sandbox:
         log.warning("no Azure configured: running on the built-in sandbox tenant (contoso.onmicrosoft.com)")
+    else:
+        log.info("acting in customers' tenants as: %s (%s)", settings.azure_credential, settings.identity.kind)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -260,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
     _announce(settings)
+    configure_telemetry(settings)
     web.run_app(create_app(settings), host=settings.host, port=settings.port, print=_printer(settings))
     return 0
 

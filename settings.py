@@ -27,6 +27,26 @@ AZURE_IDENTITY_VARS = (
     "MANAGED_IDENTITY_CLIENT_ID",
 )
 
+# What a deployment to Azure must set: infra/resources.bicep sets each one, and tests/infra checks the
+# template against this list and against the names load_settings reads.
+PRODUCTION_SETTINGS = (
+    "HOST",
+    "PORT",
+    "MicrosoftAppId",
+    "MicrosoftAppType",
+    "MicrosoftAppTenantId",
+    "ALLOWED_TENANT_IDS",
+    "APPROVER_IDS",
+    "PARTNER_TENANT_ID",
+    "PUBLIC_BASE_URL",
+    "AZURE_CREDENTIAL",
+    "MANAGED_IDENTITY_CLIENT_ID",
+    "STORAGE_URL",
+    "APPLICATIONINSIGHTS_CONNECTION_STRING",
+)
+# An Azure Storage account name (https://learn.microsoft.com/azure/storage/common/storage-account-overview).
+STORAGE_ACCOUNT = re.compile(r"^[a-z0-9]{3,24}$")
+
 # botframework.connector.auth.AuthenticationConstants and botbuilder.schema.CallerIdConstants (4.17.1).
 BOT_FRAMEWORK_API = "https://api.botframework.com"
 BOT_FRAMEWORK_LOGIN_PREFIX = "https://login.microsoftonline.com/"
@@ -59,6 +79,8 @@ class Settings:
     arm_ca_bundle: str | None = None
     storage_url: str = "sqlite:///data/bot.db"
     storage_connection_string: str | None = field(default=None, repr=False)
+    # Telemetry goes to Application Insights only when this is set (telemetry.py).
+    applicationinsights_connection_string: str = field(default="", repr=False)
     partner_tenant_id: str = ""
     public_base_url: str = "http://127.0.0.1:3978"
     authority_host: str = "https://login.microsoftonline.com"
@@ -271,10 +293,24 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
         if not storage_url.removeprefix("sqlite:///"):
             errors.append("STORAGE_URL: sqlite:/// needs a file path, e.g. sqlite:///data/bot.db")
     elif storage_url.startswith("azure-table://"):
+        # With a connection string the rest is a table prefix; without, it names the account, reached
+        # with an Entra ID token (the managed identity in Azure).
         if not connection_string:
-            errors.append("AZURE_STORAGE_CONNECTION_STRING: required when STORAGE_URL is azure-table://")
+            target = storage_url.removeprefix("azure-table://")
+            address, _, account = target.partition("/")
+            if not target:
+                errors.append(
+                    "STORAGE_URL: azure-table:// needs the storage account (azure-table://<account>) "
+                    "or AZURE_STORAGE_CONNECTION_STRING"
+                )
+            elif not STORAGE_ACCOUNT.match(name := account or address):  # <account>, or <host[:port]>/<account>
+                errors.append(f"STORAGE_URL: {name!r} is not a storage account name (3-24 lowercase letters, digits)")
     else:
         errors.append(f"STORAGE_URL: {storage_url!r} must start with sqlite:/// or azure-table://")
+
+    insights = env.get("APPLICATIONINSIGHTS_CONNECTION_STRING", "").strip()
+    if insights and "InstrumentationKey=" not in insights:
+        errors.append("APPLICATIONINSIGHTS_CONNECTION_STRING: not an Application Insights connection string")
 
     partner = env.get("PARTNER_TENANT_ID", "").strip()
     if partner and not GUID.match(partner):
@@ -314,6 +350,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
         arm_ca_bundle=ca_bundle,
         storage_url=storage_url,
         storage_connection_string=connection_string,
+        applicationinsights_connection_string=insights,
         partner_tenant_id=partner.lower(),
         public_base_url=public_base,
         authority_host=authority,

@@ -14,6 +14,8 @@ from typing import Any
 from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
 from botbuilder.schema import ActivityTypes, ConversationReference
 
+from telemetry import background_job
+
 log = logging.getLogger(__name__)
 
 
@@ -67,7 +69,8 @@ class Proactive:
     # ------------------------------------------------------------------ tasks
 
     def spawn(self, work: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
-        task = asyncio.create_task(work, name=name)
+        # A trace of its own per job, named for its kind ("dry run <request>" -> "job dry run").
+        task = asyncio.create_task(background_job(name.rsplit(" ", 1)[0], work), name=name)
         self._tasks.add(task)  # the loop keeps only weak references to tasks
         task.add_done_callback(self._finished)
         return task

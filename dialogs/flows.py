@@ -7,6 +7,7 @@ ids they need and are re-checked here (never trusted), since anyone can forge a 
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -27,9 +28,10 @@ from cards.help import help_card
 from cards.messages import error_card, not_allowed_card, question_card
 from cards.pickers import subscription_picker_card
 from cards.progress import Step, work_progress_card
-from cards.tenant import attach_result_card, invitation_card
+from dialogs.attach import SANDBOX_IDENTITY, AccessCards
 from dialogs.background import BackgroundWork
 from dialogs.inputs import subscription_problem, tenant_problem
+from migration.access import AccessIdentity
 from migration.assessment import assess
 from migration.catalog import Catalog
 from migration.model import ArmError, Assessment, NotFound, Offer, Subscription, TenantAccessDenied
@@ -40,7 +42,7 @@ from workers.assessment import AssessmentWorkers
 
 log = logging.getLogger(__name__)
 
-SubscriptionsCard = Callable[[str, list[tuple[Subscription, Offer]]], dict[str, Any]]
+SubscriptionsCard = Callable[[str, list[tuple[Subscription, Offer]]], dict[str, Any] | Awaitable[dict[str, Any]]]
 TENANT_QUESTION = "Type the customer's domain (contoso.onmicrosoft.com) or tenant id."
 PROGRESS_EVERY = 1.0  # seconds between progress card updates (Teams throttles edits)
 
@@ -61,6 +63,7 @@ class FlowDeps:
     cancel_request: Callable[[TurnContext, Caller, Command], Awaitable[None]] | None = None
     # Assessments run in worker processes when given (their CPU stays off the web process's event loop).
     workers: AssessmentWorkers | None = None
+    identity: AccessIdentity = SANDBOX_IDENTITY  # how the bot acts in customers' tenants (for the fixes)
 
 
 class ChatFlows:
@@ -70,6 +73,9 @@ class ChatFlows:
         self._tenant = deps.conversation_state.create_property("tenant")
         self._rules = {rule_id: text.rule for rule_id, text in deps.catalog.rules.items()}
         self.background = BackgroundWork(deps.store, deps.proactive)
+        self.access = AccessCards(gateway=deps.gateway, identity=deps.identity,
+                                  partner_tenant_id=deps.partner_tenant_id, reports=deps.reports,
+                                  public_base_url=deps.public_base_url)
 
     def routes(self) -> Routes:
         return Routes(
@@ -106,8 +112,7 @@ class ChatFlows:
             tenant = text.strip()
             name = flow.get("name")
             if name == "attach":
-                render: SubscriptionsCard = lambda tid, subs: attach_result_card(  # noqa: E731
-                    tenant=tenant, tenant_id=tid, subscriptions=subs)
+                render: SubscriptionsCard = lambda tid, subs: self.access.attached(tenant, tid, subs)  # noqa: E731
             else:
                 verb = verbs.MOVE_SOURCE if name == "move" else verbs.ASSESS_SUBSCRIPTION
                 render = lambda tid, subs: subscription_picker_card(  # noqa: E731
@@ -132,8 +137,9 @@ class ChatFlows:
         else:
             await ctx.send_activity("There is no open question to cancel. Type `help` to see what I can do.")
 
-    def invitation(self, tenant: str) -> dict[str, Any]:
-        return invitation_card(tenant=tenant, partner_tenant_id=self.d.partner_tenant_id or "<partner tenant id>")
+    async def no_access(self, tenant: str, exc: TenantAccessDenied | None = None) -> dict[str, Any]:
+        """The card naming why the bot cannot act in the tenant, with the fix for that cause."""
+        return await self.access.denied(tenant, exc)
 
     @staticmethod
     async def send(ctx: TurnContext, card: dict[str, Any]) -> None:
@@ -193,19 +199,20 @@ class ChatFlows:
         """(card, whether the tenant worked): `render`'s card, or the one saying why the tenant did not."""
         try:
             tenant_id, subscriptions = await self._subscriptions(tenant)
-        except TenantAccessDenied:
-            return self.invitation(tenant), False
+        except TenantAccessDenied as exc:
+            return await self.no_access(tenant, exc), False
         except NotFound:
             return tenant_not_found_card(tenant), False
         except ArmError as error:
             return azure_error_card(error), False
         await self._tenant.set(ctx, tenant_id)  # later questions default to this tenant
-        return render(tenant_id, subscriptions), True
+        if not subscriptions and self.d.identity.mode != "sandbox":
+            return await self.access.attached(tenant, tenant_id, []), True  # signed in, but no role anywhere
+        card = render(tenant_id, subscriptions)
+        return (await card if inspect.isawaitable(card) else card), True
 
     async def _attach_card(self, ctx: TurnContext, tenant: str) -> dict[str, Any]:
-        return await self._with_subscriptions(
-            ctx, tenant, lambda tid, subs: attach_result_card(tenant=tenant, tenant_id=tid, subscriptions=subs)
-        )
+        return await self._with_subscriptions(ctx, tenant, lambda tid, subs: self.access.attached(tenant, tid, subs))
 
     # ------------------------------------------------------------------ assess
 
@@ -341,8 +348,8 @@ class ChatFlows:
         live = live or self.d.proactive.live_card(reference, card_id)
         try:
             card = await self.background.run(reference, live, work, what=what, again=again)
-        except TenantAccessDenied:
-            card = self.invitation(tenant)
+        except TenantAccessDenied as exc:
+            card = await self.no_access(tenant, exc)
         except NotFound:
             card = error_card(
                 f"Subscription {subscription_id} is not in that tenant, or we cannot see it.",

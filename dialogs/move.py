@@ -162,8 +162,8 @@ class MoveFlow:
     async def _target_picker(self, tenant_id: str, source_id: str) -> dict[str, Any]:
         try:
             subscriptions = await self.d.gateway.list_subscriptions(tenant_id=tenant_id)
-        except TenantAccessDenied:
-            return self.f.invitation(tenant_id)
+        except TenantAccessDenied as exc:
+            return await self.f.no_access(tenant_id, exc)
         except ArmError as error:
             return azure_error_card(error)
         source = next((s for s in subscriptions if s.id.lower() == source_id), None)
@@ -213,6 +213,8 @@ class MoveFlow:
         straight to the confirmation for the groups named)."""
 
         async def work() -> dict[str, Any]:
+            if blocked := await self.f.access.move_blockers_of(tenant_id, source_id, target_id):
+                return blocked  # checked before anything is read at length or created
             assessment = await assess(
                 self.d.gateway,
                 tenant_id=tenant_id,
@@ -318,6 +320,8 @@ class MoveFlow:
                 g.name.lower()
                 for g in await self.d.gateway.list_resource_groups(assessment.target.id, tenant_id=assessment.tenant_id)
             }
+        except TenantAccessDenied as exc:
+            return await self.f.no_access(assessment.tenant_id, exc)
         except ArmError as error:
             return azure_error_card(error)
         new = [g for g in request.groups if g.source_group.lower() not in existing]

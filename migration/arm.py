@@ -9,6 +9,8 @@ built for one tenant id and asks the credential for a token of that tenant. Whic
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import re
 import ssl
 from collections.abc import Sequence
@@ -43,6 +45,7 @@ from migration.model import (
     Lock,
     NotFound,
     Permission,
+    Principal,
     ProviderRegistration,
     Resource,
     ResourceGroup,
@@ -72,6 +75,7 @@ _ANY_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 # Microsoft.Authorization's permissions at subscription scope. The SDK's operation groups cover only resource
 # groups and resources, so the request goes through the authorization client's own pipeline.
 PERMISSIONS_API = "2022-04-01"
+ARM_SCOPE = "https://management.azure.com/.default"
 PERMISSIONS_PATH = "/subscriptions/{subscription}/providers/Microsoft.Authorization/permissions"
 
 
@@ -376,7 +380,13 @@ class ArmGateway:
                 await on_progress(len(out), page.get("totalRecords"))
             skip_token = page.get("$skipToken")
             if not skip_token:
-                return out
+                break
+        if not out:
+            # Resource Graph leaves out subscriptions the caller may not read instead of refusing: an empty
+            # answer is only believed once ARM confirms the subscription can be read (else RoleMissing), so
+            # lost access never reads as "everything moved".
+            await self.get_subscription(subscription_id, tenant_id=tenant_id)
+        return out
 
     async def _graph_page(self, graph: ResourceGraphClient, body: dict[str, Any]) -> dict[str, Any]:
         """One Resource Graph page as plain JSON.
@@ -438,6 +448,21 @@ class ArmGateway:
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
             raise to_domain(exc) from exc
         return out
+
+    async def whoami(self, *, tenant_id: str) -> Principal | None:
+        credential = self._clients(tenant_id).credential
+        try:
+            token = await credential.get_token(ARM_SCOPE)
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc) from exc
+        parts = token.token.split(".")
+        if len(parts) != 3:
+            return None  # the sandbox's static token
+        try:
+            claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        except ValueError:
+            return None
+        return Principal(str(claims.get("tid", "")), str(claims.get("oid", "")), str(claims.get("appid", "")))
 
     # ------------------------------------------------------------------ writes
 

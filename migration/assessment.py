@@ -21,9 +21,11 @@ from migration.model import (
     GroupAssessment,
     Lock,
     ManualCheck,
+    Permission,
     ProviderRegistration,
     Resource,
     ResourceGroup,
+    RoleMissing,
     Severity,
     Subscription,
     TenantAccessDenied,
@@ -63,11 +65,14 @@ def _manual_checks(catalog: Catalog, *, has_target: bool) -> tuple[ManualCheck, 
 def evaluate(*, source: Subscription, target: Subscription | None, resources: Sequence[Resource],
              groups: Sequence[ResourceGroup], locks: Sequence[Lock],
              target_providers: Sequence[ProviderRegistration] | None, catalog: Catalog, tenant_id: str,
-             now: datetime | None, links: Sequence[Resource] = ()) -> Assessment:
+             now: datetime | None, links: Sequence[Resource] = (),
+             permissions: Mapping[str, Sequence[Permission]] | None = None) -> Assessment:
     """Every rule over the inventory; one GroupAssessment per non-empty source group. `links`: records read
-    beside the inventory (workspace linked services, Site Recovery items) that rules look at but nobody moves."""
+    beside the inventory (workspace linked services, Site Recovery items) that rules look at but nobody moves.
+    `permissions`: what the bot's identity may do, by side ("source", "target"), for rule G5."""
     inv = Inventory.build(source=source, target=target, tenant_id=tenant_id, resources=resources, groups=groups,
-                          locks=locks, target_providers=target_providers, catalog=catalog, links=links)
+                          locks=locks, target_providers=target_providers, catalog=catalog, links=links,
+                          permissions=permissions)
     findings = run_rules(inv)
     by_group: dict[str, list[Finding]] = {}
     for f in findings:
@@ -105,6 +110,14 @@ async def _target_subscription(gateway: AzureGateway, subscription_id: str, tena
         return await gateway.get_subscription(subscription_id, tenant_id=other), other
 
 
+async def _permissions(gateway: AzureGateway, subscription_id: str, tenant_id: str) -> list[Permission]:
+    """What the bot's identity may do there (rule G5); a refusal to say means it may do nothing."""
+    try:
+        return await gateway.list_permissions(subscription_id, tenant_id=tenant_id)
+    except RoleMissing:
+        return []
+
+
 async def assess(gateway: AzureGateway, *, tenant_id: str, source_subscription_id: str,
                  target_subscription_id: str | None = None, on_progress: ProgressCallback | None = None,
                  catalog: Catalog | None = None, now: datetime | None = None,
@@ -116,23 +129,27 @@ async def assess(gateway: AzureGateway, *, tenant_id: str, source_subscription_i
         gateway.list_resource_groups(source_subscription_id, tenant_id=tenant_id),
         gateway.list_resources(source_subscription_id, tenant_id=tenant_id, on_progress=on_progress),
         gateway.list_locks(source_subscription_id, tenant_id=tenant_id),
+        _permissions(gateway, source_subscription_id, tenant_id),
     )
     target: Subscription | None = None
     target_locks: list[Lock] = []
     providers: list[ProviderRegistration] | None = None
+    granted: dict[str, list[Permission]] = {}
     if target_subscription_id:
         target, where = await _target_subscription(gateway, target_subscription_id, tenant_id, target_tenant_id)
-        target_locks, providers = await asyncio.gather(
+        target_locks, providers, granted["target"] = await asyncio.gather(
             gateway.list_locks(target_subscription_id, tenant_id=where),
             gateway.list_providers(target_subscription_id, tenant_id=where),
+            _permissions(gateway, target_subscription_id, where),
         )
-    source, groups, resources, locks = await source_reads
+    source, groups, resources, locks, granted["source"] = await source_reads
     links = await _links(gateway, source_subscription_id, tenant_id, resources)
     # Pure and CPU-bound (about half a second for 10,000 resources): in a worker thread, so the bot's event
     # loop keeps answering other users meanwhile instead of stalling for the whole evaluation.
     return await asyncio.to_thread(
         evaluate, source=source, target=target, resources=resources, groups=groups, locks=[*locks, *target_locks],
-        target_providers=providers, catalog=catalog, tenant_id=tenant_id, now=now or datetime.now(UTC), links=links)
+        target_providers=providers, catalog=catalog, tenant_id=tenant_id, now=now or datetime.now(UTC), links=links,
+        permissions=granted)
 
 
 WORKSPACE = "microsoft.operationalinsights/workspaces"

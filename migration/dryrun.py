@@ -12,7 +12,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from migration.dependencies import parent_id
-from migration.model import ArmError, ArmErrorDetail, Assessment, DryRun, GroupAssessment, ResourceGroup, Verdict
+from migration.model import (
+    ArmError,
+    ArmErrorDetail,
+    Assessment,
+    DryRun,
+    GroupAssessment,
+    ResourceGroup,
+    TenantAccessDenied,
+    Verdict,
+)
 from migration.ports import AzureGateway
 
 DEFAULT_CONCURRENCY = 20  # validations in flight: their polls stay under ARM's 25 reads/s per subscription
@@ -218,6 +227,8 @@ async def _validate(gateway: AzureGateway, assessment: Assessment, group: GroupA
             await validate_move(gateway, assessment.source.id, group.name, resource_ids=top_level_ids(group),
                                 target_resource_group_id=target_group, tenant_id=tenant_id)
             valid, errors = True, ()
+        except TenantAccessDenied:
+            raise  # the bot may not act here: not the group's verdict; the flow names the cause and its fix
         except ArmError as exc:  # refused at the front door (400/403/409) or by the providers (409)
             valid, errors = False, (expand(exc.error),)
     return DryRun(group.name, target_group, valid, errors, disagreement(group, valid, errors))

@@ -93,6 +93,15 @@ class ProviderRegistration:
 
 
 @dataclass(frozen=True, slots=True)
+class Principal:
+    """Who the bot's token says it is in a tenant (its claims; read from the token, never verified here)."""
+
+    tenant_id: str
+    object_id: str
+    app_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Permission:
     """One entry of Microsoft.Authorization's `permissions` answer: what one role lets the caller do here."""
 

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from migration.model import Lock, Permission, ProviderRegistration, Resource, ResourceGroup, Subscription
+from migration.model import Lock, Permission, Principal, ProviderRegistration, Resource, ResourceGroup, Subscription
 
 # (done, total or None when unknown) -> awaited by long reads so the chat can show progress
 ProgressCallback = Callable[[int, int | None], Awaitable[None]]
@@ -50,6 +50,9 @@ class AzureGateway(Protocol):
 
     async def list_permissions(self, subscription_id: str, *, tenant_id: str) -> list[Permission]:
         """What the bot's identity may do on the subscription (Microsoft.Authorization/permissions)."""
+
+    async def whoami(self, *, tenant_id: str) -> Principal | None:
+        """The bot's identity as its token for this tenant names it (None: a token without claims)."""
 
     async def register_provider(self, subscription_id: str, namespace: str, *, tenant_id: str) -> None: ...
 

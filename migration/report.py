@@ -174,6 +174,15 @@ class ReportLinks:
             "expiresAt": expires.isoformat(), "filename": f"assessment-{assessment.source.id[:8]}-{stamp}"})
         return ReportLink(token, expires)
 
+    async def create_document(self, name: str, text: str) -> ReportLink:
+        """A JSON document (such as a delegation template) behind the same kind of expiring link."""
+        await self.purge_expired()
+        token = secrets.token_urlsafe(32)
+        expires = self._clock() + self._ttl
+        await put_large(self._store, self.COLLECTION, f"{token}.json", {"text": text})
+        await self._store.put(self.INDEX, token, {"expiresAt": expires.isoformat(), "filename": name})
+        return ReportLink(token, expires)
+
     async def resolve(self, token: str, fmt: str) -> RenderedReport | None:
         """The report, or None when the token or format is unknown or the link expired."""
         if fmt not in FORMATS or not _TOKEN.match(token):

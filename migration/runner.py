@@ -31,6 +31,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import StatusCode
+
 from migration.dryrun import validate_move
 from migration.explain import explain
 from migration.model import (
@@ -54,6 +58,9 @@ _DONE_BATCH = frozenset({BatchStatus.SUCCEEDED, BatchStatus.FAILED})
 _RUN_FINAL = frozenset({RequestState.SUCCEEDED, RequestState.PARTIALLY_SUCCEEDED, RequestState.FAILED})
 _MOVE_IN_PROGRESS = "ResourceMoveInProgress"
 _BUSY_LIMIT_SECONDS = 5 * 3600  # Azure holds groups for up to 4 hours; beyond that something is stuck
+
+
+_tracer = trace.get_tracer("cspbot")
 
 
 class ProgressListener(Protocol):
@@ -216,11 +223,11 @@ class MoveRunner:
         self._wake.set()
 
     def recheck(self, request_id: str) -> bool:
-        """Check access again now for a move waiting for it (False: this runner is not waiting on it)."""
-        event = self._recheck.get(request_id)
-        if event is None:
+        """Check access again now for a move waiting for it (False: this runner is not working on it). A click
+        that comes while the wait is still being recorded is kept for it, not lost."""
+        if request_id not in self._work:
             return False
-        event.set()
+        self._recheck.setdefault(request_id, asyncio.Event()).set()
         return True
 
     async def stop(self, *, release: bool = True) -> None:
@@ -259,7 +266,8 @@ class MoveRunner:
                 continue  # another runner was faster
             task = asyncio.create_task(self._guarded(stored), name=f"move {request_id}")
             self._work[request_id] = task
-            task.add_done_callback(lambda _t, rid=request_id: self._work.pop(rid, None))
+            task.add_done_callback(lambda _t, rid=request_id: (self._work.pop(rid, None),
+                                                               self._recheck.pop(rid, None)))
             started.append(request_id)
         if wait:
             await asyncio.gather(*(self._work[r] for r in started if r in self._work), return_exceptions=True)
@@ -269,18 +277,25 @@ class MoveRunner:
         main = asyncio.current_task()
         assert main is not None
         renewer = asyncio.create_task(self._renew(stored.id, main))
-        try:
-            await self._execute(stored)
-        except LeaseLost:
-            log.warning("move %s: lease lost to another runner; stopping here", stored.id)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001 - the lease lapses and a runner resumes the request later
-            log.exception("move %s: runner failed; it will be resumed when the lease lapses", stored.id)
-        finally:
-            renewer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewer
+        # One trace per run of a request (OpenTelemetry's API: a no-op unless telemetry is configured). Only a
+        # real failure marks it failed, by its type: a lost lease or a shutdown is not one.
+        with _tracer.start_as_current_span(
+            "job move", context=otel_context.Context(), record_exception=False, set_status_on_exception=False,
+            attributes={"cspbot.source": "job", "cspbot.job": "move", "cspbot.request.id": stored.id},
+        ) as span:
+            try:
+                await self._execute(stored)
+            except LeaseLost:
+                log.warning("move %s: lease lost to another runner; stopping here", stored.id)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - the lease lapses and a runner resumes the request later
+                span.set_status(StatusCode.ERROR, type(error).__name__)
+                log.exception("move %s: runner failed; it will be resumed when the lease lapses", stored.id)
+            finally:
+                renewer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await renewer
 
     async def _renew(self, request_id: str, main: asyncio.Task[None]) -> None:
         while True:
@@ -351,6 +366,7 @@ class MoveRunner:
                 since=prev.since if prev else now, checks=checks, next_check_at=now + timedelta(seconds=delay),
                 action=exc.action, scope=exc.scope))
 
+        event = self._recheck.setdefault(stored.id, asyncio.Event())  # before the write: a click meanwhile counts
         stored = await self._save(stored.id, wait)
         assert stored.access_wait is not None
         if before is None or before.cause != stored.access_wait.cause:
@@ -367,7 +383,6 @@ class MoveRunner:
                     log.exception("move %s: could not tell people about the lost access", stored.id)
         delay = max(0.0, (stored.access_wait.next_check_at - now).total_seconds()) \
             if stored.access_wait.next_check_at else cfg.access_retry_seconds
-        event = self._recheck.setdefault(stored.id, asyncio.Event())
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), delay)
         event.clear()

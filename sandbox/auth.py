@@ -111,6 +111,9 @@ class ArmAuth:
         own = caller.tenant_id.lower() == sub.tenant_id.lower()
         if not own and not self.world.directory.delegated(sub.id, caller.tenant_id):
             return None
+        app, directory = str(caller.claims.get("appid", "")), self.world.directory
+        if own and directory.app(app) is not None and not directory.app_in_tenant(app, sub.tenant_id):
+            return []  # consent withdrawn: the app's service principal, and its role assignments, are gone
         return self.world.directory.roles_at(subscription_id=sub.id, subscription_tenant=sub.tenant_id,
                                              token_tenant=caller.tenant_id, principal_ids=caller.principals,
                                              scope=scope)

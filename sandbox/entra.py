@@ -247,7 +247,9 @@ class Entra:
             header = jwt.get_unverified_header(assertion)
         except jwt.PyJWTError:
             raise _Refused(_entra_error(401, "invalid_client", 50027, "JWT token is invalid or malformed.")) from None
-        if "x5t#S256" in header or "x5t" in header and header.get("kid") != self.kid:
+        # A certificate assertion names its certificate's thumbprint; a federated one is a token this Entra signed.
+        signed_here = header.get("kid") == self.kid
+        if not signed_here and ("x5t#S256" in header or "x5t" in header):
             return self._certificate_assertion(assertion, header, app)
         return self._federated_assertion(assertion, app)
 

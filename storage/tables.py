@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from azure.core import MatchConditions
+from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import (
     ResourceExistsError,
     ResourceModifiedError,
@@ -112,14 +113,38 @@ def _join(entity: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-class TableDocumentStore:
-    """`DocumentStore` on Azure Table Storage (or Azurite). Same contract as `SqliteDocumentStore`."""
+def table_endpoint(target: str) -> str:
+    """`<account>` -> the account's public Table endpoint; `<host[:port]>/<account>` -> that address
+    (an emulator, or another cloud's domain), always https: the SDK sends tokens over nothing else."""
+    host, _, account = target.partition("/")
+    return f"https://{host}/{account}" if account else f"https://{host}.table.core.windows.net"
 
-    def __init__(self, connection_string: str, *, prefix: str = "cspbot") -> None:
+
+class TableDocumentStore:
+    """`DocumentStore` on Azure Table Storage (or Azurite). Same contract as `SqliteDocumentStore`.
+
+    Reached with a connection string (account key: Azurite, older set-ups), or with an Entra ID token
+    credential at `endpoint` (the managed identity in Azure: no key to leak or rotate)."""
+
+    def __init__(
+        self,
+        connection_string: str | None = None,
+        *,
+        prefix: str = "cspbot",
+        endpoint: str | None = None,
+        credential: AsyncTokenCredential | None = None,
+        **client_options: Any,
+    ) -> None:
         if not _NAME.match(prefix) or not prefix[0].isalpha():
             raise ValueError(f"table prefix {prefix!r} must be letters and digits, starting with a letter")
         self.prefix = prefix
-        self._service = TableServiceClient.from_connection_string(connection_string)
+        self._credential = credential
+        if connection_string:
+            self._service = TableServiceClient.from_connection_string(connection_string, **client_options)
+        elif endpoint and credential is not None:
+            self._service = TableServiceClient(endpoint, credential=credential, **client_options)
+        else:
+            raise ValueError("Table Storage needs a connection string, or an endpoint and a token credential")
         self._tables: dict[str, TableClient] = {}
         self._created: set[str] = set()
 
@@ -216,6 +241,8 @@ class TableDocumentStore:
             await table.close()
         self._tables.clear()
         await self._service.close()
+        if self._credential is not None:
+            await self._credential.close()
 
 
 def _row_key(key: str) -> str:

@@ -2,7 +2,9 @@
 
 The zip holds manifest.json, color.png and outline.png at its root (Teams rejects nested
 paths). The committed manifest carries a placeholder botId; the real one comes from the
-environment variable MicrosoftAppId (the Azure Bot's Microsoft App ID) at build time.
+environment at build time: MicrosoftAppId (the Azure Bot's Microsoft App ID), or BOT_ID, the
+deployment's output that azd puts in the environment of its hooks (azure.yaml runs this after
+`azd provision`; `azd env get-values` shows it).
 The manifest `version` is never bumped here: change it by hand when the manifest changes.
 
 usage: MicrosoftAppId=<guid> .venv/bin/python tools/build_package.py [--out PATH]
@@ -22,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST_DIR = ROOT / "manifest"
 DEFAULT_OUT = ROOT / "build" / "csp-migration-bot.zip"
+# infra/main.bicep's output with the bot's app id (the managed identity's client id).
+DEPLOYMENT_OUTPUT = "BOT_ID"
 PLACEHOLDER_BOT_ID = "00000000-0000-0000-0000-000000000000"
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
@@ -31,11 +35,12 @@ class PackageError(Exception):
 
 
 def bot_id_from_env(environ: Mapping[str, str]) -> str:
-    value = environ.get("MicrosoftAppId", "").strip()
+    value = environ.get("MicrosoftAppId", "").strip() or environ.get(DEPLOYMENT_OUTPUT, "").strip()
     if not value:
         raise PackageError(
             "MicrosoftAppId is not set. Set it to the Microsoft App ID of the Azure Bot "
-            "registration (a GUID), e.g. MicrosoftAppId=1b2c3d4e-... make package"
+            "registration (a GUID), e.g. MicrosoftAppId=1b2c3d4e-... make package; after `azd up`, "
+            f"the deployment's {DEPLOYMENT_OUTPUT} output is used"
         )
     if not GUID_RE.match(value):
         raise PackageError(f"MicrosoftAppId must be a GUID like 1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901, got {value!r}")

@@ -45,6 +45,7 @@ class WorkerSettings:
     gateway: Mapping[str, Any]  # create_gateway's keyword arguments
     storage_url: str
     storage_connection_string: str | None = None
+    storage_managed_identity_client_id: str | None = None
 
 
 class AssessmentWorkers:
@@ -156,7 +157,8 @@ def _rebuild(name: str, status: int | None, error: ArmErrorDetail, extra: dict[s
 async def _assess(settings: WorkerSettings, job: int, tenant_id: str, source: str, target: str | None,
                   now: datetime) -> tuple[str, str]:
     gateway = create_gateway(**settings.gateway)
-    store = open_store(settings.storage_url, connection_string=settings.storage_connection_string)
+    store = open_store(settings.storage_url, connection_string=settings.storage_connection_string,
+                       managed_identity_client_id=settings.storage_managed_identity_client_id)
     last = 0.0
 
     async def progress(done: int, total: int | None) -> None:

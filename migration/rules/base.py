@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +14,7 @@ from migration.model import (
     Fix,
     FixAction,
     Lock,
+    Permission,
     ProviderRegistration,
     Resource,
     ResourceGroup,
@@ -41,12 +42,15 @@ class Inventory:
     # Read beside the inventory, not moved themselves: workspace linked services (ARM), Site Recovery and
     # backup items (Resource Graph's recoveryservicesresources table).
     links: tuple[Resource, ...] = ()
+    # What the bot's identity may do, by side ("source", "target"); None: not read (rule G5 stays silent).
+    permissions: Mapping[str, tuple[Permission, ...]] | None = None
 
     @classmethod
     def build(cls, *, source: Subscription, target: Subscription | None, tenant_id: str,
               resources: Iterable[Resource], groups: Iterable[ResourceGroup], locks: Iterable[Lock],
               target_providers: Iterable[ProviderRegistration] | None, catalog: Catalog,
-              links: Iterable[Resource] = ()) -> Inventory:
+              links: Iterable[Resource] = (),
+              permissions: Mapping[str, Sequence[Permission]] | None = None) -> Inventory:
         res = tuple(resources)
         by_group: dict[str, list[Resource]] = defaultdict(list)
         by_type: dict[str, list[Resource]] = defaultdict(list)
@@ -66,6 +70,7 @@ class Inventory:
             by_id={r.id.lower(): r for r in res}, by_group={k: tuple(v) for k, v in by_group.items()},
             by_type={k: tuple(v) for k, v in by_type.items()}, children={k: tuple(v) for k, v in children.items()},
             links=tuple(links),
+            permissions=None if permissions is None else {k: tuple(v) for k, v in permissions.items()},
         )
 
     def links_under(self, resource: Resource, type_prefix: str) -> tuple[Resource, ...]:

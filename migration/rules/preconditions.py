@@ -1,9 +1,11 @@
-"""Subscription-level checks: offers, states, tenant, and locks on either subscription (P1, P2, G1-G3, G12)."""
+"""Subscription-level checks: offers, states, tenant, the bot's permissions, and locks on either subscription
+(P1, P2, G1-G3, G5, G12)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration.access import evaluate
 from migration.model import Finding
 from migration.rules.base import Inventory, finding
 from migration.rules.generic import lock_finding
@@ -19,6 +21,7 @@ def preconditions(inv: Inventory) -> Iterator[Finding]:
     for role, sub in (("source", src), ("target", dst)):
         if sub is not None and sub.state.lower() != "enabled":
             yield finding(inv, "G3", name=sub.display_name, group="", detail=role, other=sub.state)
+    yield from permissions(inv)
     if dst is None:
         return
     target_offer = inv.catalog.offer(dst.quota_id)
@@ -31,3 +34,23 @@ def preconditions(inv: Inventory) -> Iterator[Finding]:
             if lock.level.lower() == "readonly" and lock.scope.rstrip("/").lower() == sub.arm_id.lower():
                 yield lock_finding(inv, lock, group="", where=f"subscription {sub.display_name}",
                                    scope=f"--subscription {sub.id}")
+
+
+# What a move cannot do without (G5); the rest (locks, role assignments) has a manual way round.
+MOVE_NEEDS = frozenset({"read", "move", "create_groups"})
+
+
+def permissions(inv: Inventory) -> Iterator[Finding]:
+    """G5 from Microsoft.Authorization's permissions on each subscription, when they were read."""
+    if inv.permissions is None:
+        return
+    for side, sub in (("source", inv.source), ("target", inv.target)):
+        granted = inv.permissions.get(side)
+        if sub is None or granted is None:
+            continue
+        missing = [c.requirement for c in evaluate(granted, subscription_id=sub.id, side=side)
+                   if not c.granted and c.requirement.key in MOVE_NEEDS]
+        if missing:
+            roles = sorted({r.role for r in missing}, key=("Reader", "Contributor").index)
+            yield finding(inv, "G5", name=f"the {side} subscription {sub.display_name}", group="",
+                          detail=", ".join(r.label.lower() for r in missing), other=" and ".join(roles[-1:]))

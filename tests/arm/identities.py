@@ -30,6 +30,7 @@ MI = "e1e1e1e1-0000-4000-8000-0000000000e1"  # user-assigned managed identity (c
 MI_PRINCIPAL = "e2e2e2e2-0000-4000-8000-0000000000e2"  # its object id in the partner tenant
 
 SUB = {t: f"{t[:8]}-0000-4000-8000-0000000005b1" for t in (CONSENTED, NOT_CONSENTED, NO_ROLE, DELEGATED, READER_ONLY)}
+READER_CSP = "c5c5c5c5-0000-4000-8000-0000000c5b02"  # the Reader-only tenant's CSP subscription
 
 
 def _sub(tenant: str, name: str) -> dict[str, Any]:
@@ -58,7 +59,8 @@ def scenario(certificate_pem: str = "") -> dict[str, Any]:
             tenant(NOT_CONSENTED, "Unconsented"),
             tenant(NO_ROLE, "Norole", consentedApps=[APP]),
             tenant(READER_ONLY, "Readeronly", consentedApps=[APP], roleAssignments=[
-                {"appId": APP, "role": "Reader", "scope": f"/subscriptions/{SUB[READER_ONLY]}"}]),
+                {"appId": APP, "role": "Reader", "scope": f"/subscriptions/{SUB[READER_ONLY]}"},
+                {"appId": APP, "role": "Reader", "scope": f"/subscriptions/{READER_CSP}"}]),
             tenant(DELEGATED, "Delegated", delegations=[{
                 "subscriptionId": SUB[DELEGATED], "managedByTenantId": PARTNER,
                 "authorizations": [{"principalId": MI_PRINCIPAL, "role": "Contributor"},
@@ -66,7 +68,9 @@ def scenario(certificate_pem: str = "") -> dict[str, Any]:
         ],
         "subscriptions": [_sub(CONSENTED, "Consented PAYG"), _sub(NOT_CONSENTED, "Unconsented PAYG"),
                           _sub(NO_ROLE, "Norole PAYG"), _sub(DELEGATED, "Delegated PAYG"),
-                          _sub(READER_ONLY, "Readeronly PAYG")],
+                          _sub(READER_ONLY, "Readeronly PAYG"),
+                          {"id": READER_CSP, "tenantId": READER_ONLY, "displayName": "Readeronly CSP",
+                           "quotaId": "CSP_2015-05-01", "resourceGroups": []}],
     }
 
 

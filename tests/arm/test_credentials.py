@@ -75,7 +75,7 @@ def managed_identity(entra, monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def _sees_its_subscription(gw: ArmGateway, tenant: str) -> None:
     subs = await gw.list_subscriptions(tenant_id=tenant)
-    assert [s.id for s in subs] == [SUB[tenant]]
+    assert SUB[tenant] in [s.id for s in subs] and {s.tenant_id for s in subs} == {tenant}
     resources = await gw.list_resources(SUB[tenant], tenant_id=tenant)
     assert [r.name for r in resources] == ["st1"]
 
@@ -179,6 +179,9 @@ async def test_consented_but_no_role(make: Make):
     with pytest.raises(RoleMissing) as denied:
         await gw.get_subscription(SUB[NO_ROLE], tenant_id=NO_ROLE)
     assert denied.value.status == 403 and denied.value.action == "Microsoft.Resources/subscriptions/read"
+    # Resource Graph silently leaves out what the caller may not read: an empty inventory is not believed.
+    with pytest.raises(RoleMissing):
+        await gw.list_resources(SUB[NO_ROLE], tenant_id=NO_ROLE)
 
 
 async def test_reader_may_read_but_not_move(make: Make):
@@ -207,3 +210,24 @@ async def test_permissions_say_what_each_role_allows(make: Make):
     reader = await gw.list_permissions(SUB[READER_ONLY], tenant_id=READER_ONLY)
     assert granted(reader, "source") == {"read": True, "move": False, "read_locks": True, "delete_locks": False}
     assert await gw.list_permissions(SUB[NO_ROLE], tenant_id=NO_ROLE) == []
+
+
+async def test_assessment_checks_the_permissions_instead_of_asking(make: Make):
+    from migration.assessment import assess
+
+    gw = make("app", client_id=APP, tenant_id=PARTNER, client_secret=SECRET)
+    reader = await assess(gw, tenant_id=READER_ONLY, source_subscription_id=SUB[READER_ONLY])
+    [g5] = [f for f in reader.preconditions if f.rule_id == "G5"]
+    assert "move resources out of resource groups" in g5.message and "Contributor" in g5.remediation
+    assert "G5" not in {m.rule_id for m in reader.manual_checks}
+    contributor = await assess(gw, tenant_id=CONSENTED, source_subscription_id=SUB[CONSENTED])
+    assert not [f for f in contributor.preconditions if f.rule_id == "G5"]
+
+
+async def test_withdrawn_consent_takes_the_roles_with_it(make: Make, entra):
+    sandbox, _ = entra
+    gw = make("app", client_id=APP, tenant_id=PARTNER, client_secret=SECRET)
+    await _sees_its_subscription(gw, CONSENTED)
+    sandbox.world.directory.consent[CONSENTED.lower()].discard(APP.lower())  # the admin deletes the app
+    with pytest.raises(RoleMissing):  # the token it already has still signs in, but holds nothing
+        await gw.get_subscription(SUB[CONSENTED], tenant_id=CONSENTED)

@@ -8,7 +8,16 @@ from typing import Any
 
 from migration.assessment import evaluate
 from migration.catalog import load_catalog
-from migration.model import Assessment, Finding, Lock, ProviderRegistration, Resource, ResourceGroup, Subscription
+from migration.model import (
+    Assessment,
+    Finding,
+    Lock,
+    Permission,
+    ProviderRegistration,
+    Resource,
+    ResourceGroup,
+    Subscription,
+)
 
 TENANT = "c0c0c0c0-0000-4000-8000-000000000001"
 OTHER_TENANT = "c0c0c0c0-0000-4000-8000-000000000002"
@@ -54,7 +63,8 @@ def group_scope(group: str, sub: str = SRC) -> str:
 
 def assess_resources(resources: Iterable[Resource], *, locks: Sequence[Lock] = (), source: Subscription = SOURCE,
                      target: Subscription | None = TARGET, unregistered: Iterable[str] = (),
-                     links: Sequence[Resource] = (), managed_by: dict[str, str] | None = None) -> Assessment:
+                     links: Sequence[Resource] = (), managed_by: dict[str, str] | None = None,
+                     permissions: dict[str, list[Permission]] | None = None) -> Assessment:
     """`links`: records read beside the inventory (linked services, Site Recovery items); `managed_by`: group ->
     id of the resource that manages it."""
     resources = list(resources)
@@ -67,7 +77,7 @@ def assess_resources(resources: Iterable[Resource], *, locks: Sequence[Lock] = (
     providers += [ProviderRegistration(ns, "NotRegistered") for ns in off.values()]
     return evaluate(source=source, target=target, resources=resources, groups=groups, locks=locks,
                     target_providers=providers if target else None, catalog=load_catalog(), tenant_id=TENANT, now=NOW,
-                    links=links)
+                    links=links, permissions=permissions)
 
 
 def of_rule(assessment: Assessment, rule_id: str) -> list[Finding]:

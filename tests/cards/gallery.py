@@ -29,9 +29,10 @@ from cards.move import (
 )
 from cards.pickers import group_picker_card, subscription_picker_card, target_picker_card
 from cards.progress import Step, work_progress_card
-from cards.tenant import attach_result_card, invitation_card
+from cards.tenant import attach_result_card, invitation_card, onboarding_card
 from cards.verbs import MOVE_SOURCE
-from migration.model import Assessment, RequestState, Verdict
+from migration.access import AccessIdentity, evaluate
+from migration.model import AccessCause, Assessment, Permission, RequestState, Verdict
 from tests.cards import fixtures as fx
 
 SIZES: dict[str, Assessment] = {"contoso": fx.CONTOSO, "huge": fx.HUGE}
@@ -46,12 +47,30 @@ def _dry_runs(a: Assessment) -> list[Any]:
     return [g.dry_run for g in a.groups if g.dry_run is not None]
 
 
+APP_IDENTITY = AccessIdentity(mode="app", kind="federated credential (managed identity)",
+                              app_id="a9a9a9a9-0000-4000-8000-0000000000a1", partner_tenant_id=fx.PARTNER_TENANT_ID)
+LIGHTHOUSE_IDENTITY = AccessIdentity(mode="lighthouse", kind="managed identity", partner_tenant_id=fx.PARTNER_TENANT_ID,
+                                     principal_id="e2e2e2e2-0000-4000-8000-0000000000e2")
+
+
 def build_all() -> dict[str, dict[str, Any]]:
     cards: dict[str, dict[str, Any]] = {
         "help": help_card(sandbox=False),
         "help-sandbox": help_card(sandbox=True),
         "attach-result": attach_result_card(tenant=fx.TENANT, tenant_id=fx.TENANT_ID, subscriptions=fx.SUBSCRIPTIONS),
         "invitation": invitation_card(tenant=fx.TENANT, partner_tenant_id=fx.PARTNER_TENANT_ID),
+        "attach-result-missing-permissions": attach_result_card(
+            tenant=fx.TENANT, tenant_id=fx.TENANT_ID, subscriptions=fx.SUBSCRIPTIONS, identity=APP_IDENTITY,
+            checks=tuple(c for s, o in fx.SUBSCRIPTIONS if o.source_allowed or o.target_allowed
+                         for c in evaluate([Permission(("*/read",))], subscription_id=s.id,
+                                           side="source" if o.source_allowed else "target"))),
+        **{f"onboarding-{mode}-{cause.value}": onboarding_card(
+            tenant=fx.TENANT, tenant_id=fx.TENANT_ID, cause=cause, identity=identity,
+            detail="AADSTS700016: Application with identifier 'x' was not found in the directory 'Contoso'.",
+            partner_tenant_id=fx.PARTNER_TENANT_ID if mode == "app" else "",
+            template_url="https://bot.example.com/reports/abc.json" if mode == "lighthouse" else None)
+           for mode, identity in (("app", APP_IDENTITY), ("lighthouse", LIGHTHOUSE_IDENTITY))
+           for cause in AccessCause},
         "pick-subscription": subscription_picker_card(
             tenant_id=fx.TENANT_ID, tenant=fx.TENANT, subscriptions=fx.SUBSCRIPTIONS
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import replace
 
@@ -105,13 +106,19 @@ def test_attach_result_separates_sources_and_targets() -> None:
     card = attach_result_card(tenant=fx.TENANT, tenant_id=fx.TENANT_ID, subscriptions=fx.SUBSCRIPTIONS)
     seen = texts(card)
     assert "5 subscriptions: 3 can move to CSP, 2 already CSP." in seen
-    assert "CSP target" in seen and "Can move" in seen
+    assert "CSP target" in seen and "Source" in seen
     assert buttons(card)["Assess a subscription"]["data"] == {"tenantId": fx.TENANT_ID}
 
 
 def test_attach_without_csp_subscription_warns() -> None:
     card = attach_result_card(tenant=fx.TENANT, tenant_id=fx.TENANT_ID, subscriptions=fx.SUBSCRIPTIONS[:2])
     assert "no CSP subscription yet" in texts(card)
+
+
+def test_without_partner_tenant_the_card_says_the_setting_is_missing() -> None:
+    card = invitation_card(tenant=fx.TENANT, partner_tenant_id="")
+    assert "PARTNER_TENANT_ID setting is missing" in texts(card)
+    assert "partnerId=" not in json.dumps(card) and "<" not in json.dumps(card), "no link with a placeholder"
 
 
 def test_invitation_has_reseller_link_and_check_again() -> None:
@@ -121,7 +128,7 @@ def test_invitation_has_reseller_link_and_check_again() -> None:
         f"{fx.PARTNER_TENANT_ID}#/BillingAccounts/partner-invitation"
     )
     b = buttons(card)
-    assert b["Open invitation link"]["url"] == url
+    assert b["Partner Center relationship (billing)"]["url"] == url
     assert url in texts(card)
     assert b["Check again"] == b["Check again"] | {"verb": verbs.ATTACH_CHECK, "data": {"tenant": fx.TENANT}}
 

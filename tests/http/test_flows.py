@@ -27,14 +27,15 @@ async def test_attach_lists_the_tenants_subscriptions_with_their_offers(start_bo
     assert "Assess a subscription" in _buttons(card)
 
 
-async def test_attach_without_a_relationship_gives_the_invitation_link(start_bot, connector):
+async def test_attach_on_the_sandbox_without_partner_access(start_bot, connector):
     bot = await start_bot(PARTNER_TENANT_ID="11111111-2222-3333-4444-555555555555")
     await bot.post(teams.message("attach fabrikam.onmicrosoft.com", connector.url))
     await connector.wait_for(1)
     card = connector.cards()[-1]
     assert "Not attached yet" in _text(card)
+    assert "does not grant any access to Azure" in _text(card), "the relationship link says what it is for"
     buttons = _buttons(card)
-    assert "partnerId=11111111-2222-3333-4444-555555555555" in buttons["Open invitation link"]["url"]
+    assert "partnerId=11111111-2222-3333-4444-555555555555" in buttons["Partner Center relationship (billing)"]["url"]
     check = buttons["Check again"]
     again = await _click(bot, connector, check)
     assert "Not attached yet" in _text(again), "still no relationship: the same answer"

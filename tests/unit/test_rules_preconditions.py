@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from migration.assessment import summarize
-from migration.model import Severity
+from migration.model import Permission, Severity
 from tests.assessment.builders import (
     DST,
     OTHER_TENANT,
@@ -65,4 +65,23 @@ def test_without_a_target_the_target_rules_become_checks() -> None:
     a = assess_resources(ST, target=None)
     assert a.preconditions == ()
     assert {"G1", "G2", "G4"} <= {m.rule_id for m in a.manual_checks}
-    assert {"G5", "G6", "G16"} <= {m.rule_id for m in assess_resources(ST).manual_checks}
+    assert {"G6", "G16"} <= {m.rule_id for m in assess_resources(ST).manual_checks}
+    assert "G5" not in {m.rule_id for m in assess_resources(ST).manual_checks}, "G5 is checked, not asked"
+
+
+READER = [Permission(("*/read",))]
+CONTRIBUTOR = [Permission(("*",), ("Microsoft.Authorization/*/Delete", "Microsoft.Authorization/*/Write"))]
+
+
+def test_permissions_are_checked_not_asked() -> None:
+    assert assess_resources(ST, permissions={"source": CONTRIBUTOR, "target": CONTRIBUTOR}).preconditions == ()
+    a = assess_resources(ST, permissions={"source": READER, "target": []})
+    assert _ids(a) == [("G5", Severity.BLOCKER), ("G5", Severity.BLOCKER)]
+    source, target = a.preconditions
+    assert "source subscription" in source.message and "move resources out of resource groups" in source.message
+    assert "read the subscription" not in source.message, "Reader may read"
+    assert "create resource groups" in target.message and "read the subscription" in target.message
+    assert "Contributor" in target.remediation
+    # A wildcard grant in notActions takes away what the actions gave.
+    denied_move = [Permission(("*",), ("Microsoft.Resources/subscriptions/resourceGroups/moveResources/*",))]
+    assert _ids(assess_resources(ST, permissions={"source": denied_move})) == [("G5", Severity.BLOCKER)]

@@ -112,7 +112,11 @@ def test_lists_of_ids_accept_commas_spaces_and_case() -> None:
         ({"AZURE_CREDENTIAL": "sandbox", "ARM_ENDPOINT": "https://management.azure.com"}, "ARM_ENDPOINT"),
         ({"ARM_CA_BUNDLE": "/nowhere/ca.pem"}, "ARM_CA_BUNDLE"),
         ({"STORAGE_URL": "postgres://db"}, "STORAGE_URL"),
-        ({"STORAGE_URL": "azure-table://"}, "AZURE_STORAGE_CONNECTION_STRING"),
+        ({"STORAGE_URL": "azure-table://"}, "STORAGE_URL"),
+        ({"STORAGE_URL": "azure-table://Bot_State"}, "STORAGE_URL"),
+        ({"STORAGE_URL": "azure-table://127.0.0.1:10002/Dev_Account"}, "STORAGE_URL"),
+        ({"MANAGED_IDENTITY_CLIENT_ID": "bot-identity"}, "MANAGED_IDENTITY_CLIENT_ID"),
+        ({"APPLICATIONINSIGHTS_CONNECTION_STRING": "https://dc.services"}, "APPLICATIONINSIGHTS_CONNECTION_STRING"),
         ({"PARTNER_TENANT_ID": "fabrikam"}, "PARTNER_TENANT_ID"),
         ({"PUBLIC_BASE_URL": "bot.example.com"}, "PUBLIC_BASE_URL"),
     ],
@@ -138,4 +142,34 @@ def test_the_bot_refuses_to_start_and_says_which_setting_is_wrong(tmp_path: Path
     assert done.returncode == 2
     assert "PORT: 'eighty' is not a port number" in done.stderr
     assert "APPROVER_IDS:" in done.stderr
+    assert not (tmp_path / "data").exists(), "nothing was started or written"
+
+
+def test_table_storage_on_entra_id_needs_only_the_account() -> None:
+    settings = load_settings({"STORAGE_URL": "azure-table://stbotfabrikam", "MANAGED_IDENTITY_CLIENT_ID": GUID,
+                              "AZURE_CREDENTIAL": "lighthouse"})
+    assert settings.storage_url == "azure-table://stbotfabrikam"
+    assert settings.storage_connection_string is None
+    assert settings.managed_identity_client_id.lower() == GUID.lower()
+
+
+def test_table_storage_at_an_address_of_its_own_keeps_the_bot_address() -> None:
+    settings = load_settings({"HOST": "localhost", "STORAGE_URL": "azure-table://127.0.0.1:10002/devstoreaccount1"})
+    assert settings.host == "localhost"
+    assert settings.storage_url == "azure-table://127.0.0.1:10002/devstoreaccount1"
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({"HOST": "0.0.0.0"}, "HOST: '0.0.0.0' is not a loopback address"),
+        ({"MicrosoftAppId": GUID, "MicrosoftAppPassword": "x"}, "AZURE_CREDENTIAL: required when MicrosoftAppId"),
+    ],
+    ids=["exposed-without-inbound-auth", "registered-without-azure-identity"],
+)
+def test_unsafe_set_ups_do_not_start(tmp_path: Path, env: dict[str, str], said: str) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "Microsoft", "HOST"))}
+    done = subprocess.run([sys.executable, str(ROOT / "app.py")], cwd=tmp_path, env={**clean, **env},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and said in done.stderr
     assert not (tmp_path / "data").exists(), "nothing was started or written"

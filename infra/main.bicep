@@ -1,0 +1,84 @@
+// The bot in one resource group: `azd up` provisions this, then builds and deploys the container.
+// Resources and their settings are in resources.bicep; this file names the group and passes parameters.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(40)
+@description('Name of the azd environment; resource names derive from it.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region for every resource except the Azure Bot (global).')
+param location string
+
+@description('Container image to run; empty on the first provision (azd fills it in after the first deploy).')
+param botImage string = ''
+
+@description('Teams tenants whose users may talk to the bot (comma-separated GUIDs); empty = this tenant.')
+param allowedTenantIds string = ''
+
+@description('Entra object ids of the people who may approve moves (comma-separated GUIDs).')
+param approverIds string
+
+@description('Entra object ids of the people who may assess and request moves; empty = any allowed-tenant user.')
+param engineerIds string = ''
+
+@description('The partner\'s Entra tenant, for the reseller-relationship invitation link; empty = this tenant.')
+param partnerTenantId string = ''
+
+@allowed([
+  'lighthouse'
+  'app'
+])
+@description('How the bot acts in customer tenants (AZURE_CREDENTIAL). lighthouse: as this deployment\'s managed identity, on subscriptions customers delegate to it with Azure Lighthouse. app: as the partner\'s multi-tenant app (customerAppClientId), consented in each customer tenant, proving itself with this managed identity\'s token (a federated credential on the app: no secret).')
+param azureCredential string = 'lighthouse'
+
+@description('Client id of the partner\'s multi-tenant app registration; needed when azureCredential is app.')
+param customerAppClientId string = ''
+
+@minValue(2)
+@description('Replicas that always run (state is shared in Table Storage, so any replica answers any turn).')
+param minReplicas int = 2
+
+@minValue(2)
+param maxReplicas int = 4
+
+var tags = {
+  'azd-env-name': environmentName
+}
+
+resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module resources 'resources.bicep' = {
+  name: 'resources'
+  scope: group
+  params: {
+    environmentName: environmentName
+    location: location
+    tags: tags
+    botImage: botImage
+    allowedTenantIds: empty(allowedTenantIds) ? tenant().tenantId : allowedTenantIds
+    approverIds: approverIds
+    engineerIds: engineerIds
+    partnerTenantId: empty(partnerTenantId) ? tenant().tenantId : partnerTenantId
+    azureCredential: azureCredential
+    customerAppClientId: customerAppClientId
+    minReplicas: minReplicas
+    maxReplicas: maxReplicas
+  }
+}
+
+// azd keeps these in the environment (.azure/<env>/.env): the registry for `azd deploy`, the bot id for
+// the Teams app package (tools/build_package.py reads BOT_ID), the endpoint to check.
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = group.name
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = resources.outputs.registryLoginServer
+output SERVICE_BOT_NAME string = resources.outputs.appName
+output BOT_ID string = resources.outputs.botAppId
+output BOT_MESSAGING_ENDPOINT string = resources.outputs.messagingEndpoint
+output MANAGED_IDENTITY_PRINCIPAL_ID string = resources.outputs.identityPrincipalId
