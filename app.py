@@ -41,6 +41,7 @@ from sandbox.tls import CA_FILE
 from settings import Settings, SettingsError, load_settings
 from storage import open_store
 from telemetry import CountingListener, configure_telemetry, traced_turns
+from workers.assessment import AssessmentWorkers, WorkerSettings
 
 log = logging.getLogger("cspbot")
 
@@ -156,25 +157,24 @@ def create_app(
     # Azure: the embedded sandbox (fresh clone, --sandbox) is served on this loop from start-up; its
     # state lives beside the bot's database so moved resources and running moves survive restarts.
     sandbox_dir = _data_dir(settings) / "sandbox"
+    gateway_spec: dict[str, Any] | None = None
     if gateway is not None:
         pass
     elif settings.embedded_sandbox:
         sandbox_url = f"https://127.0.0.1:{_sandbox_port(sandbox_dir)}"
         app[SANDBOX_URL] = sandbox_url
-        gateway = create_gateway(
-            credential="sandbox",
-            endpoint=sandbox_url,
-            ca_bundle=str(sandbox_dir / CA_FILE),
-            authority_host=sandbox_url,
-            polling_interval=1.0,
-        )
+        gateway_spec = {"credential": "sandbox", "endpoint": sandbox_url, "ca_bundle": str(sandbox_dir / CA_FILE),
+                        "authority_host": sandbox_url, "polling_interval": 1.0}
+        gateway = create_gateway(**gateway_spec)
     else:
-        gateway = create_gateway(
-            credential=settings.identity,
-            endpoint=settings.arm_endpoint,
-            ca_bundle=settings.arm_ca_bundle,
-            authority_host=settings.authority_host,
-        )
+        gateway_spec = {"credential": settings.identity, "endpoint": settings.arm_endpoint,
+                        "ca_bundle": settings.arm_ca_bundle, "authority_host": settings.authority_host}
+        gateway = create_gateway(**gateway_spec)
+    # Assessments run in worker processes, which build their own gateway from the same settings (with a
+    # gateway given from outside, as in some tests, they run in this process).
+    workers = AssessmentWorkers(WorkerSettings(
+        gateway_spec, settings.storage_url, settings.storage_connection_string,
+        settings.managed_identity_client_id or None)) if gateway_spec else None
     app[GATEWAY] = gateway
     conversation_state = ConversationState(DocumentBotStorage(store))
     policy = AccessPolicy(
@@ -206,6 +206,7 @@ def create_app(
             reports=reports,
             public_base_url=settings.public_base_url,
             identity=access_identity(settings),
+            workers=workers,
         )
     )
     chat = flows.routes()
@@ -235,10 +236,14 @@ def create_app(
                 log.info("sandbox Azure (tenant contoso.onmicrosoft.com) at %s", sandbox.url)
             stack.push_async_callback(store.close)
             stack.push_async_callback(gateway.close)
+            if workers is not None:
+                stack.push_async_callback(workers.close)  # after the drain below: its jobs are cancelled by then
             stack.push_async_callback(approvals.drain)
             stack.push_async_callback(proactive.drain)
             stack.push_async_callback(runner.stop)
+            stack.push_async_callback(flows.background.stop)
             runner.start()  # resumes every request whose lease lapsed while the bot was down
+            flows.background.start()  # cards of work a restart interrupted say so and offer to run it again
             yield
 
     app.cleanup_ctx.append(lifecycle)

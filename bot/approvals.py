@@ -20,7 +20,7 @@ from bot.handler import CommandHandler, VerbHandler, card_reply
 from bot.notifier import Notifier, base_view, progress_card, render, with_note
 from cards import verbs
 from cards.messages import error_card, not_allowed_card
-from cards.move import history_card
+from cards.move import HISTORY_PER_PAGE, history_card
 from migration.model import Person, RequestState
 from migration.workflow import Actor, Outcome, StoredRequest, Workflow, normalize_id
 
@@ -213,8 +213,11 @@ class Approvals:
 
     async def history_page(self, turn_context: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
         page = data.get("page")
-        requests = [s.request for s in await self._workflow.history(limit=200)]
-        return history_card(requests, page=page if isinstance(page, int) else 1)
+        return await self._history_card(page if isinstance(page, int) else 1)
+
+    async def _history_card(self, page: int) -> dict[str, Any]:
+        found, total = await self._workflow.history_page(page, per_page=HISTORY_PER_PAGE)
+        return history_card([s.request for s in found], page=page, total=total)
 
     # ------------------------------------------------------------------ commands
 
@@ -258,8 +261,7 @@ class Approvals:
 
     async def history(self, turn_context: TurnContext, caller: Caller, command: Command) -> None:
         await self._seen(turn_context, caller)
-        requests = [s.request for s in await self._workflow.history(limit=200)]
-        await turn_context.send_activity(card_reply(history_card(requests)))
+        await turn_context.send_activity(card_reply(await self._history_card(1)))
 
     async def cancel_command(self, turn_context: TurnContext, caller: Caller, command: Command) -> None:
         await self._seen(turn_context, caller)

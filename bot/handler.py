@@ -3,6 +3,7 @@ to a chat command or, for card clicks, to the handler registered for the button'
 
 from __future__ import annotations
 
+import difflib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from botbuilder.schema import (
 )
 
 from bot.access import AccessPolicy, Caller, caller_of
-from bot.commands import Command, parse_command
+from bot.commands import COMMANDS, Command, parse_command
 from cards.help import help_card
 from cards.messages import error_card, not_allowed_card, unknown_action_card
 from migration.ports import ConcurrencyError, DocumentStore
@@ -145,7 +146,9 @@ class MigrationBot(ActivityHandler):
         if not command.text:
             return  # e.g. an Action.Submit fallback with no text: nothing to answer
         word = command.text.split()[0][:40]
-        await turn_context.send_activity(f"I don't know the command '{word}'. Type `help` to see what I can do.")
+        guess = difflib.get_close_matches(word.lower(), COMMANDS, n=1, cutoff=0.6)
+        hint = f"Did you mean `{guess[0]}`? " if guess else ""
+        await turn_context.send_activity(f"I don't know the command '{word}'. {hint}Type `help` to see what I can do.")
 
     # ------------------------------------------------------------------ card clicks
 

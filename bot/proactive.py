@@ -63,6 +63,9 @@ class Proactive:
             log.warning("card update failed (%s); posting it again", type(error).__name__)
             return await self.send_card(reference, card)
 
+    def live_card(self, reference: ConversationReference, activity_id: str) -> LiveCard:
+        return LiveCard(self, reference, activity_id)
+
     # ------------------------------------------------------------------ tasks
 
     def spawn(self, work: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
@@ -83,3 +86,41 @@ class Proactive:
             await asyncio.wait(set(self._tasks), timeout=timeout)
         for task in list(self._tasks):
             task.cancel()
+
+
+class LiveCard:
+    """One card that background work updates in place: progress while it runs, then its final card.
+
+    Progress is fire-and-forget with at most one update in flight (a burst collapses into the latest);
+    `finish` waits for the one in flight, and from then on progress is ignored. So no progress update can
+    land after the final card, whichever way the work ended.
+    """
+
+    def __init__(self, proactive: Proactive, reference: ConversationReference, activity_id: str) -> None:
+        self._proactive = proactive
+        self._reference = reference
+        self.activity_id = activity_id
+        self._latest: dict[str, Any] | None = None
+        self._sending: asyncio.Task[None] | None = None
+        self._final = False
+
+    def progress(self, card: dict[str, Any]) -> None:
+        if self._final:
+            return
+        self._latest = card
+        if self._sending is None or self._sending.done():
+            self._sending = asyncio.create_task(self._drain(), name=f"progress {self.activity_id}")
+
+    async def _drain(self) -> None:
+        while self._latest is not None and not self._final:
+            card, self._latest = self._latest, None
+            try:
+                await self._proactive.update_card(self._reference, self.activity_id, card)
+            except Exception:  # noqa: BLE001 - a lost progress update is not worth stopping the work
+                log.warning("progress update of card %s failed", self.activity_id)
+
+    async def finish(self, card: dict[str, Any]) -> str | None:
+        self._final, self._latest = True, None
+        if self._sending is not None:
+            await asyncio.gather(self._sending, return_exceptions=True)
+        return await self._proactive.update_card(self._reference, self.activity_id, card)

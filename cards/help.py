@@ -26,7 +26,7 @@ STEPS: tuple[str, ...] = (
     "**Attach the tenant.** The customer accepts our reseller invitation.",
     "**Assess.** I read every resource in the subscription and say what can move.",
     "**Find classic resources.** They must be migrated to Azure Resource Manager first.",
-    "**Move with approval.** An approver confirms, then I move group by group.",
+    "**Move with approval.** An approver confirms, then I move the groups side by side.",
 )
 
 

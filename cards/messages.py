@@ -17,6 +17,7 @@ def error_card(
     code: str | None = None,
     retry_verb: str | None = None,
     retry_data: dict[str, str] | None = None,
+    retry_title: str = "Try again",
 ) -> dict[str, Any]:
     """A plain message and the next step. `code` (an ARM error code) helps support, so it is shown small."""
     body: list[k.Element] = [
@@ -26,7 +27,7 @@ def error_card(
     ]
     if code:
         body.append(k.text(f"Error code: {code}", subtle=True, small=True))
-    actions = [k.execute("Try again", retry_verb, retry_data)] if retry_verb else []
+    actions = [k.execute(retry_title, retry_verb, retry_data)] if retry_verb else []
     actions.append(k.execute("Show help", "help.show"))
     return k.card(body, actions, fallback_text=f"{title}: {message}")
 

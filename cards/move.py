@@ -13,6 +13,7 @@ from adaptive_cards import types
 from cards import _kit as k
 from cards import verbs
 from cards.steps import fix_choice, plan_steps, step_outcomes
+from migration.explain import explain
 from migration.fixplan import ChosenFix, PlanStep
 from migration.model import DryRun, GroupMove, GroupState, MoveRequest, RequestState
 
@@ -168,12 +169,37 @@ def _dry_run_summary(request: MoveRequest, dry_runs: Sequence[DryRun]) -> list[k
         )
     ]
     if failed:
-        names = ", ".join(d.resource_group for d in failed[:5])
-        more = f" and {k.num(len(failed) - 5)} more" if len(failed) > 5 else ""
-        out.append(
-            k.text(k.clip(f"Failed: {names}{more}.", 300), color=types.Colors.ATTENTION, spacing=types.Spacing.NONE)
-        )
+        # Each refused group with Azure's reason, in plain words where the code is known.
+        shown = failed[:TOP_GROUPS]
+        out.append(k.table(["Refused group", "Azure's reason"],
+                           [(d.resource_group, k.clip(dry_run_reason(d), 240)) for d in shown], widths=[2, 5]))
+        if len(failed) > len(shown):
+            out.append(k.text(f"And {k.plural(len(failed) - len(shown), 'more refused group')}.", subtle=True))
     return out
+
+
+def dry_run_reason(dry_run: DryRun) -> str:
+    """Why Azure's dry run refused a group: its explained reason and fix, else Azure's own message."""
+    if not dry_run.errors:
+        return "Azure refused it without a reason."
+    return explain(dry_run.errors[0]).message
+
+
+def _approval_scope(request: MoveRequest, dry_runs: Sequence[DryRun]) -> list[k.Element]:
+    """What "Ask for approval" will request, and what it leaves out and why."""
+    verdict = {d.resource_group.lower(): d.valid for d in dry_runs}
+    if not verdict:
+        return []
+    going = [g.source_group for g in request.groups if verdict.get(g.source_group.lower())]
+    left = [g.source_group for g in request.groups if not verdict.get(g.source_group.lower())]
+    if not left:
+        return []
+    if not going:
+        return [k.note("Azure's dry run refused every group, so there is nothing to ask approval for. Fix what "
+                       "it reported above, then plan the move again.", style=types.ContainerStyle.ATTENTION)]
+    return [k.note(f"“Ask for approval” requests {k.plural(len(going), 'group')}: {k.clip(', '.join(going), 300)}. "
+                   f"Left out: {k.clip(', '.join(left), 300)}, which Azure's dry run refused (reasons above); "
+                   "plan them again once fixed.", style=types.ContainerStyle.WARNING)]
 
 
 def _checklist(checklist: Sequence[ChecklistItem]) -> list[k.Element]:
@@ -256,7 +282,7 @@ def move_plan_card(request: MoveRequest, *, dry_runs: Sequence[DryRun] = (), ste
         k.heading(f"Move plan {request.id}"),
         _request_facts(request),
         k.text(
-            f"One group at a time, in {k.plural(calls, 'move call')}. Azure locks the source and target "
+            f"Groups move side by side, in {k.plural(calls, 'move call')}. Azure locks the source and target "
             "groups during each call, for up to 4 hours. Resources keep running.",
             spacing=types.Spacing.MEDIUM,
         ),
@@ -266,6 +292,8 @@ def move_plan_card(request: MoveRequest, *, dry_runs: Sequence[DryRun] = (), ste
         *_dry_run_summary(request, dry_runs),
         *plan_steps(steps, request.groups, manual),
     ]
+    if request.state is RequestState.DRAFT:
+        body += _approval_scope(request, dry_runs)
     actions: list[k.Action] = []
     if request.state is RequestState.DRAFT:
         choice = fix_choice(offered, kept)
@@ -428,35 +456,44 @@ def final_report_card(
     return k.card(body, actions, fallback_text=f"Move {request.id}: {STATE_LABEL[request.state]}.")
 
 
+def unbroken_id(request_id: str) -> str:
+    """A request id that never wraps mid-word in a narrow column: a non-breaking hyphen (U+2011)."""
+    return request_id.replace("-", "\u2011")
+
+
 def history_card(
     requests: Sequence[MoveRequest],
     *,
     page: int = 1,
     per_page: int = HISTORY_PER_PAGE,
+    total: int | None = None,
 ) -> dict[str, Any]:
-    """Past and open requests, newest first, paged. Each request opens its status card."""
+    """Past and open requests, newest first, paged. Each request opens its status card. With `total`,
+    `requests` is already the page (the store pages the history); else all of them."""
     ordered = sorted(requests, key=lambda r: r.requested_at, reverse=True)
-    pages = max(1, -(-len(ordered) // per_page))
+    count = len(ordered) if total is None else total
+    pages = max(1, -(-count // per_page))
     page = min(max(1, page), pages)
-    chunk = ordered[(page - 1) * per_page : page * per_page]
+    chunk = ordered[(page - 1) * per_page : page * per_page] if total is None else ordered
     body: list[k.Element] = [k.heading("Move requests")]
-    if not ordered:
+    if not count:
         body.append(k.text("No move requests yet. Type assess to start."))
     else:
-        body.append(k.text(f"{k.plural(len(ordered), 'request')}. Page {k.num(page)} of {k.num(pages)}.", subtle=True))
+        body.append(k.text(f"{k.plural(count, 'request')}. Page {k.num(page)} of {k.num(pages)}.", subtle=True))
         body.append(
             k.table(
-                ["Request", "Moves", "Status", "Requested"],
+                ["Request", "Groups", "Status", "Requested"],
                 [
                     (
-                        r.id,
-                        k.clip(f"{r.source_name} → {r.target_name}", 60),
+                        unbroken_id(r.id),
+                        k.clip(", ".join(g.source_group for g in r.groups), 120)
+                        + (f" ({r.source_name} → {r.target_name})" if r.source_name else ""),
                         STATE_LABEL[r.state],
                         k.utc(r.requested_at),
                     )
                     for r in chunk
                 ],
-                widths=[2, 4, 3, 4],
+                widths=[3, 5, 3, 3],
             )
         )
         body.append(k.text("Type status followed by a request id for details.", subtle=True, small=True))
@@ -465,4 +502,4 @@ def history_card(
         actions.append(k.execute("Previous page", verbs.HISTORY_PAGE, {"page": page - 1}))
     if page < pages:
         actions.append(k.execute("Next page", verbs.HISTORY_PAGE, {"page": page + 1}))
-    return k.card(body, actions, fallback_text=f"{len(ordered)} move requests.")
+    return k.card(body, actions, fallback_text=f"{count} move requests.")

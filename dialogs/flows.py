@@ -7,7 +7,6 @@ ids they need and are re-checked here (never trusted), since anyone can forge a 
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 import time
@@ -22,7 +21,7 @@ from botbuilder.schema import Activity, ActivityTypes, ConversationReference
 from bot.access import AccessPolicy, Caller
 from bot.commands import Command
 from bot.handler import Routes, card_reply
-from bot.proactive import Proactive
+from bot.proactive import LiveCard, Proactive
 from cards import verbs
 from cards.assessment import assessment_summary_card, blockers_card, dry_run_card
 from cards.help import help_card
@@ -30,19 +29,19 @@ from cards.messages import error_card, not_allowed_card, question_card
 from cards.pickers import subscription_picker_card
 from cards.progress import Step, work_progress_card
 from dialogs.attach import SANDBOX_IDENTITY, AccessCards
+from dialogs.background import BackgroundWork
 from dialogs.inputs import subscription_problem, tenant_problem
 from migration.access import AccessIdentity
 from migration.assessment import assess
 from migration.catalog import Catalog
-from migration.codec import decode, to_json
 from migration.model import ArmError, Assessment, NotFound, Offer, Subscription, TenantAccessDenied
 from migration.ports import AzureGateway, DocumentStore
 from migration.report import ReportLink, ReportLinks
-from storage.chunks import get_large, put_large
+from storage import assessments
+from workers.assessment import AssessmentWorkers
 
 log = logging.getLogger(__name__)
 
-ASSESSMENTS = "assessments"
 SubscriptionsCard = Callable[[str, list[tuple[Subscription, Offer]]], dict[str, Any] | Awaitable[dict[str, Any]]]
 TENANT_QUESTION = "Type the customer's domain (contoso.onmicrosoft.com) or tenant id."
 PROGRESS_EVERY = 1.0  # seconds between progress card updates (Teams throttles edits)
@@ -62,6 +61,8 @@ class FlowDeps:
     public_base_url: str
     # `cancel` with no open question cancels the user's open move request instead.
     cancel_request: Callable[[TurnContext, Caller, Command], Awaitable[None]] | None = None
+    # Assessments run in worker processes when given (their CPU stays off the web process's event loop).
+    workers: AssessmentWorkers | None = None
     identity: AccessIdentity = SANDBOX_IDENTITY  # how the bot acts in customers' tenants (for the fixes)
 
 
@@ -71,6 +72,7 @@ class ChatFlows:
         self._flow = deps.conversation_state.create_property("flow")
         self._tenant = deps.conversation_state.create_property("tenant")
         self._rules = {rule_id: text.rule for rule_id, text in deps.catalog.rules.items()}
+        self.background = BackgroundWork(deps.store, deps.proactive)
         self.access = AccessCards(gateway=deps.gateway, identity=deps.identity,
                                   partner_tenant_id=deps.partner_tenant_id, reports=deps.reports,
                                   public_base_url=deps.public_base_url)
@@ -107,13 +109,22 @@ class ChatFlows:
             if problem:
                 await ctx.send_activity(problem + " Or type `cancel`.")
                 return True
-            await self._flow.set(ctx, None)
-            if flow.get("name") == "attach":
-                await self.send(ctx, await self._attach_card(ctx, text.strip()))
-            elif flow.get("name") == "move":
-                await self.send(ctx, await self.picker_card(ctx, text.strip(), verb=verbs.MOVE_SOURCE))
+            tenant = text.strip()
+            name = flow.get("name")
+            if name == "attach":
+                render: SubscriptionsCard = lambda tid, subs: self.access.attached(tenant, tid, subs)  # noqa: E731
             else:
-                await self.send(ctx, await self.picker_card(ctx, text.strip()))
+                verb = verbs.MOVE_SOURCE if name == "move" else verbs.ASSESS_SUBSCRIPTION
+                render = lambda tid, subs: subscription_picker_card(  # noqa: E731
+                    tenant_id=tid, tenant=tenant, subscriptions=subs, verb=verb)
+            card, answered = await self._subscriptions_card(ctx, tenant, render)
+            if answered:
+                await self._flow.set(ctx, None)
+            await self.send(ctx, card)
+            if not answered:
+                # The question stays open: the card says why that tenant did not work.
+                await ctx.send_activity("Type the tenant again (its GUID or a domain such as "
+                                        "`contoso.onmicrosoft.com`), or `cancel`.")
             return True
         return False
 
@@ -179,19 +190,26 @@ class ChatFlows:
 
     async def _with_subscriptions(self, ctx: TurnContext, tenant: str, render: SubscriptionsCard) -> dict[str, Any]:
         """Resolve the tenant and list its subscriptions, then `render`; or the card saying why not."""
+        card, _ = await self._subscriptions_card(ctx, tenant, render)
+        return card
+
+    async def _subscriptions_card(
+        self, ctx: TurnContext, tenant: str, render: SubscriptionsCard
+    ) -> tuple[dict[str, Any], bool]:
+        """(card, whether the tenant worked): `render`'s card, or the one saying why the tenant did not."""
         try:
             tenant_id, subscriptions = await self._subscriptions(tenant)
         except TenantAccessDenied as exc:
-            return await self.no_access(tenant, exc)
+            return await self.no_access(tenant, exc), False
         except NotFound:
-            return tenant_not_found_card(tenant)
+            return tenant_not_found_card(tenant), False
         except ArmError as error:
-            return azure_error_card(error)
+            return azure_error_card(error), False
         await self._tenant.set(ctx, tenant_id)  # later questions default to this tenant
         if not subscriptions and self.d.identity.mode != "sandbox":
-            return await self.access.attached(tenant, tenant_id, [])  # signed in, but no role anywhere
+            return await self.access.attached(tenant, tenant_id, []), True  # signed in, but no role anywhere
         card = render(tenant_id, subscriptions)
-        return await card if inspect.isawaitable(card) else card
+        return (await card if inspect.isawaitable(card) else card), True
 
     async def _attach_card(self, ctx: TurnContext, tenant: str) -> dict[str, Any]:
         return await self._with_subscriptions(ctx, tenant, lambda tid, subs: self.access.attached(tenant, tid, subs))
@@ -276,32 +294,41 @@ class ChatFlows:
         self, reference: ConversationReference, card_id: str, tenant_id: str, subscription_id: str
     ) -> None:
         last = 0.0
-        pending: list[asyncio.Task[Any]] = []
+        live = self.d.proactive.live_card(reference, card_id)
 
         async def progress(done: int, total: int | None) -> None:
             nonlocal last
             if time.monotonic() - last < PROGRESS_EVERY:
                 return
             last = time.monotonic()
-            card = _assess_progress(subscription_id, done=done, total=total)
-            pending.append(asyncio.create_task(self.d.proactive.update_card(reference, card_id, card)))
+            live.progress(_assess_progress(subscription_id, done=done, total=total))
 
         async def work() -> dict[str, Any]:
-            assessment = await assess(
-                self.d.gateway,
-                tenant_id=tenant_id,
-                source_subscription_id=subscription_id,
-                on_progress=progress,
-                catalog=self.d.catalog,
-                now=datetime.now(UTC),
-            )
-            link = await self.d.reports.create(assessment)
-            await self.save_assessment(assessment, report=link)
-            if pending:  # the last progress update must not land after the summary
-                await asyncio.gather(*pending, return_exceptions=True)
+            if self.d.workers is not None:
+                # The worker stores the assessment and its report; the card is drawn from what it stored.
+                link = await self.d.workers.assess(tenant_id=tenant_id, source_subscription_id=subscription_id,
+                                                   on_progress=progress)
+                stored = await assessments.load(self.d.store, tenant_id, subscription_id)
+                if stored is None:
+                    raise RuntimeError("the assessment worker stored no assessment")
+                assessment = stored
+            else:
+                assessment = await assess(
+                    self.d.gateway,
+                    tenant_id=tenant_id,
+                    source_subscription_id=subscription_id,
+                    on_progress=progress,
+                    catalog=self.d.catalog,
+                    now=datetime.now(UTC),
+                )
+                link = await self.d.reports.create(assessment)
+                await self.save_assessment(assessment, report=link)
             return assessment_summary_card(assessment, rules=self._rules, report_url=self._report_url(link))
 
-        await self.finish_in_background(reference, card_id, work, tenant=tenant_id, subscription_id=subscription_id)
+        await self.finish_in_background(reference, card_id, work, tenant=tenant_id, subscription_id=subscription_id,
+                                        live=live, what=f"The assessment of subscription {subscription_id}",
+                                        again={"verb": verbs.ASSESS_RUN,
+                                               "data": {"tenantId": tenant_id, "subscriptionId": subscription_id}})
 
     async def finish_in_background(
         self,
@@ -311,11 +338,16 @@ class ChatFlows:
         *,
         tenant: str,
         subscription_id: str,
+        live: LiveCard | None = None,
+        what: str = "This work",
+        again: Mapping[str, Any] | None = None,
     ) -> None:
         """Run slow work after the turn and put its card where the progress card stands; Azure's
-        refusals become cards that say what to do."""
+        refusals become cards that say what to do. With `live`, the work's progress updates go through
+        it, and none of them lands after this final card."""
+        live = live or self.d.proactive.live_card(reference, card_id)
         try:
-            card = await work()
+            card = await self.background.run(reference, live, work, what=what, again=again)
         except TenantAccessDenied as exc:
             card = await self.no_access(tenant, exc)
         except NotFound:
@@ -331,17 +363,13 @@ class ChatFlows:
             card = error_card(
                 "That stopped unexpectedly. Nothing was changed.", "Try again in a minute.", title="Sorry"
             )
-        await self.d.proactive.update_card(reference, card_id, card)
+        await live.finish(card)
 
     # ------------------------------------------------------------------ results
 
     async def save_assessment(self, assessment: Assessment, *, report: ReportLink | None = None) -> None:
         # The per-resource details go to the report export; the chat needs findings and groups only.
-        compact = to_json(assessment)
-        compact["resources"] = []
-        if report is not None:
-            compact["report"] = {"token": report.token, "expiresAt": report.expires_at.isoformat()}
-        await put_large(self.d.store, ASSESSMENTS, _key(assessment.tenant_id, assessment.source.id), compact)
+        await assessments.save(self.d.store, assessment, report=report)
 
     def _report_url(self, link: ReportLink | None) -> str | None:
         if link is None or link.expires_at <= datetime.now(UTC):
@@ -352,18 +380,13 @@ class ChatFlows:
         tenant_id, subscription_id = data.get("tenantId"), data.get("subscriptionId")
         if not isinstance(tenant_id, str) or not isinstance(subscription_id, str):
             return None
-        stored = await get_large(self.d.store, ASSESSMENTS, _key(tenant_id, subscription_id))
-        report = stored.get("report") if stored else None
-        if not isinstance(report, dict):
-            return None
-        return ReportLink(report["token"], datetime.fromisoformat(report["expiresAt"]))
+        return assessments.report_of(await assessments.load_raw(self.d.store, tenant_id, subscription_id))
 
     async def load_assessment(self, data: Mapping[str, Any]) -> Assessment | None:
         tenant_id, subscription_id = data.get("tenantId"), data.get("subscriptionId")
         if not isinstance(tenant_id, str) or not isinstance(subscription_id, str):
             return None
-        stored = await get_large(self.d.store, ASSESSMENTS, _key(tenant_id, subscription_id))
-        return decode(Assessment, stored) if stored else None
+        return await assessments.load(self.d.store, tenant_id, subscription_id)
 
     async def summary_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
         if denied := self.denied(caller):
@@ -394,10 +417,6 @@ class ChatFlows:
 def _page(data: Mapping[str, Any]) -> int:
     page = data.get("page")
     return page if isinstance(page, int) and not isinstance(page, bool) else 1
-
-
-def _key(tenant_id: str, subscription_id: str) -> str:
-    return f"{tenant_id.lower()}/{subscription_id.lower()}"
 
 
 def _assess_progress(subscription_id: str, *, done: int, total: int | None) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """The `move` flow: source and target subscriptions, the ready groups, the confirmation to create the
 empty target groups, Azure's dry run, and the request for approval.
 
-Until it is submitted, a plan is a draft (collection "drafts"); submitting hands it to the workflow,
-which owns approvals and the move itself.
+Until it is submitted, a plan is a draft (`migration.drafts`); submitting hands it to the workflow,
+which owns approvals and the move itself. Who may plan moves is checked once, where the routes are built.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from dialogs.flows import TENANT_QUESTION, ChatFlows, azure_error_card, tenant_n
 from dialogs.inputs import subscription_problem, tenant_problem
 from migration.assessment import assess
 from migration.checklist import post_move_checklist
-from migration.codec import decode, to_json
+from migration.drafts import Draft, DraftGone, Drafts
 from migration.dryrun import planned_target_groups, run_dry_run, top_level_ids
 from migration.fixdrafts import FixDraft, FixDrafts
 from migration.fixplan import PlanStep, offered_actions, pick_with_fixes
@@ -46,13 +46,13 @@ from migration.model import (
     RequestState,
     TenantAccessDenied,
 )
-from migration.ports import ConcurrencyError
-from migration.workflow import Workflow, WorkflowError, new_request_id
+from migration.workflow import GroupInUse, Workflow, WorkflowError, new_request_id
 
 log = logging.getLogger(__name__)
 
-DRAFTS = "drafts"
 VerbFallback = Callable[[TurnContext, Caller, Mapping[str, Any]], Awaitable[dict[str, Any]]]
+VerbHandler = VerbFallback
+CommandHandler = Callable[[TurnContext, Caller, Command], Awaitable[None]]
 
 
 class MoveFlow:
@@ -64,15 +64,16 @@ class MoveFlow:
         self._workflow = workflow
         self._notifier = notifier
         self._cancel_request = cancel_request
+        self._drafts = Drafts(flows.d.store)
         self._fixes = FixDrafts(flows.d.store)
 
     @property
     def commands(self) -> dict[str, Any]:
-        return {"move": self.move_command}
+        return {"move": self._engineers_only_command(self.move_command)}
 
     @property
     def verbs(self) -> dict[str, Any]:
-        return {
+        guarded = {
             verbs.MOVE_START: self.start_verb,
             verbs.MOVE_SOURCE: self.source_verb,
             verbs.MOVE_TARGET: self.target_verb,
@@ -81,15 +82,31 @@ class MoveFlow:
             verbs.REQUEST_CREATE_GROUPS: self.create_groups_verb,
             verbs.REQUEST_SUBMIT: self.submit_verb,
             verbs.REQUEST_FIXES: self.fixes_verb,
-            verbs.REQUEST_CANCEL: self.cancel_verb,
         }
+        # Cancelling is checked against the plan's (or request's) own requester, not the engineer list.
+        return {**{verb: self._engineers_only(handler) for verb, handler in guarded.items()},
+                verbs.REQUEST_CANCEL: self.cancel_verb}
+
+    def _engineers_only(self, handler: VerbHandler) -> VerbHandler:
+        """Who may plan moves is checked here, once, before any of the flow's clicks."""
+
+        async def guarded(ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+            return self.f.denied(caller) or await handler(ctx, caller, data)
+
+        return guarded
+
+    def _engineers_only_command(self, handler: CommandHandler) -> CommandHandler:
+        async def guarded(ctx: TurnContext, caller: Caller, command: Command) -> None:
+            if denied := self.f.denied(caller):
+                await self.f.send(ctx, denied)
+                return
+            await handler(ctx, caller, command)
+
+        return guarded
 
     # ------------------------------------------------------------------ command
 
     async def move_command(self, ctx: TurnContext, caller: Caller, command: Command) -> None:
-        if denied := self.f.denied(caller):
-            await self.f.send(ctx, denied)
-            return
         args = command.args
         if not args:
             await self.f.ask(ctx, "move", "Which customer tenant? " + TENANT_QUESTION)
@@ -133,8 +150,6 @@ class MoveFlow:
             )
 
     async def start_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
-        if denied := self.f.denied(caller):
-            return denied
         tenant_id, source = data.get("tenantId"), data.get("sourceSubscriptionId")
         if not _ok_tenant(tenant_id) or not _ok_subscription(source):
             return _bad_click()
@@ -143,8 +158,6 @@ class MoveFlow:
     # ------------------------------------------------------------------ pickers
 
     async def source_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
-        if denied := self.f.denied(caller):
-            return denied
         tenant_id, source = data.get("tenantId"), data.get("subscriptionId")
         if not _ok_tenant(tenant_id):
             return _bad_click()
@@ -166,8 +179,6 @@ class MoveFlow:
         return target_picker_card(tenant_id=tenant_id, source=source, targets=targets)
 
     async def target_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
-        if denied := self.f.denied(caller):
-            return denied
         tenant_id, source, target = (
             data.get("tenantId"),
             data.get("sourceSubscriptionId"),
@@ -223,7 +234,12 @@ class MoveFlow:
                 return self._group_picker(assessment, page=1)
             return await self._draft_card(assessment, groups, requester=requester)
 
-        await self.f.finish_in_background(reference, card_id, work, tenant=tenant_id, subscription_id=source_id)
+        await self.f.finish_in_background(
+            reference, card_id, work, tenant=tenant_id, subscription_id=source_id,
+            what=f"Preparing the move from subscription {source_id}",
+            again={"verb": verbs.MOVE_TARGET, "data": {"tenantId": tenant_id, "sourceSubscriptionId": source_id,
+                                                       "targetSubscriptionId": target_id}},
+        )
 
     def _group_picker(self, assessment: Assessment, *, page: int) -> dict[str, Any]:
         if assessment.target is None:
@@ -231,8 +247,6 @@ class MoveFlow:
         return group_picker_card(assessment, target=assessment.target, page=page)
 
     async def groups_page_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
-        if denied := self.f.denied(caller):
-            return denied
         assessment = await self._assessment(data)
         if assessment is None:
             return _bad_click()
@@ -240,8 +254,6 @@ class MoveFlow:
         return self._group_picker(assessment, page=page if isinstance(page, int) else 1)
 
     async def groups_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
-        if denied := self.f.denied(caller):
-            return denied
         assessment = await self._assessment(data)
         if assessment is None:
             return _bad_click()
@@ -286,6 +298,9 @@ class MoveFlow:
             return _bad_click()
         picked = list(groups)
         chosen = [g.name for g in picked if g is not None]
+        in_use = await self._workflow.groups_in_use(assessment.source.id, chosen)
+        if in_use:
+            return _groups_in_use(in_use)
         plans = {p.name.lower(): p for p in planned_target_groups(assessment, groups=chosen)}
         request = MoveRequest(
             id=new_request_id(),
@@ -308,7 +323,7 @@ class MoveFlow:
             source_name=assessment.source.display_name,
             target_name=assessment.target.display_name,
         )
-        await self.d.store.put(DRAFTS, request.id, {"request": to_json(request), "dryRuns": []}, etag="")
+        await self._drafts.create(request)
         try:
             existing = {
                 g.name.lower()
@@ -321,24 +336,15 @@ class MoveFlow:
         new = [g for g in request.groups if g.source_group.lower() not in existing]
         return create_groups_card(request, new_groups=new)
 
-    async def _draft(self, data: Mapping[str, Any]) -> tuple[MoveRequest, tuple[DryRun, ...], str] | None:
+    async def _draft(self, data: Mapping[str, Any]) -> Draft | None:
         request_id = data.get("requestId")
-        if not isinstance(request_id, str) or not request_id.strip():
-            return None
-        record = await self.d.store.get(DRAFTS, request_id.strip().upper())
-        if record is None:
-            return None
-        request = decode(MoveRequest, record.value["request"])
-        dry_runs = tuple(decode(DryRun, d) for d in record.value.get("dryRuns", []))
-        return request, dry_runs, record.etag
+        return await self._drafts.get(request_id) if isinstance(request_id, str) else None
 
     async def create_groups_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
-        if denied := self.f.denied(caller):
-            return denied
         draft = await self._draft(data)
         if draft is None:
             return _draft_gone()
-        request, _, _ = draft
+        request = draft.request
         card_id = ctx.activity.reply_to_id
         if card_id:
             self.d.proactive.spawn(
@@ -363,18 +369,16 @@ class MoveFlow:
             # The draft keeps the groups as picked (the engineer may tick a fix again); the card and the
             # submission use the groups as they will stand once the in-subscription fixes ran.
             fixes = await self._plan_fixes(assessment, request)
-            record = {"request": to_json(request), "dryRuns": [to_json(d) for d in dry_runs]}
-            current = await self.d.store.get(DRAFTS, request.id)
             try:
-                if current is None:
-                    raise ConcurrencyError(request.id)
-                await self.d.store.put(DRAFTS, request.id, record, etag=current.etag)
-            except ConcurrencyError:  # cancelled (or submitted) while Azure was validating
+                await self._drafts.record_dry_run(request, dry_runs)
+            except DraftGone:  # cancelled (or submitted) while Azure was validating
                 return _draft_gone()
             return self._plan_card(replace(request, groups=fixes.groups), dry_runs, fixes)
 
         await self.f.finish_in_background(
-            reference, card_id, work, tenant=request.tenant_id, subscription_id=request.source_subscription_id
+            reference, card_id, work, tenant=request.tenant_id, subscription_id=request.source_subscription_id,
+            what=f"Azure's dry run for move plan {request.id}",
+            again={"verb": verbs.REQUEST_CREATE_GROUPS, "data": {"requestId": request.id}},
         )
 
     async def _plan_fixes(self, assessment: Assessment, request: MoveRequest) -> FixDraft:
@@ -407,12 +411,10 @@ class MoveFlow:
 
     async def fixes_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
         """The engineer changed which fixes the bot makes: plan again (Azure's dry run included)."""
-        if denied := self.f.denied(caller):
-            return denied
         draft = await self._draft(data)
         if draft is None:
             return _draft_gone()
-        request = draft[0]
+        request = draft.request
         kept_raw = data.get("fixes")
         kept = {a for a in kept_raw.split(",") if a.strip()} if isinstance(kept_raw, str) else set()
         current = await self._fixes.get(request.id)
@@ -429,8 +431,6 @@ class MoveFlow:
         return _progress(f"Move plan {request.id}", "Planning again with the fixes you kept")
 
     async def submit_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
-        if denied := self.f.denied(caller):
-            return denied
         draft = await self._draft(data)
         if draft is None:
             # Submitted already (a second click or a retried invoke): show where the request stands.
@@ -444,7 +444,7 @@ class MoveFlow:
                     dry_runs=stored.dry_runs,
                 )
             return _draft_gone()
-        request, dry_runs, etag = draft
+        request, dry_runs = draft.request, draft.dry_runs
         fixes = await self._fixes.get(request.id)
         passed = {d.resource_group.lower() for d in dry_runs if d.valid}
         # Azure refuses a group until the fixes before its move are made; it validates again right before.
@@ -462,8 +462,8 @@ class MoveFlow:
             )
         try:
             # Claim the draft first: of two clicks, only the one that deletes it submits.
-            await self.d.store.delete(DRAFTS, request.id, etag=etag)
-        except ConcurrencyError:  # another click won
+            await self._drafts.take(draft)
+        except DraftGone:  # another click won
             stored = await self._workflow.get(request.id)
             return _draft_gone() if stored is None else move_plan_card(stored.request, dry_runs=stored.dry_runs)
         try:
@@ -482,6 +482,8 @@ class MoveFlow:
                 fix_steps=_steps_for(fixes.steps, groups),
                 manual_fixes=fixes.manual,
             )
+        except GroupInUse as error:
+            return _groups_in_use({error.group: error.holder})
         except WorkflowError as error:
             return error_card(str(error), "Plan the move again.")
         await self._fixes.discard(request.id)
@@ -495,10 +497,11 @@ class MoveFlow:
         draft = await self._draft(data)
         if draft is None:
             return await self._cancel_request(ctx, caller, data)
-        request, _, _ = draft
+        request = draft.request
         if request.requested_by.id != person_of(caller).id:
             return error_card("Only the engineer who planned this move can cancel it.", "Ask them to cancel it.")
-        await self.d.store.delete(DRAFTS, request.id)
+        await self._drafts.discard(request.id)
+        await self._fixes.discard(request.id)
         return error_card(
             f"Move plan {request.id} was cancelled. Nothing was moved.",
             "Type move to plan another one.",
@@ -534,6 +537,18 @@ def _draft_gone() -> dict[str, Any]:
         "That move plan no longer exists. It was submitted or cancelled.",
         "Type history to see your requests, or move to plan another one.",
         title="Plan not found",
+    )
+
+
+def _groups_in_use(in_use: Mapping[str, MoveRequest]) -> dict[str, Any]:
+    lines = [f"{group} is already in move request {holder.id} ({holder.state.value.replace('_', ' ')}, asked by "
+             f"{holder.requested_by.name})." for group, holder in sorted(in_use.items())]
+    holders = sorted({h.id for h in in_use.values()})
+    return error_card(
+        " ".join(lines) + " A group can be in one open request at a time.",
+        f"Wait until {', '.join(holders)} has finished (type status {holders[0]}), or cancel it, then plan this "
+        "move again; or pick other groups.",
+        title="Group already in a request",
     )
 
 

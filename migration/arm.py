@@ -58,6 +58,7 @@ from migration.model import (
     RoleDefinition,
     Subscription,
 )
+from migration.pacing import ArmRetryPolicy, Pacer, PacingPolicy
 from migration.ports import MoveOperation, ProgressCallback
 
 GRAPH_PAGE = 1000  # Resource Graph's maximum page size: one call per 1000 rows
@@ -79,7 +80,6 @@ _SUBSCRIPTION_IN_ID = re.compile(r"^/subscriptions/([^/]+)", re.IGNORECASE)
 _LOCK_SUFFIX = re.compile(r"/providers/Microsoft\.Authorization/locks/[^/]+$", re.IGNORECASE)
 # Resuming a move needs a resources client; the poller follows the saved Location, not this id.
 _ANY_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
-_READ_ATTEMPTS = 3
 # Microsoft.Authorization's permissions at subscription scope. The SDK's operation groups cover only resource
 # groups and resources, so the request goes through the authorization client's own pipeline.
 PERMISSIONS_API = "2022-04-01"
@@ -210,6 +210,7 @@ class ArmMoveOperation:
 @dataclass(slots=True)
 class _TenantClients:
     credential: TenantCredential
+    pacer: Pacer  # Azure's throttle budgets are per principal, so per tenant's credential
     subscriptions: SubscriptionClient
     graph: ResourceGraphClient
     resources: dict[str, ResourceManagementClient] = field(default_factory=dict)  # per subscription
@@ -269,18 +270,25 @@ class ArmGateway:
             self._transport = AioHttpTransport(session=self._sdk_http, session_owner=False)
         return self._transport
 
-    def _client_kwargs(self) -> dict[str, Any]:
+    def _client_kwargs(self, pacer: Pacer) -> dict[str, Any]:
         # No `connection_verify` here: the shared connector carries the CA bundle (see __init__).
+        # Policies are chained objects, so each client gets its own; the pacer (budgets) is shared.
         return {"base_url": self._endpoint, "polling_interval": self._polling_interval,
-                "transport": self._shared_transport()}
+                "transport": self._shared_transport(), "retry_policy": ArmRetryPolicy(),
+                "per_retry_policies": [PacingPolicy(pacer)]}
+
+    def pacer(self, tenant_id: str) -> Pacer:
+        """What Azure's throttle headers said is left for this tenant's identity."""
+        return self._clients(tenant_id).pacer
 
     def _clients(self, tenant_id: str) -> _TenantClients:
         key = tenant_id.lower()
         clients = self._tenants.get(key)
         if clients is None:
             cred = TenantCredential(self._credential, tenant_id)
-            kwargs = self._client_kwargs()
-            clients = _TenantClients(cred, SubscriptionClient(cred, **kwargs), ResourceGraphClient(cred, **kwargs))
+            pacer = Pacer()
+            clients = _TenantClients(cred, pacer, SubscriptionClient(cred, **self._client_kwargs(pacer)),
+                                     ResourceGraphClient(cred, **self._client_kwargs(pacer)))
             self._tenants[key] = clients
         return clients
 
@@ -288,7 +296,8 @@ class ArmGateway:
         clients = self._clients(tenant_id)
         client = clients.resources.get(subscription_id.lower())
         if client is None:
-            client = ResourceManagementClient(clients.credential, subscription_id, **self._client_kwargs())
+            client = ResourceManagementClient(clients.credential, subscription_id,
+                                              **self._client_kwargs(clients.pacer))
             clients.resources[subscription_id.lower()] = client
         return client
 
@@ -296,7 +305,7 @@ class ArmGateway:
         clients = self._clients(tenant_id)
         client = clients.locks.get(subscription_id.lower())
         if client is None:
-            client = ManagementLockClient(clients.credential, subscription_id, **self._client_kwargs())
+            client = ManagementLockClient(clients.credential, subscription_id, **self._client_kwargs(clients.pacer))
             clients.locks[subscription_id.lower()] = client
         return client
 
@@ -304,7 +313,8 @@ class ArmGateway:
         clients = self._clients(tenant_id)
         client = clients.authorization.get(subscription_id.lower())
         if client is None:
-            client = AuthorizationManagementClient(clients.credential, subscription_id, **self._client_kwargs())
+            client = AuthorizationManagementClient(clients.credential, subscription_id,
+                                                   **self._client_kwargs(clients.pacer))
             clients.authorization[subscription_id.lower()] = client
         return client
 
@@ -312,7 +322,8 @@ class ArmGateway:
         clients = self._clients(tenant_id)
         client = clients.network.get(subscription_id.lower())
         if client is None:
-            client = NetworkManagementClient(clients.credential, subscription_id, **self._client_kwargs())
+            client = NetworkManagementClient(clients.credential, subscription_id,
+                                             **self._client_kwargs(clients.pacer))
             clients.network[subscription_id.lower()] = client
         return client
 
@@ -439,22 +450,16 @@ class ArmGateway:
         """
         request = HttpRequest("POST", GRAPH_PATH, params={"api-version": graph._config.api_version}, json=body,
                               headers={"Accept": "application/json"})
-        # A query is a read even though it is a POST, so a dropped connection is safe to send again
-        # (the SDK only retries POSTs on 429 and 5xx answers).
-        for attempt in range(1, _READ_ATTEMPTS + 1):
-            try:
-                response = await graph._send_request(request)
-                if response.status_code != 200:
-                    raise HttpResponseError(response=response)
-                page: dict[str, Any] = response.json()
-                return page
-            except (ServiceRequestError, ServiceResponseError) as exc:
-                if attempt == _READ_ATTEMPTS:
-                    raise to_domain(exc) from exc
-                await asyncio.sleep(0.2 * attempt)
-            except HttpResponseError as exc:
-                raise to_domain(exc) from exc
-        raise AssertionError("unreachable")
+        # A query is a read even though it is a POST: the retry policy (migration.pacing) sends it again
+        # after a lost answer, and waits out a 429 by the quota's reset time when Retry-After is missing.
+        try:
+            response = await graph._send_request(request)
+            if response.status_code != 200:
+                raise HttpResponseError(response=response)
+            page: dict[str, Any] = response.json()
+            return page
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc) from exc
 
     async def list_locks(self, subscription_id: str, *, tenant_id: str) -> list[Lock]:
         client = self._locks(subscription_id, tenant_id)

@@ -73,31 +73,14 @@ class WritePacer:
             self._left_full = None
 
 
-VALIDATE_ATTEMPTS = 4  # validateMoveResources sent at most this often when Azure's answer is lost or fails
-
-
-def transient(error: ArmError) -> bool:
-    """Worth asking again: no answer at all (connection lost), throttled, or a failure on Azure's side."""
-    return error.status is None or error.status == 429 or error.status >= 500
-
-
 async def validate_move(gateway: AzureGateway, subscription_id: str, resource_group: str, *,
-                        resource_ids: Sequence[str], target_resource_group_id: str, tenant_id: str,
-                        retry_seconds: float = 0.5, attempts: int = VALIDATE_ATTEMPTS) -> None:
+                        resource_ids: Sequence[str], target_resource_group_id: str, tenant_id: str) -> None:
     """Azure's dry run of one move; raises ArmError when Azure refuses it. validateMoveResources changes
-    nothing in Azure, so an attempt whose answer was lost or failed on Azure's side is simply sent again
-    (the SDK never resends a POST after a dropped connection): a lost answer is not Azure's verdict."""
-    for attempt in range(1, attempts + 1):
-        try:
-            op = await gateway.begin_validate_move(subscription_id, resource_group, resource_ids=resource_ids,
-                                                   target_resource_group_id=target_resource_group_id,
-                                                   tenant_id=tenant_id)
-            await op.wait()
-            return
-        except ArmError as exc:
-            if attempt == attempts or not transient(exc):
-                raise
-        await asyncio.sleep(retry_seconds * attempt)
+    nothing in Azure, so the gateway's retry policy sends it again when its answer was lost or failed on
+    Azure's side: a lost answer is not Azure's verdict."""
+    op = await gateway.begin_validate_move(subscription_id, resource_group, resource_ids=resource_ids,
+                                           target_resource_group_id=target_resource_group_id, tenant_id=tenant_id)
+    await op.wait()
 
 
 class NoTargetError(ValueError):

@@ -459,6 +459,7 @@ class GroupMove:
     state: GroupState = GroupState.PENDING
     moved_count: int = 0
     error: ArmErrorDetail | None = None
+    after: tuple[str, ...] = ()  # source groups whose move must finish first (a consolidation chain)
 
 
 @dataclass(frozen=True, slots=True)

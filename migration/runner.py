@@ -1,4 +1,9 @@
-"""The background move runner: claims approved requests with a lease and moves them, group by group.
+"""The background move runner: claims approved requests with a lease and moves their groups side by side.
+
+A request is a plan of steps (`migration.steps`): each group is validated, then moved; groups run
+concurrently (Azure locks only each call's source and target groups), a group chained to another waits for
+it, and a failed group stops only what waits for it. The lease, compare-and-swap and resume logic below is
+written once for every step.
 
 Nothing runs twice and nothing is lost:
 - a request is worked on only by the runner holding its lease (compare-and-swap in the store), and
@@ -21,7 +26,7 @@ import contextlib
 import logging
 import os
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -30,7 +35,11 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import StatusCode
 
+from migration.checklist import tick
 from migration.dryrun import validate_move
+from migration.explain import explain
+from migration.fixplan import PlanStep, StepKind
+from migration.fixrunner import FixStepRunner, finished_steps, verify
 from migration.model import (
     ArmError,
     ArmErrorDetail,
@@ -42,6 +51,7 @@ from migration.model import (
 )
 from migration.planning import MAX_BATCH, plan_batches
 from migration.ports import AzureGateway
+from migration.steps import Step, run_steps
 from migration.workflow import AccessWait, BatchRecord, BatchStatus, LeaseLost, StoredRequest, Workflow
 
 log = logging.getLogger(__name__)
@@ -66,77 +76,6 @@ class AccessListener(Protocol):
     """Optionally also told, once per wait, that a move waits for access (requester and approvers)."""
 
     async def access_lost(self, stored: StoredRequest) -> None: ...
-
-
-# --------------------------------------------------------------------------- plain-words failures
-
-# ARM error code -> (what happened, in plain words; what to do). Codes from notes/arm.md §1.6 and §5.
-_EXPLAIN: dict[str, tuple[str, str]] = {
-    "ResourceMoveNotSupported": (
-        "This resource type cannot move to another subscription.",
-        "Recreate it in the CSP subscription, or leave it where it is.",
-    ),
-    "MoveNotSupported": (
-        "This resource type cannot move to another subscription.",
-        "Recreate it in the CSP subscription, or leave it where it is.",
-    ),
-    "MissingMoveDependentResources": (
-        "A resource depends on another resource that is not part of this move.",
-        "Put the resources that belong together in one resource group, then request the move again.",
-    ),
-    "ScopeLocked": (
-        "A read-only lock on the group or subscription blocks the move.",
-        "Remove the lock for the duration of the move, then request it again.",
-    ),
-    "MissingSubscriptionRegistration": (
-        "The CSP subscription is not registered for one of the resource providers.",
-        "Register the provider in the CSP subscription (Subscriptions > Resource providers), then retry.",
-    ),
-    "ResourceMoveInProgress": (
-        "Another move holds the resource group.",
-        "Wait until that move ends, then request this one again.",
-    ),
-    "MoveCannotProceedWithResourcesNotInSucceededState": (
-        "A resource is not in a healthy (Succeeded) state.",
-        "Fix or finish the resource's last operation, then request the move again.",
-    ),
-    "RequestDisallowedByPolicy": (
-        "An Azure Policy assignment forbids the move.",
-        "Ask the customer's administrator to exempt these resources from the policy, then retry.",
-    ),
-    "AuthorizationFailed": (
-        "The partner's identity may not move these resources.",
-        "Grant it moveResources on the source group and write on the target group, then retry.",
-    ),
-    "ResourceMoveFailed": (
-        "Azure could not complete the move; the resources of this call stayed where they were.",
-        "Request the move again later; if it fails again, open an Azure support request with this code.",
-    ),
-    "ResourceNotFound": (
-        "A resource of the plan no longer exists in the source group.",
-        "Assess the subscription again and request a new move.",
-    ),
-    "ConnectionLost": (
-        "Azure Resource Manager could not be reached.",
-        "Check the network path to Azure, then request the move again.",
-    ),
-}
-_GENERIC_FIX = "Fix what Azure names above, then assess again and request a new move."
-
-
-def explain(error: ArmErrorDetail) -> ArmErrorDetail:
-    """Azure's error tree -> one readable line (reason and fix) under the most telling code. The
-    original tree is kept below it, so nothing Azure said is lost."""
-    nodes = error.walk()
-    known = next((n for n in nodes if n.code in _EXPLAIN), None)
-    if known is not None:
-        plain, fix = _EXPLAIN[known.code]
-        code, target = known.code, known.target
-    else:
-        leaf = next((n for n in reversed(nodes) if n.message), error)
-        plain, fix = leaf.message.split(" Diagnostic information:")[0], _GENERIC_FIX
-        code, target = leaf.code, leaf.target
-    return ArmErrorDetail(code=code, message=f"{plain} Fix: {fix}", target=target, details=(error,))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -170,12 +109,100 @@ def _replace_batch(stored: StoredRequest, batch: BatchRecord) -> StoredRequest:
     return _replace_group(replace(stored, batches=batches), batch.group, moved_count=moved)
 
 
+def _holds(request_source: str, group: GroupMove) -> frozenset[str]:
+    source = f"/subscriptions/{request_source}/resourceGroups/{group.source_group}".lower()
+    return frozenset({source, group.target_group_id.rstrip("/").lower()})
+
+
+def _fix_holds(request_source: str, step: PlanStep) -> frozenset[str]:
+    """An in-subscription move holds its two groups, as Azure does; the other fixes hold nothing."""
+    if step.kind not in (StepKind.CONSOLIDATE, StepKind.MOVE_APP_BACK):
+        return frozenset()
+    base = f"/subscriptions/{request_source}/resourcegroups/"
+    return frozenset({(base + step.arg("source_group")).lower(), (base + step.group).lower()})
+
+
+def _fixes_before(stored: StoredRequest, group: str) -> tuple[str, ...]:
+    """The fix steps a group's validation waits for: those serving it, or every group."""
+    low = group.lower()
+    return tuple(s.key for s in stored.fix_steps if s.phase == "before"
+                 and (s.group.lower() in ("", low) or s.arg("source_group").lower() == low))
+
+
+def _steps(stored: StoredRequest) -> list[Step]:
+    """The request's plan as steps: the fixes before the moves, then each group validated and moved (a
+    group chained to another (`after`) waits for that group's move; both steps hold the group's source and
+    target groups), then the follow-through. A group's validation waits for the fixes that serve it."""
+    request = stored.request
+    names = {g.source_group.lower(): g.source_group for g in request.groups}
+    keys = {f"move:{g.source_group}" for g in request.groups} | {s.key for s in stored.fix_steps}
+    fixes = {
+        # A reference to a move the plan no longer has (a group emptied by a fix) is dropped.
+        s.key: Step(s.key, after=tuple(a for a in s.after if a in keys), ended=tuple(e for e in s.ended if e in keys),
+                    holds=_fix_holds(request.source_subscription_id, s))
+        for s in stored.fix_steps
+    }
+    # In the order they depend on each other: fixes before, the moves, the follow-through.
+    out: list[Step] = [fixes[s.key] for s in stored.fix_steps if s.phase == "before"]
+    for g in request.groups:
+        holds = _holds(request.source_subscription_id, g)
+        out.append(Step(f"validate:{g.source_group}", after=_fixes_before(stored, g.source_group), holds=holds))
+        out.append(Step(f"move:{g.source_group}", after=(f"validate:{g.source_group}", *(
+            f"move:{names.get(a.lower(), a)}" for a in g.after)), holds=holds))
+    return out + [fixes[s.key] for s in stored.fix_steps if s.phase == "after"]
+
+
+def _finished(stored: StoredRequest) -> dict[str, bool]:
+    """Steps a previous run finished (a resumed request goes on from there)."""
+    done: dict[str, bool] = finished_steps(stored)
+    for g in stored.request.groups:
+        name = g.source_group
+        if name in stored.validated:
+            done[f"validate:{name}"] = True
+        elif g.state in _FINAL_GROUP:
+            done[f"validate:{name}"] = False
+        if g.state in _FINAL_GROUP:
+            done[f"move:{name}"] = g.state is GroupState.SUCCEEDED
+    return done
+
+
+_Change = tuple[Callable[[StoredRequest], "StoredRequest | None"], "asyncio.Future[StoredRequest]"]
+
+
+class _Coalesced:
+    """Progress updates, at most one in flight: a burst collapses into the latest state, and `close`
+    returns only when nothing is in flight any more (so no update can land after the final card)."""
+
+    def __init__(self, send: Callable[[StoredRequest], Awaitable[object]]) -> None:
+        self._send = send
+        self._latest: StoredRequest | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def push(self, stored: StoredRequest) -> None:
+        self._latest = stored
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self._latest is not None:
+            stored, self._latest = self._latest, None
+            await self._send(stored)
+
+    async def close(self) -> None:
+        self._latest = None
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+
 @dataclass(frozen=True, slots=True)
 class RunnerConfig:
     lease_seconds: float = 120.0  # a dead runner's requests are resumed this long after it stopped
     poll_seconds: float = 5.0  # how often the store is scanned for work without a wake-up
     batch_size: int = MAX_BATCH
     retry_seconds: float = 15.0  # wait before re-trying a group held by another move / a lost answer
+    # Groups validated or moved at once per source subscription. Azure locks only the groups of each move;
+    # what paces the calls is the throttle budget Azure reports (migration.pacing), not this bound.
+    max_parallel: int = 250
     access_retry_seconds: float = 30.0  # first re-check of access after it failed; doubles each time...
     access_retry_max_seconds: float = 600.0  # ...up to this
 
@@ -201,6 +228,11 @@ class MoveRunner:
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._work: dict[str, asyncio.Task[None]] = {}
+        self._gates: dict[str, asyncio.Semaphore] = {}  # per source subscription
+        self._queued: dict[str, list[_Change]] = {}  # per request: changes waiting for the next write
+        self._writers: dict[str, asyncio.Task[None]] = {}
+        self._latest: dict[str, StoredRequest] = {}  # per request: the record as this runner last wrote it
+        self._progress: dict[str, _Coalesced] = {}
         self._recheck: dict[str, asyncio.Event] = {}  # per request waiting for access: "Check again"
 
     def set_listener(self, listener: ProgressListener | None) -> None:
@@ -304,9 +336,39 @@ class MoveRunner:
                 log.exception("move %s: lease renewal failed", request_id)
 
     async def _save(self, request_id: str, change: Callable[[StoredRequest], StoredRequest | None]) -> StoredRequest:
-        return await self._workflow.update(
-            request_id, change, owner=self.owner, lease_seconds=self._config.lease_seconds
-        )
+        """Apply `change` under the lease. The steps of a request run side by side and their changes are
+        committed together: while one write is on its way, the next ones queue and go as one write (each
+        change applied in turn to the fresh record), so steps never race each other's compare-and-swap
+        and 200 groups do not mean 200 rewrites of the request a second. A click elsewhere may still race
+        a write; the workflow's compare-and-swap retries that."""
+        future: asyncio.Future[StoredRequest] = asyncio.get_running_loop().create_future()
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())  # a caller may have gone away
+        self._queued.setdefault(request_id, []).append((change, future))
+        writer = self._writers.get(request_id)
+        if writer is None or writer.done():
+            self._writers[request_id] = asyncio.create_task(self._commit(request_id), name=f"save {request_id}")
+        return await future
+
+    async def _commit(self, request_id: str) -> None:
+        while queued := self._queued.pop(request_id, None):
+
+            def combined(stored: StoredRequest, changes: list[_Change] = queued) -> StoredRequest:
+                for change, _ in changes:
+                    stored = change(stored) or stored
+                return stored
+
+            try:
+                stored = await self._workflow.update(request_id, combined, owner=self.owner,
+                                                     lease_seconds=self._config.lease_seconds)
+            except Exception as exc:  # noqa: BLE001 - every waiting step gets the error (LeaseLost...)
+                for _, future in queued:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            self._latest[request_id] = stored
+            for _, future in queued:
+                if not future.done():
+                    future.set_result(stored)
 
     # ------------------------------------------------------------------ access lost and back
 
@@ -316,8 +378,14 @@ class MoveRunner:
         now = self._workflow_now()
         cfg = self._config
 
+        before: AccessWait | None = None
+        seen = stored.access_wait  # the wait this step last saw (None: it was not waiting)
+
         def wait(s: StoredRequest) -> StoredRequest:
-            prev = s.access_wait
+            nonlocal before
+            prev = before = s.access_wait
+            if prev is not None and prev.cause == exc.cause.value and (seen is None or seen.checks != prev.checks):
+                return s  # another step of this request is already waiting for this check: wait with it
             checks = 0 if prev is None else prev.checks + 1
             delay = min(cfg.access_retry_seconds * 2 ** min(checks, 16), cfg.access_retry_max_seconds)
             return replace(s, access_wait=AccessWait(
@@ -325,8 +393,7 @@ class MoveRunner:
                 since=prev.since if prev else now, checks=checks, next_check_at=now + timedelta(seconds=delay),
                 action=exc.action, scope=exc.scope))
 
-        event = self._recheck.setdefault(stored.id, asyncio.Event())
-        before = stored.access_wait
+        event = self._recheck.setdefault(stored.id, asyncio.Event())  # before the write: a click meanwhile counts
         stored = await self._save(stored.id, wait)
         assert stored.access_wait is not None
         if before is None or before.cause != stored.access_wait.cause:
@@ -352,8 +419,16 @@ class MoveRunner:
         """A call went through again: the wait is over."""
         if stored.access_wait is None:
             return stored
-        waited = stored.access_wait
-        stored = await self._save(stored.id, lambda s: replace(s, access_wait=None))
+        waited: AccessWait | None = None
+
+        def clear(s: StoredRequest) -> StoredRequest:
+            nonlocal waited
+            waited = s.access_wait  # of several steps coming back together, the first ends the wait
+            return replace(s, access_wait=None) if waited is not None else s
+
+        stored = await self._save(stored.id, clear)
+        if waited is None:
+            return stored
         self._recheck.pop(stored.id, None)
         await self._workflow.audit(stored.id, "access_restored", by=None, tenant_id=None, detail={
             "cause": waited.cause, "checks": waited.checks + 1})
@@ -374,54 +449,115 @@ class MoveRunner:
 
     async def _execute(self, stored: StoredRequest) -> None:
         rid = stored.id
-        if stored.state is RequestState.VALIDATING:
-            await self._notify(stored)
-            stored = await self._validate_all(stored)
-        if stored.state in (RequestState.VALIDATING, RequestState.MOVING):  # VALIDATING: no group passed
-            for group in stored.request.groups:
-                if group.state in _FINAL_GROUP or group.source_group not in stored.validated:
-                    continue
-                stored = await self._move_group(stored, group.source_group)
+        if stored.state in (RequestState.VALIDATING, RequestState.MOVING):
+            progress = _Coalesced(lambda s: self._notify(s))
+            self._progress[rid] = progress
+            self._latest[rid] = stored
+            try:
                 await self._notify(stored)
-            stored = await self._conclude(stored)
+                await run_steps(_steps(stored), lambda step: self._run_step(rid, step),
+                                skip=lambda step, failed: self._skip(rid, step, failed),
+                                finished=_finished(stored), limit=self._config.max_parallel)
+            finally:
+                # Every progress update lands before the conclusion, never after the final card.
+                self._progress.pop(rid, None)
+                self._latest.pop(rid, None)
+                await progress.close()
+            stored = await self._conclude(await self._save(rid, lambda s: None))
         if stored.state in _RUN_FINAL and not stored.report_sent:
             if await self._notify(stored, final=True):
                 await self._workflow.update(rid, lambda s: replace(s, report_sent=True, lease=None), owner=self.owner)
             # Otherwise the lease is kept and lapses: a later scan sends the report again.
 
-    async def _validate_all(self, stored: StoredRequest) -> StoredRequest:
-        request = stored.request
-        for group in request.groups:
-            if group.state in _FINAL_GROUP or group.source_group in stored.validated:
+    def _changed(self, stored: StoredRequest) -> None:
+        """Progress people should see; updates are coalesced, so a burst of groups is one card update."""
+        progress = self._progress.get(stored.id)
+        if progress is not None:
+            progress.push(stored)
+
+    def _fix_runner(self) -> FixStepRunner:
+        return FixStepRunner(self._workflow, self._gateway, save=self._save, access_lost=self._access_lost,
+                             access_back=self._access_back)
+
+    async def _run_step(self, rid: str, step: Step) -> bool:
+        kind, name = step.key.split(":", 1)
+        stored = self._latest[rid]  # fresh enough: a step reads only its own group, which only it changes
+        fix = next((s for s in stored.fix_steps if s.key == step.key), None)
+        if fix is not None:
+            async with self._slots(stored.request.source_subscription_id):
+                ok = await self._fix_runner().run(stored, fix)
+            self._changed(self._latest[rid])
+            return ok
+        async with self._slots(stored.request.source_subscription_id):
+            if kind == "validate":
+                return await self._validate_step(stored, name)
+            stored = await self._move_group(stored, name)
+        self._changed(stored)
+        return stored.group(name).state is GroupState.SUCCEEDED
+
+    async def _skip(self, rid: str, step: Step, failed: str) -> None:
+        kind, name = step.key.split(":", 1)
+        stored = self._latest[rid]
+        fix = next((s for s in stored.fix_steps if s.key == step.key), None)
+        if fix is not None:
+            await self._fix_runner().skip(stored, fix, failed)
+            self._changed(self._latest[rid])
+            return
+        waited_fix = next((s for s in stored.fix_steps if s.key == failed), None)
+        if waited_fix is not None and kind == "validate":
+            error = ArmErrorDetail(code="FixFailed", message=(
+                f"Not moved: the step before it did not succeed ({waited_fix.text}). Fix: {waited_fix.command}, "
+                "then request this group again."))
+            stored = await self._save(rid, lambda s: _replace_group(s, name, state=GroupState.SKIPPED, error=error))
+            self._changed(stored)
+            return
+        waited = failed.split(":", 1)[1]
+        if kind != "move" or waited == name:
+            return  # a group whose own validation failed is marked failed by that step
+        error = ArmErrorDetail(code="DependencyFailed", message=(
+            f"This group waits for group {waited}, which did not move. Fix: move {waited} first, then request "
+            "this group again."))
+        stored = await self._save(rid, lambda s: _replace_group(s, name, state=GroupState.SKIPPED, error=error))
+        self._changed(stored)
+
+    def _slots(self, subscription_id: str) -> asyncio.Semaphore:
+        gate = self._gates.get(subscription_id.lower())
+        if gate is None:
+            gate = self._gates[subscription_id.lower()] = asyncio.Semaphore(self._config.max_parallel)
+        return gate
+
+    async def _validate_step(self, stored: StoredRequest, name: str) -> bool:
+        group = stored.group(name)
+        stored = await self._save(stored.id, lambda s: _replace_group(s, name, state=GroupState.VALIDATING))
+        while True:
+            try:
+                error = await self._validate_group(stored, group)
+            except TenantAccessDenied as exc:
+                stored = await self._access_lost(stored, exc)
                 continue
-            stored = await self._save(stored.id, lambda s, g=group: _replace_group(
-                s, g.source_group, state=GroupState.VALIDATING))
-            while True:
-                try:
-                    error = await self._validate_group(stored, group)
-                except TenantAccessDenied as exc:
-                    stored = await self._access_lost(stored, exc)
-                    continue
-                break
-            stored = await self._access_back(stored)
-            if error is None:
-                stored = await self._save(stored.id, lambda s, g=group: _replace_group(
-                    replace(s, validated=(*s.validated, g.source_group)), g.source_group, state=GroupState.PENDING))
-            else:
-                stored = await self._save(stored.id, lambda s, g=group, e=error: _replace_group(
-                    s, g.source_group, state=GroupState.FAILED, error=explain(e)))
-                await self._workflow.audit(stored.id, "group_failed", by=None, tenant_id=None,
-                                           detail={"group": group.source_group, "phase": "validate",
-                                                   "code": error.code})
-                await self._notify(stored)
-        if not stored.validated:
-            return stored  # nothing may move: the conclusion marks the request failed
-        stored = await self._save(stored.id, lambda s: replace(s, request=replace(s.request,
-                                                                                  state=RequestState.MOVING)))
-        await self._workflow.audit(stored.id, "moving", by=None, tenant_id=None,
-                                   detail={"validated_groups": len(stored.validated)})
-        await self._notify(stored)
-        return stored
+            break
+        stored = await self._access_back(stored)
+        if error is not None:
+            stored = await self._save(stored.id, lambda s: _replace_group(
+                s, name, state=GroupState.FAILED, error=explain(error)))
+            await self._workflow.audit(stored.id, "group_failed", by=None, tenant_id=None,
+                                       detail={"group": name, "phase": "validate", "code": error.code})
+            self._changed(stored)
+            return False
+        started_moving = False
+
+        def passed(s: StoredRequest) -> StoredRequest:
+            nonlocal started_moving
+            s = _replace_group(replace(s, validated=(*s.validated, name)), name, state=GroupState.PENDING)
+            started_moving = s.state is RequestState.VALIDATING
+            return replace(s, request=replace(s.request, state=RequestState.MOVING)) if started_moving else s
+
+        stored = await self._save(stored.id, passed)
+        if started_moving:
+            await self._workflow.audit(stored.id, "moving", by=None, tenant_id=None,
+                                       detail={"first_validated_group": name})
+            self._changed(stored)
+        return True
 
     async def _validate_group(self, stored: StoredRequest, group: GroupMove) -> ArmErrorDetail | None:
         """Create the target group if needed, then Azure's dry run for every batch (None: all accepted)."""
@@ -435,7 +571,7 @@ class MoveRunner:
                 await validate_move(
                     self._gateway, request.source_subscription_id, group.source_group,
                     resource_ids=batch.resource_ids, target_resource_group_id=group.target_group_id,
-                    tenant_id=request.tenant_id, retry_seconds=self._config.retry_seconds,
+                    tenant_id=request.tenant_id,
                 )
         except TenantAccessDenied:
             raise  # not the move's fault: the caller waits for access
@@ -588,7 +724,14 @@ class MoveRunner:
                 )
             leftovers = tuple(sorted(r.id for r in source if _top_level(r.id)))
 
+        try:
+            verified: frozenset[str] = await verify(self._gateway, stored)
+        except ArmError as exc:  # access lost meanwhile: nothing is ticked, the engineer checks by hand
+            log.warning("move %s: could not confirm the follow-through: %s", request.id, exc)
+            verified = frozenset()
+
         def finish(s: StoredRequest) -> StoredRequest:
+            s = replace(s, checklist=tick(s.checklist, s.fix_steps, s.step_records, verified))
             groups = s.request.groups
             if confirmed is not None:
                 groups = tuple(

@@ -8,10 +8,12 @@ Collections in the document store:
 - `requests`: key = request id; the MoveRequest plus what the runner and the notifier keep with it.
 - `audit`: append-only, key = "{request id}/{iso time}/{uuid}", written with etag="" (never replaced).
 - `settings`: small shared values, e.g. the approvals conversation (written by the notifier).
+- `claims`: which open request holds a source group; `active` and `timeline`: indexes by state and by time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -37,12 +39,20 @@ from migration.ports import ConcurrencyError, DocumentStore
 REQUESTS = "requests"
 AUDIT = "audit"
 SETTINGS = "settings"
+CLAIMS = "claims"  # key = "{source subscription}/{group}" (lower case) -> the request holding the group
+# Indexes, so neither the runner nor `history` reads every request ever stored:
+ACTIVE = "active"  # key = request id: approved, running, or finished with its report not sent yet
+TIMELINE = "timeline"  # key = newest-first time + request id: every request, for paging the history
+_INDEXED = "request_indexes"  # settings key: the indexes above cover every stored request
 
 ID_PREFIX = "MR-"
 _ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # base32 without I, O, 0, 1: easy to read and type
 _OPEN = frozenset({RequestState.DRAFT, RequestState.PENDING_APPROVAL, RequestState.APPROVED})
 _RUNNING = frozenset({RequestState.VALIDATING, RequestState.MOVING})
 _RUN_FINAL = frozenset({RequestState.SUCCEEDED, RequestState.PARTIALLY_SUCCEEDED, RequestState.FAILED})
+# A group in a request in one of these states is taken: it cannot be put in another request.
+_HOLDING = frozenset({RequestState.PENDING_APPROVAL, RequestState.APPROVED, RequestState.VALIDATING,
+                      RequestState.MOVING})
 _MAX_CAS_ATTEMPTS = 50  # contention is a handful of clicks; more means something is broken
 
 Clock = Callable[[], datetime]
@@ -68,6 +78,17 @@ class LeaseLost(Exception):
 
 class WorkflowError(ValueError):
     """A request that cannot be created as given (no groups, an empty group...)."""
+
+
+class GroupInUse(WorkflowError):
+    """A group of the new request is already in another open request."""
+
+    def __init__(self, group: str, holder: MoveRequest) -> None:
+        self.group, self.holder = group, holder
+        super().__init__(
+            f"Resource group {group} is already in move request {holder.id} ({holder.state.value.replace('_', ' ')}"
+            f", asked by {holder.requested_by.name}). A group can be in one open request at a time: wait until "
+            f"{holder.id} has finished, or cancel it, then plan this move again.")
 
 
 # --------------------------------------------------------------------------- values
@@ -238,6 +259,7 @@ class Workflow:
     def __init__(self, store: DocumentStore, *, clock: Clock = utc_now) -> None:
         self._store = store
         self._now = clock
+        self._indexed = False
 
     @property
     def store(self) -> DocumentStore:
@@ -275,12 +297,20 @@ class Workflow:
         for g in groups:
             if not g.resource_ids:
                 raise WorkflowError(f"resource group {g.source_group} has no resources to move")
+            unknown = {a.lower() for a in g.after} - set(names)
+            if unknown or g.source_group.lower() in {a.lower() for a in g.after}:
+                raise WorkflowError(f"resource group {g.source_group} waits for a group this request does not "
+                                    f"move first: {', '.join(sorted(unknown)) or g.source_group}")
         now = self._now()
         decision = Decision("requested", requester, now, requester_tenant_id or "")
         clean = tuple(replace(g, state=GroupState.PENDING, moved_count=0, error=None) for g in groups)
         for attempt in range(10):
+            candidate = normalize_id(request_id) if request_id and attempt == 0 else new_request_id()
+            if await self._store.get(REQUESTS, candidate) is not None:
+                continue  # id taken: draw another before claiming anything under it
+            await self._claim_groups(candidate, source_subscription_id, clean)
             request = MoveRequest(
-                id=normalize_id(request_id) if request_id and attempt == 0 else new_request_id(),
+                id=candidate,
                 tenant_id=customer_tenant_id,
                 source_subscription_id=source_subscription_id,
                 target_subscription_id=target_subscription_id,
@@ -294,6 +324,7 @@ class Workflow:
             )
             stored = StoredRequest(request, "", dry_runs=tuple(dry_runs), checklist=tuple(checklist),
                                    fix_steps=tuple(fix_steps), manual_fixes=tuple(manual_fixes))
+            await self._store.put(TIMELINE, _timeline_key(request), {"request_id": request.id})
             try:
                 record = await self._store.put(REQUESTS, request.id, stored_to_json(stored), etag="")
             except ConcurrencyError:
@@ -304,18 +335,103 @@ class Workflow:
             return replace(stored, etag=record.etag)
         raise RuntimeError("could not allocate a request id")
 
+    async def _claim_groups(self, request_id: str, subscription_id: str, groups: Sequence[GroupMove]) -> None:
+        """Take each group for `request_id` (insert-only claims, so of two requests racing for a group one
+        wins); a claim whose request is no longer open is stale and taken over. Raises GroupInUse, having
+        given back what it took."""
+        taken: list[tuple[str, str]] = []
+        try:
+            for g in groups:
+                key = f"{subscription_id}/{g.source_group}".lower()
+                while True:
+                    try:
+                        record = await self._store.put(CLAIMS, key, {"request_id": request_id}, etag="")
+                        break
+                    except ConcurrencyError:
+                        current = await self._store.get(CLAIMS, key)
+                        if current is None:
+                            continue
+                        holder = await self.get(str(current.value.get("request_id") or ""))
+                        if holder is not None and holder.id != request_id and holder.state in _HOLDING:
+                            raise GroupInUse(g.source_group, holder.request) from None
+                        try:
+                            record = await self._store.put(CLAIMS, key, {"request_id": request_id},
+                                                           etag=current.etag)
+                            break
+                        except ConcurrencyError:
+                            continue
+                taken.append((key, record.etag))
+        except BaseException:
+            for key, etag in taken:
+                with contextlib.suppress(ConcurrencyError, KeyError):
+                    await self._store.delete(CLAIMS, key, etag=etag)
+            raise
+
+    async def groups_in_use(self, subscription_id: str, groups: Sequence[str]) -> dict[str, MoveRequest]:
+        """Which of these source groups an open request holds (group -> that request)."""
+        out: dict[str, MoveRequest] = {}
+        for name in groups:
+            record = await self._store.get(CLAIMS, f"{subscription_id}/{name}".lower())
+            holder = await self.get(str(record.value.get("request_id") or "")) if record else None
+            if holder is not None and holder.state in _HOLDING:
+                out[name] = holder.request
+        return out
+
     async def get(self, request_id: str) -> StoredRequest | None:
         record = await self._store.get(REQUESTS, normalize_id(request_id))
         return stored_from_json(record.value, record.etag) if record else None
 
     async def history(self, *, limit: int = 50, requester_id: str | None = None) -> list[StoredRequest]:
-        """Requests, newest first (optionally only one person's)."""
-        records = await self._store.list(REQUESTS)
-        out = [stored_from_json(r.value, r.etag) for r in records]
-        if requester_id:
-            out = [s for s in out if s.request.requested_by.id == requester_id]
-        out.sort(key=lambda s: s.request.requested_at, reverse=True)
-        return out[:limit]
+        """Requests, newest first (optionally only one person's); reads requests only until it has `limit`."""
+        out: list[StoredRequest] = []
+        for request_id in await self._timeline():
+            stored = await self.get(request_id)
+            if stored is not None and (not requester_id or stored.request.requested_by.id == requester_id):
+                out.append(stored)
+                if len(out) >= limit:
+                    break
+        return out
+
+    async def history_page(self, page: int, *, per_page: int) -> tuple[list[StoredRequest], int]:
+        """One page of every request, newest first, and how many there are: only that page is read."""
+        ids = await self._timeline()
+        pages = max(1, -(-len(ids) // per_page))
+        page = min(max(1, page), pages)
+        chunk = ids[(page - 1) * per_page: page * per_page]
+        found = [await self.get(i) for i in chunk]
+        return [s for s in found if s is not None], len(ids)
+
+    async def _timeline(self) -> list[str]:
+        await self._ensure_indexes()
+        seen: set[str] = set()
+        out: list[str] = []
+        for record in await self._store.list(TIMELINE):
+            request_id = str(record.value.get("request_id") or "")
+            if request_id and request_id not in seen:  # an id drawn twice (a collision) is listed once
+                seen.add(request_id)
+                out.append(request_id)
+        return out
+
+    async def _ensure_indexes(self) -> None:
+        """Requests stored before the indexes existed are indexed once."""
+        if self._indexed:
+            return
+        if await self._store.get(SETTINGS, _INDEXED) is None:
+            records = await self._store.list(REQUESTS)
+            for record in records:
+                stored = stored_from_json(record.value, record.etag)
+                await self._store.put(TIMELINE, _timeline_key(stored.request), {"request_id": stored.id})
+                if _active(stored):
+                    await self._store.put(ACTIVE, stored.id, {})
+            if records:  # an empty store has nothing to index, and stays empty until someone uses the bot
+                await self._store.put(SETTINGS, _INDEXED, {"at": self._now().isoformat()})
+        self._indexed = True
+
+    async def _reindex(self, stored: StoredRequest) -> None:
+        """After a write: a request the runner has nothing more to do for leaves the active index."""
+        if not _active(stored):
+            with contextlib.suppress(ConcurrencyError):
+                await self._store.delete(ACTIVE, stored.id)
 
     # ------------------------------------------------------------------ decisions
 
@@ -371,6 +487,9 @@ class Workflow:
                 request = replace(request, groups=groups)
             changed = replace(stored, request=request, finished_at=None if to is RequestState.APPROVED else
                               decision.at)
+            if _active(changed):
+                # Indexed before the write: the runner may see an entry too many (it checks), never one too few.
+                await self._store.put(ACTIVE, stored.id, {})
             try:
                 record = await self._store.put(REQUESTS, stored.id, stored_to_json(changed), etag=stored.etag)
             except ConcurrencyError:
@@ -391,9 +510,20 @@ class Workflow:
     async def claimable(self) -> list[str]:
         """Approved requests, and started ones whose runner's lease lapsed (it died or hung), including
         finished moves whose final report was not sent yet."""
-        now = self._now()
-        records = await self._store.list(REQUESTS)
-        return [r.key for r in records if _claimable(stored_from_json(r.value, r.etag), now)]
+        await self._ensure_indexes()
+        out: list[str] = []
+        for entry in await self._store.list(ACTIVE):
+            stored = await self.get(entry.key)
+            if stored is None:  # never written (a failed submit), or gone: tidy the index
+                with contextlib.suppress(ConcurrencyError):
+                    await self._store.delete(ACTIVE, entry.key)
+                continue
+            if not _active(stored):  # e.g. cancelled after approval, before the runner saw it
+                await self._reindex(stored)
+                continue
+            if _claimable(stored, self._now()):
+                out.append(stored.id)
+        return out
 
     async def claim(self, request_id: str, owner: str, *, lease_seconds: float) -> StoredRequest | None:
         """Take the request for `owner` (None when it is not claimable or someone else got it first)."""
@@ -447,6 +577,8 @@ class Workflow:
                 record = await self._store.put(REQUESTS, stored.id, stored_to_json(changed), etag=stored.etag)
             except ConcurrencyError:
                 continue
+            if _active(stored) and not _active(changed):
+                await self._reindex(changed)
             return replace(changed, etag=record.etag)
         raise RuntimeError(f"{request_id}: too much contention")
 
@@ -476,6 +608,17 @@ class Workflow:
     async def audit_trail(self, request_id: str) -> list[AuditEntry]:
         records = await self._store.list(AUDIT, prefix=normalize_id(request_id) + "/")
         return [_audit_from_json(r.value) for r in records]
+
+
+def _active(stored: StoredRequest) -> bool:
+    """The runner still has something to do (or to report) for this request."""
+    return stored.state in _RUNNING or stored.state is RequestState.APPROVED or (
+        stored.state in _RUN_FINAL and not stored.report_sent)
+
+
+def _timeline_key(request: MoveRequest) -> str:
+    newest_first = 10**11 - int(request.requested_at.timestamp() * 10)  # tenths of a second, inverted
+    return f"{newest_first:012d}-{request.id}"
 
 
 def _claimable(stored: StoredRequest, now: datetime) -> bool:

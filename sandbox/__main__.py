@@ -21,6 +21,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--state-dir", type=Path, help="persist state and CA here (survives restarts)")
     p.add_argument("--no-throttle", action="store_true", help="switch ARM/Resource Graph throttling off")
     p.add_argument("--lro-seconds", type=float, default=2.0, help="duration of validate/move jobs (default 2)")
+    p.add_argument("--move-seconds", type=float, help="duration of move jobs (default: as --lro-seconds)")
     p.add_argument("--poll-interval", type=float, default=0.1, help="poll interval announced on 202s (s)")
     p.add_argument("--latency-ms", type=float, default=0.0, help="added to every ARM request")
     p.add_argument("--rate-429", type=float, default=0.0, help="share of requests answered 429 + Retry-After")
@@ -40,7 +41,8 @@ async def _serve(args: argparse.Namespace) -> None:
     )
     async with start_sandbox(
         args.scenario, host=args.host, port=args.port, state_dir=args.state_dir, throttle=not args.no_throttle,
-        faults=faults, lro_seconds=args.lro_seconds, poll_interval=args.poll_interval, seed=args.seed,
+        faults=faults, lro_seconds=args.lro_seconds, move_seconds=args.move_seconds,
+        poll_interval=args.poll_interval, seed=args.seed,
         generate=args.generate,
     ) as sb:
         print(f"SANDBOX_READY url={sb.url} ca={sb.ca_path}", flush=True)

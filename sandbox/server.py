@@ -112,7 +112,8 @@ def _decode_token(value: str) -> dict[str, Any]:
 class ArmSandbox:
     def __init__(self, world: World, *, base_url: str = "", throttle: bool = True,
                  faults: FaultConfig | None = None, lro_seconds: float = 2.0, poll_interval: float = 0.1,
-                 seed: int = 0, state_file: Path | None = None, signing_key: Any = None) -> None:
+                 seed: int = 0, state_file: Path | None = None, signing_key: Any = None,
+                 move_seconds: float | None = None) -> None:
         self.world = world
         self.entra = Entra(world, signing_key or load_or_create_signing_key(None))
         self.auth = ArmAuth(world, self.entra)
@@ -120,6 +121,8 @@ class ArmSandbox:
         self.throttle = Throttle(enabled=throttle)
         self.faults = faults or FaultConfig()
         self.lro_seconds = lro_seconds
+        # How long a moveResources job takes (a real one takes minutes per group); None: as validations.
+        self.move_seconds = move_seconds
         self.poll_interval = poll_interval
         self.state_file = state_file
         self.facts = load_facts()
@@ -172,7 +175,7 @@ class ArmSandbox:
 
     def admin_config(self) -> dict[str, Any]:
         return {**self.faults.to_json(), "throttle": self.throttle.enabled, "lro_seconds": self.lro_seconds,
-                "poll_interval": self.poll_interval}
+                "move_seconds": self.move_seconds, "poll_interval": self.poll_interval}
 
     def apply_admin_config(self, data: dict[str, Any]) -> None:
         data = dict(data)
@@ -180,6 +183,9 @@ class ArmSandbox:
             self.throttle.enabled = bool(data.pop("throttle"))
         if "lro_seconds" in data:
             self.lro_seconds = float(data.pop("lro_seconds"))
+        if "move_seconds" in data:
+            value = data.pop("move_seconds")
+            self.move_seconds = None if value is None else float(value)
         if "poll_interval" in data:
             self.poll_interval = float(data.pop("poll_interval"))
         self.set_faults(**data)
@@ -219,7 +225,7 @@ class ArmSandbox:
         if route.operation == "OperationResults_Get":
             self._counts["lro_polls"] += 1
         self._by_op[route.operation] += 1
-        if self.faults.latency_ms > 0:
+        if self.faults.latency_ms > 0 and (not self.faults.operations or route.operation in self.faults.operations):
             self._fault_counts["latency"] += 1
             await asyncio.sleep(self.faults.latency_ms / 1000)
         if "api-version" not in request.query:
@@ -286,12 +292,16 @@ class ArmSandbox:
         if route.kind == "graph":
             bucket = self.throttle.bucket("graph", "user", caller.token)
             wait = bucket.take(request_id)
+            spec = bucket.spec
             if wait:
                 self._counts["throttled_429"] += 1
                 self._throttled_by_op[route.operation] += 1
+                # Resource Graph's 429 may carry no Retry-After, only its quota headers (DOC-ARG-THR).
                 raise _Throttled(429, "RateLimiting", "Client application has been throttled and should not "
-                                 "attempt to repeat the request until an amount of time has elapsed.", wait)
-            spec = bucket.spec
+                                 "attempt to repeat the request until an amount of time has elapsed.", wait,
+                                 {"x-ms-user-quota-remaining": "0",
+                                  "x-ms-user-quota-resets-after": time.strftime("%H:%M:%S", time.gmtime(
+                                      math.ceil(wait)))}, retry_after=False)
             full_in = (spec.capacity - bucket.remaining) / spec.refill_per_second
             return {"x-ms-user-quota-remaining": str(bucket.remaining),
                     "x-ms-user-quota-resets-after": time.strftime("%H:%M:%S", time.gmtime(math.ceil(full_in)))}
@@ -600,7 +610,8 @@ class ArmSandbox:
         source = self._group(sub, group_name)
         body = await _json_body(request)
         target, ids = front_door(self.world, sub.id, source, body, visible_tenant=sub.tenant_id)
-        op = self.world.new_operation(kind, sub.id, source, target.id, ids, time.time() + self.lro_seconds)
+        took = self.move_seconds if kind == "move" and self.move_seconds is not None else self.lro_seconds
+        op = self.world.new_operation(kind, sub.id, source, target.id, ids, time.time() + took)
         if kind == "move":
             source.moving = target.moving = op.id
             self._moves["started"] += 1
@@ -711,10 +722,10 @@ class ArmSandbox:
 
 class _Throttled(ArmFailure):
     def __init__(self, status: int, code: str, message: str, wait: float,
-                 extra: dict[str, str] | None = None) -> None:
+                 extra: dict[str, str] | None = None, *, retry_after: bool = True) -> None:
         super().__init__(status, code, message)
-        self.headers = {"Retry-After": _fmt_seconds(wait), "retry-after-ms": str(max(1, math.ceil(wait * 1000))),
-                        **(extra or {})}
+        timing = {"Retry-After": _fmt_seconds(wait), "retry-after-ms": str(max(1, math.ceil(wait * 1000)))}
+        self.headers = {**(timing if retry_after else {}), **(extra or {})}
 
 
 async def _json_body(request: web.Request) -> Any:
@@ -799,6 +810,10 @@ class Sandbox:
     def set_lro_seconds(self, seconds: float) -> None:
         self.server.lro_seconds = seconds
 
+    def set_move_seconds(self, seconds: float | None) -> None:
+        """How long each moveResources job takes from now on (None: as long as a validation)."""
+        self.server.move_seconds = seconds
+
     @property
     def identity_endpoint(self) -> str:
         """IDENTITY_ENDPOINT for azure-identity's ManagedIdentityCredential (App Service style)."""
@@ -815,6 +830,7 @@ async def start_sandbox(
     scenario: str | Path | dict[str, Any] = "contoso", *, host: str = "127.0.0.1", port: int = 0,
     state_dir: Path | None = None, throttle: bool = True, faults: FaultConfig | None = None,
     lro_seconds: float = 2.0, poll_interval: float = 0.1, seed: int = 0, generate: str | None = None,
+    move_seconds: float | None = None,
 ) -> AsyncIterator[Sandbox]:
     """Serve an ARM sandbox on this event loop until the block exits.
 
@@ -836,7 +852,7 @@ async def start_sandbox(
         ssl_ctx, ca_path = server_ssl_context(directory, host)
         arm = ArmSandbox(world, throttle=throttle, faults=faults, lro_seconds=lro_seconds,
                          poll_interval=poll_interval, seed=seed, state_file=state_file,
-                         signing_key=load_or_create_signing_key(directory))
+                         signing_key=load_or_create_signing_key(directory), move_seconds=move_seconds)
         if state_file is not None and not state_file.exists():
             world.save(state_file)
         runner = web.AppRunner(arm.app(), access_log=None, handle_signals=False)

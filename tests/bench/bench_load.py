@@ -32,7 +32,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from tests.bench.common import BotProcess, cpu_seconds, mib, ms, peak_rss_kib, percentile, print_table
+from sandbox.generate import generate_scenario
+from sandbox.state import load_scenario
+from tests.bench.common import ROOT, BotProcess, cpu_seconds, mib, ms, peak_rss_kib, percentile, print_table
 from tests.http.teams import card_action, installed, message
 
 CLICK_BUDGET = 0.5  # seconds: the aim for card clicks at p99 (Teams shows an error after a few seconds)
@@ -99,7 +101,8 @@ class Connector:
         self.url = ""
         self.inboxes: dict[str, asyncio.Queue[Arrival]] = {}
         self.stray = 0  # activities for conversations no user owns
-        self.updates = 0  # PUTs (card updates); this mix expects none
+        self.updates = 0  # PUTs (card updates); the users' mix expects none, assessments make them
+        self.updated: dict[str, asyncio.Queue[Arrival]] = {}  # card updates, for conversations that wait for them
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
 
@@ -118,6 +121,9 @@ class Connector:
 
     async def _put(self, request: web.Request) -> web.Response:
         self.updates += 1
+        queue = self.updated.get(request.match_info["conversation"])
+        if queue is not None:
+            queue.put_nowait((time.perf_counter(), await request.json()))
         return web.json_response({"id": request.match_info["activity"]})
 
     async def start(self) -> None:
@@ -329,6 +335,67 @@ class User:
         self.run.stats.ok(action, latency, "card: " + card_title(card))
 
 
+class Assessor:
+    """An engineer assessing the large generated subscription again and again: `assess <tenant> <sub>`, then
+    waiting for the progress card to be replaced by the summary."""
+
+    def __init__(self, index: int, run: Run, tenant: str, subscription: str) -> None:
+        self.run, self.tenant, self.subscription = run, tenant, subscription
+        self.conversation = f"a:bench-assess-{index:02d}-{uuid.uuid4().hex[:8]}"
+        self.account = {"id": f"29:bench-assessor-{index:02d}", "name": f"Bench Assessor {index}",
+                        "aadObjectId": str(uuid.UUID(int=0xA5000000_0000_0000_0000_000000000000 + index))}
+        run.connector.inbox(self.conversation)
+        self.updates = run.connector.updated.setdefault(self.conversation, asyncio.Queue())
+        self.took: list[float] = []
+        self.failed: list[str] = []
+
+    async def live(self, ramp: float, per_assessment: float) -> None:
+        await asyncio.sleep(ramp)
+        while time.monotonic() + per_assessment * 0.5 < self.run.end:
+            await self.assess(per_assessment * 4)
+
+    async def assess(self, timeout: float) -> None:
+        text = f"assess {self.tenant} {self.subscription}"
+        activity = message(text, self.run.connector.url, conversation_id=self.conversation, user=self.account)
+        started = time.perf_counter()
+        async with self.run.session.post(f"{self.run.bot_url}/api/messages", json=activity) as response:
+            await response.read()
+            if response.status >= 300:
+                self.failed.append(f"HTTP {response.status}")
+                return
+        while True:
+            try:
+                arrived, update = await asyncio.wait_for(self.updates.get(), timeout)
+            except TimeoutError:
+                self.failed.append(f"no summary within {timeout:.0f} s")
+                return
+            shown = describe(update)
+            if "Assessment:" in shown:
+                self.took.append(arrived - started)
+                return
+            if "went wrong" in shown.lower() or "not found" in shown.lower():
+                self.failed.append(shown[:120])
+                return
+
+
+def _children(pid: int) -> list[int]:
+    """The processes `pid` started (its assessment workers), from /proc."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as listing:
+            return [int(p) for p in listing.read().split()]
+    except OSError:
+        return []
+
+
+def _combined_scenario(resources: int) -> tuple[dict[str, Any], str, str]:
+    """The contoso scenario the users chat about, plus a generated tenant of `resources` to assess."""
+    scenario = load_scenario("contoso")
+    generated = generate_scenario(f"resources={resources},groups={max(1, resources // 20)}", seed=7)
+    scenario["tenants"] = [*scenario["tenants"], *generated["tenants"]]
+    scenario["subscriptions"] = [*scenario["subscriptions"], *generated["subscriptions"]]
+    return scenario, generated["tenants"][0]["id"], generated["subscriptions"][0]["id"]
+
+
 # ---------------------------------------------------------------------------------------------- report
 
 
@@ -426,10 +493,32 @@ def report(stats: Stats, connector: Connector, elapsed: float) -> int:
 # ---------------------------------------------------------------------------------------------- main
 
 
+async def _sandbox(path: Path) -> tuple[asyncio.subprocess.Process, str, str]:
+    """The sandbox in its own process (as Azure would be): its CPU is not the bot's."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "sandbox", "--scenario", str(path), "--no-throttle", "--lro-seconds", "1",
+        stdout=asyncio.subprocess.PIPE, cwd=ROOT)
+    assert proc.stdout is not None
+    line = (await asyncio.wait_for(proc.stdout.readline(), 120)).decode()
+    fields = dict(part.split("=", 1) for part in line.split()[1:])
+    return proc, fields["url"], fields["ca"]
+
+
 async def load(args: argparse.Namespace, data_dir: Path) -> int:
     connector = Connector()
     await connector.start()
-    bot = BotProcess(data_dir, env=dict(item.split("=", 1) for item in args.env))
+    env = dict(item.split("=", 1) for item in args.env)
+    sandbox: asyncio.subprocess.Process | None = None
+    tenant = subscription = ""
+    if args.assessments:
+        scenario, tenant, subscription = _combined_scenario(args.assessment_resources)
+        path = data_dir / "scenario.json"
+        path.write_text(json.dumps(scenario))
+        sandbox, url, ca = await _sandbox(path)
+        env.update({"AZURE_CREDENTIAL": "sandbox", "ARM_ENDPOINT": url, "ARM_CA_BUNDLE": ca,
+                    "AZURE_AUTHORITY_HOST": url})
+    bot = BotProcess(data_dir, env=env)
+    errors = 0
     try:
         bot.start()
         print(f"bot: pid {bot.pid} on {bot.url}; data in {data_dir}", flush=True)
@@ -440,36 +529,57 @@ async def load(args: argparse.Namespace, data_dir: Path) -> int:
             return 1
         started_rss = peak_rss_kib(bot.pid)
         print(f"bot ready in {took:.1f} s (peak RSS after start-up: {mib(started_rss)})", flush=True)
-        print(f"load: {args.users} users for {args.seconds:.0f} s, think time ~{args.think:.1f} s", flush=True)
-
-        stats = Stats()
-        timeout = aiohttp.ClientTimeout(total=args.timeout)
-        # One connection per user, as each Teams conversation would be served.
-        http = aiohttp.TCPConnector(limit=args.users + 10)
-        async with aiohttp.ClientSession(timeout=timeout, connector=http) as session:
-            cpu_before = cpu_seconds(bot.pid)
-            began = time.monotonic()
-            run = Run(bot.url, connector, session, stats, began + args.seconds, args.think, args.timeout)
-            users = [User(i, run, args.seed) for i in range(args.users)]
-            await asyncio.gather(*(u.live(ramp=min(3.0, args.seconds / 10)) for u in users))
-            elapsed = time.monotonic() - began
-            cpu_after = cpu_seconds(bot.pid)
+        phases = [("users alone", 0)]
+        if args.assessments:
+            phases.append((f"users while {args.assessments} engineers each assess a subscription of "
+                           f"{args.assessment_resources:,} resources, again and again", args.assessments))
+        for number, (title, assessing) in enumerate(phases):
+            print(f"\n== {title}: {args.users} users for {args.seconds:.0f} s, think time ~{args.think:.1f} s",
+                  flush=True)
+            stats = Stats()
+            timeout = aiohttp.ClientTimeout(total=max(args.timeout, 600.0 if assessing else 0.0))
+            # One connection per user, as each Teams conversation would be served.
+            http = aiohttp.TCPConnector(limit=args.users + assessing + 10)
+            async with aiohttp.ClientSession(timeout=timeout, connector=http) as session:
+                cpu_before = cpu_seconds(bot.pid)
+                began = time.monotonic()
+                run = Run(bot.url, connector, session, stats, began + args.seconds, args.think, args.timeout)
+                users = [User(i, run, args.seed * 10 + number) for i in range(args.users)]
+                assessors = [Assessor(i, run, tenant, subscription) for i in range(assessing)]
+                await asyncio.gather(*(u.live(ramp=min(3.0, args.seconds / 10)) for u in users),
+                                     *(a.live(ramp=i * 0.2, per_assessment=30.0) for i, a in enumerate(assessors)))
+                elapsed = time.monotonic() - began
+                cpu_after = cpu_seconds(bot.pid)
+            errors += report(stats, connector, elapsed)
+            if assessors:
+                took_all = [t for a in assessors for t in a.took]
+                failed = [f for a in assessors for f in a.failed]
+                print(f"assessments: {len(took_all)} finished (p50 {percentile(took_all, 50):.1f} s, max "
+                      f"{max(took_all, default=float('nan')):.1f} s), {len(failed)} failed"
+                      + (f": {failed[:3]}" if failed else ""))
+                errors += len(failed)
+            if cpu_before is not None and cpu_after is not None:
+                print(
+                    f"bot CPU: {cpu_after - cpu_before:.1f} s in {elapsed:.0f} s "
+                    f"({(cpu_after - cpu_before) / elapsed * 100:.0f}% of one core)"
+                )
+            workers = [(child, peak_rss_kib(child)) for child in _children(bot.pid)]
+            shown = ", ".join(f"{mib(kib)}" for _, kib in workers if kib)
+            print(f"bot peak RSS so far: {mib(peak_rss_kib(bot.pid))} (web process)"
+                  + (f"; its worker processes: {shown}" if shown else ""), flush=True)
 
         bot_peak = peak_rss_kib(bot.pid)
         alive = bot.alive()
-        errors = report(stats, connector, elapsed)
-        if cpu_before is not None and cpu_after is not None:
-            print(
-                f"bot CPU: {cpu_after - cpu_before:.1f} s in {elapsed:.0f} s "
-                f"({(cpu_after - cpu_before) / elapsed * 100:.0f}% of one core)"
-            )
-        print(f"peak RSS: bot {mib(bot_peak)} (after start-up {mib(started_rss)}), benchmark {mib(peak_rss_kib())}")
+        print(f"\npeak RSS: bot {mib(bot_peak)} (after start-up {mib(started_rss)}), benchmark {mib(peak_rss_kib())}")
         if not alive:
             print("ERROR: the bot process exited during the load")
             errors += 1
     finally:
         code = bot.stop()
         await connector.stop()
+        if sandbox is not None and sandbox.returncode is None:
+            sandbox.terminate()
+            await sandbox.wait()
 
     logged = bot_log_errors(bot.log_text())
     if logged:
@@ -502,6 +612,10 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME=VALUE",
         help="a bot setting, e.g. ARM_ENDPOINT=... to use a sandbox started with faults or latency (repeatable)",
     )
+    parser.add_argument("--assessments", type=int, default=10,
+                        help="a second run with this many engineers assessing a large subscription meanwhile (10)")
+    parser.add_argument("--assessment-resources", type=int, default=10_000,
+                        help="resources in the subscription they assess (10000)")
     parser.add_argument("--keep", action="store_true", help="keep the bot's database and log afterwards")
     args = parser.parse_args(argv)
     if args.users < 1 or args.seconds <= 0 or args.think < 0 or args.timeout <= 0:

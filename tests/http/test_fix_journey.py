@@ -18,7 +18,7 @@ from tests.arm.fixes_scenario import fixes_scenario
 from tests.http import teams
 from tests.http.cardtools import buttons, choices, click, text_of, wait_update
 from tests.plugins.bot_http import RunningBot, _serve
-from tests.plugins.sandbox import CSP, PAYG
+from tests.plugins.sandbox import CSP, FABRIKAM, PAYG
 
 FABRIKAM_DOMAIN = "fabrikam.onmicrosoft.com"
 
@@ -95,3 +95,32 @@ async def test_the_plan_lists_the_fixes_and_the_approver_sees_every_step(fix_bot
     assert "rg-locked" in text and "rg-web" in text and "rg-app" in text, "groups Azure refuses until fixed"
     assert "Lift ReadOnly lock freeze on group rg-locked" in text and "After the moves" in text
     assert "Give User a11ce000-0000-4000-8000-00000000a11c the role" in text
+
+
+async def test_one_approval_then_the_report_lists_every_step(fix_bot, connector):
+    import asyncio
+
+    plan = await _plan(fix_bot, connector)
+    connector.clear()
+    submitted = await click(fix_bot, connector, buttons(plan)["Ask for approval"])
+    request_id = next(a["data"]["requestId"] for a in buttons(submitted).values() if "requestId" in a.get("data", {}))
+    await connector.wait_for(1)
+    approve = {"type": "Action.Execute", "verb": "request.approve", "data": {"requestId": request_id}}
+    await click(fix_bot, connector, approve, user=teams.APPROVER)
+
+    deadline = asyncio.get_running_loop().time() + 90
+    report = None
+    while report is None and asyncio.get_running_loop().time() < deadline:
+        report = next((c for c in connector.cards() if f"Move {request_id}: moved" in text_of(c)), None)
+        await asyncio.sleep(0.3)
+    assert report is not None, [text_of(c)[:200] for c in connector.cards()]
+    text = text_of(report)
+    assert "Lift ReadOnly lock freeze on group rg-locked" in text and "Put ReadOnly lock freeze back" in text
+    assert text.count('"Done"') >= 10 and text.count('"Failed"') == 1
+    assert "To do by hand" in text and "PrincipalNotFound" in text
+    assert "--assignee-object-id b0b00000-0000-4000-8000-000000000b0b" in text  # the deleted user's, by hand
+    assert "✓ Put the locks back" in text and "✓ Re-apply group tags" in text
+
+    gateway = fix_bot.app_gateway()
+    locks = {(lk.scope.rsplit("/", 1)[-1], lk.name) for lk in await gateway.list_locks(CSP, tenant_id=FABRIKAM)}
+    assert ("rg-locked", "freeze") in locks

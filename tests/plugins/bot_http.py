@@ -25,7 +25,9 @@ class Connector:
 
     url: str = ""
     sent: list[dict[str, Any]] = field(default_factory=list)  # new activities (POST)
-    updated: list[dict[str, Any]] = field(default_factory=list)  # card updates (PUT)
+    updated: list[dict[str, Any]] = field(default_factory=list)  # card updates (PUT), in the order they land
+    # Seconds each next card update takes to land (popped per PUT): Teams shows whichever lands last.
+    put_delays: list[float] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -59,6 +61,8 @@ def _connector_app(connector: Connector) -> web.Application:
 
     async def put_activity(request: web.Request) -> web.Response:
         body = await request.json()
+        if connector.put_delays:
+            await asyncio.sleep(connector.put_delays.pop(0))
         body["_activity_id"] = request.match_info["activity"]
         connector.updated.append(body)
         connector._arrived.set()

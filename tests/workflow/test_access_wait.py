@@ -91,8 +91,8 @@ async def _eventually(found, count: int, timeout: float = 10.0) -> list:
     return await asyncio.wait_for(poll(), timeout)
 
 
-def _batches_done(stored: StoredRequest) -> int:
-    return sum(b.status.value == "succeeded" for b in stored.batches)
+def _batches_done(stored: StoredRequest, group: str | None = None) -> int:
+    return sum(b.status.value == "succeeded" for b in stored.batches if group in (None, b.group))
 
 
 async def test_access_revoked_halfway_waits_says_why_and_finishes_after_check_again(access_bot: MoveBot):
@@ -107,7 +107,8 @@ async def test_access_revoked_halfway_waits_says_why_and_finishes_after_check_ag
     assert stored.card is not None
     await bot.click(verbs.REQUEST_APPROVE, {"requestId": stored.id}, reply_to_id=stored.card.activity_id)
 
-    await bot.until(stored.id, lambda s: _batches_done(s) >= 1)
+    # Groups move side by side: wait for rg-app's first batch (of three) in particular.
+    await bot.until(stored.id, lambda s: _batches_done(s, "rg-app") >= 1)
     revoke(bot.sandbox)
     waiting = await bot.until(stored.id, lambda s: s.access_wait is not None)
     assert waiting.state is RequestState.MOVING, "a move without access waits; it is not failed"

@@ -141,7 +141,7 @@ async def test_only_the_requester_cancels_and_only_before_the_move(workflow: Wor
     late = await workflow.cancel(stored.id, requester_actor)
     assert not late.changed and late.stored is not None and late.stored.state is RequestState.VALIDATING
 
-    fresh = await submit_sample(workflow)
+    fresh = await submit_sample(workflow, source_subscription_id="src-sub-2")  # other groups: the first hold theirs
     done = await workflow.cancel(fresh.id, requester_actor)
     assert done.changed and done.stored is not None and done.stored.state is RequestState.CANCELLED
     assert (await workflow.approve(fresh.id, approver_actor)).stored.state is RequestState.CANCELLED  # type: ignore[union-attr]
@@ -177,7 +177,7 @@ async def test_history_lists_newest_first(store: SqliteDocumentStore):
     ticks = iter(datetime(2026, 11, 23, 10, m, tzinfo=UTC) for m in range(60))
     workflow = Workflow(store, clock=lambda: next(ticks))
     first = await submit_sample(workflow)
-    second = await submit_sample(workflow, requester=APPROVER_PERSON)
+    second = await submit_sample(workflow, requester=APPROVER_PERSON, source_subscription_id="src-sub-2")
     assert [s.id for s in await workflow.history()] == [second.id, first.id]
     assert [s.id for s in await workflow.history(requester_id=REQUESTER.id)] == [first.id]
     assert normalize_id(" mr-abc234 ") == "MR-ABC234"

@@ -1,0 +1,43 @@
+"""The latest assessment of each subscription, as the chat needs it: groups and findings, without the
+per-resource inventory (that goes into the report export). Written by whichever process assessed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from migration.codec import decode, to_json
+from migration.model import Assessment
+from migration.ports import DocumentStore
+from migration.report import ReportLink
+from storage.chunks import get_large, put_large
+
+ASSESSMENTS = "assessments"
+
+
+def key(tenant_id: str, subscription_id: str) -> str:
+    return f"{tenant_id.lower()}/{subscription_id.lower()}"
+
+
+async def save(store: DocumentStore, assessment: Assessment, *, report: ReportLink | None = None) -> None:
+    compact = to_json(assessment)
+    compact["resources"] = []
+    if report is not None:
+        compact["report"] = {"token": report.token, "expiresAt": report.expires_at.isoformat()}
+    await put_large(store, ASSESSMENTS, key(assessment.tenant_id, assessment.source.id), compact)
+
+
+async def load_raw(store: DocumentStore, tenant_id: str, subscription_id: str) -> dict[str, Any] | None:
+    return await get_large(store, ASSESSMENTS, key(tenant_id, subscription_id))
+
+
+async def load(store: DocumentStore, tenant_id: str, subscription_id: str) -> Assessment | None:
+    stored = await load_raw(store, tenant_id, subscription_id)
+    return decode(Assessment, stored) if stored else None
+
+
+def report_of(stored: dict[str, Any] | None) -> ReportLink | None:
+    report = stored.get("report") if stored else None
+    if not isinstance(report, dict):
+        return None
+    return ReportLink(report["token"], datetime.fromisoformat(report["expiresAt"]))
