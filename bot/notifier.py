@@ -74,7 +74,7 @@ def base_view(approver_mris: Sequence[str]) -> str:
 def report_card(stored: StoredRequest) -> dict[str, Any]:
     """The final report, plus what is still in the source subscription (read after the move)."""
     card = final_report_card(stored.request, checklist=stored.checklist, steps=stored.fix_steps,
-                             records=stored.step_records)
+                             records=stored.step_records, manual=stored.manual_fixes)
     if stored.leftovers:
         names = [i.rstrip("/").rsplit("/", 1)[-1] for i in stored.leftovers[:LEFTOVERS_SHOWN]]
         more = len(stored.leftovers) - len(names)

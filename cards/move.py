@@ -274,12 +274,14 @@ def create_groups_card(request: MoveRequest, *, new_groups: Sequence[GroupMove])
 
 def move_plan_card(request: MoveRequest, *, dry_runs: Sequence[DryRun] = (), steps: Sequence[PlanStep] = (),
                    manual: Sequence[ChosenFix] = (), offered: Sequence[str] = (),
-                   kept: Sequence[str] = ()) -> dict[str, Any]:
+                   kept: Sequence[str] = (), left_out: Sequence[str] = ()) -> dict[str, Any]:
     """The plan the requester reviews before asking for approval: the fixes the bot makes first (the
     engineer may leave some out), the moves, the follow-through."""
     calls = sum(max(1, -(-len(g.resource_ids) // MOVE_BATCH)) for g in request.groups)
     body: list[k.Element] = [
         k.heading(f"Move plan {request.id}"),
+        *([k.note(f"Left out of this plan: {k.clip(', '.join(left_out[:5]), 200)}. A fix it needs is not "
+                  "included; tick it again to move it.")] if left_out else []),
         _request_facts(request),
         k.text(
             f"Groups move side by side, in {k.plural(calls, 'move call')}. Azure locks the source and target "
@@ -420,6 +422,7 @@ def final_report_card(
     report_url: str | None = None,
     steps: Sequence[PlanStep] = (),
     records: Sequence[Any] = (),
+    manual: Sequence[ChosenFix] = (),
 ) -> dict[str, Any]:
     """What moved, what did not and why, each fix step's outcome, and what to do by hand now."""
     failed = [g for g in request.groups if g.state is GroupState.FAILED]
@@ -446,7 +449,7 @@ def final_report_card(
         if len(failed) > 5:
             body.append(k.text(f"And {k.plural(len(failed) - 5, 'more group')}.", subtle=True))
         body.append(k.text("Fix the cause, then assess again to move them.", subtle=True))
-    body += step_outcomes(steps, records)
+    body += step_outcomes(steps, records, manual)
     body += _checklist(checklist)
     body += _decisions(request)
     actions: list[k.Action] = []

@@ -52,13 +52,7 @@ def plan_steps(steps: Sequence[PlanStep], groups: Sequence[GroupMove], manual: S
                       spacing=types.Spacing.SMALL))
     if after:
         out += [k.text("**After the moves**"), *_lines(after)]
-    if manual:
-        out.append(k.text("**Left to you** (the bot cannot do these):"))
-        for fix in manual[:MANUAL_SHOWN]:
-            out.append(k.command(k.clip(fix.command, 300)))
-        if len(manual) > MANUAL_SHOWN:
-            out.append(k.text(f"And {k.plural(len(manual) - MANUAL_SHOWN, 'more')}.", subtle=True))
-    return out
+    return out + _manual(manual)
 
 
 def fix_choice(offered: Sequence[str], kept: Sequence[str]) -> list[k.Element]:
@@ -72,10 +66,23 @@ def fix_choice(offered: Sequence[str], kept: Sequence[str]) -> list[k.Element]:
         value=",".join(a for a in choices if a in kept) or None)]
 
 
-def step_outcomes(steps: Sequence[PlanStep], records: Sequence[StepRecord]) -> list[k.Element]:
-    """Every step with its outcome; what failed or was not done, with the command to do it by hand."""
-    if not steps:
+def _manual(manual: Sequence[ChosenFix]) -> list[k.Element]:
+    if not manual:
         return []
+    out: list[k.Element] = [k.text("**Left to you** (the bot cannot do these):")]
+    for fix in manual[:MANUAL_SHOWN]:
+        out.append(k.command(k.clip(fix.command, 300)))
+    if len(manual) > MANUAL_SHOWN:
+        out.append(k.text(f"And {k.plural(len(manual) - MANUAL_SHOWN, 'more')}.", subtle=True))
+    return out
+
+
+def step_outcomes(steps: Sequence[PlanStep], records: Sequence[StepRecord],
+                  manual: Sequence[ChosenFix] = ()) -> list[k.Element]:
+    """Every step with its outcome; what failed or was not done, with the command to do it by hand; and
+    the fixes the bot could not make at all."""
+    if not steps:
+        return [k.subheading("Steps"), *_manual(manual)] if manual else []
     by_key = {r.key: r for r in records}
     rows = []
     for s in steps:
@@ -94,4 +101,4 @@ def step_outcomes(steps: Sequence[PlanStep], records: Sequence[StepRecord]) -> l
             out.append(k.command(k.clip(s.command, 400)))
         if len(undone) > UNDONE_SHOWN:
             out.append(k.text(f"And {k.plural(len(undone) - UNDONE_SHOWN, 'more')} to do by hand.", subtle=True))
-    return out
+    return out + _manual(manual)

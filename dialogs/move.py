@@ -401,13 +401,9 @@ class MoveFlow:
 
     @staticmethod
     def _plan_card(request: MoveRequest, dry_runs: Sequence[DryRun], fixes: FixDraft) -> dict[str, Any]:
-        card = move_plan_card(request, dry_runs=dry_runs, steps=fixes.steps, manual=fixes.manual,
-                              offered=fixes.offered, kept=[a for a in fixes.offered if a not in fixes.skip])
-        if fixes.left_out:
-            card["body"].insert(1, {"type": "TextBlock", "wrap": True, "color": "Attention", "text": (
-                f"Left out of this plan: {', '.join(fixes.left_out[:5])}. A fix it needs is not included; "
-                "tick it again to move it.")})
-        return card
+        return move_plan_card(request, dry_runs=dry_runs, steps=fixes.steps, manual=fixes.manual,
+                              offered=fixes.offered, kept=[a for a in fixes.offered if a not in fixes.skip],
+                              left_out=fixes.left_out)
 
     async def fixes_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
         """The engineer changed which fixes the bot makes: plan again (Azure's dry run included)."""

@@ -128,6 +128,17 @@ def _texts() -> dict[str, dict[str, Any]]:
     return data
 
 
+@cache
+def _messages() -> dict[str, str]:
+    data: dict[str, str] = json.loads(STEPS_FILE.read_text(encoding="utf-8"))["messages"]
+    return data
+
+
+def message(name: str, **values: str) -> str:
+    """A user-facing sentence about steps, from the data file."""
+    return _messages()[name].format(**values)
+
+
 class _Blank(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return ""

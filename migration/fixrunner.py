@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from migration.fixplan import PlanStep
+from migration.fixplan import PlanStep, message
 from migration.fixsteps import already_done, carry_out
 from migration.model import ArmError, ArmErrorDetail, RoleMissing, TenantAccessDenied
 from migration.ports import AzureGateway
@@ -77,8 +77,12 @@ class FixStepRunner:
         return True
 
     async def skip(self, stored: StoredRequest, step: PlanStep, waited: str) -> None:
-        error = ArmErrorDetail(code="DependencyFailed", message=(
-            f"Not done: it waits for step {waited}, which did not succeed. Do it by hand: {step.command}"))
+        kind, _, name = waited.partition(":")
+        other = next((s for s in stored.fix_steps if s.key == waited), None)
+        what = other.text if other is not None else f"the move of group {name}" if kind in ("move", "validate") \
+            else waited
+        error = ArmErrorDetail(code="DependencyFailed", message=message(
+            "step_waits_for_step", waited=what, command=step.command))
         await self._end(stored, step, StepStatus.SKIPPED, error)
 
     async def _end(self, stored: StoredRequest, step: PlanStep, status: StepStatus,

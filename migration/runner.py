@@ -38,7 +38,7 @@ from opentelemetry.trace import StatusCode
 from migration.checklist import tick
 from migration.dryrun import validate_move
 from migration.explain import explain
-from migration.fixplan import PlanStep, StepKind
+from migration.fixplan import PlanStep, StepKind, message
 from migration.fixrunner import FixStepRunner, finished_steps, verify
 from migration.model import (
     ArmError,
@@ -505,9 +505,8 @@ class MoveRunner:
             return
         waited_fix = next((s for s in stored.fix_steps if s.key == failed), None)
         if waited_fix is not None and kind == "validate":
-            error = ArmErrorDetail(code="FixFailed", message=(
-                f"Not moved: the step before it did not succeed ({waited_fix.text}). Fix: {waited_fix.command}, "
-                "then request this group again."))
+            error = ArmErrorDetail(code="FixFailed", message=message(
+                "group_waits_for_fix", step=waited_fix.text, command=waited_fix.command))
             stored = await self._save(rid, lambda s: _replace_group(s, name, state=GroupState.SKIPPED, error=error))
             self._changed(stored)
             return

@@ -129,7 +129,7 @@ def build_all() -> dict[str, dict[str, Any]]:
                 kept=["lift_read_only_lock"]),
             f"final-report-with-steps-{size}": final_report_card(
                 fx.make_request(a, RequestState.SUCCEEDED, moved_fraction=1.0), checklist=fx.CHECKLIST,
-                steps=steps, records=fx.step_records(steps)),
+                steps=steps, records=fx.step_records(steps), manual=fx.MANUAL_FIXES),
             f"move-progress-{size}": move_progress_card(
                 fx.make_request(a, RequestState.MOVING, moved_fraction=0.4, failed_groups=1)
             ),

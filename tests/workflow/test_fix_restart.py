@@ -39,6 +39,9 @@ from tests.workflow.conftest import REQUESTER
 
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 PICKED = ("rg-app", "rg-locked", "rg-webapp")
+FIX_WRITES = ("ManagementLocks_DeleteByScope", "ManagementLocks_CreateOrUpdateByScope", "Providers_Register",
+              "NetworkInterfaces_CreateOrUpdate", "RoleAssignments_Create", "RoleDefinitions_CreateOrUpdate",
+              "ResourceGroups_CreateOrUpdate")
 
 
 def _free_port() -> int:
@@ -75,9 +78,7 @@ async def test_one_approval_moves_with_fixes_and_follow_through_across_sigkill_a
     scenario.write_text(json.dumps(fixes_scenario()))
     db = tmp_path / "bot.db"
     sandbox_args = ("-m", "sandbox", "--port", "0", "--scenario", str(scenario), "--state-dir", str(tmp_path / "arm"),
-                    "--lro-seconds", "0.3", "--poll-interval", "0.05", "--no-throttle",
-                    # Every ARM call takes a moment, so each step is seen between its record and its end.
-                    "--latency-ms", "60")
+                    "--lro-seconds", "0.3", "--poll-interval", "0.05", "--no-throttle")
     async with _process(*sandbox_args, ready="SANDBOX_READY") as (_, fields):
         arm, ca = fields["url"], fields["ca"]
         port = _free_port()
@@ -99,6 +100,12 @@ async def test_one_approval_moves_with_fixes_and_follow_through_across_sigkill_a
 
             kills = 0
             async with aiohttp.ClientSession() as session:
+                # Each fix's write takes a quarter of a second, so every step is caught between its record and
+                # its end (on a busy machine too); the moves keep their own pace.
+                ssl_ctx = ssl.create_default_context(cafile=ca)
+                async with session.post(f"{arm}/_sandbox/faults", ssl=ssl_ctx,
+                                        json={"latency_ms": 250, "operations": list(FIX_WRITES)}) as response:
+                    assert response.status == 200
                 approved = False
                 seen: set[str] = set()
                 while True:
@@ -126,7 +133,6 @@ async def test_one_approval_moves_with_fixes_and_follow_through_across_sigkill_a
                         os.killpg(bot.pid, signal.SIGKILL)
                         await bot.wait()
                         kills += 1
-                ssl_ctx = ssl.create_default_context(cafile=ca)
                 async with session.get(f"{arm}/_sandbox/stats", ssl=ssl_ctx) as response:
                     stats = await response.json()
             done = await workflow.get(stored.id)
