@@ -62,7 +62,7 @@ def progress_card(stored: StoredRequest) -> dict[str, Any]:
     """Where the move stands (also `status`): with the wait and its fix while it waits for access."""
     if stored.access_wait is not None and not stored.state.is_final:
         return waiting_for_access_card(stored.request, stored.access_wait)
-    return move_progress_card(stored.request)
+    return move_progress_card(stored.request, steps=stored.fix_steps, records=stored.step_records)
 
 
 def base_view(approver_mris: Sequence[str]) -> str:

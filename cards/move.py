@@ -391,17 +391,26 @@ def _comment_input() -> Any:
     )
 
 
-def move_progress_card(request: MoveRequest) -> dict[str, Any]:
-    """Live status of a request; also the `status <id>` answer."""
+def move_progress_card(request: MoveRequest, *, steps: Sequence[PlanStep] = (),
+                       records: Sequence[Any] = ()) -> dict[str, Any]:
+    """Live status of a request, with how far the fixes and the follow-through got; also the `status <id>`
+    answer."""
     total, moved = request.resource_count, request.moved_count
     counts = Counter(g.state for g in request.groups)
+    ended = {r.key: r.status.value for r in records if r.status.value != "started"}
+    step_line = ""
+    if steps:
+        done = sum(1 for s in steps if ended.get(s.key) == "succeeded")
+        failed = sum(1 for s in steps if ended.get(s.key) in ("failed", "skipped"))
+        step_line = f" {k.num(done)} of {k.plural(len(steps), 'fix step')} done" + (
+            f", {k.num(failed)} not done (the report gives their commands)." if failed else ".")
     body: list[k.Element] = [
         k.heading(f"Move {request.id}: {STATE_LABEL[request.state].lower()}"),
         *_status_banner(request),
         k.text(
             f"**Moved {k.num(moved)} of {k.plural(total, 'resource')}** "
             f"({moved * 100 // total if total else 0}%). "
-            f"{k.num(counts[GroupState.SUCCEEDED])} of {k.plural(len(request.groups), 'group')} done.",
+            f"{k.num(counts[GroupState.SUCCEEDED])} of {k.plural(len(request.groups), 'group')} done.{step_line}",
             spacing=types.Spacing.MEDIUM,
         ),
         _request_facts(request),

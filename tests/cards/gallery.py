@@ -133,6 +133,9 @@ def build_all() -> dict[str, dict[str, Any]]:
             f"move-progress-{size}": move_progress_card(
                 fx.make_request(a, RequestState.MOVING, moved_fraction=0.4, failed_groups=1)
             ),
+            f"move-progress-with-steps-{size}": move_progress_card(
+                fx.make_request(a, RequestState.MOVING, moved_fraction=0.4), steps=steps,
+                records=fx.step_records(steps)),
             f"final-report-{size}": final_report_card(
                 fx.make_request(a, RequestState.PARTIALLY_SUCCEEDED, moved_fraction=0.9, failed_groups=7),
                 checklist=fx.CHECKLIST,

@@ -59,3 +59,14 @@ def test_nothing_is_ticked_before_the_bot_did_it():
     started = tuple(StepRecord(s.key, StepStatus.STARTED) for s in steps)
     assert not any(c.done for c in tick(post_move_checklist(), steps, started))
     assert not any(c.done for c in tick(post_move_checklist(), (), ()))
+
+
+def test_the_progress_card_says_how_far_the_steps_got():
+    from cards.move import move_progress_card
+
+    request = fx.make_request(fx.CONTOSO, RequestState.MOVING, moved_fraction=0.4)
+    steps = fx.fix_plan(1)
+    records = (StepRecord(steps[0].key, StepStatus.SUCCEEDED), StepRecord(steps[1].key, StepStatus.FAILED),
+               StepRecord(steps[2].key, StepStatus.STARTED))
+    text = _text(move_progress_card(request, steps=steps, records=records))
+    assert "1 of 5 fix steps done, 1 not done" in text
