@@ -22,6 +22,7 @@ COPY dialogs/ dialogs/
 COPY migration/ migration/
 COPY sandbox/ sandbox/
 COPY storage/ storage/
+COPY workers/ workers/
 
 # An unprivileged user; data/ is the only place it writes (SQLite when STORAGE_URL is left at its default).
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin bot \

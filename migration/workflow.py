@@ -47,6 +47,8 @@ _INDEXED = "request_indexes"  # settings key: the indexes above cover every stor
 
 ID_PREFIX = "MR-"
 _ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # base32 without I, O, 0, 1: easy to read and type
+# Hyphens a copied id may carry (cards show ids with a non-breaking one, so they never wrap mid-word).
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2212": "-"})
 _OPEN = frozenset({RequestState.DRAFT, RequestState.PENDING_APPROVAL, RequestState.APPROVED})
 _RUNNING = frozenset({RequestState.VALIDATING, RequestState.MOVING})
 _RUN_FINAL = frozenset({RequestState.SUCCEEDED, RequestState.PARTIALLY_SUCCEEDED, RequestState.FAILED})
@@ -63,8 +65,9 @@ def utc_now() -> datetime:
 
 
 def normalize_id(value: str) -> str:
-    """What people type (`mr-ab12cd`, `AB12CD`) -> the stored id (`MR-AB12CD`)."""
-    value = value.strip().upper()
+    """What people type or copy from a card (`mr-ab12cd`, `AB12CD`, `MR‑AB12CD` with the cards' non-breaking
+    hyphen) -> the stored id (`MR-AB12CD`)."""
+    value = value.strip().upper().translate(_DASHES)
     return value if value.startswith(ID_PREFIX) else ID_PREFIX + value
 
 

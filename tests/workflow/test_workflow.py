@@ -181,3 +181,4 @@ async def test_history_lists_newest_first(store: SqliteDocumentStore):
     assert [s.id for s in await workflow.history()] == [second.id, first.id]
     assert [s.id for s in await workflow.history(requester_id=REQUESTER.id)] == [first.id]
     assert normalize_id(" mr-abc234 ") == "MR-ABC234"
+    assert normalize_id("MR\u2011ABC234") == "MR-ABC234", "an id copied from a card (non-breaking hyphen)"
