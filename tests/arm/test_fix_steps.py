@@ -176,3 +176,27 @@ async def test_a_deleted_principal_and_a_custom_role_are_handled_and_reported(gw
     assert f"--assignee-object-id {BOB}" in recreate[BOB].command and group_id(CSP, "rg-web-csp") in recreate[
         BOB].command
     assert not await already_done(gw, recreate[BOB], tenant_id=FABRIKAM)
+
+
+async def test_split_dependencies_are_brought_into_one_group_validated_first(sandbox_factory, gateway_factory):
+    sandbox = await sandbox_factory(fixes_scenario())
+    gw = gateway_factory(sandbox)
+    vm3 = group_id(PAYG, "rg-split") + "/providers/Microsoft.Compute/virtualMachines/vm-3"
+    fix = ChosenFix("rg-split", "consolidate_dependencies", (vm3,), f"az resource move --destination-group rg-net "
+                    f"--ids {vm3}")
+    inventory = await gw.list_resources(PAYG, tenant_id=FABRIKAM)
+    groups = (_group(inventory, "rg-net", "rg-net-csp"), _group(inventory, "rg-split", "rg-split-csp"))
+    facts = await read_facts(gw, tenant_id=FABRIKAM, source_subscription_id=PAYG, target_subscription_id=CSP,
+                             groups=groups, plan_id="req-3")
+    (step,) = [s for s in plan_fixes(facts, [fix]).steps if s.kind is StepKind.CONSOLIDATE]
+    assert step.text == "Move 1 resource(s) into group rg-net (same subscription) so dependencies move together"
+    assert not await already_done(gw, step, tenant_id=FABRIKAM)
+    await carry_out(gw, step, tenant_id=FABRIKAM)
+    assert await already_done(gw, step, tenant_id=FABRIKAM)
+    where = {r.name: r.resource_group for r in await gw.list_resources(PAYG, tenant_id=FABRIKAM)}
+    assert where["vm-3"] == "rg-net"
+    ops = sandbox.stats()["by_operation"]
+    assert (ops["Resources_ValidateMoveResources"], ops["Resources_MoveResources"]) == (1, 1)
+    await carry_out(gw, step, tenant_id=FABRIKAM)  # a second run finds nothing left to move, and moves nothing
+    ops = sandbox.stats()["by_operation"]
+    assert (ops["Resources_ValidateMoveResources"], ops["Resources_MoveResources"]) == (1, 1)
