@@ -95,7 +95,7 @@ class AssessmentWorkers:
             self._listeners[job] = (loop, on_progress)
         try:
             outcome = await loop.run_in_executor(
-                pool, _assess_job, self._settings, job, tenant_id, source_subscription_id, target_subscription_id,
+                pool, _run_in_worker, self._settings, job, tenant_id, source_subscription_id, target_subscription_id,
                 datetime.now(UTC))
         finally:
             self._listeners.pop(job, None)
@@ -135,10 +135,10 @@ def _init_worker(progress: Any) -> None:
         os.nice(WORKER_NICENESS)
 
 
-def _assess_job(settings: WorkerSettings, job: int, tenant_id: str, source: str, target: str | None,
+def _run_in_worker(settings: WorkerSettings, job: int, tenant_id: str, source: str, target: str | None,
                 now: datetime) -> tuple[Any, ...]:
     try:
-        token, expires = asyncio.run(_assess(settings, job, tenant_id, source, target, now))
+        token, expires = asyncio.run(assess_job(settings, job, tenant_id, source, target, now))
     except ArmError as exc:
         # Azure's refusals are answers the card shows; they cross back as data (the domain's exceptions
         # are not picklable as they are).
@@ -154,7 +154,7 @@ def _rebuild(name: str, status: int | None, error: ArmErrorDetail, extra: dict[s
     return cls(status, error, **extra) if issubclass(cls, TenantAccessDenied) else cls(status, error)
 
 
-async def _assess(settings: WorkerSettings, job: int, tenant_id: str, source: str, target: str | None,
+async def assess_job(settings: WorkerSettings, job: int, tenant_id: str, source: str, target: str | None,
                   now: datetime) -> tuple[str, str]:
     gateway = create_gateway(**settings.gateway)
     store = open_store(settings.storage_url, connection_string=settings.storage_connection_string,

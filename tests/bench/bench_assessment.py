@@ -2,6 +2,10 @@
 latency, throttling on. Assess, then Azure's dry run of every group (target groups created on the way), against the
 floor that ARM's throttle and the latency allow; then a one-group-at-a-time baseline on a sample of groups.
 
+Also the peak memory of the assessment alone, in a fresh process as an assessment worker runs it (no tracemalloc,
+which roughly doubles what it traces): `--resources 50000 --groups 2500` gives the figure for a 50,000-resource
+subscription.
+
 Run: .venv/bin/python -m tests.bench.bench_assessment [--resources N --groups M --baseline-groups K]
 """
 
@@ -13,11 +17,14 @@ import contextlib
 import math
 import resource
 import ssl
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -28,6 +35,7 @@ from migration.dryrun import run_dry_run, top_level_ids
 from migration.model import ArmError
 from sandbox.generate import generate_scenario
 from sandbox.throttle import GRAPH, READS, WRITES
+from workers.assessment import WorkerSettings, assess_job
 
 LATENCY = 0.050
 LRO_SECONDS = 0.9  # how long the sandbox takes to answer one validation (answered by the first poll)
@@ -157,6 +165,7 @@ async def main(resources: int, groups: int, baseline_groups: int, concurrency: i
             stats = await _admin(url, ca, "stats")
         finally:
             await gw.close()
+        alone = await asyncio.to_thread(_assessment_alone, url, ca, tenant, source, target)
     floor, note = _floor(stats, graph_pages=pages)
     ours = Run(wall, stats, floor, note)
     summary = summarize(checked)
@@ -171,6 +180,8 @@ async def main(resources: int, groups: int, baseline_groups: int, concurrency: i
     tracemalloc.stop()
     print(f"peak memory          {peak / 2**20:8.1f} MiB traced Python, "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB max RSS (client process)")
+    print(f"assessment worker    {alone['rss']:8.0f} MiB peak RSS: one assessment with its report and saved summary "
+          f"in a fresh process, as a worker runs it ({alone['start']:.0f} MiB after imports; {alone['seconds']:.1f} s)")
 
     # Baseline: what scripting the portal's steps does, one group at a time, on a fresh sandbox.
     sample = names[:baseline_groups]
@@ -205,7 +216,30 @@ async def main(resources: int, groups: int, baseline_groups: int, concurrency: i
           f"run {whole / ours.floor:.1f} (concurrent: {wall / ours.floor:.2f})")
 
 
+def _assessment_alone(url: str, ca: str, tenant: str, source: str, target: str) -> dict[str, float]:
+    """Assess once in a child process (nothing else in it, no tracemalloc), as a worker does and read its peak RSS."""
+    done = subprocess.run([sys.executable, "-m", "tests.bench.bench_assessment", "--assess-only", url, ca, tenant,
+                           source, target], capture_output=True, text=True, check=True, timeout=900)
+    return {k: float(v) for k, v in (part.split("=") for part in done.stdout.split()[-3:])}
+
+
+async def _assess_only(url: str, ca: str, tenant: str, source: str, target: str) -> None:
+    """The worker's job itself (assess, write the report and the saved assessment), on a store of its own."""
+    start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = WorkerSettings(gateway={"credential": "sandbox", "endpoint": url, "ca_bundle": ca,
+                                           "authority_host": url}, storage_url=f"sqlite:///{tmp}/bot.db")
+        t0 = time.perf_counter()
+        await assess_job(settings, 1, tenant, source, target, datetime.now(UTC))
+        seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"start={start:.1f} rss={peak:.1f} seconds={seconds:.2f}")
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--assess-only"]:
+        asyncio.run(_assess_only(*sys.argv[2:7]))
+        sys.exit(0)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--resources", type=int, default=10_000)
     parser.add_argument("--groups", type=int, default=500)
