@@ -29,7 +29,7 @@ from migration.fixsteps import plan_with_fixes
 from migration.model import GroupMove, RequestState
 from migration.workflow import StepStatus, Workflow
 from storage import SqliteDocumentStore
-from tests.arm.fixes_scenario import ALICE, BOB, CONDITION, NIC1, OPS, PIP, STAPP1, fixes_scenario
+from tests.arm.fixes_scenario import ALICE, BOB, CONDITION, HUB, NIC1, OPS, PIP, STAPP1, fixes_scenario
 from tests.http import teams
 from tests.http.teams import APPROVER, PARTNER_TENANT
 from tests.plugins.bot_http import Connector
@@ -38,10 +38,11 @@ from tests.processes import python_process as _process
 from tests.workflow.conftest import REQUESTER
 
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
-PICKED = ("rg-app", "rg-locked", "rg-webapp")
+PICKED = ("rg-app", "rg-locked", "rg-net", "rg-webapp")
 FIX_WRITES = ("ManagementLocks_DeleteByScope", "ManagementLocks_CreateOrUpdateByScope", "Providers_Register",
               "NetworkInterfaces_CreateOrUpdate", "RoleAssignments_Create", "RoleDefinitions_CreateOrUpdate",
-              "ResourceGroups_CreateOrUpdate")
+              "ResourceGroups_CreateOrUpdate", "VirtualNetworkPeerings_CreateOrUpdate",
+              "VirtualNetworkPeerings_Delete")
 
 
 def _free_port() -> int:
@@ -93,9 +94,7 @@ async def test_one_approval_moves_with_fixes_and_follow_through_across_sigkill_a
             stored = await _plan(gateway, workflow)
             steps = stored.fix_steps
             kinds = {s.kind for s in steps}
-            assert {StepKind.LIFT_LOCK, StepKind.REGISTER_PROVIDER, StepKind.MOVE_APP_BACK, StepKind.DISASSOCIATE_IP,
-                    StepKind.RESTORE_LOCK, StepKind.REASSOCIATE_IP, StepKind.TAG_GROUP,
-                    StepKind.ADD_ASSIGNABLE_SCOPE, StepKind.RECREATE_ASSIGNMENT} <= kinds
+            assert kinds == set(StepKind) - {StepKind.CONSOLIDATE}  # every kind of step but one
             assert "rg-webapp" not in {g.source_group for g in stored.request.groups}  # app-2 moves from rg-web
 
             kills = 0
@@ -142,6 +141,9 @@ async def test_one_approval_moves_with_fixes_and_follow_through_across_sigkill_a
             target_groups = {g.name: g for g in await gateway.list_resource_groups(CSP, tenant_id=FABRIKAM)}
             assignments = await gateway.list_role_assignments(CSP, tenant_id=FABRIKAM)
             inventory = {r.id: r for r in await gateway.list_resources(CSP, tenant_id=FABRIKAM)}
+            moved_vnet = next(r.id for r in inventory.values() if r.name == "vnet-1")
+            peerings = (await gateway.get_peering(moved_vnet, "to-hub", tenant_id=FABRIKAM),
+                        await gateway.get_peering(HUB, "to-vnet-1", tenant_id=FABRIKAM))
         finally:
             await gateway.close()
             await store.close()
@@ -169,6 +171,8 @@ async def test_one_approval_moves_with_fixes_and_follow_through_across_sigkill_a
     # Every assignment but the deleted user's (refused, so not carried out) was created once.
     assert ops["RoleAssignments_Create"] == sum(1 for s in steps if s.kind is StepKind.RECREATE_ASSIGNMENT) - 1
     assert ops["Providers_Register"] == 1
+    assert ops["VirtualNetworkPeerings_Delete"] == 1
+    assert ops["VirtualNetworkPeerings_CreateOrUpdate"] == 2  # both sides, pointing at the moved network
     assert ops["Resources_MoveResources"] == 1 + sum(1 for b in done.batches)  # app-2 back, then the batches
 
     # Everything is back at the new scopes.
@@ -187,6 +191,8 @@ async def test_one_approval_moves_with_fixes_and_follow_through_across_sigkill_a
     assert inventory[new_nic].properties["ipConfigurations"][0]["properties"]["publicIPAddress"]["id"] == \
         PIP.replace(PAYG, CSP).replace("rg-app", app_target)
     assert any(r.name == "app-2" for r in inventory.values())
+    assert [(p.remote_vnet_id, p.state, p.allow_forwarded_traffic) for p in peerings] == [
+        (HUB, "Connected", True), (moved_vnet, "Connected", True)]
     # The checklist ticks what the bot did and checked: locks back, tags; role assignments are not all back.
     ticks = {c.title: c.done for c in done.checklist}
     assert ticks["Put the locks back"] and ticks["Re-apply group tags"]
