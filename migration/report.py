@@ -16,7 +16,7 @@ from migration.assessment import resource_verdicts, summarize
 from migration.dryrun import azure_verdict
 from migration.model import Assessment, Finding, GroupAssessment
 from migration.ports import DocumentStore
-from storage.chunks import delete_large, get_large, put_large
+from storage.chunks import delete_large, get_text, put_text
 
 CSV_COLUMNS = (
     "resource_group", "group_verdict", "azure_dry_run", "resource_name", "resource_type", "location",
@@ -106,7 +106,10 @@ def to_json(assessment: Assessment) -> str:
         "preconditions": [_finding(f) for f in assessment.preconditions],
         "manualChecks": [{"ruleId": m.rule_id, "title": m.title, "howToCheck": m.how_to_check, "source": m.source}
                          for m in assessment.manual_checks],
-        "groups": [{
+    }
+
+    def group_doc(g: GroupAssessment) -> dict[str, Any]:
+        return {
             "name": g.name, "verdict": g.verdict.value, "azureVerdict": azure_verdict(g).value,
             "finalVerdict": g.final_verdict.value,
             "consolidateWith": list(g.consolidate_with),
@@ -120,9 +123,15 @@ def to_json(assessment: Assessment) -> str:
                            "verdict": verdicts[r.id].value,
                            "findings": [_finding(f) for f in by_resource.get(r.id.lower(), ())]}
                           for r in members.get(g.name.lower(), ())],
-        } for g in assessment.groups],
-    }
-    return json.dumps(doc, indent=1, ensure_ascii=False)
+        }
+
+    # Group by group: a 50,000-resource report as one dict of dicts would double the worker's peak memory.
+    pieces = [json.dumps(doc, indent=1, ensure_ascii=False)[:-2], ',\n "groups": [\n']  # the head without "\n}"
+    for i, g in enumerate(assessment.groups):
+        pieces += [",\n"] if i else []
+        pieces.append(json.dumps(group_doc(g), indent=1, ensure_ascii=False))
+    pieces.append("\n ]\n}")
+    return "".join(pieces)
 
 
 # --------------------------------------------------------------------------- download links
@@ -167,8 +176,8 @@ class ReportLinks:
         token = secrets.token_urlsafe(32)
         expires = self._clock() + self._ttl
         stamp = (assessment.assessed_at or self._clock()).strftime("%Y%m%d-%H%M")
-        for fmt, text in (("csv", to_csv(assessment)), ("json", to_json(assessment))):
-            await put_large(self._store, self.COLLECTION, f"{token}.{fmt}", {"text": text})
+        for fmt, render in (("csv", to_csv), ("json", to_json)):  # one rendering held at a time
+            await put_text(self._store, self.COLLECTION, f"{token}.{fmt}", render(assessment))
         # The index record is written last: a token resolves only once every part is stored.
         await self._store.put(self.INDEX, token, {
             "expiresAt": expires.isoformat(), "filename": f"assessment-{assessment.source.id[:8]}-{stamp}"})
@@ -179,7 +188,7 @@ class ReportLinks:
         await self.purge_expired()
         token = secrets.token_urlsafe(32)
         expires = self._clock() + self._ttl
-        await put_large(self._store, self.COLLECTION, f"{token}.json", {"text": text})
+        await put_text(self._store, self.COLLECTION, f"{token}.json", text)
         await self._store.put(self.INDEX, token, {"expiresAt": expires.isoformat(), "filename": name})
         return ReportLink(token, expires)
 
@@ -193,10 +202,10 @@ class ReportLinks:
         if datetime.fromisoformat(index.value["expiresAt"]) <= self._clock():
             await self._forget(token)
             return None
-        stored = await get_large(self._store, self.COLLECTION, f"{token}.{fmt}")
-        if stored is None:
+        text = await get_text(self._store, self.COLLECTION, f"{token}.{fmt}")
+        if text is None:
             return None
-        return RenderedReport(stored["text"], FORMATS[fmt], f"{index.value['filename']}.{fmt}")
+        return RenderedReport(text, FORMATS[fmt], f"{index.value['filename']}.{fmt}")
 
     async def purge_expired(self) -> int:
         """Delete every report whose link has expired; returns how many."""

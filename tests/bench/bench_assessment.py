@@ -225,15 +225,22 @@ def _assessment_alone(url: str, ca: str, tenant: str, source: str, target: str) 
 
 async def _assess_only(url: str, ca: str, tenant: str, source: str, target: str) -> None:
     """The worker's job itself (assess, write the report and the saved assessment), on a store of its own."""
-    start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # Linux keeps the parent's peak RSS across fork and exec: start this process's own count from here.
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")
+    start = _peak_rss_mib()
     with tempfile.TemporaryDirectory() as tmp:
         settings = WorkerSettings(gateway={"credential": "sandbox", "endpoint": url, "ca_bundle": ca,
                                            "authority_host": url}, storage_url=f"sqlite:///{tmp}/bot.db")
         t0 = time.perf_counter()
         await assess_job(settings, 1, tenant, source, target, datetime.now(UTC))
         seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"start={start:.1f} rss={peak:.1f} seconds={seconds:.2f}")
+    print(f"start={start:.1f} rss={_peak_rss_mib():.1f} seconds={seconds:.2f}")
+
+
+def _peak_rss_mib() -> float:
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from migration.ports import DocumentStore
-from storage.chunks import delete_large, get_large, put_large
+from storage.chunks import delete_large, get_large, get_text, put_large, put_text
 
 
 async def test_a_large_document_with_heavy_escaping_round_trips(store: DocumentStore) -> None:
@@ -27,3 +27,14 @@ async def test_rewriting_keeps_one_generation_and_delete_removes_every_part(stor
 
 async def test_a_missing_document_reads_as_none(store: DocumentStore) -> None:
     assert await get_large(store, "reports", "nothing") is None
+
+
+async def test_a_report_text_round_trips_as_plain_parts_and_an_older_report_still_reads(store: DocumentStore) -> None:
+    text = ('"vm-1","Microsoft.Compute/virtualMachines","G7 \\"not movable\\"",é 中文\r\n' * 9_000)[:700_000]
+    await put_text(store, "reports", "new.csv", text)
+    assert await get_text(store, "reports", "new.csv") == text
+    assert len(await store.list("reports")) == 1 + 5, "the head and 700,000 characters in parts of 150,000"
+    await put_large(store, "reports", "old.csv", {"text": "written before reports were stored as plain text"})
+    assert await get_text(store, "reports", "old.csv") == "written before reports were stored as plain text"
+    await delete_large(store, "reports", "new.csv")
+    assert await get_text(store, "reports", "new.csv") is None
