@@ -75,6 +75,12 @@ def plain(value: str) -> str:
     return value.replace("<", "\u2039").replace(">", "\u203a").replace("*", "\\*")
 
 
+def unbroken_id(request_id: str) -> str:
+    """A request id that never wraps mid-word on a card: its hyphen made non-breaking (U+2011). `status` and
+    `cancel` read an id copied with it (migration.workflow.normalize_id)."""
+    return request_id.replace("-", "\u2011")
+
+
 def short_id(resource_id: str) -> str:
     """The last two path segments of an ARM id ("virtualMachines/web-01") read better than the id."""
     parts = [p for p in resource_id.split("/") if p]

@@ -57,7 +57,7 @@ def _check_again(request: MoveRequest) -> k.Action:
 def access_alert_card(request: MoveRequest, wait: AccessWait) -> dict[str, Any]:
     """The message the requester and the approvers get when a move starts waiting for access."""
     body: list[k.Element] = [
-        k.heading(f"Move {request.id} waits for access"),
+        k.heading(f"Move {k.unbroken_id(request.id)} waits for access"),
         k.text(f"{request.source_name or request.source_subscription_id} → "
                f"{request.target_name or request.target_subscription_id}", subtle=True),
         *waiting_lines(request, wait),

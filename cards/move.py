@@ -90,7 +90,7 @@ def _group_name(group_id: str) -> str:
 def _request_facts(request: MoveRequest) -> k.Element:
     return k.facts(
         [
-            ("Request", request.id),
+            ("Request", k.unbroken_id(request.id)),
             ("From", request.source_name or request.source_subscription_id),
             ("To", request.target_name or request.target_subscription_id),
             ("Resources", f"{k.num(request.resource_count)} in {k.plural(len(request.groups), 'group')}"),
@@ -279,7 +279,7 @@ def move_plan_card(request: MoveRequest, *, dry_runs: Sequence[DryRun] = (), ste
     engineer may leave some out), the moves, the follow-through."""
     calls = sum(max(1, -(-len(g.resource_ids) // MOVE_BATCH)) for g in request.groups)
     body: list[k.Element] = [
-        k.heading(f"Move plan {request.id}"),
+        k.heading(f"Move plan {k.unbroken_id(request.id)}"),
         *([k.note(f"Left out of this plan: {k.clip(', '.join(left_out[:5]), 200)}. A fix it needs is not "
                   "included; tick it again to move it.")] if left_out else []),
         _request_facts(request),
@@ -326,7 +326,7 @@ def approval_card(
     requester. The refresh is read-only; decisions come only from the buttons."""
     pending = request.state is RequestState.PENDING_APPROVAL
     body: list[k.Element] = [
-        k.heading(f"Move request {request.id}" + (": approval needed" if pending else "")),
+        k.heading(f"Move request {k.unbroken_id(request.id)}" + (": approval needed" if pending else "")),
         *_status_banner(request),
         _request_facts(request),
         k.subheading("Plan"),
@@ -405,7 +405,7 @@ def move_progress_card(request: MoveRequest, *, steps: Sequence[PlanStep] = (),
         step_line = f" {k.num(done)} of {k.plural(len(steps), 'fix step')} done" + (
             f", {k.num(failed)} not done (the report gives their commands)." if failed else ".")
     body: list[k.Element] = [
-        k.heading(f"Move {request.id}: {STATE_LABEL[request.state].lower()}"),
+        k.heading(f"Move {k.unbroken_id(request.id)}: {STATE_LABEL[request.state].lower()}"),
         *_status_banner(request),
         k.text(
             f"**Moved {k.num(moved)} of {k.plural(total, 'resource')}** "
@@ -446,7 +446,7 @@ def final_report_card(
     if finished_at:
         facts.append(("Finished", k.utc(finished_at)))
     body: list[k.Element] = [
-        k.heading(f"Move {request.id}: {STATE_LABEL[request.state].lower()}"),
+        k.heading(f"Move {k.unbroken_id(request.id)}: {STATE_LABEL[request.state].lower()}"),
         *_status_banner(request),
         k.facts(facts),
     ]
@@ -466,11 +466,6 @@ def final_report_card(
         actions.append(k.open_url("Download full report", report_url))
     actions.append(k.execute("Show all groups", verbs.REQUEST_STATUS, _rid(request)))
     return k.card(body, actions, fallback_text=f"Move {request.id}: {STATE_LABEL[request.state]}.")
-
-
-def unbroken_id(request_id: str) -> str:
-    """A request id that never wraps mid-word in a narrow column: a non-breaking hyphen (U+2011)."""
-    return request_id.replace("-", "\u2011")
 
 
 def history_card(
@@ -497,7 +492,7 @@ def history_card(
                 ["Request", "Groups", "Status", "Requested"],
                 [
                     (
-                        unbroken_id(r.id),
+                        k.unbroken_id(r.id),
                         k.clip(", ".join(g.source_group for g in r.groups), 120)
                         + (f" ({r.source_name} → {r.target_name})" if r.source_name else ""),
                         STATE_LABEL[r.state],

@@ -22,6 +22,7 @@ from bot.commands import Command
 from bot.handler import card_reply
 from bot.notifier import Notifier, reference_of
 from cards import verbs
+from cards._kit import unbroken_id
 from cards.messages import error_card
 from cards.move import approval_card, create_groups_card, move_plan_card
 from cards.pickers import group_picker_card, target_picker_card
@@ -537,9 +538,10 @@ def _draft_gone() -> dict[str, Any]:
 
 
 def _groups_in_use(in_use: Mapping[str, MoveRequest]) -> dict[str, Any]:
-    lines = [f"{group} is already in move request {holder.id} ({holder.state.value.replace('_', ' ')}, asked by "
-             f"{holder.requested_by.name})." for group, holder in sorted(in_use.items())]
-    holders = sorted({h.id for h in in_use.values()})
+    lines = [f"{group} is already in move request {unbroken_id(holder.id)} "
+             f"({holder.state.value.replace('_', ' ')}, asked by {holder.requested_by.name})."
+             for group, holder in sorted(in_use.items())]
+    holders = sorted({unbroken_id(h.id) for h in in_use.values()})
     return error_card(
         " ".join(lines) + " A group can be in one open request at a time.",
         f"Wait until {', '.join(holders)} has finished (type status {holders[0]}), or cancel it, then plan this "

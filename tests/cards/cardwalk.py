@@ -39,4 +39,4 @@ def texts(card: dict[str, Any]) -> str:
             out.append(f"{d['title']} {d['value']}")
         if t and t.startswith("Input.") and "label" in d:
             out.append(d["label"])
-    return "\n".join(out)
+    return "\n".join(out).replace("\u2011", "-")  # request ids are shown with a non-breaking hyphen

@@ -388,5 +388,6 @@ def test_history_paging() -> None:
     assert "23 requests. Page 1 of 3." in texts(first)
     assert "Previous page" not in buttons(first) and buttons(first)["Next page"]["data"] == {"page": 2}
     assert "Next page" not in buttons(last) and buttons(last)["Previous page"]["data"] == {"page": 2}
-    assert "MV\u20111023" in texts(first)  # newest first, its id unbroken (non-breaking hyphen)
+    assert "MV-1023" in texts(first)  # newest first
+    assert "MV\u20111023" in json.dumps(first, ensure_ascii=False), "its id unbroken (non-breaking hyphen)"
     assert "No move requests yet" in texts(history_card([]))

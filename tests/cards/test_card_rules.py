@@ -5,6 +5,7 @@ verb (Action.OpenUrl for links)."""
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 from typing import Any
 
@@ -81,3 +82,16 @@ def test_refresh_within_teams_limits(name: str) -> None:
     refresh = CARDS[name]["refresh"]
     assert refresh["action"]["type"] == "Action.Execute"
     assert len(refresh["userIds"]) <= MAX_REFRESH_USERS
+
+
+_PLAIN_REQUEST_ID = re.compile(r"\b(?:MR|MV)-[A-Z0-9]{4,}\b")
+
+
+@pytest.mark.parametrize("name", sorted(n for n in CARDS if n.startswith(("approval", "move-", "final-", "history"))
+                                         and n != "history-empty"))
+def test_request_ids_never_wrap_mid_word(name: str) -> None:
+    """Teams wraps text at a hyphen: every request id a person reads is shown with a non-breaking one."""
+    shown = [d.get("text") or d.get("value") or "" for d in walk(CARDS[name]) if d.get("type") in ("TextBlock", None)]
+    broken = [t for t in shown if isinstance(t, str) and _PLAIN_REQUEST_ID.search(t)]
+    assert broken == [], f"{name}: {broken[:3]}"
+    assert any("\u2011" in t for t in shown if isinstance(t, str)), f"{name} shows no request id"

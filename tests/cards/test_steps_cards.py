@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from cards.move import approval_card, final_report_card, move_plan_card
 from migration.checklist import post_move_checklist, tick
 from migration.model import RequestState
 from migration.workflow import StepRecord, StepStatus
 from tests.cards import fixtures as fx
-
-
-def _text(card: dict) -> str:
-    return json.dumps(card, ensure_ascii=False)
+from tests.http.cardtools import text_of as _text
 
 
 def test_the_approver_sees_every_phase_and_what_stays_by_hand():

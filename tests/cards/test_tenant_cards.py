@@ -11,12 +11,9 @@ from migration.access import AccessIdentity, evaluate, lighthouse_template
 from migration.model import AccessCause, Permission
 from tests.cards import fixtures as fx
 from tests.cards.gallery import APP_IDENTITY, LIGHTHOUSE_IDENTITY
+from tests.http.cardtools import text_of as _text
 
 CONTRIBUTOR = [Permission(("*",), ("Microsoft.Authorization/*/Delete", "Microsoft.Authorization/*/Write"))]
-
-
-def _text(card: dict) -> str:
-    return json.dumps(card, ensure_ascii=False)
 
 
 def _checks(permissions: list[Permission]):  # type: ignore[no-untyped-def]

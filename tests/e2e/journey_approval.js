@@ -77,6 +77,7 @@ journey(async ({ page: alex, ctx, url, out, args }) => {
   const requestedSeen = await seen(requested);
   const requestId = (requestedSeen.text.match(/Move request (MR-[A-Z0-9]+)/) || [])[1];
   if (!requestId) throw new Error(`no request id in ${JSON.stringify(requestedSeen.text.slice(0, 200))}`);
+  const shown = requestId.replace('-', '\u2011'); // as cards show it: a non-breaking hyphen never wraps
   const approvalSeen = await seen(approvalCard);
   const afterAsk = await messageCount(alex);
   shots.requested = await cardScreenshot(requested, out, '3-request-requester-view');
@@ -100,7 +101,7 @@ journey(async ({ page: alex, ctx, url, out, args }) => {
   await send(megan, ask, { mention: 'CSP' });
   // Her message shows the mention as a pill, so it is not matched by its text: her Playground
   // has no other card about this request.
-  const meganCard = await waitForCard(megan, `Move request ${requestId}`);
+  const meganCard = await waitForCard(megan, `Move request ${shown}`);
   await meganCard.getByRole('button', { name: 'Approve move' }).waitFor();
   mark('meganRequest');
   const meganRequest = await seen(meganCard);
@@ -116,7 +117,7 @@ journey(async ({ page: alex, ctx, url, out, args }) => {
 
   // 4. Alex's approval card follows the move in place; the report arrives as a new message.
   await alex.bringToFront();
-  const moving = approval.filter({ hasText: `Move ${requestId}: moving` });
+  const moving = approval.filter({ hasText: `Move ${shown}: moving` });
   try {
     await moving.waitFor({ timeout: 15000 });
     await alex.waitForTimeout(250); // the Playground re-renders a replaced card in two passes
@@ -127,17 +128,17 @@ journey(async ({ page: alex, ctx, url, out, args }) => {
   } catch {
     // Too quick to photograph; the timeline says whether it was shown.
   }
-  const done = approval.filter({ hasText: `Move ${requestId}: moved` });
+  const done = approval.filter({ hasText: `Move ${shown}: moved` });
   await done.waitFor({ timeout: 60000 });
   mark('moved');
   // The report: a second card saying "moved", outside the approval card's message (it comes
   // after it in the chat, so it is the last one).
   await alex.waitForFunction(([tag, head]) => Array.from(document.querySelectorAll('.ac-adaptiveCard'))
     .some((c) => c.innerText.includes(head) && !c.closest(`[data-journey-message="${tag}"]`)),
-  ['approval', `Move ${requestId}: moved`], { timeout: 20000 });
+  ['approval', `Move ${shown}: moved`], { timeout: 20000 });
   mark('report');
   await alex.waitForTimeout(300); // let the last update settle before reading the message list
-  const reportCard = alex.locator('.ac-adaptiveCard', { hasText: `Move ${requestId}: moved` }).last();
+  const reportCard = alex.locator('.ac-adaptiveCard', { hasText: `Move ${shown}: moved` }).last();
   const reportSeen = await seen(reportCard);
   const reportInApprovalMessage = await inMessage(reportCard, 'approval');
   const finalSeen = await seen(done);
@@ -149,7 +150,7 @@ journey(async ({ page: alex, ctx, url, out, args }) => {
   // 5. Megan refreshes her card.
   await megan.bringToFront();
   await clickButton(decided, 'Refresh status');
-  const refreshed = decided.filter({ hasText: `Move ${requestId}: moved` });
+  const refreshed = decided.filter({ hasText: `Move ${shown}: moved` });
   await refreshed.waitFor();
   mark('meganRefreshed');
   const meganRefreshed = await seen(refreshed);

@@ -10,7 +10,8 @@ from tests.http import teams
 
 
 def text_of(card: dict[str, Any]) -> str:
-    return json.dumps(card, ensure_ascii=False)
+    """The card as text, request ids with a plain hyphen (cards show them with a non-breaking one, U+2011)."""
+    return json.dumps(card, ensure_ascii=False).replace("\u2011", "-")
 
 
 def buttons(card: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -38,7 +38,7 @@ from tests.workflow.test_runner import FAST, Recorder, _approved
 
 
 def _text(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False).replace("\u2011", "-")  # ids are shown unbroken (U+2011)
 
 
 def revoke(sandbox: Sandbox) -> None:

@@ -4,12 +4,12 @@ the Bot Connector stand-in recording every card the bot posts or updates."""
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
 
 from cards import verbs
 from migration.model import GroupState, RequestState
+from tests.http.cardtools import text_of as _text
 from tests.http.teams import APPROVER, ENGINEER
 from tests.workflow.conftest import APPROVALS_CHAT, OUTSIDER, TARGET, MoveBot
 
@@ -20,10 +20,6 @@ def _titles(card: dict) -> list[str]:
     return [a.get("title", "") for a in card.get("actions") or []] + [
         a.get("title", "") for e in card.get("body") or [] for a in e.get("actions") or []
     ]
-
-
-def _text(card: dict) -> str:
-    return json.dumps(card, ensure_ascii=False)
 
 
 async def _setup(bot: MoveBot) -> None:

@@ -11,6 +11,7 @@ from cards import verbs
 from migration.model import GroupState, RequestState
 from migration.workflow import StoredRequest
 from sandbox.throttle import BucketSpec
+from tests.http.cardtools import text_of as _text
 from tests.http.teams import APPROVER, ENGINEER
 from tests.workflow.conftest import (
     APPROVALS_CHAT,
@@ -22,10 +23,6 @@ from tests.workflow.conftest import (
     MoveBot,
     scenario_group,
 )
-
-
-def _text(card: dict) -> str:
-    return json.dumps(card, ensure_ascii=False)
 
 
 async def _setup(bot: MoveBot) -> None:
@@ -123,7 +120,7 @@ async def test_a_group_in_an_open_request_cannot_be_requested_again(move_bot: Mo
     assert await bot.say("history") in (200, 201)
     [history] = await bot.connector.wait_for(1)
     text = _text(history)
-    assert first.id.replace("-", "\u2011") in text, "request ids do not wrap mid-word"
+    assert first.id.replace("-", "\u2011") in json.dumps(history, ensure_ascii=False), "ids do not wrap mid-word"
     assert "rg-web, rg-app" in text, "history shows each request's groups"
     assert len(await bot.parts.workflow.history()) == before
 
