@@ -522,7 +522,8 @@ class Workflow:
                     await self._store.delete(ACTIVE, entry.key)
                 continue
             if not _active(stored):  # e.g. cancelled after approval, before the runner saw it
-                await self._reindex(stored)
+                if stored.state is not RequestState.PENDING_APPROVAL:  # else an approval is writing it now
+                    await self._reindex(stored)
                 continue
             if _claimable(stored, self._now()):
                 out.append(stored.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -58,3 +59,36 @@ async def test_requests_stored_before_the_indexes_are_indexed_once(store: Sqlite
     assert await fresh.claimable() == [stored.id]
     assert [s.id for s in await fresh.history()] == [stored.id]
     assert stored_to_json(stored)["request"]["id"] == stored.id
+
+
+class _HeldRequestWrites:
+    """The store, with writes of move requests held until released: the moment an approval has indexed
+    the request as active but not yet written it, when another bot's runner scans."""
+
+    def __init__(self, inner: SqliteDocumentStore) -> None:
+        self._inner = inner
+        self.held = asyncio.Event()
+        self.release = asyncio.Event()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+    async def put(self, collection: str, key: str, value: dict, etag: str | None = None):  # type: ignore[no-untyped-def]
+        if collection == REQUESTS:
+            self.held.set()
+            await self.release.wait()
+        return await self._inner.put(collection, key, value, etag=etag)
+
+
+async def test_a_scan_during_an_approval_never_drops_the_request_from_the_runners_index(
+    store: SqliteDocumentStore,
+) -> None:
+    submitted = await submit_sample(Workflow(store))
+    held = _HeldRequestWrites(store)
+    approving = asyncio.create_task(Workflow(held).approve(submitted.id, approver_actor))  # type: ignore[arg-type]
+    await asyncio.wait_for(held.held.wait(), 5)
+    other_runner = Workflow(store)
+    assert await other_runner.claimable() == [], "still pending approval when it scans"
+    held.release.set()
+    assert (await approving).changed
+    assert await other_runner.claimable() == [submitted.id], "approved, so a runner must find it"
