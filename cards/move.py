@@ -206,7 +206,7 @@ def _checklist(checklist: Sequence[ChecklistItem]) -> list[k.Element]:
     if not checklist:
         return []
     out: list[k.Element] = [
-        k.subheading("After the move"),
+        k.subheading("Checklist after the move"),
         # Ticked: what the bot did and checked itself (locks back, role assignments, tags).
         k.facts((("✓ " if getattr(c, "done", False) else "") + k.clip(c.title, 60), k.clip(c.detail, 200))
                 for c in checklist[:CHECKLIST_MAX]),

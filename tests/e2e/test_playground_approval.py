@@ -119,7 +119,7 @@ def test_move_requested_by_alex_approved_by_megan_updates_the_card_in_place(
     assert report["text"].startswith(f"Move {rid}: moved"), report["text"][:200]
     assert "Moved. 11 of 11 resources moved." in report["text"]
     assert "11 resources in 2 groups" in report["text"] and "Not moved\n0 resources" in report["text"]
-    assert "After the move" in report["text"], "the post-move checklist"
+    assert "Checklist after the move" in report["text"], "the post-move checklist"
 
     # Megan's card, refreshed, says the move is done.
     refreshed = result["meganRefreshed"]

@@ -76,7 +76,7 @@ async def test_move_journey_from_plan_to_report(start_bot, connector):
     assert report is not None, "no final report"
     assert "11 of 11 resources moved" in text_of(report)
     assert "Still in the source subscription" in text_of(report)
-    assert "After the move" in text_of(report), "the post-move checklist"
+    assert "Checklist after the move" in text_of(report), "the post-move checklist"
 
     # Azure agrees: the resources now live in the CSP subscription.
     gateway = bot.app_gateway()
