@@ -15,7 +15,7 @@ import re
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
@@ -31,8 +31,6 @@ from azure.core.rest import HttpRequest
 from azure.mgmt.authorization.v2022_04_01 import models as am
 from azure.mgmt.authorization.v2022_04_01.aio import AuthorizationManagementClient
 from azure.mgmt.core.polling.async_arm_polling import AsyncARMPolling
-from azure.mgmt.network import models as nm
-from azure.mgmt.network.aio import NetworkManagementClient
 from azure.mgmt.resource.locks import models as lm
 from azure.mgmt.resource.locks.aio import ManagementLockClient
 from azure.mgmt.resource.resources import models as rm
@@ -60,6 +58,9 @@ from migration.model import (
 )
 from migration.pacing import ArmRetryPolicy, Pacer, PacingPolicy
 from migration.ports import MoveOperation, ProgressCallback
+
+if TYPE_CHECKING:  # azure-mgmt-network costs some 45 MiB when imported: only a move with network fixes pays it
+    from azure.mgmt.network.aio import NetworkManagementClient
 
 GRAPH_PAGE = 1000  # Resource Graph's maximum page size: one call per 1000 rows
 GRAPH_PATH = "/providers/Microsoft.ResourceGraph/resources"
@@ -322,6 +323,8 @@ class ArmGateway:
         clients = self._clients(tenant_id)
         client = clients.network.get(subscription_id.lower())
         if client is None:
+            from azure.mgmt.network.aio import NetworkManagementClient
+
             client = NetworkManagementClient(clients.credential, subscription_id,
                                              **self._client_kwargs(clients.pacer))
             clients.network[subscription_id.lower()] = client
@@ -672,6 +675,8 @@ class ArmGateway:
                 raise ArmError(None, ArmErrorDetail(
                     code="IpConfigurationNotFound",
                     message=f"IP configuration '{ip_configuration}' does not exist on network interface '{name}'."))
+            from azure.mgmt.network import models as nm
+
             config.public_ip_address = nm.PublicIPAddress(id=public_ip_id) if public_ip_id else None
             poller = await client.network_interfaces.begin_create_or_update(group, name, nic)
             await poller.result()
@@ -691,6 +696,8 @@ class ArmGateway:
         """Create (or update) one side of a peering with the flags it had."""
         group, vnet = _group_and_name(peering.vnet_id)
         client = self._network(_subscription_of(peering.vnet_id), tenant_id)
+        from azure.mgmt.network import models as nm
+
         body = nm.VirtualNetworkPeering(
             remote_virtual_network=nm.SubResource(id=peering.remote_vnet_id),
             allow_virtual_network_access=peering.allow_virtual_network_access,

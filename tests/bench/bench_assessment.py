@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +35,7 @@ from migration.dryrun import run_dry_run, top_level_ids
 from migration.model import ArmError
 from sandbox.generate import generate_scenario
 from sandbox.throttle import GRAPH, READS, WRITES
+from tests.bench.common import sandbox_process
 from workers.assessment import WorkerSettings, assess_job
 
 LATENCY = 0.050
@@ -120,21 +121,9 @@ def _print_run(title: str, run: Run) -> None:
     print(f"ratio wall/floor     {run.wall / run.floor:8.2f}")
 
 
-@contextlib.asynccontextmanager
-async def _sandbox_process(spec: str) -> AsyncIterator[tuple[str, str]]:
-    """The sandbox in its own process (as Azure would be), so it does not share the client's event loop."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sandbox", "--generate", spec, "--latency-ms", str(LATENCY * 1000),
-        "--lro-seconds", str(LRO_SECONDS), "--poll-interval", str(POLL_INTERVAL), stdout=asyncio.subprocess.PIPE)
-    try:
-        assert proc.stdout is not None
-        line = (await asyncio.wait_for(proc.stdout.readline(), 120)).decode()
-        fields = dict(part.split("=", 1) for part in line.split()[1:])
-        yield fields["url"], fields["ca"]
-    finally:
-        if proc.returncode is None:
-            proc.terminate()
-            await proc.wait()
+def _sandbox_process(spec: str) -> contextlib.AbstractAsyncContextManager[tuple[str, str]]:
+    return sandbox_process("--generate", spec, "--latency-ms", str(LATENCY * 1000), "--lro-seconds", str(LRO_SECONDS),
+                           "--poll-interval", str(POLL_INTERVAL))
 
 
 async def _admin(url: str, ca: str, path: str, method: str = "GET") -> dict[str, Any]:

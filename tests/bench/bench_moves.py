@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from migration.runner import MoveRunner, RunnerConfig
 from migration.workflow import Actor, Workflow
 from sandbox.throttle import WRITES
 from storage import SqliteDocumentStore
-from tests.bench.common import ROOT, peak_rss_kib, print_table
+from tests.bench.common import ROOT, peak_rss_kib, print_table, sandbox_process
 
 TENANT = "5a5a5a5a-0000-4000-8000-000000000001"
 SOURCE = "5a5a5a5a-0000-4000-8000-0000000000a1"
@@ -74,23 +74,10 @@ def group_moves(groups: int) -> tuple[GroupMove, ...]:
         for g in range(groups))
 
 
-@contextlib.asynccontextmanager
-async def _sandbox_process(path: Path, move_seconds: float, *, validate_seconds: float,
-                           poll_interval: float) -> AsyncIterator[tuple[str, str]]:
-    """The sandbox in its own process (as Azure would be), so it does not share the runner's event loop."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sandbox", "--scenario", str(path), "--lro-seconds", str(validate_seconds),
-        "--move-seconds", str(move_seconds), "--poll-interval", str(poll_interval), stdout=asyncio.subprocess.PIPE,
-        cwd=ROOT)
-    try:
-        assert proc.stdout is not None
-        line = (await asyncio.wait_for(proc.stdout.readline(), 120)).decode()
-        fields = dict(part.split("=", 1) for part in line.split()[1:])
-        yield fields["url"], fields["ca"]
-    finally:
-        if proc.returncode is None:
-            proc.terminate()
-            await proc.wait()
+def _sandbox_process(path: Path, move_seconds: float, *, validate_seconds: float,
+                     poll_interval: float) -> contextlib.AbstractAsyncContextManager[tuple[str, str]]:
+    return sandbox_process("--scenario", str(path), "--lro-seconds", str(validate_seconds),
+                           "--move-seconds", str(move_seconds), "--poll-interval", str(poll_interval))
 
 
 async def _admin(url: str, ca: str, path: str) -> dict[str, Any]:

@@ -3,6 +3,8 @@ memory / CPU figures Linux keeps in /proc (read while the process is alive: they
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ctypes
 import math
 import os
@@ -13,7 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -51,6 +53,23 @@ def _die_with_parent() -> None:
     # Runs in the child before exec: if the benchmark is killed outright, the kernel sends the bot
     # SIGTERM (a graceful stop for aiohttp) instead of leaving it running on its port.
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
+@contextlib.asynccontextmanager
+async def sandbox_process(*args: str) -> AsyncIterator[tuple[str, str]]:
+    """`python -m sandbox ARGS` in its own process (as Azure would be), so it shares no event loop with the
+    client being measured; yields its URL and CA file."""
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "sandbox", *args, stdout=asyncio.subprocess.PIPE,
+                                                cwd=ROOT)
+    try:
+        assert proc.stdout is not None
+        line = (await asyncio.wait_for(proc.stdout.readline(), 120)).decode()
+        fields = dict(part.split("=", 1) for part in line.split()[1:])
+        yield fields["url"], fields["ca"]
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            await proc.wait()
 
 
 def free_port(host: str = "127.0.0.1") -> int:
