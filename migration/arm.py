@@ -15,7 +15,7 @@ import re
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
@@ -58,6 +58,8 @@ from migration.model import (
 )
 from migration.pacing import ArmRetryPolicy, Pacer, PacingPolicy
 from migration.ports import MoveOperation, ProgressCallback
+
+_C = TypeVar("_C")
 
 if TYPE_CHECKING:  # azure-mgmt-network costs some 45 MiB when imported: only a move with network fixes pays it
     from azure.mgmt.network.aio import NetworkManagementClient
@@ -214,14 +216,11 @@ class _TenantClients:
     pacer: Pacer  # Azure's throttle budgets are per principal, so per tenant's credential
     subscriptions: SubscriptionClient
     graph: ResourceGraphClient
-    resources: dict[str, ResourceManagementClient] = field(default_factory=dict)  # per subscription
-    locks: dict[str, ManagementLockClient] = field(default_factory=dict)
-    authorization: dict[str, AuthorizationManagementClient] = field(default_factory=dict)
-    network: dict[str, NetworkManagementClient] = field(default_factory=dict)
+    # Per (client class, subscription): resources, locks, authorization, network.
+    per_subscription: dict[tuple[type, str], Any] = field(default_factory=dict)
 
     async def close(self) -> None:
-        clients: list[Any] = [self.subscriptions, self.graph, *self.resources.values(), *self.locks.values(),
-                              *self.authorization.values(), *self.network.values()]
+        clients: list[Any] = [self.subscriptions, self.graph, *self.per_subscription.values()]
         await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
 
 
@@ -293,42 +292,29 @@ class ArmGateway:
             self._tenants[key] = clients
         return clients
 
-    def _resources(self, subscription_id: str, tenant_id: str) -> ResourceManagementClient:
+    def _subscription_client(self, cls: type[_C], subscription_id: str, tenant_id: str) -> _C:
+        """One client of `cls` per subscription and tenant, created on first use, closed with the gateway."""
         clients = self._clients(tenant_id)
-        client = clients.resources.get(subscription_id.lower())
+        key = (cls, subscription_id.lower())
+        client = clients.per_subscription.get(key)
         if client is None:
-            client = ResourceManagementClient(clients.credential, subscription_id,
-                                              **self._client_kwargs(clients.pacer))
-            clients.resources[subscription_id.lower()] = client
-        return client
+            client = clients.per_subscription[key] = cls(clients.credential, subscription_id,  # type: ignore[call-arg]
+                                                         **self._client_kwargs(clients.pacer))
+        return client  # type: ignore[no-any-return]
+
+    def _resources(self, subscription_id: str, tenant_id: str) -> ResourceManagementClient:
+        return self._subscription_client(ResourceManagementClient, subscription_id, tenant_id)
 
     def _locks(self, subscription_id: str, tenant_id: str) -> ManagementLockClient:
-        clients = self._clients(tenant_id)
-        client = clients.locks.get(subscription_id.lower())
-        if client is None:
-            client = ManagementLockClient(clients.credential, subscription_id, **self._client_kwargs(clients.pacer))
-            clients.locks[subscription_id.lower()] = client
-        return client
+        return self._subscription_client(ManagementLockClient, subscription_id, tenant_id)
 
     def _authorization(self, subscription_id: str, tenant_id: str) -> AuthorizationManagementClient:
-        clients = self._clients(tenant_id)
-        client = clients.authorization.get(subscription_id.lower())
-        if client is None:
-            client = AuthorizationManagementClient(clients.credential, subscription_id,
-                                                   **self._client_kwargs(clients.pacer))
-            clients.authorization[subscription_id.lower()] = client
-        return client
+        return self._subscription_client(AuthorizationManagementClient, subscription_id, tenant_id)
 
     def _network(self, subscription_id: str, tenant_id: str) -> NetworkManagementClient:
-        clients = self._clients(tenant_id)
-        client = clients.network.get(subscription_id.lower())
-        if client is None:
-            from azure.mgmt.network.aio import NetworkManagementClient
+        from azure.mgmt.network.aio import NetworkManagementClient
 
-            client = NetworkManagementClient(clients.credential, subscription_id,
-                                             **self._client_kwargs(clients.pacer))
-            clients.network[subscription_id.lower()] = client
-        return client
+        return self._subscription_client(NetworkManagementClient, subscription_id, tenant_id)
 
     def _polling(self, client: ResourceManagementClient) -> _WaitFirstPolling:
         # What the SDK's begin_* builds by default (polling=True), with the first poll waiting too.
