@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,6 +212,13 @@ async def move_bot(tmp_path: Path, sandbox_factory: Any, connector: Connector,  
     gateway = create_gateway(credential="sandbox", endpoint=sandbox.url, ca_bundle=str(sandbox.ca_path),
                              authority_host=sandbox.url, polling_interval=0.05)
     app = create_app(settings, gateway=gateway, runner_config=HTTP_RUNNER)
+    async with serve_move_bot(app, sandbox, connector) as bot:
+        yield bot
+
+
+@contextlib.asynccontextmanager
+async def serve_move_bot(app: Any, sandbox: Sandbox, connector: Connector) -> AsyncIterator[MoveBot]:
+    """The bot app on a loopback port, with a client session to talk to it; both closed afterwards."""
     runner, url = await _serve(app)
     session = aiohttp.ClientSession()
     try:

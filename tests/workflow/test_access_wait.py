@@ -9,7 +9,6 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
-import aiohttp
 import pytest
 
 from cards import verbs
@@ -22,8 +21,7 @@ from sandbox import Sandbox
 from settings import load_settings
 from tests.arm.identities import APP, PARTNER, SECRET
 from tests.http.teams import APPROVER, ENGINEER, PARTNER_TENANT
-from tests.plugins.bot_http import _serve
-from tests.workflow.app_factory import PARTS, create_app
+from tests.workflow.app_factory import create_app
 from tests.workflow.conftest import (
     APPROVALS_CHAT,
     CUSTOMER,
@@ -33,6 +31,7 @@ from tests.workflow.conftest import (
     MoveBot,
     move_scenario,
     scenario_group,
+    serve_move_bot,
 )
 from tests.workflow.test_runner import FAST, Recorder, _approved
 
@@ -72,13 +71,8 @@ async def access_bot(request, tmp_path, sandbox_factory, connector, move_bot) ->
         "ARM_ENDPOINT": sandbox.url, "ARM_CA_BUNDLE": str(sandbox.ca_path), "AZURE_AUTHORITY_HOST": sandbox.url,
     })
     app = create_app(settings, runner_config=HTTP_RUNNER)  # the app builds its own gateway from the settings
-    runner, url = await _serve(app)
-    session = aiohttp.ClientSession()
-    try:
-        yield MoveBot(url, session, app[PARTS], sandbox, connector)
-    finally:
-        await session.close()
-        await runner.cleanup()
+    async with serve_move_bot(app, sandbox, connector) as bot:
+        yield bot
 
 
 async def _eventually(found, count: int, timeout: float = 10.0) -> list:
