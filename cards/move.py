@@ -14,8 +14,8 @@ from cards import _kit as k
 from cards import verbs
 from cards.steps import fix_choice, plan_steps, step_outcomes
 from migration.explain import explain
-from migration.fixplan import ChosenFix, PlanStep
 from migration.model import DryRun, GroupMove, GroupState, MoveRequest, RequestState
+from migration.plansteps import ChosenFix, PlanStep
 
 TOP_GROUPS = 15
 CHECKLIST_MAX = 10

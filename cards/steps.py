@@ -9,8 +9,8 @@ from adaptive_cards import types
 from adaptive_cards.card import InputChoice, InputChoiceSet
 
 from cards import _kit as k
-from migration.fixplan import ChosenFix, PlanStep
 from migration.model import GroupMove
+from migration.plansteps import ChosenFix, PlanStep
 from migration.workflow import StepRecord, StepStatus
 
 STEPS_SHOWN = 8  # per phase; the rest is counted

@@ -33,8 +33,8 @@ from migration.assessment import assess
 from migration.checklist import post_move_checklist
 from migration.drafts import Draft, DraftGone, Drafts
 from migration.dryrun import planned_target_groups, run_dry_run, top_level_ids
+from migration.fixchoice import offered_actions, pick_with_fixes
 from migration.fixdrafts import FixDraft, FixDrafts
-from migration.fixplan import PlanStep, offered_actions, pick_with_fixes
 from migration.fixsteps import plan_with_fixes
 from migration.model import (
     ArmError,
@@ -47,6 +47,7 @@ from migration.model import (
     RequestState,
     TenantAccessDenied,
 )
+from migration.plansteps import PlanStep
 from migration.workflow import GroupInUse, Workflow, WorkflowError, new_request_id
 
 log = logging.getLogger(__name__)

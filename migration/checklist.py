@@ -8,7 +8,7 @@ from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
-from migration.fixplan import PlanStep
+from migration.plansteps import PlanStep
 from migration.workflow import ChecklistEntry, StepRecord, StepStatus
 
 _FILE = Path(__file__).with_name("data") / "post-move-checklist.json"

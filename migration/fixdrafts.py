@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from migration.codec import decode, to_json
-from migration.fixplan import ChosenFix, PlanStep
 from migration.model import GroupMove
+from migration.plansteps import ChosenFix, PlanStep
 from migration.ports import DocumentStore
 
 FIX_DRAFTS = "fixdrafts"

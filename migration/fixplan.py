@@ -17,91 +17,14 @@ import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
-from functools import cache
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
-from migration.model import (
-    GroupAssessment,
-    GroupMove,
-    Lock,
-    Resource,
-    RoleAssignment,
-    RoleDefinition,
-    Severity,
-    Verdict,
-)
+from migration.fixchoice import DESTINATION
+from migration.model import GroupMove, Lock, Resource, RoleAssignment, RoleDefinition
+from migration.plansteps import AUTOMATIC_ACTIONS, ChosenFix, FixPlan, PlanStep, StepKind
 
-STEPS_FILE = Path(__file__).parent / "data" / "steps.json"
-_DESTINATION = re.compile(r"--destination-group\s+(\S+)")
 _NAMESPACE = re.compile(r"/providers/([^/]+)/", re.IGNORECASE)
-
-
-class StepKind(StrEnum):
-    LIFT_LOCK = "lift_lock"
-    REGISTER_PROVIDER = "register_provider"
-    CONSOLIDATE = "consolidate"
-    MOVE_APP_BACK = "move_app_back"
-    DISASSOCIATE_IP = "disassociate_ip"
-    DELETE_PEERING = "delete_peering"
-    RESTORE_LOCK = "restore_lock"
-    REASSOCIATE_IP = "reassociate_ip"
-    RECREATE_PEERING = "recreate_peering"
-    TAG_GROUP = "tag_group"
-    ADD_ASSIGNABLE_SCOPE = "add_assignable_scope"
-    RECREATE_ASSIGNMENT = "recreate_assignment"
-
-
-# The rules' fix actions (migration.model.FixAction values) the bot carries out itself.
-AUTOMATIC_ACTIONS = frozenset({"lift_read_only_lock", "register_provider", "consolidate_dependencies",
-                               "move_app_service_back", "disassociate_public_ip", "disable_peering"})
-
-
-@dataclass(frozen=True, slots=True)
-class PlanStep:
-    key: str  # unique in the plan; also the audit's name for the step
-    kind: StepKind
-    group: str  # the source group the step serves; "" when it serves every group
-    args: tuple[tuple[str, str], ...]
-    after: tuple[str, ...] = ()  # steps that must succeed first (fix steps, or validate:/move: steps)
-    ended: tuple[str, ...] = ()  # steps that must have ended, whatever their outcome
-
-    def arg(self, name: str, default: str = "") -> str:
-        return next((v for k, v in self.args if k == name), default)
-
-    @property
-    def phase(self) -> str:
-        return str(_texts()[self.kind.value]["phase"])
-
-    @property
-    def text(self) -> str:
-        return _fill(str(_texts()[self.kind.value]["text"]), self)
-
-    @property
-    def command(self) -> str:
-        return _fill(str(_texts()[self.kind.value]["command"]), self)
-
-    @property
-    def source(self) -> str:
-        return str(_texts()[self.kind.value]["source"])
-
-
-@dataclass(frozen=True, slots=True)
-class ChosenFix:
-    """A finding's fix the engineer kept in the plan, with the group it was found in."""
-
-    group: str
-    action: str  # a FixAction value
-    resource_ids: tuple[str, ...]
-    command: str
-
-
-@dataclass(frozen=True, slots=True)
-class FixPlan:
-    steps: tuple[PlanStep, ...]
-    manual: tuple[ChosenFix, ...] = ()  # fixes the bot cannot do: they stay on the checklist
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,35 +40,6 @@ class PlanFacts:
     assignments: tuple[RoleAssignment, ...] = ()  # of the source subscription
     definitions: Mapping[str, RoleDefinition] = field(default_factory=dict)  # lower-case role GUID -> custom role
     plan_id: str = ""  # seeds the names of re-created role assignments (stable across restarts)
-
-
-@cache
-def _texts() -> dict[str, dict[str, Any]]:
-    data: dict[str, dict[str, Any]] = json.loads(STEPS_FILE.read_text(encoding="utf-8"))["steps"]
-    missing = {k.value for k in StepKind} - set(data)
-    if missing:
-        raise ValueError(f"{STEPS_FILE.name}: no texts for {sorted(missing)}")
-    return data
-
-
-@cache
-def _messages() -> dict[str, str]:
-    data: dict[str, str] = json.loads(STEPS_FILE.read_text(encoding="utf-8"))["messages"]
-    return data
-
-
-def message(name: str, **values: str) -> str:
-    """A user-facing sentence about steps, from the data file."""
-    return _messages()[name].format(**values)
-
-
-class _Blank(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
-def _fill(template: str, step: PlanStep) -> str:
-    return template.format_map(_Blank(step.args))
 
 
 def _name(arm_id: str) -> str:
@@ -216,7 +110,7 @@ def plan_fixes(facts: PlanFacts, chosen: Sequence[ChosenFix]) -> FixPlan:
                 add(PlanStep(f"register_provider:{ns.lower()}", StepKind.REGISTER_PROVIDER, "",
                              _args(namespace=ns, subscription=facts.target_subscription_id)))
         elif fix.action in ("consolidate_dependencies", "move_app_service_back"):
-            destination = _DESTINATION.search(fix.command)
+            destination = DESTINATION.search(fix.command)
             if destination is None or not fix.resource_ids:
                 manual.append(fix)
                 continue
@@ -451,92 +345,3 @@ def snapshot(assignments: Iterable[RoleAssignment], groups: Sequence[GroupMove],
         if low in group_ids or any(low == p or low.startswith(p + "/") for p in prefixes):
             out.append(a)
     return out
-
-
-# --------------------------------------------------------------------------- choosing fixes
-
-
-def chosen_fixes(groups: Iterable[GroupAssessment], *, skip: Iterable[str] = ()) -> list[ChosenFix]:
-    """Every fix the findings of these groups carry, minus the actions the engineer left out (`skip`:
-    FixAction values). By default that is every fix the bot can do, plus the others for the checklist."""
-    left_out = set(skip)
-    out: list[ChosenFix] = []
-    seen: set[tuple[str, tuple[str, ...], str]] = set()
-    for g in groups:
-        for f in g.findings:
-            if f.fix is None or f.severity is not Severity.FIX_FIRST or f.fix.action.value in left_out:
-                continue
-            key = (f.fix.action.value, f.fix.resource_ids, f.fix.command)
-            if key not in seen:
-                seen.add(key)
-                out.append(ChosenFix(g.name, f.fix.action.value, f.fix.resource_ids, f.fix.command))
-    return out
-
-
-def movable_with(group: GroupAssessment, chosen: Iterable[ChosenFix]) -> bool:
-    """Ready as it is, or every problem in the way is a fix the bot will make (Azure validates again just
-    before the move)."""
-    if group.can_move:
-        return True
-    if group.verdict is not Verdict.READY_AFTER_FIXES:
-        return False
-    made = {(c.action, c.resource_ids) for c in chosen if c.action in AUTOMATIC_ACTIONS}
-    return all(f.fix is not None and (f.fix.action.value, f.fix.resource_ids) in made
-               for f in group.findings if f.severity is Severity.FIX_FIRST)
-
-
-def regroup_destinations(chosen: Iterable[ChosenFix]) -> list[str]:
-    """Groups that in-subscription fixes move resources into: they join the request, since what moves into
-    them must then move on with them."""
-    out = []
-    for c in chosen:
-        if c.action in ("consolidate_dependencies", "move_app_service_back"):
-            m = _DESTINATION.search(c.command)
-            if m and m.group(1).lower() not in {o.lower() for o in out}:
-                out.append(m.group(1))
-    return out
-
-
-def regroup(groups: Sequence[GroupMove], steps: Iterable[PlanStep]) -> tuple[GroupMove, ...]:
-    """The request's groups as they will be once the in-subscription fixes have run: resources moved into
-    another group of the request move on from there (with their new ids); a group left empty drops out."""
-    by_name = {g.source_group.lower(): g for g in groups}
-    ids = {g.source_group.lower(): list(g.resource_ids) for g in groups}
-    for step in steps:
-        if step.kind not in (StepKind.CONSOLIDATE, StepKind.MOVE_APP_BACK):
-            continue
-        source, destination = step.arg("source_group").lower(), step.group.lower()
-        moving = {i.lower() for i in step.arg("ids").split()}
-        if source in ids:
-            ids[source] = [i for i in ids[source] if i.lower() not in moving]
-        if destination in ids:
-            for rid in step.arg("ids").split():
-                parts = rid.strip("/").split("/")
-                parts[3] = by_name[destination].source_group
-                new = "/" + "/".join(parts)
-                if new.lower() not in {i.lower() for i in ids[destination]}:
-                    ids[destination].append(new)
-    return tuple(replace(g, resource_ids=tuple(ids[g.source_group.lower()])) for g in groups
-                 if ids[g.source_group.lower()])
-
-
-def pick_with_fixes(groups: Sequence[GroupAssessment], picked: Sequence[GroupAssessment], *,
-                    skip: Iterable[str] = ()) -> tuple[list[GroupAssessment], list[ChosenFix], list[str]]:
-    """The groups a plan moves once the engineer's pick meets the fixes: the picked ones, plus the groups
-    in-subscription fixes move resources into; the fixes they carry (minus `skip`); and the names of the
-    picked groups that still cannot move (a blocker, or a fix left out or beyond the bot)."""
-    by_name = {g.name.lower(): g for g in groups}
-    out = list(picked)
-    chosen = chosen_fixes(out, skip=skip)
-    for name in regroup_destinations(chosen):
-        extra = by_name.get(name.lower())
-        if extra is not None and extra.name.lower() not in {g.name.lower() for g in out}:
-            out.append(extra)
-    chosen = chosen_fixes(out, skip=skip)
-    not_ready = [g.name for g in out if not movable_with(g, chosen)]
-    return out, chosen, not_ready
-
-
-def offered_actions(groups: Sequence[GroupAssessment]) -> list[str]:
-    """The fix actions these groups' findings carry (what the plan card lets the engineer leave out)."""
-    return list(dict.fromkeys(c.action for c in chosen_fixes(groups)))

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from migration.fixplan import PlanStep, message
 from migration.fixsteps import already_done, carry_out
 from migration.model import ArmError, ArmErrorDetail, RoleMissing, TenantAccessDenied
+from migration.plansteps import PlanStep, message
 from migration.ports import AzureGateway
 from migration.workflow import StepRecord, StepStatus, StoredRequest, Workflow
 

@@ -12,8 +12,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import replace
 
-from migration.fixplan import ChosenFix, FixPlan, PlanFacts, PlanStep, StepKind, plan_fixes, regroup, snapshot
+from migration.fixchoice import regroup
+from migration.fixplan import PlanFacts, plan_fixes, snapshot
 from migration.model import ArmError, GroupMove, NotFound, Peering, RoleDefinition
+from migration.plansteps import ChosenFix, FixPlan, PlanStep, StepKind
 from migration.ports import AzureGateway
 
 _ALREADY = {"RoleAssignmentExists"}

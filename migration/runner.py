@@ -38,7 +38,6 @@ from opentelemetry.trace import StatusCode
 from migration.checklist import tick
 from migration.dryrun import validate_move
 from migration.explain import explain
-from migration.fixplan import PlanStep, StepKind, message
 from migration.fixrunner import FixStepRunner, finished_steps, verify
 from migration.model import (
     ArmError,
@@ -50,6 +49,7 @@ from migration.model import (
     TenantAccessDenied,
 )
 from migration.planning import MAX_BATCH, plan_batches
+from migration.plansteps import PlanStep, StepKind, message
 from migration.ports import AzureGateway
 from migration.steps import Step, run_steps
 from migration.workflow import AccessWait, BatchRecord, BatchStatus, LeaseLost, StoredRequest, Workflow
@@ -513,9 +513,7 @@ class MoveRunner:
         waited = failed.split(":", 1)[1]
         if kind != "move" or waited == name:
             return  # a group whose own validation failed is marked failed by that step
-        error = ArmErrorDetail(code="DependencyFailed", message=(
-            f"This group waits for group {waited}, which did not move. Fix: move {waited} first, then request "
-            "this group again."))
+        error = ArmErrorDetail(code="DependencyFailed", message=message("group_waits_for_group", waited=waited))
         stored = await self._save(rid, lambda s: _replace_group(s, name, state=GroupState.SKIPPED, error=error))
         self._changed(stored)
 

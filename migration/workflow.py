@@ -23,7 +23,6 @@ from enum import StrEnum
 from typing import Any
 
 from migration.codec import decode, to_json
-from migration.fixplan import ChosenFix, PlanStep
 from migration.model import (
     ArmErrorDetail,
     Decision,
@@ -34,6 +33,7 @@ from migration.model import (
     Person,
     RequestState,
 )
+from migration.plansteps import ChosenFix, PlanStep
 from migration.ports import ConcurrencyError, DocumentStore
 
 REQUESTS = "requests"

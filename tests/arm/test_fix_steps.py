@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from migration.fixplan import ChosenFix, StepKind, plan_fixes
+from migration.fixplan import plan_fixes
 from migration.fixsteps import already_done, carry_out, read_facts
 from migration.model import ArmError, GroupMove
+from migration.plansteps import ChosenFix, StepKind
 from tests.arm.fixes_scenario import (
     ALICE,
     BOB,

@@ -10,7 +10,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from migration.fixplan import ChosenFix
 from migration.model import (
     ArmErrorDetail,
     Assessment,
@@ -31,6 +30,7 @@ from migration.model import (
     Subscription,
     Verdict,
 )
+from migration.plansteps import ChosenFix
 
 TENANT_ID = "6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f"
 TENANT = "contoso.onmicrosoft.com"
@@ -413,7 +413,7 @@ def history(n: int) -> list[MoveRequest]:
 def fix_plan(groups: int) -> tuple[Any, ...]:
     """Steps around a move: a lock and an IP per group, tags and two role assignments after; ids at full
     length, as a tenant of this size has them."""
-    from migration.fixplan import PlanStep, StepKind
+    from migration.plansteps import PlanStep, StepKind
 
     sub, target = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
     out: list[PlanStep] = []

@@ -24,9 +24,10 @@ from migration.arm import create_gateway
 from migration.assessment import assess
 from migration.checklist import post_move_checklist
 from migration.dryrun import planned_target_groups, top_level_ids
-from migration.fixplan import StepKind, chosen_fixes, movable_with, regroup_destinations
+from migration.fixchoice import chosen_fixes, movable_with, regroup_destinations
 from migration.fixsteps import plan_with_fixes
 from migration.model import GroupMove, RequestState
+from migration.plansteps import StepKind
 from migration.workflow import StepStatus, Workflow
 from storage import SqliteDocumentStore
 from tests.arm.fixes_scenario import ALICE, BOB, CONDITION, HUB, NIC1, OPS, PIP, STAPP1, fixes_scenario

@@ -3,8 +3,8 @@ sandbox): one run does every step once, each audited; a failed step stops only w
 
 from __future__ import annotations
 
-from migration.fixplan import StepKind
 from migration.model import GroupState, RequestState
+from migration.plansteps import StepKind
 from migration.runner import MoveRunner, RunnerConfig
 from migration.workflow import StepStatus, Workflow
 from tests.arm.fixes_scenario import BOB, fixes_scenario
@@ -82,9 +82,9 @@ async def test_without_a_role_for_locks_the_step_fails_with_its_command_instead_
     (a Lighthouse delegation cannot grant Owner either), so the step fails and says what to run by hand."""
     from migration.arm import create_gateway
     from migration.credentials import IdentityConfig
-    from migration.fixplan import ChosenFix
     from migration.fixsteps import plan_with_fixes
     from migration.model import GroupMove
+    from migration.plansteps import ChosenFix
     from tests.arm.identities import APP, CONSENTED, PARTNER, SECRET, SUB, scenario
     from tests.workflow.conftest import REQUESTER
 

@@ -1,0 +1,111 @@
+"""The vocabulary of a move plan's steps: their kinds, the step itself, and their texts from `steps.json`.
+
+A step's user-facing text, command and Microsoft source live in the data file, keyed by kind; the planner
+(`migration.fixplan`) fills in the arguments, the runner (`migration.fixrunner`) carries steps out.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+STEPS_FILE = Path(__file__).parent / "data" / "steps.json"
+
+
+class StepKind(StrEnum):
+    LIFT_LOCK = "lift_lock"
+    REGISTER_PROVIDER = "register_provider"
+    CONSOLIDATE = "consolidate"
+    MOVE_APP_BACK = "move_app_back"
+    DISASSOCIATE_IP = "disassociate_ip"
+    DELETE_PEERING = "delete_peering"
+    RESTORE_LOCK = "restore_lock"
+    REASSOCIATE_IP = "reassociate_ip"
+    RECREATE_PEERING = "recreate_peering"
+    TAG_GROUP = "tag_group"
+    ADD_ASSIGNABLE_SCOPE = "add_assignable_scope"
+    RECREATE_ASSIGNMENT = "recreate_assignment"
+
+
+# The rules' fix actions (migration.model.FixAction values) the bot carries out itself.
+AUTOMATIC_ACTIONS = frozenset({"lift_read_only_lock", "register_provider", "consolidate_dependencies",
+                               "move_app_service_back", "disassociate_public_ip", "disable_peering"})
+
+
+@dataclass(frozen=True, slots=True)
+class PlanStep:
+    key: str  # unique in the plan; also the audit's name for the step
+    kind: StepKind
+    group: str  # the source group the step serves; "" when it serves every group
+    args: tuple[tuple[str, str], ...]
+    after: tuple[str, ...] = ()  # steps that must succeed first (fix steps, or validate:/move: steps)
+    ended: tuple[str, ...] = ()  # steps that must have ended, whatever their outcome
+
+    def arg(self, name: str, default: str = "") -> str:
+        return next((v for k, v in self.args if k == name), default)
+
+    @property
+    def phase(self) -> str:
+        return str(_texts()[self.kind.value]["phase"])
+
+    @property
+    def text(self) -> str:
+        return _fill(str(_texts()[self.kind.value]["text"]), self)
+
+    @property
+    def command(self) -> str:
+        return _fill(str(_texts()[self.kind.value]["command"]), self)
+
+    @property
+    def source(self) -> str:
+        return str(_texts()[self.kind.value]["source"])
+
+
+@dataclass(frozen=True, slots=True)
+class ChosenFix:
+    """A finding's fix the engineer kept in the plan, with the group it was found in."""
+
+    group: str
+    action: str  # a FixAction value
+    resource_ids: tuple[str, ...]
+    command: str
+
+
+@dataclass(frozen=True, slots=True)
+class FixPlan:
+    steps: tuple[PlanStep, ...]
+    manual: tuple[ChosenFix, ...] = ()  # fixes the bot cannot do: they stay on the checklist
+
+
+
+@cache
+def _texts() -> dict[str, dict[str, Any]]:
+    data: dict[str, dict[str, Any]] = json.loads(STEPS_FILE.read_text(encoding="utf-8"))["steps"]
+    missing = {k.value for k in StepKind} - set(data)
+    if missing:
+        raise ValueError(f"{STEPS_FILE.name}: no texts for {sorted(missing)}")
+    return data
+
+
+@cache
+def _messages() -> dict[str, str]:
+    data: dict[str, str] = json.loads(STEPS_FILE.read_text(encoding="utf-8"))["messages"]
+    return data
+
+
+def message(name: str, **values: str) -> str:
+    """A user-facing sentence about steps, from the data file."""
+    return _messages()[name].format(**values)
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _fill(template: str, step: PlanStep) -> str:
+    return template.format_map(_Blank(step.args))
