@@ -33,13 +33,13 @@ from migration.access import AccessIdentity
 from migration.arm import create_gateway
 from migration.catalog import load_catalog
 from migration.ports import AzureGateway, DocumentStore
-from migration.report import ReportLinks
 from migration.runner import MoveRunner, RunnerConfig
 from migration.workflow import Workflow
 from sandbox import start_sandbox
 from sandbox.tls import CA_FILE
 from settings import Settings, SettingsError, load_settings
 from storage import open_store
+from storage.reports import ReportLinks
 from telemetry import CountingListener, configure_telemetry, traced_turns
 from workers.assessment import AssessmentWorkers, WorkerSettings
 
