@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,3 +50,17 @@ class AccessPolicy:
 
     def may_approve(self, caller: Caller) -> bool:
         return self.tenant_allowed(caller) and caller.user_id is not None and caller.user_id in self.approver_ids
+
+    def may_see_request(self, caller: Caller, *, requester_id: str, requester_tenant_id: str | None,
+                        conversations: Collection[str], conversation_id: str | None) -> bool:
+        """A move request's details (its report): the requester, the approvers, and whoever is in a
+        conversation the request was posted to (the requester's chat, the approvals channel) in the
+        requester's own tenant."""
+        if not self.tenant_allowed(caller):
+            return False
+        if caller.user_id is not None and caller.user_id == requester_id.lower():
+            return True
+        if self.may_approve(caller):
+            return True
+        same_tenant = not requester_tenant_id or caller.tenant_id == requester_tenant_id.lower()
+        return same_tenant and conversation_id is not None and conversation_id in conversations

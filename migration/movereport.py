@@ -146,8 +146,10 @@ class MoveReport:
         return {o: found[o] for o in OUTCOME_ORDER if found[o]}
 
     def undone(self) -> tuple[StepLine, ...]:
-        """The steps that need the engineer, most urgent first (failed, then those that waited for them...)."""
-        return tuple(sorted((s for s in self.steps if not s.done), key=lambda s: OUTCOME_ORDER.index(s.outcome)))
+        """The steps that need the engineer, most urgent first (failed, then those that waited for them...);
+        within each outcome the groups' moves first (resources that did not move), then in the plan's order."""
+        return tuple(sorted((s for s in self.steps if not s.done),
+                            key=lambda s: (OUTCOME_ORDER.index(s.outcome), s.kind != MOVE_KIND)))
 
     def done_steps(self) -> tuple[StepLine, ...]:
         return tuple(s for s in self.steps if s.done)

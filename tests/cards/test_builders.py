@@ -21,11 +21,11 @@ from cards.messages import error_card, not_allowed_card, unknown_action_card
 from cards.move import (
     approval_card,
     create_groups_card,
-    final_report_card,
     history_card,
     move_plan_card,
     move_progress_card,
 )
+from cards.movereport import final_report_card
 from cards.pickers import group_picker_card, subscription_picker_card, target_picker_card
 from cards.progress import Step, work_progress_card
 from cards.tenant import attach_result_card, invitation_card
@@ -374,12 +374,15 @@ def test_move_progress_huge() -> None:
 
 def test_final_report_lists_failures_and_checklist() -> None:
     request = fx.make_request(fx.HUGE, RequestState.PARTIALLY_SUCCEEDED, moved_fraction=0.9, failed_groups=7)
-    card = final_report_card(request, checklist=fx.CHECKLIST, finished_at=fx.AT, report_url="https://x.example/r")
+    card = final_report_card(fx.move_report(request), report_url="https://x.example/reports/t.csv",
+                             expires_at=fx.AT)
     seen = texts(card)
-    assert "Did not move" in seen and "ResourceMoveFailed" in seen and "And 2 more groups." in seen
+    assert "Needs you" in seen and "ResourceMoveFailed" in seen
+    assert seen.count("**Failed**: Move group") == 7, "every group that did not move, with Azure's reason"
+    assert "az resource move --destination-group" in seen
     assert "Re-create role assignments" in seen and "Buy a support plan" in seen
     assert "Finished 2026-11-23 14:05 UTC" in seen
-    assert buttons(card)["Download full report"]["type"] == "Action.OpenUrl"
+    assert buttons(card)["Download the move report (CSV)"]["type"] == "Action.OpenUrl"
 
 
 def test_history_paging() -> None:
