@@ -70,6 +70,7 @@ class Approvals:
             verbs.REQUEST_CANCEL: self.cancel,
             verbs.REQUEST_STATUS: self.status_click,
             verbs.REQUEST_RECHECK: self.recheck,
+            verbs.REQUEST_REPORT: self.report_click,
             verbs.HISTORY_PAGE: self.history_page,
         }
 
@@ -267,11 +268,7 @@ class Approvals:
         expire). Only for those who may see the request; to anyone else the request does not exist."""
         await self._seen(turn_context, caller)
         stored = await self._pick(caller, command, lambda s: s.state in _REPORTABLE)
-        conversation = getattr(turn_context.activity.conversation, "id", None)
-        if stored is not None and not self._may_see(caller, stored, conversation):
-            await self._workflow.audit(stored.id, "refused", by=person_of(caller), tenant_id=caller.tenant_id,
-                                       detail={"attempted": "report", "reason": "not the requester, an approver "
-                                               "or in the request's conversations"})
+        if stored is not None and not await self._may_report(turn_context, caller, stored):
             stored = None
         if stored is None:
             named = f" {command.args[0][:20]}" if command.args else ""
@@ -284,10 +281,36 @@ class Approvals:
                 f"Move request {stored.id} has not run ({stored.state.value.replace('_', ' ')}), so there is no "
                 f"report yet. Type `status {stored.id}` to see where it stands.")
             return
+        await turn_context.send_activity(card_reply(await self._fresh_report(caller, stored)))
+
+    async def report_click(self, turn_context: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        """New report link on the final card: the card again, with a fresh link, for the clicker."""
+        request_id = self._request_id(data)
+        stored = await self._workflow.get(request_id) if request_id else None
+        if stored is None:
+            return self._missing()
+        if not await self._may_report(turn_context, caller, stored):
+            # Not the request's card either: a forged click learns nothing about it.
+            return not_allowed_card("A move's report goes to its requester, the approvers and the chats it was "
+                                    "posted to.")
+        if stored.state not in _REPORTABLE:
+            return with_note(await self._view(stored, caller), "This request has not run: there is no report yet.")
+        return await self._fresh_report(caller, stored)
+
+    async def _fresh_report(self, caller: Caller, stored: StoredRequest) -> dict[str, Any]:
         link = await self._notifier.move_report(stored)
         await self._workflow.audit(stored.id, "report", by=person_of(caller), tenant_id=caller.tenant_id,
                                    detail={"link": link is not None})
-        await turn_context.send_activity(card_reply(self._notifier.report_card(stored, link)))
+        return self._notifier.report_card(stored, link)
+
+    async def _may_report(self, turn_context: TurnContext, caller: Caller, stored: StoredRequest) -> bool:
+        """May see the request's report; a refusal is audited."""
+        if self._may_see(caller, stored, getattr(turn_context.activity.conversation, "id", None)):
+            return True
+        await self._workflow.audit(stored.id, "refused", by=person_of(caller), tenant_id=caller.tenant_id,
+                                   detail={"attempted": "report", "reason": "not the requester, an approver or in "
+                                           "the request's conversations"})
+        return False
 
     def _may_see(self, caller: Caller, stored: StoredRequest, conversation: str | None) -> bool:
         places = [stored.requester_conversation, stored.card.conversation if stored.card else None]

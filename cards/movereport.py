@@ -114,7 +114,7 @@ def _banner(report: MoveReport) -> list[k.Element]:
 
 
 def _download(report: MoveReport, report_url: str | None, expires_at: datetime | None) -> list[k.Element]:
-    ask = f"type `report {k.unbroken_id(report.request_id)}`"
+    ask = f"click New report link (or type `report {k.unbroken_id(report.request_id)}`)"
     if not report_url:
         return [k.text(f"For the whole report to download (CSV, JSON, Markdown), {ask}.", subtle=True)]
     base = report_url.removesuffix(".csv")
@@ -180,6 +180,8 @@ def final_report_card(report: MoveReport, *, report_url: str | None = None,
     actions: list[k.Action] = []
     if report_url:
         actions.append(k.open_url("Download the move report (CSV)", report_url))
+    # Links expire (and a card re-drawn later has none): a click brings a fresh one.
+    actions.append(k.execute("New report link", verbs.REQUEST_REPORT, {"requestId": report.request_id}))
     actions.append(k.execute("Show all groups", verbs.REQUEST_STATUS, {"requestId": report.request_id}))
     fixed = len(json.dumps(k.card([*head, *tail], actions, fallback_text="x" * 80)))
     budget = BUDGET_BYTES - fixed - 600  # the subheadings and "And N more" lines below

@@ -11,6 +11,7 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 
+from cards import verbs
 from cards._kit import MAX_CARD_BYTES
 from migration.model import GroupMove, GroupState, RequestState
 from migration.workflow import CardRef, StoredRequest
@@ -153,3 +154,16 @@ async def test_a_request_that_has_not_run_has_no_report_yet(move_bot: MoveBot):
     answer = await _ask(bot, f"report {stored.id}")
     assert "has not run (pending approval)" in answer["text"] and f"status {stored.id}" in answer["text"]
     assert await bot.parts.workflow.store.list(ReportLinks.INDEX) == [], "no report stored"
+
+
+async def test_new_report_link_on_the_card_answers_the_click_with_a_fresh_link(move_bot: MoveBot):
+    bot = move_bot
+    stored = await _finished(bot)
+    card = await bot.click(verbs.REQUEST_REPORT, {"requestId": stored.id}, user=ENGINEER, conversation=PERSONAL)
+    url = buttons(card)["Download the move report (CSV)"]["url"]
+    assert (await _get(bot, url))[0] == 200
+    assert "New report link" in buttons(card), "and again once this one has expired"
+    refused = await bot.click(verbs.REQUEST_REPORT, {"requestId": stored.id}, user=OUTSIDER,
+                              conversation="a:conv-outsider")
+    assert "Not allowed" in text_of(refused) and "Download the move report (CSV)" not in buttons(refused)
+    assert stored.id not in text_of(refused) and "rg-workload" not in text_of(refused), "nothing of the request"
