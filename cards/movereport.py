@@ -26,6 +26,7 @@ NEEDS_SHOWN = 25  # a card several screens long is not read: past these, the rep
 DONE_SHOWN = 25
 CHECKLIST_MAX = 10
 LEFTOVERS_SHOWN = 10
+COMMAND_MAX = 600  # longer commands (a group's move names every resource id) stay in the report
 COUNT_WORDS = {  # "12 steps: 9 done, 1 failed, ..."
     Outcome.DONE: "done",
     Outcome.FAILED: "failed",
@@ -75,16 +76,24 @@ def _undone_entry(s: StepLine) -> list[k.Element]:
     lead = _LEAD[s.outcome]
     out: list[k.Element] = [k.text(f"**{lead}**: {k.plain(k.clip(s.text, 200))}.{k.plain(why)}",
                                    spacing=types.Spacing.SMALL)]
-    if s.command:
-        out.append(k.command(k.clip(s.command, 400)))
-    return out
+    return out + _command(s.command)
+
+
+def _command(command: str) -> list[k.Element]:
+    """A command to copy, whole: a clipped one would run and do part of the work (or fail)."""
+    if not command:
+        return []
+    if len(command) > COMMAND_MAX:
+        return [k.text(f"Its command ({k.num(len(command))} characters, mostly resource ids) is in the move "
+                       "report, to copy from there.", subtle=True, spacing=types.Spacing.NONE)]
+    return [k.command(command)]
 
 
 def _needs_you(report: MoveReport, budget: int) -> tuple[list[k.Element], int, int]:
     """The steps that need the engineer and the fixes the bot cannot make, most urgent first."""
     entries = [_undone_entry(s) for s in report.undone()]
     entries += [[k.text(f"**The bot cannot do this** ({k.plain(m.group)}): {m.action.replace('_', ' ')}.",
-                        spacing=types.Spacing.SMALL), k.command(k.clip(m.command, 400))] for m in report.manual]
+                        spacing=types.Spacing.SMALL), *_command(m.command)] for m in report.manual]
     shown, count = _fill(entries[:NEEDS_SHOWN], budget)
     return shown, count, len(entries)
 
