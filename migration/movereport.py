@@ -73,6 +73,7 @@ class GroupLine:
     moved: int
     error: ArmErrorDetail | None = None  # Azure's error, explained (reason and fix) where the code is known
     command: str = ""  # the move by hand of what did not move
+    fix: str = ""  # what to do about the error, in plain words
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,8 +238,9 @@ def _group_line(stored: StoredRequest, group: GroupMove) -> GroupLine:
     error = group.error
     if error is not None and " Fix: " not in error.message and error.code != "DependencyFailed":
         error = explain(error)
+    fix = error.message.partition(" Fix: ")[2] if error is not None else ""
     return GroupLine(group.source_group, group.target_group_id, group.state, len(group.resource_ids),
-                     group.moved_count, error, command)
+                     group.moved_count, error, command, fix)
 
 
 def _move_line(stored: StoredRequest, line: GroupLine, group: GroupMove) -> StepLine:

@@ -14,7 +14,7 @@ from migration.model import ArmErrorDetail
 from migration.movereport import MoveReport, Outcome, StepLine, state_label
 
 CSV_COLUMNS = (
-    "section", "phase", "group", "item", "outcome", "azure_code", "azure_message", "waits_for", "command",
+    "section", "phase", "group", "item", "outcome", "azure_code", "azure_message", "fix", "waits_for", "command",
     "principal_id", "principal_type", "role", "scope", "source", "key",
 )
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell starting so as a formula
@@ -42,18 +42,19 @@ def to_csv(report: MoveReport) -> str:
     writer.writerow(CSV_COLUMNS)
 
     def row(section: str, *, phase: str = "", group: str = "", item: str = "", outcome: str = "",
-            error: ArmErrorDetail | None = None, waits: str = "", command: str = "", principal: str = "",
-            principal_type: str = "", role: str = "", scope: str = "", source: str = "", key: str = "") -> None:
+            error: ArmErrorDetail | None = None, fix: str = "", waits: str = "", command: str = "",
+            principal: str = "", principal_type: str = "", role: str = "", scope: str = "", source: str = "",
+            key: str = "") -> None:
         writer.writerow([_cell(v) for v in (
             section, phase, group, item, outcome, error.code if error else "", error.message if error else "",
-            waits, command, principal, principal_type, role, scope, source, key)])
+            fix, waits, command, principal, principal_type, role, scope, source, key)])
 
     row("request", item=f"{report.request_id}: {report.source_name or report.source_subscription_id} -> "
         f"{report.target_name or report.target_subscription_id}, {report.moved} of {report.resources} resources "
         "moved", outcome=state_label(report.state), key=report.request_id)
     for g in report.groups:
         row("group", group=g.name, item=f"{g.moved} of {g.resources} resources moved to {g.target_group_id}",
-            outcome=state_label(g.state), error=g.error, command=g.command, scope=g.target_group_id)
+            outcome=state_label(g.state), error=g.error, fix=g.fix, command=g.command, scope=g.target_group_id)
     assignments = iter(report.assignments)
     for s in report.steps:
         if s.kind == "recreate_assignment":
@@ -91,7 +92,7 @@ def to_json(report: MoveReport) -> str:
         "decisions": [{"action": d.action, "by": d.by, "at": d.at.isoformat(), "comment": d.comment or None}
                       for d in report.decisions],
         "groups": [{"name": g.name, "targetGroupId": g.target_group_id, "state": g.state.value,
-                    "resources": g.resources, "moved": g.moved, "error": _error(g.error),
+                    "resources": g.resources, "moved": g.moved, "error": _error(g.error), "fix": g.fix or None,
                     "command": g.command or None} for g in report.groups],
         "steps": [{"key": s.key, "phase": s.phase, "kind": s.kind, "group": s.group or None, "text": s.text,
                    "outcome": s.outcome.value, "outcomeLabel": s.outcome.label, "error": _error(s.error),

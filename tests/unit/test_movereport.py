@@ -122,7 +122,8 @@ def test_a_group_that_did_not_move_gets_the_command_for_what_is_still_in_the_sou
                                        f"{DST} --ids " + " ".join(_group("rg-b", 3).resource_ids))
     # Azure moved rg-c's first batch and, of the failed one, all but the last resource.
     assert by_name["rg-c"].command.endswith(f"--ids {rg_c.resource_ids[3]}")
-    assert by_name["rg-c"].error is not None and "Fix:" in by_name["rg-c"].error.message, "explained, with the fix"
+    assert by_name["rg-c"].error is not None and by_name["rg-c"].error.code == "ResourceMoveFailed"
+    assert by_name["rg-c"].fix.startswith("Request the move again later"), "explained, with what to do"
 
 
 def test_each_role_assignment_says_whether_it_was_recreated_and_why_not():
