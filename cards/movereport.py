@@ -176,6 +176,9 @@ def final_report_card(report: MoveReport, *, report_url: str | None = None,
              ("To", report.target_name or report.target_subscription_id),
              ("Moved", f"{k.plural(report.moved, 'resource')} in {k.plural(moved_groups, 'group')}"),
              ("Not moved", k.plural(report.resources - report.moved, "resource"))]
+    if report.assignments:
+        again = sum(a.recreated for a in report.assignments)
+        facts.append(("Role assignments", f"{k.num(again)} of {k.num(len(report.assignments))} re-created"))
     if report.finished_at:
         facts.append(("Finished", k.utc(report.finished_at)))
     head: list[k.Element] = [

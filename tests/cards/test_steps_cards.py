@@ -44,6 +44,7 @@ def test_the_final_report_says_what_happened_then_what_needs_the_engineer_then_w
     text = _text(card)
     moves = len(request.groups)
     assert f"{moves + 5} steps**: 1 failed, {moves + 4} done." in text  # first: counts, most urgent first
+    assert '"title": "Role assignments", "value": "0 of 1 re-created"' in text
     needs, done = text.index('"Needs you"'), text.index('"Done"')
     assert needs < done
     assert "PrincipalNotFound" in text[needs:done]
