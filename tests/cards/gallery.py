@@ -164,4 +164,11 @@ def build_all() -> dict[str, dict[str, Any]]:
         cards[f"approval-rejected-{size}"] = approval_card(
             fx.make_request(a, RequestState.REJECTED), view="approver", approver_mris=approvers, checklist=fx.CHECKLIST
         )
+    # The worst case: every one of 500 groups moved, 3,000 steps, every fourth fix step failed.
+    everything = fx.make_request(all_ready(fx.HUGE), RequestState.PARTIALLY_SUCCEEDED, moved_fraction=0.95,
+                                 failed_groups=25)
+    many = fx.fix_plan(len(everything.groups))
+    cards["final-report-500-groups"] = final_report_card(fx.move_report(
+        everything, steps=many, records=fx.step_records(many), manual=fx.MANUAL_FIXES), report_url=REPORT_URL,
+        expires_at=fx.AT)
     return cards
