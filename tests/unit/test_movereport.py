@@ -199,3 +199,14 @@ def test_a_spreadsheet_never_runs_a_cell_as_a_formula():
     rows = list(csv.DictReader(io.StringIO(to_csv(build(stored, now=AT)))))
     assert {r["azure_message"] for r in rows if r["azure_code"]} >= {"'=1+1"}
     assert not any(v.startswith(("=", "+", "@")) for r in rows for v in r.values())
+
+
+def test_an_assignment_the_bot_may_not_make_says_who_can_and_gives_the_command():
+    step = _assignment("rg-a", "a11ce000-0000-4000-8000-00000000a11c")
+    denied = ArmErrorDetail("AuthorizationFailed", "The client does not have authorization to perform action "
+                            "'Microsoft.Authorization/roleAssignments/write'.")
+    stored = _stored((replace(_group("rg-a"), state=GroupState.SUCCEEDED, moved_count=2),), (step,),
+                     (StepRecord(step.key, StepStatus.FAILED, denied),), state=RequestState.SUCCEEDED)
+    [line] = build(stored, now=AT).assignments
+    assert not line.recreated and "Owner or User Access Administrator" in line.why and "AuthorizationFailed" in line.why
+    assert line.command == step.command
