@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -243,18 +244,19 @@ def _group_line(stored: StoredRequest, group: GroupMove) -> GroupLine:
                      group.moved_count, error, command, fix)
 
 
-def _move_line(stored: StoredRequest, line: GroupLine, group: GroupMove) -> StepLine:
+def _move_line(stored: StoredRequest, line: GroupLine, group: GroupMove, before: Sequence[StepLine]) -> StepLine:
     outcome = _group_outcome(group.state, stored.state)
-    waits = tuple(f"the move of group {a}" for a in group.after
-                  if outcome is not Outcome.DONE and _group_state(stored, a) is not GroupState.SUCCEEDED)
+    waits: tuple[str, ...] = ()
+    if outcome in (Outcome.SKIPPED, Outcome.NOT_STARTED):  # the fixes before it, and the groups it follows
+        waits = (*(s.text for s in before if not s.done and s.group.lower() in ("", group.source_group.lower())),
+                 *(f"the move of group {a}" for a in group.after
+                   if _group_state(stored, a) is not GroupState.SUCCEEDED))
     resources = f"{line.resources} resource" + ("" if line.resources == 1 else "s")
     text = str(_data()["groupText"]).format(group=group.source_group, target_group=_name(group.target_group_id),
                                             resources=resources)
     return StepLine(f"move:{group.source_group}", "moves", MOVE_KIND, group.source_group, text, outcome,
                     line.error if outcome in (Outcome.FAILED, Outcome.SKIPPED) else None, waits,
-                    line.command if outcome is not Outcome.DONE else "",
-                    "https://learn.microsoft.com/azure/azure-resource-manager/management/"
-                    "move-resource-group-and-subscription")
+                    line.command if outcome is not Outcome.DONE else "", str(_data()["groupSource"]))
 
 
 def _blockers(step: PlanStep, outcomes: dict[str, Outcome], texts: dict[str, str], stored: StoredRequest) -> tuple[
@@ -307,8 +309,9 @@ def build(stored: StoredRequest, *, now: datetime) -> MoveReport:
         lines[s.key] = _fix_line(s, outcome, error, waits)
 
     groups = tuple(_group_line(stored, g) for g in request.groups)
-    moves = tuple(_move_line(stored, line, g) for line, g in zip(groups, request.groups, strict=True))
-    steps = (*(lines[s.key] for s in stored.fix_steps if s.phase == "before"), *moves,
+    before = [lines[s.key] for s in stored.fix_steps if s.phase == "before"]
+    moves = tuple(_move_line(stored, line, g, before) for line, g in zip(groups, request.groups, strict=True))
+    steps = (*before, *moves,
              *(lines[s.key] for s in stored.fix_steps if s.phase != "before"))
     assignments = tuple(_assignment(lines[s.key], s) for s in stored.fix_steps
                         if s.kind is StepKind.RECREATE_ASSIGNMENT)

@@ -97,6 +97,7 @@ def test_what_is_not_done_has_azures_error_or_the_step_it_waited_for_and_its_com
     assert failed_lock.error is not None and failed_lock.error.code == "AuthorizationFailed"
     assert failed_lock.command == f"az lock delete --ids /subscriptions/{SRC}/resourceGroups/rg-b/providers/" \
                                   "Microsoft.Authorization/locks/freeze"
+    assert report.steps[3].waits_for == ("Lift ReadOnly lock freeze on group rg-b",), "the group's move waited too"
     waiting = report.steps[-1]
     assert waiting.waits_for == ("the move of group rg-b", "Lift ReadOnly lock freeze on group rg-b")
     assert waiting.command.startswith("az role assignment create --assignee-object-id a11ce000")
