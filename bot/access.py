@@ -29,6 +29,12 @@ def caller_of(activity: Any) -> Caller:
     )
 
 
+def _chat(conversation_id: str) -> str:
+    """A channel's conversation id names the thread too (`19:...@thread.tacv2;messageid=...`): every thread
+    of the channel is the same audience."""
+    return conversation_id.split(";messageid=", 1)[0]
+
+
 @dataclass(frozen=True, slots=True)
 class AccessPolicy:
     allowed_tenant_ids: frozenset[str]
@@ -63,4 +69,5 @@ class AccessPolicy:
         if self.may_approve(caller):
             return True
         same_tenant = not requester_tenant_id or caller.tenant_id == requester_tenant_id.lower()
-        return same_tenant and conversation_id is not None and conversation_id in conversations
+        return same_tenant and conversation_id is not None and _chat(conversation_id) in {_chat(c) for c in
+                                                                                           conversations}
