@@ -12,7 +12,7 @@ from adaptive_cards import types
 
 from cards import _kit as k
 from cards import verbs
-from cards.steps import fix_choice, plan_steps, step_outcomes
+from cards.steps import FIX_LABELS, fix_choice, plan_steps, step_outcomes
 from migration.explain import explain
 from migration.model import DryRun, GroupMove, GroupState, MoveRequest, RequestState
 from migration.plansteps import ChosenFix, PlanStep
@@ -274,12 +274,16 @@ def create_groups_card(request: MoveRequest, *, new_groups: Sequence[GroupMove])
 
 def move_plan_card(request: MoveRequest, *, dry_runs: Sequence[DryRun] = (), steps: Sequence[PlanStep] = (),
                    manual: Sequence[ChosenFix] = (), offered: Sequence[str] = (),
-                   kept: Sequence[str] = (), left_out: Sequence[str] = ()) -> dict[str, Any]:
+                   kept: Sequence[str] = (), left_out: Sequence[str] = (), revision: int | None = None,
+                   notice: str = "") -> dict[str, Any]:
     """The plan the requester reviews before asking for approval: the fixes the bot makes first (the
-    engineer may leave some out), the moves, the follow-through."""
+    engineer may leave some out), the moves, the follow-through. Its buttons carry the plan's `revision`:
+    asking for approval submits exactly this plan, or nothing."""
     calls = sum(max(1, -(-len(g.resource_ids) // MOVE_BATCH)) for g in request.groups)
+    rid: dict[str, Any] = {**_rid(request), **({"revision": revision} if revision is not None else {})}
     body: list[k.Element] = [
         k.heading(f"Move plan {k.unbroken_id(request.id)}"),
+        *([k.note(notice)] if notice else []),
         *([k.note(f"Left out of this plan: {k.clip(', '.join(left_out[:5]), 200)}. A fix it needs is not "
                   "included; tick it again to move it.")] if left_out else []),
         _request_facts(request),
@@ -301,13 +305,35 @@ def move_plan_card(request: MoveRequest, *, dry_runs: Sequence[DryRun] = (), ste
         choice = fix_choice(offered, kept)
         body += choice
         actions = [
-            k.execute("Ask for approval", verbs.REQUEST_SUBMIT, _rid(request), style=types.ActionStyle.POSITIVE,
+            k.execute("Ask for approval", verbs.REQUEST_SUBMIT, rid, style=types.ActionStyle.POSITIVE,
                       inputs=False if choice else None),
             k.execute("Cancel", verbs.REQUEST_CANCEL, _rid(request), inputs=False if choice else None),
         ]
         if choice:
-            actions.insert(1, k.execute("Update plan", verbs.REQUEST_FIXES, _rid(request), inputs=True))
+            actions.insert(1, k.execute("Update plan", verbs.REQUEST_FIXES, rid, inputs=True))
     return k.card(body, actions, fallback_text=f"Move plan {request.id}.")
+
+
+def plan_updating_card(request: MoveRequest, *, kept: Sequence[str], offered: Sequence[str]) -> dict[str, Any]:
+    """A click on a plan that is being planned again: nothing was submitted or changed; the new plan
+    replaces this card when it is ready (or on Show the plan); Plan again starts over if it never comes
+    (the bot restarted meanwhile)."""
+    chosen = [FIX_LABELS[a] for a in FIX_LABELS if a in offered and a in kept]
+    dropped = [FIX_LABELS[a] for a in FIX_LABELS if a in offered and a not in kept]
+    body: list[k.Element] = [
+        k.heading(f"Move plan {k.unbroken_id(request.id)}: being updated"),
+        k.note("The plan is being updated with the fixes you chose, so nothing was submitted and nothing "
+               "changed. The new plan shows here when it is ready; check it, then ask for approval."),
+        _request_facts(request),
+        *([k.text("**Fixes the bot makes:** " + "; ".join(chosen))] if chosen else []),
+        *([k.text("**Left out:** " + "; ".join(dropped))] if dropped else []),
+        k.text("If the new plan does not appear within a few minutes (the bot may have restarted), click "
+               "Plan again.", subtle=True),
+    ]
+    actions = [k.execute("Show the plan", verbs.REQUEST_PLAN, _rid(request), style=types.ActionStyle.POSITIVE),
+               k.execute("Plan again", verbs.REQUEST_CREATE_GROUPS, _rid(request)),
+               k.execute("Cancel", verbs.REQUEST_CANCEL, _rid(request))]
+    return k.card(body, actions, fallback_text=f"Move plan {request.id} is being updated.")
 
 
 def approval_card(

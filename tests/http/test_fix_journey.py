@@ -5,42 +5,10 @@ that needs it drops out), and the approval card shows every step the approver ap
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
-
-import pytest
-
-from app import create_app
-from migration.arm import create_gateway
-from settings import load_settings
-from tests.arm.fixes_scenario import fixes_scenario
 from tests.http import teams
 from tests.http.cardtools import buttons, choices, click, text_of, wait_update
-from tests.plugins.bot_http import RunningBot, _serve
+from tests.http.fixbot import FABRIKAM_DOMAIN
 from tests.plugins.sandbox import CSP, FABRIKAM, PAYG
-
-FABRIKAM_DOMAIN = "fabrikam.onmicrosoft.com"
-
-
-@pytest.fixture
-async def fix_bot(tmp_path: Path, sandbox_factory: Any) -> AsyncIterator[RunningBot]:
-    import aiohttp
-
-    sandbox = await sandbox_factory(fixes_scenario(), lro_seconds=0.1)
-    settings = load_settings({"STORAGE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "HOST": "127.0.0.1", "PORT": "0",
-                              "APPROVER_IDS": teams.APPROVER["aadObjectId"], "AZURE_CREDENTIAL": "sandbox",
-                              "ARM_ENDPOINT": sandbox.url})
-    gateway = create_gateway(credential="sandbox", endpoint=sandbox.url, ca_bundle=str(sandbox.ca_path),
-                             authority_host=sandbox.url, polling_interval=0.05)
-    runner, url = await _serve(create_app(settings, gateway=gateway))
-    session = aiohttp.ClientSession()
-    bot = RunningBot(url, settings, runner, session)
-    try:
-        yield bot
-    finally:
-        await bot.stop()
-        await session.close()
 
 
 async def _plan(bot, connector) -> dict:
