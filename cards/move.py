@@ -185,21 +185,30 @@ def dry_run_reason(dry_run: DryRun) -> str:
     return explain(dry_run.errors[0]).message
 
 
-def _approval_scope(request: MoveRequest, dry_runs: Sequence[DryRun]) -> list[k.Element]:
-    """What "Ask for approval" will request, and what it leaves out and why."""
+def _approval_scope(request: MoveRequest, dry_runs: Sequence[DryRun],
+                    after_fixes: Sequence[str] = ()) -> list[k.Element]:
+    """What "Ask for approval" will request, and what it leaves out and why. `after_fixes`: groups Azure
+    refused only until the fixes before the moves are made (it validates them again right before)."""
     verdict = {d.resource_group.lower(): d.valid for d in dry_runs}
+    verdict.update({name.lower(): True for name in after_fixes})
     if not verdict:
         return []
     going = [g.source_group for g in request.groups if verdict.get(g.source_group.lower())]
     left = [g.source_group for g in request.groups if not verdict.get(g.source_group.lower())]
+    refused = {d.resource_group.lower() for d in dry_runs if not d.valid}
+    fixed = [g for g in going if g.lower() in refused]
+    out = [k.text(f"Azure refused {k.clip(', '.join(fixed), 300)} until the steps before the moves are done; "
+                  "“Ask for approval” includes them, and Azure validates them again right before they move.",
+                  subtle=True)] if fixed else []
     if not left:
-        return []
+        return out
     if not going:
         return [k.note("Azure's dry run refused every group, so there is nothing to ask approval for. Fix what "
                        "it reported above, then plan the move again.", style=types.ContainerStyle.ATTENTION)]
-    return [k.note(f"“Ask for approval” requests {k.plural(len(going), 'group')}: {k.clip(', '.join(going), 300)}. "
-                   f"Left out: {k.clip(', '.join(left), 300)}, which Azure's dry run refused (reasons above); "
-                   "plan them again once fixed.", style=types.ContainerStyle.WARNING)]
+    return [*out, k.note(f"“Ask for approval” requests {k.plural(len(going), 'group')}: "
+                         f"{k.clip(', '.join(going), 300)}. Left out: {k.clip(', '.join(left), 300)}, which Azure's "
+                         "dry run refused (reasons above); plan them again once fixed.",
+                         style=types.ContainerStyle.WARNING)]
 
 
 def _checklist(checklist: Sequence[ChecklistItem]) -> list[k.Element]:
@@ -275,7 +284,7 @@ def create_groups_card(request: MoveRequest, *, new_groups: Sequence[GroupMove])
 def move_plan_card(request: MoveRequest, *, dry_runs: Sequence[DryRun] = (), steps: Sequence[PlanStep] = (),
                    manual: Sequence[ChosenFix] = (), offered: Sequence[str] = (),
                    kept: Sequence[str] = (), left_out: Sequence[str] = (), revision: int | None = None,
-                   notice: str = "") -> dict[str, Any]:
+                   notice: str = "", after_fixes: Sequence[str] = ()) -> dict[str, Any]:
     """The plan the requester reviews before asking for approval: the fixes the bot makes first (the
     engineer may leave some out), the moves, the follow-through. Its buttons carry the plan's `revision`:
     asking for approval submits exactly this plan, or nothing."""
@@ -299,7 +308,7 @@ def move_plan_card(request: MoveRequest, *, dry_runs: Sequence[DryRun] = (), ste
         *plan_steps(steps, request.groups, manual),
     ]
     if request.state is RequestState.DRAFT:
-        body += _approval_scope(request, dry_runs)
+        body += _approval_scope(request, dry_runs, after_fixes)
     actions: list[k.Action] = []
     if request.state is RequestState.DRAFT:
         choice = fix_choice(offered, kept)

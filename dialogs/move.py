@@ -418,9 +418,12 @@ class MoveFlow:
 
     @staticmethod
     def _plan_card(request: MoveRequest, fixes: FixDraft, *, notice: str = "") -> dict[str, Any]:
+        refused = {d.resource_group.lower() for d in fixes.dry_runs if not d.valid}
         return move_plan_card(request, dry_runs=fixes.dry_runs, steps=fixes.steps, manual=fixes.manual,
                               offered=fixes.offered, kept=[a for a in fixes.offered if a not in fixes.skip],
-                              left_out=fixes.left_out, revision=fixes.revision, notice=notice)
+                              left_out=fixes.left_out, revision=fixes.revision, notice=notice,
+                              after_fixes=[g.source_group for g in _going(fixes, request)
+                                           if g.source_group.lower() in refused])
 
     async def _plan_as_it_stands(self, request_id: str, *, notice: str = "") -> dict[str, Any]:
         """The plan's card as the plan now stands: being planned again, the plan (with its revision), or
@@ -499,14 +502,7 @@ class MoveFlow:
         if etag is None or not fixes.ready or seen != fixes.revision:
             return await self._plan_as_it_stands(request.id, notice=_CHANGED)
         dry_runs = fixes.dry_runs
-        passed = {d.resource_group.lower() for d in dry_runs if d.valid}
-        # Azure refuses a group until the fixes before its move are made; it validates again right before.
-        passed |= {s.group.lower() for s in fixes.steps if s.phase == "before"}
-        passed |= {s.arg("source_group").lower() for s in fixes.steps if s.phase == "before"}
-        planned = fixes.groups or request.groups
-        if any(s.phase == "before" and not s.group for s in fixes.steps):
-            passed |= {g.source_group.lower() for g in planned}
-        groups = [g for g in planned if g.source_group.lower() in passed]
+        groups = _going(fixes, request)
         if not groups:
             return error_card(
                 "Azure's dry run accepted none of the groups, so there is nothing to approve.",
@@ -562,6 +558,18 @@ class MoveFlow:
             "Type move to plan another one.",
             title="Cancelled",
         )
+
+
+def _going(fixes: FixDraft, request: MoveRequest) -> list[GroupMove]:
+    """The groups "Ask for approval" requests: those Azure's dry run accepted, and those it refuses until
+    the fixes before the moves are made (it validates each again right before its move)."""
+    passed = {d.resource_group.lower() for d in fixes.dry_runs if d.valid}
+    passed |= {s.group.lower() for s in fixes.steps if s.phase == "before"}
+    passed |= {s.arg("source_group").lower() for s in fixes.steps if s.phase == "before"}
+    planned = fixes.groups or request.groups
+    if any(s.phase == "before" and not s.group for s in fixes.steps):
+        passed |= {g.source_group.lower() for g in planned}
+    return [g for g in planned if g.source_group.lower() in passed]
 
 
 def _revision(data: Mapping[str, Any]) -> int | None:
