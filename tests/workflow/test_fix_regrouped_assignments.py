@@ -5,11 +5,13 @@ new ids in the target, read from the sandbox; the one on the plan's group is not
 
 from __future__ import annotations
 
+from bot.notifier import report_card
 from migration.model import RequestState
 from migration.plansteps import StepKind
 from migration.runner import MoveRunner
 from migration.workflow import StepStatus, Workflow
-from tests.arm.fixes_scenario import ALICE, APP_OPERATOR, OPS, READER, fixes_scenario
+from tests.arm.fixes_scenario import ALICE, APP_OPERATOR, BOB, OPS, READER, fixes_scenario
+from tests.http.cardtools import text_of
 from tests.plugins.sandbox import CSP, FABRIKAM, PAYG, arm_id
 from tests.workflow.conftest import approver_actor
 from tests.workflow.test_fix_restart import _plan
@@ -30,6 +32,7 @@ async def test_assignments_on_a_web_app_moved_back_to_its_plan_are_on_its_new_id
         {"principalId": ALICE, "role": APP_OPERATOR, "scope": APP2, "principalType": "User"},  # custom role
         {"principalId": ALICE, "role": READER, "scope": PLAN1, "principalType": "User",
          "description": "Alice reads the plan"},
+        {"principalId": BOB, "role": READER, "scope": APP2, "principalType": "User"},  # a user since deleted
     ]
     sandbox = await sandbox_factory(scenario, lro_seconds=0.1)
     gateway = gateway_factory(sandbox)
@@ -39,7 +42,7 @@ async def test_assignments_on_a_web_app_moved_back_to_its_plan_are_on_its_new_id
     assert (await workflow.approve(stored.id, approver_actor)).changed
     assert await MoveRunner(workflow, gateway, config=FAST).run_once() == [stored.id]
     done = await workflow.get(stored.id)
-    assert done is not None and done.state is RequestState.SUCCEEDED
+    assert done is not None and done.state is RequestState.SUCCEEDED  # a failed follow-through step stops nothing
 
     app_now = f"{web.target_group_id}/providers/Microsoft.Web/sites/app-2"
     plan_now = f"{web.target_group_id}/providers/Microsoft.Web/serverFarms/plan-1"
@@ -54,8 +57,12 @@ async def test_assignments_on_a_web_app_moved_back_to_its_plan_are_on_its_new_id
     # Nothing of the app's is left behind in the source (Azure dropped them with the move back).
     in_source = await gateway.list_role_assignments(PAYG, tenant_id=FABRIKAM)
     assert not [a for a in in_source if "/sites/app-2" in a.scope.lower()]
-    # Each re-created assignment is a step the report lists as done, with its command.
-    for_app = [s for s in done.fix_steps if s.kind is StepKind.RECREATE_ASSIGNMENT
-               and s.arg("source_scope").lower() == APP2.lower()]
-    assert len(for_app) == 2 and all(done.step_record(s.key).status is StepStatus.SUCCEEDED for s in for_app)
-    assert all(f"--scope {app_now}" in s.command for s in for_app)
+    # Each assignment is a step the report lists: done, or not (the deleted user's), with its command.
+    for_app = {s.arg("principal"): s for s in done.fix_steps if s.kind is StepKind.RECREATE_ASSIGNMENT
+               and s.arg("source_scope").lower() == APP2.lower()}
+    assert set(for_app) == {OPS, ALICE, BOB} and all(f"--scope {app_now}" in s.command for s in for_app.values())
+    assert {p: done.step_record(s.key).status for p, s in for_app.items()} == {
+        OPS: StepStatus.SUCCEEDED, ALICE: StepStatus.SUCCEEDED, BOB: StepStatus.FAILED}
+    assert done.step_record(for_app[BOB].key).error.code == "PrincipalNotFound"
+    report = text_of(report_card(done))
+    assert f"--assignee-object-id {BOB}" in report and f"--scope {app_now}" in report
