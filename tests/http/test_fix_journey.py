@@ -5,19 +5,13 @@ that needs it drops out), and the approval card shows every step the approver ap
 
 from __future__ import annotations
 
-from tests.http import teams
 from tests.http.cardtools import buttons, choices, click, text_of, wait_update
-from tests.http.fixbot import FABRIKAM_DOMAIN
-from tests.plugins.sandbox import CSP, FABRIKAM, PAYG
+from tests.http.fixbot import approve_and_report, dry_run, group_picker
+from tests.plugins.sandbox import CSP, FABRIKAM
 
 
 async def _plan(bot, connector) -> dict:
-    await bot.post(teams.message("move", connector.url))
-    await bot.post(teams.message(FABRIKAM_DOMAIN, connector.url))
-    await connector.wait_for(2)
-    target_picker = await click(bot, connector, buttons(connector.cards()[-1])["Continue"], subscriptionId=PAYG)
-    await click(bot, connector, buttons(target_picker)["Continue"], targetSubscriptionId=CSP)
-    picker = await wait_update(connector, "Which resource groups?")
+    picker = await group_picker(bot, connector)
     offered = {c["value"]: c["title"] for c in choices(picker, "groups")}
     # Groups whose only problems the bot fixes are offered, and say so; blocked ones are not.
     assert "after fixes the bot makes" in offered["rg-locked"]
@@ -26,9 +20,7 @@ async def _plan(bot, connector) -> dict:
     confirm = await click(bot, connector, buttons(picker)["Continue"], groups="rg-app,rg-locked,rg-webapp")
     assert "Create target resource groups?" in text_of(confirm)
     assert "rg-web" in text_of(confirm), "the group app-2 goes back to joins the plan"
-    connector.updated.clear()
-    await click(bot, connector, buttons(confirm)["Create groups and run dry run"])
-    return await wait_update(connector, "Move plan MR-", timeout=60)
+    return await dry_run(bot, connector, confirm)
 
 
 async def test_the_plan_lists_the_fixes_and_the_approver_sees_every_step(fix_bot, connector):
@@ -66,22 +58,10 @@ async def test_the_plan_lists_the_fixes_and_the_approver_sees_every_step(fix_bot
 
 
 async def test_one_approval_then_the_report_lists_every_step(fix_bot, connector):
-    import asyncio
-
     plan = await _plan(fix_bot, connector)
     connector.clear()
     submitted = await click(fix_bot, connector, buttons(plan)["Ask for approval"])
-    request_id = next(a["data"]["requestId"] for a in buttons(submitted).values() if "requestId" in a.get("data", {}))
-    await connector.wait_for(1)
-    approve = {"type": "Action.Execute", "verb": "request.approve", "data": {"requestId": request_id}}
-    await click(fix_bot, connector, approve, user=teams.APPROVER)
-
-    deadline = asyncio.get_running_loop().time() + 90
-    report = None
-    while report is None and asyncio.get_running_loop().time() < deadline:
-        report = next((c for c in connector.cards() if f"Move {request_id}: moved" in text_of(c)), None)
-        await asyncio.sleep(0.3)
-    assert report is not None, [text_of(c)[:200] for c in connector.cards()]
+    report = await approve_and_report(fix_bot, connector, submitted)
     text = text_of(report)
     assert "Lift ReadOnly lock freeze on group rg-locked" in text and "Put ReadOnly lock freeze back" in text
     assert text.count('"Done"') >= 10 and text.count('"Failed"') == 1
