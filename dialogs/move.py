@@ -429,13 +429,21 @@ class MoveFlow:
         """The plan's card as the plan now stands: being planned again, the plan (with its revision), or
         the request it became."""
         draft = await self._drafts.get(request_id)
-        fixes, etag = await self._fixes.read(request_id)
-        if draft is None or etag is None:
+        if draft is None:
+            return await self._submitted_or_gone(request_id)
+        fixes, etag = await self._fix_draft(draft)
+        if etag is None:
             return await self._submitted_or_gone(request_id)
         if not fixes.ready:
             return plan_updating_card(draft.request, kept=[a for a in fixes.offered if a not in fixes.skip],
                                       offered=fixes.offered)
         return self._plan_card(replace(draft.request, groups=fixes.groups), fixes, notice=notice)
+
+    async def _fix_draft(self, draft: Draft) -> tuple[FixDraft, str | None]:
+        fixes, etag = await self._fixes.read(draft.request.id)
+        if not fixes.dry_runs and draft.dry_runs:  # planned by an earlier version, which kept them on the draft
+            fixes = replace(fixes, dry_runs=draft.dry_runs)
+        return fixes, etag
 
     async def _submitted_or_gone(self, request_id: str) -> dict[str, Any]:
         """The request a plan became (another click may be submitting it right now: wait a moment for it),
@@ -497,7 +505,7 @@ class MoveFlow:
             # Submitted already (a second click or a retried invoke): show where the request stands.
             return await self._submitted_or_gone(str(data.get("requestId") or ""))
         request = draft.request
-        fixes, etag = await self._fixes.read(request.id)
+        fixes, etag = await self._fix_draft(draft)
         seen = _revision(data)
         if etag is None or not fixes.ready or seen != fixes.revision:
             return await self._plan_as_it_stands(request.id, notice=_CHANGED)

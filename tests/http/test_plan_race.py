@@ -123,3 +123,30 @@ async def test_a_restart_while_planning_again_leaves_a_way_on(fix_bots: FixBot, 
     new = await wait_update(connector, "Left out of this plan", timeout=60)
     submitted = await click(bot, connector, buttons(new)["Ask for approval"])
     assert f"Move request {request_id}: approval needed" in text_of(submitted) and IP_STEP not in text_of(submitted)
+
+
+async def test_a_plan_made_by_the_previous_version_is_shown_with_its_revision_then_submitted(fix_bots: FixBot,
+                                                                                           connector):
+    """A deployment while a plan waits: its records have no revision and its dry run sits on the draft, and
+    its card's buttons carry no revision. The click shows the plan as it stands, which can be submitted."""
+    bot = fix_bots.bot
+    plan = await plan_card(bot, connector, GROUPS)
+    request_id = _request_id(plan)
+    store = bot.runner.app[STORE]
+    fixes = (await store.get("fixdrafts", request_id)).value
+    draft = (await store.get("drafts", request_id)).value
+    await store.put("drafts", request_id, {**draft, "dryRuns": fixes["dry_runs"]})
+    await store.put("fixdrafts", request_id, {k: v for k, v in fixes.items()
+                                              if k not in ("dry_runs", "revision", "planned")})
+    old_button = {k: v for k, v in buttons(plan)["Ask for approval"].items() if k != "data"}
+    old_button["data"] = {"requestId": request_id}
+
+    shown = await click(bot, connector, old_button)
+    assert "The plan changed after that card was shown" in text_of(shown)
+    assert "Azure accepted" in text_of(shown) and "No dry run yet" not in text_of(shown)
+    assert await _requests(bot, request_id) is None
+    submitted = await click(bot, connector, buttons(shown)["Ask for approval"])
+    assert f"Move request {request_id}: approval needed" in text_of(submitted) and IP_STEP in text_of(submitted)
+    stored = await _requests(bot, request_id)
+    assert {g.source_group for g in stored.request.groups} == {"rg-app", "rg-locked", "rg-web"}
+    assert stored.dry_runs
