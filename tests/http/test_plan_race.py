@@ -107,7 +107,7 @@ async def test_a_restart_while_planning_again_leaves_a_way_on(fix_bots: FixBot, 
     bot = fix_bots.bot
     plan = await plan_card(bot, connector, GROUPS)
     request_id = _request_id(plan)
-    fix_bots.sandbox.set_faults(latency_ms=30_000, operations=SLOW)  # outlasts the bot's 10 s drain
+    fix_bots.sandbox.set_faults(latency_ms=15_000, operations=SLOW)  # outlasts the bot's 10 s drain
     await click(bot, connector, buttons(plan)["Update plan"], fixes=WITHOUT_IP)
     await asyncio.sleep(0.5)
     bot = await fix_bots.restart()
