@@ -742,7 +742,8 @@ class ArmGateway:
             encryption["diskEncryptionSetId"] = disk_encryption_set_id
         try:
             poller = await client.resources.begin_update_by_id(
-                disk_id, _api_of(disk_id), rm.GenericResource(properties={"encryption": encryption}))
+                disk_id, rm.GenericResource(properties={"encryption": encryption}), api_version=_api_of(disk_id),
+                polling=self._polling(client))
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
             raise to_domain(exc, write=True) from exc
         return ArmMoveOperation(poller)
@@ -750,7 +751,8 @@ class ArmGateway:
     async def begin_delete_restore_points(self, collection_id: str, *, tenant_id: str) -> MoveOperation:
         client = self._resources(_subscription_of(collection_id), tenant_id)
         try:
-            poller = await client.resources.begin_delete_by_id(collection_id, _api_of(collection_id))
+            poller = await client.resources.begin_delete_by_id(collection_id, api_version=_api_of(collection_id),
+                                                               polling=self._polling(client))
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
             raise to_domain(exc, write=True) from exc
         return ArmMoveOperation(poller)
@@ -762,7 +764,7 @@ class ArmGateway:
         client = self._resources(_subscription_of(resource_id), tenant_id)
         request = HttpRequest("POST", f"{resource_id}/{action}", params={"api-version": _api_of(resource_id)},
                               json=body, headers={"Accept": "application/json"})
-        request.url = client._client.format_url(request.url)
+        request.url = client._client.format_url(request.url, endpoint=client._config.base_url)
         try:
             pipeline_response = await client._client._pipeline.run(request, stream=False)
             if pipeline_response.http_response.status_code not in (200, 202):

@@ -408,7 +408,7 @@ def _disk_keys(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> lis
         if state.lower() not in _KEYS_CHANGEABLE:
             manual.append(ChosenFix(fix.group, fix.action, (disk.id,), f"az vm deallocate --ids {vm} && az disk "
                                     f"update --ids {disk.id} --encryption-type EncryptionAtRestWithPlatformKey",
-                                    reason=message("cmk_disk_in_use", name=disk.name, vm=_name(vm) or "?")))
+                                    reason=message("cmk_disk_in_use", disk=disk.name, vm=_name(vm) or "?")))
             continue
         off = PlanStep(f"disk_to_platform_key:{disk.id}".lower(), StepKind.DISK_TO_PLATFORM_KEY, disk.resource_group,
                        _args(disk=disk.id, name=disk.name, des=des, des_name=_name(des)))
@@ -421,7 +421,7 @@ def _disk_keys(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> lis
                                  f"/subscriptions/{facts.target_subscription_id}/", 1) if group else des
             manual.append(ChosenFix(fix.group, fix.action, (new_disk,), f"az disk update --ids {new_disk} "
                                     f"--encryption-type {kind} --disk-encryption-set {wanted}",
-                                    reason=message("cmk_no_target_set", name=disk.name, des_name=_name(des),
+                                    reason=message("cmk_no_target_set", disk=disk.name, des_name=_name(des),
                                                    location=disk.location)))
             continue
         add(PlanStep(f"disk_to_customer_key:{new_disk}".lower(), StepKind.DISK_TO_CUSTOMER_KEY, group.source_group,
