@@ -406,8 +406,11 @@ def _disk_keys(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> lis
         vm = str(disk.managed_by or "")
         state = str(disk.properties.get("diskState") or ("Attached" if vm else "Unattached"))
         if state.lower() not in _KEYS_CHANGEABLE:
-            manual.append(ChosenFix(fix.group, fix.action, (disk.id,), f"az vm deallocate --ids {vm} && az disk "
-                                    f"update --ids {disk.id} --encryption-type EncryptionAtRestWithPlatformKey",
+            sub = f"--subscription {disk.subscription_id or facts.source_subscription_id}"
+            manual.append(ChosenFix(fix.group, fix.action, (disk.id,),
+                                    f"az vm deallocate -g {_group_of(vm)} -n {_name(vm)} {sub} && az disk update "
+                                    f"-g {disk.resource_group} -n {disk.name} {sub} "
+                                    "--encryption-type EncryptionAtRestWithPlatformKey",
                                     reason=message("cmk_disk_in_use", disk=disk.name, vm=_name(vm) or "?")))
             continue
         off = PlanStep(f"disk_to_platform_key:{disk.id}".lower(), StepKind.DISK_TO_PLATFORM_KEY, disk.resource_group,

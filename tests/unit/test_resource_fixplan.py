@@ -109,9 +109,10 @@ def test_a_disk_a_running_vm_uses_is_left_to_the_engineer_with_the_reason():
                       chosen_fixes([_group("rg-disks", FixAction.DISABLE_CUSTOMER_MANAGED_KEY, (DISK,))]))
     assert plan.steps == ()
     (left,) = plan.manual
-    assert "attached to virtual machine vm-busy, which runs" in left.reason and "Deallocate vm-busy" in left.reason
-    assert left.command == (f"az vm deallocate --ids {vm} && az disk update --ids {DISK} "
-                            "--encryption-type EncryptionAtRestWithPlatformKey")
+    assert "attached to virtual machine vm-busy, which runs" in left.reason
+    assert "Deallocating vm-busy stops it" in left.reason
+    assert left.command == (f"az vm deallocate -g rg-disks -n vm-busy --subscription {S} && az disk update -g "
+                            f"rg-disks -n data-1 --subscription {S} --encryption-type EncryptionAtRestWithPlatformKey")
 
 
 def test_a_restore_point_collection_is_deleted_before_the_vm_moves_and_resuming_backup_stays_manual():
@@ -122,7 +123,7 @@ def test_a_restore_point_collection_is_deleted_before_the_vm_moves_and_resuming_
     plan = plan_fixes(PlanFacts(S, T, (_move("rg-backup"),), resources=(rpc,)), chosen)
     (delete,) = plan.steps
     assert (delete.kind, delete.phase, delete.group) == (StepKind.DELETE_RESTORE_POINTS, "before", "rg-backup")
-    assert "instant-restore snapshots are deleted for good (the backups in the vault stay)" in delete.text
+    assert "(its instant-restore snapshots are lost; the vault's backups stay)" in delete.text
     assert delete.command == f"az resource delete --ids {RPC}"
     (resume,) = plan.manual
     assert "resume Azure Backup of vm-b from a Recovery Services vault in the target" in resume.reason
