@@ -399,8 +399,8 @@ def _disk_keys(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> lis
         encryption = disk.properties.get("encryption") or {}
         kind = str(encryption.get("type") or "")
         if kind.lower() not in _CUSTOMER_KEY:
-            if disk.properties.get("encryptionSettingsCollection"):  # Azure Disk Encryption: not a key switch
-                manual.append(fix)
+            if disk.properties.get("encryptionSettingsCollection") and fix not in manual:
+                manual.append(fix)  # Azure Disk Encryption (a Key Vault's finding): not a key switch
             continue
         des = str(encryption.get("diskEncryptionSetId") or "")
         vm = str(disk.managed_by or "")
@@ -413,7 +413,8 @@ def _disk_keys(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> lis
                                     "--encryption-type EncryptionAtRestWithPlatformKey",
                                     reason=message("cmk_disk_in_use", disk=disk.name, vm=_name(vm) or "?")))
             continue
-        off = PlanStep(f"disk_to_platform_key:{disk.id}".lower(), StepKind.DISK_TO_PLATFORM_KEY, disk.resource_group,
+        # It serves the group whose finding it fixes: the disk's, or the Key Vault's whose key the disk uses.
+        off = PlanStep(f"disk_to_platform_key:{disk.id}".lower(), StepKind.DISK_TO_PLATFORM_KEY, fix.group,
                        _args(disk=disk.id, name=disk.name, des=des, des_name=_name(des)))
         add(off)
         group = moves.group_for(disk.id)
@@ -425,7 +426,8 @@ def _disk_keys(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> lis
             manual.append(ChosenFix(fix.group, fix.action, (new_disk,), f"az disk update --ids {new_disk} "
                                     f"--encryption-type {kind} --disk-encryption-set {wanted}",
                                     reason=message("cmk_no_target_set", disk=disk.name, des_name=_name(des),
-                                                   location=disk.location)))
+                                                   location=disk.location) if group else
+                                    message("cmk_back_in_place", disk=disk.name, des_name=_name(des))))
             continue
         add(PlanStep(f"disk_to_customer_key:{new_disk}".lower(), StepKind.DISK_TO_CUSTOMER_KEY, group.source_group,
                      _args(disk=new_disk, name=disk.name, des=target_set.id, des_name=target_set.name,

@@ -128,3 +128,19 @@ def test_a_restore_point_collection_is_deleted_before_the_vm_moves_and_resuming_
     (resume,) = plan.manual
     assert "resume Azure Backup of vm-b from a Recovery Services vault in the target" in resume.reason
     assert f"--vm {TG}/rg-backup-csp/providers/Microsoft.Compute/virtualMachines/vm-b" in resume.command
+
+
+def test_a_key_vaults_disks_switch_keys_before_the_vault_moves_and_stay_for_the_engineer_to_switch_back():
+    vault = f"{G}/rg-vault/providers/Microsoft.KeyVault/vaults/kv-keys"
+    group = GroupAssessment("rg-vault", Verdict.READY_AFTER_FIXES, (vault,), (Finding(
+        "KV1", Severity.FIX_FIRST, "m", "r", "s", resource_id=vault, resource_group="rg-vault",
+        fix=Fix(action=FixAction.DISABLE_CUSTOMER_MANAGED_KEY, resource_ids=(DISK,), command="az disk update ...",
+                source="s")),))
+    facts = PlanFacts(S, T, (GroupMove("rg-vault", f"{TG}/rg-vault", "westeurope", (vault,)),),
+                      resources=(_disk(),), target_resources=(_target_set(),))
+    plan = plan_fixes(facts, chosen_fixes([group]))
+    (off,) = plan.steps
+    assert (off.kind, off.group) == (StepKind.DISK_TO_PLATFORM_KEY, "rg-vault")  # the vault's move waits for it
+    (back,) = plan.manual  # the disk stays in the source: its key comes back by hand
+    assert back.command == f"az disk update --ids {DISK} --encryption-type {CMK} --disk-encryption-set {DES}"
+    assert "disk data-1 stays where it is, on platform-managed keys" in back.reason
