@@ -8,7 +8,7 @@ import os
 import signal
 import socket
 import ssl
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp
 
@@ -50,6 +50,8 @@ async def plan_and_submit(gateway: AzureGateway, workflow: Workflow, *, picked: 
         target_name="Fabrikam CSP", fix_steps=plan.steps, manual_fixes=plan.manual, request_id=request_id,
         checklist=post_move_checklist())
 
+BeforeKill = Callable[[set[str]], Awaitable[None]]  # told the keys of the steps just started
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -66,10 +68,11 @@ async def slow_writes(session: aiohttp.ClientSession, arm: str, ca: str, operati
 
 
 async def approve_and_kill_at_every_step(session: aiohttp.ClientSession, workflow: Workflow, *, request_id: str,
-                                         bot_args: Sequence[str], port: int,
-                                         connector_url: str) -> tuple[int, set[str]]:
-    """Approve once, then kill the bot whenever a step not seen before is recorded as started, until the final
-    report is sent. Returns how many kills it took and the steps seen started."""
+                                         bot_args: Sequence[str], port: int, connector_url: str,
+                                         before_kill: BeforeKill | None = None) -> tuple[int, set[str]]:
+    """Approve once, then kill the bot whenever a step not seen before is recorded as started (and, with
+    `before_kill`, once that has returned: e.g. when Azure took the step's call), until the final report is
+    sent. Returns how many kills it took and the steps seen started."""
     kills = 0
     approved = False
     seen: set[str] = set()
@@ -94,6 +97,8 @@ async def approve_and_kill_at_every_step(session: aiohttp.ClientSession, workflo
             if current.report_sent:
                 return kills, seen
             # A step is recorded as started and its call may be on its way: kill right there.
+            if before_kill is not None:
+                await before_kill(started - seen)
             seen |= started
             os.killpg(bot.pid, signal.SIGKILL)
             await bot.wait()
