@@ -175,6 +175,9 @@ _RESOURCE_KINDS = frozenset({StepKind.STOP_JOB, StepKind.START_JOB, StepKind.DIS
 _PLATFORM_KEY = "EncryptionAtRestWithPlatformKey"
 _JOB_STOPPED = ("stopped", "created", "failed")
 _JOB_RUNNING = ("running", "starting", "restarting", "degraded")
+_JOB_CHANGING = ("stopping", "starting")
+_JOB_STARTED = ("running", "degraded")  # a job still starting is waited for: it may yet fail to start
+_JOB_WAIT_SECONDS = 30 * 60
 
 
 async def _job_now(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> Resource:
@@ -187,13 +190,29 @@ async def _job_now(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> 
         return await gateway.get_resource(step.arg("old_job"), tenant_id=tenant_id)
 
 
+async def _job_settled(gateway: AzureGateway, job: Resource, *, tenant_id: str) -> Resource:
+    """A job stopping or starting (a call sent before a restart) is waited for, not asked again."""
+    loop = asyncio.get_running_loop()
+    since = loop.time()
+    while str(job.properties.get("jobState") or "").lower() in _JOB_CHANGING:
+        if loop.time() - since > _JOB_WAIT_SECONDS:
+            break
+        await asyncio.sleep(_BUSY_RETRY_SECONDS)
+        job = await gateway.get_resource(job.id, tenant_id=tenant_id)
+    return job
+
+
 async def _carry_out_on_resource(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
     kind = step.kind
-    if kind is StepKind.STOP_JOB:
-        op = await gateway.begin_stop_job(step.arg("job"), tenant_id=tenant_id)
-    elif kind is StepKind.START_JOB:
-        job = await _job_now(gateway, step, tenant_id=tenant_id)
-        op = await gateway.begin_start_job(job.id, output_start_mode=step.arg("mode"), tenant_id=tenant_id)
+    if kind in (StepKind.STOP_JOB, StepKind.START_JOB):
+        job = await _job_settled(gateway, await _job_now(gateway, step, tenant_id=tenant_id), tenant_id=tenant_id)
+        state = str(job.properties.get("jobState") or "").lower()
+        if state in (_JOB_STOPPED if kind is StepKind.STOP_JOB else _JOB_RUNNING):
+            return  # it got there from the call before the restart
+        if kind is StepKind.STOP_JOB:
+            op = await gateway.begin_stop_job(job.id, tenant_id=tenant_id)
+        else:
+            op = await gateway.begin_start_job(job.id, output_start_mode=step.arg("mode"), tenant_id=tenant_id)
     elif kind is StepKind.DISK_TO_PLATFORM_KEY:
         op = await gateway.begin_set_disk_encryption(step.arg("disk"), encryption_type=_PLATFORM_KEY,
                                                      disk_encryption_set_id=None, tenant_id=tenant_id)
@@ -211,7 +230,7 @@ async def _done_on_resource(gateway: AzureGateway, step: PlanStep, *, tenant_id:
     try:
         if kind is StepKind.START_JOB:
             state = str((await _job_now(gateway, step, tenant_id=tenant_id)).properties.get("jobState") or "")
-            return state.lower() in _JOB_RUNNING
+            return state.lower() in _JOB_STARTED
         target = step.arg("job") or step.arg("disk") or step.arg("collection")
         found = await gateway.get_resource(target, tenant_id=tenant_id)
     except NotFound:

@@ -80,3 +80,20 @@ async def test_a_disk_a_vm_started_using_since_the_plan_fails_with_azures_reason
     assert not await already_done(gw, off, tenant_id=FABRIKAM)
     assert (await gw.get_resource(DISK, tenant_id=FABRIKAM)).properties["encryption"]["type"] == CMK
     assert [s.kind for s in steps] == [StepKind.DISK_TO_PLATFORM_KEY, StepKind.DISK_TO_CUSTOMER_KEY]
+
+
+async def test_a_stop_sent_before_a_restart_is_waited_for_and_not_sent_again(sb, gateway_factory):
+    gw = gateway_factory(sb)
+    _, steps = await _plan(gw, ("rg-stream",))
+    stop, start = steps
+    await gw.begin_stop_job(JOB, tenant_id=FABRIKAM)  # the call went out, then the bot died
+    assert (await gw.get_resource(JOB, tenant_id=FABRIKAM)).properties["jobState"] == "Stopping"
+    assert not await already_done(gw, stop, tenant_id=FABRIKAM)
+    await carry_out(gw, stop, tenant_id=FABRIKAM)
+    assert (await gw.get_resource(JOB, tenant_id=FABRIKAM)).properties["jobState"] == "Stopped"
+    await gw.begin_start_job(JOB, output_start_mode="LastOutputEventTime", tenant_id=FABRIKAM)
+    assert not await already_done(gw, start, tenant_id=FABRIKAM)  # still starting: it may yet fail
+    await carry_out(gw, start, tenant_id=FABRIKAM)
+    assert await already_done(gw, start, tenant_id=FABRIKAM)
+    applied = sb.stats()["applied_by_operation"]
+    assert (applied["StreamingJobs_Stop"], applied["StreamingJobs_Start"]) == (1, 1)
