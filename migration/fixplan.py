@@ -407,11 +407,13 @@ def _disk_keys(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> lis
         state = str(disk.properties.get("diskState") or ("Attached" if vm else "Unattached"))
         if state.lower() not in _KEYS_CHANGEABLE:
             sub = f"--subscription {disk.subscription_id or facts.source_subscription_id}"
-            manual.append(ChosenFix(fix.group, fix.action, (disk.id,),
-                                    f"az vm deallocate -g {_group_of(vm)} -n {_name(vm)} {sub} && az disk update "
-                                    f"-g {disk.resource_group} -n {disk.name} {sub} "
-                                    "--encryption-type EncryptionAtRestWithPlatformKey",
-                                    reason=message("cmk_disk_in_use", disk=disk.name, vm=_name(vm) or "?")))
+            switch = (f"az disk update -g {disk.resource_group} -n {disk.name} {sub} "
+                      "--encryption-type EncryptionAtRestWithPlatformKey")
+            manual.append(ChosenFix(fix.group, fix.action, (disk.id,), f"az vm deallocate -g {_group_of(vm)} -n "
+                                    f"{_name(vm)} {sub} && {switch}", reason=message(
+                                        "cmk_disk_in_use", disk=disk.name, vm=_name(vm))) if vm else
+                          ChosenFix(fix.group, fix.action, (disk.id,), switch,
+                                    reason=message("cmk_disk_busy", disk=disk.name, state=state)))
             continue
         # It serves the group whose finding it fixes: the disk's, or the Key Vault's whose key the disk uses.
         off = PlanStep(f"disk_to_platform_key:{disk.id}".lower(), StepKind.DISK_TO_PLATFORM_KEY, fix.group,

@@ -144,3 +144,11 @@ def test_a_key_vaults_disks_switch_keys_before_the_vault_moves_and_stay_for_the_
     (back,) = plan.manual  # the disk stays in the source: its key comes back by hand
     assert back.command == f"az disk update --ids {DISK} --encryption-type {CMK} --disk-encryption-set {DES}"
     assert "disk data-1 stays where it is, on platform-managed keys" in back.reason
+
+
+def test_a_disk_an_export_holds_is_left_to_the_engineer_until_the_export_ends():
+    plan = plan_fixes(PlanFacts(S, T, (_move("rg-disks"),), resources=(_disk("ActiveSAS"),)),
+                      chosen_fixes([_group("rg-disks", FixAction.DISABLE_CUSTOMER_MANAGED_KEY, (DISK,))]))
+    (left,) = plan.manual
+    assert plan.steps == () and "Disk data-1 is ActiveSAS (an export or upload holds it)" in left.reason
+    assert left.command.startswith("az disk update -g rg-disks -n data-1")
