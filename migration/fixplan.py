@@ -409,11 +409,12 @@ def _disk_keys(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> lis
             sub = f"--subscription {disk.subscription_id or facts.source_subscription_id}"
             switch = (f"az disk update -g {disk.resource_group} -n {disk.name} {sub} "
                       "--encryption-type EncryptionAtRestWithPlatformKey")
-            manual.append(ChosenFix(fix.group, fix.action, (disk.id,), f"az vm deallocate -g {_group_of(vm)} -n "
-                                    f"{_name(vm)} {sub} && {switch}", reason=message(
-                                        "cmk_disk_in_use", disk=disk.name, vm=_name(vm))) if vm else
-                          ChosenFix(fix.group, fix.action, (disk.id,), switch,
-                                    reason=message("cmk_disk_busy", disk=disk.name, state=state)))
+            if vm:
+                command = f"az vm deallocate -g {_group_of(vm)} -n {_name(vm)} {sub} && {switch}"
+                reason = message("cmk_disk_in_use", disk=disk.name, vm=_name(vm))
+            else:
+                command, reason = switch, message("cmk_disk_busy", disk=disk.name, state=state)
+            manual.append(ChosenFix(fix.group, fix.action, (disk.id,), command, reason=reason))
             continue
         # It serves the group whose finding it fixes: the disk's, or the Key Vault's whose key the disk uses.
         off = PlanStep(f"disk_to_platform_key:{disk.id}".lower(), StepKind.DISK_TO_PLATFORM_KEY, fix.group,
