@@ -88,6 +88,11 @@ _ANY_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 PERMISSIONS_API = "2022-04-01"
 ARM_SCOPE = "https://management.azure.com/.default"
 PERMISSIONS_PATH = "/subscriptions/{subscription}/providers/Microsoft.Authorization/permissions"
+# The providers' api-versions for the resources some fixes read and change (generic calls need one).
+RESOURCE_APIS = {"microsoft.streamanalytics/streamingjobs": "2020-03-01",
+                 "microsoft.compute/disks": "2024-03-02",
+                 "microsoft.compute/restorepointcollections": "2024-03-01"}
+_PROVIDER_TYPE = re.compile(r"/providers/([^/]+/[^/]+)/[^/]+$", re.IGNORECASE)
 
 
 
@@ -704,6 +709,80 @@ class ArmGateway:
             await poller.result()
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
             raise to_domain(exc, write=True) from exc
+
+    # ------------------------------------------------------------------ jobs, disks' keys, restore points
+
+    async def get_resource(self, resource_id: str, *, tenant_id: str) -> Resource:
+        subscription_id = _subscription_of(resource_id)
+        client = self._resources(subscription_id, tenant_id)
+        request = HttpRequest("GET", resource_id, params={"api-version": _api_of(resource_id)},
+                              headers={"Accept": "application/json"})
+        try:
+            response = await client.send_request(request)
+            if response.status_code != 200:
+                raise HttpResponseError(response=response)
+            row = response.json()
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc) from exc
+        return _resource({**row, "subscriptionId": subscription_id})
+
+    async def begin_stop_job(self, job_id: str, *, tenant_id: str) -> MoveOperation:
+        return await self._begin_action(job_id, "stop", body=None, tenant_id=tenant_id)
+
+    async def begin_start_job(self, job_id: str, *, output_start_mode: str, tenant_id: str) -> MoveOperation:
+        return await self._begin_action(job_id, "start", body={"outputStartMode": output_start_mode},
+                                        tenant_id=tenant_id)
+
+    async def begin_set_disk_encryption(self, disk_id: str, *, encryption_type: str,
+                                        disk_encryption_set_id: str | None, tenant_id: str) -> MoveOperation:
+        """PATCH the disk's encryption: platform-managed keys, or a customer-managed key through a set."""
+        client = self._resources(_subscription_of(disk_id), tenant_id)
+        encryption: dict[str, Any] = {"type": encryption_type}
+        if disk_encryption_set_id:
+            encryption["diskEncryptionSetId"] = disk_encryption_set_id
+        try:
+            poller = await client.resources.begin_update_by_id(
+                disk_id, rm.GenericResource(properties={"encryption": encryption}), api_version=_api_of(disk_id),
+                polling=self._polling(client))
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc, write=True) from exc
+        return ArmMoveOperation(poller)
+
+    async def begin_delete_restore_points(self, collection_id: str, *, tenant_id: str) -> MoveOperation:
+        client = self._resources(_subscription_of(collection_id), tenant_id)
+        try:
+            poller = await client.resources.begin_delete_by_id(collection_id, api_version=_api_of(collection_id),
+                                                               polling=self._polling(client))
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc, write=True) from exc
+        return ArmMoveOperation(poller)
+
+    async def _begin_action(self, resource_id: str, action: str, *, body: dict[str, Any] | None,
+                            tenant_id: str) -> MoveOperation:
+        """A provider's POST action (`…/stop`, `…/start`): the generic resources client has none, so the
+        request goes through its pipeline (auth, retry, pacing) and ARM's LRO polling follows it."""
+        client = self._resources(_subscription_of(resource_id), tenant_id)
+        request = HttpRequest("POST", f"{resource_id}/{action}", params={"api-version": _api_of(resource_id)},
+                              json=body, headers={"Accept": "application/json"})
+        request.url = client._client.format_url(request.url, endpoint=client._config.base_url)
+        try:
+            pipeline_response = await client._client._pipeline.run(request, stream=False)
+            if pipeline_response.http_response.status_code not in (200, 202):
+                raise HttpResponseError(response=pipeline_response.http_response)
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc, write=True) from exc
+        poller: AsyncLROPoller[None] = AsyncLROPoller(client._client, pipeline_response, lambda *_: None,
+                                                      self._polling(client))
+        return ArmMoveOperation(poller)
+
+
+def _api_of(resource_id: str) -> str:
+    match = _PROVIDER_TYPE.search(resource_id)
+    api = RESOURCE_APIS.get(match.group(1).lower()) if match else None
+    if api is None:
+        raise ValueError(f"no api-version known for '{resource_id}'")
+    return api
+
 
 # --------------------------------------------------------------------------- construction
 

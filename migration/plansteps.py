@@ -29,11 +29,18 @@ class StepKind(StrEnum):
     TAG_GROUP = "tag_group"
     ADD_ASSIGNABLE_SCOPE = "add_assignable_scope"
     RECREATE_ASSIGNMENT = "recreate_assignment"
+    # Stream Analytics jobs, disks on customer-managed keys, Azure Backup restore points.
+    STOP_JOB = "stop_job"
+    DISK_TO_PLATFORM_KEY = "disk_to_platform_key"
+    DELETE_RESTORE_POINTS = "delete_restore_points"
+    START_JOB = "start_job"
+    DISK_TO_CUSTOMER_KEY = "disk_to_customer_key"
 
 
 # The rules' fix actions (migration.model.FixAction values) the bot carries out itself.
 AUTOMATIC_ACTIONS = frozenset({"lift_read_only_lock", "register_provider", "consolidate_dependencies",
-                               "move_app_service_back", "disassociate_public_ip", "disable_peering"})
+                               "move_app_service_back", "disassociate_public_ip", "disable_peering",
+                               "stop_job", "disable_customer_managed_key", "remove_restore_points"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +80,7 @@ class ChosenFix:
     action: str  # a FixAction value
     resource_ids: tuple[str, ...]
     command: str
+    reason: str = ""  # why the bot leaves it to the engineer, when it could do such fixes elsewhere
 
 
 @dataclass(frozen=True, slots=True)

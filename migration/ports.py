@@ -24,7 +24,7 @@ ProgressCallback = Callable[[int, int | None], Awaitable[None]]
 
 
 class MoveOperation(Protocol):
-    """A running validateMoveResources / moveResources long-running operation."""
+    """A running long-running operation: validateMoveResources / moveResources, or a fix's (stop a job...)."""
 
     def continuation_token(self) -> str: ...
 
@@ -122,6 +122,21 @@ class AzureGateway(Protocol):
     async def create_peering(self, peering: Peering, *, tenant_id: str) -> Peering: ...
 
     async def delete_peering(self, vnet_id: str, name: str, *, tenant_id: str) -> None: ...
+
+    # Stream Analytics jobs, disks' encryption keys, restore point collections (long-running: `wait()`).
+
+    async def get_resource(self, resource_id: str, *, tenant_id: str) -> Resource:
+        """One job, disk or restore point collection as its provider answers now (`NotFound` once gone)."""
+        ...
+
+    async def begin_stop_job(self, job_id: str, *, tenant_id: str) -> MoveOperation: ...
+
+    async def begin_start_job(self, job_id: str, *, output_start_mode: str, tenant_id: str) -> MoveOperation: ...
+
+    async def begin_set_disk_encryption(self, disk_id: str, *, encryption_type: str,
+                                        disk_encryption_set_id: str | None, tenant_id: str) -> MoveOperation: ...
+
+    async def begin_delete_restore_points(self, collection_id: str, *, tenant_id: str) -> MoveOperation: ...
 
     async def close(self) -> None: ...
 
