@@ -180,13 +180,16 @@ def _namespace_from_command(command: str) -> str:
     return m.group(1) if m else ""
 
 
-def _scope_name(scope: str) -> str:
+def _scope_name(scope: str, facts: PlanFacts) -> str:
+    """A scope as people read it; source and target groups often share a name, so say which subscription."""
     parts = scope.strip("/").split("/")
+    where = {facts.source_subscription_id.lower(): "the source subscription",
+             facts.target_subscription_id.lower(): "the CSP subscription"}.get(parts[1].lower(), "") \
+        if len(parts) >= 2 else ""
     if len(parts) == 2:
-        return f"subscription {parts[1]}"
-    if len(parts) == 4:
-        return f"group {parts[3]}"
-    return _name(scope)
+        return f"subscription {parts[1]}" + (f" ({where})" if where else "")
+    name = f"group {parts[3]}" if len(parts) == 4 else _name(scope)
+    return f"{name} in {where}" if where else name
 
 
 def _locks(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> None:
@@ -202,14 +205,14 @@ def _locks(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> None:
             served = fix.group  # a lock on a target group serves the group moving into it
         lift = PlanStep(f"lift_lock:{lock.scope}/{lock.name}".lower(), StepKind.LIFT_LOCK, served,
                         _args(scope=lock.scope, name=lock.name, level=lock.level, notes=lock.notes or "",
-                              scope_name=_scope_name(lock.scope)))
+                              scope_name=_scope_name(lock.scope, facts)))
         add(lift)
         moves_of = [g for g in facts.groups if not served or g.source_group.lower() == served.lower()]
         ended = tuple(f"move:{g.source_group}" for g in moves_of)
         # Back on the scope it was on, once the moves it was lifted for have ended (moved or not).
         add(PlanStep(f"restore_lock:{lock.scope}/{lock.name}".lower(), StepKind.RESTORE_LOCK, served,
                      _args(scope=lock.scope, name=lock.name, level=lock.level, notes=lock.notes or "",
-                           scope_name=_scope_name(lock.scope)), after=(lift.key,), ended=ended))
+                           scope_name=_scope_name(lock.scope, facts)), after=(lift.key,), ended=ended))
         # And on the new scope, for a source group's lock (its target group) or a moved resource's.
         new_scope = None
         target = moves.group_target(lock.scope)
@@ -222,7 +225,7 @@ def _locks(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> None:
             assert group is not None
             add(PlanStep(f"restore_lock:{new_scope}/{lock.name}".lower(), StepKind.RESTORE_LOCK, group.source_group,
                          _args(scope=new_scope, name=lock.name, level=lock.level, notes=lock.notes or "",
-                               scope_name=_scope_name(new_scope)), after=(f"move:{group.source_group}",)))
+                               scope_name=_scope_name(new_scope, facts)), after=(f"move:{group.source_group}",)))
 
 
 def _resource(facts: PlanFacts, arm_id: str) -> Resource | None:
@@ -337,7 +340,7 @@ def _recreate(facts: PlanFacts, a: RoleAssignment, new_scope: str, served: str, 
     add(PlanStep(f"recreate_assignment:{new_scope}/{a.name}".lower(), StepKind.RECREATE_ASSIGNMENT, served,
                  _args(scope=new_scope, name=name, role=a.role_definition_id, role_name=role_name,
                        principal=a.principal_id, principal_type=a.principal_type, condition=a.condition,
-                       description=a.description, source_scope=a.scope, scope_name=_scope_name(new_scope),
+                       description=a.description, source_scope=a.scope, scope_name=_scope_name(new_scope, facts),
                        condition_arg=f" --condition \"{a.condition}\" --condition-version 2.0" if a.condition
                        else "", description_arg=f" --description \"{a.description}\"" if a.description else ""),
                  after=after))
