@@ -466,7 +466,7 @@ def _disk_keys(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> lis
                 reason = message("cmk_disk_in_use", disk=disk.name, vm=_name(vm))
             else:
                 command, reason = switch, message("cmk_disk_busy", disk=disk.name, state=state)
-            manual.append(ChosenFix(fix.group, fix.action, (disk.id,), command, reason=reason))
+            manual.append(ChosenFix(fix.group, fix.action, (disk.id,), command, reason=reason, holds=True))
             continue
         # It serves the group whose finding it fixes: the disk's, or the Key Vault's whose key the disk uses.
         off = PlanStep(f"disk_to_platform_key:{disk.id}".lower(), StepKind.DISK_TO_PLATFORM_KEY, fix.group,

@@ -81,6 +81,7 @@ class ChosenFix:
     resource_ids: tuple[str, ...]
     command: str
     reason: str = ""  # why the bot leaves it to the engineer, when it could do such fixes elsewhere
+    holds: bool = False  # the group cannot move until the engineer has done it (a fix before the move)
 
 
 @dataclass(frozen=True, slots=True)
