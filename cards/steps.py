@@ -25,6 +25,8 @@ FIX_LABELS = {  # FixAction values the plan card offers to leave out
     "stop_job": "Stop Stream Analytics jobs and start them again (no events processed meanwhile)",
     "disable_customer_managed_key": "Switch disks to platform-managed keys and back to their customer-managed key",
     "remove_restore_points": "Delete Azure Backup restore point collections (instant-restore snapshots are lost)",
+    "remove_app_networking": "Remove apps' VNet integration and add it again (no private access meanwhile)",
+    "detach_subnet_resource": "Remove NAT gateways from subnets (a new one in the target stays with you)",
 }
 # What steps before the moves interrupt or lose, said once on the plan and approval cards.
 WARNINGS = {
@@ -33,6 +35,11 @@ WARNINGS = {
     "delete_restore_points": "Deleting a restore point collection deletes the VM's instant-restore snapshots for "
                              "good; the backups in the vault stay. Stop the VM's backup in its vault first "
                              "(keep the data), or a backup in between brings a collection back and the move fails.",
+    "remove_vnet_integration": "An app without its VNet integration cannot reach the private resources of that "
+                               "network (databases, storage behind private endpoints) until the step after the "
+                               "move adds it again.",
+    "detach_nat_gateway": "A subnet without its NAT gateway loses its fixed outbound IP: outbound traffic to "
+                          "allowlists that name it fails until you attach a NAT gateway in the target.",
 }
 
 

@@ -92,6 +92,7 @@ PERMISSIONS_PATH = "/subscriptions/{subscription}/providers/Microsoft.Authorizat
 RESOURCE_APIS = {"microsoft.streamanalytics/streamingjobs": "2020-03-01",
                  "microsoft.compute/disks": "2024-03-02",
                  "microsoft.compute/restorepointcollections": "2024-03-01"}
+WEB_API = "2023-12-01"  # Microsoft.Web: an app's networkConfig
 _PROVIDER_TYPE = re.compile(r"/providers/([^/]+/[^/]+)/[^/]+$", re.IGNORECASE)
 
 
@@ -774,6 +775,62 @@ class ArmGateway:
         poller: AsyncLROPoller[None] = AsyncLROPoller(client._client, pipeline_response, lambda *_: None,
                                                       self._polling(client))
         return ArmMoveOperation(poller)
+
+    # ------------------------------------------------------------------ an app's VNet integration, a subnet's NAT
+    # The integration is Microsoft.Web's `networkConfig/virtualNetwork`, a generic resource with its api-version.
+
+    async def get_vnet_integration(self, site_id: str, *, tenant_id: str) -> str:
+        client = self._resources(_subscription_of(site_id), tenant_id)
+        try:
+            found = await client.resources.get_by_id(f"{site_id}/networkConfig/virtualNetwork", api_version=WEB_API)
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc) from exc
+        return str((found.properties or {}).get("subnetResourceId") or "")
+
+    async def set_vnet_integration(self, site_id: str, *, subnet_id: str,
+                                   tenant_id: str) -> None:
+        client = self._resources(_subscription_of(site_id), tenant_id)
+        body = rm.GenericResource(properties={"subnetResourceId": subnet_id, "swiftSupported": True})
+        try:
+            poller = await client.resources.begin_create_or_update_by_id(
+                f"{site_id}/networkConfig/virtualNetwork", body, api_version=WEB_API, polling=self._polling(client))
+            await poller.result()
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc, write=True) from exc
+
+    async def remove_vnet_integration(self, site_id: str, *, tenant_id: str) -> None:
+        client = self._resources(_subscription_of(site_id), tenant_id)
+        try:
+            poller = await client.resources.begin_delete_by_id(f"{site_id}/networkConfig/virtualNetwork",
+                                                               api_version=WEB_API, polling=self._polling(client))
+            await poller.result()
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc, write=True) from exc
+
+    async def get_subnet_nat_gateway(self, vnet_id: str, subnet: str, *,
+                                     tenant_id: str) -> str:
+        group, vnet = _group_and_name(vnet_id)
+        client = self._network(_subscription_of(vnet_id), tenant_id)
+        try:
+            found = await client.subnets.get(group, vnet, subnet)
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc) from exc
+        return str(found.nat_gateway.id if found.nat_gateway else "")
+
+    async def remove_subnet_nat_gateway(self, vnet_id: str, subnet: str, *,
+                                        tenant_id: str) -> None:
+        """Read the subnet and write it back without its NAT gateway (the PUT replaces the whole subnet)."""
+        group, vnet = _group_and_name(vnet_id)
+        client = self._network(_subscription_of(vnet_id), tenant_id)
+        try:
+            found = await client.subnets.get(group, vnet, subnet)
+            if found.nat_gateway is None:
+                return
+            found.nat_gateway = None
+            poller = await client.subnets.begin_create_or_update(group, vnet, subnet, found)
+            await poller.result()
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc, write=True) from exc
 
 
 def _api_of(resource_id: str) -> str:

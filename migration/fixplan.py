@@ -101,7 +101,9 @@ def plan_fixes(facts: PlanFacts, chosen: Sequence[ChosenFix]) -> FixPlan:
         steps.setdefault(step.key, step)
 
     for fix in chosen:
-        if fix.action not in AUTOMATIC_ACTIONS:
+        if fix.action == "disable_disk_encryption":  # Azure Disk Encryption stays with the engineer: say why
+            manual.append(replace(fix, reason=message("ade_manual")))
+        elif fix.action not in AUTOMATIC_ACTIONS:
             manual.append(fix)
         elif fix.action == "lift_read_only_lock":
             _locks(facts, moves, fix, add)
@@ -133,6 +135,10 @@ def plan_fixes(facts: PlanFacts, chosen: Sequence[ChosenFix]) -> FixPlan:
             manual += _disk_keys(facts, moves, fix, add)
         elif fix.action == "remove_restore_points":
             manual += _restore_points(facts, moves, fix, add)
+        elif fix.action == "remove_app_networking":
+            manual += _app_networking(facts, moves, fix, add)
+        elif fix.action == "detach_subnet_resource":
+            manual += _subnet_attachments(facts, moves, fix, add)
     regrouped = _regrouped(list(steps.values()))
     # Assignments on what an in-subscription fix moves follow it to its final scope (below); the others as usual.
     _follow_through(replace(facts, assignments=tuple(a for a in facts.assignments
@@ -151,8 +157,10 @@ def _order_after(after: list[PlanStep]) -> list[PlanStep]:
         if s.kind is StepKind.RESTORE_LOCK:
             scope = s.arg("scope").lower()
             first = tuple(x.key for x in after if x.kind in (StepKind.TAG_GROUP, StepKind.RECREATE_ASSIGNMENT,
-                                                              StepKind.REASSOCIATE_IP, StepKind.RECREATE_PEERING)
-                          and (x.arg("scope") or x.arg("group") or x.arg("nic") or x.arg("vnet")).lower()
+                                                              StepKind.REASSOCIATE_IP, StepKind.RECREATE_PEERING,
+                                                              StepKind.ADD_VNET_INTEGRATION)
+                          and (x.arg("scope") or x.arg("group") or x.arg("nic") or x.arg("vnet")
+                               or x.arg("site")).lower()
                           .startswith(scope))
             s = PlanStep(s.key, s.kind, s.group, s.args, s.after, (*s.ended, *first))
         out.append(s)
@@ -163,7 +171,13 @@ def _order_before(before: list[PlanStep]) -> list[PlanStep]:
     regroup = [s for s in before if s.kind in (StepKind.CONSOLIDATE, StepKind.MOVE_APP_BACK)]
     out = []
     for s in before:
-        if s.kind in (StepKind.DISASSOCIATE_IP, StepKind.DELETE_PEERING):
+        if s.kind in (StepKind.REMOVE_VNET_INTEGRATION, StepKind.DETACH_NAT_GATEWAY):
+            # Writes on the app or the network: after its group's ReadOnly lock is lifted.
+            waits = tuple(x.key for x in before if x.kind is StepKind.LIFT_LOCK and x.group.lower() in
+                          (s.group.lower(), s.arg("resource_group").lower(), ""))
+            s = PlanStep(s.key, s.kind, s.group, s.args, (*s.after, *waits), s.ended)
+        if s.kind in (StepKind.DISASSOCIATE_IP, StepKind.DELETE_PEERING, StepKind.REMOVE_VNET_INTEGRATION,
+                      StepKind.DETACH_NAT_GATEWAY):
             waits = tuple(r.key for r in regroup if r.group.lower() == s.group.lower()
                           or r.arg("source_group").lower() == s.group.lower())
             s = PlanStep(s.key, s.kind, s.group, s.args, (*s.after, *waits), s.ended)
@@ -518,3 +532,86 @@ def _restore_points(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -
                       f"az backup protection enable-for-vm --vm {new_vm} --vault-name <vault in the target> "
                       "--resource-group <the vault's group> --policy-name <backup policy>",
                       reason=message("resume_backup", vm_name=_name(vm)))]
+
+
+# --------------------------------------------------------------------------- an app's networking, subnets
+
+_SITES = ("microsoft.web/sites", "microsoft.web/sites/slots")
+
+
+def _app_networking(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> list[ChosenFix]:
+    """Remove an app's VNet integration before the move; add it again after, on the app where it then is
+    and the subnet where that is (its network usually moves with it; Azure integrates an app with a network
+    of another subscription of the tenant too). A private endpoint stays with the engineer (below)."""
+    if "private-endpoint" in fix.command:
+        # Deleting one cuts private access to the app; its re-creation gets a new private IP, and DNS records
+        # outside Azure's private zones and clients that use the IP must follow: the engineer's call.
+        return [replace(fix, reason=message("private_endpoint_manual"), holds=True)]
+    for rid in fix.resource_ids:
+        site = _resource(facts, rid)
+        subnet = str(site.properties.get("virtualNetworkSubnetId") or "") if site is not None else ""
+        if site is None or site.type_lower not in _SITES or not subnet:
+            continue  # integration removed since the assessment: nothing to do
+        parts = site.id.strip("/").split("/")
+        remove = PlanStep(f"remove_vnet_integration:{site.id}".lower(), StepKind.REMOVE_VNET_INTEGRATION, fix.group,
+                          _args(site=site.id, name=site.name, subnet=subnet, subnet_name=_name(subnet),
+                                vnet_name=_subnet_vnet_name(subnet), resource_group=parts[3], subscription=parts[1]))
+        add(remove)
+        group, vnet_group = moves.group_for(site.id), moves.group_for(subnet)
+        new_site, new_subnet = moves.new_id(site.id), moves.new_id(subnet)
+        new = new_site.strip("/").split("/")
+        # Back on, wherever the moves left the app and the network (a failed move leaves them in place).
+        ended = tuple(dict.fromkeys(f"move:{g.source_group}" for g in (group, vnet_group) if g is not None))
+        add(PlanStep(f"add_vnet_integration:{new_site}".lower(), StepKind.ADD_VNET_INTEGRATION,
+                     group.source_group if group else fix.group,
+                     _args(site=new_site, old_site=site.id, name=site.name, subnet=new_subnet, old_subnet=subnet,
+                           subnet_name=_name(subnet), vnet_id=new_subnet.rsplit("/subnets/", 1)[0],
+                           vnet_name=_subnet_vnet_name(new_subnet), resource_group=new[3],
+                           subscription=new[1]),
+                     after=(remove.key,), ended=ended))
+    return []
+
+
+def _subnet_vnet_name(subnet_id: str) -> str:
+    parts = subnet_id.strip("/").split("/")
+    return parts[7] if len(parts) >= 10 else ""
+
+
+def _subnet_attachments(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> list[ChosenFix]:
+    """A NAT gateway comes off its subnet before the move (it cannot change subscription); a new one in the
+    target, with its own public IP (a new outbound address), is the engineer's. A Bastion host is too: it
+    cannot move, and deleting it ends every Bastion session until one is created in the target."""
+    manual: list[ChosenFix] = []
+    vnet = next((r for i in fix.resource_ids for r in [_resource(facts, i)]
+                 if r is not None and r.type_lower == "microsoft.network/virtualnetworks"), None)
+    others = [i for i in fix.resource_ids if vnet is None or i.lower() != vnet.id.lower()]
+    if vnet is None or not others:
+        return [fix]
+    if "/microsoft.network/natgateways/" not in others[0].lower():
+        return [replace(fix, reason=message("bastion_manual", bastion=_name(others[0])), holds=True)]
+    nat = others[0]
+    group = moves.group_for(vnet.id)
+    new_vnet = moves.new_id(vnet.id)
+    target = new_vnet.strip("/").split("/")
+    for subnet in vnet.properties.get("subnets") or []:
+        attached = str(((subnet.get("properties") or {}).get("natGateway") or {}).get("id") or "")
+        if attached.lower() != nat.lower():
+            continue
+        name = str(subnet.get("name") or "")
+        add(PlanStep(f"detach_nat_gateway:{vnet.id}/{name}".lower(), StepKind.DETACH_NAT_GATEWAY, fix.group,
+                     _args(vnet=vnet.id, vnet_name=vnet.name, subnet=name, nat=nat, nat_name=_name(nat),
+                           resource_group=vnet.resource_group, subscription=vnet.subscription_id
+                           or facts.source_subscription_id)))
+        if group is None:
+            continue
+        manual.append(ChosenFix(fix.group, fix.action, (f"{new_vnet}/subnets/{name}",),
+                                f"az network public-ip create -g {target[3]} -n {_name(nat)}-ip --sku Standard "
+                                f"--location {vnet.location} --subscription {target[1]} && "
+                                f"az network nat gateway create -g {target[3]} -n {_name(nat)} "
+                                f"--public-ip-addresses {_name(nat)}-ip --location {vnet.location} "
+                                f"--subscription {target[1]} && az network vnet subnet update --ids "
+                                f"{new_vnet}/subnets/{name} --nat-gateway /subscriptions/{target[1]}/resourceGroups/"
+                                f"{target[3]}/providers/Microsoft.Network/natGateways/{_name(nat)}",
+                                reason=message("nat_gateway_after", nat_name=_name(nat), subnet=name,
+                                               vnet_name=vnet.name)))
+    return manual

@@ -70,6 +70,8 @@ async def carry_out(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) ->
         await gateway.add_assignable_scope(step.arg("role"), scope=step.arg("scope"), tenant_id=tenant_id)
     elif kind in _RESOURCE_KINDS:
         await _carry_out_on_resource(gateway, step, tenant_id=tenant_id)
+    elif kind in _APP_NETWORK_KINDS:
+        await _carry_out_app_network(gateway, step, tenant_id=tenant_id)
     elif kind is StepKind.RECREATE_ASSIGNMENT:
         try:
             await gateway.create_role_assignment(
@@ -161,6 +163,8 @@ async def already_done(gateway: AzureGateway, step: PlanStep, *, tenant_id: str)
         return False  # reading and writing the role is one idempotent step: doing it again changes nothing
     if kind in _RESOURCE_KINDS:
         return await _done_on_resource(gateway, step, tenant_id=tenant_id)
+    if kind in _APP_NETWORK_KINDS:
+        return await _done_app_network(gateway, step, tenant_id=tenant_id)
     if kind is StepKind.RECREATE_ASSIGNMENT:
         scope = step.arg("scope")
         assignments = await gateway.list_role_assignments(_sub(scope), tenant_id=tenant_id)
@@ -245,6 +249,50 @@ async def _done_on_resource(gateway: AzureGateway, step: PlanStep, *, tenant_id:
         return (kind_now == step.arg("encryption_type").lower()
                 and str(encryption.get("diskEncryptionSetId") or "").lower() == step.arg("des").lower())
     return False  # the collection is still there
+
+
+# --------------------------------------------------------------------------- an app's VNet integration, NAT gateways
+
+_APP_NETWORK_KINDS = frozenset({StepKind.REMOVE_VNET_INTEGRATION, StepKind.ADD_VNET_INTEGRATION,
+                                StepKind.DETACH_NAT_GATEWAY})
+
+
+async def _integration_now(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> tuple[str, str, str]:
+    """(the app's id, the subnet it should be integrated with, the subnet it is integrated with now): the
+    new ids when the moves took them, the old ones when a move failed and left them in place."""
+    site = step.arg("site")
+    try:
+        current = await gateway.get_vnet_integration(site, tenant_id=tenant_id)
+    except NotFound:
+        site = step.arg("old_site") or site
+        current = await gateway.get_vnet_integration(site, tenant_id=tenant_id)
+    subnet = step.arg("subnet")
+    if subnet.lower() != step.arg("old_subnet", subnet).lower():
+        vnet, _, name = subnet.partition("/subnets/")
+        try:
+            await gateway.get_subnet_nat_gateway(vnet, name, tenant_id=tenant_id)
+        except NotFound:
+            subnet = step.arg("old_subnet")
+    return site, subnet, current
+
+
+async def _carry_out_app_network(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
+    if step.kind is StepKind.REMOVE_VNET_INTEGRATION:
+        await gateway.remove_vnet_integration(step.arg("site"), tenant_id=tenant_id)
+    elif step.kind is StepKind.ADD_VNET_INTEGRATION:
+        site, subnet, _ = await _integration_now(gateway, step, tenant_id=tenant_id)
+        await gateway.set_vnet_integration(site, subnet_id=subnet, tenant_id=tenant_id)
+    else:
+        await gateway.remove_subnet_nat_gateway(step.arg("vnet"), step.arg("subnet"), tenant_id=tenant_id)
+
+
+async def _done_app_network(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> bool:
+    if step.kind is StepKind.REMOVE_VNET_INTEGRATION:
+        return not await gateway.get_vnet_integration(step.arg("site"), tenant_id=tenant_id)
+    if step.kind is StepKind.ADD_VNET_INTEGRATION:
+        _, subnet, current = await _integration_now(gateway, step, tenant_id=tenant_id)
+        return current.lower() == subnet.lower()
+    return not await gateway.get_subnet_nat_gateway(step.arg("vnet"), step.arg("subnet"), tenant_id=tenant_id)
 
 
 async def read_facts(gateway: AzureGateway, *, tenant_id: str, source_subscription_id: str,

@@ -35,12 +35,17 @@ class StepKind(StrEnum):
     DELETE_RESTORE_POINTS = "delete_restore_points"
     START_JOB = "start_job"
     DISK_TO_CUSTOMER_KEY = "disk_to_customer_key"
+    # An app's VNet integration, a subnet's NAT gateway.
+    REMOVE_VNET_INTEGRATION = "remove_vnet_integration"
+    DETACH_NAT_GATEWAY = "detach_nat_gateway"
+    ADD_VNET_INTEGRATION = "add_vnet_integration"
 
 
 # The rules' fix actions (migration.model.FixAction values) the bot carries out itself.
 AUTOMATIC_ACTIONS = frozenset({"lift_read_only_lock", "register_provider", "consolidate_dependencies",
                                "move_app_service_back", "disassociate_public_ip", "disable_peering",
-                               "stop_job", "disable_customer_managed_key", "remove_restore_points"})
+                               "stop_job", "disable_customer_managed_key", "remove_restore_points",
+                               "remove_app_networking", "detach_subnet_resource"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,6 +101,8 @@ def condition_refusals(world: World, res: Res) -> Iterator[tuple[str, str]]:
                    f"Disk '{res.id}' is encrypted with a customer-managed key.")
         if _get(res.properties, "encryptionSettingsCollection", "enabled") is True:
             yield ("CannotMoveEncryptedDisk", f"Disk '{res.id}' uses Azure Disk Encryption; disable it first.")
+    if type_ == "microsoft.web/sites":
+        yield from _app_networking(world, res)
     if type_ == "microsoft.web/certificates" and res.properties.get("canonicalName"):
         yield ("AppServiceManagedCertificateCannotBeMoved",
                f"Free App Service managed certificate '{res.id}' cannot be moved; recreate it after the move.")
@@ -140,3 +142,20 @@ def _restore_points(world: World, vm: Res) -> Iterator[tuple[str, str]]:
                 yield ("VirtualMachineHasRestorePointCollection",
                        f"Virtual machine '{vm.id}' has restore point collection '{res.id}'; delete it (the vault "
                        "keeps its backups) before moving the virtual machine.")
+
+
+def _app_networking(world: World, site: Res) -> Iterator[tuple[str, str]]:
+    """An app with VNet integration or a private endpoint cannot move (App Service move limitations)."""
+    if site.properties.get("virtualNetworkSubnetId"):
+        yield ("AppWithVirtualNetworkIntegrationCannotBeMoved",
+               f"Web app '{site.id}' is integrated with a virtual network; remove the integration before the move.")
+    for sub in world.subscriptions.values():
+        for res in world.resources(sub):
+            if res.type.lower() != "microsoft.network/privateendpoints":
+                continue
+            links = _list(res.properties.get("privateLinkServiceConnections")) + _list(
+                res.properties.get("manualPrivateLinkServiceConnections"))
+            if any(str(_get(c, "properties", "privateLinkServiceId") or "").lower() == site.id.lower() for c in links):
+                yield ("AppWithPrivateEndpointCannotBeMoved",
+                       f"Web app '{site.id}' has private endpoint '{res.id}'; delete it before the move.")
+                return

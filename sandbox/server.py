@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox import graph
+from sandbox.appnetwork import AppNetworkApi
 from sandbox.auth import GRAPH_READ, ArmAuth, Caller, action_for, scope_of
 from sandbox.compute import ComputeApi
 from sandbox.entra import Entra, load_or_create_signing_key
@@ -32,6 +33,7 @@ from sandbox.moves import ArmFailure, check_write_allowed, error_body, finish, f
 from sandbox.network import NetworkApi
 from sandbox.rbac import RbacApi
 from sandbox.state import Group, Res, Sub, World, load_scenario
+from sandbox.subnets import SubnetApi
 from sandbox.throttle import Throttle
 from sandbox.tls import server_ssl_context
 
@@ -131,7 +133,8 @@ class ArmSandbox:
         self._rng = random.Random(seed)
         # APIs addressed by scope (subscription, group or resource), each in its own module.
         self.surfaces = [api(world, self._json, self._changed) for api in (LockApi, RbacApi, NetworkApi,
-                                                                            ComputeApi, JobsApi)]
+                                                                            ComputeApi, JobsApi, SubnetApi,
+                                                                            AppNetworkApi)]
         self._faults_injected = 0
         self._dirty = False
         # Resource Graph results by (query, subscriptions in scope), valid for one world generation: paging
