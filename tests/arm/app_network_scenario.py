@@ -17,6 +17,7 @@ APPS = f"{VNET}/subnets/apps"
 NAT = arm_id(PAYG, "rg-nat", "Microsoft.Network/natGateways/nat-1")
 PRIVATE_SITE = arm_id(PAYG, "rg-private", "Microsoft.Web/sites/app-2")
 ENDPOINT = arm_id(PAYG, "rg-private", "Microsoft.Network/privateEndpoints/pe-app-2")
+PRIVATE_VNET = arm_id(PAYG, "rg-private", "Microsoft.Network/virtualNetworks/vnet-private")
 PICKED = ("rg-web",)
 
 
@@ -44,9 +45,11 @@ def app_network_scenario() -> dict[str, Any]:
             {"name": "app-2", "type": "Microsoft.Web/sites",
              "properties": {"webSpace": "rg-private-WestEuropewebspace"}},
             {"name": "pe-app-2", "type": "Microsoft.Network/privateEndpoints", "properties": {
-                "subnet": {"id": f"{VNET}/subnets/apps"},
+                "subnet": {"id": f"{PRIVATE_VNET}/subnets/endpoints"},
                 "privateLinkServiceConnections": [{"name": "c", "properties": {
-                    "privateLinkServiceId": PRIVATE_SITE, "groupIds": ["sites"]}}]}}]},
+                    "privateLinkServiceId": PRIVATE_SITE, "groupIds": ["sites"]}}]}},
+            {"name": "vnet-private", "type": "Microsoft.Network/virtualNetworks", "properties": {
+                "subnets": [{"name": "endpoints", "properties": {"addressPrefix": "10.30.1.0/24"}}]}}]},
     ]
     assert CSP
     return data
