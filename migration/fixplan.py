@@ -604,14 +604,11 @@ def _subnet_attachments(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: An
                            or facts.source_subscription_id)))
         if group is None:
             continue
-        manual.append(ChosenFix(fix.group, fix.action, (f"{new_vnet}/subnets/{name}",),
-                                f"az network public-ip create -g {target[3]} -n {_name(nat)}-ip --sku Standard "
-                                f"--location {vnet.location} --subscription {target[1]} && "
-                                f"az network nat gateway create -g {target[3]} -n {_name(nat)} "
-                                f"--public-ip-addresses {_name(nat)}-ip --location {vnet.location} "
-                                f"--subscription {target[1]} && az network vnet subnet update --ids "
-                                f"{new_vnet}/subnets/{name} --nat-gateway /subscriptions/{target[1]}/resourceGroups/"
-                                f"{target[3]}/providers/Microsoft.Network/natGateways/{_name(nat)}",
+        command = (f"az network nat gateway create -g {target[3]} -n {_name(nat)} --location {vnet.location} "
+                   f"--subscription {target[1]} --public-ip-addresses <a Standard public IP in {target[3]}> && "
+                   f"az network vnet subnet update -g {target[3]} --vnet-name {vnet.name} -n {name} "
+                   f"--subscription {target[1]} --nat-gateway {_name(nat)}")
+        manual.append(ChosenFix(fix.group, fix.action, (f"{new_vnet}/subnets/{name}",), command,
                                 reason=message("nat_gateway_after", nat_name=_name(nat), subnet=name,
                                                vnet_name=vnet.name)))
     return manual

@@ -514,3 +514,34 @@ def resource_fix_plan() -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         ChosenFix("rg-analytics", "disable_customer_managed_key", (disks[1],), "az disk update ..."),
         ChosenFix("rg-analytics", "remove_restore_points", (vm, rpc), "az restore-point collection delete ...")])
     return plan.steps, plan.manual
+
+
+def network_fix_plan() -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """A web app integrated with a subnet of its group's network, whose other subnet goes out through a NAT
+    gateway, and an app with a private endpoint, as the planner plans them: the steps, and what stays by hand."""
+    from migration.fixplan import PlanFacts, plan_fixes
+    from migration.model import GroupMove, Resource
+    from migration.plansteps import ChosenFix
+
+    sub, target = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
+    g, t = f"/subscriptions/{sub}/resourceGroups/rg-shop", f"/subscriptions/{target}/resourceGroups"
+    site, other = f"{g}/providers/Microsoft.Web/sites/app-shop", f"{g}/providers/Microsoft.Web/sites/app-admin"
+    vnet = f"{g}/providers/Microsoft.Network/virtualNetworks/vnet-shop"
+    nat = f"/subscriptions/{sub}/resourceGroups/rg-egress/providers/Microsoft.Network/natGateways/nat-shop"
+
+    def res(rid: str, type_: str, **props: Any) -> Resource:
+        parts = rid.split("/")
+        return Resource(rid, parts[-1], type_, "westeurope", parts[2], parts[4], properties=props)
+
+    facts = PlanFacts(sub, target, (GroupMove("rg-shop", f"{t}/rg-shop", "westeurope", (site, other, vnet)),),
+                      resources=(res(site, "Microsoft.Web/sites", virtualNetworkSubnetId=f"{vnet}/subnets/apps"),
+                                 res(other, "Microsoft.Web/sites"),
+                                 res(vnet, "Microsoft.Network/virtualNetworks", subnets=[
+                                     {"name": "apps", "properties": {}},
+                                     {"name": "egress", "properties": {"natGateway": {"id": nat}}}])))
+    plan = plan_fixes(facts, [
+        ChosenFix("rg-shop", "remove_app_networking", (site,), "az webapp vnet-integration remove ..."),
+        ChosenFix("rg-shop", "remove_app_networking", (other,),
+                  f"az network private-endpoint delete --ids {g}/providers/Microsoft.Network/privateEndpoints/pe"),
+        ChosenFix("rg-shop", "detach_subnet_resource", (vnet, nat), "az network vnet subnet update ...")])
+    return plan.steps, plan.manual

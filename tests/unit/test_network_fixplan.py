@@ -108,12 +108,14 @@ def test_a_nat_gateway_comes_off_its_subnet_and_a_new_one_in_the_target_is_left_
     (detach,) = plan.steps
     assert (detach.kind, detach.phase, detach.arg("subnet"), detach.arg("nat")) == (
         StepKind.DETACH_NAT_GATEWAY, "before", "egress", NAT)
-    assert "outbound traffic" in detach.text
+    assert "fixed outbound IP is gone" in detach.text
     assert detach.command.endswith("--name egress --subscription " + S + " --remove natGateway")
     (later,) = plan.manual
     assert not later.holds and "new outbound address" in later.reason
-    assert f"--ids {TG}/rg-web-csp/providers/Microsoft.Network/virtualNetworks/vnet-web/subnets/egress " \
-           "--nat-gateway" in later.command and "az network nat gateway create -g rg-web-csp" in later.command
+    assert f"subnet update -g rg-web-csp --vnet-name vnet-web -n egress --subscription {T} --nat-gateway nat-1" \
+           in later.command and "az network nat gateway create -g rg-web-csp -n nat-1" in later.command
+    assert later.resource_ids == (f"{TG}/rg-web-csp/providers/Microsoft.Network/virtualNetworks/vnet-web/"
+                                  "subnets/egress",)
 
 
 def test_a_bastion_host_and_disk_encryption_stay_with_the_engineer_with_why():
