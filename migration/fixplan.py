@@ -604,8 +604,8 @@ def _subnet_attachments(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: An
                            or facts.source_subscription_id)))
         if group is None:
             continue
-        command = (f"az network nat gateway create -g {target[3]} -n {_name(nat)} --location {vnet.location} "
-                   f"--subscription {target[1]} --public-ip-addresses <a Standard public IP in {target[3]}> && "
+        command = (f"az network nat gateway create -g {target[3]} -n {_name(nat)} --subscription {target[1]} "
+                   "--public-ip-addresses <new public IP> && "
                    f"az network vnet subnet update -g {target[3]} --vnet-name {vnet.name} -n {name} "
                    f"--subscription {target[1]} --nat-gateway {_name(nat)}")
         manual.append(ChosenFix(fix.group, fix.action, (f"{new_vnet}/subnets/{name}",), command,
