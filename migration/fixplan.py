@@ -3,9 +3,10 @@
 From the fixes the engineer chose (each finding's machine-readable `Fix`) and what the bot read at plan
 time (inventory, locks, role assignments, custom roles), this builds the steps that run before the moves
 (lift ReadOnly locks, register providers, bring split dependencies together, move App Service resources
-back, disassociate Standard public IPs, remove peerings) and after them (put the locks back on the source
-and the new scopes, associate the IPs again, re-create peerings, copy group tags, re-create role
-assignments). Fixes the bot cannot do are returned as they are, for the checklist.
+back, disassociate Standard public IPs, remove peerings, remove apps' VNet integration, take NAT gateways off
+subnets) and after them (put the locks back on the source and the new scopes, associate the IPs again,
+re-create peerings, add the VNet integration again, copy group tags, re-create role assignments). Fixes the
+bot cannot do are returned as they are, for the checklist.
 
 Ordering is data: a step names the steps that must succeed first (`after`) and those that must merely have
 ended (`ended`: a lock goes back on the source even when the move failed).

@@ -8,7 +8,7 @@ import copy
 from typing import Any
 
 from sandbox.state import load_scenario
-from tests.plugins.sandbox import CSP, PAYG, arm_id
+from tests.plugins.sandbox import PAYG, arm_id
 
 SITE = arm_id(PAYG, "rg-web", "Microsoft.Web/sites/app-1")
 PLAN = arm_id(PAYG, "rg-web", "Microsoft.Web/serverfarms/plan-1")
@@ -51,5 +51,4 @@ def app_network_scenario() -> dict[str, Any]:
             {"name": "vnet-private", "type": "Microsoft.Network/virtualNetworks", "properties": {
                 "subnets": [{"name": "endpoints", "properties": {"addressPrefix": "10.30.1.0/24"}}]}}]},
     ]
-    assert CSP
     return data

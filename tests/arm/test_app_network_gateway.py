@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from migration.model import ArmError, NotFound
-from tests.arm.app_network_scenario import APPS, ENDPOINT, NAT, PRIVATE_SITE, SITE, VNET, app_network_scenario
+from tests.arm.app_network_scenario import APPS, NAT, PRIVATE_SITE, SITE, VNET, app_network_scenario
 from tests.plugins.sandbox import CSP, FABRIKAM, PAYG, group_id
 
 TARGET = group_id(CSP, "rg-target")
@@ -70,4 +70,3 @@ async def test_a_network_moves_only_once_its_subnet_has_no_nat_gateway(gw):
 
 async def test_an_app_with_a_private_endpoint_is_refused_by_the_dry_run(gw):
     assert "AppWithPrivateEndpointCannotBeMoved" in await _refusals(gw, PRIVATE_SITE)
-    assert ENDPOINT
