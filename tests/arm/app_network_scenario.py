@@ -1,6 +1,6 @@
 """test-small plus a web app integrated with a subnet of the network in its own group, whose other subnet
-goes out through a NAT gateway (in a group of its own, which does not move), and an app with a private
-endpoint."""
+goes out through a NAT gateway (in a group of its own, which does not move), and an app whose private
+endpoint sits in another group (a private endpoint on an app cannot move itself)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ VNET = arm_id(PAYG, "rg-web", "Microsoft.Network/virtualNetworks/vnet-web")
 APPS = f"{VNET}/subnets/apps"
 NAT = arm_id(PAYG, "rg-nat", "Microsoft.Network/natGateways/nat-1")
 PRIVATE_SITE = arm_id(PAYG, "rg-private", "Microsoft.Web/sites/app-2")
-ENDPOINT = arm_id(PAYG, "rg-private", "Microsoft.Network/privateEndpoints/pe-app-2")
-PRIVATE_VNET = arm_id(PAYG, "rg-private", "Microsoft.Network/virtualNetworks/vnet-private")
+ENDPOINT = arm_id(PAYG, "rg-endpoints", "Microsoft.Network/privateEndpoints/pe-app-2")
+PRIVATE_VNET = arm_id(PAYG, "rg-endpoints", "Microsoft.Network/virtualNetworks/vnet-private")
 PICKED = ("rg-web",)
 
 
@@ -43,7 +43,8 @@ def app_network_scenario() -> dict[str, Any]:
              "properties": {}}]},
         {"name": "rg-private", "location": "westeurope", "resources": [
             {"name": "app-2", "type": "Microsoft.Web/sites",
-             "properties": {"webSpace": "rg-private-WestEuropewebspace"}},
+             "properties": {"webSpace": "rg-private-WestEuropewebspace"}}]},
+        {"name": "rg-endpoints", "location": "westeurope", "resources": [
             {"name": "pe-app-2", "type": "Microsoft.Network/privateEndpoints", "properties": {
                 "subnet": {"id": f"{PRIVATE_VNET}/subnets/endpoints"},
                 "privateLinkServiceConnections": [{"name": "c", "properties": {
