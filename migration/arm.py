@@ -76,6 +76,10 @@ RECOVERY_QUERY = (
     "type, location, resourceGroup, subscriptionId, properties | order by id asc"
 )
 LINKED_SERVICES_API = "2020-08-01"
+# The api-version of each provider whose resources the fixes read, create and delete by id.
+RESOURCE_APIS = {"microsoft.operationalinsights": LINKED_SERVICES_API, "microsoft.sqlvirtualmachine": "2022-02-01",
+                 "microsoft.web": "2022-09-01"}
+_PROVIDER_IN_ID = re.compile(r"/providers/([^/]+)/", re.IGNORECASE)
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _GUID_IN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _GROUP_IN_ID = re.compile(r"/resourceGroups/([^/]+)", re.IGNORECASE)
@@ -171,6 +175,19 @@ def _peering(vnet_id: str, p: Any) -> Peering:
         allow_virtual_network_access=bool(p.allow_virtual_network_access),
         allow_forwarded_traffic=bool(p.allow_forwarded_traffic), allow_gateway_transit=bool(p.allow_gateway_transit),
         use_remote_gateways=bool(p.use_remote_gateways), state=_text(p.peering_state))
+
+
+def _api_version(resource_id: str) -> str:
+    match = _PROVIDER_IN_ID.search(resource_id)
+    version = RESOURCE_APIS.get(match.group(1).lower()) if match else None
+    if version is None:
+        raise ValueError(f"no api-version known for '{resource_id}'")
+    return version
+
+
+def _generic(found: Any, resource_id: str) -> Resource:
+    row = _plain(found) or {}
+    return _resource({**row, "id": row.get("id") or resource_id, "subscriptionId": _subscription_of(resource_id)})
 
 
 # --------------------------------------------------------------------------- moves
@@ -701,6 +718,40 @@ class ArmGateway:
         client = self._network(_subscription_of(vnet_id), tenant_id)
         try:
             poller = await client.virtual_network_peerings.begin_delete(group, vnet, name)
+            await poller.result()
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc, write=True) from exc
+
+    # ------------------------------------------------------------------ resources by id (fixes around a move)
+
+    async def get_resource(self, resource_id: str, *, tenant_id: str) -> Resource:
+        """One resource (or child resource) by id, with its properties; NotFound when it is not there."""
+        client = self._resources(_subscription_of(resource_id), tenant_id)
+        try:
+            found = await client.resources.get_by_id(resource_id, api_version=_api_version(resource_id))
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc) from exc
+        return _generic(found, resource_id)
+
+    async def create_resource(self, resource_id: str, *, location: str | None, properties: dict[str, Any],
+                              tenant_id: str) -> Resource:
+        """Create (or update) a resource by id and wait until its provider has finished."""
+        client = self._resources(_subscription_of(resource_id), tenant_id)
+        body: dict[str, Any] = {"properties": properties}
+        if location:
+            body["location"] = location
+        try:
+            poller = await client.resources.begin_create_or_update_by_id(
+                resource_id, body, api_version=_api_version(resource_id))
+            return _generic(await poller.result(), resource_id)
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc, write=True) from exc
+
+    async def delete_resource(self, resource_id: str, *, tenant_id: str) -> None:
+        """Delete a resource by id and wait until it is gone; one already gone is not an error."""
+        client = self._resources(_subscription_of(resource_id), tenant_id)
+        try:
+            poller = await client.resources.begin_delete_by_id(resource_id, api_version=_api_version(resource_id))
             await poller.result()
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
             raise to_domain(exc, write=True) from exc

@@ -123,6 +123,20 @@ class AzureGateway(Protocol):
 
     async def delete_peering(self, vnet_id: str, name: str, *, tenant_id: str) -> None: ...
 
+    async def get_resource(self, resource_id: str, *, tenant_id: str) -> Resource:
+        """A resource or child resource by id (linked service, SQL VM registration, certificate, host name
+        binding), with its properties; NotFound when absent."""
+        ...
+
+    async def create_resource(self, resource_id: str, *, location: str | None, properties: dict[str, Any],
+                              tenant_id: str) -> Resource:
+        """Create or update by id, waiting until done."""
+        ...
+
+    async def delete_resource(self, resource_id: str, *, tenant_id: str) -> None:
+        """Delete by id, waiting until gone; already gone is not an error."""
+        ...
+
     async def close(self) -> None: ...
 
 
