@@ -40,6 +40,7 @@ class PlanFacts:
     assignments: tuple[RoleAssignment, ...] = ()  # of the source subscription
     definitions: Mapping[str, RoleDefinition] = field(default_factory=dict)  # lower-case role GUID -> custom role
     plan_id: str = ""  # seeds the names of re-created role assignments (stable across restarts)
+    linked_services: tuple[Resource, ...] = ()  # of the workspaces whose Automation link a fix removes
 
 
 def _name(arm_id: str) -> str:
@@ -126,6 +127,9 @@ def plan_fixes(facts: PlanFacts, chosen: Sequence[ChosenFix]) -> FixPlan:
             _public_ips(facts, moves, fix, add)
         elif fix.action == "disable_peering":
             _peerings(facts, moves, fix, add)
+        elif fix.action in SERVICE_ACTIONS:
+            if not SERVICE_ACTIONS[fix.action](facts, moves, fix, add):
+                manual.append(fix)  # not what the bot read at plan time: left to the engineer
     _follow_through(facts, moves, add)
     before = [s for s in steps.values() if s.phase == "before"]
     # An in-subscription move changes the groups its resources live in: later fixes of those groups wait.
@@ -140,7 +144,8 @@ def _order_after(after: list[PlanStep]) -> list[PlanStep]:
         if s.kind is StepKind.RESTORE_LOCK:
             scope = s.arg("scope").lower()
             first = tuple(x.key for x in after if x.kind in (StepKind.TAG_GROUP, StepKind.RECREATE_ASSIGNMENT,
-                                                              StepKind.REASSOCIATE_IP, StepKind.RECREATE_PEERING)
+                                                              StepKind.REASSOCIATE_IP, StepKind.RECREATE_PEERING,
+                                                              *SERVICE_AFTER)
                           and (x.arg("scope") or x.arg("group") or x.arg("nic") or x.arg("vnet")).lower()
                           .startswith(scope))
             s = PlanStep(s.key, s.kind, s.group, s.args, s.after, (*s.ended, *first))
@@ -156,7 +161,7 @@ def _order_before(before: list[PlanStep]) -> list[PlanStep]:
             waits = tuple(r.key for r in regroup if r.group.lower() == s.group.lower()
                           or r.arg("source_group").lower() == s.group.lower())
             s = PlanStep(s.key, s.kind, s.group, s.args, (*s.after, *waits), s.ended)
-        if s.kind in (StepKind.CONSOLIDATE, StepKind.MOVE_APP_BACK):
+        if s.kind in (StepKind.CONSOLIDATE, StepKind.MOVE_APP_BACK, *SERVICE_BEFORE):
             locks = tuple(x.key for x in before if x.kind is StepKind.LIFT_LOCK
                           and x.group.lower() in (s.group.lower(), s.arg("source_group").lower(), ""))
             s = PlanStep(s.key, s.kind, s.group, s.args, (*s.after, *locks), s.ended)
@@ -345,3 +350,160 @@ def snapshot(assignments: Iterable[RoleAssignment], groups: Sequence[GroupMove],
         if low in group_ids or any(low == p or low.startswith(p + "/") for p in prefixes):
             out.append(a)
     return out
+
+
+# --------------------------------------------------------------------------- what Azure refuses to move
+# A workspace's Automation link, a SQL IaaS Agent registration and a free managed certificate are removed
+# before the moves (recording what is needed to make them again) and created again after them, at the new
+# ids of what they point at (moved or not).
+
+SERVICE_BEFORE = (StepKind.UNLINK_WORKSPACE, StepKind.DELETE_SQL_REGISTRATION, StepKind.DELETE_MANAGED_CERTIFICATE)
+SERVICE_AFTER = (StepKind.RELINK_WORKSPACE, StepKind.REGISTER_SQL_VM, StepKind.RECREATE_MANAGED_CERTIFICATE)
+
+
+def _relocated(moves: _Moves, arm_id: str) -> str:
+    """Where a resource is after the moves: with its group's resources, or, for one deleted before them,
+    where its group goes."""
+    if moves.group_for(arm_id) is not None:
+        return moves.new_id(arm_id)
+    parts = arm_id.strip("/").split("/")
+    target = moves.group_target("/" + "/".join(parts[:4])) if len(parts) >= 4 else None
+    if target is None:
+        return arm_id
+    new = target.target_group_id.strip("/").split("/")
+    parts[1], parts[3] = new[1], new[3]
+    return "/" + "/".join(parts)
+
+
+def _waits_for_moves(moves: _Moves, *arm_ids: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for rid in arm_ids:
+        parts = rid.strip("/").split("/")
+        g = moves.group_for(rid) or (moves.group_target("/" + "/".join(parts[:4])) if len(parts) >= 4 else None)
+        if g is not None and f"move:{g.source_group}" not in out:
+            out.append(f"move:{g.source_group}")
+    return tuple(out)
+
+
+def _workspace_links(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> bool:
+    wanted = {i.lower() for i in fix.resource_ids}
+    links = [r for r in facts.linked_services if r.id.lower() in wanted]
+    for link in links:
+        workspace_id = link.id.rsplit("/", 2)[0]
+        automation = str(link.properties.get("resourceId") or link.properties.get("writeAccessResourceId") or "")
+        link_name = _name(link.id)
+        unlink = PlanStep(f"unlink_workspace:{link.id}".lower(), StepKind.UNLINK_WORKSPACE, link.resource_group,
+                          _args(link=link.id, link_name=link_name, workspace_name=_name(workspace_id),
+                                automation=automation, automation_name=_name(automation),
+                                group=link.resource_group, subscription=facts.source_subscription_id))
+        add(unlink)
+        new_workspace = _relocated(moves, workspace_id)
+        new_link = f"{new_workspace}/linkedServices/{link_name}"
+        parts = new_workspace.strip("/").split("/")
+        add(PlanStep(f"relink_workspace:{new_link}".lower(), StepKind.RELINK_WORKSPACE, link.resource_group,
+                     _args(link=new_link, link_name=link_name, workspace_name=_name(workspace_id),
+                           automation=_relocated(moves, automation), automation_name=_name(automation),
+                           group=parts[3], subscription=parts[1], scope=new_workspace),
+                     after=(unlink.key, *_waits_for_moves(moves, workspace_id, automation))))
+    return bool(links)
+
+
+SQL_KEPT = ("sqlServerLicenseType", "sqlManagement", "sqlImageSku", "sqlImageOffer", "leastPrivilegeMode")
+
+
+def _sql_registrations(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> bool:
+    found = [r for rid in fix.resource_ids if (r := _resource(facts, rid)) is not None
+             and r.type_lower == "microsoft.sqlvirtualmachine/sqlvirtualmachines"]
+    for reg in found:
+        vm = str(reg.properties.get("virtualMachineResourceId") or "")
+        if not vm:
+            return False
+        kept = {k: reg.properties[k] for k in SQL_KEPT if reg.properties.get(k) not in (None, "")}
+        license_type = str(kept.get("sqlServerLicenseType") or "PAYG")
+        management = str(kept.get("sqlManagement") or "LightWeight")
+        delete = PlanStep(f"delete_sql_registration:{reg.id}".lower(), StepKind.DELETE_SQL_REGISTRATION,
+                          reg.resource_group,
+                          _args(registration=reg.id, name=reg.name, vm=vm, vm_name=_name(vm), license=license_type,
+                                management=management, group=reg.resource_group,
+                                subscription=facts.source_subscription_id))
+        add(delete)
+        new_vm = _relocated(moves, vm)
+        parts = new_vm.strip("/").split("/")
+        new_reg = f"/subscriptions/{parts[1]}/resourceGroups/{parts[3]}/providers/Microsoft.SqlVirtualMachine/" \
+                  f"sqlVirtualMachines/{_name(vm)}"
+        sku = str(kept.get("sqlImageSku") or "")
+        add(PlanStep(f"register_sql_vm:{new_reg}".lower(), StepKind.REGISTER_SQL_VM, reg.resource_group,
+                     _args(registration=new_reg, vm=new_vm, vm_name=_name(vm), location=reg.location,
+                           properties=json.dumps({**kept, "virtualMachineResourceId": new_vm}, sort_keys=True),
+                           license=license_type, management=management, group=parts[3], subscription=parts[1],
+                           sku_arg=f" --image-sku {sku}" if sku else "", scope=new_reg),
+                     after=(delete.key, *_waits_for_moves(moves, vm, reg.id))))
+    return bool(found)
+
+
+def _ssl_bindings(facts: PlanFacts, thumbprint: str) -> list[tuple[Resource, str, str]]:
+    """(site, host name, SSL state) of every binding that uses the certificate."""
+    out = []
+    for site in facts.resources:
+        if site.type_lower not in ("microsoft.web/sites", "microsoft.web/sites/slots") or not thumbprint:
+            continue
+        for state in site.properties.get("hostNameSslStates") or []:
+            if isinstance(state, dict) and str(state.get("thumbprint") or "").upper() == thumbprint.upper():
+                out.append((site, str(state.get("name") or ""), str(state.get("sslState") or "SniEnabled")))
+    return out
+
+
+def _managed_certificates(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> bool:
+    found = [r for rid in fix.resource_ids if (r := _resource(facts, rid)) is not None
+             and r.type_lower == "microsoft.web/certificates" and r.properties.get("canonicalName")]
+    for cert in found:
+        host = str(cert.properties["canonicalName"])
+        plan = str(cert.properties.get("serverFarmId") or "")
+        if not plan:
+            return False
+        thumbprint = str(cert.properties.get("thumbprint") or "")
+        bindings = _ssl_bindings(facts, thumbprint)
+        old = " ".join(f"{site.id}|{name}|{state}" for site, name, state in bindings)
+        unbind = "".join(f"az webapp config ssl unbind --certificate-thumbprint {thumbprint} --ids {site.id}; "
+                         for site in {s.id: s for s, _, _ in bindings}.values())
+        delete = PlanStep(f"delete_managed_certificate:{cert.id}".lower(), StepKind.DELETE_MANAGED_CERTIFICATE,
+                          cert.resource_group,
+                          _args(certificate=cert.id, name=cert.name, host=host, thumbprint=thumbprint, bindings=old,
+                                unbind_commands=unbind, group=cert.resource_group,
+                                subscription=facts.source_subscription_id))
+        add(delete)
+        new_cert = _relocated(moves, cert.id)
+        parts = new_cert.strip("/").split("/")
+        new_bindings = [(_relocated(moves, site.id), name, state) for site, name, state in bindings]
+        sites = sorted({_name(s) for s, _, _ in new_bindings})
+        if new_bindings:
+            site_parts = new_bindings[0][0].strip("/").split("/")
+            create = (f"az webapp config ssl create --subscription {site_parts[1]} -g {site_parts[3]} "
+                      f"-n {site_parts[-1]} --hostname {host}")
+        else:
+            create = (f"az resource create --ids {new_cert} --location {cert.location} --api-version 2022-09-01 "
+                      f"--properties '{json.dumps({'canonicalName': host, 'serverFarmId': _relocated(moves, plan)})}'")
+        bind = "".join(f"; az webapp config ssl bind --certificate-thumbprint <new thumbprint> --ssl-type "
+                       f"{'IP' if state.lower() == 'ipbasedenabled' else 'SNI'} --ids {site}"
+                       for site, _, state in new_bindings)
+        add(PlanStep(f"recreate_managed_certificate:{new_cert}".lower(), StepKind.RECREATE_MANAGED_CERTIFICATE,
+                     cert.resource_group,
+                     _args(certificate=new_cert, host=host, plan=_relocated(moves, plan), location=cert.location,
+                           bindings=" ".join(f"{s}|{n}|{st}" for s, n, st in new_bindings),
+                           bound_to=f" and bind it to {', '.join(sites)}" if sites else "",
+                           create_command=create, bind_commands=bind, group=parts[3], subscription=parts[1],
+                           scope=new_cert),
+                     after=(delete.key, *_waits_for_moves(moves, cert.id, plan, *(s.id for s, _, _ in bindings)))))
+    return bool(found)
+
+
+def deleted_before(steps: Iterable[PlanStep]) -> frozenset[str]:
+    """The resources (lower-case ids) that steps before the moves delete: they leave the moves' requests."""
+    return frozenset(s.arg("registration" if s.kind is StepKind.DELETE_SQL_REGISTRATION else "certificate").lower()
+                     for s in steps
+                     if s.kind in (StepKind.DELETE_SQL_REGISTRATION, StepKind.DELETE_MANAGED_CERTIFICATE))
+
+
+SERVICE_ACTIONS = {"unlink_automation_workspace": _workspace_links,
+                   "delete_sql_iaas_registration": _sql_registrations,
+                   "recreate_managed_certificate": _managed_certificates}

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from migration.fixchoice import regroup
-from migration.fixplan import PlanFacts, plan_fixes, snapshot
-from migration.model import ArmError, GroupMove, NotFound, Peering, RoleDefinition
+from migration.fixplan import PlanFacts, deleted_before, plan_fixes, snapshot
+from migration.model import ArmError, GroupMove, NotFound, Peering, Resource, RoleDefinition
 from migration.plansteps import ChosenFix, FixPlan, PlanStep, StepKind
 from migration.ports import AzureGateway
 
@@ -68,6 +68,8 @@ async def carry_out(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) ->
                                         tenant_id=tenant_id)
     elif kind is StepKind.ADD_ASSIGNABLE_SCOPE:
         await gateway.add_assignable_scope(step.arg("role"), scope=step.arg("scope"), tenant_id=tenant_id)
+    elif kind in SERVICE_STEPS:
+        await SERVICE_STEPS[kind][0](gateway, step, tenant_id=tenant_id)
     elif kind is StepKind.RECREATE_ASSIGNMENT:
         try:
             await gateway.create_role_assignment(
@@ -157,6 +159,8 @@ async def already_done(gateway: AzureGateway, step: PlanStep, *, tenant_id: str)
         return found is not None and all(found.tags.get(k) == v for k, v in wanted.items())
     if kind is StepKind.ADD_ASSIGNABLE_SCOPE:
         return False  # reading and writing the role is one idempotent step: doing it again changes nothing
+    if kind in SERVICE_STEPS:
+        return await SERVICE_STEPS[kind][1](gateway, step, tenant_id=tenant_id)
     if kind is StepKind.RECREATE_ASSIGNMENT:
         scope = step.arg("scope")
         assignments = await gateway.list_role_assignments(_sub(scope), tenant_id=tenant_id)
@@ -197,9 +201,136 @@ async def plan_with_fixes(gateway: AzureGateway, *, tenant_id: str, source_subsc
     moves, from what Azure says now."""
     facts = await read_facts(gateway, tenant_id=tenant_id, source_subscription_id=source_subscription_id,
                              target_subscription_id=target_subscription_id, groups=groups, plan_id=plan_id)
+    facts = replace(facts, linked_services=await _linked_services(gateway, chosen, tenant_id=tenant_id))
     first = plan_fixes(facts, chosen)
-    moved = regroup(groups, first.steps)
+    moved = _without(regroup(groups, first.steps), deleted_before(first.steps))
     if moved == groups:
         return groups, first
     # Follow-through is for the groups that really move: plan again once the regrouping is known.
     return moved, plan_fixes(replace(facts, groups=moved), chosen)
+
+
+# --------------------------------------------------------------------------- what Azure refuses to move
+# A workspace's Automation link, a SQL IaaS Agent registration and a free managed certificate (with its host
+# name bindings): removed before the moves, created again after them. Each step is one resource's writes;
+# whether it took effect is read back by id.
+
+
+async def _linked_services(gateway: AzureGateway, chosen: Sequence[ChosenFix], *,
+                           tenant_id: str) -> tuple[Resource, ...]:
+    """The Automation links the chosen fixes remove, as Azure holds them now (Resource Graph does not list
+    them)."""
+    out: list[Resource] = []
+    workspaces = {rid.lower(): rid for c in chosen if c.action == "unlink_automation_workspace"
+                  for rid in c.resource_ids if rid.lower().count("/providers/") == 1
+                  and rid.lower().rstrip("/").split("/")[-2] == "workspaces"}
+    for workspace in workspaces.values():
+        out += await gateway.list_linked_services(workspace, tenant_id=tenant_id)
+    return tuple(out)
+
+
+def _without(groups: tuple[GroupMove, ...], deleted: frozenset[str]) -> tuple[GroupMove, ...]:
+    """The groups without the resources deleted before the moves (a group left empty drops out)."""
+    if not deleted:
+        return groups
+    out = tuple(replace(g, resource_ids=tuple(i for i in g.resource_ids if i.lower() not in deleted))
+                for g in groups)
+    return tuple(g for g in out if g.resource_ids)
+
+
+async def _get(gateway: AzureGateway, resource_id: str, *, tenant_id: str) -> Resource | None:
+    try:
+        return await gateway.get_resource(resource_id, tenant_id=tenant_id)
+    except NotFound:
+        return None
+
+
+def _bindings(step: PlanStep) -> list[tuple[str, str, str]]:
+    """(site id, host name, SSL state) recorded in the step."""
+    return [(site, host, state) for site, host, state in (b.split("|") for b in step.arg("bindings").split() if b)]
+
+
+async def _unlink(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
+    await gateway.delete_resource(step.arg("link"), tenant_id=tenant_id)
+
+
+async def _unlinked(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> bool:
+    return await _get(gateway, step.arg("link"), tenant_id=tenant_id) is None
+
+
+async def _relink(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
+    await gateway.create_resource(step.arg("link"), location=None, properties={"resourceId": step.arg("automation")},
+                                  tenant_id=tenant_id)
+
+
+async def _relinked(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> bool:
+    link = await _get(gateway, step.arg("link"), tenant_id=tenant_id)
+    return link is not None and str(link.properties.get("resourceId") or "").lower() == step.arg("automation").lower()
+
+
+async def _delete_registration(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
+    await gateway.delete_resource(step.arg("registration"), tenant_id=tenant_id)
+
+
+async def _registration_deleted(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> bool:
+    return await _get(gateway, step.arg("registration"), tenant_id=tenant_id) is None
+
+
+async def _register(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
+    await gateway.create_resource(step.arg("registration"), location=step.arg("location"),
+                                  properties=json.loads(step.arg("properties") or "{}"), tenant_id=tenant_id)
+
+
+async def _registered(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> bool:
+    reg = await _get(gateway, step.arg("registration"), tenant_id=tenant_id)
+    return reg is not None and str(reg.properties.get("virtualMachineResourceId") or "").lower() == \
+        step.arg("vm").lower()
+
+
+async def _delete_certificate(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
+    """A bound certificate cannot be deleted: its host names go back to plain HTTP first."""
+    for site, host, _ in _bindings(step):
+        binding = await _get(gateway, f"{site}/hostNameBindings/{host}", tenant_id=tenant_id)
+        if binding is not None and str(binding.properties.get("thumbprint") or "").upper() == \
+                step.arg("thumbprint").upper():
+            await gateway.create_resource(f"{site}/hostNameBindings/{host}", location=None,
+                                          properties={"sslState": "Disabled"}, tenant_id=tenant_id)
+    await gateway.delete_resource(step.arg("certificate"), tenant_id=tenant_id)
+
+
+async def _certificate_deleted(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> bool:
+    return await _get(gateway, step.arg("certificate"), tenant_id=tenant_id) is None
+
+
+async def _recreate_certificate(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
+    """Issue the certificate again (the same PUT after a crash finds it issued), then bind its new
+    thumbprint where the old one was bound."""
+    cert = await gateway.create_resource(step.arg("certificate"), location=step.arg("location"), properties={
+        "canonicalName": step.arg("host"), "serverFarmId": step.arg("plan")}, tenant_id=tenant_id)
+    thumbprint = str(cert.properties.get("thumbprint") or "")
+    for site, host, state in _bindings(step):
+        await gateway.create_resource(f"{site}/hostNameBindings/{host}", location=None,
+                                      properties={"sslState": state, "thumbprint": thumbprint}, tenant_id=tenant_id)
+
+
+async def _certificate_recreated(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> bool:
+    cert = await _get(gateway, step.arg("certificate"), tenant_id=tenant_id)
+    if cert is None or str(cert.properties.get("canonicalName") or "").lower() != step.arg("host").lower():
+        return False
+    thumbprint = str(cert.properties.get("thumbprint") or "").upper()
+    for site, host, _ in _bindings(step):
+        binding = await _get(gateway, f"{site}/hostNameBindings/{host}", tenant_id=tenant_id)
+        if binding is None or str(binding.properties.get("thumbprint") or "").upper() != thumbprint:
+            return False
+    return True
+
+
+# kind -> (carry it out, did it take effect)
+SERVICE_STEPS = {
+    StepKind.UNLINK_WORKSPACE: (_unlink, _unlinked),
+    StepKind.RELINK_WORKSPACE: (_relink, _relinked),
+    StepKind.DELETE_SQL_REGISTRATION: (_delete_registration, _registration_deleted),
+    StepKind.REGISTER_SQL_VM: (_register, _registered),
+    StepKind.DELETE_MANAGED_CERTIFICATE: (_delete_certificate, _certificate_deleted),
+    StepKind.RECREATE_MANAGED_CERTIFICATE: (_recreate_certificate, _certificate_recreated),
+}
