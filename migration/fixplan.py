@@ -17,7 +17,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from migration.fixchoice import DESTINATION
@@ -131,6 +131,7 @@ def plan_fixes(facts: PlanFacts, chosen: Sequence[ChosenFix]) -> FixPlan:
             if not SERVICE_ACTIONS[fix.action](facts, moves, fix, add):
                 manual.append(fix)  # not what the bot read at plan time: left to the engineer
     _follow_through(facts, moves, add)
+    _lift_delete_protection(facts, steps)
     before = [s for s in steps.values() if s.phase == "before"]
     # An in-subscription move changes the groups its resources live in: later fixes of those groups wait.
     ordered = _order_before(before) + _order_after([s for s in steps.values() if s.phase == "after"])
@@ -502,6 +503,30 @@ def deleted_before(steps: Iterable[PlanStep]) -> frozenset[str]:
     return frozenset(s.arg("registration" if s.kind is StepKind.DELETE_SQL_REGISTRATION else "certificate").lower()
                      for s in steps
                      if s.kind in (StepKind.DELETE_SQL_REGISTRATION, StepKind.DELETE_MANAGED_CERTIFICATE))
+
+
+def _lift_delete_protection(facts: PlanFacts, steps: dict[str, PlanStep]) -> None:
+    """A lock of either level on or above what a step deletes refuses the deletion (CanNotDelete is delete
+    protection): such a lock is lifted just before and put back as soon as the deletions under it ended."""
+    deletes = [s for s in steps.values() if s.kind in SERVICE_BEFORE]
+    for lock in facts.locks:
+        scope = lock.scope.lower().rstrip("/")
+        under = [s for s in deletes if (_deleted_id(s).lower() + "/").startswith(scope + "/")]
+        lift_key = f"lift_lock:{lock.scope}/{lock.name}".lower()
+        if not under or (lock.level.lower() == "readonly" and lift_key not in steps):
+            continue  # a ReadOnly lock the engineer keeps: its group cannot move anyway
+        args = _args(scope=lock.scope, name=lock.name, level=lock.level, notes=lock.notes or "",
+                     scope_name=_scope_name(lock.scope))
+        lift = steps.setdefault(lift_key, PlanStep(lift_key, StepKind.LIFT_LOCK, under[0].group, args))
+        key = f"restore_lock:{lock.scope}/{lock.name}".lower()
+        back = steps.get(key) or PlanStep(key, StepKind.RESTORE_LOCK, under[0].group, args, after=(lift.key,))
+        steps[key] = replace(back, ended=tuple(dict.fromkeys((*back.ended, *(s.key for s in under)))))
+        for s in under:
+            steps[s.key] = replace(s, after=tuple(dict.fromkeys((*s.after, lift.key))))
+
+
+def _deleted_id(step: PlanStep) -> str:
+    return step.arg("link") or step.arg("registration") or step.arg("certificate")
 
 
 SERVICE_ACTIONS = {"unlink_automation_workspace": _workspace_links,

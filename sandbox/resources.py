@@ -10,8 +10,9 @@ resource providers answer them:
   (`sites/{site}/hostNameBindings/{host}`) that puts a certificate on it. A certificate still bound to a
   host name cannot be deleted.
 
-Writes answer with the final state (`provisioningState` Succeeded), so the SDK's poller stops at once.
-Nothing here comes from the bot's code or data.
+A lock of either level on the resource, a parent, its group or subscription refuses a deletion (that is
+what CanNotDelete is for). Writes answer with the final state (`provisioningState` Succeeded), so the SDK's
+poller stops at once. Nothing here comes from the bot's code or data.
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ class ResourceApi:
         if res is None:
             return web.Response(status=204)
         check_write_allowed(self.world, group)
+        self._check_delete_allowed(group, res)
         if type_ == CERTIFICATE:
             bound = self._sites_binding(str(res.properties.get("thumbprint") or ""))
             if bound:
@@ -117,6 +119,24 @@ class ResourceApi:
         del group.resources[res.id.lower()]
         self._changed()
         return web.Response(status=200)
+
+    def _check_delete_allowed(self, group: Group, res: Res) -> None:
+        """Any lock (CanNotDelete too) on the resource, a parent, its group or subscription refuses a delete."""
+        sub = self.world.sub(group.subscription_id)
+        holders: list[tuple[str, list[dict[str, Any]]]] = [(res.id, res.locks), (group.id, group.locks)]
+        parent = res.id
+        while parent.count("/providers/") == 1 and len(parent.strip("/").split("/")) > 8:
+            parent = parent.rsplit("/", 2)[0]
+            found = self.world.resource(parent)
+            if found is not None:
+                holders.append((found.id, found.locks))
+        if sub is not None:
+            holders.append((f"/subscriptions/{sub.id}", sub.locks))
+        for scope, locks in holders:
+            if locks:
+                raise ArmFailure(409, "ScopeLocked",
+                                 f"The scope '{res.id}' cannot perform delete operation because following scope(s) "
+                                 f"are locked: '{scope}'. Please remove the lock and try again.")
 
     async def put(self, request: web.Request, rid: str, type_: str) -> web.Response:
         group = self._group(rid)

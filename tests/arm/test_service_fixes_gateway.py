@@ -27,8 +27,23 @@ TARGET = group_id(CSP, "rg-target")
 
 
 @pytest.fixture
-async def gw(sandbox_factory, gateway_factory):
+async def locked(sandbox_factory, gateway_factory):
+    """The scenario as it is: test-small's source subscription carries a CanNotDelete lock."""
     return gateway_factory(await sandbox_factory(services_scenario()))
+
+
+@pytest.fixture
+async def gw(locked):
+    await locked.delete_lock(f"/subscriptions/{PAYG}", name="keep-sub", tenant_id=FABRIKAM)
+    return locked
+
+
+async def test_a_delete_protection_lock_above_refuses_every_deletion_and_changes_nothing(locked):
+    for rid in (LINK, REGISTRATION, CERT):
+        with pytest.raises(ArmError) as refused:
+            await locked.delete_resource(rid, tenant_id=FABRIKAM)
+        assert refused.value.error.code == "ScopeLocked"
+        assert (await locked.get_resource(rid, tenant_id=FABRIKAM)).id.lower() == rid.lower()
 
 
 async def _validate(gw, group, ids):

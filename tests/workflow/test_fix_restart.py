@@ -25,6 +25,7 @@ from migration.assessment import assess
 from migration.checklist import post_move_checklist
 from migration.dryrun import planned_target_groups, top_level_ids
 from migration.fixchoice import chosen_fixes, movable_with, regroup_destinations
+from migration.fixplan import SERVICE_AFTER, SERVICE_BEFORE
 from migration.fixsteps import plan_with_fixes
 from migration.model import GroupMove, RequestState
 from migration.plansteps import StepKind
@@ -52,25 +53,59 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def _plan(gateway, workflow: Workflow):
+async def _plan(gateway, workflow: Workflow, names: tuple[str, ...] = PICKED, request_id: str = "FIX1"):
     """What the move flow does when the engineer picks the groups and keeps every fix."""
     assessment = await assess(gateway, tenant_id=FABRIKAM, source_subscription_id=PAYG, target_subscription_id=CSP)
     by_name = {g.name: g for g in assessment.groups}
-    picked = [by_name[n] for n in PICKED]
+    picked = [by_name[n] for n in names]
     chosen = chosen_fixes(picked)
-    picked += [by_name[n] for n in regroup_destinations(chosen) if n not in PICKED]
+    picked += [by_name[n] for n in regroup_destinations(chosen) if n not in names]
     chosen = chosen_fixes(picked)
     assert all(movable_with(g, chosen) for g in picked), [g.name for g in picked if not movable_with(g, chosen)]
     plans = {p.name: p for p in planned_target_groups(assessment, groups=[g.name for g in picked])}
     groups = tuple(GroupMove(g.name, plans[g.name].id, plans[g.name].location, tuple(top_level_ids(g)))
                    for g in picked)
     groups, plan = await plan_with_fixes(gateway, tenant_id=FABRIKAM, source_subscription_id=PAYG,
-                                         target_subscription_id=CSP, groups=groups, chosen=chosen, plan_id="FIX1")
+                                         target_subscription_id=CSP, groups=groups, chosen=chosen, plan_id=request_id)
     return await workflow.submit(
         customer_tenant_id=FABRIKAM, source_subscription_id=PAYG, target_subscription_id=CSP, groups=groups,
         requester=REQUESTER, requester_tenant_id=PARTNER_TENANT, source_name="Fabrikam PAYG",
-        target_name="Fabrikam CSP", fix_steps=plan.steps, manual_fixes=plan.manual, request_id="FIX1",
+        target_name="Fabrikam CSP", fix_steps=plan.steps, manual_fixes=plan.manual, request_id=request_id,
         checklist=post_move_checklist())
+
+
+async def approve_and_kill_at_every_step(session: aiohttp.ClientSession, bot_args: tuple[str, ...], port: int,
+                                         workflow: Workflow, request_id: str,
+                                         connector: Connector) -> tuple[set[str], int]:
+    """The one approval, then the bot killed with SIGKILL as soon as a step is recorded as started (its
+    call may be on its way) and started again, until the report is sent: the steps caught, and the kills."""
+    approved = False
+    seen: set[str] = set()
+    kills = 0
+    while True:
+        async with _process(*bot_args, ready="BOT_READY") as (bot, _):
+            if not approved:  # the one approval
+                click = teams.card_action(verbs.REQUEST_APPROVE, {"requestId": request_id}, connector.url,
+                                          user=APPROVER)
+                async with session.post(f"http://127.0.0.1:{port}/api/messages", json=click) as r:
+                    assert r.status == 200
+                approved = True
+            current = None
+            for _ in range(1200):
+                current = await workflow.get(request_id)
+                assert current is not None
+                started = {r.key for r in current.step_records if r.status is StepStatus.STARTED}
+                if started - seen or current.report_sent:
+                    break
+                await asyncio.sleep(0.01)
+            else:
+                raise AssertionError(f"the move stalled: {current}")
+            if current.report_sent:
+                return seen, kills
+            seen |= started
+            os.killpg(bot.pid, signal.SIGKILL)
+            await bot.wait()
+            kills += 1
 
 
 async def test_one_approval_moves_with_fixes_and_follow_through_across_sigkill_at_every_step(
@@ -95,10 +130,10 @@ async def test_one_approval_moves_with_fixes_and_follow_through_across_sigkill_a
             stored = await _plan(gateway, workflow)
             steps = stored.fix_steps
             kinds = {s.kind for s in steps}
-            assert kinds == set(StepKind) - {StepKind.CONSOLIDATE}  # every kind of step but one
+            # Every kind of step but one (and those of the sibling test on services Azure refuses to move).
+            assert kinds == set(StepKind) - {StepKind.CONSOLIDATE} - set(SERVICE_BEFORE) - set(SERVICE_AFTER)
             assert "rg-webapp" not in {g.source_group for g in stored.request.groups}  # app-2 moves from rg-web
 
-            kills = 0
             async with aiohttp.ClientSession() as session:
                 # Each fix's write takes a quarter of a second, so every step is caught between its record and
                 # its end (on a busy machine too); the moves keep their own pace.
@@ -106,33 +141,8 @@ async def test_one_approval_moves_with_fixes_and_follow_through_across_sigkill_a
                 async with session.post(f"{arm}/_sandbox/faults", ssl=ssl_ctx,
                                         json={"latency_ms": 250, "operations": list(FIX_WRITES)}) as response:
                     assert response.status == 200
-                approved = False
-                seen: set[str] = set()
-                while True:
-                    async with _process(*bot_args, ready="BOT_READY") as (bot, _):
-                        if not approved:  # the one approval
-                            click = teams.card_action(verbs.REQUEST_APPROVE, {"requestId": stored.id}, connector.url,
-                                                      user=APPROVER)
-                            async with session.post(f"http://127.0.0.1:{port}/api/messages", json=click) as r:
-                                assert r.status == 200
-                            approved = True
-                        current = None
-                        for _ in range(1200):
-                            current = await workflow.get(stored.id)
-                            assert current is not None
-                            started = {r.key for r in current.step_records if r.status is StepStatus.STARTED}
-                            if started - seen or current.report_sent:
-                                break
-                            await asyncio.sleep(0.01)
-                        else:
-                            raise AssertionError(f"the move stalled: {current}")
-                        if current.report_sent:
-                            break
-                        # A step is recorded as started and its call may be on its way: kill right there.
-                        seen |= started
-                        os.killpg(bot.pid, signal.SIGKILL)
-                        await bot.wait()
-                        kills += 1
+                seen, kills = await approve_and_kill_at_every_step(session, bot_args, port, workflow, stored.id,
+                                                                   connector)
                 async with session.get(f"{arm}/_sandbox/stats", ssl=ssl_ctx) as response:
                     stats = await response.json()
             done = await workflow.get(stored.id)
