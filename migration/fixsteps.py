@@ -303,14 +303,19 @@ async def _certificate_deleted(gateway: AzureGateway, step: PlanStep, *, tenant_
 
 
 async def _recreate_certificate(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
-    """Issue the certificate again (the same PUT after a crash finds it issued), then bind its new
-    thumbprint where the old one was bound."""
-    cert = await gateway.create_resource(step.arg("certificate"), location=step.arg("location"), properties={
-        "canonicalName": step.arg("host"), "serverFarmId": step.arg("plan")}, tenant_id=tenant_id)
+    """Issue the certificate again, then bind its new thumbprint where the old one was bound. A run cut
+    short by a crash goes on from what it finds: a certificate issued is not issued twice."""
+    cert = await _get(gateway, step.arg("certificate"), tenant_id=tenant_id)
+    if cert is None or str(cert.properties.get("canonicalName") or "").lower() != step.arg("host").lower():
+        cert = await gateway.create_resource(step.arg("certificate"), location=step.arg("location"), properties={
+            "canonicalName": step.arg("host"), "serverFarmId": step.arg("plan")}, tenant_id=tenant_id)
     thumbprint = str(cert.properties.get("thumbprint") or "")
     for site, host, state in _bindings(step):
-        await gateway.create_resource(f"{site}/hostNameBindings/{host}", location=None,
-                                      properties={"sslState": state, "thumbprint": thumbprint}, tenant_id=tenant_id)
+        binding = await _get(gateway, f"{site}/hostNameBindings/{host}", tenant_id=tenant_id)
+        if binding is None or str(binding.properties.get("thumbprint") or "").upper() != thumbprint.upper():
+            await gateway.create_resource(f"{site}/hostNameBindings/{host}", location=None,
+                                          properties={"sslState": state, "thumbprint": thumbprint},
+                                          tenant_id=tenant_id)
 
 
 async def _certificate_recreated(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> bool:
