@@ -125,8 +125,12 @@ def build_all() -> dict[str, dict[str, Any]]:
             f"move-plan-{size}": move_plan_card(draft, dry_runs=dry),
             f"move-plan-with-fixes-{size}": move_plan_card(
                 draft, dry_runs=dry, steps=steps, manual=fx.MANUAL_FIXES,
-                offered=["lift_read_only_lock", "disassociate_public_ip", "unlink_automation_workspace"],
+                offered=["lift_read_only_lock", "disassociate_public_ip", "unlink_automation_workspace",
+                         "recreate_managed_certificate"],
                 kept=["lift_read_only_lock"]),
+            f"approval-with-service-fixes-{size}": approval_card(
+                pending, view="approver", approver_mris=approvers, checklist=fx.CHECKLIST,
+                steps=(*steps, *fx.service_fix_plan()), manual=fx.MANUAL_FIXES),
             f"final-report-with-steps-{size}": final_report_card(
                 fx.make_request(a, RequestState.SUCCEEDED, moved_fraction=1.0), checklist=fx.CHECKLIST,
                 steps=steps, records=fx.step_records(steps), manual=fx.MANUAL_FIXES),
