@@ -68,9 +68,9 @@ class ResourceApi:
             return None
         verb = {"GET": "read", "PUT": "write", "DELETE": "delete"}[method]
         handler = {"GET": self.get, "PUT": self.put, "DELETE": self.delete}[method]
-        names = {LINK: "LinkedServices", SQL_VM: "SqlVirtualMachines", CERTIFICATE: "Certificates",
-                 BINDING: "WebApps_HostNameBinding"}
-        op = f"{names[type_]}_{ {'GET': 'Get', 'PUT': 'CreateOrUpdate', 'DELETE': 'Delete'}[method]}"
+        verb_name = {"GET": "Get", "PUT": "CreateOrUpdate", "DELETE": "Delete"}[method]
+        names = {LINK: "LinkedServices_", SQL_VM: "SqlVirtualMachines_", CERTIFICATE: "Certificates_"}
+        op = f"WebApps_{verb_name}HostNameBinding" if type_ == BINDING else names[type_] + verb_name
 
         async def call(request: web.Request, caller: Any) -> web.Response:
             return await handler(request, rid, type_)

@@ -26,7 +26,7 @@ from tests.workflow.test_fix_restart import _free_port, _plan, approve_and_kill_
 
 SERVICE_WRITES = ("LinkedServices_Delete", "LinkedServices_CreateOrUpdate", "SqlVirtualMachines_Delete",
                   "SqlVirtualMachines_CreateOrUpdate", "Certificates_Delete", "Certificates_CreateOrUpdate",
-                  "WebApps_HostNameBinding_CreateOrUpdate", "ManagementLocks_DeleteByScope",
+                  "WebApps_CreateOrUpdateHostNameBinding", "ManagementLocks_DeleteByScope",
                   "ManagementLocks_CreateOrUpdateByScope", "Providers_Register")
 
 
@@ -90,7 +90,7 @@ async def test_one_approval_removes_moves_and_makes_again_across_sigkill_at_ever
     assert {op: ops.get(op, 0) for op in SERVICE_WRITES} == {
         "LinkedServices_Delete": 1, "LinkedServices_CreateOrUpdate": 1, "SqlVirtualMachines_Delete": 1,
         "SqlVirtualMachines_CreateOrUpdate": 1, "Certificates_Delete": 1, "Certificates_CreateOrUpdate": 1,
-        "WebApps_HostNameBinding_CreateOrUpdate": 2,  # unbound before the deletion, bound again after
+        "WebApps_CreateOrUpdateHostNameBinding": 2,  # unbound before the deletion, bound again after
         "ManagementLocks_DeleteByScope": 1, "ManagementLocks_CreateOrUpdateByScope": 1,  # delete protection
         "Providers_Register": 1}
     # At the new scopes, pointing at what moved.

@@ -75,7 +75,7 @@ async def test_one_approval_unlinks_unregisters_and_deletes_moves_and_makes_each
     assert (writes["LinkedServices_Delete"], writes["LinkedServices_CreateOrUpdate"]) == (1, 1)
     assert (writes["SqlVirtualMachines_Delete"], writes["SqlVirtualMachines_CreateOrUpdate"]) == (1, 1)
     assert (writes["Certificates_Delete"], writes["Certificates_CreateOrUpdate"]) == (1, 1)
-    assert writes["WebApps_HostNameBinding_CreateOrUpdate"] == 2  # unbound before, bound again after
+    assert writes["WebApps_CreateOrUpdateHostNameBinding"] == 2  # unbound before, bound again after
 
 
 async def test_a_role_without_the_certificate_delete_fails_that_step_only_and_stops_only_its_group(
