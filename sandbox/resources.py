@@ -161,6 +161,15 @@ class ResourceApi:
         self._changed()
         return self._answer(_body_of(res), 200 if existing is not None else 201)
 
+    def _holder(self, type_: str, prop: str, target_id: str, rid: str) -> Res | None:
+        """Another resource of `type_` whose `prop` names `target_id` (a link or registration already made)."""
+        for sub in self.world.subscriptions.values():
+            for other in self.world.resources(sub):
+                if (other.type.lower() == type_ and other.id.lower() != rid.lower()
+                        and _id_of(other.properties.get(prop)).lower() == target_id.lower()):
+                    return other
+        return None
+
     # ------------------------------------------------------------------ linked services
 
     def _link(self, rid: str, body: dict[str, Any], props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -170,13 +179,10 @@ class ResourceApi:
         if target is None:
             raise ArmFailure(400, "InvalidLinkedResource",
                              f"The resource '{target_id}' to link to workspace '{workspace.name}' was not found.")
-        if "/microsoft.automation/" in target.id.lower():
-            for sub in self.world.subscriptions.values():
-                for other in self.world.resources(sub):
-                    if (other.type.lower() == LINK and other.id.lower() != rid.lower()
-                            and _id_of(other.properties.get("resourceId")).lower() == target.id.lower()):
-                        raise ArmFailure(409, "Conflict", f"Automation account '{target.name}' is already linked "
-                                                          f"to workspace '{other.id.split('/')[8]}'.")
+        other = self._holder(LINK, "resourceId", target.id, rid)
+        if other is not None and "/microsoft.automation/" in target.id.lower():
+            raise ArmFailure(409, "Conflict", f"Automation account '{target.name}' is already linked to workspace "
+                                              f"'{other.id.split('/')[8]}'.")
         return workspace.location, {"resourceId": target.id}
 
     # ------------------------------------------------------------------ SQL IaaS Agent registrations
@@ -194,12 +200,9 @@ class ResourceApi:
         if location.lower() != vm.location.lower():
             raise ArmFailure(400, "InvalidParameterValue",
                              f"The SQL virtual machine must be in {vm.location}, the region of '{vm.name}'.")
-        for sub in self.world.subscriptions.values():
-            for other in self.world.resources(sub):
-                if (other.type.lower() == SQL_VM and other.id.lower() != rid.lower()
-                        and _id_of(other.properties.get("virtualMachineResourceId")).lower() == vm.id.lower()):
-                    raise ArmFailure(409, "Conflict", f"Virtual machine '{vm.name}' is already registered by "
-                                                      f"'{other.id}'.")
+        other = self._holder(SQL_VM, "virtualMachineResourceId", vm.id, rid)
+        if other is not None:
+            raise ArmFailure(409, "Conflict", f"Virtual machine '{vm.name}' is already registered by '{other.id}'.")
         kept = {k: copy.deepcopy(props[k]) for k in SQL_KEEPS if k in props}
         kept["virtualMachineResourceId"] = vm.id
         kept.setdefault("sqlServerLicenseType", "PAYG")

@@ -10,12 +10,16 @@ assignment is back at the new scopes, and Azure saw each write exactly once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import socket
 import ssl
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -108,13 +112,14 @@ async def approve_and_kill_at_every_step(session: aiohttp.ClientSession, bot_arg
             kills += 1
 
 
-async def test_one_approval_moves_with_fixes_and_follow_through_across_sigkill_at_every_step(
-    tmp_path: Path, connector: Connector
-):
-    scenario = tmp_path / "scenario.json"
-    scenario.write_text(json.dumps(fixes_scenario()))
+@contextlib.asynccontextmanager
+async def sandbox_and_bot(tmp_path: Path, scenario: dict[str, Any]) -> AsyncIterator[Run]:
+    """A sandbox process on `scenario` (state kept on disk), and what starting the bot takes: its arguments,
+    its port, the workflow on its store, and a gateway of the test's own."""
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(scenario))
     db = tmp_path / "bot.db"
-    sandbox_args = ("-m", "sandbox", "--port", "0", "--scenario", str(scenario), "--state-dir", str(tmp_path / "arm"),
+    sandbox_args = ("-m", "sandbox", "--port", "0", "--scenario", str(path), "--state-dir", str(tmp_path / "arm"),
                     "--lro-seconds", "0.3", "--poll-interval", "0.05", "--no-throttle")
     async with _process(*sandbox_args, ready="SANDBOX_READY") as (_, fields):
         arm, ca = fields["url"], fields["ca"]
@@ -123,41 +128,58 @@ async def test_one_approval_moves_with_fixes_and_follow_through_across_sigkill_a
                     "--arm", arm, "--ca", ca, "--approvers", APPROVER["aadObjectId"], "--tenants", PARTNER_TENANT,
                     "--lease-seconds", "1.0")
         store = SqliteDocumentStore(db)
-        workflow = Workflow(store)
         gateway = create_gateway(credential="sandbox", endpoint=arm, ca_bundle=ca, authority_host=arm,
                                  polling_interval=0.05)
         try:
-            stored = await _plan(gateway, workflow)
-            steps = stored.fix_steps
-            kinds = {s.kind for s in steps}
-            # Every kind of step but one (and those of the sibling test on services Azure refuses to move).
-            assert kinds == set(StepKind) - {StepKind.CONSOLIDATE} - set(SERVICE_BEFORE) - set(SERVICE_AFTER)
-            assert "rg-webapp" not in {g.source_group for g in stored.request.groups}  # app-2 moves from rg-web
-
-            async with aiohttp.ClientSession() as session:
-                # Each fix's write takes a quarter of a second, so every step is caught between its record and
-                # its end (on a busy machine too); the moves keep their own pace.
-                ssl_ctx = ssl.create_default_context(cafile=ca)
-                async with session.post(f"{arm}/_sandbox/faults", ssl=ssl_ctx,
-                                        json={"latency_ms": 250, "operations": list(FIX_WRITES)}) as response:
-                    assert response.status == 200
-                seen, kills = await approve_and_kill_at_every_step(session, bot_args, port, workflow, stored.id,
-                                                                   connector)
-                async with session.get(f"{arm}/_sandbox/stats", ssl=ssl_ctx) as response:
-                    stats = await response.json()
-            done = await workflow.get(stored.id)
-            trail = await workflow.audit_trail(stored.id)
-            locks = [*await gateway.list_locks(PAYG, tenant_id=FABRIKAM), *await gateway.list_locks(
-                CSP, tenant_id=FABRIKAM)]
-            target_groups = {g.name: g for g in await gateway.list_resource_groups(CSP, tenant_id=FABRIKAM)}
-            assignments = await gateway.list_role_assignments(CSP, tenant_id=FABRIKAM)
-            inventory = {r.id: r for r in await gateway.list_resources(CSP, tenant_id=FABRIKAM)}
-            moved_vnet = next(r.id for r in inventory.values() if r.name == "vnet-1")
-            peerings = (await gateway.get_peering(moved_vnet, "to-hub", tenant_id=FABRIKAM),
-                        await gateway.get_peering(HUB, "to-vnet-1", tenant_id=FABRIKAM))
+            yield Run(arm, ca, port, bot_args, Workflow(store), gateway)
         finally:
             await gateway.close()
             await store.close()
+
+
+@dataclass(frozen=True)
+class Run:
+    arm: str
+    ca: str
+    port: int
+    bot_args: tuple[str, ...]
+    workflow: Workflow
+    gateway: Any
+
+
+async def test_one_approval_moves_with_fixes_and_follow_through_across_sigkill_at_every_step(
+    tmp_path: Path, connector: Connector
+):
+    async with sandbox_and_bot(tmp_path, fixes_scenario()) as run:
+        arm, ca, workflow, gateway = run.arm, run.ca, run.workflow, run.gateway
+        stored = await _plan(gateway, workflow)
+        steps = stored.fix_steps
+        kinds = {s.kind for s in steps}
+        # Every kind of step but one (and those of the sibling test on services Azure refuses to move).
+        assert kinds == set(StepKind) - {StepKind.CONSOLIDATE} - set(SERVICE_BEFORE) - set(SERVICE_AFTER)
+        assert "rg-webapp" not in {g.source_group for g in stored.request.groups}  # app-2 moves from rg-web
+
+        async with aiohttp.ClientSession() as session:
+            # Each fix's write takes a quarter of a second, so every step is caught between its record and
+            # its end (on a busy machine too); the moves keep their own pace.
+            ssl_ctx = ssl.create_default_context(cafile=ca)
+            async with session.post(f"{arm}/_sandbox/faults", ssl=ssl_ctx,
+                                    json={"latency_ms": 250, "operations": list(FIX_WRITES)}) as response:
+                assert response.status == 200
+            seen, kills = await approve_and_kill_at_every_step(session, run.bot_args, run.port, workflow,
+                                                               stored.id, connector)
+            async with session.get(f"{arm}/_sandbox/stats", ssl=ssl_ctx) as response:
+                stats = await response.json()
+        done = await workflow.get(stored.id)
+        trail = await workflow.audit_trail(stored.id)
+        locks = [*await gateway.list_locks(PAYG, tenant_id=FABRIKAM), *await gateway.list_locks(
+            CSP, tenant_id=FABRIKAM)]
+        target_groups = {g.name: g for g in await gateway.list_resource_groups(CSP, tenant_id=FABRIKAM)}
+        assignments = await gateway.list_role_assignments(CSP, tenant_id=FABRIKAM)
+        inventory = {r.id: r for r in await gateway.list_resources(CSP, tenant_id=FABRIKAM)}
+        moved_vnet = next(r.id for r in inventory.values() if r.name == "vnet-1")
+        peerings = (await gateway.get_peering(moved_vnet, "to-hub", tenant_id=FABRIKAM),
+                    await gateway.get_peering(HUB, "to-vnet-1", tenant_id=FABRIKAM))
 
     assert done is not None and done.state is RequestState.SUCCEEDED, done
     # Every step was killed at its boundary (recorded as started, its call on its way or not yet sent); steps

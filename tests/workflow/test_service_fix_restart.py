@@ -6,23 +6,18 @@ scopes, and Azure carried out each write exactly once."""
 
 from __future__ import annotations
 
-import json
 import ssl
 from pathlib import Path
 
 import aiohttp
 
-from migration.arm import create_gateway
 from migration.model import RequestState
 from migration.plansteps import StepKind
-from migration.workflow import StepStatus, Workflow
-from storage import SqliteDocumentStore
+from migration.workflow import StepStatus
 from tests.arm.services_scenario import AUTOMATION, CERT, HOST, LINK, REGISTRATION, SITE, VM, services_scenario
-from tests.http.teams import APPROVER, PARTNER_TENANT
 from tests.plugins.bot_http import Connector
 from tests.plugins.sandbox import FABRIKAM, PAYG
-from tests.processes import python_process as _process
-from tests.workflow.test_fix_restart import _free_port, _plan, approve_and_kill_at_every_step
+from tests.workflow.test_fix_restart import _plan, approve_and_kill_at_every_step, sandbox_and_bot
 
 SERVICE_WRITES = ("LinkedServices_Delete", "LinkedServices_CreateOrUpdate", "SqlVirtualMachines_Delete",
                   "SqlVirtualMachines_CreateOrUpdate", "Certificates_Delete", "Certificates_CreateOrUpdate",
@@ -36,50 +31,33 @@ def _moved(rid: str, target_group_id: str) -> str:
 
 async def test_one_approval_removes_moves_and_makes_again_across_sigkill_at_every_step(tmp_path: Path,
                                                                                        connector: Connector):
-    scenario = tmp_path / "scenario.json"
-    scenario.write_text(json.dumps(services_scenario()))
-    db = tmp_path / "bot.db"
-    sandbox_args = ("-m", "sandbox", "--port", "0", "--scenario", str(scenario), "--state-dir", str(tmp_path / "arm"),
-                    "--lro-seconds", "0.3", "--poll-interval", "0.05", "--no-throttle")
-    async with _process(*sandbox_args, ready="SANDBOX_READY") as (_, fields):
-        arm, ca = fields["url"], fields["ca"]
-        port = _free_port()
-        bot_args = ("-m", "tests.workflow.app_factory", "--port", str(port), "--storage", f"sqlite:///{db}",
-                    "--arm", arm, "--ca", ca, "--approvers", APPROVER["aadObjectId"], "--tenants", PARTNER_TENANT,
-                    "--lease-seconds", "1.0")
-        store = SqliteDocumentStore(db)
-        workflow = Workflow(store)
-        gateway = create_gateway(credential="sandbox", endpoint=arm, ca_bundle=ca, authority_host=arm,
-                                 polling_interval=0.05)
-        try:
-            stored = await _plan(gateway, workflow, ("rg-ops", "rg-site"), "SVC2")
-            steps = stored.fix_steps
-            assert {StepKind.UNLINK_WORKSPACE, StepKind.RELINK_WORKSPACE, StepKind.DELETE_SQL_REGISTRATION,
-                    StepKind.REGISTER_SQL_VM, StepKind.DELETE_MANAGED_CERTIFICATE,
-                    StepKind.RECREATE_MANAGED_CERTIFICATE} <= {s.kind for s in steps}
-            async with aiohttp.ClientSession() as session:
-                # Each write of a step takes a quarter of a second, so every step is caught between its record
-                # and its end; the moves keep their own pace.
-                ssl_ctx = ssl.create_default_context(cafile=ca)
-                async with session.post(f"{arm}/_sandbox/faults", ssl=ssl_ctx,
-                                        json={"latency_ms": 250, "operations": list(SERVICE_WRITES)}) as response:
-                    assert response.status == 200
-                seen, kills = await approve_and_kill_at_every_step(session, bot_args, port, workflow, stored.id,
-                                                                   connector)
-                async with session.get(f"{arm}/_sandbox/stats", ssl=ssl_ctx) as response:
-                    stats = await response.json()
-            done = await workflow.get(stored.id)
-            assert done is not None
-            target = {g.source_group: g.target_group_id for g in done.request.groups}
-            link = await gateway.get_resource(_moved(LINK, target["rg-ops"]), tenant_id=FABRIKAM)
-            registration = await gateway.get_resource(_moved(REGISTRATION, target["rg-ops"]), tenant_id=FABRIKAM)
-            cert = await gateway.get_resource(_moved(CERT, target["rg-site"]), tenant_id=FABRIKAM)
-            binding = await gateway.get_resource(f"{_moved(SITE, target['rg-site'])}/hostNameBindings/{HOST}",
-                                                 tenant_id=FABRIKAM)
-            source_locks = await gateway.list_locks(PAYG, tenant_id=FABRIKAM)
-        finally:
-            await gateway.close()
-            await store.close()
+    async with sandbox_and_bot(tmp_path, services_scenario()) as run:
+        gateway = run.gateway
+        stored = await _plan(gateway, run.workflow, ("rg-ops", "rg-site"), "SVC2")
+        steps = stored.fix_steps
+        assert {StepKind.UNLINK_WORKSPACE, StepKind.RELINK_WORKSPACE, StepKind.DELETE_SQL_REGISTRATION,
+                StepKind.REGISTER_SQL_VM, StepKind.DELETE_MANAGED_CERTIFICATE,
+                StepKind.RECREATE_MANAGED_CERTIFICATE} <= {s.kind for s in steps}
+        async with aiohttp.ClientSession() as session:
+            # Each write of a step takes a quarter of a second, so every step is caught between its record and
+            # its end; the moves keep their own pace.
+            ssl_ctx = ssl.create_default_context(cafile=run.ca)
+            async with session.post(f"{run.arm}/_sandbox/faults", ssl=ssl_ctx,
+                                    json={"latency_ms": 250, "operations": list(SERVICE_WRITES)}) as response:
+                assert response.status == 200
+            seen, kills = await approve_and_kill_at_every_step(session, run.bot_args, run.port, run.workflow,
+                                                               stored.id, connector)
+            async with session.get(f"{run.arm}/_sandbox/stats", ssl=ssl_ctx) as response:
+                stats = await response.json()
+        done = await run.workflow.get(stored.id)
+        assert done is not None
+        target = {g.source_group: g.target_group_id for g in done.request.groups}
+        link = await gateway.get_resource(_moved(LINK, target["rg-ops"]), tenant_id=FABRIKAM)
+        registration = await gateway.get_resource(_moved(REGISTRATION, target["rg-ops"]), tenant_id=FABRIKAM)
+        cert = await gateway.get_resource(_moved(CERT, target["rg-site"]), tenant_id=FABRIKAM)
+        binding = await gateway.get_resource(f"{_moved(SITE, target['rg-site'])}/hostNameBindings/{HOST}",
+                                             tenant_id=FABRIKAM)
+        source_locks = await gateway.list_locks(PAYG, tenant_id=FABRIKAM)
 
     assert done.state is RequestState.SUCCEEDED, done
     assert {r.key: r.status for r in done.step_records} == {s.key: StepStatus.SUCCEEDED for s in steps}

@@ -82,9 +82,7 @@ async def test_a_role_without_the_certificate_delete_fails_that_step_only_and_st
         workflow: Workflow, sandbox_factory):
     """The partner's app may do everything in the source but delete certificates: waiting for access would
     never end, so the deletion fails with its command, its group stays, and the other group moves on."""
-    from migration.arm import create_gateway
-    from migration.credentials import IdentityConfig
-    from tests.arm.identities import APP, PARTNER, SECRET
+    from tests.arm.identities import APP, PARTNER, SECRET, app_gateway
     from tests.plugins.sandbox import CSP, PAYG
 
     scenario = services_scenario()
@@ -98,10 +96,7 @@ async def test_a_role_without_the_certificate_delete_fails_that_step_only_and_st
     fabrikam["roleAssignments"] = [{"appId": APP, "role": KEEPER, "scope": f"/subscriptions/{PAYG}"},
                                    {"appId": APP, "role": "Owner", "scope": f"/subscriptions/{CSP}"}]
     sandbox = await sandbox_factory(scenario, lro_seconds=0.1)
-    config = IdentityConfig(mode="app", authority_host=sandbox.url, ca_bundle=str(sandbox.ca_path), client_id=APP,
-                            tenant_id=PARTNER, client_secret=SECRET)
-    gateway = create_gateway(credential=config, endpoint=sandbox.url, ca_bundle=str(sandbox.ca_path),
-                             authority_host=sandbox.url, polling_interval=0.05)
+    gateway = app_gateway(sandbox)
     try:
         done = await _run(workflow, gateway)
     finally:
