@@ -415,10 +415,9 @@ SQL_KEPT = ("sqlServerLicenseType", "sqlManagement", "sqlImageSku", "sqlImageOff
 def _sql_registrations(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> bool:
     found = [r for rid in fix.resource_ids if (r := _resource(facts, rid)) is not None
              and r.type_lower == "microsoft.sqlvirtualmachine/sqlvirtualmachines"]
+    found = [r for r in found if r.properties.get("virtualMachineResourceId")]
     for reg in found:
-        vm = str(reg.properties.get("virtualMachineResourceId") or "")
-        if not vm:
-            return False
+        vm = str(reg.properties["virtualMachineResourceId"])
         kept = {k: reg.properties[k] for k in SQL_KEPT if reg.properties.get(k) not in (None, "")}
         license_type = str(kept.get("sqlServerLicenseType") or "PAYG")
         management = str(kept.get("sqlManagement") or "LightWeight")
@@ -457,11 +456,10 @@ def _ssl_bindings(facts: PlanFacts, thumbprint: str) -> list[tuple[Resource, str
 def _managed_certificates(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> bool:
     found = [r for rid in fix.resource_ids if (r := _resource(facts, rid)) is not None
              and r.type_lower == "microsoft.web/certificates" and r.properties.get("canonicalName")]
+    found = [r for r in found if r.properties.get("serverFarmId")]
     for cert in found:
         host = str(cert.properties["canonicalName"])
-        plan = str(cert.properties.get("serverFarmId") or "")
-        if not plan:
-            return False
+        plan = str(cert.properties["serverFarmId"])
         thumbprint = str(cert.properties.get("thumbprint") or "")
         bindings = _ssl_bindings(facts, thumbprint)
         old = " ".join(f"{site.id}|{name}|{state}" for site, name, state in bindings)
@@ -518,11 +516,21 @@ def _lift_delete_protection(facts: PlanFacts, steps: dict[str, PlanStep]) -> Non
         args = _args(scope=lock.scope, name=lock.name, level=lock.level, notes=lock.notes or "",
                      scope_name=_scope_name(lock.scope))
         lift = steps.setdefault(lift_key, PlanStep(lift_key, StepKind.LIFT_LOCK, under[0].group, args))
+        for s in under:
+            now = steps[s.key]  # as an earlier lock left it
+            steps[s.key] = replace(now, after=tuple(dict.fromkeys((*now.after, lift.key))))
+        own = next((s for s in under if _deleted_id(s).lower() == scope), None)
+        again = next((a for a in steps.values() if own is not None and own.key in a.after), None)
+        if again is not None:  # a lock on the deleted resource itself goes on the one made again
+            new_scope = _deleted_id(again)
+            key = f"restore_lock:{new_scope}/{lock.name}".lower()
+            steps[key] = PlanStep(key, StepKind.RESTORE_LOCK, again.group, _args(
+                scope=new_scope, name=lock.name, level=lock.level, notes=lock.notes or "",
+                scope_name=_scope_name(new_scope)), after=(lift.key, again.key))
+            continue
         key = f"restore_lock:{lock.scope}/{lock.name}".lower()
         back = steps.get(key) or PlanStep(key, StepKind.RESTORE_LOCK, under[0].group, args, after=(lift.key,))
         steps[key] = replace(back, ended=tuple(dict.fromkeys((*back.ended, *(s.key for s in under)))))
-        for s in under:
-            steps[s.key] = replace(s, after=tuple(dict.fromkeys((*s.after, lift.key))))
 
 
 def _deleted_id(step: PlanStep) -> str:

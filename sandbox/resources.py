@@ -156,7 +156,8 @@ class ResourceApi:
         parsed = parse_resource_id(rid)
         assert parsed is not None
         res = Res(group.subscription_id, group.name, "/".join(parsed.names), parsed.type, location,
-                  properties=kept, tags=dict(body.get("tags") or {}))
+                  properties=kept, tags=dict(body.get("tags") or {}),
+                  locks=existing.locks if existing is not None else [])  # an update keeps the resource's locks
         group.resources[res.id.lower()] = res
         self._changed()
         return self._answer(_body_of(res), 200 if existing is not None else 201)

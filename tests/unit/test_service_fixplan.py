@@ -150,3 +150,24 @@ def test_what_was_not_read_at_plan_time_stays_with_the_engineer():
     plan = plan_fixes(facts, FIXES[:2])
     assert plan.steps == () and [f.action for f in plan.manual] == ["unlink_automation_workspace",
                                                                     "delete_sql_iaas_registration"]
+
+
+def test_a_delete_protection_lock_is_lifted_around_the_deletion_and_one_on_the_certificate_follows_it():
+    sub_lock = Lock(f"/subscriptions/{S}/providers/Microsoft.Authorization/locks/keep", "keep", "CanNotDelete",
+                    f"/subscriptions/{S}", "Delete protection")
+    cert_lock = Lock(f"{CERT}/providers/Microsoft.Authorization/locks/keep-cert", "keep-cert", "CanNotDelete", CERT)
+    _, steps = _by_kind(_facts(locks=(sub_lock, cert_lock)))
+    deletions = {s.key for k in (StepKind.UNLINK_WORKSPACE, StepKind.DELETE_SQL_REGISTRATION,
+                                 StepKind.DELETE_MANAGED_CERTIFICATE) for s in steps[k]}
+    lifts = {s.arg("name"): s for s in steps[StepKind.LIFT_LOCK]}
+    backs = {s.arg("name"): s for s in steps[StepKind.RESTORE_LOCK]}
+    assert all(lifts["keep"].key in s.after for k in (StepKind.UNLINK_WORKSPACE, StepKind.DELETE_SQL_REGISTRATION,
+                                                      StepKind.DELETE_MANAGED_CERTIFICATE) for s in steps[k])
+    # Back on the subscription as soon as every deletion under it ended (not after the moves).
+    assert backs["keep"].arg("scope") == f"/subscriptions/{S}" and set(backs["keep"].ended) == deletions
+    assert not any(a.startswith("move:") for a in (*backs["keep"].after, *backs["keep"].ended))
+    # The certificate's own lock goes on the certificate issued again.
+    (recreate,) = steps[StepKind.RECREATE_MANAGED_CERTIFICATE]
+    assert backs["keep-cert"].arg("scope") == recreate.arg("certificate")
+    assert backs["keep-cert"].after == (lifts["keep-cert"].key, recreate.key)
+    assert backs["keep-cert"].text == "Put CanNotDelete lock keep-cert back on www-cert"

@@ -131,3 +131,19 @@ async def test_a_delete_protection_lock_is_lifted_only_around_the_deletions_it_p
     assert trail.index(lift) < min(map(trail.index, deletions)) <= max(map(trail.index, deletions)) < \
         trail.index(back.key)
     assert [lk["name"] for lk in sandbox.world.sub(done.request.source_subscription_id).locks] == ["keep-sub"]
+
+
+async def test_a_lock_on_the_certificate_itself_is_lifted_for_its_deletion_and_put_on_the_new_one(
+        workflow: Workflow, sandbox_factory, gateway_factory):
+    scenario = services_scenario()
+    site = next(g for s in scenario["subscriptions"] for g in s["resourceGroups"] if g["name"] == "rg-site")
+    next(r for r in site["resources"] if r["name"] == "www-cert")["locks"] = [
+        {"name": "keep-cert", "level": "CanNotDelete", "notes": "Shop certificate"}]
+    sandbox = await sandbox_factory(scenario, lro_seconds=0.1)
+    gateway = gateway_factory(sandbox)
+    done = await _run(workflow, gateway)
+    assert done.state is RequestState.SUCCEEDED
+    assert {done.step_record(s.key).status for s in done.fix_steps} == {StepStatus.SUCCEEDED}
+    locks = {(lk.scope.lower(), lk.name, lk.level, lk.notes)
+             for lk in await gateway.list_locks(done.request.target_subscription_id, tenant_id=FABRIKAM)}
+    assert (_new(CERT, done).lower(), "keep-cert", "CanNotDelete", "Shop certificate") in locks
