@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from migration.access import allows
+from migration.access import allows, requirements
 from migration.fixsteps import already_done, carry_out
 from migration.model import ArmError, ArmErrorDetail, RoleMissing, TenantAccessDenied
 from migration.plansteps import PlanStep, message
@@ -78,9 +78,9 @@ class FixStepRunner:
         return True
 
     async def _withheld(self, tenant_id: str, exc: TenantAccessDenied) -> bool:
-        """The bot's role lets it in but withholds this one action (a custom role without the delete of
+        """The bot's role lets it move but withholds this one action (a custom role without the delete of
         certificates, say): waiting for access would never end, so the step fails with its command. When
-        its permissions cannot be read either, access is lost and the caller waits for it."""
+        its permissions cannot be read, or do not even allow the move, access is lost: the caller waits."""
         scope = (exc.scope or "") if isinstance(exc, RoleMissing) else ""
         if not isinstance(exc, RoleMissing) or not exc.action or not scope.lower().startswith("/subscriptions/"):
             return False
@@ -88,7 +88,8 @@ class FixStepRunner:
             permissions = await self._gateway.list_permissions(scope.split("/")[2], tenant_id=tenant_id)
         except (ArmError, TenantAccessDenied):
             return False
-        return bool(permissions) and not allows(permissions, exc.action)
+        move = next(r.action for r in requirements() if r.key == "move")
+        return allows(permissions, move) and not allows(permissions, exc.action)
 
     async def skip(self, stored: StoredRequest, step: PlanStep, waited: str) -> None:
         kind, _, name = waited.partition(":")
