@@ -166,6 +166,8 @@ def _order_before(before: list[PlanStep]) -> list[PlanStep]:
             locks = tuple(x.key for x in before if x.kind is StepKind.LIFT_LOCK
                           and x.group.lower() in (s.group.lower(), s.arg("source_group").lower(), ""))
             s = PlanStep(s.key, s.kind, s.group, s.args, (*s.after, *locks), s.ended)
+        if s.kind in SERVICE_BEFORE:  # the ids it records are those after the in-subscription moves
+            s = PlanStep(s.key, s.kind, s.group, s.args, (*s.after, *(r.key for r in regroup)), s.ended)
         out.append(s)
     return out
 
@@ -362,25 +364,39 @@ SERVICE_BEFORE = (StepKind.UNLINK_WORKSPACE, StepKind.DELETE_SQL_REGISTRATION, S
 SERVICE_AFTER = (StepKind.RELINK_WORKSPACE, StepKind.REGISTER_SQL_VM, StepKind.RECREATE_MANAGED_CERTIFICATE)
 
 
-def _relocated(moves: _Moves, arm_id: str) -> str:
-    """Where a resource is after the moves: with its group's resources, or, for one deleted before them,
-    where its group goes."""
-    if moves.group_for(arm_id) is not None:
-        return moves.new_id(arm_id)
+def _moving_with(moves: _Moves, arm_id: str) -> GroupMove | None:
+    """The group a resource moves with: its own; the one an in-subscription fix moved it into (the same
+    provider path under another group of the request); or, for one deleted before the moves, its group's."""
+    found = moves.group_for(arm_id)
+    if found is not None or "/providers/" not in arm_id:
+        return found
+    path = "/providers/" + arm_id.split("/providers/", 1)[1].lower()
+    found = next((g for prefix, g in moves.by_prefix.items() if prefix.endswith(path)), None)
     parts = arm_id.strip("/").split("/")
-    target = moves.group_target("/" + "/".join(parts[:4])) if len(parts) >= 4 else None
-    if target is None:
-        return arm_id
-    new = target.target_group_id.strip("/").split("/")
-    parts[1], parts[3] = new[1], new[3]
-    return "/" + "/".join(parts)
+    return found or (moves.group_target("/" + "/".join(parts[:4])) if len(parts) >= 4 else None)
+
+
+def _in_group(arm_id: str, group_id: str) -> str:
+    return group_id.rstrip("/") + "/providers/" + arm_id.split("/providers/", 1)[1]
+
+
+def _relocated(moves: _Moves, arm_id: str) -> str:
+    """Where a resource is after the moves (unchanged when it does not move)."""
+    g = _moving_with(moves, arm_id)
+    return _in_group(arm_id, g.target_group_id) if g is not None else arm_id
+
+
+def _current(moves: _Moves, facts: PlanFacts, arm_id: str) -> str:
+    """Where a resource is once the in-subscription fixes ran, before the moves."""
+    g = _moving_with(moves, arm_id)
+    return _in_group(arm_id, f"/subscriptions/{facts.source_subscription_id}/resourceGroups/{g.source_group}") \
+        if g is not None else arm_id
 
 
 def _waits_for_moves(moves: _Moves, *arm_ids: str) -> tuple[str, ...]:
     out: list[str] = []
     for rid in arm_ids:
-        parts = rid.strip("/").split("/")
-        g = moves.group_for(rid) or (moves.group_target("/" + "/".join(parts[:4])) if len(parts) >= 4 else None)
+        g = _moving_with(moves, rid)
         if g is not None and f"move:{g.source_group}" not in out:
             out.append(f"move:{g.source_group}")
     return tuple(out)
@@ -462,9 +478,11 @@ def _managed_certificates(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: 
         plan = str(cert.properties["serverFarmId"])
         thumbprint = str(cert.properties.get("thumbprint") or "")
         bindings = _ssl_bindings(facts, thumbprint)
-        old = " ".join(f"{site.id}|{name}|{state}" for site, name, state in bindings)
-        unbind = "".join(f"az webapp config ssl unbind --certificate-thumbprint {thumbprint} --ids {site.id}; "
-                         for site in {s.id: s for s, _, _ in bindings}.values())
+        # The apps as they stand when the step runs: after an App Service app went back to its plan's group.
+        now = [(_current(moves, facts, site.id), name, state) for site, name, state in bindings]
+        old = " ".join(f"{site}|{name}|{state}" for site, name, state in now)
+        unbind = "".join(f"az webapp config ssl unbind --certificate-thumbprint {thumbprint} --ids {site}; "
+                         for site in dict.fromkeys(site for site, _, _ in now))
         delete = PlanStep(f"delete_managed_certificate:{cert.id}".lower(), StepKind.DELETE_MANAGED_CERTIFICATE,
                           cert.resource_group,
                           _args(certificate=cert.id, name=cert.name, host=host, thumbprint=thumbprint, bindings=old,

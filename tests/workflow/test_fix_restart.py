@@ -57,9 +57,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def _plan(gateway, workflow: Workflow, names: tuple[str, ...] = PICKED, request_id: str = "FIX1"):
+async def _plan(gateway, workflow: Workflow, names: tuple[str, ...] = PICKED, request_id: str = "FIX1", *,
+                tenant: str = FABRIKAM, source: str = PAYG, target: str = CSP):
     """What the move flow does when the engineer picks the groups and keeps every fix."""
-    assessment = await assess(gateway, tenant_id=FABRIKAM, source_subscription_id=PAYG, target_subscription_id=CSP)
+    assessment = await assess(gateway, tenant_id=tenant, source_subscription_id=source, target_subscription_id=target)
     by_name = {g.name: g for g in assessment.groups}
     picked = [by_name[n] for n in names]
     chosen = chosen_fixes(picked)
@@ -69,10 +70,11 @@ async def _plan(gateway, workflow: Workflow, names: tuple[str, ...] = PICKED, re
     plans = {p.name: p for p in planned_target_groups(assessment, groups=[g.name for g in picked])}
     groups = tuple(GroupMove(g.name, plans[g.name].id, plans[g.name].location, tuple(top_level_ids(g)))
                    for g in picked)
-    groups, plan = await plan_with_fixes(gateway, tenant_id=FABRIKAM, source_subscription_id=PAYG,
-                                         target_subscription_id=CSP, groups=groups, chosen=chosen, plan_id=request_id)
+    groups, plan = await plan_with_fixes(gateway, tenant_id=tenant, source_subscription_id=source,
+                                         target_subscription_id=target, groups=groups, chosen=chosen,
+                                         plan_id=request_id)
     return await workflow.submit(
-        customer_tenant_id=FABRIKAM, source_subscription_id=PAYG, target_subscription_id=CSP, groups=groups,
+        customer_tenant_id=tenant, source_subscription_id=source, target_subscription_id=target, groups=groups,
         requester=REQUESTER, requester_tenant_id=PARTNER_TENANT, source_name="Fabrikam PAYG",
         target_name="Fabrikam CSP", fix_steps=plan.steps, manual_fixes=plan.manual, request_id=request_id,
         checklist=post_move_checklist())

@@ -147,3 +147,27 @@ async def test_a_lock_on_the_certificate_itself_is_lifted_for_its_deletion_and_p
     locks = {(lk.scope.lower(), lk.name, lk.level, lk.notes)
              for lk in await gateway.list_locks(done.request.target_subscription_id, tenant_id=FABRIKAM)}
     assert (_new(CERT, done).lower(), "keep-cert", "CanNotDelete", "Shop certificate") in locks
+
+
+async def test_a_certificate_bound_to_an_app_moved_back_to_its_plan_is_bound_again_where_the_app_lands(
+        workflow: Workflow, sandbox_factory, gateway_factory):
+    """Contoso's API app was moved away from the group it was created in (where its plan and free
+    certificate are): it goes back first, then the certificate is unbound from it there, deleted, and after
+    the move issued again and bound to the app in its new group."""
+    contoso, payg, csp = ("0c0a7050-0000-4000-8000-000000000001", "0c0a7050-5ab1-4000-8000-000000000001",
+                          "0c0a7050-c5b1-4000-8000-000000000002")
+    sandbox = await sandbox_factory("contoso", lro_seconds=0.1)
+    gateway = gateway_factory(sandbox)
+    stored = await _plan(gateway, workflow, ("rg-appsvc-api",), "SVC3", tenant=contoso, source=payg, target=csp)
+    assert [g.source_group for g in stored.request.groups] == ["rg-appsvc-plans"]  # the app moved back there
+    assert (await workflow.approve(stored.id, approver_actor)).changed
+    assert await MoveRunner(workflow, gateway, config=FAST).run_once() == [stored.id]
+    done = await workflow.get(stored.id)
+    assert done is not None and done.state is RequestState.SUCCEEDED, done
+    (recreate,) = [s for s in done.fix_steps if s.kind is StepKind.RECREATE_MANAGED_CERTIFICATE]
+    target = done.request.groups[0].target_group_id
+    app = f"{target}/providers/Microsoft.Web/sites/app-contoso-api"
+    cert = await gateway.get_resource(recreate.arg("certificate"), tenant_id=contoso)
+    binding = await gateway.get_resource(f"{app}/hostNameBindings/api.contoso.com", tenant_id=contoso)
+    assert recreate.arg("certificate").startswith(target + "/providers/Microsoft.Web/certificates/")
+    assert binding.properties["thumbprint"] == cert.properties["thumbprint"] != "5F3A1C9B7E"
