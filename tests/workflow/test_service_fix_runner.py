@@ -149,16 +149,19 @@ async def test_a_lock_on_the_certificate_itself_is_lifted_for_its_deletion_and_p
     assert (_new(CERT, done).lower(), "keep-cert", "CanNotDelete", "Shop certificate") in locks
 
 
+CONTOSO = {"tenant": "0c0a7050-0000-4000-8000-000000000001", "source": "0c0a7050-5ab1-4000-8000-000000000001",
+           "target": "0c0a7050-c5b1-4000-8000-000000000002"}
+
+
 async def test_a_certificate_bound_to_an_app_moved_back_to_its_plan_is_bound_again_where_the_app_lands(
         workflow: Workflow, sandbox_factory, gateway_factory):
     """Contoso's API app was moved away from the group it was created in (where its plan and free
     certificate are): it goes back first, then the certificate is unbound from it there, deleted, and after
     the move issued again and bound to the app in its new group."""
-    contoso, payg, csp = ("0c0a7050-0000-4000-8000-000000000001", "0c0a7050-5ab1-4000-8000-000000000001",
-                          "0c0a7050-c5b1-4000-8000-000000000002")
+    contoso = CONTOSO["tenant"]
     sandbox = await sandbox_factory("contoso", lro_seconds=0.1)
     gateway = gateway_factory(sandbox)
-    stored = await _plan(gateway, workflow, ("rg-appsvc-api",), "SVC3", tenant=contoso, source=payg, target=csp)
+    stored = await _plan(gateway, workflow, ("rg-appsvc-api",), "SVC3", **CONTOSO)
     assert [g.source_group for g in stored.request.groups] == ["rg-appsvc-plans"]  # the app moved back there
     assert (await workflow.approve(stored.id, approver_actor)).changed
     assert await MoveRunner(workflow, gateway, config=FAST).run_once() == [stored.id]
@@ -171,3 +174,26 @@ async def test_a_certificate_bound_to_an_app_moved_back_to_its_plan_is_bound_aga
     binding = await gateway.get_resource(f"{app}/hostNameBindings/api.contoso.com", tenant_id=contoso)
     assert recreate.arg("certificate").startswith(target + "/providers/Microsoft.Web/certificates/")
     assert binding.properties["thumbprint"] == cert.properties["thumbprint"] != "5F3A1C9B7E"
+
+
+async def test_a_workspace_in_a_read_only_group_is_unlinked_once_the_lock_is_lifted_and_linked_again_after(
+        workflow: Workflow, sandbox_factory, gateway_factory):
+    """Contoso's rg-locked: a ReadOnly lock (which refuses the unlinking too) and a workspace linked to the
+    Automation account beside it. The lock is lifted, the link removed, the group moved, the link made again
+    between the moved workspace and the moved account, and the lock put back on both groups."""
+    sandbox = await sandbox_factory("contoso", lro_seconds=0.1)
+    gateway = gateway_factory(sandbox)
+    stored = await _plan(gateway, workflow, ("rg-locked",), "SVC4", **CONTOSO)
+    assert (await workflow.approve(stored.id, approver_actor)).changed
+    assert await MoveRunner(workflow, gateway, config=FAST).run_once() == [stored.id]
+    done = await workflow.get(stored.id)
+    assert done is not None and done.state is RequestState.SUCCEEDED, done
+    (relink,) = [s for s in done.fix_steps if s.kind is StepKind.RELINK_WORKSPACE]
+    target = done.request.groups[0].target_group_id
+    link = await gateway.get_resource(relink.arg("link"), tenant_id=CONTOSO["tenant"])
+    assert relink.arg("link").startswith(target + "/providers/Microsoft.OperationalInsights/workspaces/law-contoso/")
+    assert link.properties["resourceId"] == f"{target}/providers/Microsoft.Automation/automationAccounts/aa-contoso"
+    locks = {(lk.scope.lower(), lk.name) for side in ("source", "target")
+             for lk in await gateway.list_locks(CONTOSO[side], tenant_id=CONTOSO["tenant"])}
+    assert {(target.lower(), "finance-freeze"),
+            (f"/subscriptions/{CONTOSO['source']}/resourcegroups/rg-locked", "finance-freeze")} <= locks
