@@ -147,8 +147,8 @@ def _order_after(after: list[PlanStep]) -> list[PlanStep]:
             first = tuple(x.key for x in after if x.kind in (StepKind.TAG_GROUP, StepKind.RECREATE_ASSIGNMENT,
                                                               StepKind.REASSOCIATE_IP, StepKind.RECREATE_PEERING,
                                                               *SERVICE_AFTER)
-                          and (x.arg("scope") or x.arg("group") or x.arg("nic") or x.arg("vnet")).lower()
-                          .startswith(scope))
+                          and ((x.arg("scope") or x.arg("group") or x.arg("nic") or x.arg("vnet")).lower()
+                               .startswith(scope) or _falls_back_under(x, s)))
             s = PlanStep(s.key, s.kind, s.group, s.args, s.after, (*s.ended, *first))
         out.append(s)
     return out
@@ -357,8 +357,8 @@ def snapshot(assignments: Iterable[RoleAssignment], groups: Sequence[GroupMove],
 
 # --------------------------------------------------------------------------- what Azure refuses to move
 # A workspace's Automation link, a SQL IaaS Agent registration and a free managed certificate are removed
-# before the moves (recording what is needed to make them again) and created again after them, at the new
-# ids of what they point at (moved or not).
+# before the moves (recording what is needed to make them again) and created again once the moves they
+# depend on ended: at the new ids of what they point at, or where it still is when a move did not happen.
 
 SERVICE_BEFORE = (StepKind.UNLINK_WORKSPACE, StepKind.DELETE_SQL_REGISTRATION, StepKind.DELETE_MANAGED_CERTIFICATE)
 SERVICE_AFTER = (StepKind.RELINK_WORKSPACE, StepKind.REGISTER_SQL_VM, StepKind.RECREATE_MANAGED_CERTIFICATE)
@@ -393,6 +393,17 @@ def _current(moves: _Moves, facts: PlanFacts, arm_id: str) -> str:
         if g is not None else arm_id
 
 
+def _group_id_of(arm_id: str) -> str:
+    return "/" + "/".join(arm_id.strip("/").split("/")[:4])
+
+
+def _falls_back_under(step: PlanStep, lock: PlanStep) -> bool:
+    """A step that makes something again where it was when the move did not happen writes under the source's
+    scopes too: a ReadOnly lock put back there must wait for it."""
+    source = step.arg("source_scope").lower() if step.kind in SERVICE_AFTER else ""
+    return bool(source) and lock.arg("level").lower() == "readonly" and source.startswith(lock.arg("scope").lower())
+
+
 def _waits_for_moves(moves: _Moves, *arm_ids: str) -> tuple[str, ...]:
     out: list[str] = []
     for rid in arm_ids:
@@ -420,8 +431,9 @@ def _workspace_links(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) 
         add(PlanStep(f"relink_workspace:{new_link}".lower(), StepKind.RELINK_WORKSPACE, link.resource_group,
                      _args(link=new_link, link_name=link_name, workspace_name=_name(workspace_id),
                            automation=_relocated(moves, automation), automation_name=_name(automation),
-                           group=parts[3], subscription=parts[1], scope=new_workspace),
-                     after=(unlink.key, *_waits_for_moves(moves, workspace_id, automation))))
+                           group=parts[3], subscription=parts[1], scope=new_workspace, link_source=link.id,
+                           automation_source=_current(moves, facts, automation), source_scope=workspace_id),
+                     after=(unlink.key,), ended=_waits_for_moves(moves, workspace_id, automation)))
     return bool(links)
 
 
@@ -452,8 +464,10 @@ def _sql_registrations(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any
                      _args(registration=new_reg, vm=new_vm, vm_name=_name(vm), location=reg.location,
                            properties=json.dumps({**kept, "virtualMachineResourceId": new_vm}, sort_keys=True),
                            license=license_type, management=management, group=parts[3], subscription=parts[1],
-                           sku_arg=f" --image-sku {sku}" if sku else "", scope=new_reg),
-                     after=(delete.key, *_waits_for_moves(moves, vm, reg.id))))
+                           sku_arg=f" --image-sku {sku}" if sku else "", scope=new_reg,
+                           registration_source=_in_group(reg.id, _group_id_of(_current(moves, facts, vm))),
+                           vm_source=_current(moves, facts, vm), source_scope=reg.id),
+                     after=(delete.key,), ended=_waits_for_moves(moves, vm, reg.id)))
     return bool(found)
 
 
@@ -509,8 +523,10 @@ def _managed_certificates(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: 
                            bindings=" ".join(f"{s}|{n}|{st}" for s, n, st in new_bindings),
                            bound_to=f" and bind it to {', '.join(sites)}" if sites else "",
                            create_command=create, bind_commands=bind, group=parts[3], subscription=parts[1],
-                           scope=new_cert),
-                     after=(delete.key, *_waits_for_moves(moves, cert.id, plan, *(s.id for s, _, _ in bindings)))))
+                           scope=new_cert, certificate_source=cert.id, plan_source=_current(moves, facts, plan),
+                           bindings_source=old, source_scope=cert.id),
+                     after=(delete.key,),
+                     ended=_waits_for_moves(moves, cert.id, plan, *(s.id for s, _, _ in bindings))))
     return bool(found)
 
 

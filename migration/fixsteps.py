@@ -212,8 +212,8 @@ async def plan_with_fixes(gateway: AzureGateway, *, tenant_id: str, source_subsc
 
 # --------------------------------------------------------------------------- what Azure refuses to move
 # A workspace's Automation link, a SQL IaaS Agent registration and a free managed certificate (with its host
-# name bindings): removed before the moves, created again after them. Each step is one resource's writes;
-# whether it took effect is read back by id.
+# name bindings): removed before the moves, created again once the moves ended: where what they belong to
+# landed, or where it still is when its move did not happen. Whether a step took effect is read back by id.
 
 
 async def _linked_services(gateway: AzureGateway, chosen: Sequence[ChosenFix], *,
@@ -245,9 +245,38 @@ async def _get(gateway: AzureGateway, resource_id: str, *, tenant_id: str) -> Re
         return None
 
 
-def _bindings(step: PlanStep) -> list[tuple[str, str, str]]:
-    """(site id, host name, SSL state) recorded in the step."""
-    return [(site, host, state) for site, host, state in (b.split("|") for b in step.arg("bindings").split() if b)]
+def _bindings(step: PlanStep, side: str = "") -> list[tuple[str, str, str]]:
+    """(site id, host name, SSL state) recorded in the step (`side` "_source": where they were)."""
+    recorded = step.arg("bindings" + side) or step.arg("bindings")
+    return [(site, host, state) for site, host, state in (b.split("|") for b in recorded.split() if b)]
+
+
+async def _side(gateway: AzureGateway, step: PlanStep, anchor: str, *, tenant_id: str) -> str:
+    """Where a follow-through step makes its resource again: "" at the moved `anchor` (the workspace, VM or
+    plan it belongs to) when that exists, "_source" where it was when the move did not happen."""
+    moved, stayed = step.arg(anchor), step.arg(anchor + "_source")
+    if not stayed or await _exists(gateway, moved, tenant_id=tenant_id):
+        return ""
+    return "_source" if await _exists(gateway, stayed, tenant_id=tenant_id) else ""
+
+
+async def _exists(gateway: AzureGateway, resource_id: str, *, tenant_id: str) -> bool:
+    return any(r.id.lower() == resource_id.lower()
+               for r in await gateway.list_resources(_sub(resource_id), tenant_id=tenant_id))
+
+
+def _parent(child_id: str) -> str:
+    return child_id.rsplit("/", 2)[0]
+
+
+async def _link_place(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> tuple[str, str]:
+    """(link id, Automation account id) as things stand: each moved, or not."""
+    moved = await _exists(gateway, _parent(step.arg("link")), tenant_id=tenant_id)
+    link = step.arg("link") if moved or not step.arg("link_source") else step.arg("link_source")
+    account = step.arg("automation")
+    if step.arg("automation_source") and not await _exists(gateway, account, tenant_id=tenant_id):
+        account = step.arg("automation_source")
+    return link, account
 
 
 async def _unlink(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
@@ -259,13 +288,14 @@ async def _unlinked(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) ->
 
 
 async def _relink(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
-    await gateway.create_resource(step.arg("link"), location=None, properties={"resourceId": step.arg("automation")},
-                                  tenant_id=tenant_id)
+    link, account = await _link_place(gateway, step, tenant_id=tenant_id)
+    await gateway.create_resource(link, location=None, properties={"resourceId": account}, tenant_id=tenant_id)
 
 
 async def _relinked(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> bool:
-    link = await _get(gateway, step.arg("link"), tenant_id=tenant_id)
-    return link is not None and str(link.properties.get("resourceId") or "").lower() == step.arg("automation").lower()
+    link_id, account = await _link_place(gateway, step, tenant_id=tenant_id)
+    link = await _get(gateway, link_id, tenant_id=tenant_id)
+    return link is not None and str(link.properties.get("resourceId") or "").lower() == account.lower()
 
 
 async def _delete_registration(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
@@ -277,14 +307,17 @@ async def _registration_deleted(gateway: AzureGateway, step: PlanStep, *, tenant
 
 
 async def _register(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
-    await gateway.create_resource(step.arg("registration"), location=step.arg("location"),
-                                  properties=json.loads(step.arg("properties") or "{}"), tenant_id=tenant_id)
+    side = await _side(gateway, step, "vm", tenant_id=tenant_id)
+    properties = {**json.loads(step.arg("properties") or "{}"), "virtualMachineResourceId": step.arg("vm" + side)}
+    await gateway.create_resource(step.arg("registration" + side), location=step.arg("location"),
+                                  properties=properties, tenant_id=tenant_id)
 
 
 async def _registered(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> bool:
-    reg = await _get(gateway, step.arg("registration"), tenant_id=tenant_id)
+    side = await _side(gateway, step, "vm", tenant_id=tenant_id)
+    reg = await _get(gateway, step.arg("registration" + side), tenant_id=tenant_id)
     return reg is not None and str(reg.properties.get("virtualMachineResourceId") or "").lower() == \
-        step.arg("vm").lower()
+        step.arg("vm" + side).lower()
 
 
 async def _delete_certificate(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
@@ -305,12 +338,15 @@ async def _certificate_deleted(gateway: AzureGateway, step: PlanStep, *, tenant_
 async def _recreate_certificate(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
     """Issue the certificate again, then bind its new thumbprint where the old one was bound. A run cut
     short by a crash goes on from what it finds: a certificate issued is not issued twice."""
-    cert = await _get(gateway, step.arg("certificate"), tenant_id=tenant_id)
+    side = await _side(gateway, step, "plan", tenant_id=tenant_id)
+    cert = await _get(gateway, step.arg("certificate" + side), tenant_id=tenant_id)
     if cert is None or str(cert.properties.get("canonicalName") or "").lower() != step.arg("host").lower():
-        cert = await gateway.create_resource(step.arg("certificate"), location=step.arg("location"), properties={
-            "canonicalName": step.arg("host"), "serverFarmId": step.arg("plan")}, tenant_id=tenant_id)
+        cert = await gateway.create_resource(step.arg("certificate" + side), location=step.arg("location"),
+                                             properties={"canonicalName": step.arg("host"),
+                                                         "serverFarmId": step.arg("plan" + side)},
+                                             tenant_id=tenant_id)
     thumbprint = str(cert.properties.get("thumbprint") or "")
-    for site, host, state in _bindings(step):
+    for site, host, state in _bindings(step, side):
         binding = await _get(gateway, f"{site}/hostNameBindings/{host}", tenant_id=tenant_id)
         if binding is None or str(binding.properties.get("thumbprint") or "").upper() != thumbprint.upper():
             await gateway.create_resource(f"{site}/hostNameBindings/{host}", location=None,
@@ -319,11 +355,12 @@ async def _recreate_certificate(gateway: AzureGateway, step: PlanStep, *, tenant
 
 
 async def _certificate_recreated(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> bool:
-    cert = await _get(gateway, step.arg("certificate"), tenant_id=tenant_id)
+    side = await _side(gateway, step, "plan", tenant_id=tenant_id)
+    cert = await _get(gateway, step.arg("certificate" + side), tenant_id=tenant_id)
     if cert is None or str(cert.properties.get("canonicalName") or "").lower() != step.arg("host").lower():
         return False
     thumbprint = str(cert.properties.get("thumbprint") or "").upper()
-    for site, host, _ in _bindings(step):
+    for site, host, _ in _bindings(step, side):
         binding = await _get(gateway, f"{site}/hostNameBindings/{host}", tenant_id=tenant_id)
         if binding is None or str(binding.properties.get("thumbprint") or "").upper() != thumbprint:
             return False

@@ -83,7 +83,9 @@ def test_the_link_is_removed_before_and_made_again_on_the_moved_workspace_for_th
     assert relink.arg("link") == f"{OPS_TARGET}/providers/Microsoft.OperationalInsights/workspaces/log-ops/" \
                                  "linkedServices/Automation"
     assert relink.arg("automation") == f"{OPS_TARGET}/providers/Microsoft.Automation/automationAccounts/aa-ops"
-    assert relink.after == (unlink.key, "move:rg-ops")
+    # After the removal, and once the move ended: where the workspace is then (moved, or not).
+    assert (relink.after, relink.ended) == ((unlink.key,), ("move:rg-ops",))
+    assert (relink.arg("link_source"), relink.arg("automation_source")) == (LINK, AA)
     assert unlink.text == "Unlink Automation account aa-ops from workspace log-ops"
     assert unlink.command == (f"az monitor log-analytics workspace linked-service delete --subscription {S} -g rg-ops "
                               "--workspace-name log-ops -n Automation --yes")
@@ -98,7 +100,7 @@ def test_an_account_that_stays_is_linked_again_where_it_is():
     _, steps = _by_kind(_facts(automation=AA_ELSEWHERE))
     (relink,) = steps[StepKind.RELINK_WORKSPACE]
     assert relink.arg("automation") == AA_ELSEWHERE
-    assert relink.after == (steps[StepKind.UNLINK_WORKSPACE][0].key, "move:rg-ops")  # waits for no other move
+    assert relink.ended == ("move:rg-ops",)  # waits for no other move
 
 
 def test_the_registration_is_recorded_deleted_and_registered_again_with_the_moved_machine():
@@ -109,7 +111,8 @@ def test_the_registration_is_recorded_deleted_and_registered_again_with_the_move
                                            "sqlVirtualMachines/vm-sql"
     assert json.loads(register.arg("properties")) == {"virtualMachineResourceId": new_vm, "sqlServerLicenseType":
                                                       "AHUB", "sqlManagement": "Full", "sqlImageSku": "Enterprise"}
-    assert register.after == (delete.key, "move:rg-ops")
+    assert (register.after, register.ended) == ((delete.key,), ("move:rg-ops",))
+    assert (register.arg("vm_source"), register.arg("registration_source")) == (VM, REG)
     assert delete.text == "Delete the SQL IaaS Agent registration of virtual machine vm-sql (AHUB license, Full " \
                           "management)"
     assert register.command == (f"az sql vm create --subscription {T} -g rg-ops-csp -n vm-sql -l westeurope "
@@ -124,7 +127,8 @@ def test_the_certificate_is_unbound_deleted_and_issued_again_for_the_moved_plan_
     assert recreate.arg("certificate") == f"{SITE_TARGET}/providers/Microsoft.Web/certificates/www-cert"
     assert recreate.arg("plan") == f"{SITE_TARGET}/providers/Microsoft.Web/serverfarms/plan-site"
     assert recreate.arg("bindings") == f"{SITE_TARGET}/providers/Microsoft.Web/sites/app-site|{HOST}|SniEnabled"
-    assert recreate.after == (delete.key, "move:rg-site")
+    assert (recreate.after, recreate.ended) == ((delete.key,), ("move:rg-site",))
+    assert (recreate.arg("plan_source"), recreate.arg("bindings_source")) == (PLAN, f"{SITE}|{HOST}|SniEnabled")
     assert delete.warning == (f"Deleting the managed certificate for {HOST} breaks HTTPS on {HOST} until the "
                               "certificate is issued again and bound after the move.")
     assert recreate.text == f"Issue a free managed certificate for {HOST} again and bind it to app-site"

@@ -197,3 +197,29 @@ async def test_a_workspace_in_a_read_only_group_is_unlinked_once_the_lock_is_lif
              for lk in await gateway.list_locks(CONTOSO[side], tenant_id=CONTOSO["tenant"])}
     assert {(target.lower(), "finance-freeze"),
             (f"/subscriptions/{CONTOSO['source']}/resourcegroups/rg-locked", "finance-freeze")} <= locks
+
+
+async def test_when_azure_refuses_the_moves_each_removal_is_undone_where_it_was(workflow: Workflow,
+                                                                                sandbox_factory, gateway_factory):
+    """Azure's validation refuses both groups after the removals (for reasons of its own): nothing moves, and
+    the link, the registration and the certificate (bound again) come back where they were, instead of
+    leaving the customer without them."""
+    scenario = services_scenario()
+    for group in (g for s in scenario["subscriptions"] for g in s["resourceGroups"] if g["name"] in PICKED):
+        group["resources"].append({"name": f"st{group['name'][3:]}x", "type": "Microsoft.Storage/storageAccounts",
+                                   "outcome": {"validate": {"code": "StorageMoveBlocked", "message": "Not now."}}})
+    sandbox = await sandbox_factory(scenario, lro_seconds=0.1)
+    gateway = gateway_factory(sandbox)
+    done = await _run(workflow, gateway)
+    assert done.state is RequestState.FAILED
+    assert {g.state for g in done.request.groups} == {GroupState.FAILED}
+    assert {done.step_record(s.key).status for s in done.fix_steps} == {StepStatus.SUCCEEDED}
+    link = await gateway.get_resource(LINK, tenant_id=FABRIKAM)
+    assert link.properties["resourceId"] == SQL_PROPERTIES["virtualMachineResourceId"].replace(
+        "Microsoft.Compute/virtualMachines/vm-sql", "Microsoft.Automation/automationAccounts/aa-ops")
+    registration = await gateway.get_resource(REGISTRATION, tenant_id=FABRIKAM)
+    assert registration.properties["virtualMachineResourceId"] == SQL_PROPERTIES["virtualMachineResourceId"]
+    cert = await gateway.get_resource(CERT, tenant_id=FABRIKAM)
+    binding = await gateway.get_resource(f"{SITE}/hostNameBindings/{HOST}", tenant_id=FABRIKAM)
+    assert (binding.properties["sslState"], binding.properties["thumbprint"]) == ("SniEnabled",
+                                                                                  cert.properties["thumbprint"])
