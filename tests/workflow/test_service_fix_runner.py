@@ -18,8 +18,9 @@ PICKED = ("rg-ops", "rg-site")
 KEEPER = "c3c3c3c3-0000-4000-8000-00000000cee9"  # a custom role: everything but deleting certificates
 
 
-async def _run(workflow: Workflow, gateway):
-    stored = await _plan(gateway, workflow, PICKED, "SVC1")
+async def _run(workflow: Workflow, gateway, names: tuple[str, ...] = PICKED, request_id: str = "SVC1", **where: str):
+    """Plan with every fix, approve, and run once: the request as it ended."""
+    stored = await _plan(gateway, workflow, names, request_id, **where)
     assert (await workflow.approve(stored.id, approver_actor)).changed
     assert await MoveRunner(workflow, gateway, config=FAST).run_once() == [stored.id]
     done = await workflow.get(stored.id)
@@ -161,12 +162,9 @@ async def test_a_certificate_bound_to_an_app_moved_back_to_its_plan_is_bound_aga
     contoso = CONTOSO["tenant"]
     sandbox = await sandbox_factory("contoso", lro_seconds=0.1)
     gateway = gateway_factory(sandbox)
-    stored = await _plan(gateway, workflow, ("rg-appsvc-api",), "SVC3", **CONTOSO)
-    assert [g.source_group for g in stored.request.groups] == ["rg-appsvc-plans"]  # the app moved back there
-    assert (await workflow.approve(stored.id, approver_actor)).changed
-    assert await MoveRunner(workflow, gateway, config=FAST).run_once() == [stored.id]
-    done = await workflow.get(stored.id)
-    assert done is not None and done.state is RequestState.SUCCEEDED, done
+    done = await _run(workflow, gateway, ("rg-appsvc-api",), "SVC3", **CONTOSO)
+    assert [g.source_group for g in done.request.groups] == ["rg-appsvc-plans"]  # the app moved back there
+    assert done.state is RequestState.SUCCEEDED, done
     (recreate,) = [s for s in done.fix_steps if s.kind is StepKind.RECREATE_MANAGED_CERTIFICATE]
     target = done.request.groups[0].target_group_id
     app = f"{target}/providers/Microsoft.Web/sites/app-contoso-api"
@@ -183,11 +181,8 @@ async def test_a_workspace_in_a_read_only_group_is_unlinked_once_the_lock_is_lif
     between the moved workspace and the moved account, and the lock put back on both groups."""
     sandbox = await sandbox_factory("contoso", lro_seconds=0.1)
     gateway = gateway_factory(sandbox)
-    stored = await _plan(gateway, workflow, ("rg-locked",), "SVC4", **CONTOSO)
-    assert (await workflow.approve(stored.id, approver_actor)).changed
-    assert await MoveRunner(workflow, gateway, config=FAST).run_once() == [stored.id]
-    done = await workflow.get(stored.id)
-    assert done is not None and done.state is RequestState.SUCCEEDED, done
+    done = await _run(workflow, gateway, ("rg-locked",), "SVC4", **CONTOSO)
+    assert done.state is RequestState.SUCCEEDED, done
     (relink,) = [s for s in done.fix_steps if s.kind is StepKind.RELINK_WORKSPACE]
     target = done.request.groups[0].target_group_id
     link = await gateway.get_resource(relink.arg("link"), tenant_id=CONTOSO["tenant"])
