@@ -8,7 +8,16 @@ from migration.model import GroupState, NotFound, RequestState
 from migration.plansteps import StepKind
 from migration.runner import MoveRunner
 from migration.workflow import StepStatus, Workflow
-from tests.arm.services_scenario import CERT, HOST, LINK, REGISTRATION, SITE, SQL_PROPERTIES, services_scenario
+from tests.arm.services_scenario import (
+    CERT,
+    HOST,
+    LINK,
+    REGISTRATION,
+    SITE,
+    SQL_PROPERTIES,
+    THUMBPRINT,
+    services_scenario,
+)
 from tests.plugins.sandbox import FABRIKAM
 from tests.workflow.conftest import approver_actor
 from tests.workflow.test_fix_restart import _plan
@@ -113,7 +122,10 @@ async def test_a_role_without_the_certificate_delete_fails_that_step_only_and_st
     assert failed.status is StepStatus.FAILED and failed.error.code == "AuthorizationFailed"
     assert by_kind[StepKind.RECREATE_MANAGED_CERTIFICATE].status is StepStatus.SKIPPED
     assert by_kind[StepKind.RELINK_WORKSPACE].status is StepStatus.SUCCEEDED
-    assert sandbox.world.resource(CERT) is not None  # still there, in the group that did not move
+    # Still there, in the group that did not move, and bound again: HTTPS on the host name kept working.
+    assert sandbox.world.resource(CERT) is not None
+    states = sandbox.world.resource(SITE).properties["hostNameSslStates"]
+    assert [(x["name"], x["sslState"], x.get("thumbprint")) for x in states] == [(HOST, "SniEnabled", THUMBPRINT)]
 
 
 async def test_a_delete_protection_lock_is_lifted_only_around_the_deletions_it_protects(
