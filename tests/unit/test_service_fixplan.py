@@ -143,8 +143,12 @@ def test_a_lock_goes_back_on_the_new_group_only_after_what_is_made_again_there()
     lock = Lock(f"{G}/rg-ops/providers/Microsoft.Authorization/locks/freeze", "freeze", "ReadOnly", f"{G}/rg-ops")
     fixes = [*FIXES, ChosenFix("rg-ops", "lift_read_only_lock", (lock.id,), "az lock delete ...")]
     _, steps = _by_kind(_facts(locks=(lock,)), fixes)
+    made_again = {steps[StepKind.RELINK_WORKSPACE][0].key, steps[StepKind.REGISTER_SQL_VM][0].key}
     new_lock = next(s for s in steps[StepKind.RESTORE_LOCK] if s.arg("scope") == OPS_TARGET)
-    assert {steps[StepKind.RELINK_WORKSPACE][0].key, steps[StepKind.REGISTER_SQL_VM][0].key} <= set(new_lock.ended)
+    assert made_again <= set(new_lock.ended)
+    # On the source too: when the move does not happen, they are made again there, under that lock.
+    old_lock = next(s for s in steps[StepKind.RESTORE_LOCK] if s.arg("scope") == f"{G}/rg-ops")
+    assert made_again <= set(old_lock.ended)
     lift = steps[StepKind.LIFT_LOCK][0].key
     assert lift in steps[StepKind.UNLINK_WORKSPACE][0].after  # a ReadOnly lock would refuse the deletion
 
