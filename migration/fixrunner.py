@@ -81,12 +81,12 @@ class FixStepRunner:
         """The bot's role lets it move but withholds this one action (a custom role without the delete of
         certificates, say): waiting for access would never end, so the step fails with its command. When
         its permissions cannot be read, or do not even allow the move, access is lost: the caller waits."""
-        scope = (exc.scope or "") if isinstance(exc, RoleMissing) else ""
-        if not isinstance(exc, RoleMissing) or not exc.action or not scope.lower().startswith("/subscriptions/"):
+        if not isinstance(exc, RoleMissing) or not exc.action or not (exc.scope or "").lower().startswith(
+                "/subscriptions/"):
             return False
         try:
-            permissions = await self._gateway.list_permissions(scope.split("/")[2], tenant_id=tenant_id)
-        except (ArmError, TenantAccessDenied):
+            permissions = await self._gateway.list_permissions(exc.scope.split("/")[2], tenant_id=tenant_id)
+        except ArmError:  # access lost (TenantAccessDenied) or Azure unreachable
             return False
         move = next(r.action for r in requirements() if r.key == "move")
         return allows(permissions, move) and not allows(permissions, exc.action)
