@@ -33,13 +33,13 @@ from migration.access import AccessIdentity
 from migration.arm import create_gateway
 from migration.catalog import load_catalog
 from migration.ports import AzureGateway, DocumentStore
-from migration.report import ReportLinks
 from migration.runner import MoveRunner, RunnerConfig
 from migration.workflow import Workflow
 from sandbox import start_sandbox
 from sandbox.tls import CA_FILE
 from settings import Settings, SettingsError, load_settings
 from storage import open_store
+from storage.reports import ReportLinks
 from telemetry import CountingListener, configure_telemetry, traced_turns
 from workers.assessment import AssessmentWorkers, WorkerSettings
 
@@ -89,14 +89,16 @@ async def _healthz(request: web.Request) -> web.Response:
 
 
 def _report_download(reports: ReportLinks) -> Any:
-    """GET /reports/{token}.csv|.json: the assessment export behind an unguessable, expiring link."""
+    """GET /reports/{token}.csv|.json|.md: an assessment export or a move report behind an unguessable,
+    expiring link."""
 
     async def download(request: web.Request) -> web.Response:
         token, _, fmt = request.match_info["name"].rpartition(".")
         report = await reports.resolve(token, fmt)
         if report is None:
             return web.Response(
-                status=404, text="This report link is unknown or has expired. Run the assessment again.\n"
+                status=404, text="This report link is unknown or has expired. For a fresh one, run the assessment "
+                "again, or type `report <request id>` to the bot for a move's report.\n"
             )
         return web.Response(
             body=report.content.encode("utf-8"),
@@ -186,7 +188,7 @@ def create_app(
     proactive = Proactive(adapter, app_id=settings.app_id)
     workflow = Workflow(store)
     reports = ReportLinks(store)
-    notifier = Notifier(proactive, workflow)
+    notifier = Notifier(proactive, workflow, reports=reports, public_base_url=settings.public_base_url)
     runner = MoveRunner(
         workflow, gateway, listener=CountingListener(notifier), config=runner_config or RunnerConfig()
     )

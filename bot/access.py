@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,12 @@ def caller_of(activity: Any) -> Caller:
     )
 
 
+def _chat(conversation_id: str) -> str:
+    """A channel's conversation id names the thread too (`19:...@thread.tacv2;messageid=...`): every thread
+    of the channel is the same audience."""
+    return conversation_id.split(";messageid=", 1)[0]
+
+
 @dataclass(frozen=True, slots=True)
 class AccessPolicy:
     allowed_tenant_ids: frozenset[str]
@@ -50,3 +56,18 @@ class AccessPolicy:
 
     def may_approve(self, caller: Caller) -> bool:
         return self.tenant_allowed(caller) and caller.user_id is not None and caller.user_id in self.approver_ids
+
+    def may_see_request(self, caller: Caller, *, requester_id: str, requester_tenant_id: str | None,
+                        conversations: Collection[str], conversation_id: str | None) -> bool:
+        """A move request's details (its report): the requester, the approvers, and whoever is in a
+        conversation the request was posted to (the requester's chat, the approvals channel) in the
+        requester's own tenant."""
+        if not self.tenant_allowed(caller):
+            return False
+        if caller.user_id is not None and caller.user_id == requester_id.lower():
+            return True
+        if self.may_approve(caller):
+            return True
+        same_tenant = not requester_tenant_id or caller.tenant_id == requester_tenant_id.lower()
+        return same_tenant and conversation_id is not None and _chat(conversation_id) in {_chat(c) for c in
+                                                                                           conversations}

@@ -1,5 +1,5 @@
-"""Card clicks and commands around move requests: approve, reject, refresh, cancel, status, history,
-and `approvals here`.
+"""Card clicks and commands around move requests: approve, reject, refresh, cancel, status, report,
+history, and `approvals here`.
 
 Each click is answered at once with the card the clicker should now see (the decision is one
 compare-and-swap in the store); the shared card update and the move itself run in the background.
@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 _GROUP_CONVERSATIONS = frozenset({"channel", "groupChat"})
 _CANCELLABLE = frozenset({RequestState.DRAFT, RequestState.PENDING_APPROVAL, RequestState.APPROVED})
+# A request has a report once it ran: approved (about to run), running, or finished.
+_REPORTABLE = frozenset({RequestState.APPROVED, RequestState.VALIDATING, RequestState.MOVING,
+                         RequestState.SUCCEEDED, RequestState.PARTIALLY_SUCCEEDED, RequestState.FAILED})
 
 
 def person_of(caller: Caller) -> Person:
@@ -56,7 +59,7 @@ class Approvals:
     @property
     def commands(self) -> dict[str, CommandHandler]:
         return {"approvals": self.approvals_here, "status": self.status, "history": self.history,
-                "cancel": self.cancel_command}
+                "cancel": self.cancel_command, "report": self.report}
 
     @property
     def verbs(self) -> dict[str, VerbHandler]:
@@ -67,6 +70,7 @@ class Approvals:
             verbs.REQUEST_CANCEL: self.cancel,
             verbs.REQUEST_STATUS: self.status_click,
             verbs.REQUEST_RECHECK: self.recheck,
+            verbs.REQUEST_REPORT: self.report_click,
             verbs.HISTORY_PAGE: self.history_page,
         }
 
@@ -258,6 +262,63 @@ class Approvals:
         card = progress_card(stored) if stored.state is not RequestState.PENDING_APPROVAL else \
             await self._view(stored, caller)
         await turn_context.send_activity(card_reply(card))
+
+    async def report(self, turn_context: TurnContext, caller: Caller, command: Command) -> None:
+        """`report [<request id>]`: the final report card with a fresh link to the whole move report (links
+        expire). Only for those who may see the request; to anyone else the request does not exist."""
+        await self._seen(turn_context, caller)
+        stored = await self._pick(caller, command, lambda s: s.state in _REPORTABLE)
+        if stored is not None and not await self._may_report(turn_context, caller, stored):
+            stored = None
+        if stored is None:
+            named = f" {command.args[0][:20]}" if command.args else ""
+            await turn_context.send_activity(
+                f"I found no move request{named} whose report you may see. Reports go to the requester, the "
+                "approvers and the chats the request was posted to. Type `history` to see the requests.")
+            return
+        if stored.state not in _REPORTABLE:
+            await turn_context.send_activity(
+                f"Move request {stored.id} has not run ({stored.state.value.replace('_', ' ')}), so there is no "
+                f"report yet. Type `status {stored.id}` to see where it stands.")
+            return
+        await turn_context.send_activity(card_reply(await self._fresh_report(caller, stored)))
+
+    async def report_click(self, turn_context: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        """New report link on the final card: the card again, with a fresh link, for the clicker."""
+        request_id = self._request_id(data)
+        stored = await self._workflow.get(request_id) if request_id else None
+        if stored is None:
+            return self._missing()
+        if not await self._may_report(turn_context, caller, stored):
+            # Not the request's card either: a forged click learns nothing about it.
+            return not_allowed_card("A move's report goes to its requester, the approvers and the chats it was "
+                                    "posted to.")
+        if stored.state not in _REPORTABLE:
+            return with_note(await self._view(stored, caller), "This request has not run: there is no report yet.")
+        return await self._fresh_report(caller, stored)
+
+    async def _fresh_report(self, caller: Caller, stored: StoredRequest) -> dict[str, Any]:
+        link = await self._notifier.move_report(stored)
+        await self._workflow.audit(stored.id, "report", by=person_of(caller), tenant_id=caller.tenant_id,
+                                   detail={"link": link is not None})
+        return self._notifier.report_card(stored, link)
+
+    async def _may_report(self, turn_context: TurnContext, caller: Caller, stored: StoredRequest) -> bool:
+        """May see the request's report; a refusal is audited."""
+        if self._may_see(caller, stored, getattr(turn_context.activity.conversation, "id", None)):
+            return True
+        await self._workflow.audit(stored.id, "refused", by=person_of(caller), tenant_id=caller.tenant_id,
+                                   detail={"attempted": "report", "reason": "not the requester, an approver or in "
+                                           "the request's conversations"})
+        return False
+
+    def _may_see(self, caller: Caller, stored: StoredRequest, conversation: str | None) -> bool:
+        places = [stored.requester_conversation, stored.card.conversation if stored.card else None]
+        conversations = {str((p.get("conversation") or {}).get("id")) for p in places if p}
+        requested = next((d for d in stored.request.decisions if d.action == "requested"), None)
+        return self._policy.may_see_request(caller, requester_id=stored.request.requested_by.id,
+                                            requester_tenant_id=requested.tenant_id if requested else None,
+                                            conversations=conversations, conversation_id=conversation)
 
     async def history(self, turn_context: TurnContext, caller: Caller, command: Command) -> None:
         await self._seen(turn_context, caller)

@@ -17,17 +17,19 @@ from botbuilder.schema import ConversationReference
 
 from bot.proactive import Proactive
 from cards.access import access_alert_card, waiting_for_access_card
-from cards.move import approval_card, final_report_card, move_progress_card
+from cards.move import approval_card, move_progress_card
+from cards.movereport import final_report_card
 from migration.model import RequestState
+from migration.movereport import build
 from migration.ports import ConcurrencyError
-from migration.workflow import SETTINGS, CardRef, StoredRequest, Workflow
+from migration.workflow import SETTINGS, CardRef, StoredRequest, Workflow, utc_now
+from storage.reports import ReportLink, ReportLinks
 
 log = logging.getLogger(__name__)
 
 CONVERSATIONS = "conversations"
 APPROVALS_KEY = "approvals_conversation"
 APPROVERS_KEY = "approver_mris"
-LEFTOVERS_SHOWN = 10
 _REPORTED = frozenset({RequestState.SUCCEEDED, RequestState.PARTIALLY_SUCCEEDED, RequestState.FAILED})
 
 
@@ -40,9 +42,11 @@ def reference_of(turn_context: TurnContext) -> dict[str, Any]:
 # --------------------------------------------------------------------------- rendering
 
 
-def render(stored: StoredRequest, *, approver_mris: Sequence[str], view: str = "base") -> dict[str, Any]:
+def render(stored: StoredRequest, *, approver_mris: Sequence[str], view: str = "base",
+           report: ReportLink | None = None, base_url: str = "") -> dict[str, Any]:
     """The card for a request in its current state. `view` matters only while it waits for approval:
-    "approver" (Approve / Reject), "requester" (Cancel), "base" (status, for everyone else)."""
+    "approver" (Approve / Reject), "requester" (Cancel), "base" (status, for everyone else). `report`: the
+    move report's link, for the final card (without it, the card says how to get one)."""
     request = stored.request
     if request.state is RequestState.PENDING_APPROVAL or request.state in (
         RequestState.REJECTED,
@@ -54,7 +58,7 @@ def render(stored: StoredRequest, *, approver_mris: Sequence[str], view: str = "
             manual=stored.manual_fixes,
         )
     if request.state in _REPORTED:
-        return report_card(stored)
+        return report_card(stored, report=report, base_url=base_url)
     return progress_card(stored)
 
 
@@ -71,23 +75,12 @@ def base_view(approver_mris: Sequence[str]) -> str:
     return "base" if approver_mris else "approver"
 
 
-def report_card(stored: StoredRequest) -> dict[str, Any]:
-    """The final report, plus what is still in the source subscription (read after the move)."""
-    card = final_report_card(stored.request, checklist=stored.checklist, steps=stored.fix_steps,
-                             records=stored.step_records, manual=stored.manual_fixes)
-    if stored.leftovers:
-        names = [i.rstrip("/").rsplit("/", 1)[-1] for i in stored.leftovers[:LEFTOVERS_SHOWN]]
-        more = len(stored.leftovers) - len(names)
-        text = ", ".join(names) + (f" and {more} more" if more > 0 else "")
-        section = [
-            {"type": "TextBlock", "text": "Still in the source subscription", "weight": "Bolder",
-             "wrap": True, "separator": True, "spacing": "Medium"},
-            {"type": "TextBlock", "text": f"{len(stored.leftovers)} top-level resources: {text}.", "wrap": True},
-        ]
-        body: list[Any] = card["body"]
-        at = next((i for i, e in enumerate(body) if e.get("text") == "After the move"), len(body))
-        body[at:at] = section
-    return card
+def report_card(stored: StoredRequest, *, report: ReportLink | None = None, base_url: str = "") -> dict[str, Any]:
+    """The final report: every step's outcome (what needs the engineer first), what is still in the source
+    subscription (read after the move), and the link to the downloadable move report."""
+    built = build(stored, now=stored.finished_at or utc_now())
+    return final_report_card(built, report_url=report.url(base_url) if report else None,
+                             expires_at=report.expires_at if report else None)
 
 
 def with_note(card: dict[str, Any], note: str, *, attention: bool = False) -> dict[str, Any]:
@@ -105,10 +98,13 @@ def with_note(card: dict[str, Any], note: str, *, attention: bool = False) -> di
 class Notifier:
     """Posts and updates cards outside of a user's turn (`continue_conversation`)."""
 
-    def __init__(self, proactive: Proactive, workflow: Workflow) -> None:
+    def __init__(self, proactive: Proactive, workflow: Workflow, *, reports: ReportLinks | None = None,
+                 public_base_url: str = "") -> None:
         self._proactive = proactive
         self._workflow = workflow
         self._store = workflow.store
+        self._reports = reports
+        self._base_url = public_base_url
 
     # ------------------------------------------------------------------ references
 
@@ -158,12 +154,12 @@ class Notifier:
         activity_id = await self._send(target, card)
         return await self._workflow.set_card(request_id, CardRef(target, activity_id))
 
-    async def update_card(self, stored: StoredRequest) -> None:
+    async def update_card(self, stored: StoredRequest, *, report: ReportLink | None = None) -> None:
         """Bring the shared approval card up to date, in place (posted again if Teams lost it)."""
         if stored.card is None:
             return
         mris = await self.approver_mris()
-        card = render(stored, approver_mris=mris, view=base_view(mris))
+        card = render(stored, approver_mris=mris, view=base_view(mris), report=report, base_url=self._base_url)
         reference = _reference(stored.card.conversation)
         if stored.card.activity_id:
             shown = await self._proactive.update_card(reference, stored.card.activity_id, card)
@@ -175,12 +171,27 @@ class Notifier:
     async def request_changed(self, stored: StoredRequest, *, final: bool) -> None:
         """The runner's progress: the shared card follows; at the end the report goes to the requester
         and the approvals conversation."""
-        await self.update_card(stored)
+        link = await self.move_report(stored) if final else None
+        await self.update_card(stored, report=link)
         if not final:
             return
-        report = report_card(stored)
+        report = report_card(stored, report=link, base_url=self._base_url)
         for place in self._places(stored):
             await self._send(place, report)
+
+    async def move_report(self, stored: StoredRequest) -> ReportLink | None:
+        """The move report rendered now and stored behind a new expiring link (None when it could not be
+        stored: the card then says how to ask for it again)."""
+        if self._reports is None:
+            return None
+        try:
+            return await self._reports.create_move(build(stored, now=self._workflow.now()))
+        except Exception:  # noqa: BLE001 - the final card still goes out, without the link
+            log.exception("move %s: could not store the move report", stored.id)
+            return None
+
+    def report_card(self, stored: StoredRequest, report: ReportLink | None) -> dict[str, Any]:
+        return report_card(stored, report=report, base_url=self._base_url)
 
     async def access_lost(self, stored: StoredRequest) -> None:
         """A running move waits for access: the requester and the approvers are told what to fix."""

@@ -17,6 +17,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("assess [TENANT SUBSCRIPTION]", "Find what can move to CSP and what blocks it."),
     ("move [TENANT SOURCE TARGET [GROUP,...]]", "Ask to move resource groups to a CSP subscription."),
     ("status [REQUEST-ID]", "Show how a move request is going."),
+    ("report [REQUEST-ID]", "Get a move's full report to download (every step, with the commands)."),
     ("history", "List recent move requests."),
     ("cancel", "Stop the current question, or cancel your open request."),
     ("approvals here", "Send approval cards to this chat or channel."),

@@ -1,18 +1,17 @@
-"""Move request cards: target groups to create, plan, approval (user-specific views), progress,
-final report, status and history."""
+"""Move request cards: target groups to create, plan, approval (user-specific views), progress, status
+and history (the final report is in cards.movereport)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from adaptive_cards import types
 
 from cards import _kit as k
 from cards import verbs
-from cards.steps import fix_choice, plan_steps, step_outcomes
+from cards.steps import fix_choice, plan_steps
 from migration.explain import explain
 from migration.model import DryRun, GroupMove, GroupState, MoveRequest, RequestState
 from migration.plansteps import ChosenFix, PlanStep
@@ -421,51 +420,6 @@ def move_progress_card(request: MoveRequest, *, steps: Sequence[PlanStep] = (),
     if request.state in (RequestState.DRAFT, RequestState.PENDING_APPROVAL, RequestState.APPROVED):
         actions.append(k.execute("Cancel request", verbs.REQUEST_CANCEL, _rid(request)))
     return k.card(body, actions, fallback_text=f"Move {request.id}: {k.num(moved)} of {k.num(total)} moved.")
-
-
-def final_report_card(
-    request: MoveRequest,
-    *,
-    checklist: Sequence[ChecklistItem],
-    finished_at: datetime | None = None,
-    report_url: str | None = None,
-    steps: Sequence[PlanStep] = (),
-    records: Sequence[Any] = (),
-    manual: Sequence[ChosenFix] = (),
-) -> dict[str, Any]:
-    """What moved, what did not and why, each fix step's outcome, and what to do by hand now."""
-    failed = [g for g in request.groups if g.state is GroupState.FAILED]
-    moved_groups = sum(1 for g in request.groups if g.state is GroupState.SUCCEEDED)
-    not_moved = request.resource_count - request.moved_count
-    facts = [
-        ("From", request.source_name or request.source_subscription_id),
-        ("To", request.target_name or request.target_subscription_id),
-        ("Moved", f"{k.plural(request.moved_count, 'resource')} in {k.plural(moved_groups, 'group')}"),
-        ("Not moved", k.plural(not_moved, "resource")),
-    ]
-    if finished_at:
-        facts.append(("Finished", k.utc(finished_at)))
-    body: list[k.Element] = [
-        k.heading(f"Move {k.unbroken_id(request.id)}: {STATE_LABEL[request.state].lower()}"),
-        *_status_banner(request),
-        k.facts(facts),
-    ]
-    if failed:
-        body.append(k.subheading("Did not move"))
-        for g in failed[:5]:
-            why = f"{g.error.code}: {k.clip(g.error.message, 160)}" if g.error else "No reason given by Azure."
-            body.append(k.text(f"**{k.clip(g.source_group, 60)}**: {why}", spacing=types.Spacing.SMALL))
-        if len(failed) > 5:
-            body.append(k.text(f"And {k.plural(len(failed) - 5, 'more group')}.", subtle=True))
-        body.append(k.text("Fix the cause, then assess again to move them.", subtle=True))
-    body += step_outcomes(steps, records, manual)
-    body += _checklist(checklist)
-    body += _decisions(request)
-    actions: list[k.Action] = []
-    if report_url:
-        actions.append(k.open_url("Download full report", report_url))
-    actions.append(k.execute("Show all groups", verbs.REQUEST_STATUS, _rid(request)))
-    return k.card(body, actions, fallback_text=f"Move {request.id}: {STATE_LABEL[request.state]}.")
 
 
 def history_card(

@@ -1,5 +1,6 @@
 """The steps of a move plan on the cards: the fixes before the moves, the moves, the follow-through after
-them, the fixes left to the engineer (with their commands), and in the final report each step's outcome."""
+them, and the fixes left to the engineer (with their commands). Each step's outcome is on the final report
+(cards.movereport)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,9 @@ from adaptive_cards.card import InputChoice, InputChoiceSet
 from cards import _kit as k
 from migration.model import GroupMove
 from migration.plansteps import ChosenFix, PlanStep
-from migration.workflow import StepRecord, StepStatus
 
 STEPS_SHOWN = 8  # per phase; the rest is counted
 MANUAL_SHOWN = 5
-UNDONE_SHOWN = 20  # steps the bot could not do, each with its command (the card must stay under 28 KB)
 FIX_LABELS = {  # FixAction values the plan card offers to leave out
     "lift_read_only_lock": "Lift ReadOnly locks and put them back",
     "register_provider": "Register resource providers in the target",
@@ -28,8 +27,6 @@ FIX_LABELS = {  # FixAction values the plan card offers to leave out
     "recreate_managed_certificate": "Delete and re-issue managed certificates (HTTPS breaks meanwhile)",
 }
 WARNINGS_SHOWN = 3
-OUTCOME = {StepStatus.SUCCEEDED: "Done", StepStatus.FAILED: "Failed", StepStatus.SKIPPED: "Not done",
-           StepStatus.STARTED: "Running"}
 
 
 def _lines(steps: Sequence[PlanStep]) -> list[k.Element]:
@@ -92,30 +89,3 @@ def _manual(manual: Sequence[ChosenFix]) -> list[k.Element]:
     if len(manual) > MANUAL_SHOWN:
         out.append(k.text(f"And {k.plural(len(manual) - MANUAL_SHOWN, 'more')}.", subtle=True))
     return out
-
-
-def step_outcomes(steps: Sequence[PlanStep], records: Sequence[StepRecord],
-                  manual: Sequence[ChosenFix] = ()) -> list[k.Element]:
-    """Every step with its outcome; what failed or was not done, with the command to do it by hand; and
-    the fixes the bot could not make at all."""
-    if not steps:
-        return [k.subheading("Steps"), *_manual(manual)] if manual else []
-    by_key = {r.key: r for r in records}
-    rows = []
-    for s in steps:
-        record = by_key.get(s.key)
-        rows.append((k.clip(s.text, 120), OUTCOME[record.status] if record else "Not started"))
-    out: list[k.Element] = [k.subheading("Steps"), k.table(["Step", "Outcome"], rows[:25], widths=[5, 2])]
-    if len(rows) > 25:
-        out.append(k.text(f"And {k.plural(len(rows) - 25, 'more step')}.", subtle=True))
-    undone = [s for s in steps if (r := by_key.get(s.key)) is None or r.status is not StepStatus.SUCCEEDED]
-    if undone:
-        out.append(k.text("**To do by hand**"))
-        for s in undone[:UNDONE_SHOWN]:
-            record = by_key.get(s.key)
-            why = f" ({record.error.code}: {k.clip(record.error.message, 140)})" if record and record.error else ""
-            out.append(k.text(k.clip(f"{s.text}{why}", 300), spacing=types.Spacing.SMALL))
-            out.append(k.command(k.clip(s.command, 400)))
-        if len(undone) > UNDONE_SHOWN:
-            out.append(k.text(f"And {k.plural(len(undone) - UNDONE_SHOWN, 'more')} to do by hand.", subtle=True))
-    return out + _manual(manual)

@@ -27,6 +27,7 @@ REQUEST_APPROVE = "request.approve"  # {requestId}
 REQUEST_REJECT = "request.reject"  # {requestId} + input comment
 REQUEST_CANCEL = "request.cancel"  # {requestId}
 REQUEST_STATUS = "request.status"  # {requestId}
+REQUEST_REPORT = "request.report"  # {requestId}: the final report with a fresh link to the move report
 REQUEST_RECHECK = "request.recheck"  # {requestId}: a move waiting for access checks it again now
 HISTORY_PAGE = "history.page"  # {page}
 MOVE_GROUPS_PAGE = "move.groupspage"  # {tenantId, sourceSubscriptionId, targetSubscriptionId, page}

@@ -16,8 +16,8 @@ from cards.tenant import attach_result_card, invitation_card, move_access_card, 
 from migration.access import AccessIdentity, Check, evaluate, lighthouse_template
 from migration.model import AccessCause, ArmError, ArmErrorDetail, Offer, Subscription, TenantAccessDenied
 from migration.ports import AzureGateway
-from migration.report import ReportLinks
 from migration.rules.preconditions import MOVE_NEEDS
+from storage.reports import ReportLinks
 
 log = logging.getLogger(__name__)
 

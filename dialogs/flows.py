@@ -36,8 +36,8 @@ from migration.assessment import assess
 from migration.catalog import Catalog
 from migration.model import ArmError, Assessment, NotFound, Offer, Subscription, TenantAccessDenied
 from migration.ports import AzureGateway, DocumentStore
-from migration.report import ReportLink, ReportLinks
 from storage import assessments
+from storage.reports import ReportLink, ReportLinks
 from workers.assessment import AssessmentWorkers
 
 log = logging.getLogger(__name__)

@@ -1,22 +1,16 @@
-"""Report export: every resource with its findings, as CSV and JSON, and expiring download links."""
+"""The assessment export: every resource with its findings, as CSV and JSON (the expiring download links
+live in `storage.reports`)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import re
-import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from migration.assessment import resource_verdicts, summarize
 from migration.dryrun import azure_verdict
 from migration.model import Assessment, Finding, GroupAssessment
-from migration.ports import DocumentStore
-from storage.chunks import delete_large, get_text, put_text
 
 CSV_COLUMNS = (
     "resource_group", "group_verdict", "azure_dry_run", "resource_name", "resource_type", "location",
@@ -132,91 +126,3 @@ def to_json(assessment: Assessment) -> str:
         pieces.append(json.dumps(group_doc(g), indent=1, ensure_ascii=False))
     pieces.append("\n ]\n}")
     return "".join(pieces)
-
-
-# --------------------------------------------------------------------------- download links
-
-FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
-
-
-@dataclass(frozen=True, slots=True)
-class ReportLink:
-    token: str
-    expires_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class RenderedReport:
-    content: str
-    media_type: str
-    filename: str
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class ReportLinks:
-    """Stores rendered reports under an unguessable token until they expire. The small index records
-    (collection "reportindex") let each new report sweep the expired ones, so nothing outlives its link
-    for long; the reports themselves live in "reports"."""
-
-    COLLECTION = "reports"
-    INDEX = "reportindex"
-
-    def __init__(self, store: DocumentStore, *, ttl: timedelta = timedelta(hours=24),
-                 clock: Callable[[], datetime] = _utcnow) -> None:
-        self._store = store
-        self._ttl = ttl
-        self._clock = clock
-
-    async def create(self, assessment: Assessment) -> ReportLink:
-        await self.purge_expired()
-        token = secrets.token_urlsafe(32)
-        expires = self._clock() + self._ttl
-        stamp = (assessment.assessed_at or self._clock()).strftime("%Y%m%d-%H%M")
-        for fmt, render in (("csv", to_csv), ("json", to_json)):  # one rendering held at a time
-            await put_text(self._store, self.COLLECTION, f"{token}.{fmt}", render(assessment))
-        # The index record is written last: a token resolves only once every part is stored.
-        await self._store.put(self.INDEX, token, {
-            "expiresAt": expires.isoformat(), "filename": f"assessment-{assessment.source.id[:8]}-{stamp}"})
-        return ReportLink(token, expires)
-
-    async def create_document(self, name: str, text: str) -> ReportLink:
-        """A JSON document (such as a delegation template) behind the same kind of expiring link."""
-        await self.purge_expired()
-        token = secrets.token_urlsafe(32)
-        expires = self._clock() + self._ttl
-        await put_text(self._store, self.COLLECTION, f"{token}.json", text)
-        await self._store.put(self.INDEX, token, {"expiresAt": expires.isoformat(), "filename": name})
-        return ReportLink(token, expires)
-
-    async def resolve(self, token: str, fmt: str) -> RenderedReport | None:
-        """The report, or None when the token or format is unknown or the link expired."""
-        if fmt not in FORMATS or not _TOKEN.match(token):
-            return None
-        index = await self._store.get(self.INDEX, token)
-        if index is None:
-            return None
-        if datetime.fromisoformat(index.value["expiresAt"]) <= self._clock():
-            await self._forget(token)
-            return None
-        text = await get_text(self._store, self.COLLECTION, f"{token}.{fmt}")
-        if text is None:
-            return None
-        return RenderedReport(text, FORMATS[fmt], f"{index.value['filename']}.{fmt}")
-
-    async def purge_expired(self) -> int:
-        """Delete every report whose link has expired; returns how many."""
-        now = self._clock()
-        expired = [r.key for r in await self._store.list(self.INDEX)
-                   if datetime.fromisoformat(r.value["expiresAt"]) <= now]
-        for token in expired:
-            await self._forget(token)
-        return len(expired)
-
-    async def _forget(self, token: str) -> None:
-        await self._store.delete(self.INDEX, token)  # first: the link stops resolving at once
-        for fmt in FORMATS:
-            await delete_large(self._store, self.COLLECTION, f"{token}.{fmt}")

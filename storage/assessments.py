@@ -9,8 +9,8 @@ from typing import Any
 from migration.codec import decode, to_json
 from migration.model import Assessment
 from migration.ports import DocumentStore
-from migration.report import ReportLink
 from storage.chunks import get_large, put_large
+from storage.reports import ReportLink
 
 ASSESSMENTS = "assessments"
 

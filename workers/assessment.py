@@ -29,8 +29,8 @@ from migration.arm import create_gateway
 from migration.assessment import assess
 from migration.catalog import load_catalog
 from migration.model import ArmError, ArmErrorDetail, TenantAccessDenied
-from migration.report import ReportLink, ReportLinks
 from storage import assessments, open_store
+from storage.reports import ReportLink, ReportLinks
 
 log = logging.getLogger(__name__)
 

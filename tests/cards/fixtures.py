@@ -498,3 +498,16 @@ def service_fix_plan() -> tuple[Any, ...]:
               ChosenFix("rg-contoso-ops", "delete_sql_iaas_registration", (reg,), ""),
               ChosenFix("rg-contoso-ops", "recreate_managed_certificate", (cert,), "")]
     return plan_fixes(facts, chosen).steps
+
+
+def move_report(request: MoveRequest, *, steps: tuple[Any, ...] = (), records: tuple[Any, ...] = (),
+                manual: tuple[ChosenFix, ...] = (), checklist: tuple[Any, ...] = CHECKLIST,
+                leftovers: tuple[str, ...] = (), finished: bool = True) -> Any:
+    """The move report of `request` as the final card gets it (migration.movereport.build)."""
+    from migration.movereport import build
+    from migration.workflow import ChecklistEntry, StoredRequest
+
+    entries = tuple(ChecklistEntry(c.title, c.detail, getattr(c, "done", False)) for c in checklist)
+    stored = StoredRequest(request, "", checklist=entries, fix_steps=steps, step_records=records,
+                           manual_fixes=manual, leftovers=leftovers, finished_at=AT if finished else None)
+    return build(stored, now=AT)

@@ -22,11 +22,11 @@ from cards.messages import error_card, not_allowed_card, question_card, unknown_
 from cards.move import (
     approval_card,
     create_groups_card,
-    final_report_card,
     history_card,
     move_plan_card,
     move_progress_card,
 )
+from cards.movereport import final_report_card
 from cards.pickers import group_picker_card, subscription_picker_card, target_picker_card
 from cards.progress import Step, work_progress_card
 from cards.tenant import attach_result_card, invitation_card, onboarding_card
@@ -36,6 +36,7 @@ from migration.model import AccessCause, Assessment, Permission, RequestState, V
 from tests.cards import fixtures as fx
 
 SIZES: dict[str, Assessment] = {"contoso": fx.CONTOSO, "huge": fx.HUGE}
+REPORT_URL = "https://bot.contoso-partner.example/reports/Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWo.csv"
 
 
 def all_ready(assessment: Assessment) -> Assessment:
@@ -131,24 +132,24 @@ def build_all() -> dict[str, dict[str, Any]]:
             f"approval-with-service-fixes-{size}": approval_card(
                 pending, view="approver", approver_mris=approvers, checklist=fx.CHECKLIST,
                 steps=(*steps, *fx.service_fix_plan()), manual=fx.MANUAL_FIXES),
-            f"final-report-with-steps-{size}": final_report_card(
-                fx.make_request(a, RequestState.SUCCEEDED, moved_fraction=1.0), checklist=fx.CHECKLIST,
-                steps=steps, records=fx.step_records(steps), manual=fx.MANUAL_FIXES),
+            f"final-report-with-steps-{size}": final_report_card(fx.move_report(
+                fx.make_request(a, RequestState.SUCCEEDED, moved_fraction=1.0), steps=steps,
+                records=fx.step_records(steps), manual=fx.MANUAL_FIXES), report_url=REPORT_URL, expires_at=fx.AT),
+            f"final-report-with-steps-no-link-{size}": final_report_card(fx.move_report(
+                fx.make_request(a, RequestState.PARTIALLY_SUCCEEDED, moved_fraction=0.9, failed_groups=7),
+                steps=steps, records=fx.step_records(steps), manual=fx.MANUAL_FIXES,
+                leftovers=tuple(r for g in a.groups[-7:] for r in g.resource_ids))),
             f"move-progress-{size}": move_progress_card(
                 fx.make_request(a, RequestState.MOVING, moved_fraction=0.4, failed_groups=1)
             ),
             f"move-progress-with-steps-{size}": move_progress_card(
                 fx.make_request(a, RequestState.MOVING, moved_fraction=0.4), steps=steps,
                 records=fx.step_records(steps)),
-            f"final-report-{size}": final_report_card(
-                fx.make_request(a, RequestState.PARTIALLY_SUCCEEDED, moved_fraction=0.9, failed_groups=7),
-                checklist=fx.CHECKLIST,
-                finished_at=fx.AT,
-                report_url="https://bot.contoso-partner.example/reports/MV-7K2Q",
-            ),
-            f"final-report-succeeded-{size}": final_report_card(
-                fx.make_request(a, RequestState.SUCCEEDED, moved_fraction=1.0), checklist=fx.CHECKLIST
-            ),
+            f"final-report-{size}": final_report_card(fx.move_report(
+                fx.make_request(a, RequestState.PARTIALLY_SUCCEEDED, moved_fraction=0.9, failed_groups=7)),
+                report_url=REPORT_URL, expires_at=fx.AT),
+            f"final-report-succeeded-{size}": final_report_card(fx.move_report(
+                fx.make_request(a, RequestState.SUCCEEDED, moved_fraction=1.0))),
         }
         for view in ("base", "approver", "requester"):
             cards[f"approval-{view}-{size}"] = approval_card(
@@ -167,4 +168,11 @@ def build_all() -> dict[str, dict[str, Any]]:
         cards[f"approval-rejected-{size}"] = approval_card(
             fx.make_request(a, RequestState.REJECTED), view="approver", approver_mris=approvers, checklist=fx.CHECKLIST
         )
+    # The worst case: every one of 500 groups moved, 3,000 steps, every fourth fix step failed.
+    everything = fx.make_request(all_ready(fx.HUGE), RequestState.PARTIALLY_SUCCEEDED, moved_fraction=0.95,
+                                 failed_groups=25)
+    many = fx.fix_plan(len(everything.groups))
+    cards["final-report-500-groups"] = final_report_card(fx.move_report(
+        everything, steps=many, records=fx.step_records(many), manual=fx.MANUAL_FIXES), report_url=REPORT_URL,
+        expires_at=fx.AT)
     return cards

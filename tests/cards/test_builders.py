@@ -21,11 +21,11 @@ from cards.messages import error_card, not_allowed_card, unknown_action_card
 from cards.move import (
     approval_card,
     create_groups_card,
-    final_report_card,
     history_card,
     move_plan_card,
     move_progress_card,
 )
+from cards.movereport import final_report_card
 from cards.pickers import group_picker_card, subscription_picker_card, target_picker_card
 from cards.progress import Step, work_progress_card
 from cards.tenant import attach_result_card, invitation_card
@@ -374,12 +374,31 @@ def test_move_progress_huge() -> None:
 
 def test_final_report_lists_failures_and_checklist() -> None:
     request = fx.make_request(fx.HUGE, RequestState.PARTIALLY_SUCCEEDED, moved_fraction=0.9, failed_groups=7)
-    card = final_report_card(request, checklist=fx.CHECKLIST, finished_at=fx.AT, report_url="https://x.example/r")
+    report = fx.move_report(request)
+    card = final_report_card(report, report_url="https://x.example/reports/t.csv", expires_at=fx.AT)
     seen = texts(card)
-    assert "Did not move" in seen and "ResourceMoveFailed" in seen and "And 2 more groups." in seen
+    assert "Needs you" in seen and "ResourceMoveFailed" in seen
+    assert seen.count("**Failed**: Move group") == 7, "every group that did not move, with Azure's reason"
+    # Each with its command, whole; one too long for a card (hundreds of resource ids) is left to the report.
+    for step in report.undone():
+        assert (step.command.replace("<", "\u2039") in seen) != (len(step.command) > 600)
+    assert seen.count("is in the move report, to copy from there") == sum(len(s.command) > 600
+                                                                         for s in report.undone())
     assert "Re-create role assignments" in seen and "Buy a support plan" in seen
     assert "Finished 2026-11-23 14:05 UTC" in seen
-    assert buttons(card)["Download full report"]["type"] == "Action.OpenUrl"
+    assert buttons(card)["Download the move report (CSV)"]["type"] == "Action.OpenUrl"
+
+
+@pytest.mark.parametrize("assessment", [fx.CONTOSO, fx.HUGE], ids=["contoso", "huge"])
+def test_final_report_commands_are_whole_or_left_to_the_report(assessment) -> None:
+    """A clipped command would run and do part of the work: each is on the card whole, or in the report."""
+    request = fx.make_request(assessment, RequestState.PARTIALLY_SUCCEEDED, moved_fraction=0.9, failed_groups=7)
+    report = fx.move_report(request)
+    card = final_report_card(report)
+    shown = [b["text"] for b in walk(card) if b.get("fontType") == "monospace"]
+    fits = [s.command for s in report.undone() if len(s.command) <= 600]
+    assert shown == fits and "…" not in "".join(shown)
+    assert texts(card).count("is in the move report, to copy from there") == len(report.undone()) - len(fits)
 
 
 def test_history_paging() -> None:

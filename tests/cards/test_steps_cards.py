@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from cards.move import approval_card, final_report_card, move_plan_card
+from cards.move import approval_card, move_plan_card
+from cards.movereport import final_report_card
 from migration.checklist import post_move_checklist, tick
 from migration.model import RequestState
 from migration.workflow import StepRecord, StepStatus
@@ -33,18 +34,24 @@ def test_the_plan_card_offers_the_fixes_with_the_engineers_choice():
     assert [a["title"] for a in card["actions"]] == ["Ask for approval", "Update plan", "Cancel"]
 
 
-def test_the_final_report_lists_each_outcome_and_the_command_for_what_failed():
+def test_the_final_report_says_what_happened_then_what_needs_the_engineer_then_what_went_fine():
     request = fx.make_request(fx.CONTOSO, RequestState.SUCCEEDED, moved_fraction=1.0)
     steps = fx.fix_plan(1)
     records = fx.step_records(steps, failed_every=5)  # the role assignment failed
     checklist = tick(post_move_checklist(), steps, records)
-    card = final_report_card(request, checklist=checklist, steps=steps, records=records,
-                             manual=fx.MANUAL_FIXES[:1])
+    card = final_report_card(fx.move_report(request, steps=steps, records=records, manual=fx.MANUAL_FIXES[:1],
+                                            checklist=checklist))
     text = _text(card)
-    assert "Left to you" in text and "vnet-integration remove" in text  # the fixes the bot cannot make
-    assert text.count('"Done"') == 4 and text.count('"Failed"') == 1
-    assert "To do by hand" in text and "PrincipalNotFound" in text
-    assert "az role assignment create --assignee-object-id a11ce000-0000-4000-8000-00000000a11c" in text
+    moves = len(request.groups)
+    assert f"{moves + 5} steps**: 1 failed, {moves + 4} done." in text  # first: counts, most urgent first
+    assert '"title": "Role assignments", "value": "0 of 1 re-created"' in text
+    needs, done = text.index('"Needs you"'), text.index('"Done"')
+    assert needs < done
+    assert "PrincipalNotFound" in text[needs:done]
+    assert "az role assignment create --assignee-object-id a11ce000-0000-4000-8000-00000000a11c" in text[needs:done]
+    assert "The bot cannot do this" in text[needs:done] and "vnet-integration remove" in text[needs:done]
+    assert "✓ Lift ReadOnly lock freeze on group rg-workload-000" in text[done:]
+    assert "type `report MV-7K2Q`" in text, "without a link, the card says how to get the whole report"
     assert "✓ Put the locks back" in text and "✓ Re-apply group tags" in text
     assert "✓ Re-create role assignments" not in text
 

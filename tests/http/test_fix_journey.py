@@ -5,13 +5,14 @@ that needs it drops out), and the approval card shows every step the approver ap
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from app import create_app
+from app import MOVES, create_app
 from migration.arm import create_gateway
 from settings import load_settings
 from tests.arm.fixes_scenario import fixes_scenario
@@ -115,11 +116,36 @@ async def test_one_approval_then_the_report_lists_every_step(fix_bot, connector)
         await asyncio.sleep(0.3)
     assert report is not None, [text_of(c)[:200] for c in connector.cards()]
     text = text_of(report)
-    assert "Lift ReadOnly lock freeze on group rg-locked" in text and "Put ReadOnly lock freeze back" in text
-    assert text.count('"Done"') >= 10 and text.count('"Failed"') == 1
-    assert "To do by hand" in text and "PrincipalNotFound" in text
-    assert "--assignee-object-id b0b00000-0000-4000-8000-000000000b0b" in text  # the deleted user's, by hand
+    assert re.search(r"\*\*\d+ steps\*\*: 1 failed, \d+ done\.", text), "counts per outcome come first"
+    needs, done = text.index('"Needs you"'), text.index('"Done"')
+    assert needs < done
+    assert "PrincipalNotFound" in text[needs:done]
+    assert "--assignee-object-id b0b00000-0000-4000-8000-000000000b0b" in text[needs:done]  # the deleted user's
+    assert "Lift ReadOnly lock freeze on group rg-locked" in text[done:] and "Put ReadOnly lock freeze back" in text
     assert "✓ Put the locks back" in text and "✓ Re-apply group tags" in text
+
+    # The downloadable report has every step and every role assignment, re-created or not and why.
+    csv_url = buttons(report)["Download the move report (CSV)"]["url"]
+    path = csv_url.split("/reports/", 1)[1].removesuffix(".csv")
+    async with fix_bot.session.get(f"{fix_bot.url}/reports/{path}.json") as response:
+        assert response.status == 200
+        doc = await response.json()
+    stored = await fix_bot.runner.app[MOVES].workflow.get(request_id)
+    assert [s["key"] for s in doc["steps"] if s["phase"] != "moves"] == [s.key for s in stored.fix_steps if
+                                                                         s.phase == "before"] + [
+        s.key for s in stored.fix_steps if s.phase == "after"]
+    assert {s["group"] for s in doc["steps"] if s["phase"] == "moves"} == {g.source_group for g in
+                                                                           stored.request.groups}
+    assignments = {a["principalId"]: a for a in doc["roleAssignments"]}
+    deleted = assignments["b0b00000-0000-4000-8000-000000000b0b"]
+    assert not deleted["recreated"] and "no longer exists" in deleted["why"]
+    assert deleted["command"].startswith("az role assignment create --assignee-object-id b0b00000")
+    assert assignments["a11ce000-0000-4000-8000-00000000a11c"]["recreated"]
+    assert assignments["a11ce000-0000-4000-8000-00000000a11c"]["command"] is None
+    async with fix_bot.session.get(f"{fix_bot.url}/reports/{path}.md") as response:
+        assert response.status == 200 and response.headers["Content-Type"].startswith("text/markdown")
+        markdown = await response.text()
+    assert "- [ ] **Failed**: Give Unknown b0b00000-0000-4000-8000-000000000b0b the role Reader" in markdown
 
     gateway = fix_bot.app_gateway()
     locks = {(lk.scope.rsplit("/", 1)[-1], lk.name) for lk in await gateway.list_locks(CSP, tenant_id=FABRIKAM)}

@@ -4,11 +4,14 @@ the Bot Connector stand-in recording every card the bot posts or updates."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 
 import pytest
 
 from cards import verbs
 from migration.model import GroupState, RequestState
+from tests.http.cardtools import buttons
 from tests.http.cardtools import text_of as _text
 from tests.http.teams import APPROVER, ENGINEER
 from tests.workflow.conftest import APPROVALS_CHAT, OUTSIDER, TARGET, MoveBot
@@ -62,10 +65,24 @@ async def test_whole_journey_request_approve_move_report(move_bot: MoveBot):
     assert len(updates) >= 3
     assert "Partly moved" in _text(updates[-1]["attachments"][0]["content"])
     # The report went to the requester's chat and to the approvals chat, proactively.
-    reports = [a for a in bot.connector.sent if "Did not move" in _text(a)]
+    reports = [a for a in bot.connector.sent if f"Move {stored.id}: partly moved" in _text(a)]
     assert sorted(a["_conversation"] for a in reports) == sorted([APPROVALS_CHAT, "a:conv-personal"])
     report = _text(reports[0])
     assert "rg-bad" in report and "Fix:" in report and "stbad3" in report and "Role assignments" in report
+    assert report.index("Needs you") < report.index('"Done"'), "what did not move comes before what did"
+
+    # The card links the whole move report; the link works over HTTP and names what did not move.
+    csv_url = buttons(reports[0]["attachments"][0]["content"])["Download the move report (CSV)"]["url"]
+    path = csv_url.split("/reports/", 1)[1]
+    async with bot.session.get(f"{bot.url}/reports/{path}") as response:
+        assert response.status == 200 and response.headers["Content-Type"].startswith("text/csv")
+        assert f'filename="move-{stored.id}-' in response.headers["Content-Disposition"]
+        rows = list(csv.DictReader(io.StringIO(await response.text())))
+    moves = {r["group"]: r for r in rows if r["section"] == "step" and r["phase"] == "moves"}
+    assert set(moves) == {"rg-app", "rg-bad"}
+    assert moves["rg-app"]["outcome"] == "Done" and moves["rg-app"]["command"] == ""
+    assert moves["rg-bad"]["outcome"] == "Failed" and moves["rg-bad"]["azure_code"] == "ResourceMoveFailed"
+    assert moves["rg-bad"]["command"].endswith("/stbad3"), "only what is still in the source is to move by hand"
 
 
 async def test_reject_needs_a_reason_and_nothing_moves(move_bot: MoveBot):

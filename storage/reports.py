@@ -1,0 +1,115 @@
+"""Reports behind unguessable, expiring download links (`GET /reports/{token}.csv|.json|.md`): the
+assessment export, the move report, and single documents such as a delegation template.
+
+A report is rendered once, when its link is made, and stored as text (storage.chunks); the small index
+record (collection "reportindex") is written last, so a token resolves only once every part is there, and
+each new report sweeps the expired ones, so nothing outlives its link for long."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from migration.model import Assessment
+from migration.movereport import MoveReport
+from migration.movereport_export import RENDERERS as MOVE_RENDERERS
+from migration.ports import DocumentStore
+from migration.report import to_csv, to_json
+from storage.chunks import delete_large, get_text, put_text
+
+FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json",
+           "md": "text/markdown; charset=utf-8"}
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportLink:
+    token: str
+    expires_at: datetime
+
+    def url(self, base: str, fmt: str = "csv") -> str:
+        return f"{base.rstrip('/')}/reports/{self.token}.{fmt}"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedReport:
+    content: str
+    media_type: str
+    filename: str
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ReportLinks:
+    COLLECTION = "reports"
+    INDEX = "reportindex"
+
+    def __init__(self, store: DocumentStore, *, ttl: timedelta = timedelta(hours=24),
+                 clock: Callable[[], datetime] = _utcnow) -> None:
+        self._store = store
+        self._ttl = ttl
+        self._clock = clock
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    async def create(self, assessment: Assessment) -> ReportLink:
+        """The assessment export (CSV and JSON)."""
+        stamp = (assessment.assessed_at or self._clock()).strftime("%Y%m%d-%H%M")
+        return await self.create_files(f"assessment-{assessment.source.id[:8]}-{stamp}",
+                                       {"csv": lambda: to_csv(assessment), "json": lambda: to_json(assessment)})
+
+    async def create_move(self, report: MoveReport) -> ReportLink:
+        """The move report (CSV, JSON and Markdown)."""
+        stamp = report.generated_at.strftime("%Y%m%d-%H%M")
+        return await self.create_files(f"move-{report.request_id}-{stamp}",
+                                       {fmt: (lambda r=render: r(report)) for fmt, render in MOVE_RENDERERS.items()})
+
+    async def create_document(self, name: str, text: str) -> ReportLink:
+        """A JSON document (such as a delegation template) behind the same kind of expiring link."""
+        return await self.create_files(name, {"json": lambda: text})
+
+    async def create_files(self, filename: str, renders: Mapping[str, Callable[[], str]]) -> ReportLink:
+        """Store each format's text under a new token (rendered one at a time: a 50,000-resource export is
+        never held twice), then the index record that makes the token resolve."""
+        await self.purge_expired()
+        token = secrets.token_urlsafe(32)
+        expires = self._clock() + self._ttl
+        for fmt, render in renders.items():
+            await put_text(self._store, self.COLLECTION, f"{token}.{fmt}", render())
+        await self._store.put(self.INDEX, token, {"expiresAt": expires.isoformat(), "filename": filename})
+        return ReportLink(token, expires)
+
+    async def resolve(self, token: str, fmt: str) -> RenderedReport | None:
+        """The report, or None when the token or format is unknown or the link expired."""
+        if fmt not in FORMATS or not _TOKEN.match(token):
+            return None
+        index = await self._store.get(self.INDEX, token)
+        if index is None:
+            return None
+        if datetime.fromisoformat(index.value["expiresAt"]) <= self._clock():
+            await self._forget(token)
+            return None
+        text = await get_text(self._store, self.COLLECTION, f"{token}.{fmt}")
+        if text is None:
+            return None
+        return RenderedReport(text, FORMATS[fmt], f"{index.value['filename']}.{fmt}")
+
+    async def purge_expired(self) -> int:
+        """Delete every report whose link has expired; returns how many."""
+        now = self._clock()
+        expired = [r.key for r in await self._store.list(self.INDEX)
+                   if datetime.fromisoformat(r.value["expiresAt"]) <= now]
+        for token in expired:
+            await self._forget(token)
+        return len(expired)
+
+    async def _forget(self, token: str) -> None:
+        await self._store.delete(self.INDEX, token)  # first: the link stops resolving at once
+        for fmt in FORMATS:
+            await delete_large(self._store, self.COLLECTION, f"{token}.{fmt}")
