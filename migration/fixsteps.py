@@ -323,20 +323,21 @@ async def _registered(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) 
 async def _delete_certificate(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
     """A bound certificate cannot be deleted: its host names go back to plain HTTP first. When Azure then
     refuses the deletion, they get the certificate back, so the step fails without breaking HTTPS."""
-    unbound = []
-    for site, host, state in _bindings(step):
+    for site, host, _ in _bindings(step):
         binding = await _get(gateway, f"{site}/hostNameBindings/{host}", tenant_id=tenant_id)
         if binding is not None and str(binding.properties.get("thumbprint") or "").upper() == \
                 step.arg("thumbprint").upper():
             await gateway.create_resource(f"{site}/hostNameBindings/{host}", location=None,
                                           properties={"sslState": "Disabled"}, tenant_id=tenant_id)
-            unbound.append((site, host, state))
     try:
         await gateway.delete_resource(step.arg("certificate"), tenant_id=tenant_id)
     except ArmError:
-        for site, host, state in unbound:
-            await gateway.create_resource(f"{site}/hostNameBindings/{host}", location=None, properties={
-                "sslState": state, "thumbprint": step.arg("thumbprint")}, tenant_id=tenant_id)
+        # Every recorded host name left without a certificate (now, or by a run a crash cut short).
+        for site, host, state in _bindings(step):
+            binding = await _get(gateway, f"{site}/hostNameBindings/{host}", tenant_id=tenant_id)
+            if binding is not None and not binding.properties.get("thumbprint"):
+                await gateway.create_resource(f"{site}/hostNameBindings/{host}", location=None, properties={
+                    "sslState": state, "thumbprint": step.arg("thumbprint")}, tenant_id=tenant_id)
         raise
 
 
