@@ -11,7 +11,7 @@ from adaptive_cards import types
 
 from cards import _kit as k
 from cards import verbs
-from cards.steps import fix_choice, plan_steps
+from cards.steps import FIX_LABELS, fix_choice, plan_steps
 from migration.explain import explain
 from migration.model import DryRun, GroupMove, GroupState, MoveRequest, RequestState
 from migration.plansteps import ChosenFix, PlanStep
@@ -184,21 +184,30 @@ def dry_run_reason(dry_run: DryRun) -> str:
     return explain(dry_run.errors[0]).message
 
 
-def _approval_scope(request: MoveRequest, dry_runs: Sequence[DryRun]) -> list[k.Element]:
-    """What "Ask for approval" will request, and what it leaves out and why."""
+def _approval_scope(request: MoveRequest, dry_runs: Sequence[DryRun],
+                    after_fixes: Sequence[str] = ()) -> list[k.Element]:
+    """What "Ask for approval" will request, and what it leaves out and why. `after_fixes`: groups Azure
+    refused only until the fixes before the moves are made (it validates them again right before)."""
     verdict = {d.resource_group.lower(): d.valid for d in dry_runs}
+    verdict.update({name.lower(): True for name in after_fixes})
     if not verdict:
         return []
     going = [g.source_group for g in request.groups if verdict.get(g.source_group.lower())]
     left = [g.source_group for g in request.groups if not verdict.get(g.source_group.lower())]
+    refused = {d.resource_group.lower() for d in dry_runs if not d.valid}
+    fixed = [g for g in going if g.lower() in refused]
+    out = [k.text(f"Azure refused {k.clip(', '.join(fixed), 300)} until the steps before the moves are done; "
+                  "“Ask for approval” includes them, and Azure validates them again right before they move.",
+                  subtle=True)] if fixed else []
     if not left:
-        return []
+        return out
     if not going:
         return [k.note("Azure's dry run refused every group, so there is nothing to ask approval for. Fix what "
                        "it reported above, then plan the move again.", style=types.ContainerStyle.ATTENTION)]
-    return [k.note(f"“Ask for approval” requests {k.plural(len(going), 'group')}: {k.clip(', '.join(going), 300)}. "
-                   f"Left out: {k.clip(', '.join(left), 300)}, which Azure's dry run refused (reasons above); "
-                   "plan them again once fixed.", style=types.ContainerStyle.WARNING)]
+    return [*out, k.note(f"“Ask for approval” requests {k.plural(len(going), 'group')}: "
+                         f"{k.clip(', '.join(going), 300)}. Left out: {k.clip(', '.join(left), 300)}, which Azure's "
+                         "dry run refused (reasons above); plan them again once fixed.",
+                         style=types.ContainerStyle.WARNING)]
 
 
 def _checklist(checklist: Sequence[ChecklistItem]) -> list[k.Element]:
@@ -273,12 +282,16 @@ def create_groups_card(request: MoveRequest, *, new_groups: Sequence[GroupMove])
 
 def move_plan_card(request: MoveRequest, *, dry_runs: Sequence[DryRun] = (), steps: Sequence[PlanStep] = (),
                    manual: Sequence[ChosenFix] = (), offered: Sequence[str] = (),
-                   kept: Sequence[str] = (), left_out: Sequence[str] = ()) -> dict[str, Any]:
+                   kept: Sequence[str] = (), left_out: Sequence[str] = (), revision: int | None = None,
+                   notice: str = "", after_fixes: Sequence[str] = ()) -> dict[str, Any]:
     """The plan the requester reviews before asking for approval: the fixes the bot makes first (the
-    engineer may leave some out), the moves, the follow-through."""
+    engineer may leave some out), the moves, the follow-through. Its buttons carry the plan's `revision`:
+    asking for approval submits exactly this plan, or nothing."""
     calls = sum(max(1, -(-len(g.resource_ids) // MOVE_BATCH)) for g in request.groups)
+    rid: dict[str, Any] = {**_rid(request), **({"revision": revision} if revision is not None else {})}
     body: list[k.Element] = [
         k.heading(f"Move plan {k.unbroken_id(request.id)}"),
+        *([k.note(notice)] if notice else []),
         *([k.note(f"Left out of this plan: {k.clip(', '.join(left_out[:5]), 200)}. A fix it needs is not "
                   "included; tick it again to move it.")] if left_out else []),
         _request_facts(request),
@@ -294,19 +307,41 @@ def move_plan_card(request: MoveRequest, *, dry_runs: Sequence[DryRun] = (), ste
         *plan_steps(steps, request.groups, manual),
     ]
     if request.state is RequestState.DRAFT:
-        body += _approval_scope(request, dry_runs)
+        body += _approval_scope(request, dry_runs, after_fixes)
     actions: list[k.Action] = []
     if request.state is RequestState.DRAFT:
         choice = fix_choice(offered, kept)
         body += choice
         actions = [
-            k.execute("Ask for approval", verbs.REQUEST_SUBMIT, _rid(request), style=types.ActionStyle.POSITIVE,
+            k.execute("Ask for approval", verbs.REQUEST_SUBMIT, rid, style=types.ActionStyle.POSITIVE,
                       inputs=False if choice else None),
             k.execute("Cancel", verbs.REQUEST_CANCEL, _rid(request), inputs=False if choice else None),
         ]
         if choice:
-            actions.insert(1, k.execute("Update plan", verbs.REQUEST_FIXES, _rid(request), inputs=True))
+            actions.insert(1, k.execute("Update plan", verbs.REQUEST_FIXES, rid, inputs=True))
     return k.card(body, actions, fallback_text=f"Move plan {request.id}.")
+
+
+def plan_updating_card(request: MoveRequest, *, kept: Sequence[str], offered: Sequence[str]) -> dict[str, Any]:
+    """A click on a plan that is being planned again: nothing was submitted or changed; the new plan
+    replaces this card when it is ready (or on Show the plan); Plan again starts over if it never comes
+    (the bot restarted meanwhile)."""
+    chosen = [FIX_LABELS[a] for a in FIX_LABELS if a in offered and a in kept]
+    dropped = [FIX_LABELS[a] for a in FIX_LABELS if a in offered and a not in kept]
+    body: list[k.Element] = [
+        k.heading(f"Move plan {k.unbroken_id(request.id)}: being updated"),
+        k.note("The plan is being updated with the fixes you chose, so nothing was submitted and nothing "
+               "changed. The new plan shows here when it is ready; check it, then ask for approval."),
+        _request_facts(request),
+        *([k.text("**Fixes the bot makes:** " + "; ".join(chosen))] if chosen else []),
+        *([k.text("**Left out:** " + "; ".join(dropped))] if dropped else []),
+        k.text("If the new plan does not appear within a few minutes (the bot may have restarted), click "
+               "Plan again.", subtle=True),
+    ]
+    actions = [k.execute("Show the plan", verbs.REQUEST_PLAN, _rid(request), style=types.ActionStyle.POSITIVE),
+               k.execute("Plan again", verbs.REQUEST_CREATE_GROUPS, _rid(request)),
+               k.execute("Cancel", verbs.REQUEST_CANCEL, _rid(request))]
+    return k.card(body, actions, fallback_text=f"Move plan {request.id} is being updated.")
 
 
 def approval_card(

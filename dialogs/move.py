@@ -7,6 +7,7 @@ which owns approvals and the move itself. Who may plan moves is checked once, wh
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
@@ -24,7 +25,7 @@ from bot.notifier import Notifier, reference_of
 from cards import verbs
 from cards._kit import unbroken_id
 from cards.messages import error_card
-from cards.move import approval_card, create_groups_card, move_plan_card
+from cards.move import approval_card, create_groups_card, move_plan_card, plan_updating_card
 from cards.pickers import group_picker_card, target_picker_card
 from cards.progress import Step, work_progress_card
 from dialogs.flows import TENANT_QUESTION, ChatFlows, azure_error_card, tenant_not_found_card
@@ -34,7 +35,7 @@ from migration.checklist import post_move_checklist
 from migration.drafts import Draft, DraftGone, Drafts
 from migration.dryrun import planned_target_groups, run_dry_run, top_level_ids
 from migration.fixchoice import offered_actions, pick_with_fixes
-from migration.fixdrafts import FixDraft, FixDrafts
+from migration.fixdrafts import FixDraft, FixDrafts, PlanChanged
 from migration.fixsteps import plan_with_fixes
 from migration.model import (
     ArmError,
@@ -51,6 +52,11 @@ from migration.plansteps import PlanStep
 from migration.workflow import GroupInUse, Workflow, WorkflowError, new_request_id
 
 log = logging.getLogger(__name__)
+
+_CHANGED = ("The plan changed after that card was shown: this is the plan as it stands now. Check it, then ask "
+            "for approval again.")
+_SUBMITTING_POLLS = 8  # a click that lost to another one waits this long for the request the other submits
+_SUBMITTING_POLL_SECONDS = 0.25
 
 VerbFallback = Callable[[TurnContext, Caller, Mapping[str, Any]], Awaitable[dict[str, Any]]]
 VerbHandler = VerbFallback
@@ -84,6 +90,7 @@ class MoveFlow:
             verbs.REQUEST_CREATE_GROUPS: self.create_groups_verb,
             verbs.REQUEST_SUBMIT: self.submit_verb,
             verbs.REQUEST_FIXES: self.fixes_verb,
+            verbs.REQUEST_PLAN: self.plan_verb,
         }
         # Cancelling is checked against the plan's (or request's) own requester, not the engineer list.
         return {**{verb: self._engineers_only(handler) for verb, handler in guarded.items()},
@@ -343,19 +350,26 @@ class MoveFlow:
         return await self._drafts.get(request_id) if isinstance(request_id, str) else None
 
     async def create_groups_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Create the target groups and plan (the first time, or again: Run again, Plan again)."""
         draft = await self._draft(data)
         if draft is None:
-            return _draft_gone()
+            return await self._submitted_or_gone(str(data.get("requestId") or ""))
         request = draft.request
+        try:
+            started = await self._fixes.begin(request.id)  # a new revision: any planning still running is stale
+        except PlanChanged:
+            return await self._plan_as_it_stands(request.id)
         card_id = ctx.activity.reply_to_id
         if card_id:
             self.d.proactive.spawn(
-                self._dry_run(TurnContext.get_conversation_reference(ctx.activity), card_id, request),
+                self._dry_run(TurnContext.get_conversation_reference(ctx.activity), card_id, request,
+                              started.revision),
                 name=f"dry run {request.id}",
             )
         return _progress(f"Move plan {request.id}", "Creating target groups and running Azure's dry run")
 
-    async def _dry_run(self, reference: ConversationReference, card_id: str, request: MoveRequest) -> None:
+    async def _dry_run(self, reference: ConversationReference, card_id: str, request: MoveRequest,
+                       revision: int) -> None:
         async def work() -> dict[str, Any]:
             assessment = await self.f.load_assessment(
                 {"tenantId": request.tenant_id, "subscriptionId": request.source_subscription_id}
@@ -370,12 +384,10 @@ class MoveFlow:
             dry_runs = tuple(g.dry_run for g in checked.groups if g.dry_run is not None and g.name in names)
             # The draft keeps the groups as picked (the engineer may tick a fix again); the card and the
             # submission use the groups as they will stand once the in-subscription fixes ran.
-            fixes = await self._plan_fixes(assessment, request)
-            try:
-                await self._drafts.record_dry_run(request, dry_runs)
-            except DraftGone:  # cancelled (or submitted) while Azure was validating
-                return _draft_gone()
-            return self._plan_card(replace(request, groups=fixes.groups), dry_runs, fixes)
+            fixes = await self._plan_fixes(assessment, request, revision, dry_runs)
+            if fixes is None:  # planned again, submitted or cancelled meanwhile: show what stands now
+                return await self._plan_as_it_stands(request.id)
+            return self._plan_card(replace(request, groups=fixes.groups), fixes)
 
         await self.f.finish_in_background(
             reference, card_id, work, tenant=request.tenant_id, subscription_id=request.source_subscription_id,
@@ -383,10 +395,14 @@ class MoveFlow:
             again={"verb": verbs.REQUEST_CREATE_GROUPS, "data": {"requestId": request.id}},
         )
 
-    async def _plan_fixes(self, assessment: Assessment, request: MoveRequest) -> FixDraft:
+    async def _plan_fixes(self, assessment: Assessment, request: MoveRequest, revision: int,
+                          dry_runs: tuple[DryRun, ...]) -> FixDraft | None:
         """The fixes before the moves and the follow-through after them, from what Azure says now, with the
-        fixes the engineer left out left out (and the groups that then cannot move dropped)."""
+        fixes the engineer left out left out (and the groups that then cannot move dropped), stored as the
+        plan of `revision`; None when a newer planning started (or the plan was submitted or cancelled)."""
         draft = await self._fixes.get(request.id)
+        if draft.revision != revision:
+            return None
         by_name = {g.name.lower(): g for g in assessment.groups}
         picked = [by_name[g.source_group.lower()] for g in request.groups if g.source_group.lower() in by_name]
         offered = offered_actions(picked)
@@ -396,22 +412,68 @@ class MoveFlow:
             self.d.gateway, tenant_id=request.tenant_id, source_subscription_id=request.source_subscription_id,
             target_subscription_id=request.target_subscription_id, groups=keep,
             chosen=[c for c in chosen if c.group not in not_ready], plan_id=request.id)
-        draft = FixDraft(skip=draft.skip, steps=plan.steps, manual=plan.manual, offered=tuple(offered),
-                         left_out=tuple(not_ready), groups=groups)
-        await self._fixes.put(request.id, draft)
-        return draft
+        planned = replace(draft, steps=plan.steps, manual=plan.manual, offered=tuple(offered),
+                          left_out=tuple(not_ready), groups=groups, dry_runs=dry_runs, planned=revision)
+        return planned if await self._fixes.finish(request.id, planned) else None
 
     @staticmethod
-    def _plan_card(request: MoveRequest, dry_runs: Sequence[DryRun], fixes: FixDraft) -> dict[str, Any]:
-        return move_plan_card(request, dry_runs=dry_runs, steps=fixes.steps, manual=fixes.manual,
+    def _plan_card(request: MoveRequest, fixes: FixDraft, *, notice: str = "") -> dict[str, Any]:
+        refused = {d.resource_group.lower() for d in fixes.dry_runs if not d.valid}
+        return move_plan_card(request, dry_runs=fixes.dry_runs, steps=fixes.steps, manual=fixes.manual,
                               offered=fixes.offered, kept=[a for a in fixes.offered if a not in fixes.skip],
-                              left_out=fixes.left_out)
+                              left_out=fixes.left_out, revision=fixes.revision, notice=notice,
+                              after_fixes=[g.source_group for g in _going(fixes, request)
+                                           if g.source_group.lower() in refused])
+
+    async def _plan_as_it_stands(self, request_id: str, *, notice: str = "") -> dict[str, Any]:
+        """The plan's card as the plan now stands: being planned again, the plan (with its revision), or
+        the request it became."""
+        draft = await self._drafts.get(request_id)
+        if draft is None:
+            return await self._submitted_or_gone(request_id)
+        fixes, etag = await self._fix_draft(draft)
+        if etag is None:
+            return await self._submitted_or_gone(request_id)
+        if not fixes.ready:
+            return plan_updating_card(draft.request, kept=[a for a in fixes.offered if a not in fixes.skip],
+                                      offered=fixes.offered)
+        return self._plan_card(replace(draft.request, groups=fixes.groups), fixes, notice=notice)
+
+    async def _fix_draft(self, draft: Draft) -> tuple[FixDraft, str | None]:
+        fixes, etag = await self._fixes.read(draft.request.id)
+        if not fixes.dry_runs and draft.dry_runs:  # planned by an earlier version, which kept them on the draft
+            fixes = replace(fixes, dry_runs=draft.dry_runs)
+        return fixes, etag
+
+    async def _submitted_or_gone(self, request_id: str) -> dict[str, Any]:
+        """The request a plan became (another click may be submitting it right now: wait a moment for it),
+        or why there is none."""
+        for _ in range(_SUBMITTING_POLLS if request_id else 0):
+            stored = await self._workflow.get(request_id)
+            if stored is not None:
+                return approval_card(stored.request, view="requester", approver_mris=[], checklist=stored.checklist,
+                                     dry_runs=stored.dry_runs, steps=stored.fix_steps, manual=stored.manual_fixes)
+            await asyncio.sleep(_SUBMITTING_POLL_SECONDS)
+        if request_id and await self._drafts.get(request_id) is not None:
+            return error_card(f"Move plan {request_id} has not been through Azure's dry run yet.",
+                              "Click Run the dry run, then check the plan and ask for approval.",
+                              title="Plan not checked yet", retry_verb=verbs.REQUEST_CREATE_GROUPS,
+                              retry_data={"requestId": request_id}, retry_title="Run the dry run")
+        return _draft_gone()
+
+    async def plan_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Show the plan: the new one once planning again has ended, else say it is being updated."""
+        request_id = data.get("requestId")
+        if not isinstance(request_id, str) or not request_id.strip():
+            return _bad_click()
+        return await self._plan_as_it_stands(request_id.strip().upper())
 
     async def fixes_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
-        """The engineer changed which fixes the bot makes: plan again (Azure's dry run included)."""
+        """The engineer changed which fixes the bot makes on the plan they see: plan again (Azure's dry run
+        included). A click on a plan that changed since, or is being planned again, changes nothing."""
         draft = await self._draft(data)
         if draft is None:
-            return _draft_gone()
+            return await self._submitted_or_gone(str(data.get("requestId") or ""))
         request = draft.request
         kept_raw = data.get("fixes")
         kept = {a for a in kept_raw.split(",") if a.strip()} if isinstance(kept_raw, str) else set()
@@ -419,39 +481,36 @@ class MoveFlow:
         unknown = kept - set(current.offered)
         if unknown:
             return error_card("That choice of fixes is not one this plan offers.", "Type move to plan again.")
-        await self._fixes.put(request.id, replace(current, skip=tuple(a for a in current.offered if a not in kept)))
+        seen = _revision(data)
+        try:
+            if seen is None:
+                raise PlanChanged(request.id)
+            started = await self._fixes.begin(request.id, seen=seen,
+                                              skip=tuple(a for a in current.offered if a not in kept))
+        except PlanChanged:
+            return await self._plan_as_it_stands(request.id, notice=_CHANGED)
         card_id = ctx.activity.reply_to_id
         if card_id:
             self.d.proactive.spawn(
-                self._dry_run(TurnContext.get_conversation_reference(ctx.activity), card_id, request),
+                self._dry_run(TurnContext.get_conversation_reference(ctx.activity), card_id, request,
+                              started.revision),
                 name=f"replan {request.id}",
             )
         return _progress(f"Move plan {request.id}", "Planning again with the fixes you kept")
 
     async def submit_verb(self, ctx: TurnContext, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Ask for approval of exactly the plan on the card clicked (its revision), or change nothing."""
         draft = await self._draft(data)
         if draft is None:
             # Submitted already (a second click or a retried invoke): show where the request stands.
-            stored = await self._workflow.get(str(data.get("requestId") or ""))
-            if stored is not None:
-                return approval_card(
-                    stored.request,
-                    view="requester",
-                    approver_mris=[],
-                    checklist=stored.checklist,
-                    dry_runs=stored.dry_runs,
-                )
-            return _draft_gone()
-        request, dry_runs = draft.request, draft.dry_runs
-        fixes = await self._fixes.get(request.id)
-        passed = {d.resource_group.lower() for d in dry_runs if d.valid}
-        # Azure refuses a group until the fixes before its move are made; it validates again right before.
-        passed |= {s.group.lower() for s in fixes.steps if s.phase == "before"}
-        passed |= {s.arg("source_group").lower() for s in fixes.steps if s.phase == "before"}
-        planned = fixes.groups or request.groups
-        if any(s.phase == "before" and not s.group for s in fixes.steps):
-            passed |= {g.source_group.lower() for g in planned}
-        groups = [g for g in planned if g.source_group.lower() in passed]
+            return await self._submitted_or_gone(str(data.get("requestId") or ""))
+        request = draft.request
+        fixes, etag = await self._fix_draft(draft)
+        seen = _revision(data)
+        if etag is None or not fixes.ready or seen != fixes.revision:
+            return await self._plan_as_it_stands(request.id, notice=_CHANGED)
+        dry_runs = fixes.dry_runs
+        groups = _going(fixes, request)
         if not groups:
             return error_card(
                 "Azure's dry run accepted none of the groups, so there is nothing to approve.",
@@ -459,11 +518,14 @@ class MoveFlow:
                 title="Nothing to move",
             )
         try:
-            # Claim the draft first: of two clicks, only the one that deletes it submits.
+            # Claim this revision of the plan: of two clicks, or a click and a re-plan, only one wins.
+            await self._fixes.take(request.id, fixes.revision)
+        except PlanChanged:
+            return await self._plan_as_it_stands(request.id, notice=_CHANGED)
+        try:
             await self._drafts.take(draft)
-        except DraftGone:  # another click won
-            stored = await self._workflow.get(request.id)
-            return _draft_gone() if stored is None else move_plan_card(stored.request, dry_runs=stored.dry_runs)
+        except DraftGone:  # cancelled meanwhile
+            return await self._submitted_or_gone(request.id)
         try:
             stored = await self._workflow.submit(
                 customer_tenant_id=request.tenant_id,
@@ -484,7 +546,6 @@ class MoveFlow:
             return _groups_in_use({error.group: error.holder})
         except WorkflowError as error:
             return error_card(str(error), "Plan the move again.")
-        await self._fixes.discard(request.id)
         stored = await self._notifier.announce(stored.id, reference_of(ctx))
         return approval_card(
             stored.request, view="requester", approver_mris=[], checklist=stored.checklist, dry_runs=stored.dry_runs,
@@ -505,6 +566,23 @@ class MoveFlow:
             "Type move to plan another one.",
             title="Cancelled",
         )
+
+
+def _going(fixes: FixDraft, request: MoveRequest) -> list[GroupMove]:
+    """The groups "Ask for approval" requests: those Azure's dry run accepted, and those it refuses until
+    the fixes before the moves are made (it validates each again right before its move)."""
+    passed = {d.resource_group.lower() for d in fixes.dry_runs if d.valid}
+    passed |= {s.group.lower() for s in fixes.steps if s.phase == "before"}
+    passed |= {s.arg("source_group").lower() for s in fixes.steps if s.phase == "before"}
+    planned = fixes.groups or request.groups
+    if any(s.phase == "before" and not s.group for s in fixes.steps):
+        passed |= {g.source_group.lower() for g in planned}
+    return [g for g in planned if g.source_group.lower() in passed]
+
+
+def _revision(data: Mapping[str, Any]) -> int | None:
+    value = data.get("revision")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _steps_for(steps: Sequence[PlanStep], groups: Sequence[GroupMove]) -> tuple[PlanStep, ...]:

@@ -1,8 +1,9 @@
-"""Move plans before they are submitted: the draft a requester builds (groups, then Azure's dry run).
+"""Move plans before they are submitted: the draft a requester builds (its groups; Azure's dry run and the
+steps planned from it live in `migration.fixdrafts`, one revision at a time).
 
 A draft is the plan of one engineer; submitting hands it to the workflow, which owns approvals and the
 move itself. Every change is a compare-and-swap, so of two clicks on the same plan (submit twice, submit
-and cancel, a dry run finishing after a cancel) exactly one wins and the other learns the plan is gone.
+and cancel) exactly one wins and the other learns the plan is gone.
 """
 
 from __future__ import annotations
@@ -44,17 +45,6 @@ class Drafts:
             return None
         request = decode(MoveRequest, record.value["request"])
         dry_runs = tuple(decode(DryRun, d) for d in record.value.get("dryRuns", []))
-        return Draft(request, dry_runs, record.etag)
-
-    async def record_dry_run(self, request: MoveRequest, dry_runs: tuple[DryRun, ...]) -> Draft:
-        """Keep Azure's answers with the plan; DraftGone when it was submitted or cancelled meanwhile."""
-        current = await self._store.get(DRAFTS, request.id)
-        if current is None:
-            raise DraftGone(request.id)
-        try:
-            record = await self._store.put(DRAFTS, request.id, _value(request, dry_runs), etag=current.etag)
-        except ConcurrencyError as exc:
-            raise DraftGone(request.id) from exc
         return Draft(request, dry_runs, record.etag)
 
     async def take(self, draft: Draft) -> None:

@@ -130,7 +130,11 @@ def plan_fixes(facts: PlanFacts, chosen: Sequence[ChosenFix]) -> FixPlan:
         elif fix.action in SERVICE_ACTIONS:
             if not SERVICE_ACTIONS[fix.action](facts, moves, fix, add):
                 manual.append(fix)  # not what the bot read at plan time: left to the engineer
-    _follow_through(facts, moves, add)
+    regrouped = _regrouped(list(steps.values()))
+    # Assignments on what an in-subscription fix moves follow it to its final scope (below); the others as usual.
+    _follow_through(replace(facts, assignments=tuple(a for a in facts.assignments
+                                                     if _regrouped_from(regrouped, a.scope) is None)), moves, add)
+    _follow_regrouped(facts, moves, regrouped, add)
     _lift_delete_protection(facts, steps)
     before = [s for s in steps.values() if s.phase == "before"]
     # An in-subscription move changes the groups its resources live in: later fixes of those groups wait.
@@ -316,24 +320,32 @@ def _follow_through(facts: PlanFacts, moves: _Moves, add: Any) -> None:
         group = target or moves.group_for(a.scope)
         if group is None:
             continue
-        after: tuple[str, ...] = (f"move:{group.source_group}",)
-        custom = facts.definitions.get(a.role_guid.lower())
-        role_name = custom.role_name if custom else a.role_guid
-        if custom is not None and custom.custom and not _covers_any(custom.assignable_scopes, new_scope):
-            widen = PlanStep(f"add_assignable_scope:{a.role_guid}".lower(), StepKind.ADD_ASSIGNABLE_SCOPE, "",
-                             _args(role=a.role_definition_id, role_name=custom.role_name,
-                                   scope=f"/subscriptions/{facts.target_subscription_id}"))
-            add(widen)
-            after = (*after, widen.key)
-        name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"recreate/{facts.plan_id}/{a.id}".lower()))
-        add(PlanStep(f"recreate_assignment:{new_scope}/{a.name}".lower(), StepKind.RECREATE_ASSIGNMENT,
-                     group.source_group,
-                     _args(scope=new_scope, name=name, role=a.role_definition_id, role_name=role_name,
-                           principal=a.principal_id, principal_type=a.principal_type, condition=a.condition,
-                           description=a.description, source_scope=a.scope, scope_name=_scope_name(new_scope),
-                           condition_arg=f" --condition \"{a.condition}\" --condition-version 2.0" if a.condition
-                           else "", description_arg=f" --description \"{a.description}\"" if a.description else ""),
-                     after=after))
+        _recreate(facts, a, new_scope, group.source_group, (f"move:{group.source_group}",), add)
+
+
+def _recreate(facts: PlanFacts, a: RoleAssignment, new_scope: str, served: str, after: tuple[str, ...],
+              add: Any) -> None:
+    """Re-create `a` on `new_scope` once `after` succeeded (a custom role first made assignable there)."""
+    custom = facts.definitions.get(a.role_guid.lower())
+    role_name = custom.role_name if custom else a.role_guid
+    if custom is not None and custom.custom and not _covers_any(custom.assignable_scopes, new_scope):
+        widen = PlanStep(f"add_assignable_scope:{a.role_guid}".lower(), StepKind.ADD_ASSIGNABLE_SCOPE, "",
+                         _args(role=a.role_definition_id, role_name=custom.role_name,
+                               scope=f"/subscriptions/{_subscription(new_scope)}"))
+        add(widen)
+        after = (*after, widen.key)
+    name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"recreate/{facts.plan_id}/{a.id}".lower()))
+    add(PlanStep(f"recreate_assignment:{new_scope}/{a.name}".lower(), StepKind.RECREATE_ASSIGNMENT, served,
+                 _args(scope=new_scope, name=name, role=a.role_definition_id, role_name=role_name,
+                       principal=a.principal_id, principal_type=a.principal_type, condition=a.condition,
+                       description=a.description, source_scope=a.scope, scope_name=_scope_name(new_scope),
+                       condition_arg=f" --condition \"{a.condition}\" --condition-version 2.0" if a.condition
+                       else "", description_arg=f" --description \"{a.description}\"" if a.description else ""),
+                 after=after))
+
+
+def _subscription(arm_id: str) -> str:
+    return arm_id.strip("/").split("/")[1]
 
 
 def _covers_any(scopes: Iterable[str], scope: str) -> bool:
@@ -574,3 +586,40 @@ def _deleted_id(step: PlanStep) -> str:
 SERVICE_ACTIONS = {"unlink_automation_workspace": _workspace_links,
                    "delete_sql_iaas_registration": _sql_registrations,
                    "recreate_managed_certificate": _managed_certificates}
+
+
+# ---------------------------------------------------------------- assignments on resources moved in the source
+
+def _regrouped(steps: Sequence[PlanStep]) -> dict[str, PlanStep]:
+    """Lower-case id of each resource an in-subscription fix moves -> that fix's step."""
+    return {rid.lower(): s for s in steps if s.kind in (StepKind.CONSOLIDATE, StepKind.MOVE_APP_BACK)
+            for rid in s.arg("ids").split()}
+
+
+def _regrouped_from(regrouped: Mapping[str, PlanStep], scope: str) -> tuple[str, PlanStep] | None:
+    """For a scope at or below a resource an in-subscription fix moves: that resource's id and the fix."""
+    low = scope.lower().rstrip("/")
+    for rid, step in regrouped.items():
+        if low == rid or low.startswith(rid + "/"):
+            return rid, step
+    return None
+
+
+def _follow_regrouped(facts: PlanFacts, moves: _Moves, regrouped: Mapping[str, PlanStep], add: Any) -> None:
+    """An in-subscription fix moves a resource before the moves, and Azure drops the role assignments made
+    on it (and below it). Each is re-created where the resource ends: the group of the target subscription
+    its destination group moves to, or the destination group itself when that group stays. Assignments it
+    only inherited (from its group or above) are not copied onto it."""
+    for a in facts.assignments:
+        found = _regrouped_from(regrouped, a.scope)
+        if found is None:
+            continue
+        _, step = found
+        parts = a.scope.rstrip("/").split("/")
+        parts[4] = step.group  # "/subscriptions/{sub}/resourceGroups/{group}/...": the destination group
+        in_source = "/".join(parts)
+        group = moves.group_for(in_source)
+        final = moves.new_id(in_source) if group is not None else in_source
+        served = group.source_group if group is not None else step.group
+        after = (step.key, *((f"move:{group.source_group}",) if group is not None else ()))
+        _recreate(facts, a, final, served, after, add)

@@ -169,16 +169,22 @@ async def already_done(gateway: AzureGateway, step: PlanStep, *, tenant_id: str)
 
 
 async def read_facts(gateway: AzureGateway, *, tenant_id: str, source_subscription_id: str,
-                     target_subscription_id: str, groups: tuple[GroupMove, ...], plan_id: str) -> PlanFacts:
+                     target_subscription_id: str, groups: tuple[GroupMove, ...], plan_id: str,
+                     regrouped: Sequence[str] = ()) -> PlanFacts:
     """What planning the fixes needs, read from Azure at plan time: the source inventory and groups, the locks
-    of both subscriptions, the role assignments of the source, and the custom roles those use."""
+    of both subscriptions, the role assignments of the source, and the custom roles those use (on the moved
+    groups and resources, and on `regrouped`: resources in-subscription fixes move, wherever they are)."""
     resources = await gateway.list_resources(source_subscription_id, tenant_id=tenant_id)
     source_groups = await gateway.list_resource_groups(source_subscription_id, tenant_id=tenant_id)
     locks = [*await gateway.list_locks(source_subscription_id, tenant_id=tenant_id),
              *await gateway.list_locks(target_subscription_id, tenant_id=tenant_id)]
     assignments = await gateway.list_role_assignments(source_subscription_id, tenant_id=tenant_id)
     definitions: dict[str, RoleDefinition] = {}
-    for a in snapshot(assignments, groups, source_subscription_id):
+    moved_in_source = [i.lower() for i in regrouped]
+    kept = [*snapshot(assignments, groups, source_subscription_id),
+            *(a for a in assignments if any(a.scope.lower() == i or a.scope.lower().startswith(i + "/")
+                                            for i in moved_in_source))]
+    for a in kept:
         if a.role_guid.lower() in definitions:
             continue
         try:
@@ -199,8 +205,11 @@ async def plan_with_fixes(gateway: AzureGateway, *, tenant_id: str, source_subsc
                           plan_id: str) -> tuple[tuple[GroupMove, ...], FixPlan]:
     """The request's groups as they will stand after the in-subscription fixes, and the steps around the
     moves, from what Azure says now."""
+    regrouped = [i for c in chosen if c.action in ("consolidate_dependencies", "move_app_service_back")
+                 for i in c.resource_ids]
     facts = await read_facts(gateway, tenant_id=tenant_id, source_subscription_id=source_subscription_id,
-                             target_subscription_id=target_subscription_id, groups=groups, plan_id=plan_id)
+                             target_subscription_id=target_subscription_id, groups=groups, plan_id=plan_id,
+                             regrouped=regrouped)
     facts = replace(facts, linked_services=await _linked_services(gateway, chosen, tenant_id=tenant_id))
     first = plan_fixes(facts, chosen)
     moved = _without(regroup(groups, first.steps), deleted_before(first.steps))

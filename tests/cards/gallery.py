@@ -25,6 +25,7 @@ from cards.move import (
     history_card,
     move_plan_card,
     move_progress_card,
+    plan_updating_card,
 )
 from cards.movereport import final_report_card
 from cards.pickers import group_picker_card, subscription_picker_card, target_picker_card
@@ -132,6 +133,13 @@ def build_all() -> dict[str, dict[str, Any]]:
             f"approval-with-service-fixes-{size}": approval_card(
                 pending, view="approver", approver_mris=approvers, checklist=fx.CHECKLIST,
                 steps=(*steps, *fx.service_fix_plan()), manual=fx.MANUAL_FIXES),
+            f"move-plan-changed-{size}": move_plan_card(
+                draft, dry_runs=dry, steps=steps, offered=["lift_read_only_lock", "disassociate_public_ip"],
+                kept=["lift_read_only_lock"], revision=3, after_fixes=[draft.groups[0].source_group],
+                notice="The plan changed after that card was shown: this is the plan as it stands now. Check it, "
+                       "then ask for approval again."),
+            f"plan-updating-{size}": plan_updating_card(
+                draft, kept=["lift_read_only_lock"], offered=["lift_read_only_lock", "disassociate_public_ip"]),
             f"final-report-with-steps-{size}": final_report_card(fx.move_report(
                 fx.make_request(a, RequestState.SUCCEEDED, moved_fraction=1.0), steps=steps,
                 records=fx.step_records(steps), manual=fx.MANUAL_FIXES), report_url=REPORT_URL, expires_at=fx.AT),

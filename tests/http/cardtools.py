@@ -6,6 +6,7 @@ import asyncio
 import json
 from typing import Any
 
+from tests.cards.cardwalk import walk
 from tests.http import teams
 
 
@@ -16,20 +17,7 @@ def text_of(card: dict[str, Any]) -> str:
 
 def buttons(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Button title -> action, wherever it stands in the card."""
-    found: dict[str, dict[str, Any]] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type", "").startswith("Action.") and "title" in node:
-                found[node["title"]] = node
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found
+    return {n["title"]: n for n in walk(card) if n.get("type", "").startswith("Action.") and "title" in n}
 
 
 def choices(card: dict[str, Any], input_id: str) -> list[dict[str, str]]:

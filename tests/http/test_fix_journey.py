@@ -6,51 +6,15 @@ that needs it drops out), and the approval card shows every step the approver ap
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
 
-import pytest
-
-from app import MOVES, create_app
-from migration.arm import create_gateway
-from settings import load_settings
-from tests.arm.fixes_scenario import fixes_scenario
-from tests.http import teams
+from app import MOVES
 from tests.http.cardtools import buttons, choices, click, text_of, wait_update
-from tests.plugins.bot_http import RunningBot, _serve
-from tests.plugins.sandbox import CSP, FABRIKAM, PAYG
-
-FABRIKAM_DOMAIN = "fabrikam.onmicrosoft.com"
-
-
-@pytest.fixture
-async def fix_bot(tmp_path: Path, sandbox_factory: Any) -> AsyncIterator[RunningBot]:
-    import aiohttp
-
-    sandbox = await sandbox_factory(fixes_scenario(), lro_seconds=0.1)
-    settings = load_settings({"STORAGE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "HOST": "127.0.0.1", "PORT": "0",
-                              "APPROVER_IDS": teams.APPROVER["aadObjectId"], "AZURE_CREDENTIAL": "sandbox",
-                              "ARM_ENDPOINT": sandbox.url})
-    gateway = create_gateway(credential="sandbox", endpoint=sandbox.url, ca_bundle=str(sandbox.ca_path),
-                             authority_host=sandbox.url, polling_interval=0.05)
-    runner, url = await _serve(create_app(settings, gateway=gateway))
-    session = aiohttp.ClientSession()
-    bot = RunningBot(url, settings, runner, session)
-    try:
-        yield bot
-    finally:
-        await bot.stop()
-        await session.close()
+from tests.http.fixbot import approve_and_report, dry_run, group_picker
+from tests.plugins.sandbox import CSP, FABRIKAM
 
 
 async def _plan(bot, connector) -> dict:
-    await bot.post(teams.message("move", connector.url))
-    await bot.post(teams.message(FABRIKAM_DOMAIN, connector.url))
-    await connector.wait_for(2)
-    target_picker = await click(bot, connector, buttons(connector.cards()[-1])["Continue"], subscriptionId=PAYG)
-    await click(bot, connector, buttons(target_picker)["Continue"], targetSubscriptionId=CSP)
-    picker = await wait_update(connector, "Which resource groups?")
+    picker = await group_picker(bot, connector)
     offered = {c["value"]: c["title"] for c in choices(picker, "groups")}
     # Groups whose only problems the bot fixes are offered, and say so; blocked ones are not.
     assert "after fixes the bot makes" in offered["rg-locked"]
@@ -59,9 +23,7 @@ async def _plan(bot, connector) -> dict:
     confirm = await click(bot, connector, buttons(picker)["Continue"], groups="rg-app,rg-locked,rg-webapp")
     assert "Create target resource groups?" in text_of(confirm)
     assert "rg-web" in text_of(confirm), "the group app-2 goes back to joins the plan"
-    connector.updated.clear()
-    await click(bot, connector, buttons(confirm)["Create groups and run dry run"])
-    return await wait_update(connector, "Move plan MR-", timeout=60)
+    return await dry_run(bot, connector, confirm)
 
 
 async def test_the_plan_lists_the_fixes_and_the_approver_sees_every_step(fix_bot, connector):
@@ -99,22 +61,12 @@ async def test_the_plan_lists_the_fixes_and_the_approver_sees_every_step(fix_bot
 
 
 async def test_one_approval_then_the_report_lists_every_step(fix_bot, connector):
-    import asyncio
-
     plan = await _plan(fix_bot, connector)
     connector.clear()
     submitted = await click(fix_bot, connector, buttons(plan)["Ask for approval"])
-    request_id = next(a["data"]["requestId"] for a in buttons(submitted).values() if "requestId" in a.get("data", {}))
-    await connector.wait_for(1)
-    approve = {"type": "Action.Execute", "verb": "request.approve", "data": {"requestId": request_id}}
-    await click(fix_bot, connector, approve, user=teams.APPROVER)
-
-    deadline = asyncio.get_running_loop().time() + 90
-    report = None
-    while report is None and asyncio.get_running_loop().time() < deadline:
-        report = next((c for c in connector.cards() if f"Move {request_id}: moved" in text_of(c)), None)
-        await asyncio.sleep(0.3)
-    assert report is not None, [text_of(c)[:200] for c in connector.cards()]
+    report = await approve_and_report(fix_bot, connector, submitted)
+    request_id = next(a["data"]["requestId"] for a in buttons(submitted).values()
+                      if "requestId" in (a.get("data") or {}))
     text = text_of(report)
     assert re.search(r"\*\*\d+ steps\*\*: 1 failed, \d+ done\.", text), "counts per outcome come first"
     needs, done = text.index('"Needs you"'), text.index('"Done"')

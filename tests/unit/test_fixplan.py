@@ -95,3 +95,76 @@ def test_every_step_says_what_it_does_and_how_to_do_it_by_hand():
     assert step.text == "Register Microsoft.Web in the target subscription"
     assert step.command == f"az provider register --namespace Microsoft.Web --subscription {T}"
     assert "{" not in step.command and step.source.startswith("https://learn.microsoft.com/")
+
+
+# ---------------------------------------------------------------- assignments on resources a fix moves first
+
+PLAN1 = f"{G}/rg-web/providers/Microsoft.Web/serverFarms/plan-1"
+WEB_T = f"/subscriptions/{T}/resourceGroups/rg-web-csp"
+CUSTOM = "f00dcafe-0000-4000-8000-00000000c0de"
+
+
+def _assignment(name: str, scope: str, role: str = "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+                principal: str = "p1") -> RoleAssignment:
+    return RoleAssignment(f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}", name, scope,
+                          f"/subscriptions/{S}/providers/Microsoft.Authorization/roleDefinitions/{role}", principal,
+                          "User", None, f"{name} description")
+
+
+def _planned(facts: PlanFacts, chosen: list[ChosenFix]) -> list:
+    """As `fixsteps.plan_with_fixes` plans: once, regroup, then again for the groups as they will stand."""
+    from dataclasses import replace
+
+    moved = regroup(facts.groups, plan_fixes(facts, chosen).steps)
+    return list(plan_fixes(replace(facts, groups=moved), chosen).steps)
+
+
+def test_assignments_on_a_web_app_moved_back_follow_it_to_the_target_and_inherited_ones_stay_on_groups():
+    from migration.model import RoleDefinition
+
+    web = GroupMove("rg-web", WEB_T, "westeurope", (PLAN1,))
+    webapp = GroupMove("rg-webapp", f"/subscriptions/{T}/resourceGroups/rg-webapp-csp", "westeurope", (APP2,))
+    assignments = (
+        _assignment("on-app", APP2),  # directly on the web app: Azure drops it when the app moves back
+        _assignment("on-slot", f"{APP2}/slots/staging"),  # below it: dropped too
+        _assignment("custom-on-app", APP2, role=CUSTOM, principal="p2"),  # a role the target cannot use yet
+        _assignment("on-plan", PLAN1),
+        _assignment("on-web", f"{G}/rg-web"),  # the destination group's: the app inherits it, not copied onto it
+        _assignment("on-webapp", f"{G}/rg-webapp"),  # the old group's: it stays there (that group no longer moves)
+        _assignment("on-sub", f"/subscriptions/{S}"),
+    )
+    definitions = {CUSTOM: RoleDefinition(f"/subscriptions/{S}/providers/Microsoft.Authorization/roleDefinitions/"
+                                          f"{CUSTOM}", "App Operator", True, (f"/subscriptions/{S}",))}
+    facts = PlanFacts(S, T, (web, webapp), assignments=assignments, definitions=definitions, plan_id="R2")
+    steps = _planned(facts, chosen_fixes([WEBAPP]))
+    back = next(s for s in steps if s.kind is StepKind.MOVE_APP_BACK)
+    recreated = {s.key.rsplit("/", 1)[-1]: s
+                 for s in steps if s.kind is StepKind.RECREATE_ASSIGNMENT}
+    assert set(recreated) == {"on-app", "on-slot", "custom-on-app", "on-plan", "on-web"}
+    app_in_target = f"{WEB_T}/providers/Microsoft.Web/sites/app-2"
+    # old group -> the plan's group in the source -> that group's target group in the CSP subscription
+    assert recreated["on-app"].arg("scope") == app_in_target
+    assert recreated["on-slot"].arg("scope") == f"{app_in_target}/slots/staging"
+    assert recreated["on-plan"].arg("scope") == f"{WEB_T}/providers/Microsoft.Web/serverFarms/plan-1"
+    assert recreated["on-web"].arg("scope") == WEB_T
+    for name in ("on-app", "on-slot", "custom-on-app"):
+        step = recreated[name]
+        assert step.arg("source_scope").startswith(APP2) and step.group == "rg-web"
+        assert back.key in step.after and "move:rg-web" in step.after
+        assert step.arg("principal") in {"p1", "p2"} and step.arg("description") == f"{name} description"
+        assert f"--scope {step.arg('scope')}" in step.command
+    widen = next(s for s in steps if s.kind is StepKind.ADD_ASSIGNABLE_SCOPE)
+    assert widen.arg("scope") == f"/subscriptions/{T}" and widen.key in recreated["custom-on-app"].after
+    # Exactly one step per assignment: nothing inherited is duplicated onto the web app.
+    assert [s.arg("scope") for s in steps if s.kind is StepKind.RECREATE_ASSIGNMENT].count(app_in_target) == 2
+
+
+def test_an_assignment_on_a_resource_moved_into_a_group_that_stays_is_recreated_there():
+    # Only rg-webapp is in the request and its app goes back to rg-web, which does not move on.
+    webapp = GroupMove("rg-webapp", f"/subscriptions/{T}/resourceGroups/rg-webapp-csp", "westeurope", (APP2,))
+    facts = PlanFacts(S, T, (webapp,), assignments=(_assignment("on-app", APP2),), plan_id="R3")
+    steps = _planned(facts, chosen_fixes([WEBAPP]))
+    [step] = [s for s in steps if s.kind is StepKind.RECREATE_ASSIGNMENT]
+    back = next(s for s in steps if s.kind is StepKind.MOVE_APP_BACK)
+    assert step.arg("scope") == f"{G}/rg-web/providers/Microsoft.Web/sites/app-2"
+    assert step.after == (back.key,)
