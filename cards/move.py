@@ -282,8 +282,8 @@ def create_groups_card(request: MoveRequest, *, new_groups: Sequence[GroupMove])
 
 def move_plan_card(request: MoveRequest, *, dry_runs: Sequence[DryRun] = (), steps: Sequence[PlanStep] = (),
                    manual: Sequence[ChosenFix] = (), offered: Sequence[str] = (),
-                   kept: Sequence[str] = (), left_out: Sequence[str] = (), revision: int | None = None,
-                   notice: str = "", after_fixes: Sequence[str] = ()) -> dict[str, Any]:
+                   kept: Sequence[str] = (), left_out: Sequence[str] = (), held: Sequence[str] = (),
+                   revision: int | None = None, notice: str = "", after_fixes: Sequence[str] = ()) -> dict[str, Any]:
     """The plan the requester reviews before asking for approval: the fixes the bot makes first (the
     engineer may leave some out), the moves, the follow-through. Its buttons carry the plan's `revision`:
     asking for approval submits exactly this plan, or nothing."""
@@ -294,6 +294,8 @@ def move_plan_card(request: MoveRequest, *, dry_runs: Sequence[DryRun] = (), ste
         *([k.note(notice)] if notice else []),
         *([k.note(f"Left out of this plan: {k.clip(', '.join(left_out[:5]), 200)}. A fix it needs is not "
                   "included; tick it again to move it.")] if left_out else []),
+        *([k.note(f"Not in this plan: {k.clip(', '.join(held[:5]), 200)}. A fix it needs before its move must be "
+                  "done by hand first (below, with why and the command); then plan again.")] if held else []),
         _request_facts(request),
         k.text(
             f"Groups move side by side, in {k.plural(calls, 'move call')}. Azure locks the source and target "

@@ -25,6 +25,17 @@ FIX_LABELS = {  # FixAction values the plan card offers to leave out
     "unlink_automation_workspace": "Unlink Automation from workspaces and link it again",
     "delete_sql_iaas_registration": "Delete SQL IaaS Agent registrations and register the VMs again",
     "recreate_managed_certificate": "Delete and re-issue managed certificates (HTTPS breaks meanwhile)",
+    "stop_job": "Stop Stream Analytics jobs and start them again (no events processed meanwhile)",
+    "disable_customer_managed_key": "Switch disks to platform-managed keys and back to their customer-managed key",
+    "remove_restore_points": "Delete Azure Backup restore point collections (instant-restore snapshots are lost)",
+}
+# What steps before the moves interrupt or lose, said once on the plan and approval cards.
+WARNINGS = {
+    "stop_job": "A stopped Stream Analytics job processes no events until the step after the move starts it "
+                "again (from its last output, so none is lost).",
+    "delete_restore_points": "Deleting a restore point collection deletes the VM's instant-restore snapshots for "
+                             "good; the backups in the vault stay. Stop the VM's backup in its vault first "
+                             "(keep the data), or a backup in between brings a collection back and the move fails.",
 }
 WARNINGS_SHOWN = 3
 
@@ -50,6 +61,7 @@ def plan_steps(steps: Sequence[PlanStep], groups: Sequence[GroupMove], manual: S
         out.append(k.note("Disassociating a public IP or removing a peering interrupts that traffic until the "
                           "step after the move restores it."))
     out += _warnings(before)
+    out += [k.note(text) for kind, text in WARNINGS.items() if any(s.kind.value == kind for s in before)]
     out.append(k.text(f"**The moves**: {k.plural(len(groups), 'group')}, side by side.",
                       spacing=types.Spacing.SMALL))
     if after:
@@ -85,6 +97,8 @@ def _manual(manual: Sequence[ChosenFix]) -> list[k.Element]:
         return []
     out: list[k.Element] = [k.text("**Left to you** (the bot cannot do these):")]
     for fix in manual[:MANUAL_SHOWN]:
+        if fix.reason:
+            out.append(k.text(k.clip(fix.reason, 300), spacing=types.Spacing.SMALL))
         out.append(k.command(k.clip(fix.command, 300)))
     if len(manual) > MANUAL_SHOWN:
         out.append(k.text(f"And {k.plural(len(manual) - MANUAL_SHOWN, 'more')}.", subtle=True))

@@ -76,10 +76,6 @@ RECOVERY_QUERY = (
     "type, location, resourceGroup, subscriptionId, properties | order by id asc"
 )
 LINKED_SERVICES_API = "2020-08-01"
-# The api-version of each provider whose resources the fixes read, create and delete by id.
-RESOURCE_APIS = {"microsoft.operationalinsights": LINKED_SERVICES_API, "microsoft.sqlvirtualmachine": "2022-02-01",
-                 "microsoft.web": "2022-09-01"}
-_PROVIDER_IN_ID = re.compile(r"/providers/([^/]+)/", re.IGNORECASE)
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _GUID_IN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _GROUP_IN_ID = re.compile(r"/resourceGroups/([^/]+)", re.IGNORECASE)
@@ -92,6 +88,16 @@ _ANY_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 PERMISSIONS_API = "2022-04-01"
 ARM_SCOPE = "https://management.azure.com/.default"
 PERMISSIONS_PATH = "/subscriptions/{subscription}/providers/Microsoft.Authorization/permissions"
+# The providers' api-versions for the resources some fixes read and change (generic calls need one).
+RESOURCE_APIS = {"microsoft.streamanalytics/streamingjobs": "2020-03-01",
+                 "microsoft.compute/disks": "2024-03-02",
+                 "microsoft.compute/restorepointcollections": "2024-03-01",
+                 # a workspace's linked services, SQL VM registrations, certificates and host name bindings
+                 "microsoft.operationalinsights/workspaces": LINKED_SERVICES_API,
+                 "microsoft.sqlvirtualmachine/sqlvirtualmachines": "2022-02-01",
+                 "microsoft.web/certificates": "2022-09-01", "microsoft.web/sites": "2022-09-01"}
+# The top-level type of a resource id (a child resource uses its parent's provider api-version).
+_PROVIDER_TYPE = re.compile(r"/providers/([^/]+/[^/]+)/[^/]+(?:/[^/]+/[^/]+)*$", re.IGNORECASE)
 
 
 
@@ -175,19 +181,6 @@ def _peering(vnet_id: str, p: Any) -> Peering:
         allow_virtual_network_access=bool(p.allow_virtual_network_access),
         allow_forwarded_traffic=bool(p.allow_forwarded_traffic), allow_gateway_transit=bool(p.allow_gateway_transit),
         use_remote_gateways=bool(p.use_remote_gateways), state=_text(p.peering_state))
-
-
-def _api_version(resource_id: str) -> str:
-    match = _PROVIDER_IN_ID.search(resource_id)
-    version = RESOURCE_APIS.get(match.group(1).lower()) if match else None
-    if version is None:
-        raise ValueError(f"no api-version known for '{resource_id}'")
-    return version
-
-
-def _generic(found: Any, resource_id: str) -> Resource:
-    row = _plain(found) or {}
-    return _resource({**row, "id": row.get("id") or resource_id, "subscriptionId": _subscription_of(resource_id)})
 
 
 # --------------------------------------------------------------------------- moves
@@ -722,16 +715,22 @@ class ArmGateway:
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
             raise to_domain(exc, write=True) from exc
 
-    # ------------------------------------------------------------------ resources by id (fixes around a move)
+    # ------------------------------------------------------------------ resources some fixes read, change, delete
+    # or make again by id: jobs, disks' keys, restore points, linked services, SQL VM registrations, certificates
 
     async def get_resource(self, resource_id: str, *, tenant_id: str) -> Resource:
-        """One resource (or child resource) by id, with its properties; NotFound when it is not there."""
-        client = self._resources(_subscription_of(resource_id), tenant_id)
+        subscription_id = _subscription_of(resource_id)
+        client = self._resources(subscription_id, tenant_id)
+        request = HttpRequest("GET", resource_id, params={"api-version": _api_of(resource_id)},
+                              headers={"Accept": "application/json"})
         try:
-            found = await client.resources.get_by_id(resource_id, api_version=_api_version(resource_id))
+            response = await client.send_request(request)
+            if response.status_code != 200:
+                raise HttpResponseError(response=response)
+            row = response.json()
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
             raise to_domain(exc) from exc
-        return _generic(found, resource_id)
+        return _resource({**row, "subscriptionId": subscription_id})
 
     async def create_resource(self, resource_id: str, *, location: str | None, properties: dict[str, Any],
                               tenant_id: str) -> Resource:
@@ -742,7 +741,7 @@ class ArmGateway:
             body["location"] = location
         try:
             poller = await client.resources.begin_create_or_update_by_id(
-                resource_id, body, api_version=_api_version(resource_id))
+                resource_id, body, api_version=_api_of(resource_id))
             return _generic(await poller.result(), resource_id)
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
             raise to_domain(exc, write=True) from exc
@@ -751,10 +750,74 @@ class ArmGateway:
         """Delete a resource by id and wait until it is gone; one already gone is not an error."""
         client = self._resources(_subscription_of(resource_id), tenant_id)
         try:
-            poller = await client.resources.begin_delete_by_id(resource_id, api_version=_api_version(resource_id))
+            poller = await client.resources.begin_delete_by_id(resource_id, api_version=_api_of(resource_id))
             await poller.result()
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
             raise to_domain(exc, write=True) from exc
+
+    async def begin_stop_job(self, job_id: str, *, tenant_id: str) -> MoveOperation:
+        return await self._begin_action(job_id, "stop", body=None, tenant_id=tenant_id)
+
+    async def begin_start_job(self, job_id: str, *, output_start_mode: str, tenant_id: str) -> MoveOperation:
+        return await self._begin_action(job_id, "start", body={"outputStartMode": output_start_mode},
+                                        tenant_id=tenant_id)
+
+    async def begin_set_disk_encryption(self, disk_id: str, *, encryption_type: str,
+                                        disk_encryption_set_id: str | None, tenant_id: str) -> MoveOperation:
+        """PATCH the disk's encryption: platform-managed keys, or a customer-managed key through a set."""
+        client = self._resources(_subscription_of(disk_id), tenant_id)
+        encryption: dict[str, Any] = {"type": encryption_type}
+        if disk_encryption_set_id:
+            encryption["diskEncryptionSetId"] = disk_encryption_set_id
+        try:
+            poller = await client.resources.begin_update_by_id(
+                disk_id, rm.GenericResource(properties={"encryption": encryption}), api_version=_api_of(disk_id),
+                polling=self._polling(client))
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc, write=True) from exc
+        return ArmMoveOperation(poller)
+
+    async def begin_delete_restore_points(self, collection_id: str, *, tenant_id: str) -> MoveOperation:
+        client = self._resources(_subscription_of(collection_id), tenant_id)
+        try:
+            poller = await client.resources.begin_delete_by_id(collection_id, api_version=_api_of(collection_id),
+                                                               polling=self._polling(client))
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc, write=True) from exc
+        return ArmMoveOperation(poller)
+
+    async def _begin_action(self, resource_id: str, action: str, *, body: dict[str, Any] | None,
+                            tenant_id: str) -> MoveOperation:
+        """A provider's POST action (`…/stop`, `…/start`): the generic resources client has none, so the
+        request goes through its pipeline (auth, retry, pacing) and ARM's LRO polling follows it."""
+        client = self._resources(_subscription_of(resource_id), tenant_id)
+        request = HttpRequest("POST", f"{resource_id}/{action}", params={"api-version": _api_of(resource_id)},
+                              json=body, headers={"Accept": "application/json"})
+        request.url = client._client.format_url(request.url, endpoint=client._config.base_url)
+        try:
+            pipeline_response = await client._client._pipeline.run(request, stream=False)
+            if pipeline_response.http_response.status_code not in (200, 202):
+                raise HttpResponseError(response=pipeline_response.http_response)
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc, write=True) from exc
+        poller: AsyncLROPoller[None] = AsyncLROPoller(client._client, pipeline_response, lambda *_: None,
+                                                      self._polling(client))
+        return ArmMoveOperation(poller)
+
+
+def _generic(found: Any, resource_id: str) -> Resource:
+    """What the SDK answered for a resource by id, as the domain's Resource."""
+    row = _plain(found) or {}
+    return _resource({**row, "id": row.get("id") or resource_id, "subscriptionId": _subscription_of(resource_id)})
+
+
+def _api_of(resource_id: str) -> str:
+    match = _PROVIDER_TYPE.search(resource_id)
+    api = RESOURCE_APIS.get(match.group(1).lower()) if match else None
+    if api is None:
+        raise ValueError(f"no api-version known for '{resource_id}'")
+    return api
+
 
 # --------------------------------------------------------------------------- construction
 

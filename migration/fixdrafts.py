@@ -28,6 +28,7 @@ class FixDraft:
     manual: tuple[ChosenFix, ...] = ()
     offered: tuple[str, ...] = ()  # the actions the plan card offers
     left_out: tuple[str, ...] = ()  # groups dropped from the plan because a fix they need was left out
+    held: tuple[str, ...] = ()  # groups dropped because a fix they need before the move must be done by hand
     groups: tuple[GroupMove, ...] = ()  # the groups as they stand once the in-subscription fixes ran
     dry_runs: tuple[DryRun, ...] = ()  # Azure's dry run the steps were planned with
     revision: int = 0  # the latest planning started

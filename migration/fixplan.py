@@ -22,7 +22,7 @@ from typing import Any
 
 from migration.fixchoice import DESTINATION
 from migration.model import GroupMove, Lock, Resource, RoleAssignment, RoleDefinition
-from migration.plansteps import AUTOMATIC_ACTIONS, ChosenFix, FixPlan, PlanStep, StepKind
+from migration.plansteps import AUTOMATIC_ACTIONS, ChosenFix, FixPlan, PlanStep, StepKind, message
 
 _NAMESPACE = re.compile(r"/providers/([^/]+)/", re.IGNORECASE)
 
@@ -41,6 +41,7 @@ class PlanFacts:
     definitions: Mapping[str, RoleDefinition] = field(default_factory=dict)  # lower-case role GUID -> custom role
     plan_id: str = ""  # seeds the names of re-created role assignments (stable across restarts)
     linked_services: tuple[Resource, ...] = ()  # of the workspaces whose Automation link a fix removes
+    target_resources: tuple[Resource, ...] = ()  # the target inventory, read when a fix needs it (encryption sets)
 
 
 def _name(arm_id: str) -> str:
@@ -130,6 +131,12 @@ def plan_fixes(facts: PlanFacts, chosen: Sequence[ChosenFix]) -> FixPlan:
         elif fix.action in SERVICE_ACTIONS:
             if not SERVICE_ACTIONS[fix.action](facts, moves, fix, add):
                 manual.append(fix)  # not what the bot read at plan time: left to the engineer
+        elif fix.action == "stop_job":
+            _jobs(facts, moves, fix, add)
+        elif fix.action == "disable_customer_managed_key":
+            manual += _disk_keys(facts, moves, fix, add)
+        elif fix.action == "remove_restore_points":
+            manual += _restore_points(facts, moves, fix, add)
     regrouped = _regrouped(list(steps.values()))
     # Assignments on what an in-subscription fix moves follow it to its final scope (below); the others as usual.
     _follow_through(replace(facts, assignments=tuple(a for a in facts.assignments
@@ -181,13 +188,16 @@ def _namespace_from_command(command: str) -> str:
     return m.group(1) if m else ""
 
 
-def _scope_name(scope: str) -> str:
+def _scope_name(scope: str, facts: PlanFacts) -> str:
+    """A scope as people read it; source and target groups often share a name, so say which subscription."""
     parts = scope.strip("/").split("/")
+    where = {facts.source_subscription_id.lower(): "the source subscription",
+             facts.target_subscription_id.lower(): "the CSP subscription"}.get(parts[1].lower(), "") \
+        if len(parts) >= 2 else ""
     if len(parts) == 2:
-        return f"subscription {parts[1]}"
-    if len(parts) == 4:
-        return f"group {parts[3]}"
-    return _name(scope)
+        return f"subscription {parts[1]}" + (f" ({where})" if where else "")
+    name = f"group {parts[3]}" if len(parts) == 4 else _name(scope)
+    return f"{name} in {where}" if where else name
 
 
 def _locks(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> None:
@@ -203,14 +213,14 @@ def _locks(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> None:
             served = fix.group  # a lock on a target group serves the group moving into it
         lift = PlanStep(f"lift_lock:{lock.scope}/{lock.name}".lower(), StepKind.LIFT_LOCK, served,
                         _args(scope=lock.scope, name=lock.name, level=lock.level, notes=lock.notes or "",
-                              scope_name=_scope_name(lock.scope)))
+                              scope_name=_scope_name(lock.scope, facts)))
         add(lift)
         moves_of = [g for g in facts.groups if not served or g.source_group.lower() == served.lower()]
         ended = tuple(f"move:{g.source_group}" for g in moves_of)
         # Back on the scope it was on, once the moves it was lifted for have ended (moved or not).
         add(PlanStep(f"restore_lock:{lock.scope}/{lock.name}".lower(), StepKind.RESTORE_LOCK, served,
                      _args(scope=lock.scope, name=lock.name, level=lock.level, notes=lock.notes or "",
-                           scope_name=_scope_name(lock.scope)), after=(lift.key,), ended=ended))
+                           scope_name=_scope_name(lock.scope, facts)), after=(lift.key,), ended=ended))
         # And on the new scope, for a source group's lock (its target group) or a moved resource's.
         new_scope = None
         target = moves.group_target(lock.scope)
@@ -223,7 +233,7 @@ def _locks(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> None:
             assert group is not None
             add(PlanStep(f"restore_lock:{new_scope}/{lock.name}".lower(), StepKind.RESTORE_LOCK, group.source_group,
                          _args(scope=new_scope, name=lock.name, level=lock.level, notes=lock.notes or "",
-                               scope_name=_scope_name(new_scope)), after=(f"move:{group.source_group}",)))
+                               scope_name=_scope_name(new_scope, facts)), after=(f"move:{group.source_group}",)))
 
 
 def _resource(facts: PlanFacts, arm_id: str) -> Resource | None:
@@ -338,7 +348,7 @@ def _recreate(facts: PlanFacts, a: RoleAssignment, new_scope: str, served: str, 
     add(PlanStep(f"recreate_assignment:{new_scope}/{a.name}".lower(), StepKind.RECREATE_ASSIGNMENT, served,
                  _args(scope=new_scope, name=name, role=a.role_definition_id, role_name=role_name,
                        principal=a.principal_id, principal_type=a.principal_type, condition=a.condition,
-                       description=a.description, source_scope=a.scope, scope_name=_scope_name(new_scope),
+                       description=a.description, source_scope=a.scope, scope_name=_scope_name(new_scope, facts),
                        condition_arg=f" --condition \"{a.condition}\" --condition-version 2.0" if a.condition
                        else "", description_arg=f" --description \"{a.description}\"" if a.description else ""),
                  after=after))
@@ -560,7 +570,7 @@ def _lift_delete_protection(facts: PlanFacts, steps: dict[str, PlanStep]) -> Non
         if not under or (lock.level.lower() == "readonly" and lift_key not in steps):
             continue  # a ReadOnly lock the engineer keeps: its group cannot move anyway
         args = _args(scope=lock.scope, name=lock.name, level=lock.level, notes=lock.notes or "",
-                     scope_name=_scope_name(lock.scope))
+                     scope_name=_scope_name(lock.scope, facts))
         lift = steps.setdefault(lift_key, PlanStep(lift_key, StepKind.LIFT_LOCK, under[0].group, args))
         for s in under:
             now = steps[s.key]  # as an earlier lock left it
@@ -572,7 +582,7 @@ def _lift_delete_protection(facts: PlanFacts, steps: dict[str, PlanStep]) -> Non
             key = f"restore_lock:{new_scope}/{lock.name}".lower()
             steps[key] = PlanStep(key, StepKind.RESTORE_LOCK, again.group, _args(
                 scope=new_scope, name=lock.name, level=lock.level, notes=lock.notes or "",
-                scope_name=_scope_name(new_scope)), after=(lift.key, again.key))
+                scope_name=_scope_name(new_scope, facts)), after=(lift.key, again.key))
             continue
         key = f"restore_lock:{lock.scope}/{lock.name}".lower()
         back = steps.get(key) or PlanStep(key, StepKind.RESTORE_LOCK, under[0].group, args, after=(lift.key,))
@@ -623,3 +633,117 @@ def _follow_regrouped(facts: PlanFacts, moves: _Moves, regrouped: Mapping[str, P
         served = group.source_group if group is not None else step.group
         after = (step.key, *((f"move:{group.source_group}",) if group is not None else ()))
         _recreate(facts, a, final, served, after, add)
+
+
+# --------------------------------------------------------------------------- jobs, disks' keys, restore points
+
+_JOB_RUNNING = ("running", "starting", "restarting", "degraded")
+_CUSTOMER_KEY = ("encryptionatrestwithcustomerkey", "encryptionatrestwithplatformandcustomerkeys")
+# Azure changes a disk's keys only while no running VM uses it: unattached, or its VM deallocated (Reserved).
+_KEYS_CHANGEABLE = ("unattached", "reserved")
+
+
+def _jobs(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> None:
+    """Stop each running Stream Analytics job before the move; start it again after, at its new id (or where
+    it stayed, if its group did not move), from its last output so no event is lost. A job stopped since the
+    assessment is left alone: only jobs that ran are started again."""
+    for rid in fix.resource_ids:
+        job = _resource(facts, rid)
+        if job is None or job.type_lower != "microsoft.streamanalytics/streamingjobs":
+            continue
+        if str(job.properties.get("jobState") or "").lower() not in _JOB_RUNNING:
+            continue
+        old = job.id.strip("/").split("/")
+        stop = PlanStep(f"stop_job:{job.id}".lower(), StepKind.STOP_JOB, job.resource_group,
+                        _args(job=job.id, name=job.name, group=old[3], subscription=old[1]))
+        add(stop)
+        group = moves.group_for(job.id)
+        new_id = moves.new_id(job.id)
+        new = new_id.strip("/").split("/")
+        served = group.source_group if group else job.resource_group
+        add(PlanStep(f"start_job:{new_id}".lower(), StepKind.START_JOB, served,
+                     _args(job=new_id, old_job=job.id, name=job.name, group=new[3], subscription=new[1],
+                           mode="LastOutputEventTime"),
+                     after=(stop.key,), ended=(f"move:{group.source_group}",) if group else ()))
+
+
+def _disk_keys(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> list[ChosenFix]:
+    """Switch each disk on a customer-managed key to platform-managed keys before the move, when Azure allows
+    it now (unattached, or its VM deallocated); after the move, encrypt it again with a disk encryption set
+    of the target (the one of the same name, else the only one in its target group, in its region). What
+    the bot cannot do stays with the engineer, with the reason and the command."""
+    manual: list[ChosenFix] = []
+    for rid in fix.resource_ids:
+        disk = _resource(facts, rid)
+        if disk is None or disk.type_lower != "microsoft.compute/disks":
+            continue
+        encryption = disk.properties.get("encryption") or {}
+        kind = str(encryption.get("type") or "")
+        if kind.lower() not in _CUSTOMER_KEY:
+            if disk.properties.get("encryptionSettingsCollection") and fix not in manual:
+                manual.append(fix)  # Azure Disk Encryption (a Key Vault's finding): not a key switch
+            continue
+        des = str(encryption.get("diskEncryptionSetId") or "")
+        vm = str(disk.managed_by or "")
+        state = str(disk.properties.get("diskState") or ("Attached" if vm else "Unattached"))
+        if state.lower() not in _KEYS_CHANGEABLE:
+            sub = f"--subscription {disk.subscription_id or facts.source_subscription_id}"
+            switch = (f"az disk update -g {disk.resource_group} -n {disk.name} {sub} "
+                      "--encryption-type EncryptionAtRestWithPlatformKey")
+            if vm:
+                command = f"az vm deallocate -g {_group_of(vm)} -n {_name(vm)} {sub} && {switch}"
+                reason = message("cmk_disk_in_use", disk=disk.name, vm=_name(vm))
+            else:
+                command, reason = switch, message("cmk_disk_busy", disk=disk.name, state=state)
+            manual.append(ChosenFix(fix.group, fix.action, (disk.id,), command, reason=reason, holds=True))
+            continue
+        # It serves the group whose finding it fixes: the disk's, or the Key Vault's whose key the disk uses.
+        off = PlanStep(f"disk_to_platform_key:{disk.id}".lower(), StepKind.DISK_TO_PLATFORM_KEY, fix.group,
+                       _args(disk=disk.id, name=disk.name, des=des, des_name=_name(des)))
+        add(off)
+        group = moves.group_for(disk.id)
+        new_disk = moves.new_id(disk.id)
+        target_set = _target_encryption_set(facts, disk, des, group.target_group_id if group else "")
+        if group is None or target_set is None:
+            wanted = des.replace(f"/subscriptions/{facts.source_subscription_id}/",
+                                 f"/subscriptions/{facts.target_subscription_id}/", 1) if group else des
+            manual.append(ChosenFix(fix.group, fix.action, (new_disk,), f"az disk update --ids {new_disk} "
+                                    f"--encryption-type {kind} --disk-encryption-set {wanted}",
+                                    reason=message("cmk_no_target_set", disk=disk.name, des_name=_name(des),
+                                                   location=disk.location) if group else
+                                    message("cmk_back_in_place", disk=disk.name, des_name=_name(des))))
+            continue
+        add(PlanStep(f"disk_to_customer_key:{new_disk}".lower(), StepKind.DISK_TO_CUSTOMER_KEY, group.source_group,
+                     _args(disk=new_disk, name=disk.name, des=target_set.id, des_name=target_set.name,
+                           encryption_type=kind), after=(off.key, f"move:{group.source_group}")))
+    return manual
+
+
+def _target_encryption_set(facts: PlanFacts, disk: Resource, des: str, target_group_id: str) -> Resource | None:
+    sets = [r for r in facts.target_resources if r.type_lower == "microsoft.compute/diskencryptionsets"
+            and r.location.lower() == disk.location.lower()]
+    same_name = [r for r in sets if r.name.lower() == _name(des).lower()]
+    if same_name:
+        in_group = [r for r in same_name if _group_of(r.id).lower() == _group_of(des).lower()]
+        return (in_group or same_name)[0]
+    here = [r for r in sets if target_group_id and r.resource_group.lower() == _name(target_group_id).lower()]
+    return here[0] if len(here) == 1 else None
+
+
+def _restore_points(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> list[ChosenFix]:
+    """Delete the VM's restore point collection before the move (its instant-restore snapshots go; the
+    vault's backups stay). Resuming the backup from a vault in the target stays with the engineer."""
+    vm = next((i for i in fix.resource_ids if "/microsoft.compute/virtualmachines/" in i.lower()), "")
+    for rid in fix.resource_ids:
+        rpc = _resource(facts, rid)
+        if rpc is None or rpc.type_lower != "microsoft.compute/restorepointcollections":
+            continue
+        add(PlanStep(f"delete_restore_points:{rpc.id}".lower(), StepKind.DELETE_RESTORE_POINTS, fix.group,
+                     _args(collection=rpc.id, name=rpc.name, vm=vm, vm_name=_name(vm))))
+    if not vm:
+        return []
+    new_vm = moves.new_id(vm)
+    return [ChosenFix(fix.group, fix.action, (new_vm,),
+                      f"az backup protection enable-for-vm --vm {new_vm} --vault-name <vault in the target> "
+                      "--resource-group <the vault's group> --policy-name <backup policy>",
+                      reason=message("resume_backup", vm_name=_name(vm)))]

@@ -70,6 +70,8 @@ async def carry_out(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) ->
         await gateway.add_assignable_scope(step.arg("role"), scope=step.arg("scope"), tenant_id=tenant_id)
     elif kind in SERVICE_STEPS:
         await SERVICE_STEPS[kind][0](gateway, step, tenant_id=tenant_id)
+    elif kind in _RESOURCE_KINDS:
+        await _carry_out_on_resource(gateway, step, tenant_id=tenant_id)
     elif kind is StepKind.RECREATE_ASSIGNMENT:
         try:
             await gateway.create_role_assignment(
@@ -161,11 +163,92 @@ async def already_done(gateway: AzureGateway, step: PlanStep, *, tenant_id: str)
         return False  # reading and writing the role is one idempotent step: doing it again changes nothing
     if kind in SERVICE_STEPS:
         return await SERVICE_STEPS[kind][1](gateway, step, tenant_id=tenant_id)
+    if kind in _RESOURCE_KINDS:
+        return await _done_on_resource(gateway, step, tenant_id=tenant_id)
     if kind is StepKind.RECREATE_ASSIGNMENT:
         scope = step.arg("scope")
         assignments = await gateway.list_role_assignments(_sub(scope), tenant_id=tenant_id)
         return any(a.name.lower() == step.arg("name").lower() for a in assignments)
     raise AssertionError(kind)  # pragma: no cover
+
+
+# --------------------------------------------------------------------------- jobs, disks' keys, restore points
+
+_RESOURCE_KINDS = frozenset({StepKind.STOP_JOB, StepKind.START_JOB, StepKind.DISK_TO_PLATFORM_KEY,
+                             StepKind.DISK_TO_CUSTOMER_KEY, StepKind.DELETE_RESTORE_POINTS})
+_PLATFORM_KEY = "EncryptionAtRestWithPlatformKey"
+_JOB_STOPPED = ("stopped", "created", "failed")
+_JOB_RUNNING = ("running", "starting", "restarting", "degraded")
+_JOB_CHANGING = ("stopping", "starting")
+_JOB_STARTED = ("running", "degraded")  # a job still starting is waited for: it may yet fail to start
+_JOB_WAIT_SECONDS = 30 * 60
+
+
+async def _job_now(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> Resource:
+    """The job to start: at its new id, or where it was when its group did not move."""
+    try:
+        return await gateway.get_resource(step.arg("job"), tenant_id=tenant_id)
+    except NotFound:
+        if not step.arg("old_job"):
+            raise
+        return await gateway.get_resource(step.arg("old_job"), tenant_id=tenant_id)
+
+
+async def _job_settled(gateway: AzureGateway, job: Resource, *, tenant_id: str) -> Resource:
+    """A job stopping or starting (a call sent before a restart) is waited for, not asked again."""
+    loop = asyncio.get_running_loop()
+    since = loop.time()
+    while str(job.properties.get("jobState") or "").lower() in _JOB_CHANGING:
+        if loop.time() - since > _JOB_WAIT_SECONDS:
+            break
+        await asyncio.sleep(_BUSY_RETRY_SECONDS)
+        job = await gateway.get_resource(job.id, tenant_id=tenant_id)
+    return job
+
+
+async def _carry_out_on_resource(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
+    kind = step.kind
+    if kind in (StepKind.STOP_JOB, StepKind.START_JOB):
+        job = await _job_settled(gateway, await _job_now(gateway, step, tenant_id=tenant_id), tenant_id=tenant_id)
+        state = str(job.properties.get("jobState") or "").lower()
+        if state in (_JOB_STOPPED if kind is StepKind.STOP_JOB else _JOB_RUNNING):
+            return  # it got there from the call before the restart
+        if kind is StepKind.STOP_JOB:
+            op = await gateway.begin_stop_job(job.id, tenant_id=tenant_id)
+        else:
+            op = await gateway.begin_start_job(job.id, output_start_mode=step.arg("mode"), tenant_id=tenant_id)
+    elif kind is StepKind.DISK_TO_PLATFORM_KEY:
+        op = await gateway.begin_set_disk_encryption(step.arg("disk"), encryption_type=_PLATFORM_KEY,
+                                                     disk_encryption_set_id=None, tenant_id=tenant_id)
+    elif kind is StepKind.DISK_TO_CUSTOMER_KEY:
+        op = await gateway.begin_set_disk_encryption(step.arg("disk"), encryption_type=step.arg("encryption_type"),
+                                                     disk_encryption_set_id=step.arg("des"), tenant_id=tenant_id)
+    else:
+        op = await gateway.begin_delete_restore_points(step.arg("collection"), tenant_id=tenant_id)
+    await op.wait()
+
+
+async def _done_on_resource(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> bool:
+    """Whether a job, disk or restore point collection is already as the step leaves it."""
+    kind = step.kind
+    try:
+        if kind is StepKind.START_JOB:
+            state = str((await _job_now(gateway, step, tenant_id=tenant_id)).properties.get("jobState") or "")
+            return state.lower() in _JOB_STARTED
+        target = step.arg("job") or step.arg("disk") or step.arg("collection")
+        found = await gateway.get_resource(target, tenant_id=tenant_id)
+    except NotFound:
+        return kind is StepKind.DELETE_RESTORE_POINTS
+    if kind is StepKind.STOP_JOB:
+        return str(found.properties.get("jobState") or "").lower() in _JOB_STOPPED
+    encryption = found.properties.get("encryption") or {}
+    kind_now = str(encryption.get("type") or "").lower()
+    if kind is StepKind.DISK_TO_PLATFORM_KEY:
+        return kind_now == _PLATFORM_KEY.lower()
+    if kind is StepKind.DISK_TO_CUSTOMER_KEY:
+        return (kind_now == step.arg("encryption_type").lower()
+                and str(encryption.get("diskEncryptionSetId") or "").lower() == step.arg("des").lower())
+    return False  # the collection is still there
 
 
 async def read_facts(gateway: AzureGateway, *, tenant_id: str, source_subscription_id: str,
@@ -211,6 +294,10 @@ async def plan_with_fixes(gateway: AzureGateway, *, tenant_id: str, source_subsc
                              target_subscription_id=target_subscription_id, groups=groups, plan_id=plan_id,
                              regrouped=regrouped)
     facts = replace(facts, linked_services=await _linked_services(gateway, chosen, tenant_id=tenant_id))
+    if any(c.action == "disable_customer_managed_key" for c in chosen):
+        # A disk goes back on a customer-managed key only with an encryption set the target has.
+        facts = replace(facts, target_resources=tuple(await gateway.list_resources(target_subscription_id,
+                                                                                   tenant_id=tenant_id)))
     first = plan_fixes(facts, chosen)
     moved = _without(regroup(groups, first.steps), deleted_before(first.steps))
     if moved == groups:

@@ -37,13 +37,20 @@ class StepKind(StrEnum):
     REGISTER_SQL_VM = "register_sql_vm"
     DELETE_MANAGED_CERTIFICATE = "delete_managed_certificate"
     RECREATE_MANAGED_CERTIFICATE = "recreate_managed_certificate"
+    # Stream Analytics jobs, disks on customer-managed keys, Azure Backup restore points.
+    STOP_JOB = "stop_job"
+    DISK_TO_PLATFORM_KEY = "disk_to_platform_key"
+    DELETE_RESTORE_POINTS = "delete_restore_points"
+    START_JOB = "start_job"
+    DISK_TO_CUSTOMER_KEY = "disk_to_customer_key"
 
 
 # The rules' fix actions (migration.model.FixAction values) the bot carries out itself.
 AUTOMATIC_ACTIONS = frozenset({"lift_read_only_lock", "register_provider", "consolidate_dependencies",
                                "move_app_service_back", "disassociate_public_ip", "disable_peering",
                                "unlink_automation_workspace", "delete_sql_iaas_registration",
-                               "recreate_managed_certificate"})
+                               "recreate_managed_certificate", "stop_job", "disable_customer_managed_key",
+                               "remove_restore_points"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +95,8 @@ class ChosenFix:
     action: str  # a FixAction value
     resource_ids: tuple[str, ...]
     command: str
+    reason: str = ""  # why the bot leaves it to the engineer, when it could do such fixes elsewhere
+    holds: bool = False  # the group cannot move until the engineer has done it (a fix before the move)
 
 
 @dataclass(frozen=True, slots=True)

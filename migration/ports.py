@@ -24,7 +24,7 @@ ProgressCallback = Callable[[int, int | None], Awaitable[None]]
 
 
 class MoveOperation(Protocol):
-    """A running validateMoveResources / moveResources long-running operation."""
+    """A running long-running operation: validateMoveResources / moveResources, or a fix's (stop a job...)."""
 
     def continuation_token(self) -> str: ...
 
@@ -123,9 +123,11 @@ class AzureGateway(Protocol):
 
     async def delete_peering(self, vnet_id: str, name: str, *, tenant_id: str) -> None: ...
 
+    # Resources some fixes read, change, delete or make again by id (long-running `begin_*`: `wait()`).
+
     async def get_resource(self, resource_id: str, *, tenant_id: str) -> Resource:
-        """A resource or child resource by id (linked service, SQL VM registration, certificate, host name
-        binding), with its properties; NotFound when absent."""
+        """A resource or child resource by id as its provider answers now (a job, disk, restore point
+        collection, linked service, SQL VM registration, certificate, host name binding); `NotFound` once gone."""
         ...
 
     async def create_resource(self, resource_id: str, *, location: str | None, properties: dict[str, Any],
@@ -136,6 +138,15 @@ class AzureGateway(Protocol):
     async def delete_resource(self, resource_id: str, *, tenant_id: str) -> None:
         """Delete by id, waiting until gone; already gone is not an error."""
         ...
+
+    async def begin_stop_job(self, job_id: str, *, tenant_id: str) -> MoveOperation: ...
+
+    async def begin_start_job(self, job_id: str, *, output_start_mode: str, tenant_id: str) -> MoveOperation: ...
+
+    async def begin_set_disk_encryption(self, disk_id: str, *, encryption_type: str,
+                                        disk_encryption_set_id: str | None, tenant_id: str) -> MoveOperation: ...
+
+    async def begin_delete_restore_points(self, collection_id: str, *, tenant_id: str) -> MoveOperation: ...
 
     async def close(self) -> None: ...
 

@@ -70,6 +70,7 @@ def condition_refusals(world: World, res: Res) -> Iterator[tuple[str, str]]:
         yield ("MarketplacePlanVirtualMachineCannotBeMoved",
                f"Virtual machine '{res.id}' was created from a Marketplace offer with a plan and cannot be moved "
                "across subscriptions.")
+        yield from _restore_points(world, res)
     elif type_ == "microsoft.network/loadbalancers" and sku == "standard":
         yield ("StandardSkuLoadBalancerCannotBeMoved",
                f"Standard SKU load balancer '{res.id}' cannot be moved across subscriptions.")
@@ -84,6 +85,13 @@ def condition_refusals(world: World, res: Res) -> Iterator[tuple[str, str]]:
             if _get(subnet, "properties", "natGateway", "id"):
                 yield ("SubnetWithNatGatewayCannotBeMoved",
                        f"Subnet '{subnet.get('name')}' of '{res.id}' uses a NAT gateway, which cannot be moved.")
+    elif type_ == "microsoft.compute/virtualmachines":
+        yield from _restore_points(world, res)
+    elif type_ == "microsoft.streamanalytics/streamingjobs":
+        state = str(res.properties.get("jobState") or "Created")
+        if state.lower() not in ("created", "stopped", "failed"):
+            yield ("StreamingJobMustBeStopped",
+                   f"Stream Analytics job '{res.id}' is {state}; a job can only be moved when it is stopped.")
     elif type_ == "microsoft.compute/snapshots" and res.properties.get("incremental") is True:
         yield ("IncrementalSnapshotMoveNotSupported", f"Incremental snapshot '{res.id}' cannot be moved.")
     elif type_ == "microsoft.compute/disks":
@@ -120,3 +128,15 @@ def condition_refusals(world: World, res: Res) -> Iterator[tuple[str, str]]:
                 yield ("VaultWithSiteRecoveryCannotBeMoved",
                        f"Vault '{res.id}' protects items with Site Recovery.")
                 break
+
+
+def _restore_points(world: World, vm: Res) -> Iterator[tuple[str, str]]:
+    """Azure Backup keeps a VM's instant-restore snapshots in a restore point collection whose source is the
+    VM; while one exists the VM cannot change subscription (wherever the collection lives)."""
+    for sub in world.subscriptions.values():
+        for res in world.resources(sub):
+            if (res.type.lower() == "microsoft.compute/restorepointcollections"
+                    and str(_get(res.properties, "source", "id") or "").lower() == vm.id.lower()):
+                yield ("VirtualMachineHasRestorePointCollection",
+                       f"Virtual machine '{vm.id}' has restore point collection '{res.id}'; delete it (the vault "
+                       "keeps its backups) before moving the virtual machine.")

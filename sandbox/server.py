@@ -23,7 +23,9 @@ from aiohttp import web
 
 from sandbox import graph
 from sandbox.auth import GRAPH_READ, ArmAuth, Caller, action_for, scope_of
+from sandbox.compute import ComputeApi
 from sandbox.entra import Entra, load_or_create_signing_key
+from sandbox.jobs import JobsApi
 from sandbox.locks import LockApi
 from sandbox.movability import load_facts
 from sandbox.moves import ArmFailure, check_write_allowed, error_body, finish, front_door
@@ -130,7 +132,7 @@ class ArmSandbox:
         self._rng = random.Random(seed)
         # APIs addressed by scope (subscription, group or resource), each in its own module.
         self.surfaces = [api(world, self._json, self._changed)
-                         for api in (LockApi, RbacApi, NetworkApi, ResourceApi)]
+                         for api in (LockApi, RbacApi, NetworkApi, ComputeApi, JobsApi, ResourceApi)]
         self._faults_injected = 0
         self._dirty = False
         # Resource Graph results by (query, subscriptions in scope), valid for one world generation: paging

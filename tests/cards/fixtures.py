@@ -511,3 +511,41 @@ def move_report(request: MoveRequest, *, steps: tuple[Any, ...] = (), records: t
     stored = StoredRequest(request, "", checklist=entries, fix_steps=steps, step_records=records,
                            manual_fixes=manual, leftovers=leftovers, finished_at=AT if finished else None)
     return build(stored, now=AT)
+
+
+def resource_fix_plan() -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """A running Stream Analytics job, two disks on customer-managed keys (one of them used by a running VM)
+    and a VM's restore point collection, as the planner plans them: the steps, and what stays by hand."""
+    from migration.fixplan import PlanFacts, plan_fixes
+    from migration.model import GroupMove, Resource
+    from migration.plansteps import ChosenFix
+
+    sub, target = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
+    g, t = f"/subscriptions/{sub}/resourceGroups/rg-analytics", f"/subscriptions/{target}/resourceGroups"
+    job = f"{g}/providers/Microsoft.StreamAnalytics/streamingjobs/asa-telemetry"
+    des = f"{g}/providers/Microsoft.Compute/diskEncryptionSets/des-analytics"
+    disks = [f"{g}/providers/Microsoft.Compute/disks/{n}" for n in ("data-archive", "data-hot")]
+    vm = f"{g}/providers/Microsoft.Compute/virtualMachines/vm-analytics"
+    rpc = (f"/subscriptions/{sub}/resourceGroups/AzureBackupRG_westeurope_1/providers/Microsoft.Compute/"
+           "restorePointCollections/AzureBackup_vm-analytics_4481731")
+
+    def res(rid: str, type_: str, **kw: Any) -> Resource:
+        parts = rid.split("/")
+        return Resource(rid, parts[-1], type_, "westeurope", parts[2], parts[4], **kw)
+
+    encryption = {"type": "EncryptionAtRestWithCustomerKey", "diskEncryptionSetId": des}
+    facts = PlanFacts(sub, target, (GroupMove("rg-analytics", f"{t}/rg-analytics", "westeurope",
+                                              (job, *disks, vm)),), resources=(
+        res(job, "Microsoft.StreamAnalytics/streamingjobs", properties={"jobState": "Running"}),
+        res(disks[0], "Microsoft.Compute/disks", properties={"diskState": "Unattached", "encryption": encryption}),
+        res(disks[1], "Microsoft.Compute/disks", managed_by=vm,
+            properties={"diskState": "Attached", "encryption": encryption}),
+        res(rpc, "Microsoft.Compute/restorePointCollections", properties={"source": {"id": vm}})),
+        target_resources=(res(f"{t}/rg-analytics/providers/Microsoft.Compute/diskEncryptionSets/des-analytics",
+                              "Microsoft.Compute/diskEncryptionSets"),))
+    plan = plan_fixes(facts, [
+        ChosenFix("rg-analytics", "stop_job", (job,), "az stream-analytics job stop ..."),
+        ChosenFix("rg-analytics", "disable_customer_managed_key", (disks[0],), "az disk update ..."),
+        ChosenFix("rg-analytics", "disable_customer_managed_key", (disks[1],), "az disk update ..."),
+        ChosenFix("rg-analytics", "remove_restore_points", (vm, rpc), "az restore-point collection delete ...")])
+    return plan.steps, plan.manual

@@ -166,6 +166,10 @@ def build_all() -> dict[str, dict[str, Any]]:
         cards[f"approval-approver-with-fixes-{size}"] = approval_card(
             pending, view="approver", approver_mris=approvers, checklist=fx.CHECKLIST, dry_runs=dry, steps=steps,
             manual=fx.MANUAL_FIXES)
+        resource_steps, resource_manual = fx.resource_fix_plan()
+        cards[f"approval-approver-with-resource-fixes-{size}"] = approval_card(
+            pending, view="approver", approver_mris=approvers, checklist=fx.CHECKLIST, dry_runs=dry,
+            steps=resource_steps, manual=resource_manual)
         cards[f"approval-approved-{size}"] = approval_card(
             fx.make_request(a, RequestState.MOVING, moved_fraction=0.4),
             view="base",

@@ -78,7 +78,8 @@ def test_a_lock_goes_back_on_the_source_whatever_the_move_did_and_last_on_the_ne
     assert new.after == ("move:rg-locked",)
     assert set(new.ended) == {f"tag_group:/subscriptions/{T}/resourcegroups/rg-locked-csp".lower(),
                               f"recreate_assignment:/subscriptions/{T}/resourcegroups/rg-locked-csp/r1".lower()}
-    assert new.text == "Put ReadOnly lock freeze back on group rg-locked-csp"
+    assert new.text == "Put ReadOnly lock freeze back on group rg-locked-csp in the CSP subscription"
+    assert back.text == "Put ReadOnly lock freeze back on group rg-locked in the source subscription"
     assert new.command == (f"az lock create --name freeze --lock-type ReadOnly --resource /subscriptions/{T}/"
                            'resourceGroups/rg-locked-csp --notes "Change freeze"')
     # Re-created assignments get names of their own, the same on every planning of this request.

@@ -178,4 +178,4 @@ def test_a_delete_protection_lock_is_lifted_around_the_deletion_and_one_on_the_c
     (recreate,) = steps[StepKind.RECREATE_MANAGED_CERTIFICATE]
     assert backs["keep-cert"].arg("scope") == recreate.arg("certificate")
     assert backs["keep-cert"].after == (lifts["keep-cert"].key, recreate.key)
-    assert backs["keep-cert"].text == "Put CanNotDelete lock keep-cert back on www-cert"
+    assert backs["keep-cert"].text == "Put CanNotDelete lock keep-cert back on www-cert in the CSP subscription"

@@ -14,7 +14,8 @@ from tests.arm.fixes_scenario import ALICE, APP_OPERATOR, BOB, OPS, READER, fixe
 from tests.http.cardtools import text_of
 from tests.plugins.sandbox import CSP, FABRIKAM, PAYG, arm_id
 from tests.workflow.conftest import approver_actor
-from tests.workflow.test_fix_restart import _plan
+from tests.workflow.sigkill import plan_and_submit
+from tests.workflow.test_fix_restart import PICKED
 from tests.workflow.test_fix_runner import FAST
 
 APP2 = arm_id(PAYG, "rg-webapp", "Microsoft.Web/sites/app-2")
@@ -36,7 +37,7 @@ async def test_assignments_on_a_web_app_moved_back_to_its_plan_are_on_its_new_id
     ]
     sandbox = await sandbox_factory(scenario, lro_seconds=0.1)
     gateway = gateway_factory(sandbox)
-    stored = await _plan(gateway, workflow)
+    stored = await plan_and_submit(gateway, workflow, picked=PICKED, request_id="FIX1")
     web = next(g for g in stored.request.groups if g.source_group == "rg-web")
     assert "rg-webapp" not in {g.source_group for g in stored.request.groups}  # emptied by the fix
     assert (await workflow.approve(stored.id, approver_actor)).changed

@@ -9,39 +9,23 @@ assignment is back at the new scopes, and Azure saw each write exactly once.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import os
-import signal
-import socket
 import ssl
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
-from cards import verbs
 from migration.arm import create_gateway
-from migration.assessment import assess
-from migration.checklist import post_move_checklist
-from migration.dryrun import planned_target_groups, top_level_ids
-from migration.fixchoice import chosen_fixes, movable_with, regroup_destinations
-from migration.fixplan import SERVICE_AFTER, SERVICE_BEFORE
-from migration.fixsteps import plan_with_fixes
-from migration.model import GroupMove, RequestState
+from migration.model import RequestState
 from migration.plansteps import StepKind
 from migration.workflow import StepStatus, Workflow
 from storage import SqliteDocumentStore
 from tests.arm.fixes_scenario import ALICE, BOB, CONDITION, HUB, NIC1, OPS, PIP, STAPP1, fixes_scenario
-from tests.http import teams
 from tests.http.teams import APPROVER, PARTNER_TENANT
 from tests.plugins.bot_http import Connector
 from tests.plugins.sandbox import CSP, FABRIKAM, PAYG, group_id
 from tests.processes import python_process as _process
-from tests.workflow.conftest import REQUESTER
+from tests.workflow.sigkill import approve_and_kill_at_every_step, free_port, plan_and_submit, slow_writes
 
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 PICKED = ("rg-app", "rg-locked", "rg-net", "rg-webapp")
@@ -51,137 +35,56 @@ FIX_WRITES = ("ManagementLocks_DeleteByScope", "ManagementLocks_CreateOrUpdateBy
               "VirtualNetworkPeerings_Delete")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-async def _plan(gateway, workflow: Workflow, names: tuple[str, ...] = PICKED, request_id: str = "FIX1", *,
-                tenant: str = FABRIKAM, source: str = PAYG, target: str = CSP):
-    """What the move flow does when the engineer picks the groups and keeps every fix."""
-    assessment = await assess(gateway, tenant_id=tenant, source_subscription_id=source, target_subscription_id=target)
-    by_name = {g.name: g for g in assessment.groups}
-    picked = [by_name[n] for n in names]
-    chosen = chosen_fixes(picked)
-    picked += [by_name[n] for n in regroup_destinations(chosen) if n not in names]
-    chosen = chosen_fixes(picked)
-    assert all(movable_with(g, chosen) for g in picked), [g.name for g in picked if not movable_with(g, chosen)]
-    plans = {p.name: p for p in planned_target_groups(assessment, groups=[g.name for g in picked])}
-    groups = tuple(GroupMove(g.name, plans[g.name].id, plans[g.name].location, tuple(top_level_ids(g)))
-                   for g in picked)
-    groups, plan = await plan_with_fixes(gateway, tenant_id=tenant, source_subscription_id=source,
-                                         target_subscription_id=target, groups=groups, chosen=chosen,
-                                         plan_id=request_id)
-    return await workflow.submit(
-        customer_tenant_id=tenant, source_subscription_id=source, target_subscription_id=target, groups=groups,
-        requester=REQUESTER, requester_tenant_id=PARTNER_TENANT, source_name="Fabrikam PAYG",
-        target_name="Fabrikam CSP", fix_steps=plan.steps, manual_fixes=plan.manual, request_id=request_id,
-        checklist=post_move_checklist())
-
-
-async def approve_and_kill_at_every_step(session: aiohttp.ClientSession, bot_args: tuple[str, ...], port: int,
-                                         workflow: Workflow, request_id: str,
-                                         connector: Connector) -> tuple[set[str], int]:
-    """The one approval, then the bot killed with SIGKILL as soon as a step is recorded as started (its
-    call may be on its way) and started again, until the report is sent: the steps caught, and the kills."""
-    approved = False
-    seen: set[str] = set()
-    kills = 0
-    while True:
-        async with _process(*bot_args, ready="BOT_READY") as (bot, _):
-            if not approved:  # the one approval
-                click = teams.card_action(verbs.REQUEST_APPROVE, {"requestId": request_id}, connector.url,
-                                          user=APPROVER)
-                async with session.post(f"http://127.0.0.1:{port}/api/messages", json=click) as r:
-                    assert r.status == 200
-                approved = True
-            current = None
-            for _ in range(1200):
-                current = await workflow.get(request_id)
-                assert current is not None
-                started = {r.key for r in current.step_records if r.status is StepStatus.STARTED}
-                if started - seen or current.report_sent:
-                    break
-                await asyncio.sleep(0.01)
-            else:
-                raise AssertionError(f"the move stalled: {current}")
-            if current.report_sent:
-                return seen, kills
-            seen |= started
-            os.killpg(bot.pid, signal.SIGKILL)
-            await bot.wait()
-            kills += 1
-
-
-@contextlib.asynccontextmanager
-async def sandbox_and_bot(tmp_path: Path, scenario: dict[str, Any]) -> AsyncIterator[Run]:
-    """A sandbox process on `scenario` (state kept on disk), and what starting the bot takes: its arguments,
-    its port, the workflow on its store, and a gateway of the test's own."""
-    path = tmp_path / "scenario.json"
-    path.write_text(json.dumps(scenario))
+async def test_one_approval_moves_with_fixes_and_follow_through_across_sigkill_at_every_step(
+    tmp_path: Path, connector: Connector
+):
+    scenario = tmp_path / "scenario.json"
+    scenario.write_text(json.dumps(fixes_scenario()))
     db = tmp_path / "bot.db"
-    sandbox_args = ("-m", "sandbox", "--port", "0", "--scenario", str(path), "--state-dir", str(tmp_path / "arm"),
+    sandbox_args = ("-m", "sandbox", "--port", "0", "--scenario", str(scenario), "--state-dir", str(tmp_path / "arm"),
                     "--lro-seconds", "0.3", "--poll-interval", "0.05", "--no-throttle")
     async with _process(*sandbox_args, ready="SANDBOX_READY") as (_, fields):
         arm, ca = fields["url"], fields["ca"]
-        port = _free_port()
+        port = free_port()
         bot_args = ("-m", "tests.workflow.app_factory", "--port", str(port), "--storage", f"sqlite:///{db}",
                     "--arm", arm, "--ca", ca, "--approvers", APPROVER["aadObjectId"], "--tenants", PARTNER_TENANT,
                     "--lease-seconds", "1.0")
         store = SqliteDocumentStore(db)
+        workflow = Workflow(store)
         gateway = create_gateway(credential="sandbox", endpoint=arm, ca_bundle=ca, authority_host=arm,
                                  polling_interval=0.05)
         try:
-            yield Run(arm, ca, port, bot_args, Workflow(store), gateway)
+            stored = await plan_and_submit(gateway, workflow, picked=PICKED, request_id="FIX1")
+            steps = stored.fix_steps
+            kinds = {s.kind for s in steps}
+            # Every kind of step around locks, providers, App Service, networks and roles but one (the fixes on
+            # single resources, such as jobs and disks, have a sibling test of their own).
+            assert kinds == {StepKind.LIFT_LOCK, StepKind.REGISTER_PROVIDER, StepKind.MOVE_APP_BACK,
+                             StepKind.DISASSOCIATE_IP, StepKind.DELETE_PEERING, StepKind.RESTORE_LOCK,
+                             StepKind.REASSOCIATE_IP, StepKind.RECREATE_PEERING, StepKind.TAG_GROUP,
+                             StepKind.ADD_ASSIGNABLE_SCOPE, StepKind.RECREATE_ASSIGNMENT}
+            assert "rg-webapp" not in {g.source_group for g in stored.request.groups}  # app-2 moves from rg-web
+
+            async with aiohttp.ClientSession() as session:
+                await slow_writes(session, arm, ca, FIX_WRITES)
+                kills, seen = await approve_and_kill_at_every_step(
+                    session, workflow, request_id=stored.id, bot_args=bot_args, port=port, connector_url=connector.url)
+                ssl_ctx = ssl.create_default_context(cafile=ca)
+                async with session.get(f"{arm}/_sandbox/stats", ssl=ssl_ctx) as response:
+                    stats = await response.json()
+            done = await workflow.get(stored.id)
+            trail = await workflow.audit_trail(stored.id)
+            locks = [*await gateway.list_locks(PAYG, tenant_id=FABRIKAM), *await gateway.list_locks(
+                CSP, tenant_id=FABRIKAM)]
+            target_groups = {g.name: g for g in await gateway.list_resource_groups(CSP, tenant_id=FABRIKAM)}
+            assignments = await gateway.list_role_assignments(CSP, tenant_id=FABRIKAM)
+            inventory = {r.id: r for r in await gateway.list_resources(CSP, tenant_id=FABRIKAM)}
+            moved_vnet = next(r.id for r in inventory.values() if r.name == "vnet-1")
+            peerings = (await gateway.get_peering(moved_vnet, "to-hub", tenant_id=FABRIKAM),
+                        await gateway.get_peering(HUB, "to-vnet-1", tenant_id=FABRIKAM))
         finally:
             await gateway.close()
             await store.close()
-
-
-@dataclass(frozen=True)
-class Run:
-    arm: str
-    ca: str
-    port: int
-    bot_args: tuple[str, ...]
-    workflow: Workflow
-    gateway: Any
-
-
-async def test_one_approval_moves_with_fixes_and_follow_through_across_sigkill_at_every_step(
-    tmp_path: Path, connector: Connector
-):
-    async with sandbox_and_bot(tmp_path, fixes_scenario()) as run:
-        arm, ca, workflow, gateway = run.arm, run.ca, run.workflow, run.gateway
-        stored = await _plan(gateway, workflow)
-        steps = stored.fix_steps
-        kinds = {s.kind for s in steps}
-        # Every kind of step but one (and those of the sibling test on services Azure refuses to move).
-        assert kinds == set(StepKind) - {StepKind.CONSOLIDATE} - set(SERVICE_BEFORE) - set(SERVICE_AFTER)
-        assert "rg-webapp" not in {g.source_group for g in stored.request.groups}  # app-2 moves from rg-web
-
-        async with aiohttp.ClientSession() as session:
-            # Each fix's write takes a quarter of a second, so every step is caught between its record and
-            # its end (on a busy machine too); the moves keep their own pace.
-            ssl_ctx = ssl.create_default_context(cafile=ca)
-            async with session.post(f"{arm}/_sandbox/faults", ssl=ssl_ctx,
-                                    json={"latency_ms": 250, "operations": list(FIX_WRITES)}) as response:
-                assert response.status == 200
-            seen, kills = await approve_and_kill_at_every_step(session, run.bot_args, run.port, workflow,
-                                                               stored.id, connector)
-            async with session.get(f"{arm}/_sandbox/stats", ssl=ssl_ctx) as response:
-                stats = await response.json()
-        done = await workflow.get(stored.id)
-        trail = await workflow.audit_trail(stored.id)
-        locks = [*await gateway.list_locks(PAYG, tenant_id=FABRIKAM), *await gateway.list_locks(
-            CSP, tenant_id=FABRIKAM)]
-        target_groups = {g.name: g for g in await gateway.list_resource_groups(CSP, tenant_id=FABRIKAM)}
-        assignments = await gateway.list_role_assignments(CSP, tenant_id=FABRIKAM)
-        inventory = {r.id: r for r in await gateway.list_resources(CSP, tenant_id=FABRIKAM)}
-        moved_vnet = next(r.id for r in inventory.values() if r.name == "vnet-1")
-        peerings = (await gateway.get_peering(moved_vnet, "to-hub", tenant_id=FABRIKAM),
-                    await gateway.get_peering(HUB, "to-vnet-1", tenant_id=FABRIKAM))
 
     assert done is not None and done.state is RequestState.SUCCEEDED, done
     # Every step was killed at its boundary (recorded as started, its call on its way or not yet sent); steps

@@ -10,13 +10,14 @@ from migration.workflow import StepStatus, Workflow
 from tests.arm.fixes_scenario import BOB, fixes_scenario
 from tests.plugins.sandbox import CSP, FABRIKAM, PAYG, group_id
 from tests.workflow.conftest import approver_actor
-from tests.workflow.test_fix_restart import _plan
+from tests.workflow.sigkill import plan_and_submit
+from tests.workflow.test_fix_restart import PICKED
 
 FAST = RunnerConfig(lease_seconds=5.0, poll_seconds=0.2, batch_size=3, retry_seconds=0.1)
 
 
 async def _run(workflow: Workflow, gateway) -> tuple:
-    stored = await _plan(gateway, workflow)
+    stored = await plan_and_submit(gateway, workflow, picked=PICKED, request_id="FIX1")
     assert (await workflow.approve(stored.id, approver_actor)).changed
     assert await MoveRunner(workflow, gateway, config=FAST).run_once() == [stored.id]
     done = await workflow.get(stored.id)

@@ -17,7 +17,7 @@ from migration.workflow import StepStatus
 from tests.arm.services_scenario import AUTOMATION, CERT, HOST, LINK, REGISTRATION, SITE, VM, services_scenario
 from tests.plugins.bot_http import Connector
 from tests.plugins.sandbox import FABRIKAM, PAYG
-from tests.workflow.test_fix_restart import _plan, approve_and_kill_at_every_step, sandbox_and_bot
+from tests.workflow.sigkill import approve_and_kill_at_every_step, plan_and_submit, sandbox_and_bot, slow_writes
 
 SERVICE_WRITES = ("LinkedServices_Delete", "LinkedServices_CreateOrUpdate", "SqlVirtualMachines_Delete",
                   "SqlVirtualMachines_CreateOrUpdate", "Certificates_Delete", "Certificates_CreateOrUpdate",
@@ -33,21 +33,18 @@ async def test_one_approval_removes_moves_and_makes_again_across_sigkill_at_ever
                                                                                        connector: Connector):
     async with sandbox_and_bot(tmp_path, services_scenario()) as run:
         gateway = run.gateway
-        stored = await _plan(gateway, run.workflow, ("rg-ops", "rg-site"), "SVC2")
+        stored = await plan_and_submit(gateway, run.workflow, picked=("rg-ops", "rg-site"), request_id="SVC2")
         steps = stored.fix_steps
         assert {StepKind.UNLINK_WORKSPACE, StepKind.RELINK_WORKSPACE, StepKind.DELETE_SQL_REGISTRATION,
                 StepKind.REGISTER_SQL_VM, StepKind.DELETE_MANAGED_CERTIFICATE,
                 StepKind.RECREATE_MANAGED_CERTIFICATE} <= {s.kind for s in steps}
         async with aiohttp.ClientSession() as session:
-            # Each write of a step takes a quarter of a second, so every step is caught between its record and
-            # its end; the moves keep their own pace.
-            ssl_ctx = ssl.create_default_context(cafile=run.ca)
-            async with session.post(f"{run.arm}/_sandbox/faults", ssl=ssl_ctx,
-                                    json={"latency_ms": 250, "operations": list(SERVICE_WRITES)}) as response:
-                assert response.status == 200
-            seen, kills = await approve_and_kill_at_every_step(session, run.bot_args, run.port, run.workflow,
-                                                               stored.id, connector)
-            async with session.get(f"{run.arm}/_sandbox/stats", ssl=ssl_ctx) as response:
+            await slow_writes(session, run.arm, run.ca, SERVICE_WRITES)
+            kills, seen = await approve_and_kill_at_every_step(
+                session, run.workflow, request_id=stored.id, bot_args=run.bot_args, port=run.port,
+                connector_url=connector.url)
+            async with session.get(f"{run.arm}/_sandbox/stats",
+                                   ssl=ssl.create_default_context(cafile=run.ca)) as response:
                 stats = await response.json()
         done = await run.workflow.get(stored.id)
         assert done is not None

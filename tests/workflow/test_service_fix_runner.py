@@ -20,7 +20,7 @@ from tests.arm.services_scenario import (
 )
 from tests.plugins.sandbox import FABRIKAM
 from tests.workflow.conftest import approver_actor
-from tests.workflow.test_fix_restart import _plan
+from tests.workflow.sigkill import plan_and_submit
 from tests.workflow.test_fix_runner import FAST
 
 PICKED = ("rg-ops", "rg-site")
@@ -29,7 +29,7 @@ KEEPER = "c3c3c3c3-0000-4000-8000-00000000cee9"  # a custom role: everything but
 
 async def _run(workflow: Workflow, gateway, names: tuple[str, ...] = PICKED, request_id: str = "SVC1", **where: str):
     """Plan with every fix, approve, and run once: the request as it ended."""
-    stored = await _plan(gateway, workflow, names, request_id, **where)
+    stored = await plan_and_submit(gateway, workflow, picked=names, request_id=request_id, **where)
     assert (await workflow.approve(stored.id, approver_actor)).changed
     assert await MoveRunner(workflow, gateway, config=FAST).run_once() == [stored.id]
     done = await workflow.get(stored.id)
