@@ -17,7 +17,7 @@ from migration.model import DryRun, GroupMove, GroupState, MoveRequest, RequestS
 from migration.plansteps import ChosenFix, PlanStep
 
 TOP_GROUPS = 15
-CHECKLIST_MAX = 10
+CHECKLIST_MAX = 12
 HISTORY_PER_PAGE = 10
 MOVE_BATCH = 800  # ARM's documented ceiling per move call
 
@@ -210,13 +210,21 @@ def _approval_scope(request: MoveRequest, dry_runs: Sequence[DryRun],
                          style=types.ContainerStyle.WARNING)]
 
 
-def _checklist(checklist: Sequence[ChecklistItem]) -> list[k.Element]:
+def _checklist(checklist: Sequence[ChecklistItem], steps: Sequence[PlanStep] = ()) -> list[k.Element]:
     if not checklist:
         return []
+    planned = {s.kind.value for s in steps}
+
+    def detail(c: ChecklistItem) -> str:
+        # An entry the plan's own steps carry out: say so, rather than ask the engineer to do it too.
+        if set(getattr(c, "kinds", ())) & planned and not getattr(c, "done", False):
+            return "The bot does this after the moves (steps above) and ticks it once Azure confirms it."
+        return k.clip(c.detail, 200)
+
     out: list[k.Element] = [
         k.subheading("Checklist after the move"),
         # Ticked: what the bot did and checked itself (locks back, role assignments, tags).
-        k.facts((("✓ " if getattr(c, "done", False) else "") + k.clip(c.title, 60), k.clip(c.detail, 200))
+        k.facts((("✓ " if getattr(c, "done", False) else "") + k.clip(c.title, 60), detail(c))
                 for c in checklist[:CHECKLIST_MAX]),
     ]
     if len(checklist) > CHECKLIST_MAX:
@@ -370,7 +378,7 @@ def approval_card(
         k.subheading("Dry run"),
         *_dry_run_summary(request, dry_runs),
         *plan_steps(steps, request.groups, manual),
-        *_checklist(checklist),
+        *_checklist(checklist, steps),
         *_decisions(request),
     ]
     actions: list[k.Action] = []

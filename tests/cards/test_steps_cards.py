@@ -8,6 +8,7 @@ from migration.checklist import post_move_checklist, tick
 from migration.model import RequestState
 from migration.workflow import StepRecord, StepStatus
 from tests.cards import fixtures as fx
+from tests.cards.cardwalk import walk
 from tests.http.cardtools import text_of as _text
 
 
@@ -97,3 +98,20 @@ def test_the_plan_card_lets_the_engineer_leave_each_of_them_out():
     assert [c["value"] for c in choice["choices"]] == offered
     assert "HTTPS breaks meanwhile" in choice["choices"][2]["title"]
     assert choice["value"] == "unlink_automation_workspace,delete_sql_iaas_registration"
+
+
+def test_the_approval_card_says_which_checklist_entries_the_bot_does_itself():
+    request = fx.make_request(fx.CONTOSO, RequestState.PENDING_APPROVAL)
+    facts = dict(_facts(approval_card(request, view="approver", approver_mris=[], checklist=post_move_checklist(),
+                                      steps=fx.fix_plan(1))))
+    assert facts["Put the locks back"].startswith("The bot does this after the moves")
+    assert facts["Re-create role assignments"].startswith("The bot does this after the moves")
+    assert facts["Customer access"].startswith("The customer has no access")  # still the engineer's
+    assert {c.title for c in post_move_checklist()} <= set(facts), "every entry shown, none cut"
+    without = dict(_facts(approval_card(request, view="approver", approver_mris=[], checklist=post_move_checklist())))
+    assert "Export them before" in without["Re-create role assignments"]  # no steps: the engineer does it
+
+
+def _facts(card: dict) -> list[tuple[str, str]]:
+    return [(f["title"].removeprefix("✓ "), f["value"]) for n in walk(card) if n.get("type") == "FactSet"
+            for f in n["facts"]]
