@@ -22,6 +22,9 @@ FIX_LABELS = {  # FixAction values the plan card offers to leave out
     "move_app_service_back": "Move App Service resources back to their original group",
     "disassociate_public_ip": "Disassociate Standard public IPs and associate them again (downtime)",
     "disable_peering": "Remove VNet peerings and re-create them (traffic stops meanwhile)",
+    "unlink_automation_workspace": "Unlink Automation from workspaces and link it again",
+    "delete_sql_iaas_registration": "Delete SQL IaaS Agent registrations and register the VMs again",
+    "recreate_managed_certificate": "Delete and re-issue managed certificates (HTTPS breaks meanwhile)",
     "stop_job": "Stop Stream Analytics jobs and start them again (no events processed meanwhile)",
     "disable_customer_managed_key": "Switch disks to platform-managed keys and back to their customer-managed key",
     "remove_restore_points": "Delete Azure Backup restore point collections (instant-restore snapshots are lost)",
@@ -41,6 +44,7 @@ WARNINGS = {
     "detach_nat_gateway": "A subnet without its NAT gateway loses its fixed outbound IP: outbound traffic to "
                           "allowlists that name it fails until you attach a NAT gateway in the target.",
 }
+WARNINGS_SHOWN = 3
 
 
 def _lines(steps: Sequence[PlanStep]) -> list[k.Element]:
@@ -63,12 +67,25 @@ def plan_steps(steps: Sequence[PlanStep], groups: Sequence[GroupMove], manual: S
     if any(s.kind.value in ("disassociate_ip", "delete_peering") for s in before):
         out.append(k.note("Disassociating a public IP or removing a peering interrupts that traffic until the "
                           "step after the move restores it."))
+    out += _warnings(before)
     out += [k.note(text) for kind, text in WARNINGS.items() if any(s.kind.value == kind for s in before)]
     out.append(k.text(f"**The moves**: {k.plural(len(groups), 'group')}, side by side.",
                       spacing=types.Spacing.SMALL))
     if after:
         out += [k.text("**After the moves**"), *_lines(after)]
     return out + _manual(manual)
+
+
+def _warnings(before: Sequence[PlanStep]) -> list[k.Element]:
+    """What stops working from a step before the moves until the step after them restores it (a host name
+    without its certificate, a workspace without its Automation link), said before anyone approves."""
+    said = list(dict.fromkeys(s.warning for s in before if s.warning))
+    if not said:
+        return []
+    lines = [k.clip(w, 300) for w in said[:WARNINGS_SHOWN]]
+    if len(said) > WARNINGS_SHOWN:
+        lines.append(f"And {k.plural(len(said) - WARNINGS_SHOWN, 'more')} like these.")
+    return [k.box([k.bullets(lines)], style=types.ContainerStyle.WARNING)]
 
 
 def fix_choice(offered: Sequence[str], kept: Sequence[str]) -> list[k.Element]:

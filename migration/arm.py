@@ -91,9 +91,14 @@ PERMISSIONS_PATH = "/subscriptions/{subscription}/providers/Microsoft.Authorizat
 # The providers' api-versions for the resources some fixes read and change (generic calls need one).
 RESOURCE_APIS = {"microsoft.streamanalytics/streamingjobs": "2020-03-01",
                  "microsoft.compute/disks": "2024-03-02",
-                 "microsoft.compute/restorepointcollections": "2024-03-01"}
+                 "microsoft.compute/restorepointcollections": "2024-03-01",
+                 # a workspace's linked services, SQL VM registrations, certificates and host name bindings
+                 "microsoft.operationalinsights/workspaces": LINKED_SERVICES_API,
+                 "microsoft.sqlvirtualmachine/sqlvirtualmachines": "2022-02-01",
+                 "microsoft.web/certificates": "2022-09-01", "microsoft.web/sites": "2022-09-01"}
 WEB_API = "2023-12-01"  # Microsoft.Web: an app's networkConfig
-_PROVIDER_TYPE = re.compile(r"/providers/([^/]+/[^/]+)/[^/]+$", re.IGNORECASE)
+# The top-level type of a resource id (a child resource uses its parent's provider api-version).
+_PROVIDER_TYPE = re.compile(r"/providers/([^/]+/[^/]+)/[^/]+(?:/[^/]+/[^/]+)*$", re.IGNORECASE)
 
 
 
@@ -711,7 +716,8 @@ class ArmGateway:
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
             raise to_domain(exc, write=True) from exc
 
-    # ------------------------------------------------------------------ jobs, disks' keys, restore points
+    # ------------------------------------------------------------------ resources some fixes read, change, delete
+    # or make again by id: jobs, disks' keys, restore points, linked services, SQL VM registrations, certificates
 
     async def get_resource(self, resource_id: str, *, tenant_id: str) -> Resource:
         subscription_id = _subscription_of(resource_id)
@@ -726,6 +732,29 @@ class ArmGateway:
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
             raise to_domain(exc) from exc
         return _resource({**row, "subscriptionId": subscription_id})
+
+    async def create_resource(self, resource_id: str, *, location: str | None, properties: dict[str, Any],
+                              tenant_id: str) -> Resource:
+        """Create (or update) a resource by id and wait until its provider has finished."""
+        client = self._resources(_subscription_of(resource_id), tenant_id)
+        body: dict[str, Any] = {"properties": properties}
+        if location:
+            body["location"] = location
+        try:
+            poller = await client.resources.begin_create_or_update_by_id(
+                resource_id, body, api_version=_api_of(resource_id))
+            return _generic(await poller.result(), resource_id)
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc, write=True) from exc
+
+    async def delete_resource(self, resource_id: str, *, tenant_id: str) -> None:
+        """Delete a resource by id and wait until it is gone; one already gone is not an error."""
+        client = self._resources(_subscription_of(resource_id), tenant_id)
+        try:
+            poller = await client.resources.begin_delete_by_id(resource_id, api_version=_api_of(resource_id))
+            await poller.result()
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise to_domain(exc, write=True) from exc
 
     async def begin_stop_job(self, job_id: str, *, tenant_id: str) -> MoveOperation:
         return await self._begin_action(job_id, "stop", body=None, tenant_id=tenant_id)
@@ -831,6 +860,12 @@ class ArmGateway:
             await poller.result()
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
             raise to_domain(exc, write=True) from exc
+
+
+def _generic(found: Any, resource_id: str) -> Resource:
+    """What the SDK answered for a resource by id, as the domain's Resource."""
+    row = _plain(found) or {}
+    return _resource({**row, "id": row.get("id") or resource_id, "subscriptionId": _subscription_of(resource_id)})
 
 
 def _api_of(resource_id: str) -> str:

@@ -41,6 +41,7 @@ class PlanFacts:
     assignments: tuple[RoleAssignment, ...] = ()  # of the source subscription
     definitions: Mapping[str, RoleDefinition] = field(default_factory=dict)  # lower-case role GUID -> custom role
     plan_id: str = ""  # seeds the names of re-created role assignments (stable across restarts)
+    linked_services: tuple[Resource, ...] = ()  # of the workspaces whose Automation link a fix removes
     target_resources: tuple[Resource, ...] = ()  # the target inventory, read when a fix needs it (encryption sets)
 
 
@@ -130,6 +131,9 @@ def plan_fixes(facts: PlanFacts, chosen: Sequence[ChosenFix]) -> FixPlan:
             _public_ips(facts, moves, fix, add)
         elif fix.action == "disable_peering":
             _peerings(facts, moves, fix, add)
+        elif fix.action in SERVICE_ACTIONS:
+            if not SERVICE_ACTIONS[fix.action](facts, moves, fix, add):
+                manual.append(fix)  # not what the bot read at plan time: left to the engineer
         elif fix.action == "stop_job":
             _jobs(facts, moves, fix, add)
         elif fix.action == "disable_customer_managed_key":
@@ -145,6 +149,7 @@ def plan_fixes(facts: PlanFacts, chosen: Sequence[ChosenFix]) -> FixPlan:
     _follow_through(replace(facts, assignments=tuple(a for a in facts.assignments
                                                      if _regrouped_from(regrouped, a.scope) is None)), moves, add)
     _follow_regrouped(facts, moves, regrouped, add)
+    _lift_delete_protection(facts, steps)
     before = [s for s in steps.values() if s.phase == "before"]
     # An in-subscription move changes the groups its resources live in: later fixes of those groups wait.
     ordered = _order_before(before) + _order_after([s for s in steps.values() if s.phase == "after"])
@@ -159,10 +164,9 @@ def _order_after(after: list[PlanStep]) -> list[PlanStep]:
             scope = s.arg("scope").lower()
             first = tuple(x.key for x in after if x.kind in (StepKind.TAG_GROUP, StepKind.RECREATE_ASSIGNMENT,
                                                               StepKind.REASSOCIATE_IP, StepKind.RECREATE_PEERING,
-                                                              StepKind.ADD_VNET_INTEGRATION)
-                          and (x.arg("scope") or x.arg("group") or x.arg("nic") or x.arg("vnet")
-                               or x.arg("site")).lower()
-                          .startswith(scope))
+                                                              StepKind.ADD_VNET_INTEGRATION, *SERVICE_AFTER)
+                          and ((x.arg("scope") or x.arg("group") or x.arg("nic") or x.arg("vnet")
+                                or x.arg("site")).lower().startswith(scope) or _falls_back_under(x, s)))
             s = PlanStep(s.key, s.kind, s.group, s.args, s.after, (*s.ended, *first))
         out.append(s)
     return out
@@ -182,10 +186,12 @@ def _order_before(before: list[PlanStep]) -> list[PlanStep]:
             waits = tuple(r.key for r in regroup if r.group.lower() == s.group.lower()
                           or r.arg("source_group").lower() == s.group.lower())
             s = PlanStep(s.key, s.kind, s.group, s.args, (*s.after, *waits), s.ended)
-        if s.kind in (StepKind.CONSOLIDATE, StepKind.MOVE_APP_BACK):
+        if s.kind in (StepKind.CONSOLIDATE, StepKind.MOVE_APP_BACK, *SERVICE_BEFORE):
             locks = tuple(x.key for x in before if x.kind is StepKind.LIFT_LOCK
                           and x.group.lower() in (s.group.lower(), s.arg("source_group").lower(), ""))
             s = PlanStep(s.key, s.kind, s.group, s.args, (*s.after, *locks), s.ended)
+        if s.kind in SERVICE_BEFORE:  # the ids it records are those after the in-subscription moves
+            s = PlanStep(s.key, s.kind, s.group, s.args, (*s.after, *(r.key for r in regroup)), s.ended)
         out.append(s)
     return out
 
@@ -382,6 +388,227 @@ def snapshot(assignments: Iterable[RoleAssignment], groups: Sequence[GroupMove],
         if low in group_ids or any(low == p or low.startswith(p + "/") for p in prefixes):
             out.append(a)
     return out
+
+
+# --------------------------------------------------------------------------- what Azure refuses to move
+# A workspace's Automation link, a SQL IaaS Agent registration and a free managed certificate are removed
+# before the moves (recording what is needed to make them again) and created again once the moves they
+# depend on ended: at the new ids of what they point at, or where it still is when a move did not happen.
+
+SERVICE_BEFORE = (StepKind.UNLINK_WORKSPACE, StepKind.DELETE_SQL_REGISTRATION, StepKind.DELETE_MANAGED_CERTIFICATE)
+SERVICE_AFTER = (StepKind.RELINK_WORKSPACE, StepKind.REGISTER_SQL_VM, StepKind.RECREATE_MANAGED_CERTIFICATE)
+
+
+def _moving_with(moves: _Moves, arm_id: str) -> GroupMove | None:
+    """The group a resource moves with: its own; the one an in-subscription fix moved it into (the same
+    provider path under another group of the request); or, for one deleted before the moves, its group's."""
+    found = moves.group_for(arm_id)
+    if found is not None or "/providers/" not in arm_id:
+        return found
+    path = "/providers/" + arm_id.split("/providers/", 1)[1].lower()
+    found = next((g for prefix, g in moves.by_prefix.items() if prefix.endswith(path)), None)
+    parts = arm_id.strip("/").split("/")
+    return found or (moves.group_target("/" + "/".join(parts[:4])) if len(parts) >= 4 else None)
+
+
+def _in_group(arm_id: str, group_id: str) -> str:
+    return group_id.rstrip("/") + "/providers/" + arm_id.split("/providers/", 1)[1]
+
+
+def _relocated(moves: _Moves, arm_id: str) -> str:
+    """Where a resource is after the moves (unchanged when it does not move)."""
+    g = _moving_with(moves, arm_id)
+    return _in_group(arm_id, g.target_group_id) if g is not None else arm_id
+
+
+def _current(moves: _Moves, facts: PlanFacts, arm_id: str) -> str:
+    """Where a resource is once the in-subscription fixes ran, before the moves."""
+    g = _moving_with(moves, arm_id)
+    return _in_group(arm_id, f"/subscriptions/{facts.source_subscription_id}/resourceGroups/{g.source_group}") \
+        if g is not None else arm_id
+
+
+def _group_id_of(arm_id: str) -> str:
+    return "/" + "/".join(arm_id.strip("/").split("/")[:4])
+
+
+def _falls_back_under(step: PlanStep, lock: PlanStep) -> bool:
+    """A step that makes something again where it was when the move did not happen writes under the source's
+    scopes too: a ReadOnly lock put back there must wait for it."""
+    source = step.arg("source_scope").lower() if step.kind in SERVICE_AFTER else ""
+    return bool(source) and lock.arg("level").lower() == "readonly" and source.startswith(lock.arg("scope").lower())
+
+
+def _waits_for_moves(moves: _Moves, *arm_ids: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for rid in arm_ids:
+        g = _moving_with(moves, rid)
+        if g is not None and f"move:{g.source_group}" not in out:
+            out.append(f"move:{g.source_group}")
+    return tuple(out)
+
+
+def _workspace_links(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> bool:
+    wanted = {i.lower() for i in fix.resource_ids}
+    links = [r for r in facts.linked_services if r.id.lower() in wanted]
+    for link in links:
+        workspace_id = link.id.rsplit("/", 2)[0]
+        automation = str(link.properties.get("resourceId") or link.properties.get("writeAccessResourceId") or "")
+        link_name = _name(link.id)
+        unlink = PlanStep(f"unlink_workspace:{link.id}".lower(), StepKind.UNLINK_WORKSPACE, link.resource_group,
+                          _args(link=link.id, link_name=link_name, workspace_name=_name(workspace_id),
+                                automation=automation, automation_name=_name(automation),
+                                group=link.resource_group, subscription=facts.source_subscription_id))
+        add(unlink)
+        new_workspace = _relocated(moves, workspace_id)
+        new_link = f"{new_workspace}/linkedServices/{link_name}"
+        parts = new_workspace.strip("/").split("/")
+        add(PlanStep(f"relink_workspace:{new_link}".lower(), StepKind.RELINK_WORKSPACE, link.resource_group,
+                     _args(link=new_link, link_name=link_name, workspace_name=_name(workspace_id),
+                           automation=_relocated(moves, automation), automation_name=_name(automation),
+                           group=parts[3], subscription=parts[1], scope=new_workspace, link_source=link.id,
+                           automation_source=_current(moves, facts, automation), source_scope=workspace_id),
+                     after=(unlink.key,), ended=_waits_for_moves(moves, workspace_id, automation)))
+    return bool(links)
+
+
+SQL_KEPT = ("sqlServerLicenseType", "sqlManagement", "sqlImageSku", "sqlImageOffer", "leastPrivilegeMode")
+
+
+def _sql_registrations(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> bool:
+    found = [r for rid in fix.resource_ids if (r := _resource(facts, rid)) is not None
+             and r.type_lower == "microsoft.sqlvirtualmachine/sqlvirtualmachines"]
+    found = [r for r in found if r.properties.get("virtualMachineResourceId")]
+    for reg in found:
+        vm = str(reg.properties["virtualMachineResourceId"])
+        kept = {k: reg.properties[k] for k in SQL_KEPT if reg.properties.get(k) not in (None, "")}
+        license_type = str(kept.get("sqlServerLicenseType") or "PAYG")
+        management = str(kept.get("sqlManagement") or "LightWeight")
+        delete = PlanStep(f"delete_sql_registration:{reg.id}".lower(), StepKind.DELETE_SQL_REGISTRATION,
+                          reg.resource_group,
+                          _args(registration=reg.id, name=reg.name, vm=vm, vm_name=_name(vm), license=license_type,
+                                management=management, group=reg.resource_group,
+                                subscription=facts.source_subscription_id))
+        add(delete)
+        new_vm = _relocated(moves, vm)
+        parts = new_vm.strip("/").split("/")
+        new_reg = f"/subscriptions/{parts[1]}/resourceGroups/{parts[3]}/providers/Microsoft.SqlVirtualMachine/" \
+                  f"sqlVirtualMachines/{_name(vm)}"
+        sku = str(kept.get("sqlImageSku") or "")
+        add(PlanStep(f"register_sql_vm:{new_reg}".lower(), StepKind.REGISTER_SQL_VM, reg.resource_group,
+                     _args(registration=new_reg, vm=new_vm, vm_name=_name(vm), location=reg.location,
+                           properties=json.dumps({**kept, "virtualMachineResourceId": new_vm}, sort_keys=True),
+                           license=license_type, management=management, group=parts[3], subscription=parts[1],
+                           sku_arg=f" --image-sku {sku}" if sku else "", scope=new_reg,
+                           registration_source=_in_group(reg.id, _group_id_of(_current(moves, facts, vm))),
+                           vm_source=_current(moves, facts, vm), source_scope=reg.id),
+                     after=(delete.key,), ended=_waits_for_moves(moves, vm, reg.id)))
+    return bool(found)
+
+
+def _ssl_bindings(facts: PlanFacts, thumbprint: str) -> list[tuple[Resource, str, str]]:
+    """(site, host name, SSL state) of every binding that uses the certificate."""
+    out = []
+    for site in facts.resources:
+        if site.type_lower not in ("microsoft.web/sites", "microsoft.web/sites/slots") or not thumbprint:
+            continue
+        for state in site.properties.get("hostNameSslStates") or []:
+            if isinstance(state, dict) and str(state.get("thumbprint") or "").upper() == thumbprint.upper():
+                out.append((site, str(state.get("name") or ""), str(state.get("sslState") or "SniEnabled")))
+    return out
+
+
+def _managed_certificates(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> bool:
+    found = [r for rid in fix.resource_ids if (r := _resource(facts, rid)) is not None
+             and r.type_lower == "microsoft.web/certificates" and r.properties.get("canonicalName")]
+    found = [r for r in found if r.properties.get("serverFarmId")]
+    for cert in found:
+        host = str(cert.properties["canonicalName"])
+        plan = str(cert.properties["serverFarmId"])
+        thumbprint = str(cert.properties.get("thumbprint") or "")
+        bindings = _ssl_bindings(facts, thumbprint)
+        # The apps as they stand when the step runs: after an App Service app went back to its plan's group.
+        now = [(_current(moves, facts, site.id), name, state) for site, name, state in bindings]
+        old = " ".join(f"{site}|{name}|{state}" for site, name, state in now)
+        unbind = "".join(f"az webapp config ssl unbind --certificate-thumbprint {thumbprint} --ids {site}; "
+                         for site in dict.fromkeys(site for site, _, _ in now))
+        delete = PlanStep(f"delete_managed_certificate:{cert.id}".lower(), StepKind.DELETE_MANAGED_CERTIFICATE,
+                          cert.resource_group,
+                          _args(certificate=cert.id, name=cert.name, host=host, thumbprint=thumbprint, bindings=old,
+                                unbind_commands=unbind, group=cert.resource_group,
+                                subscription=facts.source_subscription_id))
+        add(delete)
+        new_cert = _relocated(moves, cert.id)
+        parts = new_cert.strip("/").split("/")
+        new_bindings = [(_relocated(moves, site.id), name, state) for site, name, state in bindings]
+        sites = sorted({_name(s) for s, _, _ in new_bindings})
+        if new_bindings:
+            site_parts = new_bindings[0][0].strip("/").split("/")
+            create = (f"az webapp config ssl create --subscription {site_parts[1]} -g {site_parts[3]} "
+                      f"-n {site_parts[-1]} --hostname {host}")
+        else:
+            create = (f"az resource create --ids {new_cert} --location {cert.location} --api-version 2022-09-01 "
+                      f"--properties '{json.dumps({'canonicalName': host, 'serverFarmId': _relocated(moves, plan)})}'")
+        bind = "".join(f"; az webapp config ssl bind --certificate-thumbprint <new thumbprint> --ssl-type "
+                       f"{'IP' if state.lower() == 'ipbasedenabled' else 'SNI'} --ids {site}"
+                       for site, _, state in new_bindings)
+        add(PlanStep(f"recreate_managed_certificate:{new_cert}".lower(), StepKind.RECREATE_MANAGED_CERTIFICATE,
+                     cert.resource_group,
+                     _args(certificate=new_cert, host=host, plan=_relocated(moves, plan), location=cert.location,
+                           bindings=" ".join(f"{s}|{n}|{st}" for s, n, st in new_bindings),
+                           bound_to=f" and bind it to {', '.join(sites)}" if sites else "",
+                           create_command=create, bind_commands=bind, group=parts[3], subscription=parts[1],
+                           scope=new_cert, certificate_source=cert.id, plan_source=_current(moves, facts, plan),
+                           bindings_source=old, source_scope=cert.id),
+                     after=(delete.key,),
+                     ended=_waits_for_moves(moves, cert.id, plan, *(s.id for s, _, _ in bindings))))
+    return bool(found)
+
+
+def deleted_before(steps: Iterable[PlanStep]) -> frozenset[str]:
+    """The resources (lower-case ids) that steps before the moves delete: they leave the moves' requests."""
+    return frozenset(s.arg("registration" if s.kind is StepKind.DELETE_SQL_REGISTRATION else "certificate").lower()
+                     for s in steps
+                     if s.kind in (StepKind.DELETE_SQL_REGISTRATION, StepKind.DELETE_MANAGED_CERTIFICATE))
+
+
+def _lift_delete_protection(facts: PlanFacts, steps: dict[str, PlanStep]) -> None:
+    """A lock of either level on or above what a step deletes refuses the deletion (CanNotDelete is delete
+    protection): such a lock is lifted just before and put back as soon as the deletions under it ended."""
+    deletes = [s for s in steps.values() if s.kind in SERVICE_BEFORE]
+    for lock in facts.locks:
+        scope = lock.scope.lower().rstrip("/")
+        under = [s for s in deletes if (_deleted_id(s).lower() + "/").startswith(scope + "/")]
+        lift_key = f"lift_lock:{lock.scope}/{lock.name}".lower()
+        if not under or (lock.level.lower() == "readonly" and lift_key not in steps):
+            continue  # a ReadOnly lock the engineer keeps: its group cannot move anyway
+        args = _args(scope=lock.scope, name=lock.name, level=lock.level, notes=lock.notes or "",
+                     scope_name=_scope_name(lock.scope, facts))
+        lift = steps.setdefault(lift_key, PlanStep(lift_key, StepKind.LIFT_LOCK, under[0].group, args))
+        for s in under:
+            now = steps[s.key]  # as an earlier lock left it
+            steps[s.key] = replace(now, after=tuple(dict.fromkeys((*now.after, lift.key))))
+        own = next((s for s in under if _deleted_id(s).lower() == scope), None)
+        again = next((a for a in steps.values() if own is not None and own.key in a.after), None)
+        if again is not None:  # a lock on the deleted resource itself goes on the one made again
+            new_scope = _deleted_id(again)
+            key = f"restore_lock:{new_scope}/{lock.name}".lower()
+            steps[key] = PlanStep(key, StepKind.RESTORE_LOCK, again.group, _args(
+                scope=new_scope, name=lock.name, level=lock.level, notes=lock.notes or "",
+                scope_name=_scope_name(new_scope, facts)), after=(lift.key, again.key))
+            continue
+        key = f"restore_lock:{lock.scope}/{lock.name}".lower()
+        back = steps.get(key) or PlanStep(key, StepKind.RESTORE_LOCK, under[0].group, args, after=(lift.key,))
+        steps[key] = replace(back, ended=tuple(dict.fromkeys((*back.ended, *(s.key for s in under)))))
+
+
+def _deleted_id(step: PlanStep) -> str:
+    return step.arg("link") or step.arg("registration") or step.arg("certificate")
+
+
+SERVICE_ACTIONS = {"unlink_automation_workspace": _workspace_links,
+                   "delete_sql_iaas_registration": _sql_registrations,
+                   "recreate_managed_certificate": _managed_certificates}
 
 
 # ---------------------------------------------------------------- assignments on resources moved in the source

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
+from migration.access import allows, requirements
 from migration.fixsteps import already_done, carry_out
 from migration.model import ArmError, ArmErrorDetail, RoleMissing, TenantAccessDenied
 from migration.plansteps import PlanStep, message
@@ -63,7 +64,7 @@ class FixStepRunner:
                     stored = await self._save(rid, lambda s, r=record: _record(s, r))  # before any call
                 await carry_out(self._gateway, step, tenant_id=tenant)
             except TenantAccessDenied as exc:
-                if _not_permitted_here(exc):
+                if _not_permitted_here(exc) or await self._withheld(tenant, exc):
                     await self._end(stored, step, StepStatus.FAILED, exc.error)
                     return False
                 stored = await self._access_lost(stored, exc)
@@ -75,6 +76,20 @@ class FixStepRunner:
         await self._access_back(stored)
         await self._end(stored, step, StepStatus.SUCCEEDED, None)
         return True
+
+    async def _withheld(self, tenant_id: str, exc: TenantAccessDenied) -> bool:
+        """The bot's role lets it move but withholds this one action (a custom role without the delete of
+        certificates, say): waiting for access would never end, so the step fails with its command. When
+        its permissions cannot be read, or do not even allow the move, access is lost: the caller waits."""
+        if not isinstance(exc, RoleMissing) or not exc.action or not (exc.scope or "").lower().startswith(
+                "/subscriptions/"):
+            return False
+        try:
+            permissions = await self._gateway.list_permissions(exc.scope.split("/")[2], tenant_id=tenant_id)
+        except ArmError:  # access lost (TenantAccessDenied) or Azure unreachable
+            return False
+        move = next(r.action for r in requirements() if r.key == "move")
+        return allows(permissions, move) and not allows(permissions, exc.action)
 
     async def skip(self, stored: StoredRequest, step: PlanStep, waited: str) -> None:
         kind, _, name = waited.partition(":")

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from migration.fixchoice import regroup
-from migration.fixplan import PlanFacts, plan_fixes, snapshot
+from migration.fixplan import PlanFacts, deleted_before, plan_fixes, snapshot
 from migration.model import ArmError, GroupMove, NotFound, Peering, Resource, RoleDefinition
 from migration.plansteps import ChosenFix, FixPlan, PlanStep, StepKind
 from migration.ports import AzureGateway
@@ -68,6 +68,8 @@ async def carry_out(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) ->
                                         tenant_id=tenant_id)
     elif kind is StepKind.ADD_ASSIGNABLE_SCOPE:
         await gateway.add_assignable_scope(step.arg("role"), scope=step.arg("scope"), tenant_id=tenant_id)
+    elif kind in SERVICE_STEPS:
+        await SERVICE_STEPS[kind][0](gateway, step, tenant_id=tenant_id)
     elif kind in _RESOURCE_KINDS:
         await _carry_out_on_resource(gateway, step, tenant_id=tenant_id)
     elif kind in _APP_NETWORK_KINDS:
@@ -161,6 +163,8 @@ async def already_done(gateway: AzureGateway, step: PlanStep, *, tenant_id: str)
         return found is not None and all(found.tags.get(k) == v for k, v in wanted.items())
     if kind is StepKind.ADD_ASSIGNABLE_SCOPE:
         return False  # reading and writing the role is one idempotent step: doing it again changes nothing
+    if kind in SERVICE_STEPS:
+        return await SERVICE_STEPS[kind][1](gateway, step, tenant_id=tenant_id)
     if kind in _RESOURCE_KINDS:
         return await _done_on_resource(gateway, step, tenant_id=tenant_id)
     if kind in _APP_NETWORK_KINDS:
@@ -337,13 +341,192 @@ async def plan_with_fixes(gateway: AzureGateway, *, tenant_id: str, source_subsc
     facts = await read_facts(gateway, tenant_id=tenant_id, source_subscription_id=source_subscription_id,
                              target_subscription_id=target_subscription_id, groups=groups, plan_id=plan_id,
                              regrouped=regrouped)
+    facts = replace(facts, linked_services=await _linked_services(gateway, chosen, tenant_id=tenant_id))
     if any(c.action == "disable_customer_managed_key" for c in chosen):
         # A disk goes back on a customer-managed key only with an encryption set the target has.
         facts = replace(facts, target_resources=tuple(await gateway.list_resources(target_subscription_id,
                                                                                    tenant_id=tenant_id)))
     first = plan_fixes(facts, chosen)
-    moved = regroup(groups, first.steps)
+    moved = _without(regroup(groups, first.steps), deleted_before(first.steps))
     if moved == groups:
         return groups, first
     # Follow-through is for the groups that really move: plan again once the regrouping is known.
     return moved, plan_fixes(replace(facts, groups=moved), chosen)
+
+
+# --------------------------------------------------------------------------- what Azure refuses to move
+# A workspace's Automation link, a SQL IaaS Agent registration and a free managed certificate (with its host
+# name bindings): removed before the moves, created again once the moves ended: where what they belong to
+# landed, or where it still is when its move did not happen. Whether a step took effect is read back by id.
+
+
+async def _linked_services(gateway: AzureGateway, chosen: Sequence[ChosenFix], *,
+                           tenant_id: str) -> tuple[Resource, ...]:
+    """The Automation links the chosen fixes remove, as Azure holds them now (Resource Graph does not list
+    them)."""
+    out: list[Resource] = []
+    workspaces = {rid.lower(): rid for c in chosen if c.action == "unlink_automation_workspace"
+                  for rid in c.resource_ids if rid.lower().count("/providers/") == 1
+                  and rid.lower().rstrip("/").split("/")[-2] == "workspaces"}
+    for workspace in workspaces.values():
+        out += await gateway.list_linked_services(workspace, tenant_id=tenant_id)
+    return tuple(out)
+
+
+def _without(groups: tuple[GroupMove, ...], deleted: frozenset[str]) -> tuple[GroupMove, ...]:
+    """The groups without the resources deleted before the moves (a group left empty drops out)."""
+    if not deleted:
+        return groups
+    out = tuple(replace(g, resource_ids=tuple(i for i in g.resource_ids if i.lower() not in deleted))
+                for g in groups)
+    return tuple(g for g in out if g.resource_ids)
+
+
+async def _get(gateway: AzureGateway, resource_id: str, *, tenant_id: str) -> Resource | None:
+    try:
+        return await gateway.get_resource(resource_id, tenant_id=tenant_id)
+    except NotFound:
+        return None
+
+
+def _bindings(step: PlanStep, side: str = "") -> list[tuple[str, str, str]]:
+    """(site id, host name, SSL state) recorded in the step (`side` "_source": where they were)."""
+    recorded = step.arg("bindings" + side) or step.arg("bindings")
+    return [(site, host, state) for site, host, state in (b.split("|") for b in recorded.split() if b)]
+
+
+async def _side(gateway: AzureGateway, step: PlanStep, anchor: str, *, tenant_id: str) -> str:
+    """Where a follow-through step makes its resource again: "" at the moved `anchor` (the workspace, VM or
+    plan it belongs to) when that exists, "_source" where it was when the move did not happen."""
+    moved, stayed = step.arg(anchor), step.arg(anchor + "_source")
+    if not stayed or await _exists(gateway, moved, tenant_id=tenant_id):
+        return ""
+    return "_source" if await _exists(gateway, stayed, tenant_id=tenant_id) else ""
+
+
+async def _exists(gateway: AzureGateway, resource_id: str, *, tenant_id: str) -> bool:
+    return any(r.id.lower() == resource_id.lower()
+               for r in await gateway.list_resources(_sub(resource_id), tenant_id=tenant_id))
+
+
+def _parent(child_id: str) -> str:
+    return child_id.rsplit("/", 2)[0]
+
+
+async def _link_place(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> tuple[str, str]:
+    """(link id, Automation account id) as things stand: each moved, or not."""
+    moved = await _exists(gateway, _parent(step.arg("link")), tenant_id=tenant_id)
+    link = step.arg("link") if moved or not step.arg("link_source") else step.arg("link_source")
+    account = step.arg("automation")
+    if step.arg("automation_source") and not await _exists(gateway, account, tenant_id=tenant_id):
+        account = step.arg("automation_source")
+    return link, account
+
+
+async def _unlink(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
+    await gateway.delete_resource(step.arg("link"), tenant_id=tenant_id)
+
+
+async def _unlinked(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> bool:
+    return await _get(gateway, step.arg("link"), tenant_id=tenant_id) is None
+
+
+async def _relink(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
+    link, account = await _link_place(gateway, step, tenant_id=tenant_id)
+    await gateway.create_resource(link, location=None, properties={"resourceId": account}, tenant_id=tenant_id)
+
+
+async def _relinked(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> bool:
+    link_id, account = await _link_place(gateway, step, tenant_id=tenant_id)
+    link = await _get(gateway, link_id, tenant_id=tenant_id)
+    return link is not None and str(link.properties.get("resourceId") or "").lower() == account.lower()
+
+
+async def _delete_registration(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
+    await gateway.delete_resource(step.arg("registration"), tenant_id=tenant_id)
+
+
+async def _registration_deleted(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> bool:
+    return await _get(gateway, step.arg("registration"), tenant_id=tenant_id) is None
+
+
+async def _register(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
+    side = await _side(gateway, step, "vm", tenant_id=tenant_id)
+    properties = {**json.loads(step.arg("properties") or "{}"), "virtualMachineResourceId": step.arg("vm" + side)}
+    await gateway.create_resource(step.arg("registration" + side), location=step.arg("location"),
+                                  properties=properties, tenant_id=tenant_id)
+
+
+async def _registered(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> bool:
+    side = await _side(gateway, step, "vm", tenant_id=tenant_id)
+    reg = await _get(gateway, step.arg("registration" + side), tenant_id=tenant_id)
+    return reg is not None and str(reg.properties.get("virtualMachineResourceId") or "").lower() == \
+        step.arg("vm" + side).lower()
+
+
+async def _delete_certificate(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
+    """A bound certificate cannot be deleted: its host names go back to plain HTTP first. When Azure then
+    refuses the deletion, they get the certificate back, so the step fails without breaking HTTPS."""
+    for site, host, _ in _bindings(step):
+        binding = await _get(gateway, f"{site}/hostNameBindings/{host}", tenant_id=tenant_id)
+        if binding is not None and str(binding.properties.get("thumbprint") or "").upper() == \
+                step.arg("thumbprint").upper():
+            await gateway.create_resource(f"{site}/hostNameBindings/{host}", location=None,
+                                          properties={"sslState": "Disabled"}, tenant_id=tenant_id)
+    try:
+        await gateway.delete_resource(step.arg("certificate"), tenant_id=tenant_id)
+    except ArmError:
+        # Every recorded host name left without a certificate (now, or by a run a crash cut short).
+        for site, host, state in _bindings(step):
+            binding = await _get(gateway, f"{site}/hostNameBindings/{host}", tenant_id=tenant_id)
+            if binding is not None and not binding.properties.get("thumbprint"):
+                await gateway.create_resource(f"{site}/hostNameBindings/{host}", location=None, properties={
+                    "sslState": state, "thumbprint": step.arg("thumbprint")}, tenant_id=tenant_id)
+        raise
+
+
+async def _certificate_deleted(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> bool:
+    return await _get(gateway, step.arg("certificate"), tenant_id=tenant_id) is None
+
+
+async def _recreate_certificate(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> None:
+    """Issue the certificate again, then bind its new thumbprint where the old one was bound. A run cut
+    short by a crash goes on from what it finds: a certificate issued is not issued twice."""
+    side = await _side(gateway, step, "plan", tenant_id=tenant_id)
+    cert = await _get(gateway, step.arg("certificate" + side), tenant_id=tenant_id)
+    if cert is None or str(cert.properties.get("canonicalName") or "").lower() != step.arg("host").lower():
+        cert = await gateway.create_resource(step.arg("certificate" + side), location=step.arg("location"),
+                                             properties={"canonicalName": step.arg("host"),
+                                                         "serverFarmId": step.arg("plan" + side)},
+                                             tenant_id=tenant_id)
+    thumbprint = str(cert.properties.get("thumbprint") or "")
+    for site, host, state in _bindings(step, side):
+        binding = await _get(gateway, f"{site}/hostNameBindings/{host}", tenant_id=tenant_id)
+        if binding is None or str(binding.properties.get("thumbprint") or "").upper() != thumbprint.upper():
+            await gateway.create_resource(f"{site}/hostNameBindings/{host}", location=None,
+                                          properties={"sslState": state, "thumbprint": thumbprint},
+                                          tenant_id=tenant_id)
+
+
+async def _certificate_recreated(gateway: AzureGateway, step: PlanStep, *, tenant_id: str) -> bool:
+    side = await _side(gateway, step, "plan", tenant_id=tenant_id)
+    cert = await _get(gateway, step.arg("certificate" + side), tenant_id=tenant_id)
+    if cert is None or str(cert.properties.get("canonicalName") or "").lower() != step.arg("host").lower():
+        return False
+    thumbprint = str(cert.properties.get("thumbprint") or "").upper()
+    for site, host, _ in _bindings(step, side):
+        binding = await _get(gateway, f"{site}/hostNameBindings/{host}", tenant_id=tenant_id)
+        if binding is None or str(binding.properties.get("thumbprint") or "").upper() != thumbprint:
+            return False
+    return True
+
+
+# kind -> (carry it out, did it take effect)
+SERVICE_STEPS = {
+    StepKind.UNLINK_WORKSPACE: (_unlink, _unlinked),
+    StepKind.RELINK_WORKSPACE: (_relink, _relinked),
+    StepKind.DELETE_SQL_REGISTRATION: (_delete_registration, _registration_deleted),
+    StepKind.REGISTER_SQL_VM: (_register, _registered),
+    StepKind.DELETE_MANAGED_CERTIFICATE: (_delete_certificate, _certificate_deleted),
+    StepKind.RECREATE_MANAGED_CERTIFICATE: (_recreate_certificate, _certificate_recreated),
+}

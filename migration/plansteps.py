@@ -29,6 +29,14 @@ class StepKind(StrEnum):
     TAG_GROUP = "tag_group"
     ADD_ASSIGNABLE_SCOPE = "add_assignable_scope"
     RECREATE_ASSIGNMENT = "recreate_assignment"
+    # What Azure refuses to move, removed before and created again after: a workspace's Automation link,
+    # a SQL IaaS Agent registration, a free App Service managed certificate (and its bindings).
+    UNLINK_WORKSPACE = "unlink_workspace"
+    RELINK_WORKSPACE = "relink_workspace"
+    DELETE_SQL_REGISTRATION = "delete_sql_registration"
+    REGISTER_SQL_VM = "register_sql_vm"
+    DELETE_MANAGED_CERTIFICATE = "delete_managed_certificate"
+    RECREATE_MANAGED_CERTIFICATE = "recreate_managed_certificate"
     # Stream Analytics jobs, disks on customer-managed keys, Azure Backup restore points.
     STOP_JOB = "stop_job"
     DISK_TO_PLATFORM_KEY = "disk_to_platform_key"
@@ -44,8 +52,9 @@ class StepKind(StrEnum):
 # The rules' fix actions (migration.model.FixAction values) the bot carries out itself.
 AUTOMATIC_ACTIONS = frozenset({"lift_read_only_lock", "register_provider", "consolidate_dependencies",
                                "move_app_service_back", "disassociate_public_ip", "disable_peering",
-                               "stop_job", "disable_customer_managed_key", "remove_restore_points",
-                               "remove_app_networking", "detach_subnet_resource"})
+                               "unlink_automation_workspace", "delete_sql_iaas_registration",
+                               "recreate_managed_certificate", "stop_job", "disable_customer_managed_key",
+                               "remove_restore_points", "remove_app_networking", "detach_subnet_resource"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +84,11 @@ class PlanStep:
     @property
     def source(self) -> str:
         return str(_texts()[self.kind.value]["source"])
+
+    @property
+    def warning(self) -> str:
+        """What stops working from this step until a later one restores it ("" when nothing does)."""
+        return _fill(str(_texts()[self.kind.value].get("warning") or ""), self)
 
 
 @dataclass(frozen=True, slots=True)

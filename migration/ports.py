@@ -123,10 +123,20 @@ class AzureGateway(Protocol):
 
     async def delete_peering(self, vnet_id: str, name: str, *, tenant_id: str) -> None: ...
 
-    # Stream Analytics jobs, disks' encryption keys, restore point collections (long-running: `wait()`).
+    # Resources some fixes read, change, delete or make again by id (long-running `begin_*`: `wait()`).
 
     async def get_resource(self, resource_id: str, *, tenant_id: str) -> Resource:
-        """One job, disk or restore point collection as its provider answers now (`NotFound` once gone)."""
+        """A resource or child resource by id as its provider answers now (a job, disk, restore point
+        collection, linked service, SQL VM registration, certificate, host name binding); `NotFound` once gone."""
+        ...
+
+    async def create_resource(self, resource_id: str, *, location: str | None, properties: dict[str, Any],
+                              tenant_id: str) -> Resource:
+        """Create or update by id, waiting until done."""
+        ...
+
+    async def delete_resource(self, resource_id: str, *, tenant_id: str) -> None:
+        """Delete by id, waiting until gone; already gone is not an error."""
         ...
 
     async def begin_stop_job(self, job_id: str, *, tenant_id: str) -> MoveOperation: ...

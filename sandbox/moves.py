@@ -275,3 +275,7 @@ def _move(world: World, source: Group, target: Group, ids: list[str]) -> None:
         for res in world.resources(sub) if sub else ():
             if any(d.lower() in renamed for d in res.depends_on):
                 res.depends_on = [renamed.get(d.lower(), d) for d in res.depends_on]
+            # App Service keeps an app's plan reference current (the plan moves with its apps).
+            farm = str(res.properties.get("serverFarmId") or "").lower()
+            if farm in renamed:
+                res.properties["serverFarmId"] = renamed[farm]

@@ -32,6 +32,7 @@ from sandbox.movability import load_facts
 from sandbox.moves import ArmFailure, check_write_allowed, error_body, finish, front_door
 from sandbox.network import NetworkApi
 from sandbox.rbac import RbacApi
+from sandbox.resources import ResourceApi
 from sandbox.state import Group, Res, Sub, World, load_scenario
 from sandbox.subnets import SubnetApi
 from sandbox.throttle import Throttle
@@ -132,9 +133,9 @@ class ArmSandbox:
         self.facts = load_facts()
         self._rng = random.Random(seed)
         # APIs addressed by scope (subscription, group or resource), each in its own module.
-        self.surfaces = [api(world, self._json, self._changed) for api in (LockApi, RbacApi, NetworkApi,
-                                                                            ComputeApi, JobsApi, SubnetApi,
-                                                                            AppNetworkApi)]
+        self.surfaces = [api(world, self._json, self._changed)
+                         for api in (LockApi, RbacApi, NetworkApi, ComputeApi, JobsApi, SubnetApi, AppNetworkApi,
+                                     ResourceApi)]
         self._faults_injected = 0
         self._dirty = False
         # Resource Graph results by (query, subscriptions in scope), valid for one world generation: paging

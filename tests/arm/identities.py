@@ -129,3 +129,14 @@ def fake_az(directory: Path, *, authority: str, ca: str, logged_in: bool = True)
     az.write_text(FAKE_AZ.format(python=sys.executable, config=str(config)))
     az.chmod(az.stat().st_mode | stat.S_IEXEC)
     return bin_dir
+
+
+def app_gateway(sandbox: Any) -> Any:
+    """A gateway acting as the partner's app (client secret) against a sandbox: its roles are the scenario's."""
+    from migration.arm import create_gateway
+    from migration.credentials import IdentityConfig
+
+    config = IdentityConfig(mode="app", authority_host=sandbox.url, ca_bundle=str(sandbox.ca_path), client_id=APP,
+                            tenant_id=PARTNER, client_secret=SECRET)
+    return create_gateway(credential=config, endpoint=sandbox.url, ca_bundle=str(sandbox.ca_path),
+                          authority_host=sandbox.url, polling_interval=0.05)

@@ -458,11 +458,46 @@ def step_records(steps: tuple[Any, ...], *, failed_every: int = 4) -> tuple[Any,
 
 MANUAL_FIXES = tuple(
     ChosenFix(
-        "rg-logs", "unlink_automation_workspace", ("w",),
-        "az monitor log-analytics workspace linked-service delete --resource-group rg-logs "
-        f"--workspace-name law-{i} --name Automation")
+        "rg-apps", "remove_app_networking", ("w",),
+        f"az webapp vnet-integration remove --resource-group rg-apps --name app-{i}")
     for i in range(7)
 )
+
+
+def service_fix_plan() -> tuple[Any, ...]:
+    """The steps around a move of a workspace linked to Automation, a SQL VM's registration and a managed
+    certificate bound to a custom domain, as the planner words them."""
+    from migration.fixplan import PlanFacts, plan_fixes
+    from migration.model import GroupMove, Resource
+
+    sub, target = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
+    g = f"/subscriptions/{sub}/resourceGroups/rg-contoso-ops"
+    ws, aa = (f"{g}/providers/Microsoft.OperationalInsights/workspaces/law-contoso-ops",
+              f"{g}/providers/Microsoft.Automation/automationAccounts/aa-contoso-ops")
+    vm, reg = (f"{g}/providers/Microsoft.Compute/virtualMachines/vm-sql-01",
+               f"{g}/providers/Microsoft.SqlVirtualMachine/sqlVirtualMachines/vm-sql-01")
+    plan, site, cert = (f"{g}/providers/Microsoft.Web/serverfarms/plan-contoso",
+                        f"{g}/providers/Microsoft.Web/sites/app-contoso-shop",
+                        f"{g}/providers/Microsoft.Web/certificates/shop.contoso.com-app-contoso-shop")
+    thumb = "7A" * 20
+
+    def res(rid: str, type_: str, **props: Any) -> Resource:
+        return Resource(rid, rid.rsplit("/", 1)[-1], type_, "westeurope", sub, "rg-contoso-ops", properties=props)
+
+    facts = PlanFacts(sub, target, (GroupMove("rg-contoso-ops", f"/subscriptions/{target}/resourceGroups/"
+                                              "rg-contoso-ops", "westeurope", (ws, aa, vm, plan, site)),),
+                      resources=(res(reg, "Microsoft.SqlVirtualMachine/sqlVirtualMachines", virtualMachineResourceId=vm,
+                                     sqlServerLicenseType="AHUB", sqlManagement="Full"),
+                                 res(site, "Microsoft.Web/sites", hostNameSslStates=[
+                                     {"name": "shop.contoso.com", "sslState": "SniEnabled", "thumbprint": thumb}]),
+                                 res(cert, "Microsoft.Web/certificates", canonicalName="shop.contoso.com",
+                                     thumbprint=thumb, serverFarmId=plan)),
+                      linked_services=(res(f"{ws}/linkedServices/Automation",
+                                           "Microsoft.OperationalInsights/workspaces/linkedServices", resourceId=aa),))
+    chosen = [ChosenFix("rg-contoso-ops", "unlink_automation_workspace", (ws, f"{ws}/linkedServices/Automation"), ""),
+              ChosenFix("rg-contoso-ops", "delete_sql_iaas_registration", (reg,), ""),
+              ChosenFix("rg-contoso-ops", "recreate_managed_certificate", (cert,), "")]
+    return plan_fixes(facts, chosen).steps
 
 
 def move_report(request: MoveRequest, *, steps: tuple[Any, ...] = (), records: tuple[Any, ...] = (),

@@ -127,8 +127,12 @@ def build_all() -> dict[str, dict[str, Any]]:
             f"move-plan-{size}": move_plan_card(draft, dry_runs=dry),
             f"move-plan-with-fixes-{size}": move_plan_card(
                 draft, dry_runs=dry, steps=steps, manual=fx.MANUAL_FIXES,
-                offered=["lift_read_only_lock", "disassociate_public_ip", "unlink_automation_workspace"],
+                offered=["lift_read_only_lock", "disassociate_public_ip", "unlink_automation_workspace",
+                         "recreate_managed_certificate"],
                 kept=["lift_read_only_lock"]),
+            f"approval-with-service-fixes-{size}": approval_card(
+                pending, view="approver", approver_mris=approvers, checklist=fx.CHECKLIST,
+                steps=(*steps, *fx.service_fix_plan()), manual=fx.MANUAL_FIXES),
             f"move-plan-changed-{size}": move_plan_card(
                 draft, dry_runs=dry, steps=steps, offered=["lift_read_only_lock", "disassociate_public_ip"],
                 kept=["lift_read_only_lock"], revision=3, after_fixes=[draft.groups[0].source_group],

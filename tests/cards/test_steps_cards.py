@@ -21,13 +21,13 @@ def test_the_approver_sees_every_phase_and_what_stays_by_hand():
     assert "Lift ReadOnly lock freeze on group rg-workload-000" in card
     assert "Put ReadOnly lock freeze back on group rg-workload-001" in card
     assert "interrupts that traffic" in card  # the public IP's downtime is said before approval
-    assert "Left to you" in card and "linked-service delete" in card
+    assert "Left to you" in card and "vnet-integration remove" in card
 
 
 def test_the_plan_card_offers_the_fixes_with_the_engineers_choice():
     request = fx.make_request(fx.CONTOSO, RequestState.DRAFT)
     card = move_plan_card(request, steps=fx.fix_plan(1), offered=["lift_read_only_lock", "disassociate_public_ip",
-                                                                   "unlink_automation_workspace"],
+                                                                   "disable_disk_encryption"],
                           kept=["lift_read_only_lock"])
     [choice] = [e for e in card["body"] if e.get("id") == "fixes"]
     assert [c["value"] for c in choice["choices"]] == ["lift_read_only_lock", "disassociate_public_ip"]
@@ -50,7 +50,7 @@ def test_the_final_report_says_what_happened_then_what_needs_the_engineer_then_w
     assert needs < done
     assert "PrincipalNotFound" in text[needs:done]
     assert "az role assignment create --assignee-object-id a11ce000-0000-4000-8000-00000000a11c" in text[needs:done]
-    assert "The bot cannot do this" in text[needs:done] and "linked-service delete" in text[needs:done]
+    assert "The bot cannot do this" in text[needs:done] and "vnet-integration remove" in text[needs:done]
     assert "✓ Lift ReadOnly lock freeze on group rg-workload-000" in text[done:]
     assert "type `report MV-7K2Q`" in text, "without a link, the card says how to get the whole report"
     assert "✓ Put the locks back" in text and "✓ Re-apply group tags" in text
@@ -73,6 +73,31 @@ def test_the_progress_card_says_how_far_the_steps_got():
                StepRecord(steps[2].key, StepStatus.STARTED))
     text = _text(move_progress_card(request, steps=steps, records=records))
     assert "1 of 5 fix steps done, 1 not done" in text
+
+
+def test_the_approver_is_told_what_breaks_until_a_removed_thing_is_made_again():
+    request = fx.make_request(fx.CONTOSO, RequestState.PENDING_APPROVAL)
+    steps = fx.service_fix_plan()
+    card = _text(approval_card(request, view="approver", approver_mris=[], checklist=(), steps=steps))
+    assert "Unlink Automation account aa-contoso-ops from workspace law-contoso-ops" in card
+    assert "Delete the SQL IaaS Agent registration of virtual machine vm-sql-01 (AHUB license" in card
+    assert "Unbind and delete the free managed certificate for shop.contoso.com" in card
+    assert "Issue a free managed certificate for shop.contoso.com again and bind it to app-contoso-shop" in card
+    assert "Link Automation account aa-contoso-ops to workspace law-contoso-ops again" in card
+    assert "Register virtual machine vm-sql-01 with the SQL IaaS Agent extension again" in card
+    # Before anyone approves: what stops working, and until when.
+    assert "breaks HTTPS on shop.contoso.com until the certificate is issued again and bound" in card
+    assert "stops the workspace's Automation features" in card and "SQL Server itself keeps running" in card
+
+
+def test_the_plan_card_lets_the_engineer_leave_each_of_them_out():
+    request = fx.make_request(fx.CONTOSO, RequestState.DRAFT)
+    offered = ["unlink_automation_workspace", "delete_sql_iaas_registration", "recreate_managed_certificate"]
+    card = move_plan_card(request, steps=fx.service_fix_plan(), offered=offered, kept=offered[:2])
+    [choice] = [e for e in card["body"] if e.get("id") == "fixes"]
+    assert [c["value"] for c in choice["choices"]] == offered
+    assert "HTTPS breaks meanwhile" in choice["choices"][2]["title"]
+    assert choice["value"] == "unlink_automation_workspace,delete_sql_iaas_registration"
 
 
 def test_the_approval_card_says_which_checklist_entries_the_bot_does_itself():

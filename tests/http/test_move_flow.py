@@ -31,8 +31,10 @@ async def _plan(bot, connector) -> dict:
     group_picker = await wait_update(connector, "Which resource groups?")
     offered = {c["value"]: c["title"] for c in choices(group_picker, "groups")}
     ready = {"rg-web-prod", "rg-vm-app", "rg-integration"}
-    # Only problems the bot fixes before the move (rg-app-split: its VM's restore point collection).
-    fixable = {"rg-data", "rg-appsvc-api", "rg-network-hub", "rg-app-split"}
+    # Only problems the bot fixes before the move: a ReadOnly lock and a workspace linked to Automation
+    # (rg-locked), a free managed certificate (rg-appsvc-plans), its VM's restore point collection
+    # (rg-app-split)...
+    fixable = {"rg-data", "rg-appsvc-api", "rg-network-hub", "rg-locked", "rg-appsvc-plans", "rg-app-split"}
     assert set(offered) == ready | fixable, "only ready groups, and those the bot can make ready, are offered"
     assert all("after fixes the bot makes" in offered[g] for g in fixable)
     assert not any("after fixes" in offered[g] for g in ready)

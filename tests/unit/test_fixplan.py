@@ -32,18 +32,18 @@ def _finding(action: FixAction, ids: tuple[str, ...], command: str, group: str) 
 
 LOCKED = GroupAssessment("rg-locked", Verdict.READY_AFTER_FIXES, (ST,), (
     _finding(FixAction.LIFT_READ_ONLY_LOCK, (LOCK_ID,), "az lock delete ...", "rg-locked"),))
-WORKSPACE = GroupAssessment("rg-logs", Verdict.READY_AFTER_FIXES, (), (
-    _finding(FixAction.UNLINK_AUTOMATION_WORKSPACE, ("w",), "az monitor ...", "rg-logs"),))
+ENCRYPTED = GroupAssessment("rg-ade", Verdict.READY_AFTER_FIXES, (), (
+    _finding(FixAction.DISABLE_DISK_ENCRYPTION, ("vm",), "az vm encryption disable ...", "rg-ade"),))
 WEBAPP = GroupAssessment("rg-webapp", Verdict.READY_AFTER_FIXES, (APP2,), (
     _finding(FixAction.MOVE_APP_SERVICE_BACK, (APP2,), f"az resource move --destination-group rg-web --ids {APP2}",
              "rg-webapp"),))
 
 
 def test_a_group_whose_only_problems_the_bot_fixes_becomes_movable():
-    every = chosen_fixes([LOCKED, WORKSPACE])
-    assert [c.action for c in every] == ["lift_read_only_lock", "unlink_automation_workspace"]
+    every = chosen_fixes([LOCKED, ENCRYPTED])
+    assert [c.action for c in every] == ["lift_read_only_lock", "disable_disk_encryption"]
     assert movable_with(LOCKED, every)
-    assert not movable_with(WORKSPACE, every)  # the bot cannot unlink a workspace: it stays on the checklist
+    assert not movable_with(ENCRYPTED, every)  # Azure Disk Encryption stays with the engineer (the checklist)
     assert not movable_with(LOCKED, chosen_fixes([LOCKED], skip=["lift_read_only_lock"]))  # the engineer said no
 
 

@@ -4,15 +4,21 @@ started again each time (the restart tests of the fixes and follow-through)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import signal
 import socket
 import ssl
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import aiohttp
 
 from cards import verbs
+from migration.arm import create_gateway
 from migration.assessment import assess
 from migration.checklist import post_move_checklist
 from migration.dryrun import planned_target_groups, top_level_ids
@@ -21,6 +27,7 @@ from migration.fixsteps import plan_with_fixes
 from migration.model import GroupMove
 from migration.ports import AzureGateway
 from migration.workflow import StepStatus, StoredRequest, Workflow
+from storage import SqliteDocumentStore
 from tests.http import teams
 from tests.http.teams import APPROVER, PARTNER_TENANT
 from tests.plugins.sandbox import CSP, FABRIKAM, PAYG
@@ -29,10 +36,11 @@ from tests.workflow.conftest import REQUESTER
 
 
 async def plan_and_submit(gateway: AzureGateway, workflow: Workflow, *, picked: Sequence[str],
-                          request_id: str) -> StoredRequest:
-    """What the move flow does when the engineer picks these groups (Fabrikam's PAYG to its CSP subscription)
-    and keeps every fix: plan the fixes from what Azure says now and submit the request for approval."""
-    assessment = await assess(gateway, tenant_id=FABRIKAM, source_subscription_id=PAYG, target_subscription_id=CSP)
+                          request_id: str, tenant: str = FABRIKAM, source: str = PAYG,
+                          target: str = CSP) -> StoredRequest:
+    """What the move flow does when the engineer picks these groups (by default Fabrikam's PAYG to its CSP
+    subscription) and keeps every fix: plan the fixes from what Azure says now and submit the request."""
+    assessment = await assess(gateway, tenant_id=tenant, source_subscription_id=source, target_subscription_id=target)
     by_name = {g.name: g for g in assessment.groups}
     groups = [by_name[n] for n in picked]
     chosen = chosen_fixes(groups)
@@ -42,10 +50,11 @@ async def plan_and_submit(gateway: AzureGateway, workflow: Workflow, *, picked: 
     plans = {p.name: p for p in planned_target_groups(assessment, groups=[g.name for g in groups])}
     moves = tuple(GroupMove(g.name, plans[g.name].id, plans[g.name].location, tuple(top_level_ids(g)))
                   for g in groups)
-    moves, plan = await plan_with_fixes(gateway, tenant_id=FABRIKAM, source_subscription_id=PAYG,
-                                        target_subscription_id=CSP, groups=moves, chosen=chosen, plan_id=request_id)
+    moves, plan = await plan_with_fixes(gateway, tenant_id=tenant, source_subscription_id=source,
+                                        target_subscription_id=target, groups=moves, chosen=chosen,
+                                        plan_id=request_id)
     return await workflow.submit(
-        customer_tenant_id=FABRIKAM, source_subscription_id=PAYG, target_subscription_id=CSP, groups=moves,
+        customer_tenant_id=tenant, source_subscription_id=source, target_subscription_id=target, groups=moves,
         requester=REQUESTER, requester_tenant_id=PARTNER_TENANT, source_name="Fabrikam PAYG",
         target_name="Fabrikam CSP", fix_steps=plan.steps, manual_fixes=plan.manual, request_id=request_id,
         checklist=post_move_checklist())
@@ -103,3 +112,40 @@ async def approve_and_kill_at_every_step(session: aiohttp.ClientSession, workflo
             os.killpg(bot.pid, signal.SIGKILL)
             await bot.wait()
             kills += 1
+
+
+@dataclass(frozen=True)
+class Run:
+    """A sandbox process and what starting the bot against it takes."""
+
+    arm: str
+    ca: str
+    port: int
+    bot_args: tuple[str, ...]
+    workflow: Workflow
+    gateway: AzureGateway
+
+
+@contextlib.asynccontextmanager
+async def sandbox_and_bot(tmp_path: Path, scenario: dict[str, Any]) -> AsyncIterator[Run]:
+    """A sandbox process on `scenario` (state kept on disk), the bot's arguments and port, the workflow on its
+    store, and a gateway of the test's own; closed at the end."""
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(scenario))
+    db = tmp_path / "bot.db"
+    sandbox_args = ("-m", "sandbox", "--port", "0", "--scenario", str(path), "--state-dir", str(tmp_path / "arm"),
+                    "--lro-seconds", "0.3", "--poll-interval", "0.05", "--no-throttle")
+    async with python_process(*sandbox_args, ready="SANDBOX_READY") as (_, fields):
+        arm, ca = fields["url"], fields["ca"]
+        port = free_port()
+        bot_args = ("-m", "tests.workflow.app_factory", "--port", str(port), "--storage", f"sqlite:///{db}",
+                    "--arm", arm, "--ca", ca, "--approvers", APPROVER["aadObjectId"], "--tenants", PARTNER_TENANT,
+                    "--lease-seconds", "1.0")
+        store = SqliteDocumentStore(db)
+        gateway = create_gateway(credential="sandbox", endpoint=arm, ca_bundle=ca, authority_host=arm,
+                                 polling_interval=0.05)
+        try:
+            yield Run(arm, ca, port, bot_args, Workflow(store), gateway)
+        finally:
+            await gateway.close()
+            await store.close()

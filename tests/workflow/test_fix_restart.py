@@ -9,23 +9,18 @@ assignment is back at the new scopes, and Azure saw each write exactly once.
 
 from __future__ import annotations
 
-import json
 import ssl
 from pathlib import Path
 
 import aiohttp
 
-from migration.arm import create_gateway
 from migration.model import RequestState
 from migration.plansteps import StepKind
-from migration.workflow import StepStatus, Workflow
-from storage import SqliteDocumentStore
+from migration.workflow import StepStatus
 from tests.arm.fixes_scenario import ALICE, BOB, CONDITION, HUB, NIC1, OPS, PIP, STAPP1, fixes_scenario
-from tests.http.teams import APPROVER, PARTNER_TENANT
 from tests.plugins.bot_http import Connector
 from tests.plugins.sandbox import CSP, FABRIKAM, PAYG, group_id
-from tests.processes import python_process as _process
-from tests.workflow.sigkill import approve_and_kill_at_every_step, free_port, plan_and_submit, slow_writes
+from tests.workflow.sigkill import approve_and_kill_at_every_step, plan_and_submit, sandbox_and_bot, slow_writes
 
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 PICKED = ("rg-app", "rg-locked", "rg-net", "rg-webapp")
@@ -38,53 +33,37 @@ FIX_WRITES = ("ManagementLocks_DeleteByScope", "ManagementLocks_CreateOrUpdateBy
 async def test_one_approval_moves_with_fixes_and_follow_through_across_sigkill_at_every_step(
     tmp_path: Path, connector: Connector
 ):
-    scenario = tmp_path / "scenario.json"
-    scenario.write_text(json.dumps(fixes_scenario()))
-    db = tmp_path / "bot.db"
-    sandbox_args = ("-m", "sandbox", "--port", "0", "--scenario", str(scenario), "--state-dir", str(tmp_path / "arm"),
-                    "--lro-seconds", "0.3", "--poll-interval", "0.05", "--no-throttle")
-    async with _process(*sandbox_args, ready="SANDBOX_READY") as (_, fields):
-        arm, ca = fields["url"], fields["ca"]
-        port = free_port()
-        bot_args = ("-m", "tests.workflow.app_factory", "--port", str(port), "--storage", f"sqlite:///{db}",
-                    "--arm", arm, "--ca", ca, "--approvers", APPROVER["aadObjectId"], "--tenants", PARTNER_TENANT,
-                    "--lease-seconds", "1.0")
-        store = SqliteDocumentStore(db)
-        workflow = Workflow(store)
-        gateway = create_gateway(credential="sandbox", endpoint=arm, ca_bundle=ca, authority_host=arm,
-                                 polling_interval=0.05)
-        try:
-            stored = await plan_and_submit(gateway, workflow, picked=PICKED, request_id="FIX1")
-            steps = stored.fix_steps
-            kinds = {s.kind for s in steps}
-            # Every kind of step around locks, providers, App Service, networks and roles but one (the fixes on
-            # single resources, such as jobs and disks, have a sibling test of their own).
-            assert kinds == {StepKind.LIFT_LOCK, StepKind.REGISTER_PROVIDER, StepKind.MOVE_APP_BACK,
-                             StepKind.DISASSOCIATE_IP, StepKind.DELETE_PEERING, StepKind.RESTORE_LOCK,
-                             StepKind.REASSOCIATE_IP, StepKind.RECREATE_PEERING, StepKind.TAG_GROUP,
-                             StepKind.ADD_ASSIGNABLE_SCOPE, StepKind.RECREATE_ASSIGNMENT}
-            assert "rg-webapp" not in {g.source_group for g in stored.request.groups}  # app-2 moves from rg-web
+    async with sandbox_and_bot(tmp_path, fixes_scenario()) as run:
+        arm, ca, port, bot_args, workflow, gateway = (run.arm, run.ca, run.port, run.bot_args, run.workflow,
+                                                      run.gateway)
+        stored = await plan_and_submit(gateway, workflow, picked=PICKED, request_id="FIX1")
+        steps = stored.fix_steps
+        kinds = {s.kind for s in steps}
+        # Every kind of step around locks, providers, App Service, networks and roles but one (the fixes on
+        # single resources, such as jobs and disks, have a sibling test of their own).
+        assert kinds == {StepKind.LIFT_LOCK, StepKind.REGISTER_PROVIDER, StepKind.MOVE_APP_BACK,
+                         StepKind.DISASSOCIATE_IP, StepKind.DELETE_PEERING, StepKind.RESTORE_LOCK,
+                         StepKind.REASSOCIATE_IP, StepKind.RECREATE_PEERING, StepKind.TAG_GROUP,
+                         StepKind.ADD_ASSIGNABLE_SCOPE, StepKind.RECREATE_ASSIGNMENT}
+        assert "rg-webapp" not in {g.source_group for g in stored.request.groups}  # app-2 moves from rg-web
 
-            async with aiohttp.ClientSession() as session:
-                await slow_writes(session, arm, ca, FIX_WRITES)
-                kills, seen = await approve_and_kill_at_every_step(
-                    session, workflow, request_id=stored.id, bot_args=bot_args, port=port, connector_url=connector.url)
-                ssl_ctx = ssl.create_default_context(cafile=ca)
-                async with session.get(f"{arm}/_sandbox/stats", ssl=ssl_ctx) as response:
-                    stats = await response.json()
-            done = await workflow.get(stored.id)
-            trail = await workflow.audit_trail(stored.id)
-            locks = [*await gateway.list_locks(PAYG, tenant_id=FABRIKAM), *await gateway.list_locks(
-                CSP, tenant_id=FABRIKAM)]
-            target_groups = {g.name: g for g in await gateway.list_resource_groups(CSP, tenant_id=FABRIKAM)}
-            assignments = await gateway.list_role_assignments(CSP, tenant_id=FABRIKAM)
-            inventory = {r.id: r for r in await gateway.list_resources(CSP, tenant_id=FABRIKAM)}
-            moved_vnet = next(r.id for r in inventory.values() if r.name == "vnet-1")
-            peerings = (await gateway.get_peering(moved_vnet, "to-hub", tenant_id=FABRIKAM),
-                        await gateway.get_peering(HUB, "to-vnet-1", tenant_id=FABRIKAM))
-        finally:
-            await gateway.close()
-            await store.close()
+        async with aiohttp.ClientSession() as session:
+            await slow_writes(session, arm, ca, FIX_WRITES)
+            kills, seen = await approve_and_kill_at_every_step(
+                session, workflow, request_id=stored.id, bot_args=bot_args, port=port, connector_url=connector.url)
+            ssl_ctx = ssl.create_default_context(cafile=ca)
+            async with session.get(f"{arm}/_sandbox/stats", ssl=ssl_ctx) as response:
+                stats = await response.json()
+        done = await workflow.get(stored.id)
+        trail = await workflow.audit_trail(stored.id)
+        locks = [*await gateway.list_locks(PAYG, tenant_id=FABRIKAM), *await gateway.list_locks(
+            CSP, tenant_id=FABRIKAM)]
+        target_groups = {g.name: g for g in await gateway.list_resource_groups(CSP, tenant_id=FABRIKAM)}
+        assignments = await gateway.list_role_assignments(CSP, tenant_id=FABRIKAM)
+        inventory = {r.id: r for r in await gateway.list_resources(CSP, tenant_id=FABRIKAM)}
+        moved_vnet = next(r.id for r in inventory.values() if r.name == "vnet-1")
+        peerings = (await gateway.get_peering(moved_vnet, "to-hub", tenant_id=FABRIKAM),
+                    await gateway.get_peering(HUB, "to-vnet-1", tenant_id=FABRIKAM))
 
     assert done is not None and done.state is RequestState.SUCCEEDED, done
     # Every step was killed at its boundary (recorded as started, its call on its way or not yet sent); steps

@@ -81,12 +81,10 @@ async def test_without_a_role_for_locks_the_step_fails_with_its_command_instead_
                                                                                           sandbox_factory):
     """The partner's app holds Contributor: it may move, not lift a lock. Waiting for access would never end
     (a Lighthouse delegation cannot grant Owner either), so the step fails and says what to run by hand."""
-    from migration.arm import create_gateway
-    from migration.credentials import IdentityConfig
     from migration.fixsteps import plan_with_fixes
     from migration.model import GroupMove
     from migration.plansteps import ChosenFix
-    from tests.arm.identities import APP, CONSENTED, PARTNER, SECRET, SUB, scenario
+    from tests.arm.identities import APP, CONSENTED, PARTNER, SUB, app_gateway, scenario
     from tests.workflow.conftest import REQUESTER
 
     target = "c1c1c1c1-0000-4000-8000-0000000005b2"
@@ -98,10 +96,7 @@ async def test_without_a_role_for_locks_the_step_fails_with_its_command_instead_
     tenant = next(t for t in data["tenants"] if t["id"] == CONSENTED)
     tenant["roleAssignments"].append({"appId": APP, "role": "Contributor", "scope": f"/subscriptions/{target}"})
     sandbox = await sandbox_factory(data, lro_seconds=0.1)
-    config = IdentityConfig(mode="app", authority_host=sandbox.url, ca_bundle=str(sandbox.ca_path), client_id=APP,
-                            tenant_id=PARTNER, client_secret=SECRET)
-    gateway = create_gateway(credential=config, endpoint=sandbox.url, ca_bundle=str(sandbox.ca_path),
-                             authority_host=sandbox.url, polling_interval=0.05)
+    gateway = app_gateway(sandbox)
     try:
         src = f"/subscriptions/{SUB[CONSENTED]}/resourceGroups/rg-app"
         groups = (GroupMove("rg-app", f"/subscriptions/{target}/resourceGroups/rg-app-csp", "westeurope",

@@ -10,18 +10,15 @@ are still being polled then), and started again each time; Azure carried out eac
 from __future__ import annotations
 
 import asyncio
-import json
 import ssl
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from migration.arm import create_gateway
 from migration.model import NotFound, RequestState
 from migration.plansteps import StepKind
-from migration.workflow import StepStatus, Workflow
-from storage import SqliteDocumentStore
+from migration.workflow import StepStatus
 from tests.arm.resource_fixes_scenario import (
     CMK,
     COLLECTION,
@@ -32,11 +29,9 @@ from tests.arm.resource_fixes_scenario import (
     VM,
     resource_fixes_scenario,
 )
-from tests.http.teams import APPROVER, PARTNER_TENANT
 from tests.plugins.bot_http import Connector
 from tests.plugins.sandbox import CSP, FABRIKAM, PAYG
-from tests.processes import python_process
-from tests.workflow.sigkill import approve_and_kill_at_every_step, free_port, plan_and_submit, slow_writes
+from tests.workflow.sigkill import approve_and_kill_at_every_step, plan_and_submit, sandbox_and_bot, slow_writes
 
 FIX_WRITES = ("StreamingJobs_Stop", "StreamingJobs_Start", "Disks_Update", "RestorePointCollections_Delete")
 WRITE_OF = {"stop_job": "StreamingJobs_Stop", "start_job": "StreamingJobs_Start",
@@ -66,52 +61,36 @@ def _once_azure_took_it(session: aiohttp.ClientSession, arm: str, ca: str):
 async def test_a_job_a_disk_on_its_own_key_and_a_backed_up_vm_move_with_one_approval_across_sigkill(
     tmp_path: Path, connector: Connector
 ):
-    scenario = tmp_path / "scenario.json"
-    scenario.write_text(json.dumps(resource_fixes_scenario()))
-    db = tmp_path / "bot.db"
-    sandbox_args = ("-m", "sandbox", "--port", "0", "--scenario", str(scenario), "--state-dir", str(tmp_path / "arm"),
-                    "--lro-seconds", "0.3", "--poll-interval", "0.05", "--no-throttle")
-    async with python_process(*sandbox_args, ready="SANDBOX_READY") as (_, fields):
-        arm, ca = fields["url"], fields["ca"]
-        port = free_port()
-        bot_args = ("-m", "tests.workflow.app_factory", "--port", str(port), "--storage", f"sqlite:///{db}",
-                    "--arm", arm, "--ca", ca, "--approvers", APPROVER["aadObjectId"], "--tenants", PARTNER_TENANT,
-                    "--lease-seconds", "1.0")
-        store = SqliteDocumentStore(db)
-        workflow = Workflow(store)
-        gateway = create_gateway(credential="sandbox", endpoint=arm, ca_bundle=ca, authority_host=arm,
-                                 polling_interval=0.05)
-        try:
-            stored = await plan_and_submit(gateway, workflow, picked=PICKED, request_id="RES1")
-            steps = stored.fix_steps
-            assert [s.kind for s in steps] == [
-                StepKind.STOP_JOB, StepKind.DISK_TO_PLATFORM_KEY, StepKind.DELETE_RESTORE_POINTS,
-                StepKind.START_JOB, StepKind.DISK_TO_CUSTOMER_KEY]
-            # Resuming backup from a vault in the target is the engineer's, with its command.
-            assert [f.action for f in stored.manual_fixes] == ["remove_restore_points"]
-            assert "az backup protection enable-for-vm" in stored.manual_fixes[0].command
+    async with sandbox_and_bot(tmp_path, resource_fixes_scenario()) as run:
+        arm, ca, port, bot_args, workflow, gateway = (run.arm, run.ca, run.port, run.bot_args, run.workflow,
+                                                      run.gateway)
+        stored = await plan_and_submit(gateway, workflow, picked=PICKED, request_id="RES1")
+        steps = stored.fix_steps
+        assert [s.kind for s in steps] == [
+            StepKind.STOP_JOB, StepKind.DISK_TO_PLATFORM_KEY, StepKind.DELETE_RESTORE_POINTS,
+            StepKind.START_JOB, StepKind.DISK_TO_CUSTOMER_KEY]
+        # Resuming backup from a vault in the target is the engineer's, with its command.
+        assert [f.action for f in stored.manual_fixes] == ["remove_restore_points"]
+        assert "az backup protection enable-for-vm" in stored.manual_fixes[0].command
 
-            async with aiohttp.ClientSession() as session:
-                await slow_writes(session, arm, ca, FIX_WRITES)
-                kills, seen = await approve_and_kill_at_every_step(
-                    session, workflow, request_id=stored.id, bot_args=bot_args, port=port, connector_url=connector.url,
-                    before_kill=_once_azure_took_it(session, arm, ca))
-                async with session.get(f"{arm}/_sandbox/stats", ssl=ssl.create_default_context(cafile=ca)) as r:
-                    stats = await r.json()
-            done = await workflow.get(stored.id)
-            assert done is not None
-            target_of = {g.source_group: g.target_group_id.rsplit("/", 1)[-1] for g in done.request.groups}
-            moved = {r.name: r for r in await gateway.list_resources(CSP, tenant_id=FABRIKAM)}
-            job = await gateway.get_resource(moved["asa-1"].id, tenant_id=FABRIKAM)
-            disk = await gateway.get_resource(moved["data-1"].id, tenant_id=FABRIKAM)
-            with pytest.raises(NotFound):
-                await gateway.get_resource(COLLECTION, tenant_id=FABRIKAM)
-            with pytest.raises(NotFound):
-                await gateway.get_resource(JOB, tenant_id=FABRIKAM)
-            left = {r.id for r in await gateway.list_resources(PAYG, tenant_id=FABRIKAM)}
-        finally:
-            await gateway.close()
-            await store.close()
+        async with aiohttp.ClientSession() as session:
+            await slow_writes(session, arm, ca, FIX_WRITES)
+            kills, seen = await approve_and_kill_at_every_step(
+                session, workflow, request_id=stored.id, bot_args=bot_args, port=port, connector_url=connector.url,
+                before_kill=_once_azure_took_it(session, arm, ca))
+            async with session.get(f"{arm}/_sandbox/stats", ssl=ssl.create_default_context(cafile=ca)) as r:
+                stats = await r.json()
+        done = await workflow.get(stored.id)
+        assert done is not None
+        target_of = {g.source_group: g.target_group_id.rsplit("/", 1)[-1] for g in done.request.groups}
+        moved = {r.name: r for r in await gateway.list_resources(CSP, tenant_id=FABRIKAM)}
+        job = await gateway.get_resource(moved["asa-1"].id, tenant_id=FABRIKAM)
+        disk = await gateway.get_resource(moved["data-1"].id, tenant_id=FABRIKAM)
+        with pytest.raises(NotFound):
+            await gateway.get_resource(COLLECTION, tenant_id=FABRIKAM)
+        with pytest.raises(NotFound):
+            await gateway.get_resource(JOB, tenant_id=FABRIKAM)
+        left = {r.id for r in await gateway.list_resources(PAYG, tenant_id=FABRIKAM)}
 
     assert done.state is RequestState.SUCCEEDED, done
     assert seen == {s.key for s in steps} and kills >= 2  # killed at every step, before and after the moves
