@@ -156,43 +156,54 @@ def plan_fixes(facts: PlanFacts, chosen: Sequence[ChosenFix]) -> FixPlan:
     return FixPlan(tuple(ordered), tuple(manual))
 
 
+# The arguments naming what a step writes (or makes again in place when a move did not happen); the others
+# (a role, a remote network, an IP, a plan, an encryption set) only point at something.
+_WRITES = ("scope", "group", "nic", "vnet", "job", "old_job", "disk", "collection", "link", "registration",
+           "certificate", "site", "old_site", "subnet", "old_subnet")
+
+
+def _written(step: PlanStep) -> list[str]:
+    """The ids a step writes under, lower-case."""
+    if step.kind is StepKind.ADD_ASSIGNABLE_SCOPE:
+        return []  # it writes the role definition, not the scope it adds
+    return [v.lower().rstrip("/") for k, v in step.args if k in _WRITES and v.startswith("/subscriptions/")]
+
+
 def _order_after(after: list[PlanStep]) -> list[PlanStep]:
-    """A ReadOnly lock goes back on a scope last: tags and role assignments on that scope come first."""
+    """A ReadOnly lock goes back on a scope last: every step that writes under that scope comes first (tags,
+    role assignments, IPs, peerings, jobs, disks, links, and what is made again in place when a move did
+    not happen)."""
     out = []
     for s in after:
         if s.kind is StepKind.RESTORE_LOCK:
-            scope = s.arg("scope").lower()
-            first = tuple(x.key for x in after if x.kind in (StepKind.TAG_GROUP, StepKind.RECREATE_ASSIGNMENT,
-                                                              StepKind.REASSOCIATE_IP, StepKind.RECREATE_PEERING,
-                                                              StepKind.ADD_VNET_INTEGRATION, *SERVICE_AFTER)
-                          and ((x.arg("scope") or x.arg("group") or x.arg("nic") or x.arg("vnet")
-                                or x.arg("site")).lower().startswith(scope) or _falls_back_under(x, s)))
-            s = PlanStep(s.key, s.kind, s.group, s.args, s.after, (*s.ended, *first))
+            scope = s.arg("scope").lower().rstrip("/")
+            first = tuple(x.key for x in after if x.kind is not StepKind.RESTORE_LOCK and s.key not in x.after
+                          and s.key not in x.ended
+                          and (any(i == scope or i.startswith(scope + "/") for i in _written(x))
+                               or _falls_back_under(x, s)))
+            s = replace(s, ended=tuple(dict.fromkeys((*s.ended, *first))))
         out.append(s)
     return out
 
 
 def _order_before(before: list[PlanStep]) -> list[PlanStep]:
     regroup = [s for s in before if s.kind in (StepKind.CONSOLIDATE, StepKind.MOVE_APP_BACK)]
+    lifts = [x for x in before if x.kind is StepKind.LIFT_LOCK]
     out = []
     for s in before:
-        if s.kind in (StepKind.REMOVE_VNET_INTEGRATION, StepKind.DETACH_NAT_GATEWAY):
-            # Writes on the app or the network: after its group's ReadOnly lock is lifted.
-            waits = tuple(x.key for x in before if x.kind is StepKind.LIFT_LOCK and x.group.lower() in
-                          (s.group.lower(), s.arg("resource_group").lower(), ""))
-            s = PlanStep(s.key, s.kind, s.group, s.args, (*s.after, *waits), s.ended)
+        after = list(s.after)
+        if s.kind not in (StepKind.LIFT_LOCK, StepKind.REGISTER_PROVIDER):
+            # Every write in a group (a NIC, a peering, a job, a disk, a move...) waits for the ReadOnly lock on
+            # it, or on the subscription, to be lifted: Azure refuses writes and actions under a ReadOnly lock.
+            mine = {s.group.lower(), s.arg("source_group").lower(), s.arg("resource_group").lower(), ""}
+            after += [x.key for x in lifts if x.group.lower() in mine]
         if s.kind in (StepKind.DISASSOCIATE_IP, StepKind.DELETE_PEERING, StepKind.REMOVE_VNET_INTEGRATION,
                       StepKind.DETACH_NAT_GATEWAY):
-            waits = tuple(r.key for r in regroup if r.group.lower() == s.group.lower()
-                          or r.arg("source_group").lower() == s.group.lower())
-            s = PlanStep(s.key, s.kind, s.group, s.args, (*s.after, *waits), s.ended)
-        if s.kind in (StepKind.CONSOLIDATE, StepKind.MOVE_APP_BACK, *SERVICE_BEFORE):
-            locks = tuple(x.key for x in before if x.kind is StepKind.LIFT_LOCK
-                          and x.group.lower() in (s.group.lower(), s.arg("source_group").lower(), ""))
-            s = PlanStep(s.key, s.kind, s.group, s.args, (*s.after, *locks), s.ended)
+            after += [r.key for r in regroup if r.group.lower() == s.group.lower()
+                      or r.arg("source_group").lower() == s.group.lower()]
         if s.kind in SERVICE_BEFORE:  # the ids it records are those after the in-subscription moves
-            s = PlanStep(s.key, s.kind, s.group, s.args, (*s.after, *(r.key for r in regroup)), s.ended)
-        out.append(s)
+            after += [r.key for r in regroup]
+        out.append(replace(s, after=tuple(dict.fromkeys(after))))
     return out
 
 

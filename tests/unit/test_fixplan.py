@@ -169,3 +169,46 @@ def test_an_assignment_on_a_resource_moved_into_a_group_that_stays_is_recreated_
     back = next(s for s in steps if s.kind is StepKind.MOVE_APP_BACK)
     assert step.arg("scope") == f"{G}/rg-web/providers/Microsoft.Web/sites/app-2"
     assert step.after == (back.key,)
+
+
+def test_every_write_in_a_read_only_group_waits_for_its_lock_and_the_lock_goes_back_after_them():
+    """Azure refuses writes and actions under a ReadOnly lock: stopping a job, taking a NIC's public IP off and
+    removing a peering in rg-locked all wait for its lift. The lock goes back on the source once the job was
+    started again (there, should the move fail), and on the target group once the job, IP and peering are back."""
+    from migration.model import Resource
+
+    rg = f"{G}/rg-locked/providers"
+    job, nic, ip, vnet = (f"{rg}/Microsoft.StreamAnalytics/streamingjobs/asa-1",
+                          f"{rg}/Microsoft.Network/networkInterfaces/nic-1",
+                          f"{rg}/Microsoft.Network/publicIPAddresses/pip-1",
+                          f"{rg}/Microsoft.Network/virtualNetworks/vnet-1")
+    hub = f"{G}/rg-hub/providers/Microsoft.Network/virtualNetworks/hub"
+
+    def res(rid: str, type_: str, properties: dict) -> Resource:
+        return Resource(rid, rid.rsplit("/", 1)[-1], type_, "westeurope", S, "rg-locked", properties=properties)
+
+    resources = (
+        res(job, "Microsoft.StreamAnalytics/streamingjobs", {"jobState": "Running"}),
+        res(nic, "Microsoft.Network/networkInterfaces", {"ipConfigurations": [
+            {"name": "ipconfig1", "properties": {"publicIPAddress": {"id": ip}}}]}),
+        res(vnet, "Microsoft.Network/virtualNetworks", {"virtualNetworkPeerings": [
+            {"name": "to-hub", "properties": {"remoteVirtualNetwork": {"id": hub}}}]}),
+    )
+    move = GroupMove("rg-locked", f"/subscriptions/{T}/resourceGroups/rg-locked", "westeurope", (job, nic, ip, vnet))
+    lock = Lock(LOCK_ID, "freeze", "ReadOnly", f"{G}/rg-locked")
+    chosen = [ChosenFix("rg-locked", "lift_read_only_lock", (LOCK_ID,), "az lock delete ..."),
+              ChosenFix("rg-locked", "stop_job", (job,), "az stream-analytics job stop ..."),
+              ChosenFix("rg-locked", "disassociate_public_ip", (nic,), "az network nic ip-config update ..."),
+              ChosenFix("rg-locked", "disable_peering", (vnet,), "az network vnet peering delete ...")]
+    steps = {s.kind: s for s in plan_fixes(PlanFacts(S, T, (move,), resources=resources, locks=(lock,)),
+                                           chosen).steps if s.phase == "before"}
+    lift = steps.pop(StepKind.LIFT_LOCK).key
+    assert set(steps) == {StepKind.STOP_JOB, StepKind.DISASSOCIATE_IP, StepKind.DELETE_PEERING}
+    assert all(lift in s.after for s in steps.values()), {k: s.after for k, s in steps.items()}
+
+    after = plan_fixes(PlanFacts(S, T, (move,), resources=resources, locks=(lock,)), chosen).steps
+    back = {s.arg("scope"): s for s in after if s.kind is StepKind.RESTORE_LOCK}
+    on_source = {s.kind for s in after if s.key in back[f"{G}/rg-locked"].ended}
+    assert StepKind.START_JOB in on_source, on_source
+    on_target = {s.kind for s in after if s.key in back[move.target_group_id].ended}
+    assert {StepKind.START_JOB, StepKind.REASSOCIATE_IP, StepKind.RECREATE_PEERING} <= on_target, on_target
