@@ -31,20 +31,8 @@ FIX_LABELS = {  # FixAction values the plan card offers to leave out
     "remove_app_networking": "Remove apps' VNet integration and add it again (no private access meanwhile)",
     "detach_subnet_resource": "Remove NAT gateways from subnets (a new one in the target stays with you)",
 }
-# What steps before the moves interrupt or lose, said once on the plan and approval cards.
-WARNINGS = {
-    "stop_job": "A stopped Stream Analytics job processes no events until the step after the move starts it "
-                "again (from its last output, so none is lost).",
-    "delete_restore_points": "Deleting a restore point collection deletes the VM's instant-restore snapshots for "
-                             "good; the backups in the vault stay. Stop the VM's backup in its vault first "
-                             "(keep the data), or a backup in between brings a collection back and the move fails.",
-    "remove_vnet_integration": "An app without its VNet integration cannot reach the private resources of that "
-                               "network (databases, storage behind private endpoints) until the step after the "
-                               "move adds it again.",
-    "detach_nat_gateway": "A subnet without its NAT gateway loses its fixed outbound IP: outbound traffic to "
-                          "allowlists that name it fails until you attach a NAT gateway in the target.",
-}
-WARNINGS_SHOWN = 3
+COMMAND_MAX = 600  # longer commands (many resource ids) are pointed at, never cut
+WARNINGS_SHOWN = 6  # what steps before the moves interrupt or lose (steps.json), said once each
 
 
 def _lines(steps: Sequence[PlanStep]) -> list[k.Element]:
@@ -64,11 +52,7 @@ def plan_steps(steps: Sequence[PlanStep], groups: Sequence[GroupMove], manual: S
     out: list[k.Element] = [k.subheading("Steps")]
     if before:
         out += [k.text("**Before the moves**"), *_lines(before)]
-    if any(s.kind.value in ("disassociate_ip", "delete_peering") for s in before):
-        out.append(k.note("Disassociating a public IP or removing a peering interrupts that traffic until the "
-                          "step after the move restores it."))
     out += _warnings(before)
-    out += [k.note(text) for kind, text in WARNINGS.items() if any(s.kind.value == kind for s in before)]
     out.append(k.text(f"**The moves**: {k.plural(len(groups), 'group')}, side by side.",
                       spacing=types.Spacing.SMALL))
     if after:
@@ -78,7 +62,7 @@ def plan_steps(steps: Sequence[PlanStep], groups: Sequence[GroupMove], manual: S
 
 def _warnings(before: Sequence[PlanStep]) -> list[k.Element]:
     """What stops working from a step before the moves until the step after them restores it (a host name
-    without its certificate, a workspace without its Automation link), said before anyone approves."""
+    without its certificate, a stopped job, a NIC without its public IP), said before anyone approves."""
     said = list(dict.fromkeys(s.warning for s in before if s.warning))
     if not said:
         return []
@@ -99,6 +83,15 @@ def fix_choice(offered: Sequence[str], kept: Sequence[str]) -> list[k.Element]:
         value=",".join(a for a in choices if a in kept) or None)]
 
 
+def _command(command: str) -> k.Element:
+    """A command to copy is shown whole: a clipped one would run and do part of the work (or fail)."""
+    if len(command) <= COMMAND_MAX:
+        return k.command(command)
+    return k.text(f"Its command ({k.num(len(command))} characters, mostly resource ids) is too long for the card: "
+                  "it is in the assessment's CSV export (column fix_command).", subtle=True,
+                  spacing=types.Spacing.NONE)
+
+
 def _manual(manual: Sequence[ChosenFix]) -> list[k.Element]:
     if not manual:
         return []
@@ -106,7 +99,7 @@ def _manual(manual: Sequence[ChosenFix]) -> list[k.Element]:
     for fix in manual[:MANUAL_SHOWN]:
         if fix.reason:
             out.append(k.text(k.clip(fix.reason, 300), spacing=types.Spacing.SMALL))
-        out.append(k.command(k.clip(fix.command, 300)))
+        out.append(_command(fix.command))
     if len(manual) > MANUAL_SHOWN:
         out.append(k.text(f"And {k.plural(len(manual) - MANUAL_SHOWN, 'more')}.", subtle=True))
     return out

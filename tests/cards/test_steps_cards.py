@@ -6,6 +6,7 @@ from cards.move import approval_card, move_plan_card
 from cards.movereport import final_report_card
 from migration.checklist import post_move_checklist, tick
 from migration.model import RequestState
+from migration.plansteps import ChosenFix
 from migration.workflow import StepRecord, StepStatus
 from tests.cards import fixtures as fx
 from tests.cards.cardwalk import walk
@@ -115,3 +116,14 @@ def test_the_approval_card_says_which_checklist_entries_the_bot_does_itself():
 def _facts(card: dict) -> list[tuple[str, str]]:
     return [(f["title"].removeprefix("✓ "), f["value"]) for n in walk(card) if n.get("type") == "FactSet"
             for f in n["facts"]]
+
+
+def test_a_command_too_long_for_the_card_is_pointed_at_never_cut():
+    request = fx.make_request(fx.CONTOSO, RequestState.PENDING_APPROVAL)
+    ids = " ".join(f"/subscriptions/s/resourceGroups/rg-a/providers/Microsoft.Web/sites/app-{i:03}" for i in range(40))
+    long = ChosenFix("rg-a", "consolidate_dependencies", (), f"az resource move --destination-group rg-b --ids {ids}")
+    short = ChosenFix("rg-c", "disable_disk_encryption", (), "az vm encryption disable -g rg-c -n vm-1")
+    card = _text(approval_card(request, view="approver", approver_mris=[], checklist=(), manual=(long, short)))
+    assert "az resource move --destination-group rg-b" not in card  # no half of it to copy
+    assert f"Its command ({len(long.command):,} characters" in card and "fix_command" in card
+    assert short.command in card  # a command that fits is shown whole
