@@ -68,7 +68,7 @@ def _warnings(before: Sequence[PlanStep]) -> list[k.Element]:
         return []
     lines = [k.clip(w, 300) for w in said[:WARNINGS_SHOWN]]
     if len(said) > WARNINGS_SHOWN:
-        lines.append(f"And {k.plural(len(said) - WARNINGS_SHOWN, 'more')} like these.")
+        lines.append(f"And {k.num(len(said) - WARNINGS_SHOWN)} more like these.")
     return [k.box([k.bullets(lines)], style=types.ContainerStyle.WARNING)]
 
 
@@ -101,5 +101,5 @@ def _manual(manual: Sequence[ChosenFix]) -> list[k.Element]:
             out.append(k.text(k.clip(fix.reason, 300), spacing=types.Spacing.SMALL))
         out.append(_command(fix.command))
     if len(manual) > MANUAL_SHOWN:
-        out.append(k.text(f"And {k.plural(len(manual) - MANUAL_SHOWN, 'more')}.", subtle=True))
+        out.append(k.text(f"And {k.num(len(manual) - MANUAL_SHOWN)} more.", subtle=True))
     return out

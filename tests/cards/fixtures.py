@@ -458,8 +458,8 @@ def step_records(steps: tuple[Any, ...], *, failed_every: int = 4) -> tuple[Any,
 
 MANUAL_FIXES = tuple(
     ChosenFix(
-        "rg-apps", "remove_app_networking", ("w",),
-        f"az webapp vnet-integration remove --resource-group rg-apps --name app-{i}")
+        "rg-vms", "disable_disk_encryption", ("vm",),
+        f"az vm encryption disable --resource-group rg-vms --name vm-{i} --volume-type all")
     for i in range(7)
 )
 

@@ -22,7 +22,7 @@ def test_the_approver_sees_every_phase_and_what_stays_by_hand():
     assert "Lift ReadOnly lock freeze on group rg-workload-000" in card
     assert "Put ReadOnly lock freeze back on group rg-workload-001" in card
     assert "interrupts that traffic" in card  # the public IP's downtime is said before approval
-    assert "Left to you" in card and "vnet-integration remove" in card
+    assert "Left to you" in card and "vm encryption disable" in card
 
 
 def test_the_plan_card_offers_the_fixes_with_the_engineers_choice():
@@ -51,7 +51,7 @@ def test_the_final_report_says_what_happened_then_what_needs_the_engineer_then_w
     assert needs < done
     assert "PrincipalNotFound" in text[needs:done]
     assert "az role assignment create --assignee-object-id a11ce000-0000-4000-8000-00000000a11c" in text[needs:done]
-    assert "The bot cannot do this" in text[needs:done] and "vnet-integration remove" in text[needs:done]
+    assert "The bot cannot do this" in text[needs:done] and "vm encryption disable" in text[needs:done]
     assert "✓ Lift ReadOnly lock freeze on group rg-workload-000" in text[done:]
     assert "type `report MV-7K2Q`" in text, "without a link, the card says how to get the whole report"
     assert "✓ Put the locks back" in text and "✓ Re-apply group tags" in text
@@ -127,3 +127,10 @@ def test_a_command_too_long_for_the_card_is_pointed_at_never_cut():
     assert "az resource move --destination-group rg-b" not in card  # no half of it to copy
     assert f"Its command ({len(long.command):,} characters" in card and "fix_command" in card
     assert short.command in card  # a command that fits is shown whole
+
+
+def test_what_does_not_fit_is_counted_in_plain_words():
+    request = fx.make_request(fx.CONTOSO, RequestState.PENDING_APPROVAL)
+    card = _text(approval_card(request, view="approver", approver_mris=[], checklist=(), manual=fx.MANUAL_FIXES))
+    hidden = len(fx.MANUAL_FIXES) - card.count("az vm encryption disable")
+    assert hidden > 0 and f"And {hidden} more." in card and "mores" not in card
