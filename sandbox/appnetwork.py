@@ -13,8 +13,8 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.moves import ArmFailure, check_write_allowed
-from sandbox.scopes import Call
-from sandbox.state import Group, Res, World
+from sandbox.scopes import Call, bind, resource_of_type
+from sandbox.state import Res, World
 
 SITE = "microsoft.web/sites"
 VNET = "microsoft.network/virtualnetworks"
@@ -37,22 +37,7 @@ class AppNetworkApi:
             "PUT": ("WebApps_CreateOrUpdateSwiftVirtualNetworkConnectionWithCheck", "write", self.put),
             "DELETE": ("WebApps_DeleteSwiftVirtualNetwork", "delete", self.delete)}[method]
         return Call(op, "reads" if method == "GET" else "writes", f"Microsoft.Web/sites/networkConfig/{verb}",
-                    site, self._bind(handler, site))
-
-    def _bind(self, handler: Any, site: str) -> Any:
-        async def call(request: web.Request, caller: Any) -> web.Response:
-            return await handler(request, site)
-
-        return call
-
-    def _site(self, rid: str) -> tuple[Group, Res]:
-        res = self.world.resource(rid)
-        if res is None or res.type.lower() != SITE:
-            raise ArmFailure(404, "ResourceNotFound", f"The Resource 'Microsoft.Web/sites/{rid.rsplit('/', 1)[-1]}' "
-                                                      f"under resource group '{rid.split('/')[4]}' was not found.")
-        group = self.world.group(res.subscription_id, res.group)
-        assert group is not None
-        return group, res
+                    site, bind(handler, site))
 
     def _body(self, site: Res) -> dict[str, Any]:
         return {"id": f"{site.id}/networkConfig/virtualNetwork", "name": "virtualNetwork",
@@ -61,11 +46,11 @@ class AppNetworkApi:
                                "swiftSupported": True}}
 
     async def get(self, request: web.Request, rid: str) -> web.Response:
-        _, site = self._site(rid)
+        _, site = resource_of_type(self.world, rid, SITE)
         return self._answer(self._body(site), 200)
 
     async def put(self, request: web.Request, rid: str) -> web.Response:
-        group, site = self._site(rid)
+        group, site = resource_of_type(self.world, rid, SITE)
         check_write_allowed(self.world, group)
         try:
             body = await request.json()
@@ -94,7 +79,7 @@ class AppNetworkApi:
         return self._answer(self._body(site), 200)
 
     async def delete(self, request: web.Request, rid: str) -> web.Response:
-        group, site = self._site(rid)
+        group, site = resource_of_type(self.world, rid, SITE)
         check_write_allowed(self.world, group)
         if site.properties.pop("virtualNetworkSubnetId", None):
             self._changed()

@@ -20,8 +20,8 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.moves import ArmFailure, check_write_allowed
-from sandbox.scopes import Call
-from sandbox.state import Group, Res, World
+from sandbox.scopes import Call, bind, resource_of_type
+from sandbox.state import Res, World
 
 DISK = "microsoft.compute/disks"
 COLLECTION = "microsoft.compute/restorepointcollections"
@@ -61,30 +61,14 @@ class ComputeApi:
             reading = method == "GET"
             return Call("Disks_Get" if reading else "Disks_Update", "reads" if reading else "writes",
                         f"Microsoft.Compute/disks/{'read' if reading else 'write'}", rid,
-                        self._bind(self.get_disk if reading else self.patch_disk, rid))
+                        bind(self.get_disk if reading else self.patch_disk, rid))
         if low[6] == "restorepointcollections" and method in ("GET", "DELETE"):
             reading = method == "GET"
             return Call("RestorePointCollections_Get" if reading else "RestorePointCollections_Delete",
                         "reads" if reading else "writes",
                         f"Microsoft.Compute/restorePointCollections/{'read' if reading else 'delete'}", rid,
-                        self._bind(self.get_collection if reading else self.delete_collection, rid))
+                        bind(self.get_collection if reading else self.delete_collection, rid))
         return None
-
-    def _bind(self, handler: Any, *args: str) -> Any:
-        async def call(request: web.Request, caller: Any) -> web.Response:
-            return await handler(request, *args)
-
-        return call
-
-    def _resource(self, rid: str, type_: str) -> tuple[Group, Res]:
-        res = self.world.resource(rid)
-        if res is None or res.type.lower() != type_:
-            raise ArmFailure(404, "ResourceNotFound",
-                             f"The Resource '{type_.split('/', 1)[0]}/{rid.split('/')[-2]}/{rid.rsplit('/', 1)[-1]}' "
-                             f"under resource group '{rid.split('/')[4]}' was not found.")
-        group = self.world.group(res.subscription_id, res.group)
-        assert group is not None
-        return group, res
 
     def _body(self, res: Res) -> dict[str, Any]:
         props = copy.deepcopy(res.properties)
@@ -100,11 +84,11 @@ class ComputeApi:
     # ------------------------------------------------------------------ disks
 
     async def get_disk(self, request: web.Request, rid: str) -> web.Response:
-        _, disk = self._resource(rid, DISK)
+        _, disk = resource_of_type(self.world, rid, DISK)
         return self._answer(self._body(disk), 200)
 
     async def patch_disk(self, request: web.Request, rid: str) -> web.Response:
-        group, disk = self._resource(rid, DISK)
+        group, disk = resource_of_type(self.world, rid, DISK)
         check_write_allowed(self.world, group)
         try:
             body = await request.json()
@@ -143,14 +127,14 @@ class ComputeApi:
     # ------------------------------------------------------------------ restore point collections
 
     async def get_collection(self, request: web.Request, rid: str) -> web.Response:
-        _, collection = self._resource(rid, COLLECTION)
+        _, collection = resource_of_type(self.world, rid, COLLECTION)
         return self._answer(self._body(collection), 200)
 
     async def delete_collection(self, request: web.Request, rid: str) -> web.Response:
         res = self.world.resource(rid)
         if res is None or res.type.lower() != COLLECTION:
             return web.Response(status=204)
-        group, _ = self._resource(rid, COLLECTION)
+        group, _ = resource_of_type(self.world, rid, COLLECTION)
         check_write_allowed(self.world, group)
         for key in [k for k in group.resources if k == rid.lower() or k.startswith(rid.lower() + "/")]:
             del group.resources[key]  # its restore points go with it

@@ -18,7 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.moves import ArmFailure, check_write_allowed
-from sandbox.scopes import Call
+from sandbox.scopes import Call, bind, resource_of_type
 from sandbox.state import Res, World
 
 JOB = "microsoft.streamanalytics/streamingjobs"
@@ -45,26 +45,17 @@ class JobsApi:
         rid = "/" + "/".join(parts[:8])
         read = "Microsoft.StreamAnalytics/streamingjobs/read"
         if len(low) == 8 and method == "GET":
-            return Call("StreamingJobs_Get", "reads", read, rid, self._bind(self.get_job, rid))
+            return Call("StreamingJobs_Get", "reads", read, rid, bind(self.get_job, rid))
         if len(low) == 9 and method == "POST" and low[8] in ("stop", "start"):
             verb = low[8].capitalize()
             return Call(f"StreamingJobs_{verb}", "writes", f"Microsoft.StreamAnalytics/streamingjobs/{verb}/action",
-                        rid, self._bind(self.stop if verb == "Stop" else self.start, rid))
+                        rid, bind(self.stop if verb == "Stop" else self.start, rid))
         if len(low) == 10 and method == "GET" and low[8] == "operationresults":
-            return Call("StreamingJobs_OperationResults", "reads", read, rid, self._bind(self.poll, rid))
+            return Call("StreamingJobs_OperationResults", "reads", read, rid, bind(self.poll, rid))
         return None
 
-    def _bind(self, handler: Any, *args: str) -> Any:
-        async def call(request: web.Request, caller: Any) -> web.Response:
-            return await handler(request, *args)
-
-        return call
-
     def _job(self, rid: str) -> Res:
-        res = self.world.resource(rid)
-        if res is None or res.type.lower() != JOB:
-            raise ArmFailure(404, "ResourceNotFound", f"The Resource 'Microsoft.StreamAnalytics/streamingjobs/"
-                             f"{rid.rsplit('/', 1)[-1]}' under resource group '{rid.split('/')[4]}' was not found.")
+        _, res = resource_of_type(self.world, rid, JOB)
         self._settle(res)
         return res
 

@@ -18,8 +18,8 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.moves import ArmFailure, check_write_allowed
-from sandbox.scopes import Call
-from sandbox.state import Group, Res, World
+from sandbox.scopes import Call, bind, resource_of_type
+from sandbox.state import Res, World
 
 NIC = "microsoft.network/networkinterfaces"
 VNET = "microsoft.network/virtualnetworks"
@@ -46,7 +46,7 @@ class NetworkApi:
             op = "NetworkInterfaces_Get" if reading else "NetworkInterfaces_CreateOrUpdate"
             return Call(op, "reads" if reading else "writes",
                         f"Microsoft.Network/networkInterfaces/{'read' if reading else 'write'}", rid,
-                        self._bind(self.get_nic if reading else self.put_nic, rid))
+                        bind(self.get_nic if reading else self.put_nic, rid))
         if (len(low) == 10 and low[6] == "virtualnetworks" and low[8] == "virtualnetworkpeerings"
                 and method in ("GET", "PUT", "DELETE")):
             verb, op, handler = {
@@ -55,25 +55,8 @@ class NetworkApi:
                 "DELETE": ("delete", "VirtualNetworkPeerings_Delete", self.delete_peering)}[method]
             return Call(op, "reads" if method == "GET" else "writes",
                         f"Microsoft.Network/virtualNetworks/virtualNetworkPeerings/{verb}", rid,
-                        self._bind(handler, rid, parts[9]))
+                        bind(handler, rid, parts[9]))
         return None
-
-    def _bind(self, handler: Any, *args: str) -> Any:
-        async def call(request: web.Request, caller: Any) -> web.Response:
-            return await handler(request, *args)
-
-        return call
-
-    def _resource(self, rid: str, type_: str) -> tuple[Group, Res]:
-        res = self.world.resource(rid)
-        if res is None or res.type.lower() != type_:
-            name = rid.rsplit("/", 1)[-1]
-            raise ArmFailure(404, "ResourceNotFound",
-                             f"The Resource '{type_.split('/', 1)[0]}/{rid.split('/')[-2]}/{name}' under resource "
-                             f"group '{rid.split('/')[4]}' was not found.")
-        group = self.world.group(res.subscription_id, res.group)
-        assert group is not None
-        return group, res
 
     # ------------------------------------------------------------------ network interfaces
 
@@ -90,11 +73,11 @@ class NetworkApi:
                 "properties": props}
 
     async def get_nic(self, request: web.Request, rid: str) -> web.Response:
-        _, nic = self._resource(rid, NIC)
+        _, nic = resource_of_type(self.world, rid, NIC)
         return self._answer(self._nic_body(nic), 200)
 
     async def put_nic(self, request: web.Request, rid: str) -> web.Response:
-        group, nic = self._resource(rid, NIC)  # the sandbox updates NICs; creating one is not modelled
+        group, nic = resource_of_type(self.world, rid, NIC)  # the sandbox updates NICs; creating one is not modelled
         check_write_allowed(self.world, group)
         try:
             body = await request.json()
@@ -173,14 +156,14 @@ class NetworkApi:
         return "Disconnected" if peering.get("connected") else "Initiated"
 
     async def get_peering(self, request: web.Request, rid: str, name: str) -> web.Response:
-        _, vnet = self._resource(rid, VNET)
+        _, vnet = resource_of_type(self.world, rid, VNET)
         peering = self._find(vnet, name)
         if peering is None:
             raise ArmFailure(404, "NotFound", f"Resource {vnet.id}/virtualNetworkPeerings/{name} not found.")
         return self._answer(self._peering_body(vnet, peering), 200)
 
     async def put_peering(self, request: web.Request, rid: str, name: str) -> web.Response:
-        group, vnet = self._resource(rid, VNET)
+        group, vnet = resource_of_type(self.world, rid, VNET)
         check_write_allowed(self.world, group)
         try:
             body = await request.json()
@@ -217,7 +200,7 @@ class NetworkApi:
                 back["connected"] = stored["connected"] = True
 
     async def delete_peering(self, request: web.Request, rid: str, name: str) -> web.Response:
-        group, vnet = self._resource(rid, VNET)
+        group, vnet = resource_of_type(self.world, rid, VNET)
         check_write_allowed(self.world, group)
         peering = self._find(vnet, name)
         if peering is None:

@@ -3,8 +3,11 @@ or a resource, written as the path before `/providers/Microsoft.Authorization/..
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+
+from aiohttp import web
 
 from sandbox.moves import ArmFailure
 from sandbox.state import Group, Res, Sub, World, parse_resource_id
@@ -78,3 +81,22 @@ class Call:
     action: str
     scope: str
     handler: Any  # async (request, caller) -> web.Response
+
+
+def bind(handler: Callable[..., Awaitable[web.Response]], *args: str) -> Any:
+    """A route's handler with the ids its path named (the caller was checked before it runs)."""
+    async def call(request: web.Request, caller: Any) -> web.Response:
+        return await handler(request, *args)
+
+    return call
+
+
+def resource_of_type(world: World, rid: str, type_: str) -> tuple[Group, Res]:
+    """The resource `rid`, of `type_` (lower-case), and its group; Azure's 404 when there is none."""
+    res = world.resource(rid)
+    if res is None or res.type.lower() != type_:
+        raise ArmFailure(404, "ResourceNotFound", f"The Resource '{rid.split('/providers/', 1)[-1]}' under resource "
+                                                  f"group '{rid.split('/')[4]}' was not found.")
+    group = world.group(res.subscription_id, res.group)
+    assert group is not None
+    return group, res

@@ -12,8 +12,8 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.moves import ArmFailure, check_write_allowed
-from sandbox.scopes import Call
-from sandbox.state import Group, Res, World
+from sandbox.scopes import Call, bind, resource_of_type
+from sandbox.state import Res, World
 
 VNET = "microsoft.network/virtualnetworks"
 NAT = "microsoft.network/natgateways"
@@ -32,22 +32,9 @@ class SubnetApi:
             return None
         vnet = "/" + "/".join(parts[:8])
         reading = method == "GET"
-        handler = self.get if reading else self.put
-
-        async def call(request: web.Request, caller: Any) -> web.Response:
-            return await handler(request, vnet, parts[9])
-
         return Call("Subnets_Get" if reading else "Subnets_CreateOrUpdate", "reads" if reading else "writes",
-                    f"Microsoft.Network/virtualNetworks/subnets/{'read' if reading else 'write'}", vnet, call)
-
-    def _vnet(self, rid: str) -> tuple[Group, Res]:
-        res = self.world.resource(rid)
-        if res is None or res.type.lower() != VNET:
-            raise ArmFailure(404, "ResourceNotFound", f"The Resource 'Microsoft.Network/virtualNetworks/"
-                             f"{rid.rsplit('/', 1)[-1]}' under resource group '{rid.split('/')[4]}' was not found.")
-        group = self.world.group(res.subscription_id, res.group)
-        assert group is not None
-        return group, res
+                    f"Microsoft.Network/virtualNetworks/subnets/{'read' if reading else 'write'}", vnet,
+                    bind(self.get if reading else self.put, vnet, parts[9]))
 
     @staticmethod
     def _find(vnet: Res, name: str) -> dict[str, Any] | None:
@@ -62,14 +49,14 @@ class SubnetApi:
                 "type": "Microsoft.Network/virtualNetworks/subnets", "properties": props}
 
     async def get(self, request: web.Request, rid: str, name: str) -> web.Response:
-        _, vnet = self._vnet(rid)
+        _, vnet = resource_of_type(self.world, rid, VNET)
         subnet = self._find(vnet, name)
         if subnet is None:
             raise ArmFailure(404, "NotFound", f"Resource {vnet.id}/subnets/{name} not found.")
         return self._answer(self._body(vnet, subnet), 200)
 
     async def put(self, request: web.Request, rid: str, name: str) -> web.Response:
-        group, vnet = self._vnet(rid)
+        group, vnet = resource_of_type(self.world, rid, VNET)
         check_write_allowed(self.world, group)
         try:
             body = await request.json()
