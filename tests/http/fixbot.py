@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,9 +52,10 @@ async def _start(db: Path, sandbox: Sandbox, session: aiohttp.ClientSession) -> 
     return RunningBot(url, settings, runner, session)
 
 
-@pytest.fixture
-async def fix_bots(tmp_path: Path, sandbox_factory: Any) -> AsyncIterator[FixBot]:
-    sandbox = await sandbox_factory(fixes_scenario(), lro_seconds=0.1)
+@asynccontextmanager
+async def running_fix_bot(tmp_path: Path, sandbox_factory: Any, scenario: dict[str, Any]) -> AsyncIterator[FixBot]:
+    """The real bot over HTTP on a sandbox of `scenario`, stopped (with its session) on the way out."""
+    sandbox = await sandbox_factory(scenario, lro_seconds=0.1)
     session = aiohttp.ClientSession()
     running = FixBot(await _start(tmp_path / "bot.db", sandbox, session), sandbox, tmp_path / "bot.db", session)
     try:
@@ -61,6 +63,12 @@ async def fix_bots(tmp_path: Path, sandbox_factory: Any) -> AsyncIterator[FixBot
     finally:
         await running.bot.stop()
         await session.close()
+
+
+@pytest.fixture
+async def fix_bots(tmp_path: Path, sandbox_factory: Any) -> AsyncIterator[FixBot]:
+    async with running_fix_bot(tmp_path, sandbox_factory, fixes_scenario()) as running:
+        yield running
 
 
 @pytest.fixture

@@ -14,22 +14,14 @@ import pytest
 from app import MOVES
 from tests.arm.app_network_scenario import APPS, PRIVATE_SITE, SITE, VNET, app_network_scenario
 from tests.http.cardtools import buttons, click, text_of
-from tests.http.fixbot import FixBot, _start, approve_and_report, plan_card
+from tests.http.fixbot import FixBot, approve_and_report, plan_card, running_fix_bot
 from tests.plugins.sandbox import FABRIKAM, PAYG
 
 
 @pytest.fixture
 async def net_bot(tmp_path: Path, sandbox_factory: Any) -> AsyncIterator[FixBot]:
-    import aiohttp
-
-    sandbox = await sandbox_factory(app_network_scenario(), lro_seconds=0.1)
-    session = aiohttp.ClientSession()
-    running = FixBot(await _start(tmp_path / "bot.db", sandbox, session), sandbox, tmp_path / "bot.db", session)
-    try:
+    async with running_fix_bot(tmp_path, sandbox_factory, app_network_scenario()) as running:
         yield running
-    finally:
-        await running.bot.stop()
-        await session.close()
 
 
 async def test_an_integrated_app_moves_and_an_app_with_a_private_endpoint_is_held_with_why(net_bot: FixBot,

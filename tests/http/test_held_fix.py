@@ -17,26 +17,18 @@ import pytest
 from app import MOVES
 from tests.arm.resource_fixes_scenario import BUSY_VM, resource_fixes_scenario
 from tests.http.cardtools import buttons, click, text_of
-from tests.http.fixbot import FixBot, _start, approve_and_report, plan_card
+from tests.http.fixbot import FixBot, approve_and_report, plan_card, running_fix_bot
 from tests.plugins.sandbox import CSP, FABRIKAM, PAYG
 
 
 @pytest.fixture
 async def held_bot(tmp_path: Path, sandbox_factory: Any) -> AsyncIterator[FixBot]:
-    import aiohttp
-
     data = resource_fixes_scenario()
     payg = next(s for s in data["subscriptions"] if s["id"] == PAYG)
     busy = next(g for g in payg["resourceGroups"] if g["name"] == "rg-busy")
     busy["locks"] = [{"name": "freeze", "level": "ReadOnly", "notes": "Change freeze"}]
-    sandbox = await sandbox_factory(data, lro_seconds=0.1)
-    session = aiohttp.ClientSession()
-    running = FixBot(await _start(tmp_path / "bot.db", sandbox, session), sandbox, tmp_path / "bot.db", session)
-    try:
+    async with running_fix_bot(tmp_path, sandbox_factory, data) as running:
         yield running
-    finally:
-        await running.bot.stop()
-        await session.close()
 
 
 async def test_a_disk_a_running_vm_uses_holds_its_group_out_and_its_lock_stays(held_bot: FixBot, connector):
