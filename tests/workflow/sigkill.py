@@ -149,3 +149,25 @@ async def sandbox_and_bot(tmp_path: Path, scenario: dict[str, Any]) -> AsyncIter
         finally:
             await gateway.close()
             await store.close()
+
+
+def once_azure_took_it(session: aiohttp.ClientSession, arm: str, ca: str,
+                       write_of: dict[str, str]) -> BeforeKill:
+    """Kill only once Azure carried out the call of each step just started (`write_of`: step kind -> the
+    sandbox's operation for its write), or after 3 s: the restarted bot must find it done rather than send
+    it again (a job's stop and start are still being polled then)."""
+    ssl_ctx = ssl.create_default_context(cafile=ca)
+    counted: dict[str, int] = {}
+
+    async def wait(started: set[str]) -> None:
+        wanted = {write_of[k.split(":", 1)[0]] for k in started if k.split(":", 1)[0] in write_of}
+        applied: dict[str, int] = {}
+        for _ in range(300):
+            async with session.get(f"{arm}/_sandbox/stats", ssl=ssl_ctx) as r:
+                applied = (await r.json())["applied_by_operation"]
+            if all(applied.get(op, 0) > counted.get(op, 0) for op in wanted):
+                break
+            await asyncio.sleep(0.01)
+        counted.update({op: applied.get(op, 0) for op in wanted})
+
+    return wait

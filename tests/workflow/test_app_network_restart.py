@@ -9,96 +9,60 @@ time; Azure carried out each write once.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import ssl
 from pathlib import Path
 
 import aiohttp
 
-from migration.arm import create_gateway
 from migration.model import RequestState
 from migration.plansteps import StepKind
-from migration.workflow import StepStatus, Workflow
-from storage import SqliteDocumentStore
+from migration.workflow import StepStatus
 from tests.arm.app_network_scenario import APPS, NAT, PICKED, SITE, VNET, app_network_scenario
-from tests.http.teams import APPROVER, PARTNER_TENANT
 from tests.plugins.bot_http import Connector
 from tests.plugins.sandbox import CSP, FABRIKAM, PAYG
-from tests.processes import python_process
-from tests.workflow.sigkill import approve_and_kill_at_every_step, free_port, plan_and_submit, slow_writes
+from tests.workflow.sigkill import (
+    approve_and_kill_at_every_step,
+    once_azure_took_it,
+    plan_and_submit,
+    sandbox_and_bot,
+    slow_writes,
+)
 
 WRITE_OF = {"remove_vnet_integration": "WebApps_DeleteSwiftVirtualNetwork",
             "add_vnet_integration": "WebApps_CreateOrUpdateSwiftVirtualNetworkConnectionWithCheck",
             "detach_nat_gateway": "Subnets_CreateOrUpdate", "register_provider": "Providers_Register"}
 
 
-def _once_azure_took_it(session: aiohttp.ClientSession, arm: str, ca: str):
-    """Kill only once Azure carried out the call of the step just started (or after 3 s): the restarted bot
-    must find it done rather than send it again."""
-    ssl_ctx = ssl.create_default_context(cafile=ca)
-    counted: dict[str, int] = {}
-
-    async def wait(started: set[str]) -> None:
-        wanted = {WRITE_OF[k.split(":", 1)[0]] for k in started if k.split(":", 1)[0] in WRITE_OF}
-        applied: dict[str, int] = {}
-        for _ in range(300):
-            async with session.get(f"{arm}/_sandbox/stats", ssl=ssl_ctx) as r:
-                applied = (await r.json())["applied_by_operation"]
-            if all(applied.get(op, 0) > counted.get(op, 0) for op in wanted):
-                break
-            await asyncio.sleep(0.01)
-        counted.update({op: applied.get(op, 0) for op in wanted})
-
-    return wait
-
-
 async def test_an_integrated_app_and_a_subnet_on_a_nat_gateway_move_with_one_approval_across_sigkill(
     tmp_path: Path, connector: Connector
 ):
-    scenario = tmp_path / "scenario.json"
-    scenario.write_text(json.dumps(app_network_scenario()))
-    db = tmp_path / "bot.db"
-    sandbox_args = ("-m", "sandbox", "--port", "0", "--scenario", str(scenario), "--state-dir", str(tmp_path / "arm"),
-                    "--lro-seconds", "0.3", "--poll-interval", "0.05", "--no-throttle")
-    async with python_process(*sandbox_args, ready="SANDBOX_READY") as (_, fields):
-        arm, ca = fields["url"], fields["ca"]
-        port = free_port()
-        bot_args = ("-m", "tests.workflow.app_factory", "--port", str(port), "--storage", f"sqlite:///{db}",
-                    "--arm", arm, "--ca", ca, "--approvers", APPROVER["aadObjectId"], "--tenants", PARTNER_TENANT,
-                    "--lease-seconds", "1.0")
-        store = SqliteDocumentStore(db)
-        workflow = Workflow(store)
-        gateway = create_gateway(credential="sandbox", endpoint=arm, ca_bundle=ca, authority_host=arm,
-                                 polling_interval=0.05)
-        try:
-            stored = await plan_and_submit(gateway, workflow, picked=PICKED, request_id="NET1")
-            steps = stored.fix_steps
-            fixes = [(s.phase, s.kind) for s in steps if s.kind is not StepKind.REGISTER_PROVIDER]
-            assert sorted(fixes) == [("after", StepKind.ADD_VNET_INTEGRATION), ("before", StepKind.DETACH_NAT_GATEWAY),
-                                     ("before", StepKind.REMOVE_VNET_INTEGRATION)]
-            # A NAT gateway in the target is the engineer's, with its command.
-            assert [f.action for f in stored.manual_fixes] == ["detach_subnet_resource"]
-            assert "az network nat gateway create" in stored.manual_fixes[0].command
+    async with sandbox_and_bot(tmp_path, app_network_scenario()) as run:
+        arm, ca, port, bot_args, workflow, gateway = (run.arm, run.ca, run.port, run.bot_args, run.workflow,
+                                                      run.gateway)
+        stored = await plan_and_submit(gateway, workflow, picked=PICKED, request_id="NET1")
+        steps = stored.fix_steps
+        fixes = [(s.phase, s.kind) for s in steps if s.kind is not StepKind.REGISTER_PROVIDER]
+        assert sorted(fixes) == [("after", StepKind.ADD_VNET_INTEGRATION), ("before", StepKind.DETACH_NAT_GATEWAY),
+                                 ("before", StepKind.REMOVE_VNET_INTEGRATION)]
+        # A NAT gateway in the target is the engineer's, with its command.
+        assert [f.action for f in stored.manual_fixes] == ["detach_subnet_resource"]
+        assert "az network nat gateway create" in stored.manual_fixes[0].command
 
-            async with aiohttp.ClientSession() as session:
-                await slow_writes(session, arm, ca, sorted(set(WRITE_OF.values())))
-                kills, seen = await approve_and_kill_at_every_step(
-                    session, workflow, request_id=stored.id, bot_args=bot_args, port=port, connector_url=connector.url,
-                    before_kill=_once_azure_took_it(session, arm, ca))
-                async with session.get(f"{arm}/_sandbox/stats", ssl=ssl.create_default_context(cafile=ca)) as r:
-                    stats = await r.json()
-            done = await workflow.get(stored.id)
-            assert done is not None
-            target = next(g.target_group_id for g in done.request.groups if g.source_group == "rg-web")
-            new_site = SITE.replace(f"/subscriptions/{PAYG}/resourceGroups/rg-web", target)
-            new_vnet = VNET.replace(f"/subscriptions/{PAYG}/resourceGroups/rg-web", target)
-            integration = await gateway.get_vnet_integration(new_site, tenant_id=FABRIKAM)
-            egress_nat = await gateway.get_subnet_nat_gateway(new_vnet, "egress", tenant_id=FABRIKAM)
-            left = {r.id.lower() for r in await gateway.list_resources(PAYG, tenant_id=FABRIKAM)}
-        finally:
-            await gateway.close()
-            await store.close()
+        async with aiohttp.ClientSession() as session:
+            await slow_writes(session, arm, ca, sorted(set(WRITE_OF.values())))
+            kills, seen = await approve_and_kill_at_every_step(
+                session, workflow, request_id=stored.id, bot_args=bot_args, port=port, connector_url=connector.url,
+                before_kill=once_azure_took_it(session, arm, ca, WRITE_OF))
+            async with session.get(f"{arm}/_sandbox/stats", ssl=ssl.create_default_context(cafile=ca)) as r:
+                stats = await r.json()
+        done = await workflow.get(stored.id)
+        assert done is not None
+        target = next(g.target_group_id for g in done.request.groups if g.source_group == "rg-web")
+        new_site = SITE.replace(f"/subscriptions/{PAYG}/resourceGroups/rg-web", target)
+        new_vnet = VNET.replace(f"/subscriptions/{PAYG}/resourceGroups/rg-web", target)
+        integration = await gateway.get_vnet_integration(new_site, tenant_id=FABRIKAM)
+        egress_nat = await gateway.get_subnet_nat_gateway(new_vnet, "egress", tenant_id=FABRIKAM)
+        left = {r.id.lower() for r in await gateway.list_resources(PAYG, tenant_id=FABRIKAM)}
 
     assert done.state is RequestState.SUCCEEDED, done
     assert seen == {s.key for s in steps} and kills >= 2  # killed at every step, before and after the moves

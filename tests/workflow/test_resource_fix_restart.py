@@ -9,7 +9,6 @@ are still being polled then), and started again each time; Azure carried out eac
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 from pathlib import Path
 
@@ -31,31 +30,18 @@ from tests.arm.resource_fixes_scenario import (
 )
 from tests.plugins.bot_http import Connector
 from tests.plugins.sandbox import CSP, FABRIKAM, PAYG
-from tests.workflow.sigkill import approve_and_kill_at_every_step, plan_and_submit, sandbox_and_bot, slow_writes
+from tests.workflow.sigkill import (
+    approve_and_kill_at_every_step,
+    once_azure_took_it,
+    plan_and_submit,
+    sandbox_and_bot,
+    slow_writes,
+)
 
 FIX_WRITES = ("StreamingJobs_Stop", "StreamingJobs_Start", "Disks_Update", "RestorePointCollections_Delete")
 WRITE_OF = {"stop_job": "StreamingJobs_Stop", "start_job": "StreamingJobs_Start",
             "disk_to_platform_key": "Disks_Update", "disk_to_customer_key": "Disks_Update",
             "delete_restore_points": "RestorePointCollections_Delete"}
-
-
-def _once_azure_took_it(session: aiohttp.ClientSession, arm: str, ca: str):
-    """Kill only once Azure carried out the call of the step just started (or after 3 s): a job's stop and
-    start are still being polled then, so the restarted bot must find them done rather than send them again."""
-    ssl_ctx = ssl.create_default_context(cafile=ca)
-    counted: dict[str, int] = {}
-
-    async def wait(started: set[str]) -> None:
-        wanted = {WRITE_OF[k.split(":", 1)[0]] for k in started}
-        for _ in range(300):
-            async with session.get(f"{arm}/_sandbox/stats", ssl=ssl_ctx) as r:
-                applied = (await r.json())["applied_by_operation"]
-            if all(applied.get(op, 0) > counted.get(op, 0) for op in wanted):
-                break
-            await asyncio.sleep(0.01)
-        counted.update({op: applied.get(op, 0) for op in wanted})
-
-    return wait
 
 
 async def test_a_job_a_disk_on_its_own_key_and_a_backed_up_vm_move_with_one_approval_across_sigkill(
@@ -77,7 +63,7 @@ async def test_a_job_a_disk_on_its_own_key_and_a_backed_up_vm_move_with_one_appr
             await slow_writes(session, arm, ca, FIX_WRITES)
             kills, seen = await approve_and_kill_at_every_step(
                 session, workflow, request_id=stored.id, bot_args=bot_args, port=port, connector_url=connector.url,
-                before_kill=_once_azure_took_it(session, arm, ca))
+                before_kill=once_azure_took_it(session, arm, ca, WRITE_OF))
             async with session.get(f"{arm}/_sandbox/stats", ssl=ssl.create_default_context(cafile=ca)) as r:
                 stats = await r.json()
         done = await workflow.get(stored.id)
