@@ -412,18 +412,8 @@ class MoveFlow:
             self.d.gateway, tenant_id=request.tenant_id, source_subscription_id=request.source_subscription_id,
             target_subscription_id=request.target_subscription_id, groups=keep,
             chosen=[c for c in chosen if c.group not in not_ready], plan_id=request.id)
-        # A fix the bot would make but cannot now (a disk a running VM uses) holds its group: it drops out,
-        # and the fix stays on the plan with its reason and command, rather than lifting locks for a move
-        # Azure will refuse.
-        holding = [m for m in plan.manual if m.holds]
-        held = tuple(sorted({m.group for m in holding} & {g.source_group for g in keep}))
-        if held:
-            keep = tuple(g for g in keep if g.source_group not in held)
-            groups, plan = await plan_with_fixes(
-                self.d.gateway, tenant_id=request.tenant_id, source_subscription_id=request.source_subscription_id,
-                target_subscription_id=request.target_subscription_id, groups=keep,
-                chosen=[c for c in chosen if c.group not in not_ready and c.group not in held], plan_id=request.id)
-            plan = replace(plan, manual=(*plan.manual, *holding))
+        # Groups a fix the bot cannot make now held back (plan_with_fixes planned without them).
+        held = tuple(sorted({m.group for m in plan.manual if m.holds} & {g.source_group for g in keep}))
         planned = replace(draft, steps=plan.steps, manual=plan.manual, offered=tuple(offered),
                           left_out=tuple(not_ready), held=held, groups=groups, dry_runs=dry_runs, planned=revision)
         return planned if await self._fixes.finish(request.id, planned) else None

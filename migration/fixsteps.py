@@ -334,8 +334,8 @@ async def read_facts(gateway: AzureGateway, *, tenant_id: str, source_subscripti
 async def plan_with_fixes(gateway: AzureGateway, *, tenant_id: str, source_subscription_id: str,
                           target_subscription_id: str, groups: tuple[GroupMove, ...], chosen: Sequence[ChosenFix],
                           plan_id: str) -> tuple[tuple[GroupMove, ...], FixPlan]:
-    """The request's groups as they will stand after the in-subscription fixes, and the steps around the
-    moves, from what Azure says now."""
+    """The request's groups as they will stand after the in-subscription fixes (without the groups a fix the
+    bot cannot make now holds back), and the steps around the moves, from what Azure says now."""
     regrouped = [i for c in chosen if c.action in ("consolidate_dependencies", "move_app_service_back")
                  for i in c.resource_ids]
     facts = await read_facts(gateway, tenant_id=tenant_id, source_subscription_id=source_subscription_id,
@@ -347,11 +347,20 @@ async def plan_with_fixes(gateway: AzureGateway, *, tenant_id: str, source_subsc
         facts = replace(facts, target_resources=tuple(await gateway.list_resources(target_subscription_id,
                                                                                    tenant_id=tenant_id)))
     first = plan_fixes(facts, chosen)
+    # A fix the bot would make but cannot now (a disk a running VM uses) holds its group: plan without that
+    # group, from the same facts, and keep the fix (reason and command) for the engineer.
+    holding = tuple(m for m in first.manual if m.holds)
+    held = {m.group.lower() for m in holding} & {g.source_group.lower() for g in groups}
+    if held:
+        groups = tuple(g for g in groups if g.source_group.lower() not in held)
+        chosen = [c for c in chosen if c.group.lower() not in held]
+        facts = replace(facts, groups=groups)
+        first = plan_fixes(facts, chosen)
     moved = _without(regroup(groups, first.steps), deleted_before(first.steps))
-    if moved == groups:
-        return groups, first
-    # Follow-through is for the groups that really move: plan again once the regrouping is known.
-    return moved, plan_fixes(replace(facts, groups=moved), chosen)
+    if moved != groups:
+        # Follow-through is for the groups that really move: plan again once the regrouping is known.
+        first = plan_fixes(replace(facts, groups=moved), chosen)
+    return moved, replace(first, manual=(*first.manual, *(m for m in holding if m.group.lower() in held)))
 
 
 # --------------------------------------------------------------------------- what Azure refuses to move
