@@ -29,12 +29,13 @@ from bot.proactive import Proactive
 from bot.state_storage import DocumentBotStorage
 from dialogs.flows import ChatFlows, FlowDeps
 from dialogs.move import MoveFlow
-from migration.access import AccessIdentity
-from migration.arm import create_gateway
-from migration.catalog import load_catalog
-from migration.ports import AzureGateway, DocumentStore
-from migration.runner import MoveRunner, RunnerConfig
-from migration.workflow import Workflow
+from migration.assessment.catalog import load_catalog
+from migration.azure.gateway import create_gateway
+from migration.azure.permissions import AccessIdentity
+from migration.azure.ports import AzureGateway
+from migration.execution.runner import MoveRunner, RunnerConfig
+from migration.execution.workflow import Workflow
+from migration.model.store import DocumentStore
 from sandbox import start_sandbox
 from sandbox.tls import CA_FILE
 from settings import Settings, SettingsError, load_settings

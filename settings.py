@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from migration.credentials import MODES, IdentityConfig, is_loopback_url
+from migration.azure.credentials import MODES, IdentityConfig, is_loopback_url
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
-CREDENTIALS = MODES  # app, lighthouse, cli, sandbox (migration.credentials)
+CREDENTIALS = MODES  # app, lighthouse, cli, sandbox (migration.azure.credentials)
 # Any of these means the operator set up an Azure identity: then AZURE_CREDENTIAL must say how to use it.
 AZURE_IDENTITY_VARS = (
     "AZURE_CLIENT_ID",
@@ -91,7 +91,7 @@ class Settings:
 
     @property
     def identity(self) -> IdentityConfig:
-        """How the bot acts in customers' tenants (migration.credentials)."""
+        """How the bot acts in customers' tenants (migration.azure.credentials)."""
         return IdentityConfig(
             mode=self.azure_credential, client_id=self.azure_client_id, tenant_id=self.azure_tenant_id,
             client_secret=self.azure_client_secret, certificate_path=self.azure_client_certificate_path,

@@ -20,9 +20,9 @@ from opentelemetry import context, metrics, trace
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from opentelemetry.trace import Link, SpanKind, StatusCode
 
+from migration.execution.runner import ProgressListener
 from migration.model import GroupState
-from migration.runner import ProgressListener
-from migration.workflow import StoredRequest
+from migration.model.records import StoredRequest
 from settings import Settings
 
 log = logging.getLogger(__name__)

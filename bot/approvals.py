@@ -21,8 +21,9 @@ from bot.notifier import Notifier, base_view, progress_card, render, with_note
 from cards import verbs
 from cards.messages import error_card, not_allowed_card
 from cards.move import HISTORY_PER_PAGE, history_card
+from migration.execution.workflow import Workflow, normalize_id
 from migration.model import Person, RequestState
-from migration.workflow import Actor, Outcome, StoredRequest, Workflow, normalize_id
+from migration.model.records import Actor, Outcome, StoredRequest
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from bot.access import AccessPolicy, Caller, caller_of
 from bot.commands import COMMANDS, Command, parse_command
 from cards.help import help_card
 from cards.messages import error_card, not_allowed_card, unknown_action_card
-from migration.ports import ConcurrencyError, DocumentStore
+from migration.model.store import ConcurrencyError, DocumentStore
 
 log = logging.getLogger(__name__)
 

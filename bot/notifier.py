@@ -19,10 +19,11 @@ from bot.proactive import Proactive
 from cards.access import access_alert_card, waiting_for_access_card
 from cards.move import approval_card, move_progress_card
 from cards.movereport import final_report_card
+from migration.execution.workflow import SETTINGS, Workflow, utc_now
 from migration.model import RequestState
-from migration.movereport import build
-from migration.ports import ConcurrencyError
-from migration.workflow import SETTINGS, CardRef, StoredRequest, Workflow, utc_now
+from migration.model.records import CardRef, StoredRequest
+from migration.model.store import ConcurrencyError
+from migration.reports.move import build
 from storage.reports import ReportLink, ReportLinks
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from botbuilder.core import Storage
 from jsonpickle import encode
 from jsonpickle.unpickler import Unpickler
 
-from migration.ports import ConcurrencyError, DocumentStore
+from migration.model.store import ConcurrencyError, DocumentStore
 
 COLLECTION = "botstate"
 

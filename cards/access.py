@@ -10,7 +10,7 @@ from cards import _kit as k
 from cards import verbs
 from cards.move import move_progress_card
 from migration.model import MoveRequest
-from migration.workflow import AccessWait
+from migration.model.records import AccessWait
 
 CAUSE_LABEL = {
     "app_not_consented": "The partner's app is not consented in the customer's tenant",

@@ -7,7 +7,7 @@ from typing import Any
 from adaptive_cards import types
 
 from cards import _kit as k
-from migration.catalog import load_catalog
+from migration.assessment.catalog import load_catalog
 
 SANDBOX_TENANT = "contoso.onmicrosoft.com"
 

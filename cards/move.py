@@ -12,9 +12,9 @@ from adaptive_cards import types
 from cards import _kit as k
 from cards import verbs
 from cards.steps import FIX_LABELS, fix_choice, plan_steps
-from migration.explain import explain
+from migration.azure.explain import explain
 from migration.model import DryRun, GroupMove, GroupState, MoveRequest, RequestState
-from migration.plansteps import ChosenFix, PlanStep
+from migration.model.plan import ChosenFix, PlanStep
 
 TOP_GROUPS = 15
 CHECKLIST_MAX = 12

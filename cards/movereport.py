@@ -18,7 +18,7 @@ from adaptive_cards import types
 from cards import _kit as k
 from cards import verbs
 from cards.move import STATE_LABEL, STATE_STYLE
-from migration.movereport import MOVE_KIND, MoveReport, Outcome, StepLine
+from migration.reports.move import MOVE_KIND, MoveReport, Outcome, StepLine
 
 BUDGET_BYTES = 26 * 1024  # of Teams' 28 KB: room for the serializer's overhead and the fallback text
 DONE_RESERVE = 2 * 1024  # what the "needs you" list leaves at least for the list of what went fine

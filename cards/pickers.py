@@ -11,7 +11,7 @@ from adaptive_cards.card import InputChoice, InputChoiceSet
 
 from cards import _kit as k
 from cards import verbs
-from migration.fixchoice import chosen_fixes, movable_with
+from migration.fixes.choice import chosen_fixes, movable_with
 from migration.model import Assessment, Offer, Subscription, Verdict
 
 GROUPS_PER_PAGE = 100  # 100 choices stay near 6 KB; 500 would not fit in 28 KB

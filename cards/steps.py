@@ -11,7 +11,7 @@ from adaptive_cards.card import InputChoice, InputChoiceSet
 
 from cards import _kit as k
 from migration.model import GroupMove
-from migration.plansteps import ChosenFix, PlanStep
+from migration.model.plan import ChosenFix, PlanStep
 
 STEPS_SHOWN = 8  # per phase; the rest is counted
 MANUAL_SHOWN = 5

@@ -11,7 +11,7 @@ from adaptive_cards import types
 
 from cards import _kit as k
 from cards import verbs
-from migration.access import (
+from migration.azure.permissions import (
     AccessIdentity,
     Check,
     admin_consent_url,

@@ -13,10 +13,10 @@ from dataclasses import replace
 from typing import Any
 
 from cards.tenant import attach_result_card, invitation_card, move_access_card, onboarding_card
-from migration.access import AccessIdentity, Check, evaluate, lighthouse_template
+from migration.assessment.rules.preconditions import MOVE_NEEDS
+from migration.azure.permissions import AccessIdentity, Check, evaluate, lighthouse_template
+from migration.azure.ports import AzureGateway
 from migration.model import AccessCause, ArmError, ArmErrorDetail, Offer, Subscription, TenantAccessDenied
-from migration.ports import AzureGateway
-from migration.rules.preconditions import MOVE_NEEDS
 from storage.reports import ReportLinks
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from botbuilder.schema import ConversationReference
 
 from bot.proactive import LiveCard, Proactive
 from cards.messages import error_card
-from migration.ports import ConcurrencyError, DocumentStore
+from migration.model.store import ConcurrencyError, DocumentStore
 
 log = logging.getLogger(__name__)
 

@@ -31,11 +31,12 @@ from cards.progress import Step, work_progress_card
 from dialogs.attach import SANDBOX_IDENTITY, AccessCards
 from dialogs.background import BackgroundWork
 from dialogs.inputs import subscription_problem, tenant_problem
-from migration.access import AccessIdentity
-from migration.assessment import assess
-from migration.catalog import Catalog
+from migration.assessment.assess import assess
+from migration.assessment.catalog import Catalog
+from migration.azure.permissions import AccessIdentity
+from migration.azure.ports import AzureGateway
 from migration.model import ArmError, Assessment, NotFound, Offer, Subscription, TenantAccessDenied
-from migration.ports import AzureGateway, DocumentStore
+from migration.model.store import DocumentStore
 from storage import assessments
 from storage.reports import ReportLink, ReportLinks
 from workers.assessment import AssessmentWorkers

@@ -1,7 +1,7 @@
 """The `move` flow: source and target subscriptions, the ready groups, the confirmation to create the
 empty target groups, Azure's dry run, and the request for approval.
 
-Until it is submitted, a plan is a draft (`migration.drafts`); submitting hands it to the workflow,
+Until it is submitted, a plan is a draft (`migration.planning.drafts`); submitting hands it to the workflow,
 which owns approvals and the move itself. Who may plan moves is checked once, where the routes are built.
 """
 
@@ -30,13 +30,10 @@ from cards.pickers import group_picker_card, target_picker_card
 from cards.progress import Step, work_progress_card
 from dialogs.flows import TENANT_QUESTION, ChatFlows, azure_error_card, tenant_not_found_card
 from dialogs.inputs import subscription_problem, tenant_problem
-from migration.assessment import assess
-from migration.checklist import post_move_checklist
-from migration.drafts import Draft, DraftGone, Drafts
-from migration.dryrun import planned_target_groups, run_dry_run, top_level_ids
-from migration.fixchoice import offered_actions, pick_with_fixes
-from migration.fixdrafts import FixDraft, FixDrafts, PlanChanged
-from migration.fixsteps import plan_with_fixes
+from migration.assessment.assess import assess
+from migration.assessment.dryrun import planned_target_groups, run_dry_run, top_level_ids
+from migration.execution.workflow import GroupInUse, Workflow, WorkflowError, new_request_id
+from migration.fixes.choice import offered_actions, pick_with_fixes
 from migration.model import (
     ArmError,
     Assessment,
@@ -48,8 +45,11 @@ from migration.model import (
     RequestState,
     TenantAccessDenied,
 )
-from migration.plansteps import PlanStep
-from migration.workflow import GroupInUse, Workflow, WorkflowError, new_request_id
+from migration.model.plan import PlanStep
+from migration.planning.drafts import Draft, DraftGone, Drafts
+from migration.planning.plan import plan_with_fixes
+from migration.planning.revisions import FixDraft, FixDrafts, PlanChanged
+from migration.reports.checklist import post_move_checklist
 
 log = logging.getLogger(__name__)
 

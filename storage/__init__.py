@@ -1,11 +1,11 @@
-"""Persistence behind one interface (`migration.ports.DocumentStore`): SQLite by default, Azure Table
+"""Persistence behind one interface (`migration.azure.ports.DocumentStore`): SQLite by default, Azure Table
 Storage to scale out. `open_store(url)` picks the backend from `STORAGE_URL`."""
 
 from __future__ import annotations
 
 from azure.core.credentials_async import AsyncTokenCredential
 
-from migration.ports import ConcurrencyError, DocumentStore, Record
+from migration.model.store import ConcurrencyError, DocumentStore, Record
 from storage.sqlite import SqliteDocumentStore
 
 __all__ = ["ConcurrencyError", "DocumentStore", "Record", "SqliteDocumentStore", "open_store"]

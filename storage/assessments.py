@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from migration.codec import decode, to_json
 from migration.model import Assessment
-from migration.ports import DocumentStore
+from migration.model.codec import decode, to_json
+from migration.model.store import DocumentStore
 from storage.chunks import get_large, put_large
 from storage.reports import ReportLink
 

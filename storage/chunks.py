@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from migration.ports import DocumentStore
+from migration.model.store import DocumentStore
 
 # A part is JSON text stored inside JSON again; escaping can double it, and Azure Table counts an
 # entity (1 MiB at most) in UTF-16: 150,000 characters stay well inside that.

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from migration.model import Assessment
-from migration.movereport import MoveReport
-from migration.movereport_export import RENDERERS as MOVE_RENDERERS
-from migration.ports import DocumentStore
-from migration.report import to_csv, to_json
+from migration.model.store import DocumentStore
+from migration.reports.assessment_export import to_csv, to_json
+from migration.reports.move import MoveReport
+from migration.reports.move_export import RENDERERS as MOVE_RENDERERS
 from storage.chunks import delete_large, get_text, put_text
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json",

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from migration.ports import ConcurrencyError, Record
+from migration.model.store import ConcurrencyError, Record
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (

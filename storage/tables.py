@@ -28,7 +28,7 @@ from azure.core.pipeline import PipelineResponse
 from azure.data.tables import UpdateMode
 from azure.data.tables.aio import TableClient, TableServiceClient
 
-from migration.ports import ConcurrencyError, Record
+from migration.model.store import ConcurrencyError, Record
 
 PARTITION = "doc"
 # 16,384 code points are at most 32,768 UTF-16 code units (two for a character outside the BMP),

@@ -25,9 +25,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from migration import model
-from migration.arm import create_gateway
-from migration.assessment import assess
-from migration.catalog import load_catalog
+from migration.assessment.assess import assess
+from migration.assessment.catalog import load_catalog
+from migration.azure.gateway import create_gateway
 from migration.model import ArmError, ArmErrorDetail, TenantAccessDenied
 from storage import assessments, open_store
 from storage.reports import ReportLink, ReportLinks

@@ -133,8 +133,8 @@ def fake_az(directory: Path, *, authority: str, ca: str, logged_in: bool = True)
 
 def app_gateway(sandbox: Any) -> Any:
     """A gateway acting as the partner's app (client secret) against a sandbox: its roles are the scenario's."""
-    from migration.arm import create_gateway
-    from migration.credentials import IdentityConfig
+    from migration.azure.credentials import IdentityConfig
+    from migration.azure.gateway import create_gateway
 
     config = IdentityConfig(mode="app", authority_host=sandbox.url, ca_bundle=str(sandbox.ca_path), client_id=APP,
                             tenant_id=PARTNER, client_secret=SECRET)

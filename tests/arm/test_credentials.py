@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from migration.arm import ArmGateway, create_gateway
-from migration.credentials import IdentityConfig
+from migration.azure.credentials import IdentityConfig
+from migration.azure.gateway import ArmGateway, create_gateway
 from migration.model import (
     AppNotConsented,
     CredentialRejected,
@@ -196,7 +196,7 @@ async def test_reader_may_read_but_not_move(make: Make):
 
 
 async def test_permissions_say_what_each_role_allows(make: Make):
-    from migration.access import evaluate
+    from migration.azure.permissions import evaluate
 
     gw = make("app", client_id=APP, tenant_id=PARTNER, client_secret=SECRET)
 
@@ -213,7 +213,7 @@ async def test_permissions_say_what_each_role_allows(make: Make):
 
 
 async def test_assessment_checks_the_permissions_instead_of_asking(make: Make):
-    from migration.assessment import assess
+    from migration.assessment.assess import assess
 
     gw = make("app", client_id=APP, tenant_id=PARTNER, client_secret=SECRET)
     reader = await assess(gw, tenant_id=READER_ONLY, source_subscription_id=SUB[READER_ONLY])

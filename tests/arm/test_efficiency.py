@@ -3,7 +3,7 @@ cached Resource Graph answers still follow the writes."""
 
 from __future__ import annotations
 
-from migration.arm import ArmGateway
+from migration.azure.gateway import ArmGateway
 from tests.plugins.sandbox import CSP, FABRIKAM, PAYG, arm_id, group_id
 
 STAPP = arm_id(PAYG, "rg-app", "Microsoft.Storage/storageAccounts/stapp1")

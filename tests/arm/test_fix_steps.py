@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from migration.fixplan import plan_fixes
-from migration.fixsteps import already_done, carry_out, read_facts
+from migration.fixes.carry import already_done, carry_out
+from migration.fixes.plan import plan_fixes
 from migration.model import ArmError, GroupMove
-from migration.plansteps import ChosenFix, StepKind
+from migration.model.plan import ChosenFix, StepKind
+from migration.planning.plan import read_facts
 from tests.arm.fixes_scenario import (
     ALICE,
     BOB,

@@ -152,8 +152,8 @@ async def test_assignments_on_a_moved_resource_do_not_travel(gw):
 
 
 async def test_without_the_role_to_write_authorization_nothing_changes(sandbox_factory, gateway_factory):
-    from migration.arm import create_gateway
-    from migration.credentials import IdentityConfig
+    from migration.azure.credentials import IdentityConfig
+    from migration.azure.gateway import create_gateway
     from tests.arm.identities import scenario
 
     data = scenario()

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from migration.arm import create_gateway
+from migration.azure.gateway import create_gateway
 from migration.model import ArmError, NotFound, TenantAccessDenied
 from tests.plugins.sandbox import (
     CSP,

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from migration.assessment import assess
-from migration.fixchoice import chosen_fixes
-from migration.fixsteps import already_done, carry_out, plan_with_fixes
+from migration.assessment.assess import assess
+from migration.fixes.carry import already_done, carry_out
+from migration.fixes.choice import chosen_fixes
 from migration.model import ArmError, GroupMove
-from migration.plansteps import PlanStep, StepKind
+from migration.model.plan import PlanStep, StepKind
+from migration.planning.plan import plan_with_fixes
 from tests.arm.resource_fixes_scenario import BUSY_VM, CMK, DISK, JOB, PICKED, TARGET_DES, resource_fixes_scenario
 from tests.plugins.sandbox import CSP, FABRIKAM, PAYG, group_id
 

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from migration.assessment import evaluate
-from migration.catalog import load_catalog
+from migration.assessment.assess import evaluate
+from migration.assessment.catalog import load_catalog
 from migration.model import (
     Assessment,
     Finding,

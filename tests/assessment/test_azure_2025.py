@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from migration.arm import ArmGateway
-from migration.assessment import assess, summarize
-from migration.dryrun import ensure_target_groups, run_dry_run
+from migration.assessment.assess import assess, summarize
+from migration.assessment.dryrun import ensure_target_groups, run_dry_run
+from migration.azure.gateway import ArmGateway
 from migration.model import Assessment, FixAction, Severity, Verdict
 from tests.plugins.sandbox import GatewayFactory, SandboxFactory
 

@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
-from migration.arm import ArmGateway
-from migration.assessment import assess, resource_verdicts, summarize
-from migration.dryrun import azure_verdict, ensure_target_groups, planned_target_groups, run_dry_run
+from migration.assessment.assess import assess, resource_verdicts, summarize
+from migration.assessment.dryrun import azure_verdict, ensure_target_groups, planned_target_groups, run_dry_run
+from migration.azure.gateway import ArmGateway
 from migration.model import Assessment, Verdict
 from sandbox import Sandbox
 from tests.plugins.sandbox import GatewayFactory, SandboxFactory

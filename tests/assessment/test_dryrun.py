@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from migration.dryrun import NoTargetError, expand, planned_target_groups, run_dry_run, top_level_ids
+from migration.assessment.dryrun import NoTargetError, expand, planned_target_groups, run_dry_run, top_level_ids
 from migration.model import ArmError, ArmErrorDetail
 from tests.assessment.builders import DST, TENANT, assess_resources, res
 

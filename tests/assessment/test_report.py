@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from migration.report import CSV_COLUMNS, to_csv, to_json
+from migration.reports.assessment_export import CSV_COLUMNS, to_csv, to_json
 from storage.reports import ReportLinks
 from storage.sqlite import SqliteDocumentStore
 from tests.assessment.builders import assess_resources, group_scope, lock, res

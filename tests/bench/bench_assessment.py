@@ -29,9 +29,9 @@ from typing import Any
 
 import aiohttp
 
-from migration.arm import create_gateway
-from migration.assessment import assess, summarize
-from migration.dryrun import run_dry_run, top_level_ids
+from migration.assessment.assess import assess, summarize
+from migration.assessment.dryrun import run_dry_run, top_level_ids
+from migration.azure.gateway import create_gateway
 from migration.model import ArmError
 from sandbox.generate import generate_scenario
 from sandbox.throttle import GRAPH, READS, WRITES

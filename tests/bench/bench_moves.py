@@ -27,10 +27,11 @@ from typing import Any
 
 import aiohttp
 
-from migration.arm import create_gateway
+from migration.azure.gateway import create_gateway
+from migration.execution.runner import MoveRunner, RunnerConfig
+from migration.execution.workflow import Workflow
 from migration.model import GroupMove, Person, RequestState
-from migration.runner import MoveRunner, RunnerConfig
-from migration.workflow import Actor, Workflow
+from migration.model.records import Actor
 from sandbox.throttle import WRITES
 from storage import SqliteDocumentStore
 from tests.bench.common import ROOT, peak_rss_kib, print_table, sandbox_process

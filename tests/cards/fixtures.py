@@ -30,7 +30,7 @@ from migration.model import (
     Subscription,
     Verdict,
 )
-from migration.plansteps import ChosenFix
+from migration.model.plan import ChosenFix
 
 TENANT_ID = "6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f"
 TENANT = "contoso.onmicrosoft.com"
@@ -413,7 +413,7 @@ def history(n: int) -> list[MoveRequest]:
 def fix_plan(groups: int) -> tuple[Any, ...]:
     """Steps around a move: a lock and an IP per group, tags and two role assignments after; ids at full
     length, as a tenant of this size has them."""
-    from migration.plansteps import PlanStep, StepKind
+    from migration.model.plan import PlanStep, StepKind
 
     sub, target = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
     out: list[PlanStep] = []
@@ -444,7 +444,7 @@ def fix_plan(groups: int) -> tuple[Any, ...]:
 
 def step_records(steps: tuple[Any, ...], *, failed_every: int = 4) -> tuple[Any, ...]:
     from migration.model import ArmErrorDetail
-    from migration.workflow import StepRecord, StepStatus
+    from migration.model.records import StepRecord, StepStatus
 
     out = []
     for i, s in enumerate(steps):
@@ -467,7 +467,7 @@ MANUAL_FIXES = tuple(
 def service_fix_plan() -> tuple[Any, ...]:
     """The steps around a move of a workspace linked to Automation, a SQL VM's registration and a managed
     certificate bound to a custom domain, as the planner words them."""
-    from migration.fixplan import PlanFacts, plan_fixes
+    from migration.fixes.plan import PlanFacts, plan_fixes
     from migration.model import GroupMove, Resource
 
     sub, target = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
@@ -503,9 +503,9 @@ def service_fix_plan() -> tuple[Any, ...]:
 def move_report(request: MoveRequest, *, steps: tuple[Any, ...] = (), records: tuple[Any, ...] = (),
                 manual: tuple[ChosenFix, ...] = (), checklist: tuple[Any, ...] = CHECKLIST,
                 leftovers: tuple[str, ...] = (), finished: bool = True) -> Any:
-    """The move report of `request` as the final card gets it (migration.movereport.build)."""
-    from migration.movereport import build
-    from migration.workflow import ChecklistEntry, StoredRequest
+    """The move report of `request` as the final card gets it (migration.reports.move.build)."""
+    from migration.model.records import ChecklistEntry, StoredRequest
+    from migration.reports.move import build
 
     entries = tuple(ChecklistEntry(c.title, c.detail, getattr(c, "done", False)) for c in checklist)
     stored = StoredRequest(request, "", checklist=entries, fix_steps=steps, step_records=records,
@@ -516,9 +516,9 @@ def move_report(request: MoveRequest, *, steps: tuple[Any, ...] = (), records: t
 def resource_fix_plan() -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """A running Stream Analytics job, two disks on customer-managed keys (one of them used by a running VM)
     and a VM's restore point collection, as the planner plans them: the steps, and what stays by hand."""
-    from migration.fixplan import PlanFacts, plan_fixes
+    from migration.fixes.plan import PlanFacts, plan_fixes
     from migration.model import GroupMove, Resource
-    from migration.plansteps import ChosenFix
+    from migration.model.plan import ChosenFix
 
     sub, target = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
     g, t = f"/subscriptions/{sub}/resourceGroups/rg-analytics", f"/subscriptions/{target}/resourceGroups"
@@ -554,9 +554,9 @@ def resource_fix_plan() -> tuple[tuple[Any, ...], tuple[Any, ...]]:
 def network_fix_plan() -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """A web app integrated with a subnet of its group's network, whose other subnet goes out through a NAT
     gateway, and an app with a private endpoint, as the planner plans them: the steps, and what stays by hand."""
-    from migration.fixplan import PlanFacts, plan_fixes
+    from migration.fixes.plan import PlanFacts, plan_fixes
     from migration.model import GroupMove, Resource
-    from migration.plansteps import ChosenFix
+    from migration.model.plan import ChosenFix
 
     sub, target = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
     g, t = f"/subscriptions/{sub}/resourceGroups/rg-shop", f"/subscriptions/{target}/resourceGroups"

@@ -32,7 +32,7 @@ from cards.pickers import group_picker_card, subscription_picker_card, target_pi
 from cards.progress import Step, work_progress_card
 from cards.tenant import attach_result_card, invitation_card, onboarding_card
 from cards.verbs import MOVE_SOURCE
-from migration.access import AccessIdentity, evaluate
+from migration.azure.permissions import AccessIdentity, evaluate
 from migration.model import AccessCause, Assessment, Permission, RequestState, Verdict
 from tests.cards import fixtures as fx
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from cards.move import approval_card, move_plan_card
 from cards.movereport import final_report_card
-from migration.checklist import post_move_checklist, tick
 from migration.model import RequestState
-from migration.plansteps import ChosenFix
-from migration.workflow import StepRecord, StepStatus
+from migration.model.plan import ChosenFix
+from migration.model.records import StepRecord, StepStatus
+from migration.reports.checklist import post_move_checklist, tick
 from tests.cards import fixtures as fx
 from tests.cards.cardwalk import walk
 from tests.http.cardtools import text_of as _text

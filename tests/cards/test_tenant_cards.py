@@ -7,7 +7,7 @@ import json
 import pytest
 
 from cards.tenant import CAUSE_TITLE, attach_result_card, onboarding_card
-from migration.access import AccessIdentity, evaluate, lighthouse_template
+from migration.azure.permissions import AccessIdentity, evaluate, lighthouse_template
 from migration.model import AccessCause, Permission
 from tests.cards import fixtures as fx
 from tests.cards.gallery import APP_IDENTITY, LIGHTHOUSE_IDENTITY

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from app import create_app
-from migration.arm import create_gateway
+from migration.azure.gateway import create_gateway
 from sandbox import Sandbox
 from settings import load_settings
 from tests.arm.fixes_scenario import fixes_scenario

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from app import create_app
-from migration.arm import create_gateway
+from migration.azure.gateway import create_gateway
 from settings import load_settings
 from tests.cards.cardwalk import walk
 from tests.http import teams

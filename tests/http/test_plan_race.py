@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 
 from app import STORE
-from migration.workflow import Workflow
+from migration.execution.workflow import Workflow
 from tests.http.cardtools import buttons, click, text_of, wait_update
 from tests.http.fixbot import FixBot, plan_card
 

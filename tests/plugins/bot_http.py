@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from app import GATEWAY, create_app
-from migration.ports import AzureGateway
+from migration.azure.ports import AzureGateway
 from settings import Settings, load_settings
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from migration.arm import ArmGateway, create_gateway
+from migration.azure.gateway import ArmGateway, create_gateway
 from sandbox import Sandbox, start_sandbox
 
 FABRIKAM = "11111111-1111-4111-8111-111111111111"  # partner access, two subscriptions

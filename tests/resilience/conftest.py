@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from migration.workflow import Workflow
+from migration.execution.workflow import Workflow
 from storage import SqliteDocumentStore
 from tests.plugins.sandbox import gateway_factory, sandbox_factory  # noqa: F401 - fixtures used here
 

@@ -10,12 +10,13 @@ from dataclasses import fields, is_dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from migration.arm import ArmGateway
-from migration.assessment import assess
-from migration.dryrun import ensure_target_groups, planned_target_groups, run_dry_run
+from migration.assessment.assess import assess
+from migration.assessment.dryrun import ensure_target_groups, planned_target_groups, run_dry_run
+from migration.azure.gateway import ArmGateway
+from migration.execution.runner import MoveRunner, RunnerConfig
+from migration.execution.workflow import Workflow
 from migration.model import ArmErrorDetail, Assessment, GroupState, RequestState
-from migration.runner import MoveRunner, RunnerConfig
-from migration.workflow import BatchStatus, Workflow
+from migration.model.records import BatchStatus
 from sandbox import FaultConfig
 from tests.plugins.sandbox import GatewayFactory, SandboxFactory
 from tests.workflow.conftest import TARGET, approver_actor, move_scenario, submit_move

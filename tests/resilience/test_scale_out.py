@@ -19,8 +19,9 @@ from pathlib import Path
 import aiohttp
 
 from cards import verbs
+from migration.execution.workflow import Workflow
 from migration.model import RequestState
-from migration.workflow import StoredRequest, Workflow
+from migration.model.records import StoredRequest
 from storage import open_store
 from tests.http import teams
 from tests.http.teams import APPROVER, PARTNER_TENANT

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from migration.ports import DocumentStore
+from migration.model.store import DocumentStore
 from storage import open_store
 
 # Opens another store on the same data (another "process"); the fixture closes what it opened.

@@ -1,4 +1,4 @@
-"""The `DocumentStore` contract (migration/ports.py), run on both backends: SQLite in a temporary file
+"""The `DocumentStore` contract (migration/azure/ports.py), run on both backends: SQLite in a temporary file
 and Azure Table Storage on Azurite. A backend that fails here would lose or double-apply a move
 request's state change, or show an audit trail out of order."""
 
@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from migration.ports import ConcurrencyError, DocumentStore, Record
+from migration.model.store import ConcurrencyError, DocumentStore, Record
 from tests.storage.conftest import StoreFactory
 
 AUDIT_KEYS = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from migration.ports import DocumentStore
+from migration.model.store import DocumentStore
 from storage.chunks import delete_large, get_large, get_text, put_large, put_text
 
 

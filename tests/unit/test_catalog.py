@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from migration.catalog import DATA_DIR, UnknownRuleError, load_catalog, read_move_support
+from migration.assessment.catalog import DATA_DIR, UnknownRuleError, load_catalog, read_move_support
 from migration.model import Severity
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from migration.dependencies import build_graph, parent_id, top_level_id
+from migration.assessment.dependencies import build_graph, parent_id, top_level_id
 from tests.assessment.builders import ref, res, rid
 
 

@@ -3,8 +3,8 @@ what each step says and would run by hand."""
 
 from __future__ import annotations
 
-from migration.fixchoice import chosen_fixes, movable_with, regroup, regroup_destinations
-from migration.fixplan import PlanFacts, plan_fixes
+from migration.fixes.choice import chosen_fixes, movable_with, regroup, regroup_destinations
+from migration.fixes.plan import PlanFacts, plan_fixes
 from migration.model import (
     Finding,
     Fix,
@@ -16,7 +16,7 @@ from migration.model import (
     Severity,
     Verdict,
 )
-from migration.plansteps import ChosenFix, StepKind
+from migration.model.plan import ChosenFix, StepKind
 
 S, T = "aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"
 G = f"/subscriptions/{S}/resourceGroups"

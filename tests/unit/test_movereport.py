@@ -11,10 +11,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from migration.model import ArmErrorDetail, Decision, GroupMove, GroupState, MoveRequest, Person, RequestState
-from migration.movereport import MOVE_KIND, Outcome, build
-from migration.movereport_export import CSV_COLUMNS, to_csv, to_json, to_markdown
-from migration.plansteps import ChosenFix, PlanStep, StepKind
-from migration.workflow import BatchRecord, BatchStatus, ChecklistEntry, StepRecord, StepStatus, StoredRequest
+from migration.model.plan import ChosenFix, PlanStep, StepKind
+from migration.model.records import BatchRecord, BatchStatus, ChecklistEntry, StepRecord, StepStatus, StoredRequest
+from migration.reports.move import MOVE_KIND, Outcome, build
+from migration.reports.move_export import CSV_COLUMNS, to_csv, to_json, to_markdown
 
 AT = datetime(2026, 11, 23, 14, 5, tzinfo=UTC)
 SRC, DST = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"

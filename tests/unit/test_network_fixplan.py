@@ -4,10 +4,10 @@ gateway in the target, Azure Disk Encryption) says why, and holds its group when
 
 from __future__ import annotations
 
-from migration.fixchoice import chosen_fixes, movable_with
-from migration.fixplan import PlanFacts, plan_fixes
+from migration.fixes.choice import chosen_fixes, movable_with
+from migration.fixes.plan import PlanFacts, plan_fixes
 from migration.model import Finding, Fix, FixAction, GroupAssessment, GroupMove, Lock, Resource, Severity, Verdict
-from migration.plansteps import ChosenFix, StepKind
+from migration.model.plan import ChosenFix, StepKind
 
 S, T = "aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"
 G, TG = f"/subscriptions/{S}/resourceGroups", f"/subscriptions/{T}/resourceGroups"

@@ -4,10 +4,10 @@ engineer (with the reason and the command) when Azure would refuse the bot."""
 
 from __future__ import annotations
 
-from migration.fixchoice import chosen_fixes, movable_with
-from migration.fixplan import PlanFacts, plan_fixes
+from migration.fixes.choice import chosen_fixes, movable_with
+from migration.fixes.plan import PlanFacts, plan_fixes
 from migration.model import Finding, Fix, FixAction, GroupAssessment, GroupMove, Resource, Severity, Verdict
-from migration.plansteps import StepKind
+from migration.model.plan import StepKind
 
 S, T = "aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"
 G, TG = f"/subscriptions/{S}/resourceGroups", f"/subscriptions/{T}/resourceGroups"

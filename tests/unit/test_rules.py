@@ -317,7 +317,7 @@ def _assess(given: list[Resource] | Inputs) -> Assessment:
 
 
 def test_every_data_rule_has_a_firing_case() -> None:
-    from migration.catalog import load_catalog
+    from migration.assessment.catalog import load_catalog
 
     data_rules = {t.rule.id for t in load_catalog().rules_by_check("data")}
     # G5 fires from permissions, not resources: tests/unit/test_rules_preconditions.py

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from migration.assessment import summarize
+from migration.assessment.assess import summarize
 from migration.model import Permission, Severity
 from tests.assessment.builders import (
     DST,

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 
-from migration.fixchoice import chosen_fixes, movable_with
-from migration.fixplan import PlanFacts, deleted_before, plan_fixes
+from migration.fixes.choice import chosen_fixes, movable_with
+from migration.fixes.plan import PlanFacts, deleted_before, plan_fixes
 from migration.model import Finding, Fix, FixAction, GroupAssessment, GroupMove, Lock, Resource, Severity, Verdict
-from migration.plansteps import ChosenFix, StepKind
+from migration.model.plan import ChosenFix, StepKind
 
 S, T = "aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"
 G = f"/subscriptions/{S}/resourceGroups"

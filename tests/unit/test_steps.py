@@ -3,7 +3,7 @@ and a failure skips everything that waits for it, wherever it stands in the plan
 
 from __future__ import annotations
 
-from migration.steps import Step, run_steps
+from migration.execution.engine import Step, run_steps
 
 
 async def _run(steps, fail=()):

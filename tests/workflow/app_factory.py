@@ -15,8 +15,8 @@ import sys
 from aiohttp import web
 
 from app import MOVES, MoveParts, create_app
-from migration.arm import create_gateway
-from migration.runner import RunnerConfig
+from migration.azure.gateway import create_gateway
+from migration.execution.runner import RunnerConfig
 from settings import load_settings
 
 __all__ = ["PARTS", "MoveParts", "create_app"]

@@ -12,10 +12,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from migration.arm import create_gateway
+from migration.azure.gateway import create_gateway
+from migration.execution.runner import RunnerConfig
+from migration.execution.workflow import Workflow
 from migration.model import GroupMove, Person
-from migration.runner import RunnerConfig
-from migration.workflow import Actor, ChecklistEntry, StoredRequest, Workflow
+from migration.model.records import Actor, ChecklistEntry, StoredRequest
 from sandbox import Sandbox
 from settings import load_settings
 from storage import SqliteDocumentStore

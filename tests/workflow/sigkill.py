@@ -18,15 +18,16 @@ from typing import Any
 import aiohttp
 
 from cards import verbs
-from migration.arm import create_gateway
-from migration.assessment import assess
-from migration.checklist import post_move_checklist
-from migration.dryrun import planned_target_groups, top_level_ids
-from migration.fixchoice import chosen_fixes, movable_with, regroup_destinations
-from migration.fixsteps import plan_with_fixes
+from migration.assessment.assess import assess
+from migration.assessment.dryrun import planned_target_groups, top_level_ids
+from migration.azure.gateway import create_gateway
+from migration.azure.ports import AzureGateway
+from migration.execution.workflow import Workflow
+from migration.fixes.choice import chosen_fixes, movable_with, regroup_destinations
 from migration.model import GroupMove
-from migration.ports import AzureGateway
-from migration.workflow import StepStatus, StoredRequest, Workflow
+from migration.model.records import StepStatus, StoredRequest
+from migration.planning.plan import plan_with_fixes
+from migration.reports.checklist import post_move_checklist
 from storage import SqliteDocumentStore
 from tests.http import teams
 from tests.http.teams import APPROVER, PARTNER_TENANT

@@ -12,11 +12,11 @@ from dataclasses import replace
 import pytest
 
 from cards import verbs
-from migration.arm import create_gateway
-from migration.credentials import IdentityConfig
+from migration.azure.credentials import IdentityConfig
+from migration.azure.gateway import create_gateway
+from migration.execution.runner import MoveRunner
 from migration.model import GroupState, RequestState
-from migration.runner import MoveRunner
-from migration.workflow import BatchRecord, BatchStatus, StoredRequest
+from migration.model.records import BatchRecord, BatchStatus, StoredRequest
 from sandbox import Sandbox
 from settings import load_settings
 from tests.arm.identities import APP, PARTNER, SECRET

@@ -15,8 +15,8 @@ from pathlib import Path
 import aiohttp
 
 from migration.model import RequestState
-from migration.plansteps import StepKind
-from migration.workflow import StepStatus
+from migration.model.plan import StepKind
+from migration.model.records import StepStatus
 from tests.arm.app_network_scenario import APPS, NAT, PICKED, SITE, VNET, app_network_scenario
 from tests.plugins.bot_http import Connector
 from tests.plugins.sandbox import CSP, FABRIKAM, PAYG

@@ -6,10 +6,11 @@ new ids in the target, read from the sandbox; the one on the plan's group is not
 from __future__ import annotations
 
 from bot.notifier import report_card
+from migration.execution.runner import MoveRunner
+from migration.execution.workflow import Workflow
 from migration.model import RequestState
-from migration.plansteps import StepKind
-from migration.runner import MoveRunner
-from migration.workflow import StepStatus, Workflow
+from migration.model.plan import StepKind
+from migration.model.records import StepStatus
 from tests.arm.fixes_scenario import ALICE, APP_OPERATOR, BOB, OPS, READER, fixes_scenario
 from tests.http.cardtools import text_of
 from tests.plugins.sandbox import CSP, FABRIKAM, PAYG, arm_id

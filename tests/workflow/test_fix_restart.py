@@ -15,8 +15,8 @@ from pathlib import Path
 import aiohttp
 
 from migration.model import RequestState
-from migration.plansteps import StepKind
-from migration.workflow import StepStatus
+from migration.model.plan import StepKind
+from migration.model.records import StepStatus
 from tests.arm.fixes_scenario import ALICE, BOB, CONDITION, HUB, NIC1, OPS, PIP, STAPP1, fixes_scenario
 from tests.plugins.bot_http import Connector
 from tests.plugins.sandbox import CSP, FABRIKAM, PAYG, group_id

@@ -3,10 +3,11 @@ sandbox): one run does every step once, each audited; a failed step stops only w
 
 from __future__ import annotations
 
+from migration.execution.runner import MoveRunner, RunnerConfig
+from migration.execution.workflow import Workflow
 from migration.model import GroupState, RequestState
-from migration.plansteps import StepKind
-from migration.runner import MoveRunner, RunnerConfig
-from migration.workflow import StepStatus, Workflow
+from migration.model.plan import StepKind
+from migration.model.records import StepStatus
 from tests.arm.fixes_scenario import BOB, fixes_scenario
 from tests.plugins.sandbox import CSP, FABRIKAM, PAYG, group_id
 from tests.workflow.conftest import approver_actor
@@ -81,9 +82,9 @@ async def test_without_a_role_for_locks_the_step_fails_with_its_command_instead_
                                                                                           sandbox_factory):
     """The partner's app holds Contributor: it may move, not lift a lock. Waiting for access would never end
     (a Lighthouse delegation cannot grant Owner either), so the step fails and says what to run by hand."""
-    from migration.fixsteps import plan_with_fixes
     from migration.model import GroupMove
-    from migration.plansteps import ChosenFix
+    from migration.model.plan import ChosenFix
+    from migration.planning.plan import plan_with_fixes
     from tests.arm.identities import APP, CONSENTED, PARTNER, SUB, app_gateway, scenario
     from tests.workflow.conftest import REQUESTER
 

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from migration.fixdrafts import FixDrafts, PlanChanged
+from migration.planning.revisions import FixDrafts, PlanChanged
 from storage import SqliteDocumentStore
 
 

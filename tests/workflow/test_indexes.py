@@ -6,8 +6,8 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from migration.execution.workflow import ACTIVE, REQUESTS, SETTINGS, TIMELINE, Workflow, stored_to_json
 from migration.model import RequestState
-from migration.workflow import ACTIVE, REQUESTS, SETTINGS, TIMELINE, Workflow, stored_to_json
 from storage import SqliteDocumentStore
 from tests.workflow.conftest import approver_actor, requester_actor, submit_sample
 

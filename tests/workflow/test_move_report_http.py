@@ -14,7 +14,7 @@ from datetime import timedelta
 from cards import verbs
 from cards._kit import MAX_CARD_BYTES
 from migration.model import GroupMove, GroupState, RequestState
-from migration.workflow import CardRef, StoredRequest
+from migration.model.records import CardRef, StoredRequest
 from storage.reports import ReportLinks
 from tests.cards import fixtures as fx
 from tests.http.cardtools import buttons, text_of

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from cards import verbs
 from migration.model import GroupState, RequestState
-from migration.workflow import StoredRequest
+from migration.model.records import StoredRequest
 from sandbox.throttle import BucketSpec
 from tests.http.cardtools import text_of as _text
 from tests.http.teams import APPROVER, ENGINEER

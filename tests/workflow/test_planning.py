@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from migration.planning import MAX_BATCH, PlanError, plan_batches
+from migration.planning.batches import MAX_BATCH, PlanError, plan_batches
 
 
 def _ids(n: int) -> list[str]:

@@ -16,8 +16,8 @@ import aiohttp
 import pytest
 
 from migration.model import NotFound, RequestState
-from migration.plansteps import StepKind
-from migration.workflow import StepStatus
+from migration.model.plan import StepKind
+from migration.model.records import StepStatus
 from tests.arm.resource_fixes_scenario import (
     CMK,
     COLLECTION,

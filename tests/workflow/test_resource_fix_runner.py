@@ -3,10 +3,11 @@ off its customer-managed key stops only its own group; the job and the backed-up
 
 from __future__ import annotations
 
+from migration.execution.runner import MoveRunner, RunnerConfig
+from migration.execution.workflow import Workflow
 from migration.model import GroupState, RequestState
-from migration.plansteps import StepKind
-from migration.runner import MoveRunner, RunnerConfig
-from migration.workflow import StepStatus, Workflow
+from migration.model.plan import StepKind
+from migration.model.records import StepStatus
 from tests.arm.resource_fixes_scenario import BUSY_VM, DISK, PICKED, resource_fixes_scenario
 from tests.plugins.sandbox import CSP, FABRIKAM
 from tests.workflow.conftest import approver_actor

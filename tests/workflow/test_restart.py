@@ -15,8 +15,8 @@ from pathlib import Path
 import aiohttp
 
 from cards import verbs
+from migration.execution.workflow import Workflow
 from migration.model import RequestState
-from migration.workflow import Workflow
 from storage import SqliteDocumentStore
 from tests.http import teams
 from tests.http.teams import APPROVER, PARTNER_TENANT

@@ -8,9 +8,10 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+from migration.execution.runner import MoveRunner, RunnerConfig
+from migration.execution.workflow import Workflow
 from migration.model import GroupState, RequestState
-from migration.runner import MoveRunner, RunnerConfig
-from migration.workflow import BatchRecord, BatchStatus, Lease, StoredRequest, Workflow
+from migration.model.records import BatchRecord, BatchStatus, Lease, StoredRequest
 from storage import SqliteDocumentStore
 from tests.workflow.conftest import TARGET, approver_actor, move_scenario, submit_move
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import aiohttp
 
 from migration.model import RequestState
-from migration.plansteps import StepKind
-from migration.workflow import StepStatus
+from migration.model.plan import StepKind
+from migration.model.records import StepStatus
 from tests.arm.services_scenario import AUTOMATION, CERT, HOST, LINK, REGISTRATION, SITE, VM, services_scenario
 from tests.plugins.bot_http import Connector
 from tests.plugins.sandbox import FABRIKAM, PAYG

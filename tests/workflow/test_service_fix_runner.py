@@ -4,10 +4,11 @@ ids, with one approval (in process, on the sandbox). A removal Azure refuses sto
 
 from __future__ import annotations
 
+from migration.execution.runner import MoveRunner
+from migration.execution.workflow import Workflow
 from migration.model import GroupState, NotFound, RequestState
-from migration.plansteps import StepKind
-from migration.runner import MoveRunner
-from migration.workflow import StepStatus, Workflow
+from migration.model.plan import StepKind
+from migration.model.records import StepStatus
 from tests.arm.services_scenario import (
     CERT,
     HOST,

@@ -10,11 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from migration.model import RequestState
-from migration.ports import ConcurrencyError
-from migration.workflow import (
+from migration.execution.workflow import (
     AUDIT,
-    Actor,
     LeaseLost,
     Workflow,
     WorkflowError,
@@ -22,6 +19,9 @@ from migration.workflow import (
     stored_from_json,
     stored_to_json,
 )
+from migration.model import RequestState
+from migration.model.records import Actor
+from migration.model.store import ConcurrencyError
 from storage import SqliteDocumentStore
 from tests.workflow.conftest import (
     APPROVER_PERSON,

@@ -1,0 +1,104 @@
+"""Which fixes a plan carries (pure): every fix the chosen groups' findings offer, minus the ones the
+engineer left out, and which groups those fixes make movable.
+
+In-subscription fixes (bring dependencies together, move App Service back) move resources between groups
+of the source subscription: the groups they move into join the request, and `regroup` gives the request's
+groups as they will be once those fixes have run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from migration.model import GroupAssessment, GroupMove, Severity, Verdict
+from migration.model.plan import AUTOMATIC_ACTIONS, ChosenFix, PlanStep, StepKind
+
+DESTINATION = re.compile(r"--destination-group\s+(\S+)")
+
+
+def chosen_fixes(groups: Iterable[GroupAssessment], *, skip: Iterable[str] = ()) -> list[ChosenFix]:
+    """Every fix the findings of these groups carry, minus the actions the engineer left out (`skip`:
+    FixAction values). By default that is every fix the bot can do, plus the others for the checklist."""
+    left_out = set(skip)
+    out: list[ChosenFix] = []
+    seen: set[tuple[str, tuple[str, ...], str]] = set()
+    for g in groups:
+        for f in g.findings:
+            if f.fix is None or f.severity is not Severity.FIX_FIRST or f.fix.action.value in left_out:
+                continue
+            key = (f.fix.action.value, f.fix.resource_ids, f.fix.command)
+            if key not in seen:
+                seen.add(key)
+                out.append(ChosenFix(g.name, f.fix.action.value, f.fix.resource_ids, f.fix.command))
+    return out
+
+
+def movable_with(group: GroupAssessment, chosen: Iterable[ChosenFix]) -> bool:
+    """Ready as it is, or every problem in the way is a fix the bot will make (Azure validates again just
+    before the move)."""
+    if group.can_move:
+        return True
+    if group.verdict is not Verdict.READY_AFTER_FIXES:
+        return False
+    made = {(c.action, c.resource_ids) for c in chosen if c.action in AUTOMATIC_ACTIONS}
+    return all(f.fix is not None and (f.fix.action.value, f.fix.resource_ids) in made
+               for f in group.findings if f.severity is Severity.FIX_FIRST)
+
+
+def regroup_destinations(chosen: Iterable[ChosenFix]) -> list[str]:
+    """Groups that in-subscription fixes move resources into: they join the request, since what moves into
+    them must then move on with them."""
+    out = []
+    for c in chosen:
+        if c.action in ("consolidate_dependencies", "move_app_service_back"):
+            m = DESTINATION.search(c.command)
+            if m and m.group(1).lower() not in {o.lower() for o in out}:
+                out.append(m.group(1))
+    return out
+
+
+def regroup(groups: Sequence[GroupMove], steps: Iterable[PlanStep]) -> tuple[GroupMove, ...]:
+    """The request's groups as they will be once the in-subscription fixes have run: resources moved into
+    another group of the request move on from there (with their new ids); a group left empty drops out."""
+    by_name = {g.source_group.lower(): g for g in groups}
+    ids = {g.source_group.lower(): list(g.resource_ids) for g in groups}
+    for step in steps:
+        if step.kind not in (StepKind.CONSOLIDATE, StepKind.MOVE_APP_BACK):
+            continue
+        source, destination = step.arg("source_group").lower(), step.group.lower()
+        moving = {i.lower() for i in step.arg("ids").split()}
+        if source in ids:
+            ids[source] = [i for i in ids[source] if i.lower() not in moving]
+        if destination in ids:
+            for rid in step.arg("ids").split():
+                parts = rid.strip("/").split("/")
+                parts[3] = by_name[destination].source_group
+                new = "/" + "/".join(parts)
+                if new.lower() not in {i.lower() for i in ids[destination]}:
+                    ids[destination].append(new)
+    return tuple(replace(g, resource_ids=tuple(ids[g.source_group.lower()])) for g in groups
+                 if ids[g.source_group.lower()])
+
+
+def pick_with_fixes(groups: Sequence[GroupAssessment], picked: Sequence[GroupAssessment], *,
+                    skip: Iterable[str] = ()) -> tuple[list[GroupAssessment], list[ChosenFix], list[str]]:
+    """The groups a plan moves once the engineer's pick meets the fixes: the picked ones, plus the groups
+    in-subscription fixes move resources into; the fixes they carry (minus `skip`); and the names of the
+    picked groups that still cannot move (a blocker, or a fix left out or beyond the bot)."""
+    by_name = {g.name.lower(): g for g in groups}
+    out = list(picked)
+    chosen = chosen_fixes(out, skip=skip)
+    for name in regroup_destinations(chosen):
+        extra = by_name.get(name.lower())
+        if extra is not None and extra.name.lower() not in {g.name.lower() for g in out}:
+            out.append(extra)
+    chosen = chosen_fixes(out, skip=skip)
+    not_ready = [g.name for g in out if not movable_with(g, chosen)]
+    return out, chosen, not_ready
+
+
+def offered_actions(groups: Sequence[GroupAssessment]) -> list[str]:
+    """The fix actions these groups' findings carry (what the plan card lets the engineer leave out)."""
+    return list(dict.fromkeys(c.action for c in chosen_fixes(groups)))

@@ -1,0 +1,101 @@
+"""A move plan's groups and steps from what Azure says at plan time: the facts read once (inventory,
+groups, locks, role assignments, custom roles, linked services), the fixes planned from them, the
+groups a fix the bot cannot make now holds back, and the groups as the in-subscription fixes leave them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from migration.azure.ports import AzureGateway
+from migration.fixes.choice import regroup
+from migration.fixes.plan import PlanFacts, deleted_before, plan_fixes, snapshot
+from migration.model import GroupMove, NotFound, Resource, RoleDefinition
+from migration.model.plan import ChosenFix, FixPlan
+
+
+async def read_facts(gateway: AzureGateway, *, tenant_id: str, source_subscription_id: str,
+                     target_subscription_id: str, groups: tuple[GroupMove, ...], plan_id: str,
+                     regrouped: Sequence[str] = ()) -> PlanFacts:
+    """What planning the fixes needs, read from Azure at plan time: the source inventory and groups, the locks
+    of both subscriptions, the role assignments of the source, and the custom roles those use (on the moved
+    groups and resources, and on `regrouped`: resources in-subscription fixes move, wherever they are)."""
+    resources = await gateway.list_resources(source_subscription_id, tenant_id=tenant_id)
+    source_groups = await gateway.list_resource_groups(source_subscription_id, tenant_id=tenant_id)
+    locks = [*await gateway.list_locks(source_subscription_id, tenant_id=tenant_id),
+             *await gateway.list_locks(target_subscription_id, tenant_id=tenant_id)]
+    assignments = await gateway.list_role_assignments(source_subscription_id, tenant_id=tenant_id)
+    definitions: dict[str, RoleDefinition] = {}
+    moved_in_source = [i.lower() for i in regrouped]
+    kept = [*snapshot(assignments, groups, source_subscription_id),
+            *(a for a in assignments if any(a.scope.lower() == i or a.scope.lower().startswith(i + "/")
+                                            for i in moved_in_source))]
+    for a in kept:
+        if a.role_guid.lower() in definitions:
+            continue
+        try:
+            definitions[a.role_guid.lower()] = await gateway.get_role_definition(
+                a.role_definition_id, scope=f"/subscriptions/{source_subscription_id}", tenant_id=tenant_id)
+        except NotFound:
+            continue  # a role deleted since: re-creating the assignment will say so
+    wanted = {g.source_group.lower() for g in groups}
+    return PlanFacts(
+        source_subscription_id=source_subscription_id, target_subscription_id=target_subscription_id,
+        groups=groups, group_tags={g.name: dict(g.tags) for g in source_groups if g.name.lower() in wanted},
+        resources=tuple(resources), locks=tuple(locks), assignments=tuple(assignments), definitions=definitions,
+        plan_id=plan_id)
+
+
+async def plan_with_fixes(gateway: AzureGateway, *, tenant_id: str, source_subscription_id: str,
+                          target_subscription_id: str, groups: tuple[GroupMove, ...], chosen: Sequence[ChosenFix],
+                          plan_id: str) -> tuple[tuple[GroupMove, ...], FixPlan]:
+    """The request's groups as they will stand after the in-subscription fixes (without the groups a fix the
+    bot cannot make now holds back), and the steps around the moves, from what Azure says now."""
+    regrouped = [i for c in chosen if c.action in ("consolidate_dependencies", "move_app_service_back")
+                 for i in c.resource_ids]
+    facts = await read_facts(gateway, tenant_id=tenant_id, source_subscription_id=source_subscription_id,
+                             target_subscription_id=target_subscription_id, groups=groups, plan_id=plan_id,
+                             regrouped=regrouped)
+    facts = replace(facts, linked_services=await _linked_services(gateway, chosen, tenant_id=tenant_id))
+    if any(c.action == "disable_customer_managed_key" for c in chosen):
+        # A disk goes back on a customer-managed key only with an encryption set the target has.
+        facts = replace(facts, target_resources=tuple(await gateway.list_resources(target_subscription_id,
+                                                                                   tenant_id=tenant_id)))
+    first = plan_fixes(facts, chosen)
+    # A fix the bot would make but cannot now (a disk a running VM uses) holds its group: plan without that
+    # group, from the same facts, and keep the fix (reason and command) for the engineer.
+    holding = tuple(m for m in first.manual if m.holds)
+    held = {m.group.lower() for m in holding} & {g.source_group.lower() for g in groups}
+    if held:
+        groups = tuple(g for g in groups if g.source_group.lower() not in held)
+        chosen = [c for c in chosen if c.group.lower() not in held]
+        facts = replace(facts, groups=groups)
+        first = plan_fixes(facts, chosen)
+    moved = _without(regroup(groups, first.steps), deleted_before(first.steps))
+    if moved != groups:
+        # Follow-through is for the groups that really move: plan again once the regrouping is known.
+        first = plan_fixes(replace(facts, groups=moved), chosen)
+    return moved, replace(first, manual=(*first.manual, *(m for m in holding if m.group.lower() in held)))
+
+
+async def _linked_services(gateway: AzureGateway, chosen: Sequence[ChosenFix], *,
+                           tenant_id: str) -> tuple[Resource, ...]:
+    """The Automation links the chosen fixes remove, as Azure holds them now (Resource Graph does not list
+    them)."""
+    out: list[Resource] = []
+    workspaces = {rid.lower(): rid for c in chosen if c.action == "unlink_automation_workspace"
+                  for rid in c.resource_ids if rid.lower().count("/providers/") == 1
+                  and rid.lower().rstrip("/").split("/")[-2] == "workspaces"}
+    for workspace in workspaces.values():
+        out += await gateway.list_linked_services(workspace, tenant_id=tenant_id)
+    return tuple(out)
+
+
+def _without(groups: tuple[GroupMove, ...], deleted: frozenset[str]) -> tuple[GroupMove, ...]:
+    """The groups without the resources deleted before the moves (a group left empty drops out)."""
+    if not deleted:
+        return groups
+    out = tuple(replace(g, resource_ids=tuple(i for i in g.resource_ids if i.lower() not in deleted))
+                for g in groups)
+    return tuple(g for g in out if g.resource_ids)

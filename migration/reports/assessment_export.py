@@ -1,0 +1,128 @@
+"""The assessment export: every resource with its findings, as CSV and JSON (the expiring download links
+live in `storage.reports`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from migration.assessment.assess import resource_verdicts, summarize
+from migration.assessment.dryrun import azure_verdict
+from migration.model import Assessment, Finding, GroupAssessment
+
+CSV_COLUMNS = (
+    "resource_group", "group_verdict", "azure_dry_run", "resource_name", "resource_type", "location",
+    "resource_verdict", "rule_id", "severity", "message", "remediation", "source", "resource_id",
+    "fix_action", "fix_command", "after_move",
+)
+
+
+def _dry_run_text(group: GroupAssessment) -> str:
+    if group.dry_run is None:
+        return "not run"
+    return "valid" if group.dry_run.valid else "refused"
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {"ruleId": f.rule_id, "severity": f.severity.value, "message": f.message,
+            "remediation": f.remediation, "source": f.source,
+            "fix": None if f.fix is None else {"action": f.fix.action.value, "resourceIds": list(f.fix.resource_ids),
+                                               "command": f.fix.command, "after": f.fix.after,
+                                               "source": f.fix.source}}
+
+
+def to_csv(assessment: Assessment) -> str:
+    """One row per (resource, finding); a resource without findings still gets a row. Group-level findings
+    have no resource; subscription-level ones have no group."""
+    verdicts = resource_verdicts(assessment)
+    by_resource: dict[str, list[Finding]] = {}
+    for f in assessment.findings:
+        if f.resource_id:
+            by_resource.setdefault(f.resource_id.lower(), []).append(f)
+    resources = {g.name.lower(): [] for g in assessment.groups}  # type: dict[str, list[Any]]
+    for r in assessment.resources:
+        resources.setdefault(r.resource_group.lower(), []).append(r)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+
+    def row(group: str, gv: str, dry: str, name: str, type_: str, loc: str, rv: str, f: Finding | None,
+            rid: str) -> None:
+        fix = f.fix if f else None
+        writer.writerow([group, gv, dry, name, type_, loc, rv, f.rule_id if f else "", f.severity.value if f else "",
+                         f.message if f else "", f.remediation if f else "", f.source if f else "", rid,
+                         fix.action.value if fix else "", fix.command if fix else "", (fix.after or "") if fix else ""])
+
+    for f in assessment.preconditions:
+        row("", "", "", "", "", "", "", f, "")
+    for g in assessment.groups:
+        gv, dry = g.verdict.value, _dry_run_text(g)
+        for f in g.findings:
+            if not f.resource_id:
+                row(g.name, gv, dry, "", "", "", "", f, "")
+        for r in resources.get(g.name.lower(), ()):
+            rv = verdicts[r.id].value
+            found = by_resource.get(r.id.lower()) or [None]
+            for f in found:
+                row(g.name, gv, dry, r.name, r.type, r.location, rv, f, r.id)
+    return out.getvalue()
+
+
+def to_json(assessment: Assessment) -> str:
+    verdicts = resource_verdicts(assessment)
+    s = summarize(assessment)
+    by_resource: dict[str, list[Finding]] = {}
+    for f in assessment.findings:
+        if f.resource_id:
+            by_resource.setdefault(f.resource_id.lower(), []).append(f)
+    members: dict[str, list[Any]] = {}
+    for r in assessment.resources:
+        members.setdefault(r.resource_group.lower(), []).append(r)
+
+    def sub(x: Any) -> dict[str, Any] | None:
+        return None if x is None else {"id": x.id, "name": x.display_name, "tenantId": x.tenant_id,
+                                       "state": x.state, "quotaId": x.quota_id}
+
+    doc = {
+        "tenantId": assessment.tenant_id,
+        "assessedAt": assessment.assessed_at.isoformat() if assessment.assessed_at else None,
+        "source": sub(assessment.source), "target": sub(assessment.target),
+        "offer": {"name": assessment.offer.name, "category": assessment.offer.category},
+        "moveSupportSource": assessment.catalog_source,
+        "summary": {
+            "resources": s.resources, "groups": s.groups,
+            "groupsByVerdict": {k.value: v for k, v in s.groups_by_verdict.items()},
+            "resourcesByVerdict": {k.value: v for k, v in s.resources_by_verdict.items()},
+            "findingsByRule": dict(s.findings_by_rule), "disagreements": s.disagreements,
+        },
+        "preconditions": [_finding(f) for f in assessment.preconditions],
+        "manualChecks": [{"ruleId": m.rule_id, "title": m.title, "howToCheck": m.how_to_check, "source": m.source}
+                         for m in assessment.manual_checks],
+    }
+
+    def group_doc(g: GroupAssessment) -> dict[str, Any]:
+        return {
+            "name": g.name, "verdict": g.verdict.value, "azureVerdict": azure_verdict(g).value,
+            "finalVerdict": g.final_verdict.value,
+            "consolidateWith": list(g.consolidate_with),
+            "dryRun": None if g.dry_run is None else {
+                "valid": g.dry_run.valid, "targetGroupId": g.dry_run.target_group_id,
+                "disagreement": g.dry_run.disagreement,
+                "errors": [{"code": d.code, "message": d.message, "target": d.target}
+                           for e in g.dry_run.errors for d in e.walk()]},
+            "findings": [_finding(f) for f in g.findings if not f.resource_id],
+            "resources": [{"id": r.id, "name": r.name, "type": r.type, "location": r.location,
+                           "verdict": verdicts[r.id].value,
+                           "findings": [_finding(f) for f in by_resource.get(r.id.lower(), ())]}
+                          for r in members.get(g.name.lower(), ())],
+        }
+
+    # Group by group: a 50,000-resource report as one dict of dicts would double the worker's peak memory.
+    pieces = [json.dumps(doc, indent=1, ensure_ascii=False)[:-2], ',\n "groups": [\n']  # the head without "\n}"
+    for i, g in enumerate(assessment.groups):
+        pieces += [",\n"] if i else []
+        pieces.append(json.dumps(group_doc(g), indent=1, ensure_ascii=False))
+    pieces.append("\n ]\n}")
+    return "".join(pieces)
