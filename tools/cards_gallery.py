@@ -1,6 +1,6 @@
 """Write a PNG of every card, as Teams (light theme) shows it, to build/cards/ (`make cards`).
 
-Cards come from tests/cards/gallery.py (contoso-sized and 10,000-resource fixtures). Exits non-zero
+Cards come from tests/support/cards/gallery.py (contoso-sized and 10,000-resource fixtures). Exits non-zero
 if any card has parse or validation events, so the gallery never shows a card Teams would reject.
 """
 
@@ -14,8 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.cards import render  # noqa: E402
-from tests.cards.gallery import build_all  # noqa: E402
+from tests.support.cards import render  # noqa: E402
+from tests.support.cards.gallery import build_all  # noqa: E402
 
 
 def main() -> int:

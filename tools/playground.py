@@ -14,7 +14,7 @@ usage: .venv/bin/python tools/playground.py [--endpoint URL] [--port N] [--log P
               picks another one, and this script prints the address it really uses
 Runs in the foreground until SIGINT/SIGTERM, then stops the Playground.
 
-Python API (tests/plugins/playground.py, tools/run.py):
+Python API (tests/support/playground.py, tools/run.py):
   pg = start(endpoint, port=..., log_file=..., current_user=None); pg.url; pg.port; pg.stop()
   process, url = start_playground(endpoint, port=56150)
 """

@@ -35,7 +35,7 @@ from aiohttp import web
 from sandbox.generate import generate_scenario
 from sandbox.state import load_scenario
 from tests.bench.common import ROOT, BotProcess, cpu_seconds, mib, ms, peak_rss_kib, percentile, print_table
-from tests.http.teams import card_action, installed, message
+from tests.support.teams import card_action, installed, message
 
 CLICK_BUDGET = 0.5  # seconds: the aim for card clicks at p99 (Teams shows an error after a few seconds)
 CARD = "application/vnd.microsoft.card.adaptive"

@@ -3,7 +3,11 @@ checked here: benchmarks print them, they are not timed tests)."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.bench.bench_moves import one
+
+pytestmark = pytest.mark.bench
 
 
 async def test_move_benchmark_moves_every_group_and_reports_its_figures():

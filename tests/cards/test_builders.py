@@ -30,9 +30,9 @@ from cards.pickers import group_picker_card, subscription_picker_card, target_pi
 from cards.progress import Step, work_progress_card
 from cards.tenant import attach_result_card, invitation_card
 from migration.model import DryRun, Finding, Fix, FixAction, GroupAssessment, RequestState, Severity, Verdict
-from tests.cards import fixtures as fx
-from tests.cards.cardwalk import buttons, texts, walk
-from tests.cards.gallery import all_ready
+from tests.support.cards import fixtures as fx
+from tests.support.cards.cardwalk import buttons, texts, walk
+from tests.support.cards.gallery import all_ready
 
 # --------------------------------------------------------------------------- help & messages
 

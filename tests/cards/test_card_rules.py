@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 
 from cards._kit import MAX_CARD_BYTES, MAX_REFRESH_USERS
-from tests.cards.cardwalk import actions, walk
-from tests.cards.gallery import build_all
+from tests.support.cards.cardwalk import actions, walk
+from tests.support.cards.gallery import build_all
 
 CARDS = build_all()
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from cards.move import approval_card, move_plan_card
 from migration.model import RequestState
-from tests.cards import fixtures as fx
-from tests.http.cardtools import text_of
+from tests.support.cards import fixtures as fx
+from tests.support.cardtools import text_of
 
 
 def test_the_approver_is_warned_what_the_network_fixes_interrupt_and_told_what_stays_by_hand():

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.cards import render
-from tests.cards.cardwalk import buttons
-from tests.cards.gallery import build_all
+from tests.support.cards import render
+from tests.support.cards.cardwalk import buttons
+from tests.support.cards.gallery import build_all
 
 CARDS = build_all()
 

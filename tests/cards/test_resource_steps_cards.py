@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from cards.move import approval_card, move_plan_card
 from migration.model import RequestState
-from tests.cards import fixtures as fx
-from tests.http.cardtools import text_of
+from tests.support.cards import fixtures as fx
+from tests.support.cardtools import text_of
 
 
 def test_the_approver_is_told_that_a_stopped_job_processes_nothing_and_that_restore_points_are_lost():

@@ -8,9 +8,9 @@ from migration.model import RequestState
 from migration.model.plan import ChosenFix
 from migration.model.records import StepRecord, StepStatus
 from migration.reports.checklist import post_move_checklist, tick
-from tests.cards import fixtures as fx
-from tests.cards.cardwalk import walk
-from tests.http.cardtools import text_of as _text
+from tests.support.cards import fixtures as fx
+from tests.support.cards.cardwalk import walk
+from tests.support.cardtools import text_of as _text
 
 
 def test_the_approver_sees_every_phase_and_what_stays_by_hand():

@@ -9,9 +9,9 @@ import pytest
 from cards.tenant import CAUSE_TITLE, attach_result_card, onboarding_card
 from migration.azure.permissions import AccessIdentity, evaluate, lighthouse_template
 from migration.model import AccessCause, Permission
-from tests.cards import fixtures as fx
-from tests.cards.gallery import APP_IDENTITY, LIGHTHOUSE_IDENTITY
-from tests.http.cardtools import text_of as _text
+from tests.support.cards import fixtures as fx
+from tests.support.cards.gallery import APP_IDENTITY, LIGHTHOUSE_IDENTITY
+from tests.support.cardtools import text_of as _text
 
 CONTRIBUTOR = [Permission(("*",), ("Microsoft.Authorization/*/Delete", "Microsoft.Authorization/*/Write"))]
 

@@ -17,7 +17,7 @@ import pytest
 from sandbox import FaultConfig, World, start_sandbox
 from sandbox.generate import generate_scenario
 from sandbox.state import SCENARIO_DIR, load_scenario
-from tests.plugins.sandbox import CSP, FABRIKAM, PAYG, arm_id, group_id
+from tests.support.sandbox import CSP, FABRIKAM, PAYG, arm_id, group_id
 
 SPECS = Path(__file__).with_name("arm-examples")
 # Azure's own validateMoveResources exchange, as recorded by the Azure SDK for .NET tests

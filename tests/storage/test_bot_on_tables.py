@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from storage.tables import TableDocumentStore
-from tests.http import teams
+from tests.support import teams
 
 
 async def test_conversation_state_survives_a_restart_on_azure_tables(start_bot, connector, azurite: str) -> None:

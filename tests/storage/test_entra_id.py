@@ -30,8 +30,8 @@ import pytest
 from azure.data.tables.aio import TableServiceClient
 
 from sandbox.tls import server_ssl_context
-from tests.http import teams
-from tests.plugins.azurite import AZURITE_TABLE, DEV_ACCOUNT, DEV_KEY, _accepts_connections, _free_port, _stop
+from tests.support import teams
+from tests.support.azurite import AZURITE_TABLE, DEV_ACCOUNT, DEV_KEY, _accepts_connections, _free_port, _stop
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "0c9d8e7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f"

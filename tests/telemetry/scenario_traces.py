@@ -19,8 +19,8 @@ from opentelemetry.trace import SpanKind, StatusCode
 from cards import verbs
 from settings import load_settings
 from telemetry import background_job, configure_telemetry
-from tests.http.teams import APPROVER
-from tests.workflow.conftest import CUSTOMER, SOURCE, MoveBot, move_bot  # noqa: F401 - the fixture
+from tests.support.moves import CUSTOMER, SOURCE, MoveBot
+from tests.support.teams import APPROVER
 
 # Ingestion goes to a closed loopback port: the Azure Monitor exporter runs for real and fails fast.
 INSTRUMENTATION_KEY = "5c1f3a2e-7d4b-4e8a-9c6f-1b2d3e4f5a6b"
@@ -84,7 +84,7 @@ def _metric(name: str) -> dict[str, float]:
 
 
 async def test_turns_and_jobs_are_traces_with_azure_calls_inside_and_nothing_secret(
-    move_bot: MoveBot,  # noqa: F811 - the fixture imported above
+    move_bot: MoveBot,
 ) -> None:
     bot = move_bot
     # Turns: a message in a group chat, a message in the personal chat.

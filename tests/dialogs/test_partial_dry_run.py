@@ -1,0 +1,30 @@
+"""A dry run that partly fails is explicit (over real HTTP, embedded contoso sandbox): each refused group shows
+Azure's reason, and the plan says exactly which groups "Ask for approval" requests and why the others are out."""
+
+from __future__ import annotations
+
+from tests.dialogs.test_move import _plan
+from tests.support.cardtools import buttons, click, text_of
+
+
+async def test_partly_refused_dry_run_names_reasons_and_what_approval_requests(start_bot, connector):
+    bot = await start_bot()
+    plan = await _plan(bot, connector)
+    text = text_of(plan)
+    assert "Azure accepted 2 of 3 groups" in text
+    # The refused group, with Azure's reason (not just its name).
+    assert "Refused group" in text and "Azure's reason" in text
+    row = text[text.index("rg-integration", text.index("Refused group")):]
+    assert "integration runtime" in row.lower() or "ssis" in row.lower(), row[:400]
+    # What the button will do, exactly.
+    assert "“Ask for approval” requests 2 groups: rg-web-prod, rg-vm-app" in text or \
+        "“Ask for approval” requests 2 groups: rg-vm-app, rg-web-prod" in text
+    assert "Left out: rg-integration, which Azure's dry run refused" in text
+
+    submitted = await _click_submit(bot, connector, plan)
+    assert "rg-web-prod" in submitted and "rg-vm-app" in submitted
+    assert "rg-integration" not in submitted.split("Dry run")[0], "the refused group is not requested"
+
+
+async def _click_submit(bot, connector, plan) -> str:  # type: ignore[no-untyped-def]
+    return text_of(await click(bot, connector, buttons(plan)["Ask for approval"]))

@@ -1,0 +1,59 @@
+"""Pacing by Azure's throttle headers, and azure-core's retry policy, against the sandbox's token buckets."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+
+import aiohttp
+
+from sandbox.throttle import BucketSpec
+from tests.support.sandbox import CSP, FABRIKAM, PAYG
+
+
+async def test_resource_graph_429_without_retry_after_waits_for_the_quota_reset(sandbox, gateway):
+    # What the sandbox answers when the quota is spent: no Retry-After, only the quota headers.
+    ctx = ssl.create_default_context(cafile=str(sandbox.ca_path))
+    sandbox.server.throttle.specs["graph"] = BucketSpec(1, 1)
+    body = {"subscriptions": [PAYG], "query": "Resources | project id"}
+    url = f"{sandbox.url}/providers/Microsoft.ResourceGraph/resources?api-version=2021-03-01"
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer sandbox.{FABRIKAM}"}) as http:
+        async with http.post(url, json=body, ssl=ctx) as first:
+            assert first.status == 200
+        async with http.post(url, json=body, ssl=ctx) as throttled:
+            assert throttled.status == 429
+            assert "Retry-After" not in throttled.headers and "retry-after-ms" not in throttled.headers
+            assert throttled.headers["x-ms-user-quota-remaining"] == "0"
+            assert throttled.headers["x-ms-user-quota-resets-after"] == "00:00:01"
+    sandbox.server.throttle.reset()
+    sandbox.reset_stats()
+
+    # The gateway waits out such 429s by the reset time, and then does not spend more than the quota.
+    results = await asyncio.gather(*(gateway.list_resources(PAYG, tenant_id=FABRIKAM) for _ in range(4)))
+    assert all(len(r) == 16 for r in results)
+    stats = sandbox.stats()
+    assert stats["graph"] - stats["throttled_429"] == 4, "every query answered once"
+    assert stats["throttled_429"] >= 1
+    assert gateway.pacer(FABRIKAM).remaining("user", "graph") is not None, "the quota header was read"
+
+
+async def test_writes_wait_while_the_remaining_writes_header_says_none_are_left(sandbox, gateway):
+    # A small write bucket (5, +5/s) on the CSP subscription: learn it is spent, then ask for 10 more.
+    sandbox.server.throttle.specs["writes"] = BucketSpec(5, 5)
+    sandbox.server.throttle.reset()
+    for i in range(5):
+        await gateway.ensure_resource_group(CSP, f"rg-paced-{i}", location="westeurope", tenant_id=FABRIKAM)
+    pacer = gateway.pacer(FABRIKAM)
+    assert pacer.remaining(f"subscription:{CSP}", "writes") == 0
+    before, held = sandbox.stats(), pacer.held
+
+    await asyncio.gather(*(gateway.ensure_resource_group(CSP, f"rg-later-{i}", location="westeurope",
+                                                         tenant_id=FABRIKAM) for i in range(10)))
+    after = sandbox.stats()
+    stats = {k: after[k] - before[k] for k in ("writes", "throttled_429")}
+    assert stats["writes"] - stats["throttled_429"] == 10
+    # Held back by the header instead of sent into the empty bucket: at most a probe or two answered 429
+    # (sent all at once, nine of the ten would be).
+    assert stats["throttled_429"] <= 3, stats
+    assert pacer.held - held >= 5
+    assert all(sandbox.world.group(CSP, f"rg-later-{i}") is not None for i in range(10))

@@ -1,0 +1,59 @@
+"""The network fixes planned from what the gateway reads and carried out step by step against the sandbox;
+each step knows afterwards that it took effect (a step started before a crash is not done again), and when
+the move did not happen the app gets its integration back where it stayed."""
+
+from __future__ import annotations
+
+import pytest
+
+from migration.assessment.assess import assess
+from migration.fixes.carry import already_done, carry_out
+from migration.fixes.choice import chosen_fixes
+from migration.model import ArmError, GroupMove
+from migration.model.plan import PlanStep, StepKind
+from migration.planning.plan import plan_with_fixes
+from tests.support.sandbox import CSP, FABRIKAM, PAYG, group_id
+from tests.support.scenarios.app_network import APPS, PICKED, SITE, VNET, app_network_scenario
+
+
+@pytest.fixture
+async def gw(sandbox_factory, gateway_factory):
+    return gateway_factory(await sandbox_factory(app_network_scenario()))
+
+
+async def _steps(gw) -> dict[StepKind, PlanStep]:
+    assessment = await assess(gw, tenant_id=FABRIKAM, source_subscription_id=PAYG, target_subscription_id=CSP)
+    picked = [g for g in assessment.groups if g.name in PICKED]
+    moves = tuple(GroupMove(g.name, group_id(CSP, "rg-web-csp"), "westeurope", g.resource_ids) for g in picked)
+    _, plan = await plan_with_fixes(gw, tenant_id=FABRIKAM, source_subscription_id=PAYG, target_subscription_id=CSP,
+                                    groups=moves, chosen=chosen_fixes(picked), plan_id="N1")
+    return {s.kind: s for s in plan.steps}
+
+
+async def _do(gw, step: PlanStep) -> None:
+    assert not await already_done(gw, step, tenant_id=FABRIKAM), step.key
+    await carry_out(gw, step, tenant_id=FABRIKAM)
+    assert await already_done(gw, step, tenant_id=FABRIKAM), step.key  # a crash now: not done again
+
+
+async def test_when_the_move_did_not_happen_the_app_gets_its_integration_back_where_it_stayed(gw):
+    steps = await _steps(gw)
+    await _do(gw, steps[StepKind.REMOVE_VNET_INTEGRATION])
+    await _do(gw, steps[StepKind.DETACH_NAT_GATEWAY])
+    assert await gw.get_vnet_integration(SITE, tenant_id=FABRIKAM) == ""
+    assert await gw.get_subnet_nat_gateway(VNET, "egress", tenant_id=FABRIKAM) == ""
+    # The move failed (or was never made): the step after it puts the integration back in the source.
+    add = steps[StepKind.ADD_VNET_INTEGRATION]
+    assert add.arg("site").startswith(f"/subscriptions/{CSP}/")
+    await _do(gw, add)
+    assert await gw.get_vnet_integration(SITE, tenant_id=FABRIKAM) == APPS
+
+
+async def test_a_locked_group_refuses_the_step_with_azures_reason_and_nothing_changes(gw):
+    steps = await _steps(gw)
+    await gw.create_lock(group_id(PAYG, "rg-web"), name="frozen", level="ReadOnly", notes=None, tenant_id=FABRIKAM)
+    with pytest.raises(ArmError) as caught:
+        await carry_out(gw, steps[StepKind.REMOVE_VNET_INTEGRATION], tenant_id=FABRIKAM)
+    assert caught.value.code == "ScopeLocked"
+    assert await gw.get_vnet_integration(SITE, tenant_id=FABRIKAM) == APPS
+    assert not await already_done(gw, steps[StepKind.REMOVE_VNET_INTEGRATION], tenant_id=FABRIKAM)

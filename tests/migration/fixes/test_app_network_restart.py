@@ -1,0 +1,82 @@
+"""The end-to-end proof of the network fixes, on a sandbox of its own process.
+
+A web app integrated with a subnet of the network in its group, whose other subnet goes out through a NAT
+gateway in a group that stays, moves with one approval: the integration is removed and the NAT gateway taken
+off its subnet before the move, the integration added again after it on the app's and the subnet's new ids.
+The bot is killed with SIGKILL at every step once Azure carried out the step's call, and started again each
+time; Azure carried out each write once.
+"""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from migration.model import RequestState
+from migration.model.plan import StepKind
+from migration.model.records import StepStatus
+from tests.support.bot_http import Connector
+from tests.support.sandbox import CSP, FABRIKAM, PAYG
+from tests.support.scenarios.app_network import APPS, NAT, PICKED, SITE, VNET, app_network_scenario
+from tests.support.sigkill import (
+    approve_and_kill_at_every_step,
+    once_azure_took_it,
+    plan_and_submit,
+    sandbox_and_bot,
+    slow_writes,
+)
+
+pytestmark = pytest.mark.restart
+
+WRITE_OF = {"remove_vnet_integration": "WebApps_DeleteSwiftVirtualNetwork",
+            "add_vnet_integration": "WebApps_CreateOrUpdateSwiftVirtualNetworkConnectionWithCheck",
+            "detach_nat_gateway": "Subnets_CreateOrUpdate", "register_provider": "Providers_Register"}
+
+
+async def test_an_integrated_app_and_a_subnet_on_a_nat_gateway_move_with_one_approval_across_sigkill(
+    tmp_path: Path, connector: Connector
+):
+    async with sandbox_and_bot(tmp_path, app_network_scenario()) as run:
+        arm, ca, port, bot_args, workflow, gateway = (run.arm, run.ca, run.port, run.bot_args, run.workflow,
+                                                      run.gateway)
+        stored = await plan_and_submit(gateway, workflow, picked=PICKED, request_id="NET1")
+        steps = stored.fix_steps
+        fixes = [(s.phase, s.kind) for s in steps if s.kind is not StepKind.REGISTER_PROVIDER]
+        assert sorted(fixes) == [("after", StepKind.ADD_VNET_INTEGRATION), ("before", StepKind.DETACH_NAT_GATEWAY),
+                                 ("before", StepKind.REMOVE_VNET_INTEGRATION)]
+        # A NAT gateway in the target is the engineer's, with its command.
+        assert [f.action for f in stored.manual_fixes] == ["detach_subnet_resource"]
+        assert "az network nat gateway create" in stored.manual_fixes[0].command
+
+        async with aiohttp.ClientSession() as session:
+            await slow_writes(session, arm, ca, sorted(set(WRITE_OF.values())))
+            kills, seen = await approve_and_kill_at_every_step(
+                session, workflow, request_id=stored.id, bot_args=bot_args, port=port, connector_url=connector.url,
+                before_kill=once_azure_took_it(session, arm, ca, WRITE_OF))
+            async with session.get(f"{arm}/_sandbox/stats", ssl=ssl.create_default_context(cafile=ca)) as r:
+                stats = await r.json()
+        done = await workflow.get(stored.id)
+        assert done is not None
+        target = next(g.target_group_id for g in done.request.groups if g.source_group == "rg-web")
+        new_site = SITE.replace(f"/subscriptions/{PAYG}/resourceGroups/rg-web", target)
+        new_vnet = VNET.replace(f"/subscriptions/{PAYG}/resourceGroups/rg-web", target)
+        integration = await gateway.get_vnet_integration(new_site, tenant_id=FABRIKAM)
+        egress_nat = await gateway.get_subnet_nat_gateway(new_vnet, "egress", tenant_id=FABRIKAM)
+        left = {r.id.lower() for r in await gateway.list_resources(PAYG, tenant_id=FABRIKAM)}
+
+    assert done.state is RequestState.SUCCEEDED, done
+    assert seen == {s.key for s in steps} and kills >= 2  # killed at every step, before and after the moves
+    assert {r.key: r.status for r in done.step_records} == {s.key: StepStatus.SUCCEEDED for s in steps}
+    # The app is integrated again, on its new id, with the subnet's new id; the moved subnet has no NAT
+    # gateway, and the NAT gateway stayed in the source.
+    assert target.startswith(f"/subscriptions/{CSP}/")
+    assert integration == APPS.replace(f"/subscriptions/{PAYG}/resourceGroups/rg-web", target)
+    assert egress_nat == ""
+    assert NAT.lower() in left and SITE.lower() not in left
+    # Azure carried out every write once: nothing was repeated across the kills.
+    ops = stats["applied_by_operation"]
+    assert (ops["WebApps_DeleteSwiftVirtualNetwork"], ops["Subnets_CreateOrUpdate"],
+            ops["WebApps_CreateOrUpdateSwiftVirtualNetworkConnectionWithCheck"]) == (1, 1, 1)

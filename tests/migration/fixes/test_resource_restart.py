@@ -1,0 +1,100 @@
+"""The end-to-end proof of the fixes on single resources, on a sandbox of its own process.
+
+A running Stream Analytics job, a disk on a customer-managed key that no VM uses, and a VM whose Azure Backup
+restore point collection exists move with one approval: the job is stopped and started again at its new id,
+the disk goes to platform-managed keys and back on the target's disk encryption set, the collection is
+deleted. The bot is killed with SIGKILL at every step once Azure carried out the step's call (a job's stop and start
+are still being polled then), and started again each time; Azure carried out each write once.
+"""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from migration.model import NotFound, RequestState
+from migration.model.plan import StepKind
+from migration.model.records import StepStatus
+from tests.support.bot_http import Connector
+from tests.support.sandbox import CSP, FABRIKAM, PAYG
+from tests.support.scenarios.resource_fixes import (
+    CMK,
+    COLLECTION,
+    DISK,
+    JOB,
+    PICKED,
+    TARGET_DES,
+    VM,
+    resource_fixes_scenario,
+)
+from tests.support.sigkill import (
+    approve_and_kill_at_every_step,
+    once_azure_took_it,
+    plan_and_submit,
+    sandbox_and_bot,
+    slow_writes,
+)
+
+pytestmark = pytest.mark.restart
+
+FIX_WRITES = ("StreamingJobs_Stop", "StreamingJobs_Start", "Disks_Update", "RestorePointCollections_Delete")
+WRITE_OF = {"stop_job": "StreamingJobs_Stop", "start_job": "StreamingJobs_Start",
+            "disk_to_platform_key": "Disks_Update", "disk_to_customer_key": "Disks_Update",
+            "delete_restore_points": "RestorePointCollections_Delete"}
+
+
+async def test_a_job_a_disk_on_its_own_key_and_a_backed_up_vm_move_with_one_approval_across_sigkill(
+    tmp_path: Path, connector: Connector
+):
+    async with sandbox_and_bot(tmp_path, resource_fixes_scenario()) as run:
+        arm, ca, port, bot_args, workflow, gateway = (run.arm, run.ca, run.port, run.bot_args, run.workflow,
+                                                      run.gateway)
+        stored = await plan_and_submit(gateway, workflow, picked=PICKED, request_id="RES1")
+        steps = stored.fix_steps
+        assert [s.kind for s in steps] == [
+            StepKind.STOP_JOB, StepKind.DISK_TO_PLATFORM_KEY, StepKind.DELETE_RESTORE_POINTS,
+            StepKind.START_JOB, StepKind.DISK_TO_CUSTOMER_KEY]
+        # Resuming backup from a vault in the target is the engineer's, with its command.
+        assert [f.action for f in stored.manual_fixes] == ["remove_restore_points"]
+        assert "az backup protection enable-for-vm" in stored.manual_fixes[0].command
+
+        async with aiohttp.ClientSession() as session:
+            await slow_writes(session, arm, ca, FIX_WRITES)
+            kills, seen = await approve_and_kill_at_every_step(
+                session, workflow, request_id=stored.id, bot_args=bot_args, port=port, connector_url=connector.url,
+                before_kill=once_azure_took_it(session, arm, ca, WRITE_OF))
+            async with session.get(f"{arm}/_sandbox/stats", ssl=ssl.create_default_context(cafile=ca)) as r:
+                stats = await r.json()
+        done = await workflow.get(stored.id)
+        assert done is not None
+        target_of = {g.source_group: g.target_group_id.rsplit("/", 1)[-1] for g in done.request.groups}
+        moved = {r.name: r for r in await gateway.list_resources(CSP, tenant_id=FABRIKAM)}
+        job = await gateway.get_resource(moved["asa-1"].id, tenant_id=FABRIKAM)
+        disk = await gateway.get_resource(moved["data-1"].id, tenant_id=FABRIKAM)
+        with pytest.raises(NotFound):
+            await gateway.get_resource(COLLECTION, tenant_id=FABRIKAM)
+        with pytest.raises(NotFound):
+            await gateway.get_resource(JOB, tenant_id=FABRIKAM)
+        left = {r.id for r in await gateway.list_resources(PAYG, tenant_id=FABRIKAM)}
+
+    assert done.state is RequestState.SUCCEEDED, done
+    assert seen == {s.key for s in steps} and kills >= 2  # killed at every step, before and after the moves
+    assert {r.key: r.status for r in done.step_records} == {s.key: StepStatus.SUCCEEDED for s in steps}
+
+    # The job runs again at its new id, from where its output stopped; the disk moved and is on the target's
+    # encryption set again; the VM moved once its restore point collection was gone.
+    assert job.id == JOB.replace(PAYG, CSP).replace("rg-stream", target_of["rg-stream"])
+    assert (job.properties["jobState"], job.properties["outputStartMode"]) == ("Running", "LastOutputEventTime")
+    assert disk.id == DISK.replace(PAYG, CSP).replace("rg-disks", target_of["rg-disks"])
+    assert disk.properties["encryption"] == {"type": CMK, "diskEncryptionSetId": TARGET_DES}
+    assert moved["vm-b"].id == VM.replace(PAYG, CSP).replace("rg-backup", target_of["rg-backup"])
+    assert not any("AzureBackup_vm-b" in rid for rid in left)
+    assert moved["asa-idle"].properties["jobState"] == "Stopped"  # a job that did not run is not started
+
+    # Azure carried out every write once: nothing was repeated across the kills.
+    ops = stats["applied_by_operation"]
+    assert (ops["StreamingJobs_Stop"], ops["StreamingJobs_Start"], ops["Disks_Update"],
+            ops["RestorePointCollections_Delete"]) == (1, 1, 2, 1)
