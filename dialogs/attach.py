@@ -5,7 +5,6 @@ delegation, or the bot's own credential)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from cards.tenant import attach_result_card, invitation_card, move_access_card, 
 from migration.assessment.rules.preconditions import MOVE_NEEDS
 from migration.azure.permissions import AccessIdentity, Check, evaluate, lighthouse_template
 from migration.azure.ports import AzureGateway
+from migration.azure.together import together
 from migration.model import AccessCause, ArmError, ArmErrorDetail, Offer, Subscription, TenantAccessDenied
 from storage.reports import ReportLinks
 
@@ -40,12 +40,12 @@ class AccessCards:
         sides = [(s, "source" if o.source_allowed else "target") for s, o in subscriptions
                  if o.source_allowed or o.target_allowed][:MAX_CHECKED]
 
-        results = await asyncio.gather(*(self._read(tenant_id, s.id, side) for s, side in sides))
+        results = await together(*(self._read(tenant_id, s.id, side) for s, side in sides))
         return tuple(c for r in results for c in r)
 
     async def _read(self, tenant_id: str, subscription_id: str, side: str) -> tuple[Check, ...]:
         try:
-            permissions = await self._gateway.list_permissions(subscription_id, tenant_id=tenant_id)
+            permissions = await self._gateway.for_tenant(tenant_id).authorization.list_permissions(subscription_id)
         except TenantAccessDenied:
             permissions = []  # no role at all there: every check fails, with its fix
         except ArmError as exc:
@@ -56,17 +56,18 @@ class AccessCards:
     async def move_blockers_of(self, tenant_id: str, source_id: str, target_id: str) -> dict[str, Any] | None:
         """`move_blockers` by ids. A target the bot cannot even read in this tenant (another tenant's: rule G1)
         is left to the assessment, which explains it."""
+        subscriptions = self._gateway.for_tenant(tenant_id).subscriptions
         try:
-            source, target = await asyncio.gather(self._gateway.get_subscription(source_id, tenant_id=tenant_id),
-                                                  self._gateway.get_subscription(target_id, tenant_id=tenant_id))
+            source, target = await together(subscriptions.get_subscription(source_id),
+                                            subscriptions.get_subscription(target_id))
         except TenantAccessDenied:
             return None
         return await self.move_blockers(tenant_id, source, target)
 
     async def move_blockers(self, tenant_id: str, source: Subscription, target: Subscription) -> dict[str, Any] | None:
         """Before a move is planned: the card with what the bot may not do and the fix, or None when it may."""
-        source_checks, target_checks = await asyncio.gather(self._read(tenant_id, source.id, "source"),
-                                                            self._read(tenant_id, target.id, "target"))
+        source_checks, target_checks = await together(self._read(tenant_id, source.id, "source"),
+                                                      self._read(tenant_id, target.id, "target"))
         checks = (*source_checks, *target_checks)
         if not any(not c.granted and c.requirement.key in MOVE_NEEDS for c in checks):
             return None
@@ -112,7 +113,7 @@ class AccessCards:
         home = self._identity.partner_tenant_id
         if self._principal is None and home:
             try:
-                me = await self._gateway.whoami(tenant_id=home)  # Lighthouse tokens are the partner tenant's
+                me = await self._gateway.for_tenant(home).authorization.whoami()  # Lighthouse: the partner's token
             except ArmError as exc:
                 log.warning("could not read the bot's own principal: %s", exc.code)
                 me = None

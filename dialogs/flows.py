@@ -35,7 +35,16 @@ from migration.assessment.assess import assess
 from migration.assessment.catalog import Catalog
 from migration.azure.permissions import AccessIdentity
 from migration.azure.ports import AzureGateway
-from migration.model import ArmError, Assessment, NotFound, Offer, Subscription, TenantAccessDenied
+from migration.model import (
+    ArmError,
+    Assessment,
+    NotFound,
+    Offer,
+    ResourceId,
+    ScopeKind,
+    Subscription,
+    TenantAccessDenied,
+)
 from migration.model.store import DocumentStore
 from storage import assessments
 from storage.reports import ReportLink, ReportLinks
@@ -186,7 +195,7 @@ class ChatFlows:
 
     async def _subscriptions(self, tenant: str) -> tuple[str, list[tuple[Subscription, Offer]]]:
         tenant_id = await self.d.gateway.resolve_tenant(tenant)
-        subscriptions = await self.d.gateway.list_subscriptions(tenant_id=tenant_id)
+        subscriptions = await self.d.gateway.for_tenant(tenant_id).subscriptions.list_subscriptions()
         return tenant_id, [(s, self.d.catalog.offer(s.quota_id)) for s in subscriptions]
 
     async def _with_subscriptions(self, ctx: TurnContext, tenant: str, render: SubscriptionsCard) -> dict[str, Any]:
@@ -351,12 +360,8 @@ class ChatFlows:
             card = await self.background.run(reference, live, work, what=what, again=again)
         except TenantAccessDenied as exc:
             card = await self.no_access(tenant, exc)
-        except NotFound:
-            card = error_card(
-                f"Subscription {subscription_id} is not in that tenant, or we cannot see it.",
-                "Check the id, or pick the subscription from the list.",
-                title="Subscription not found",
-            )
+        except NotFound as exc:
+            card = not_found_card(exc.about or ResourceId(subscription_id))
         except ArmError as error:
             card = azure_error_card(error)
         except Exception:
@@ -437,6 +442,21 @@ def tenant_not_found_card(tenant: str) -> dict[str, Any]:
         f"I could not find a tenant named {tenant}.",
         "Check the spelling, or use the tenant id (a GUID) from the customer's Entra admin center.",
         title="Tenant not found",
+    )
+
+
+def not_found_card(missing: ResourceId) -> dict[str, Any]:
+    """Azure does not know (or does not show the bot) what a call was about: the subscription, or the resource."""
+    if missing.kind is ScopeKind.SUBSCRIPTION:
+        return error_card(
+            f"Subscription {missing.subscription} is not in that tenant, or we cannot see it.",
+            "Check the id, or pick the subscription from the list.",
+            title="Subscription not found",
+        )
+    return error_card(
+        f"{missing.name} ({missing.type}) is not in subscription {missing.subscription}, or we cannot see it.",
+        "Assess the subscription again, then retry.",
+        title="Not found",
     )
 
 

@@ -176,7 +176,7 @@ class MoveFlow:
 
     async def _target_picker(self, tenant_id: str, source_id: str) -> dict[str, Any]:
         try:
-            subscriptions = await self.d.gateway.list_subscriptions(tenant_id=tenant_id)
+            subscriptions = await self.d.gateway.for_tenant(tenant_id).subscriptions.list_subscriptions()
         except TenantAccessDenied as exc:
             return await self.f.no_access(tenant_id, exc)
         except ArmError as error:
@@ -336,7 +336,7 @@ class MoveFlow:
         try:
             existing = {
                 g.name.lower()
-                for g in await self.d.gateway.list_resource_groups(assessment.target.id, tenant_id=assessment.tenant_id)
+                for g in await self.d.gateway.for_tenant(assessment.tenant_id).groups.list_groups(assessment.target.id)
             }
         except TenantAccessDenied as exc:
             return await self.f.no_access(assessment.tenant_id, exc)
@@ -377,9 +377,8 @@ class MoveFlow:
             if assessment is None:
                 return _draft_gone()
             names = {g.source_group for g in request.groups}
-            checked = await run_dry_run(
-                self.d.gateway, assessment, groups=sorted(names), tenant_id=request.tenant_id, create_target_groups=True
-            )
+            checked = await run_dry_run(self.d.gateway.for_tenant(request.tenant_id), assessment, groups=sorted(names),
+                                        create_target_groups=True)
             await self.f.save_assessment(checked)
             dry_runs = tuple(g.dry_run for g in checked.groups if g.dry_run is not None and g.name in names)
             # The draft keeps the groups as picked (the engineer may tick a fix again); the card and the
@@ -409,7 +408,7 @@ class MoveFlow:
         _, chosen, not_ready = pick_with_fixes(assessment.groups, picked, skip=draft.skip)
         keep = tuple(g for g in request.groups if g.source_group not in not_ready)
         groups, plan = await plan_with_fixes(
-            self.d.gateway, tenant_id=request.tenant_id, source_subscription_id=request.source_subscription_id,
+            self.d.gateway.for_tenant(request.tenant_id), source_subscription_id=request.source_subscription_id,
             target_subscription_id=request.target_subscription_id, groups=keep,
             chosen=[c for c in chosen if c.group not in not_ready], plan_id=request.id)
         # Groups a fix the bot cannot make now held back (plan_with_fixes planned without them).

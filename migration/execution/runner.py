@@ -37,10 +37,11 @@ from opentelemetry.trace import StatusCode
 
 from migration.assessment.dryrun import validate_move
 from migration.azure.explain import explain
-from migration.azure.ports import AzureGateway
+from migration.azure.ports import Gateway
 from migration.execution.engine import Step, run_steps
 from migration.execution.fixstep import FixStepRunner, finished_steps, verify
 from migration.execution.workflow import LeaseLost, Workflow
+from migration.fixes.carry import FixAzure
 from migration.model import (
     ArmError,
     ArmErrorDetail,
@@ -48,6 +49,7 @@ from migration.model import (
     GroupState,
     NotFound,
     RequestState,
+    ResourceId,
     TenantAccessDenied,
 )
 from migration.model.plan import PlanStep, StepKind, message
@@ -82,19 +84,13 @@ class AccessListener(Protocol):
 # --------------------------------------------------------------------------- helpers
 
 
-def _group_name(group_id: str) -> str:
-    return group_id.rstrip("/").rsplit("/", 1)[-1]
-
-
-def _moved_id(resource_id: str, target_subscription: str, target_group: str) -> str:
-    """The id a resource has after the move (subscription and group change, the rest stays)."""
-    parts = resource_id.strip("/").split("/")
-    parts[1], parts[3] = target_subscription, target_group
-    return "/" + "/".join(parts)
-
-
 def _top_level(resource_id: str) -> bool:
-    return len(resource_id.strip("/").split("/")) == 8
+    """A top-level resource of a group (what a move request names; its children follow it)."""
+    try:
+        found = ResourceId.parse(resource_id)
+    except ValueError:
+        return False
+    return found.is_top_level and bool(found.resource_group)
 
 
 def _replace_group(stored: StoredRequest, name: str, **changes: object) -> StoredRequest:
@@ -215,7 +211,7 @@ class MoveRunner:
     def __init__(
         self,
         workflow: Workflow,
-        gateway: AzureGateway,
+        gateway: Gateway[FixAzure],
         *,
         listener: ProgressListener | None = None,
         config: RunnerConfig = RunnerConfig(),
@@ -560,17 +556,14 @@ class MoveRunner:
     async def _validate_group(self, stored: StoredRequest, group: GroupMove) -> ArmErrorDetail | None:
         """Create the target group if needed, then Azure's dry run for every batch (None: all accepted)."""
         request = stored.request
+        azure = self._gateway.for_tenant(request.tenant_id)
         try:
-            await self._gateway.ensure_resource_group(
-                request.target_subscription_id, _group_name(group.target_group_id),
-                location=group.location, tenant_id=request.tenant_id,
-            )
+            await azure.groups.ensure_group(request.target_subscription_id,
+                                            ResourceId.parse(group.target_group_id).resource_group,
+                                            location=group.location)
             for batch in plan_batches(group.source_group, group.resource_ids, max_size=self._config.batch_size):
-                await validate_move(
-                    self._gateway, request.source_subscription_id, group.source_group,
-                    resource_ids=batch.resource_ids, target_resource_group_id=group.target_group_id,
-                    tenant_id=request.tenant_id,
-                )
+                await validate_move(azure.moves, request.source_subscription_id, group.source_group,
+                                    resource_ids=batch.resource_ids, target_group_id=group.target_group_id)
         except TenantAccessDenied:
             raise  # not the move's fault: the caller waits for access
         except ArmError as exc:
@@ -599,7 +592,7 @@ class MoveRunner:
     async def _run_batch(self, stored: StoredRequest, batch: BatchRecord) -> StoredRequest:
         request = stored.request
         group = stored.group(batch.group)
-        gw, cfg = self._gateway, self._config
+        moves, cfg = self._gateway.for_tenant(request.tenant_id).moves, self._config
         busy_since: float | None = None
         loop = asyncio.get_running_loop()
         op = None
@@ -611,7 +604,7 @@ class MoveRunner:
             if batch.status is BatchStatus.RUNNING and batch.token:
                 try:
                     if op is None:
-                        op = await gw.resume_move(batch.token, tenant_id=request.tenant_id)
+                        op = await moves.resume(batch.token)
                     await op.wait()
                 except TenantAccessDenied as exc:
                     op = None  # the job runs on in Azure; it is polled again once access is back
@@ -660,10 +653,8 @@ class MoveRunner:
                             posts=batch.posts + 1, started_at=batch.started_at or self._workflow_now())
             stored = await save(batch)  # recorded before the POST: a crash from here on is reconciled
             try:
-                op = await gw.begin_move(
-                    request.source_subscription_id, batch.group, resource_ids=remaining,
-                    target_resource_group_id=group.target_group_id, tenant_id=request.tenant_id,
-                )
+                op = await moves.begin_move(request.source_subscription_id, batch.group, resource_ids=remaining,
+                                            target_group_id=group.target_group_id)
             except TenantAccessDenied as exc:
                 # Refused before anything started (no token, or no role): wait, then reconcile and send again.
                 batch = replace(batch, posts=batch.posts - 1)
@@ -699,7 +690,8 @@ class MoveRunner:
         return self._workflow.now()
 
     async def _still_in_source(self, subscription_id: str, tenant_id: str, ids: Sequence[str]) -> list[str]:
-        inventory = {r.id.lower() for r in await self._gateway.list_resources(subscription_id, tenant_id=tenant_id)}
+        inventory = {r.id.lower() for r in await self._gateway.for_tenant(tenant_id).inventory.list_resources(
+            subscription_id)}
         return [i for i in ids if i.lower() in inventory]
 
     async def _conclude(self, stored: StoredRequest) -> StoredRequest:
@@ -707,23 +699,23 @@ class MoveRunner:
         request = stored.request
         confirmed: dict[str, int] | None = None
         leftovers: tuple[str, ...] = stored.leftovers
+        azure = self._gateway.for_tenant(request.tenant_id)
         try:
-            source = await self._gateway.list_resources(request.source_subscription_id, tenant_id=request.tenant_id)
-            target = await self._gateway.list_resources(request.target_subscription_id, tenant_id=request.tenant_id)
+            source = await azure.inventory.list_resources(request.source_subscription_id)
+            target = await azure.inventory.list_resources(request.target_subscription_id)
         except ArmError as exc:
             log.warning("move %s: could not read the inventories to confirm the move: %s", request.id, exc)
         else:
             in_target = {r.id.lower() for r in target}
             confirmed = {}
             for g in request.groups:
-                tgt = _group_name(g.target_group_id)
+                target_group = ResourceId.parse(g.target_group_id)
                 confirmed[g.source_group] = sum(
-                    _moved_id(i, request.target_subscription_id, tgt).lower() in in_target for i in g.resource_ids
-                )
+                    ResourceId.parse(i).in_group(target_group).key in in_target for i in g.resource_ids)
             leftovers = tuple(sorted(r.id for r in source if _top_level(r.id)))
 
         try:
-            verified: frozenset[str] = await verify(self._gateway, stored)
+            verified: frozenset[str] = await verify(azure, stored)
         except ArmError as exc:  # access lost meanwhile: nothing is ticked, the engineer checks by hand
             log.warning("move %s: could not confirm the follow-through: %s", request.id, exc)
             verified = frozenset()
