@@ -10,7 +10,7 @@ import io
 import json
 from typing import Any
 
-from migration.model import ArmErrorDetail
+from migration.model import ArmErrorDetail, name_of
 from migration.reports.move import MoveReport, Outcome, StepLine, state_label
 
 CSV_COLUMNS = (
@@ -71,7 +71,7 @@ def to_csv(report: MoveReport) -> str:
     for c in report.checklist:
         row("checklist", item=f"{c.title}: {c.detail}", outcome="Verified by the bot" if c.verified else "To check")
     for r in report.leftovers:
-        row("still in source", item=r.rstrip("/").rsplit("/", 1)[-1], key=r)
+        row("still in source", item=name_of(r) or r, key=r)
     return out.getvalue()
 
 
