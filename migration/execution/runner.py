@@ -130,7 +130,7 @@ class MoveRunner:
         self._workflow = workflow
         self._gateway = gateway
         self._listener = listener
-        self._config = config
+        self._options = config
         self.owner = owner or f"runner-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
@@ -188,7 +188,7 @@ class MoveRunner:
             except Exception:  # noqa: BLE001 - the store may be briefly unreachable; try again later
                 log.exception("move runner: scanning for work failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._config.poll_seconds)
+                await asyncio.wait_for(self._wake.wait(), self._options.poll_seconds)
             self._wake.clear()
 
     async def run_once(self, *, wait: bool = True) -> list[str]:
@@ -197,7 +197,7 @@ class MoveRunner:
         for request_id in await self._workflow.claimable():
             if request_id in self._work:
                 continue
-            stored = await self._workflow.claim(request_id, self.owner, lease_seconds=self._config.lease_seconds)
+            stored = await self._workflow.claim(request_id, self.owner, lease_seconds=self._options.lease_seconds)
             if stored is None:
                 continue  # another runner was faster
             task = asyncio.create_task(self._guarded(stored), name=f"move {request_id}")
@@ -235,7 +235,7 @@ class MoveRunner:
 
     async def _renew(self, request_id: str, main: asyncio.Task[None]) -> None:
         while True:
-            await asyncio.sleep(self._config.lease_seconds / 3)
+            await asyncio.sleep(self._options.lease_seconds / 3)
             try:
                 await self._save(request_id, lambda s: None)
             except LeaseLost:
@@ -268,7 +268,7 @@ class MoveRunner:
 
             try:
                 stored = await self._workflow.update(request_id, combined, owner=self.owner,
-                                                     lease_seconds=self._config.lease_seconds)
+                                                     lease_seconds=self._options.lease_seconds)
             except Exception as exc:  # noqa: BLE001 - every waiting step gets the error (LeaseLost...)
                 for _, future in queued:
                     if not future.done():
@@ -301,7 +301,7 @@ class MoveRunner:
                 await self._notify(stored)
                 await run_steps(engine_steps(stored), lambda step: self._run_step(rid, step),
                                 skip=lambda step, failed: self._skip(rid, step, failed),
-                                finished=finished(stored), limit=self._config.max_parallel)
+                                finished=finished(stored), limit=self._options.max_parallel)
             finally:
                 # Every progress update lands before the conclusion, never after the final card.
                 self._progress.pop(rid, None)
@@ -324,8 +324,8 @@ class MoveRunner:
                              access_back=self._access.back)
 
     def _group_runner(self) -> GroupMoveRunner:
-        return GroupMoveRunner(self._workflow, self._gateway, batch_size=self._config.batch_size,
-                               retry_seconds=self._config.retry_seconds, save=self._save,
+        return GroupMoveRunner(self._workflow, self._gateway, batch_size=self._options.batch_size,
+                               retry_seconds=self._options.retry_seconds, save=self._save,
                                access_lost=self._access.lost, access_back=self._access.back, changed=self._changed)
 
     async def _run_step(self, rid: str, step: Step) -> bool:
@@ -369,7 +369,7 @@ class MoveRunner:
     def _slots(self, subscription_id: str) -> asyncio.Semaphore:
         gate = self._gates.get(subscription_id.lower())
         if gate is None:
-            gate = self._gates[subscription_id.lower()] = asyncio.Semaphore(self._config.max_parallel)
+            gate = self._gates[subscription_id.lower()] = asyncio.Semaphore(self._options.max_parallel)
         return gate
 
     def _workflow_now(self) -> datetime:
