@@ -60,7 +60,9 @@ class ArmPipeline:
     async def send(self, method: str, path: str, *, api_version: str | None, body: Any = None,
                    ok: tuple[int, ...] = (200,)) -> AsyncHttpResponse:
         """One request; an answer whose status is not in `ok` raises `HttpResponseError` (mapped by the caller)."""
-        request = HttpRequest(method, self.client.format_url(path),
+        # Joined, not formatted: an id read from a customer's tenant is data, and `format_url` reads braces.
+        url = path if "://" in path else self._endpoint + path
+        request = HttpRequest(method, url,
                               params={"api-version": api_version} if api_version else None, json=body,
                               headers={"Accept": "application/json"})
         response = await self.client.send_request(request)
