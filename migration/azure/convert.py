@@ -14,6 +14,8 @@ from migration.model import (
     RoleAssignment,
     RoleDefinition,
     Subscription,
+    group_of,
+    name_of,
 )
 
 
@@ -52,16 +54,11 @@ def group(g: Any, subscription_id: str) -> ResourceGroup:
 def resource(row: dict[str, Any]) -> Resource:
     """A Resource Graph row (or an ARM resource with `subscriptionId` added)."""
     rid = str(row["id"])
-    try:
-        arm_id: ResourceId | None = ResourceId.parse(rid)
-    except ValueError:
-        arm_id = None
     return Resource(
-        id=rid, name=str(row.get("name") or (arm_id.name if arm_id else rid)), type=str(row.get("type") or ""),
+        id=rid, name=str(row.get("name") or name_of(rid) or rid), type=str(row.get("type") or ""),
         location=str(row.get("location") or ""), subscription_id=str(row.get("subscriptionId") or ""),
         # The group's real casing, from the id: Resource Graph's own column lower-cases it.
-        resource_group=arm_id.resource_group if arm_id and arm_id.resource_group else str(row.get("resourceGroup")
-                                                                                          or ""),
+        resource_group=group_of(rid) or str(row.get("resourceGroup") or ""),
         kind=row.get("kind") or None, sku=row.get("sku") or None, plan=row.get("plan") or None,
         properties=row.get("properties") or {}, tags=row.get("tags") or {}, identity=row.get("identity") or None,
         managed_by=row.get("managedBy") or None, zones=tuple(str(z) for z in row.get("zones") or ()),

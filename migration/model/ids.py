@@ -3,11 +3,11 @@ child, or an extension resource such as a lock on a VM), with the parts rules, f
 
 The grammar is that of `azure.mgmt.core.tools` (`/subscriptions/{s}[/resourceGroups/{g}][/providers/{ns}/
 {type}/{name}[[/providers/{ns}]/{type}/{name}]...]`), and an id made from its parts is written by its
-`resource_id`. Parsing splits the string itself and keeps it: the inventory parses every row it reads, and the
-tools' parser costs some three times as much an id (a test holds the two in agreement). Every part keeps the
-casing it was given (Resource Graph lower-cases group names in its own columns, never in the id): a parsed id,
-its parent, its group and its new id after a move read as the id was written. Ids compare case-insensitively,
-as ARM's do.
+`resource_id`. Parsing splits the string itself and keeps it (the tools' parser costs some three times as much
+an id, and planning parses thousands; a test holds the two in agreement); `group_of` reads only an id's head,
+for the inventory's every row. Every part keeps the casing it was given (Resource Graph lower-cases group names
+in its own columns, never in the id): a parsed id, its parent, its group and its new id after a move read as
+the id was written. Ids compare case-insensitively, as ARM's do.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ class ResourceId:
     @classmethod
     def parse(cls, text: str) -> ResourceId:
         """An ARM id inside a subscription; `ValueError` for anything else."""
-        parts = text.strip().strip("/").split("/")
+        body = text.strip().strip("/")
+        parts = body.split("/")
         if len(parts) < 2 or parts[0].lower() != "subscriptions" or not parts[1]:
             raise ValueError(f"'{text}' is not an Azure id inside a subscription")
         at, group = 2, ""
@@ -57,7 +58,7 @@ class ResourceId:
                 raise ValueError(f"'{text}' is not an Azure resource id")
             levels.append((namespace, parts[at], parts[at + 1]))
             at += 2
-        return cls(parts[1], group, tuple(levels), "/" + "/".join(parts))
+        return cls(parts[1], group, tuple(levels), "/" + body)
 
     @classmethod
     def of(cls, value: ResourceId | str) -> ResourceId:
@@ -199,8 +200,12 @@ def name_of(text: str) -> str:
 
 
 def group_of(text: str) -> str:
-    """The resource group an id is in; "" for no id, or one outside any group."""
-    return ResourceId.parse(text).resource_group if ResourceId.is_valid(text) else ""
+    """The resource group an id is in, as written; "" for no id, or one outside any group. Only the id's head
+    is read: the inventory asks this of every row (Resource Graph's own column lower-cases the group)."""
+    head = text.strip().strip("/").split("/", 4)
+    if len(head) >= 4 and head[0].lower() == "subscriptions" and head[1] and head[2].lower() == "resourcegroups":
+        return head[3]
+    return ""
 
 
 def _written(rid: ResourceId) -> str:

@@ -75,4 +75,11 @@ def test_what_is_no_id_is_refused(text: str) -> None:
     assert not ResourceId.is_valid(text)
     with pytest.raises(ValueError):
         ResourceId.parse(text)
-    assert name_of(text) == "" and group_of(text) == ""
+    assert name_of(text) == ""
+
+
+def test_the_group_of_an_id_is_read_from_its_head_as_written() -> None:
+    assert group_of(SUBNET.replace("resourceGroups", "resourcegroups")) == "rg-Net"
+    assert group_of(f"{GROUP}/virtualNetworks/vnet-1") == "rg-Net"  # what follows the group is not read
+    assert [group_of(t) for t in ("", "/", ROLE, f"/subscriptions/{SUB}", f"/subscriptions/{SUB}/resourceGroups",
+                                  "/providers/Microsoft.Management/managementGroups/mg")] == [""] * 6
