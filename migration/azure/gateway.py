@@ -31,6 +31,7 @@ from azure.core.rest import HttpRequest
 from azure.mgmt.authorization.v2022_04_01 import models as am
 from azure.mgmt.authorization.v2022_04_01.aio import AuthorizationManagementClient
 from azure.mgmt.core.polling.async_arm_polling import AsyncARMPolling
+from azure.mgmt.core.tools import parse_resource_id
 from azure.mgmt.resource.locks import models as lm
 from azure.mgmt.resource.locks.aio import ManagementLockClient
 from azure.mgmt.resource.resources import models as rm
@@ -166,6 +167,20 @@ def _subscription_of(scope: str) -> str:
     if match is None:
         raise ValueError(f"'{scope}' is not a scope inside a subscription")
     return match.group(1)
+
+
+def _lock_level(scope: str) -> tuple[str, tuple[str, ...]]:
+    """The level of the lock operations that address `scope` (subscription, group or resource) and the path
+    values they take before the lock's name. Not the `*_by_scope` operations: azure-mgmt-resource-locks 1.0.0
+    percent-encodes their scope's slashes, which the REST spec forbids (`x-ms-skip-url-encoding`) and ARM does
+    not route, so every scope is sent with its slashes."""
+    parts = parse_resource_id(scope)
+    if "namespace" in parts:
+        return "resource_level", (parts["resource_group"], parts["resource_namespace"],
+                                  parts["resource_parent"].rstrip("/"), parts["resource_type"], parts["resource_name"])
+    if "resource_group" in parts:
+        return "resource_group_level", (parts["resource_group"],)
+    return "subscription_level", ()
 
 
 def _group_and_name(resource_id: str) -> tuple[str, str]:
@@ -589,9 +604,10 @@ class ArmGateway:
     async def create_lock(self, scope: str, *, name: str, level: str, notes: str | None, tenant_id: str) -> Lock:
         """Create (or update) the lock `name` on a subscription, group or resource."""
         client = self._locks(_subscription_of(scope), tenant_id)
+        level_name, path = _lock_level(scope)
         try:
-            lock = await client.management_locks.create_or_update_by_scope(
-                scope.lstrip("/"), name, lm.ManagementLockObject(level=level, notes=notes))
+            lock = await getattr(client.management_locks, f"create_or_update_at_{level_name}")(
+                *path, name, lm.ManagementLockObject(level=level, notes=notes))
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
             raise to_domain(exc, write=True) from exc
         return _lock(lock)
@@ -599,8 +615,9 @@ class ArmGateway:
     async def delete_lock(self, scope: str, *, name: str, tenant_id: str) -> None:
         """Delete the lock `name` on a scope; a lock already gone is not an error."""
         client = self._locks(_subscription_of(scope), tenant_id)
+        level_name, path = _lock_level(scope)
         try:
-            await client.management_locks.delete_by_scope(scope.lstrip("/"), name)
+            await getattr(client.management_locks, f"delete_at_{level_name}")(*path, name)
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
             raise to_domain(exc, write=True) from exc
 
