@@ -507,7 +507,7 @@ class MoveRunner:
         waited_fix = next((s for s in stored.fix_steps if s.key == failed), None)
         if waited_fix is not None and kind == "validate":
             error = ArmErrorDetail(code="FixFailed", message=message(
-                "group_waits_for_fix", step=waited_fix.text, command=waited_fix.command))
+                "group_waits_for_fix", step=waited_fix.text))
             stored = await self._save(rid, lambda s: _replace_group(s, name, state=GroupState.SKIPPED, error=error))
             self._changed(stored)
             return

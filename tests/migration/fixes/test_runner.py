@@ -9,6 +9,7 @@ from migration.model import GroupState, RequestState
 from migration.model.plan import StepKind
 from migration.model.records import StepStatus
 from tests.migration.fixes.test_restart import PICKED
+from tests.support.commands import script
 from tests.support.moves import approver_actor
 from tests.support.sandbox import CSP, FABRIKAM, PAYG, group_id
 from tests.support.scenarios.fixes import BOB, fixes_scenario
@@ -103,7 +104,7 @@ async def test_without_a_role_for_locks_the_step_fails_with_its_command_instead_
         groups = (GroupMove("rg-app", f"/subscriptions/{target}/resourceGroups/rg-app-csp", "westeurope",
                             (f"{src}/providers/Microsoft.Storage/storageAccounts/st1",)),)
         chosen = [ChosenFix("rg-app", "lift_read_only_lock", (f"{src}/providers/Microsoft.Authorization/locks/freeze",),
-                            "az lock delete --name freeze --resource-group rg-app")]
+                            script("az lock delete --name freeze --resource-group rg-app"))]
         groups, plan = await plan_with_fixes(gateway, tenant_id=CONSENTED, source_subscription_id=SUB[CONSENTED],
                                              target_subscription_id=target, groups=groups, chosen=chosen,
                                              plan_id="PERM")
