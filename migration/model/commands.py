@@ -41,12 +41,17 @@ def powershell_quote(value: str) -> str:
     return "'" + "".join(c + c if c in POWERSHELL_QUOTES else c for c in value) + "'"
 
 
+# An ABAC condition starts with an attribute (`@Resource[...] StringEquals 'logs'`): Azure CLI tries to open
+# a file of that name, finds none (no directory `Resource[Microsoft.Storage` exists) and sends the text.
+_CONDITION_ATTRIBUTES = ("@Resource[", "@Request[", "@Principal[", "@Environment[")
+
+
 def az_reads_file(argument: str) -> bool:
     """Azure CLI's rule: the value (after the first `=`, or the whole argument) starting with `@` and
-    holding more is read as a file path."""
+    holding more is read as a file path; a role assignment condition's attribute is no path."""
     _, equals, value = argument.partition("=")
     value = value if equals else argument
-    return value.startswith("@") and len(value) > 1
+    return value.startswith("@") and len(value) > 1 and not value.startswith(_CONDITION_ATTRIBUTES)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ import pytest
 from sandbox import Sandbox
 from sandbox.directory import Assignment, Delegation
 from tests.support import teams
+from tests.support.cards.cardwalk import as_read
 from tests.support.cardtools import buttons, click, text_of, wait_update
 from tests.support.identities import (
     APP,
@@ -56,7 +57,7 @@ def _plain(card: dict) -> str:
     def walk(node: object) -> None:
         if isinstance(node, dict):
             if isinstance(node.get("text"), str):
-                found.append(node["text"])
+                found.append(as_read(node["text"]) if node.get("type") == "TextBlock" else node["text"])
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
@@ -142,8 +143,8 @@ async def test_a_move_is_checked_before_it_is_planned(start_bot, connector, entr
     card = await wait_update(connector, "Not allowed to move yet", "Which resource groups?")
     text = _plain(card)
     assert "Not allowed to move yet" in text and "nothing was planned or changed" in text
-    assert f'--role "Contributor" --scope /subscriptions/{SUB[READER_ONLY]}' in text
-    assert f'--role "Contributor" --scope /subscriptions/{READER_CSP}' in text
+    assert f"--role Contributor --scope /subscriptions/{SUB[READER_ONLY]}" in text
+    assert f"--role Contributor --scope /subscriptions/{READER_CSP}" in text
     assert entra.world.group(READER_CSP, "rg-app") is None, "no target group was created"
 
     for sub in (SUB[READER_ONLY], READER_CSP):  # the customer grants what the card says
