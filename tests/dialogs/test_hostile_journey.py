@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
-from migration.reports.csv_cells import FORMULA_STARTS
 from sandbox.state import load_scenario
 from tests.support import teams
 from tests.support.cardtools import buttons, click, text_of, wait_update
 from tests.support.fixbot import running_fix_bot
 from tests.support.untrusted import (
     BOT_LINK_HOSTS,
+    FORMULA_STARTS,
     Shown,
     card_commands,
     csv_commands,

@@ -25,6 +25,8 @@ from tests.support.cards.cardwalk import walk
 BOT_LINK_HOSTS = ("https://learn.microsoft.com/", "https://portal.azure.com/", "https://admin.microsoft.com/",
                   "https://login.microsoftonline.com/", "https://github.com/MicrosoftDocs/")
 WITHHELD = "# No command:"
+# OWASP's CSV-injection rule (owasp.org/www-community/attacks/CSV_Injection), and the full-width forms.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 @dataclass(frozen=True)
