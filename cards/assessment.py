@@ -329,6 +329,9 @@ def blockers_card(
         block = k.box(items)
         block.separator = i > 0 or None
         body.append(block)
+    if any(f.fix is not None and f.fix.command for e in entries[start:start + per_page] for f in e.findings[:4]):
+        body.append(k.text("The commands are for bash; for PowerShell, each is in the CSV export (column "
+                           "fix_command_powershell).", subtle=True, small=True, spacing=types.Spacing.MEDIUM))
     ids = _ids(assessment)
     actions = _pager(verbs.ASSESSMENT_BLOCKERS, ids, page, pages)
     actions.append(k.execute("Back to summary", verbs.ASSESSMENT_SUMMARY, ids))
