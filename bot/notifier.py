@@ -16,6 +16,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import ConversationReference
 
 from bot.proactive import Proactive
+from cards._kit import untrusted
 from cards.access import access_alert_card, waiting_for_access_card
 from cards.move import approval_card, move_progress_card
 from cards.movereport import final_report_card
@@ -87,7 +88,7 @@ def report_card(stored: StoredRequest, *, report: ReportLink | None = None, base
 def with_note(card: dict[str, Any], note: str, *, attention: bool = False) -> dict[str, Any]:
     """The card with a short message on top (why a click changed nothing)."""
     block = {"type": "Container", "style": "attention" if attention else "emphasis",
-             "items": [{"type": "TextBlock", "text": note, "wrap": True}]}
+             "items": [{"type": "TextBlock", "text": untrusted(note), "wrap": True}]}
     body = list(card.get("body") or [])
     body.insert(1 if body else 0, block)
     return {**card, "body": body}

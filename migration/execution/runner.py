@@ -507,7 +507,7 @@ class MoveRunner:
         waited_fix = next((s for s in stored.fix_steps if s.key == failed), None)
         if waited_fix is not None and kind == "validate":
             error = ArmErrorDetail(code="FixFailed", message=message(
-                "group_waits_for_fix", step=waited_fix.text, command=waited_fix.command))
+                "group_waits_for_fix", step=waited_fix.text))
             stored = await self._save(rid, lambda s: _replace_group(s, name, state=GroupState.SKIPPED, error=error))
             self._changed(stored)
             return
@@ -645,7 +645,7 @@ class MoveRunner:
                     stored = await self._access_lost(stored, exc)
                     continue
                 except ArmError as exc:  # throttled or unreachable: never guess, ask again later
-                    log.warning("move %s: cannot read the source inventory yet: %s", request.id, exc)
+                    log.warning("move %s: cannot read the source inventory yet: %r", request.id, str(exc))
                     await asyncio.sleep(cfg.retry_seconds)
                     continue
                 stored = await self._access_back(stored)
@@ -711,7 +711,7 @@ class MoveRunner:
             source = await self._gateway.list_resources(request.source_subscription_id, tenant_id=request.tenant_id)
             target = await self._gateway.list_resources(request.target_subscription_id, tenant_id=request.tenant_id)
         except ArmError as exc:
-            log.warning("move %s: could not read the inventories to confirm the move: %s", request.id, exc)
+            log.warning("move %s: could not read the inventories to confirm the move: %r", request.id, str(exc))
         else:
             in_target = {r.id.lower() for r in target}
             confirmed = {}
@@ -725,7 +725,7 @@ class MoveRunner:
         try:
             verified: frozenset[str] = await verify(self._gateway, stored)
         except ArmError as exc:  # access lost meanwhile: nothing is ticked, the engineer checks by hand
-            log.warning("move %s: could not confirm the follow-through: %s", request.id, exc)
+            log.warning("move %s: could not confirm the follow-through: %r", request.id, str(exc))
             verified = frozenset()
 
         def finish(s: StoredRequest) -> StoredRequest:

@@ -21,8 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from migration.fixes.choice import DESTINATION
 from migration.model import GroupMove, Lock, Resource, RoleAssignment, RoleDefinition
+from migration.model.commands import Command, Data, Script
 from migration.model.plan import AUTOMATIC_ACTIONS, ChosenFix, FixPlan, PlanStep, StepKind, message
 
 _NAMESPACE = re.compile(r"/providers/([^/]+)/", re.IGNORECASE)
@@ -111,20 +111,20 @@ def plan_fixes(facts: PlanFacts, chosen: Sequence[ChosenFix]) -> FixPlan:
             _locks(facts, moves, fix, add)
         elif fix.action == "register_provider":
             for ns in sorted({m.group(1) for rid in fix.resource_ids for m in [_NAMESPACE.search(rid)] if m}
-                             or {_namespace_from_command(fix.command)} - {""}):
+                             or {fix.command.option("--namespace") or ""} - {""}):
                 add(PlanStep(f"register_provider:{ns.lower()}", StepKind.REGISTER_PROVIDER, "",
                              _args(namespace=ns, subscription=facts.target_subscription_id)))
         elif fix.action in ("consolidate_dependencies", "move_app_service_back"):
-            destination = DESTINATION.search(fix.command)
-            if destination is None or not fix.resource_ids:
+            destination = fix.command.option("--destination-group")
+            if not destination or not fix.resource_ids:
                 manual.append(fix)
                 continue
             kind = StepKind.CONSOLIDATE if fix.action == "consolidate_dependencies" else StepKind.MOVE_APP_BACK
             ids = tuple(sorted(set(fix.resource_ids)))
             for source_group in sorted({_group_of(i) for i in ids}):
                 part = tuple(i for i in ids if _group_of(i) == source_group)
-                add(PlanStep(f"{kind.value}:{source_group}->{destination.group(1)}".lower(), kind,
-                             destination.group(1), _args(destination=destination.group(1), source_group=source_group,
+                add(PlanStep(f"{kind.value}:{source_group}->{destination}".lower(), kind,
+                             destination, _args(destination=destination, source_group=source_group,
                                                          ids=" ".join(part), count=len(part),
                                                          subscription=facts.source_subscription_id)))
         elif fix.action == "disassociate_public_ip":
@@ -205,11 +205,6 @@ def _order_before(before: list[PlanStep]) -> list[PlanStep]:
             after += [r.key for r in regroup]
         out.append(replace(s, after=tuple(dict.fromkeys(after))))
     return out
-
-
-def _namespace_from_command(command: str) -> str:
-    m = re.search(r"--namespace\s+(\S+)", command)
-    return m.group(1) if m else ""
 
 
 def _scope_name(scope: str, facts: PlanFacts) -> str:
@@ -345,8 +340,7 @@ def _follow_through(facts: PlanFacts, moves: _Moves, add: Any) -> None:
             parts = g.target_group_id.strip("/").split("/")
             add(PlanStep(f"tag_group:{g.target_group_id}".lower(), StepKind.TAG_GROUP, g.source_group,
                          _args(group=g.target_group_id, tags=json.dumps(tags, sort_keys=True),
-                               source_name=g.source_group, target_name=parts[3], subscription=parts[1],
-                               tag_args=" ".join(f"{k}={v}" for k, v in sorted(tags.items()))),
+                               source_name=g.source_group, target_name=parts[3], subscription=parts[1]),
                          after=(f"move:{g.source_group}",)))
     for a in snapshot(facts.assignments, facts.groups, facts.source_subscription_id):
         target = moves.group_target(a.scope)
@@ -372,9 +366,7 @@ def _recreate(facts: PlanFacts, a: RoleAssignment, new_scope: str, served: str, 
     add(PlanStep(f"recreate_assignment:{new_scope}/{a.name}".lower(), StepKind.RECREATE_ASSIGNMENT, served,
                  _args(scope=new_scope, name=name, role=a.role_definition_id, role_name=role_name,
                        principal=a.principal_id, principal_type=a.principal_type, condition=a.condition,
-                       description=a.description, source_scope=a.scope, scope_name=_scope_name(new_scope, facts),
-                       condition_arg=f" --condition \"{a.condition}\" --condition-version 2.0" if a.condition
-                       else "", description_arg=f" --description \"{a.description}\"" if a.description else ""),
+                       description=a.description, source_scope=a.scope, scope_name=_scope_name(new_scope, facts)),
                  after=after))
 
 
@@ -510,7 +502,7 @@ def _sql_registrations(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any
                      _args(registration=new_reg, vm=new_vm, vm_name=_name(vm), location=reg.location,
                            properties=json.dumps({**kept, "virtualMachineResourceId": new_vm}, sort_keys=True),
                            license=license_type, management=management, group=parts[3], subscription=parts[1],
-                           sku_arg=f" --image-sku {sku}" if sku else "", scope=new_reg,
+                           sku=sku, scope=new_reg,
                            registration_source=_in_group(reg.id, _group_id_of(_current(moves, facts, vm))),
                            vm_source=_current(moves, facts, vm), source_scope=reg.id),
                      after=(delete.key,), ended=_waits_for_moves(moves, vm, reg.id)))
@@ -541,34 +533,22 @@ def _managed_certificates(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: 
         # The apps as they stand when the step runs: after an App Service app went back to its plan's group.
         now = [(_current(moves, facts, site.id), name, state) for site, name, state in bindings]
         old = " ".join(f"{site}|{name}|{state}" for site, name, state in now)
-        unbind = "".join(f"az webapp config ssl unbind --certificate-thumbprint {thumbprint} --ids {site}; "
-                         for site in dict.fromkeys(site for site, _, _ in now))
         delete = PlanStep(f"delete_managed_certificate:{cert.id}".lower(), StepKind.DELETE_MANAGED_CERTIFICATE,
                           cert.resource_group,
                           _args(certificate=cert.id, name=cert.name, host=host, thumbprint=thumbprint, bindings=old,
-                                unbind_commands=unbind, group=cert.resource_group,
+                                group=cert.resource_group,
                                 subscription=facts.source_subscription_id))
         add(delete)
         new_cert = _relocated(moves, cert.id)
         parts = new_cert.strip("/").split("/")
         new_bindings = [(_relocated(moves, site.id), name, state) for site, name, state in bindings]
         sites = sorted({_name(s) for s, _, _ in new_bindings})
-        if new_bindings:
-            site_parts = new_bindings[0][0].strip("/").split("/")
-            create = (f"az webapp config ssl create --subscription {site_parts[1]} -g {site_parts[3]} "
-                      f"-n {site_parts[-1]} --hostname {host}")
-        else:
-            create = (f"az resource create --ids {new_cert} --location {cert.location} --api-version 2022-09-01 "
-                      f"--properties '{json.dumps({'canonicalName': host, 'serverFarmId': _relocated(moves, plan)})}'")
-        bind = "".join(f"; az webapp config ssl bind --certificate-thumbprint <new thumbprint> --ssl-type "
-                       f"{'IP' if state.lower() == 'ipbasedenabled' else 'SNI'} --ids {site}"
-                       for site, _, state in new_bindings)
         add(PlanStep(f"recreate_managed_certificate:{new_cert}".lower(), StepKind.RECREATE_MANAGED_CERTIFICATE,
                      cert.resource_group,
                      _args(certificate=new_cert, host=host, plan=_relocated(moves, plan), location=cert.location,
                            bindings=" ".join(f"{s}|{n}|{st}" for s, n, st in new_bindings),
                            bound_to=f" and bind it to {', '.join(sites)}" if sites else "",
-                           create_command=create, bind_commands=bind, group=parts[3], subscription=parts[1],
+                           group=parts[3], subscription=parts[1],
                            scope=new_cert, certificate_source=cert.id, plan_source=_current(moves, facts, plan),
                            bindings_source=old, source_scope=cert.id),
                      after=(delete.key,),
@@ -711,14 +691,15 @@ def _disk_keys(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> lis
         vm = str(disk.managed_by or "")
         state = str(disk.properties.get("diskState") or ("Attached" if vm else "Unattached"))
         if state.lower() not in _KEYS_CHANGEABLE:
-            sub = f"--subscription {disk.subscription_id or facts.source_subscription_id}"
-            switch = (f"az disk update -g {disk.resource_group} -n {disk.name} {sub} "
-                      "--encryption-type EncryptionAtRestWithPlatformKey")
+            sub = ("--subscription", Data(disk.subscription_id or facts.source_subscription_id))
+            switch = Command.of("az", "disk", "update", "-g", Data(disk.resource_group), "-n", Data(disk.name), *sub,
+                                "--encryption-type", "EncryptionAtRestWithPlatformKey")
             if vm:
-                command = f"az vm deallocate -g {_group_of(vm)} -n {_name(vm)} {sub} && {switch}"
+                command = Script.of(Command.of("az", "vm", "deallocate", "-g", Data(_group_of(vm)), "-n",
+                                               Data(_name(vm)), *sub), switch)
                 reason = message("cmk_disk_in_use", disk=disk.name, vm=_name(vm))
             else:
-                command, reason = switch, message("cmk_disk_busy", disk=disk.name, state=state)
+                command, reason = Script.of(switch), message("cmk_disk_busy", disk=disk.name, state=state)
             manual.append(ChosenFix(fix.group, fix.action, (disk.id,), command, reason=reason, holds=True))
             continue
         # It serves the group whose finding it fixes: the disk's, or the Key Vault's whose key the disk uses.
@@ -731,8 +712,9 @@ def _disk_keys(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -> lis
         if group is None or target_set is None:
             wanted = des.replace(f"/subscriptions/{facts.source_subscription_id}/",
                                  f"/subscriptions/{facts.target_subscription_id}/", 1) if group else des
-            manual.append(ChosenFix(fix.group, fix.action, (new_disk,), f"az disk update --ids {new_disk} "
-                                    f"--encryption-type {kind} --disk-encryption-set {wanted}",
+            manual.append(ChosenFix(fix.group, fix.action, (new_disk,), Script.of(Command.of(
+                "az", "disk", "update", "--ids", Data(new_disk), "--encryption-type", Data(kind),
+                "--disk-encryption-set", Data(wanted))),
                                     reason=message("cmk_no_target_set", disk=disk.name, des_name=_name(des),
                                                    location=disk.location) if group else
                                     message("cmk_back_in_place", disk=disk.name, des_name=_name(des))))
@@ -768,8 +750,9 @@ def _restore_points(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -
         return []
     new_vm = moves.new_id(vm)
     return [ChosenFix(fix.group, fix.action, (new_vm,),
-                      f"az backup protection enable-for-vm --vm {new_vm} --vault-name <vault in the target> "
-                      "--resource-group <the vault's group> --policy-name <backup policy>",
+                      Script.of(Command.of("az", "backup", "protection", "enable-for-vm", "--vm", Data(new_vm),
+                                           "--vault-name", "<vault in the target>", "--resource-group",
+                                           "<the vault's group>", "--policy-name", "<backup policy>")),
                       reason=message("resume_backup", vm_name=_name(vm)))]
 
 
@@ -782,7 +765,7 @@ def _app_networking(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: Any) -
     """Remove an app's VNet integration before the move; add it again after, on the app where it then is
     and the subnet where that is (its network usually moves with it; Azure integrates an app with a network
     of another subscription of the tenant too). A private endpoint stays with the engineer (below)."""
-    if "private-endpoint" in fix.command:
+    if any("private-endpoint" in c.argv for c in fix.command):
         # Deleting one cuts private access to the app; its re-creation gets a new private IP, and DNS records
         # outside Azure's private zones and clients that use the IP must follow: the engineer's call.
         return [replace(fix, reason=message("private_endpoint_manual"), holds=True)]
@@ -843,10 +826,12 @@ def _subnet_attachments(facts: PlanFacts, moves: _Moves, fix: ChosenFix, add: An
                            or facts.source_subscription_id)))
         if group is None:
             continue
-        command = (f"az network nat gateway create -g {target[3]} -n {_name(nat)} --subscription {target[1]} "
-                   "--public-ip-addresses <new public IP> && "
-                   f"az network vnet subnet update -g {target[3]} --vnet-name {vnet.name} -n {name} "
-                   f"--subscription {target[1]} --nat-gateway {_name(nat)}")
+        command = Script.of(
+            Command.of("az", "network", "nat", "gateway", "create", "-g", Data(target[3]), "-n", Data(_name(nat)),
+                       "--subscription", Data(target[1]), "--public-ip-addresses", "<new public IP>"),
+            Command.of("az", "network", "vnet", "subnet", "update", "-g", Data(target[3]), "--vnet-name",
+                       Data(vnet.name), "-n", Data(name), "--subscription", Data(target[1]), "--nat-gateway",
+                       Data(_name(nat))))
         manual.append(ChosenFix(fix.group, fix.action, (f"{new_vnet}/subnets/{name}",), command,
                                 reason=message("nat_gateway_after", nat_name=_name(nat), subnet=name,
                                                vnet_name=vnet.name)))

@@ -10,12 +10,13 @@ from pathlib import Path
 from bot.adapter import install_invoke_fix
 from storage import SqliteDocumentStore
 from tests.support import teams
+from tests.support.cardtools import text_of
 
 FOREIGN_TENANT = "9b1d4a3e-0000-4000-8000-0000000000ff"
 
 
 def _all_text(card: dict) -> str:
-    return json.dumps(card)
+    return text_of(card)
 
 
 async def test_help_answers_with_the_help_card(start_bot, connector):
