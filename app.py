@@ -41,7 +41,7 @@ from sandbox.tls import CA_FILE
 from settings import Settings, SettingsError, load_settings
 from storage import open_store
 from storage.reports import ReportLinks
-from telemetry import CountingListener, configure_telemetry, traced_turns
+from telemetry import MoveCounters, configure_telemetry, traced_turns
 from workers.assessment import AssessmentWorkers, WorkerSettings
 
 log = logging.getLogger("cspbot")
@@ -190,9 +190,8 @@ def create_app(
     workflow = Workflow(store)
     reports = ReportLinks(store)
     notifier = Notifier(proactive, workflow, reports=reports, public_base_url=settings.public_base_url)
-    runner = MoveRunner(
-        workflow, gateway, listener=CountingListener(notifier), config=runner_config or RunnerConfig()
-    )
+    runner = MoveRunner(workflow, gateway, listener=notifier, alerts=notifier, telemetry=MoveCounters(),
+                        config=runner_config or RunnerConfig())
     approvals = Approvals(workflow, notifier, policy, on_approved=runner.wake, on_recheck=runner.recheck)
     app[MOVES] = MoveParts(workflow, notifier, runner, approvals)
     flows = ChatFlows(
