@@ -73,10 +73,16 @@ class ProgressListener(Protocol):
     async def request_changed(self, stored: StoredRequest, *, final: bool) -> None: ...
 
 
-class AccessListener(Protocol):
-    """Optionally also told, once per wait, that a move waits for access (requester and approvers)."""
+class AccessAlerts(Protocol):
+    """Told once per wait that a move waits for access (the requester and the approvers are told the fix)."""
 
     async def access_lost(self, stored: StoredRequest) -> None: ...
+
+
+class MoveTelemetry(Protocol):
+    """Told of every change the listener is told of, to count steps and moves (`telemetry.py`)."""
+
+    def request_changed(self, stored: StoredRequest, *, final: bool) -> None: ...
 
 
 # --------------------------------------------------------------------------- helpers
@@ -218,12 +224,16 @@ class MoveRunner:
         gateway: AzureGateway,
         *,
         listener: ProgressListener | None = None,
+        alerts: AccessAlerts | None = None,
+        telemetry: MoveTelemetry | None = None,
         config: RunnerConfig = RunnerConfig(),
         owner: str | None = None,
     ) -> None:
         self._workflow = workflow
         self._gateway = gateway
         self._listener = listener
+        self._alerts = alerts
+        self._telemetry = telemetry
         self._config = config
         self.owner = owner or f"runner-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
@@ -247,8 +257,12 @@ class MoveRunner:
             self._loop_task = asyncio.create_task(self._loop(), name=f"move-runner {self.owner}")
 
     def wake(self) -> None:
-        """Look for work now (after an approval) instead of at the next scan."""
+        """Look for work now instead of at the next scan."""
         self._wake.set()
+
+    def approved(self, request_id: str) -> None:
+        """A request was approved (the decisions' `RunnerSignal`): claim it now."""
+        self.wake()
 
     def recheck(self, request_id: str) -> bool:
         """Check access again now for a move waiting for it (False: this runner is not working on it). A click
@@ -403,10 +417,9 @@ class MoveRunner:
             await self._workflow.audit(stored.id, "access_lost", by=None, tenant_id=None, detail={
                 "cause": exc.cause.value, "code": exc.code, "action": exc.action})
             await self._notify(stored)
-            alert = getattr(self._listener, "access_lost", None)
-            if alert is not None:
+            if self._alerts is not None:
                 try:
-                    await alert(stored)
+                    await self._alerts.access_lost(stored)
                 except Exception:  # noqa: BLE001 - telling people must never stop the move
                     log.exception("move %s: could not tell people about the lost access", stored.id)
         delay = max(0.0, (stored.access_wait.next_check_at - now).total_seconds()) \
@@ -437,6 +450,8 @@ class MoveRunner:
         return stored
 
     async def _notify(self, stored: StoredRequest, *, final: bool = False) -> bool:
+        if self._telemetry is not None:
+            self._telemetry.request_changed(stored, final=final)
         if self._listener is None:
             return True
         try:

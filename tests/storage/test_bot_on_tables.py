@@ -32,7 +32,8 @@ async def test_conversation_state_survives_a_restart_on_azure_tables(start_bot, 
 
     store = TableDocumentStore(azurite, prefix=env["STORAGE_URL"].removeprefix("azure-table://"))
     try:
-        keys = [r.key for r in await store.list("botstate")]
+        keys = [r.key for r in await store.list("chatstate")]
     finally:
         await store.close()
-    assert keys == ["msteams/conversations/a:conv-personal"]  # stored under its "/" key, read back intact
+    # Per conversation and person, stored under its ":" and "|" key, read back intact.
+    assert keys == [f"a:conv-personal|{teams.ENGINEER['aadObjectId']}"]
