@@ -15,12 +15,12 @@ DEV_STAMP  := $(VENV)/.stamp-dev-$(DEV_HASH)
 NODE_STAMP := node_modules/.stamp-$(NODE_HASH)
 INFRA_STAMP := $(INFRA_VENV)/.stamp-$(INFRA_HASH)
 
-.PHONY: run test package bench cards catalog lint infra chromium clean
+.PHONY: run test package bench cards catalog lint infra chromium libreoffice clean
 
 run: $(RUN_STAMP) $(NODE_STAMP)
 	$(BIN)/python tools/run.py
 
-test: $(DEV_STAMP) $(NODE_STAMP) $(INFRA_STAMP) chromium
+test: $(DEV_STAMP) $(NODE_STAMP) $(INFRA_STAMP) chromium libreoffice
 	$(BIN)/python -m pytest
 
 # Only the offline checks of the deployment: Bicep parse, checkov, hadolint, settings against the template.
@@ -74,6 +74,18 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else \
 	    echo "chromium is missing: run 'sudo apt-get install chromium' (needed by the browser tests)"; exit 1; \
+	  fi; \
+	fi
+
+# Debian's LibreOffice Calc (no GUI) opens the CSV exports in the tests, to check that no cell is a formula.
+libreoffice:
+	@if ! command -v soffice >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian's libreoffice-calc-nogui..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      libreoffice-calc-nogui >/dev/null; \
+	  else \
+	    echo "soffice is missing: run 'sudo apt-get install libreoffice-calc-nogui' (needed by the CSV tests)"; exit 1; \
 	  fi; \
 	fi
 

@@ -1,4 +1,5 @@
-"""Composition root: read settings, build the store, Azure gateway, adapter and bot; serve them.
+"""Composition root: read settings, build the store, Azure gateway, worker pool, edge, services, flows and routes;
+serve them.
 
 `create_app(settings)` returns the aiohttp application; `main()` runs it. Nothing else lives here.
 """
@@ -11,24 +12,39 @@ import contextlib
 import logging
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from botbuilder.core import ConversationState
 
 from bot.access import AccessPolicy
 from bot.adapter import create_adapter, messages_handler
-from bot.approvals import Approvals
-from bot.handler import MigrationBot, Routes
+from bot.guards import Guards, RefusalAuditTrail
 from bot.notifier import Notifier
 from bot.proactive import Proactive
-from bot.state_storage import DocumentBotStorage
-from dialogs.flows import ChatFlows, FlowDeps
+from bot.route_table import Flows, route_table
+from bot.routes import Router, Routes
+from bot.teams_edge import BotbuilderOutbox, TeamsBot
+from dialogs.assess import AssessFlow
+from dialogs.attach import AttachFlow
+from dialogs.background import BackgroundWork
+from dialogs.cancel import CancelFlow
+from dialogs.decisions import DecisionFlow
 from dialogs.move import MoveFlow
+from dialogs.move_plan import MovePlanFlow
+from dialogs.questions import Questions
+from dialogs.requests import RequestsFlow
+from dialogs.slow_work import SlowWork
+from dialogs.state import ChatStates
+from dialogs.tenants import TenantCards
+from migration.application.assessments import SubscriptionAssessments
+from migration.application.decisions import RequestDecisions
+from migration.application.move_plans import MovePlans
+from migration.application.move_submission import MoveSubmission
+from migration.application.tenant_access import TenantAccess
 from migration.assessment.catalog import load_catalog
 from migration.azure.gateway import create_gateway
 from migration.azure.permissions import AccessIdentity
@@ -36,18 +52,20 @@ from migration.azure.ports import AzureGateway
 from migration.execution.runner import MoveRunner, RunnerConfig
 from migration.execution.workflow import Workflow
 from migration.model.store import DocumentStore
+from migration.planning.drafts import Drafts
+from migration.planning.revisions import FixDrafts
 from sandbox import start_sandbox
 from sandbox.tls import CA_FILE
 from settings import Settings, SettingsError, load_settings
 from storage import open_store
+from storage.assessments import StoredAssessments
 from storage.reports import ReportLinks
-from telemetry import CountingListener, configure_telemetry, traced_turns
+from telemetry import MoveCounters, configure_telemetry, traced_turns
 from workers.assessment import AssessmentWorkers, WorkerSettings
 
 log = logging.getLogger("cspbot")
 
 STORE = web.AppKey("store", DocumentStore)
-BOT = web.AppKey("bot", MigrationBot)
 SETTINGS = web.AppKey("settings", Settings)
 
 
@@ -56,10 +74,10 @@ class MoveParts:
     workflow: Workflow
     notifier: Notifier
     runner: MoveRunner
-    approvals: Approvals
 
 
 GATEWAY = web.AppKey("gateway", AzureGateway)
+ROUTES = web.AppKey("routes", Routes)
 MOVES = web.AppKey("moves", MoveParts)
 SANDBOX_URL = web.AppKey("sandbox_url", str)
 
@@ -143,11 +161,22 @@ def access_identity(settings: Settings) -> AccessIdentity:
                           authority_host=settings.authority_host)
 
 
+def _gateway_spec(settings: Settings, sandbox_dir: Path) -> dict[str, Any]:
+    """Where Azure is, as create_gateway's keyword arguments: the embedded sandbox, or the settings'."""
+    if settings.embedded_sandbox:
+        sandbox_url = f"https://127.0.0.1:{_sandbox_port(sandbox_dir)}"
+        return {"credential": "sandbox", "endpoint": sandbox_url, "ca_bundle": str(sandbox_dir / CA_FILE),
+                "authority_host": sandbox_url, "polling_interval": 1.0}
+    return {"credential": settings.identity, "endpoint": settings.arm_endpoint, "ca_bundle": settings.arm_ca_bundle,
+            "authority_host": settings.authority_host}
+
+
 def create_app(
-    settings: Settings, *, gateway: AzureGateway | None = None, runner_config: RunnerConfig | None = None
+    settings: Settings, *, gateway_spec: Mapping[str, Any] | None = None, runner_config: RunnerConfig | None = None
 ) -> web.Application:
     """The bot's web application. Long-lived clients open in `cleanup_ctx` and close on shutdown.
-    `gateway` and `runner_config` replace the ones settings would build (tests with their own sandbox)."""
+    `gateway_spec` (create_gateway's keyword arguments) and `runner_config` replace what settings would give
+    (tests with their own sandbox): the web process and every assessment worker build their gateway from it."""
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
     store = open_store(
@@ -160,74 +189,64 @@ def create_app(
     # Azure: the embedded sandbox (fresh clone, --sandbox) is served on this loop from start-up; its
     # state lives beside the bot's database so moved resources and running moves survive restarts.
     sandbox_dir = _data_dir(settings) / "sandbox"
-    gateway_spec: dict[str, Any] | None = None
-    if gateway is not None:
-        pass
-    elif settings.embedded_sandbox:
-        sandbox_url = f"https://127.0.0.1:{_sandbox_port(sandbox_dir)}"
-        app[SANDBOX_URL] = sandbox_url
-        gateway_spec = {"credential": "sandbox", "endpoint": sandbox_url, "ca_bundle": str(sandbox_dir / CA_FILE),
-                        "authority_host": sandbox_url, "polling_interval": 1.0}
-        gateway = create_gateway(**gateway_spec)
-    else:
-        gateway_spec = {"credential": settings.identity, "endpoint": settings.arm_endpoint,
-                        "ca_bundle": settings.arm_ca_bundle, "authority_host": settings.authority_host}
-        gateway = create_gateway(**gateway_spec)
-    # Assessments run in worker processes, which build their own gateway from the same settings (with a
-    # gateway given from outside, as in some tests, they run in this process).
-    workers = AssessmentWorkers(WorkerSettings(
-        gateway_spec, settings.storage_url, settings.storage_connection_string,
-        settings.managed_identity_client_id or None)) if gateway_spec else None
+    spec = dict(gateway_spec) if gateway_spec is not None else _gateway_spec(settings, sandbox_dir)
+    if gateway_spec is None and settings.embedded_sandbox:
+        app[SANDBOX_URL] = spec["endpoint"]
+    gateway = create_gateway(**spec)
     app[GATEWAY] = gateway
-    conversation_state = ConversationState(DocumentBotStorage(store))
+    # Every assessment runs in a worker process, which builds its own gateway and store from these.
+    workers = AssessmentWorkers(WorkerSettings(spec, settings.storage_url, settings.storage_connection_string,
+                                               settings.managed_identity_client_id or None))
     policy = AccessPolicy(
         allowed_tenant_ids=settings.allowed_tenant_ids,
         engineer_ids=settings.engineer_ids,
         approver_ids=settings.approver_ids,
     )
     adapter = create_adapter(settings)
-    proactive = Proactive(adapter, app_id=settings.app_id)
+    proactive = Proactive(BotbuilderOutbox(adapter, app_id=settings.app_id))
     workflow = Workflow(store)
     reports = ReportLinks(store)
     notifier = Notifier(proactive, workflow, reports=reports, public_base_url=settings.public_base_url)
-    runner = MoveRunner(
-        workflow, gateway, listener=CountingListener(notifier), config=runner_config or RunnerConfig()
+    runner = MoveRunner(workflow, gateway, listener=notifier, alerts=notifier, telemetry=MoveCounters(),
+                        config=runner_config or RunnerConfig())
+    app[MOVES] = MoveParts(workflow, notifier, runner)
+
+    # The application services, then the chat flows that call them, then the routes.
+    decisions = RequestDecisions(workflow, runner=runner)
+    access = TenantAccess(gateway=gateway, catalog=(catalog := load_catalog()), identity=access_identity(settings),
+                          reports=reports)
+    assessments = SubscriptionAssessments(pool=workers, latest=StoredAssessments(store))
+    drafts, fix_drafts = Drafts(store), FixDrafts(store)
+    plans = MovePlans(gateway=gateway, workflow=workflow, drafts=drafts, fix_drafts=fix_drafts,
+                      assessments=assessments, access=access)
+    submission = MoveSubmission(plans=plans, workflow=workflow, drafts=drafts, fix_drafts=fix_drafts)
+
+    chats = ChatStates(store)
+    tenants = TenantCards(access=access, chats=chats, partner_tenant_id=settings.partner_tenant_id,
+                          public_base_url=settings.public_base_url)
+    background = BackgroundWork(store, proactive)
+    slow = SlowWork(proactive=proactive, background=background, tenants=tenants)
+    questions = Questions(chats=chats, tenants=tenants, store=store, sandbox=settings.embedded_sandbox)
+    assess = AssessFlow(assessments=assessments, tenants=tenants, questions=questions, chats=chats,
+                        slow=slow, catalog=catalog, public_base_url=settings.public_base_url)
+    answers = DecisionFlow(decisions=decisions, notifier=notifier, policy=policy)
+    requests = RequestsFlow(decisions=decisions, notifier=notifier, answers=answers)
+    cancel = CancelFlow(chats=chats, plans=plans, submission=submission, decisions=decisions, answers=answers)
+    flows = Flows(
+        questions=questions,
+        attach=AttachFlow(tenants=tenants, questions=questions, chats=chats),
+        assess=assess,
+        move=MoveFlow(plans=plans, access=access, tenants=tenants, questions=questions, assess=assess, chats=chats,
+                      slow=slow),
+        plan=MovePlanFlow(plans=plans, submission=submission, notifier=notifier, slow=slow),
+        decisions=answers,
+        requests=requests,
+        cancel=cancel,
     )
-    approvals = Approvals(workflow, notifier, policy, on_approved=runner.wake, on_recheck=runner.recheck)
-    app[MOVES] = MoveParts(workflow, notifier, runner, approvals)
-    flows = ChatFlows(
-        FlowDeps(
-            gateway=gateway,
-            store=store,
-            proactive=proactive,
-            policy=policy,
-            catalog=load_catalog(),
-            conversation_state=conversation_state,
-            partner_tenant_id=settings.partner_tenant_id,
-            sandbox=settings.embedded_sandbox,
-            cancel_request=approvals.cancel_command,
-            reports=reports,
-            public_base_url=settings.public_base_url,
-            identity=access_identity(settings),
-            workers=workers,
-        )
-    )
-    chat = flows.routes()
-    move = MoveFlow(flows, workflow=workflow, notifier=notifier, cancel_request=approvals.cancel)
-    bot = MigrationBot(
-        conversation_state=conversation_state,
-        store=store,
-        policy=policy,
-        sandbox=settings.embedded_sandbox,
-        routes=Routes(
-            commands={**approvals.commands, **chat.commands, **move.commands},
-            # move.verbs last: its request.cancel handles drafts and hands real requests to approvals.
-            verbs={**approvals.verbs, **chat.verbs, **move.verbs},
-            on_text=chat.on_text,
-        ),
-        on_refused=approvals.audit_refusal,
-    )
-    app[BOT] = bot
+    routes = route_table(flows, Guards(policy=policy, decisions=decisions, answers=answers, cancels=cancel,
+                                       requests=requests))
+    app[ROUTES] = routes
+    bot = TeamsBot(Router(routes, policy=policy, audit=RefusalAuditTrail(decisions)))
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
@@ -239,14 +258,13 @@ def create_app(
                 log.info("sandbox Azure (tenant contoso.onmicrosoft.com) at %s", sandbox.url)
             stack.push_async_callback(store.close)
             stack.push_async_callback(gateway.close)
-            if workers is not None:
-                stack.push_async_callback(workers.close)  # after the drain below: its jobs are cancelled by then
-            stack.push_async_callback(approvals.drain)
+            stack.push_async_callback(workers.close)  # after the drain below: its jobs are cancelled by then
+            stack.push_async_callback(answers.drain)
             stack.push_async_callback(proactive.drain)
             stack.push_async_callback(runner.stop)
-            stack.push_async_callback(flows.background.stop)
+            stack.push_async_callback(background.stop)
             runner.start()  # resumes every request whose lease lapsed while the bot was down
-            flows.background.start()  # cards of work a restart interrupted say so and offer to run it again
+            background.start()  # cards of work a restart interrupted say so and offer to run it again
             yield
 
     app.cleanup_ctx.append(lifecycle)

@@ -20,7 +20,6 @@ from opentelemetry import context, metrics, trace
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from opentelemetry.trace import Link, SpanKind, StatusCode
 
-from migration.execution.runner import ProgressListener
 from migration.model import GroupState
 from migration.model.records import StoredRequest
 from settings import Settings
@@ -159,22 +158,15 @@ def background_job(kind: str, work: Coroutine[Any, Any, Any], **attributes: str)
     return run()
 
 
-class CountingListener:
-    """The runner's progress listener, counting steps and moves on the way to `inner` (the notifier)."""
+class MoveCounters:
+    """The runner's telemetry (`MoveTelemetry`): counts the steps and moves that finish."""
 
-    def __init__(self, inner: ProgressListener) -> None:
-        self._inner = inner
+    def __init__(self) -> None:
         # Per process: a request resumed after a restart counts the groups it finishes from then on.
         self._seen: dict[str, set[str]] = {}
         self._finished: set[str] = set()
 
-    def __getattr__(self, name: str) -> Any:
-        # The runner looks for optional hooks on its listener (access_lost): they reach the inner one.
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self._inner, name)
-
-    async def request_changed(self, stored: StoredRequest, *, final: bool) -> None:
+    def request_changed(self, stored: StoredRequest, *, final: bool) -> None:
         seen = self._seen.setdefault(stored.id, set())
         for group in stored.request.groups:
             if group.state in _FINISHED_GROUP and group.source_group not in seen:
@@ -184,4 +176,3 @@ class CountingListener:
             self._finished.add(stored.id)
             self._seen.pop(stored.id, None)
             MOVES.add(1, {"outcome": stored.state.value})
-        await self._inner.request_changed(stored, final=final)

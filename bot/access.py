@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+
+from migration.model import Person
+from migration.model.records import Actor
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,18 +17,8 @@ class Caller:
     mri: str | None  # Teams user id (from.id)
 
 
-def caller_of(activity: Any) -> Caller:
-    channel_data: Mapping[str, Any] = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    tenant = channel_data.get("tenant") if isinstance(channel_data.get("tenant"), dict) else {}
-    tenant_id = tenant.get("id") if isinstance(tenant.get("id"), str) else None
-    sender = activity.from_property
-    aad = getattr(sender, "aad_object_id", None) if sender else None
-    return Caller(
-        tenant_id=tenant_id.lower() if tenant_id else None,
-        user_id=aad.lower() if isinstance(aad, str) and aad else None,
-        name=(getattr(sender, "name", None) or "someone") if sender else "someone",
-        mri=getattr(sender, "id", None) if sender else None,
-    )
+def person_of(caller: Caller) -> Person:
+    return Person(caller.user_id or caller.mri or "unknown", caller.name, caller.mri)
 
 
 def _chat(conversation_id: str) -> str:
@@ -56,6 +48,11 @@ class AccessPolicy:
 
     def may_approve(self, caller: Caller) -> bool:
         return self.tenant_allowed(caller) and caller.user_id is not None and caller.user_id in self.approver_ids
+
+    def actor(self, caller: Caller) -> Actor:
+        """The caller as the workflow's decisions take them."""
+        return Actor(person_of(caller), caller.tenant_id, may_approve=self.may_approve(caller),
+                     tenant_allowed=self.tenant_allowed(caller))
 
     def may_see_request(self, caller: Caller, *, requester_id: str, requester_tenant_id: str | None,
                         conversations: Collection[str], conversation_id: str | None) -> bool:

@@ -12,10 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from botbuilder.core import TurnContext
-from botbuilder.schema import ConversationReference
-
+from bot.port import Card, ConversationReference, Turn
 from bot.proactive import Proactive
+from cards._kit import untrusted
 from cards.access import access_alert_card, waiting_for_access_card
 from cards.move import approval_card, move_progress_card
 from cards.movereport import final_report_card
@@ -32,12 +31,6 @@ CONVERSATIONS = "conversations"
 APPROVALS_KEY = "approvals_conversation"
 APPROVERS_KEY = "approver_mris"
 _REPORTED = frozenset({RequestState.SUCCEEDED, RequestState.PARTIALLY_SUCCEEDED, RequestState.FAILED})
-
-
-def reference_of(turn_context: TurnContext) -> dict[str, Any]:
-    """The current conversation's reference as JSON (what `announce` and the store take)."""
-    reference = TurnContext.get_conversation_reference(turn_context.activity)
-    return dict(reference.serialize())
 
 
 # --------------------------------------------------------------------------- rendering
@@ -87,7 +80,7 @@ def report_card(stored: StoredRequest, *, report: ReportLink | None = None, base
 def with_note(card: dict[str, Any], note: str, *, attention: bool = False) -> dict[str, Any]:
     """The card with a short message on top (why a click changed nothing)."""
     block = {"type": "Container", "style": "attention" if attention else "emphasis",
-             "items": [{"type": "TextBlock", "text": note, "wrap": True}]}
+             "items": [{"type": "TextBlock", "text": untrusted(note), "wrap": True}]}
     body = list(card.get("body") or [])
     body.insert(1 if body else 0, block)
     return {**card, "body": body}
@@ -109,8 +102,8 @@ class Notifier:
 
     # ------------------------------------------------------------------ references
 
-    async def remember(self, turn_context: TurnContext) -> dict[str, Any]:
-        reference = reference_of(turn_context)
+    async def remember(self, turn: Turn) -> dict[str, Any]:
+        reference = dict(turn.reference)
         conversation = (reference.get("conversation") or {}).get("id")
         if conversation:
             await self._store.put(CONVERSATIONS, conversation, reference)
@@ -145,6 +138,19 @@ class Notifier:
 
     # ------------------------------------------------------------------ cards
 
+    async def view(self, stored: StoredRequest, *, person_id: str | None, may_approve: bool) -> Card:
+        """The card this person should see: buttons only for those who may press them."""
+        mris = await self.approver_mris()
+        view = base_view(mris)
+        if stored.state is RequestState.PENDING_APPROVAL:
+            if person_id is not None and person_id == stored.request.requested_by.id:
+                view = "requester"
+            elif may_approve:
+                view = "approver"
+            else:
+                view = "base"
+        return render(stored, approver_mris=mris, view=view)
+
     async def announce(self, request_id: str, requester_conversation: Mapping[str, Any]) -> StoredRequest:
         """Post the approval card to the approvals conversation (or, until an approver set one, to the
         requester's) and remember both places on the request."""
@@ -161,7 +167,7 @@ class Notifier:
             return
         mris = await self.approver_mris()
         card = render(stored, approver_mris=mris, view=base_view(mris), report=report, base_url=self._base_url)
-        reference = _reference(stored.card.conversation)
+        reference = stored.card.conversation
         if stored.card.activity_id:
             shown = await self._proactive.update_card(reference, stored.card.activity_id, card)
         else:
@@ -211,9 +217,5 @@ class Notifier:
                 places.append(place)
         return places
 
-    async def _send(self, reference: Mapping[str, Any], card: dict[str, Any]) -> str | None:
-        return await self._proactive.send_card(_reference(reference), card)
-
-
-def _reference(reference: Mapping[str, Any]) -> ConversationReference:
-    return ConversationReference().deserialize(dict(reference))
+    async def _send(self, reference: ConversationReference, card: Card) -> str | None:
+        return await self._proactive.send_card(reference, card)

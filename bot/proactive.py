@@ -8,56 +8,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Coroutine
 from typing import Any
 
-from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
-from botbuilder.schema import ActivityTypes, ConversationReference
-
+from bot.port import Card, ConversationReference, Outbox
 from telemetry import background_job
 
 log = logging.getLogger(__name__)
 
 
 class Proactive:
-    def __init__(self, adapter: BotAdapter, *, app_id: str) -> None:
-        self._adapter = adapter
-        # Local mode has no app id; the connector then accepts unauthenticated calls, any id will do.
-        self._app_id = app_id or "local-bot"
+    def __init__(self, outbox: Outbox) -> None:
+        self._outbox = outbox
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------------ sending
 
-    async def _in(self, reference: ConversationReference, logic: Callable[[TurnContext], Awaitable[None]]) -> None:
-        await self._adapter.continue_conversation(reference, logic, self._app_id)
-
-    async def send_card(self, reference: ConversationReference, card: dict[str, Any]) -> str | None:
-        sent: list[str | None] = []
-
-        async def logic(turn_context: TurnContext) -> None:
-            response = await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
-            sent.append(response.id if response else None)
-
-        await self._in(reference, logic)
-        return sent[0] if sent else None
+    async def send_card(self, reference: ConversationReference, card: Card) -> str | None:
+        return await self._outbox.send_card(reference, card)
 
     async def send_typing(self, reference: ConversationReference) -> None:
-        async def logic(turn_context: TurnContext) -> None:
-            await turn_context.send_activity({"type": ActivityTypes.typing})
+        await self._outbox.typing(reference)
 
-        await self._in(reference, logic)
-
-    async def update_card(self, reference: ConversationReference, activity_id: str, card: dict[str, Any]) -> str | None:
+    async def update_card(self, reference: ConversationReference, activity_id: str, card: Card) -> str | None:
         """Replace the card in place; if Teams lost the message (ActivityNotFoundInConversation), post
         it again. Returns the id of the message that now shows the card."""
-        activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
-        activity.id = activity_id
-
-        async def logic(turn_context: TurnContext) -> None:
-            await turn_context.update_activity(activity)
-
         try:
-            await self._in(reference, logic)
+            await self._outbox.update_card(reference, activity_id, card)
             return activity_id
         except Exception as error:  # noqa: BLE001 - any failed update falls back to a new message
             log.warning("card update failed (%s); posting it again", type(error).__name__)
@@ -100,11 +77,11 @@ class LiveCard:
         self._proactive = proactive
         self._reference = reference
         self.activity_id = activity_id
-        self._latest: dict[str, Any] | None = None
+        self._latest: Card | None = None
         self._sending: asyncio.Task[None] | None = None
         self._final = False
 
-    def progress(self, card: dict[str, Any]) -> None:
+    def progress(self, card: Card) -> None:
         if self._final:
             return
         self._latest = card
@@ -119,7 +96,7 @@ class LiveCard:
             except Exception:  # noqa: BLE001 - a lost progress update is not worth stopping the work
                 log.warning("progress update of card %s failed", self.activity_id)
 
-    async def finish(self, card: dict[str, Any]) -> str | None:
+    async def finish(self, card: Card) -> str | None:
         self._final, self._latest = True, None
         if self._sending is not None:
             await asyncio.gather(self._sending, return_exceptions=True)

@@ -23,12 +23,17 @@ from adaptive_cards.card import (
     Container,
     Fact,
     FactSet,
+    RichTextBlock,
     Table,
     TableCell,
     TableColumnDefinition,
     TableRow,
     TextBlock,
+    TextRun,
 )
+
+from migration.model.commands import QUOTED_NOTE, WITHHELD_NOTE, Script
+from migration.reports.markdown import literal
 
 VERSION = "1.5"
 MAX_CARD_BYTES = 28 * 1024  # Teams refuses larger cards
@@ -67,12 +72,18 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def plain(value: str) -> str:
-    """Text from data (names, ARM messages, commands) made safe for a card's markdown: Teams drops anything
-    between < and > as HTML (`az vm update -g <group> -n <vm>` showed as `az vm update -g -n`), and a * would
-    start emphasis. Angle brackets become look-alikes, asterisks are escaped. (Underscores inside names never
-    start emphasis in CommonMark.)"""
-    return value.replace("<", "\u2039").replace(">", "\u203a").replace("*", "\\*")
+def untrusted(value: object) -> str:
+    """The one way text that is not the bot's own (names, ids, notes, Azure's messages, display names) goes
+    into a card's Markdown: every character shows as itself, nothing becomes a link, emphasis, heading, list,
+    table, code or HTML (migration.reports.markdown.literal). Teams drops anything between < and > as HTML
+    even when escaped, so angle brackets become look-alikes first."""
+    text = "" if value is None else str(value)
+    return literal(text.replace("<", "\u2039").replace(">", "\u203a"))
+
+
+def choice_title(value: str) -> str:
+    """A compact choice's title: Teams shows it as plain text (no Markdown), on one line."""
+    return " ".join(value.split())
 
 
 def unbroken_id(request_id: str) -> str:
@@ -85,8 +96,9 @@ def unbroken_id(request_id: str) -> str:
 
 
 def heading(text: str) -> TextBlock:
+    """A title; its text is taken as data (a name in it shows as it is)."""
     return TextBlock(
-        text=text,
+        text=untrusted(text),
         size=types.FontSize.LARGE,
         weight=types.FontWeight.BOLDER,
         wrap=True,
@@ -96,7 +108,7 @@ def heading(text: str) -> TextBlock:
 
 def subheading(text: str, *, separator: bool = True) -> TextBlock:
     return TextBlock(
-        text=text,
+        text=untrusted(text),
         size=types.FontSize.MEDIUM,
         weight=types.FontWeight.BOLDER,
         wrap=True,
@@ -125,10 +137,27 @@ def text(
     )
 
 
-def command(value: str, *, spacing: types.Spacing | None = types.Spacing.NONE) -> TextBlock:
-    """A command to copy, in monospace, with the real names in it and nothing eaten as markup."""
-    return TextBlock(text=plain(value), wrap=True, font_type=types.FontType.MONOSPACE, size=types.FontSize.SMALL,
-                     spacing=spacing)
+def data(value: str, *, monospace: bool = False, small: bool = False,
+         spacing: types.Spacing | None = None) -> RichTextBlock:
+    """Text shown exactly as it is (a command, an id, a name): a TextRun, which Adaptive Cards never read as
+    Markdown, so nothing in it is markup or a link and a copy gives back every character."""
+    return RichTextBlock(inlines=[TextRun(text=value, font_type=types.FontType.MONOSPACE if monospace else None,
+                                          size=types.FontSize.SMALL if small else None)], spacing=spacing)
+
+
+def command(script: Script, *, powershell: bool = True,
+            spacing: types.Spacing | None = types.Spacing.NONE) -> list[Element]:
+    """A command to copy: for a POSIX shell, and for PowerShell where the card has room; then what it carries
+    (names from the customer's tenant, quoted), or why it is withheld."""
+    if script.withheld:
+        return [text(WITHHELD_NOTE, small=True, color=types.Colors.ATTENTION, spacing=spacing)]
+    out: list[Element] = [data(script.posix(), monospace=True, small=True, spacing=spacing)]
+    if powershell:
+        out += [text("PowerShell:", subtle=True, small=True, spacing=types.Spacing.NONE),
+                data(script.powershell(), monospace=True, small=True, spacing=types.Spacing.NONE)]
+    if script.quotes_tenant_text:
+        out.append(text(QUOTED_NOTE, subtle=True, small=True, spacing=types.Spacing.NONE))
+    return out
 
 
 def bullets(lines: Iterable[str], *, spacing: types.Spacing | None = None) -> TextBlock:
@@ -143,7 +172,8 @@ def numbered(lines: Iterable[str]) -> TextBlock:
 
 
 def facts(pairs: Iterable[tuple[str, str]]) -> FactSet:
-    return FactSet(facts=[Fact(title=k, value=v) for k, v in pairs])
+    """Title and value are both taken as data (Teams reads facts as Markdown)."""
+    return FactSet(facts=[Fact(title=untrusted(k), value=untrusted(v)) for k, v in pairs])
 
 
 def box(items: Sequence[Element], *, style: types.ContainerStyle | None = None) -> Container:
@@ -162,12 +192,12 @@ def table(
     widths: Sequence[int] | None = None,
     numeric: Sequence[int] = (),
 ) -> Table:
-    """A Table with a header row; `numeric` column indexes are right-aligned."""
+    """A Table with a header row; `numeric` column indexes are right-aligned. Every cell is taken as data."""
     widths = widths or [1] * len(header)
 
     def cell(value: str, index: int, *, bold: bool = False) -> TableCell:
         block = TextBlock(
-            text=value,
+            text=untrusted(value),
             wrap=True,
             weight=types.FontWeight.BOLDER if bold else None,
             horizontal_alignment=types.HorizontalAlignment.RIGHT if index in numeric else None,

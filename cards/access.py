@@ -26,7 +26,8 @@ CAUSE_LABEL = {
 def waiting_lines(request: MoveRequest, wait: AccessWait) -> list[k.Element]:
     """What happened, what Azure said, what to fix, and when the bot checks again."""
     label = CAUSE_LABEL.get(wait.cause, CAUSE_LABEL["unknown"])
-    refused = f" Azure refused `{wait.action}`" + (f" on `{wait.scope}`." if wait.scope else ".") if wait.action else ""
+    refused = f" Azure refused {k.untrusted(wait.action)}" + (f" on {k.untrusted(wait.scope)}." if wait.scope
+                                                               else ".") if wait.action else ""
     nxt = f" Next check {k.utc(wait.next_check_at)}." if wait.next_check_at else ""
     return [
         k.note(
@@ -34,8 +35,9 @@ def waiting_lines(request: MoveRequest, wait: AccessWait) -> list[k.Element]:
             f"carries on by itself where it stopped once access is back.{nxt}",
             style=types.ContainerStyle.WARNING,
         ),
-        k.text(f"**To fix:** {wait.fix}"),
-        k.text(f"Azure said ({wait.code}): {k.clip(wait.message, 300)}", small=True, subtle=True),
+        k.text(f"**To fix:** {k.untrusted(wait.fix)}"),
+        k.text(f"Azure said ({k.untrusted(wait.code)}): {k.untrusted(k.clip(wait.message, 300))}", small=True,
+               subtle=True),
     ]
 
 
@@ -58,8 +60,8 @@ def access_alert_card(request: MoveRequest, wait: AccessWait) -> dict[str, Any]:
     """The message the requester and the approvers get when a move starts waiting for access."""
     body: list[k.Element] = [
         k.heading(f"Move {k.unbroken_id(request.id)} waits for access"),
-        k.text(f"{request.source_name or request.source_subscription_id} → "
-               f"{request.target_name or request.target_subscription_id}", subtle=True),
+        k.text(f"{k.untrusted(request.source_name or request.source_subscription_id)} → "
+               f"{k.untrusted(request.target_name or request.target_subscription_id)}", subtle=True),
         *waiting_lines(request, wait),
     ]
     actions: list[k.Action] = [

@@ -16,6 +16,7 @@ from adaptive_cards import types
 from cards import _kit as k
 from cards import verbs
 from migration.model import Assessment, Finding, GroupAssessment, ResourceId, Rule, Severity, Verdict
+from migration.model.commands import Script
 
 TOP_BLOCKERS = 5
 TOP_GROUPS = 15
@@ -129,12 +130,12 @@ def assessment_summary_card(
     if not assessment.offer.source_allowed:
         body.append(
             k.note(
-                f"{assessment.offer.name} subscriptions cannot be moved to CSP by this bot.",
+                f"{k.untrusted(assessment.offer.name)} subscriptions cannot be moved to CSP by this bot.",
                 style=types.ContainerStyle.ATTENTION,
             )
         )
     elif assessment.offer.note:
-        body.append(k.text(assessment.offer.note, subtle=True))
+        body.append(k.text(k.untrusted(assessment.offer.note), subtle=True))
 
     # Counts per verdict, in groups and resources; where Azure's dry run disagrees, its answer counts.
     by_verdict = Counter(g.final_verdict for g in groups)
@@ -154,7 +155,7 @@ def assessment_summary_card(
     overruled = [g.name for g in groups if g.dry_run is not None and g.final_verdict is not g.verdict]
     if overruled:
         body.append(k.text(f"Azure's dry run overruled the rules for {k.plural(len(overruled), 'group')} "
-                           f"({k.plain(', '.join(overruled[:3]))}{', ...' if len(overruled) > 3 else ''}); "
+                           f"({k.untrusted(', '.join(overruled[:3]))}{', ...' if len(overruled) > 3 else ''}); "
                            "its answer is what counts here.", small=True))
     if by_verdict[Verdict.AZURE_DECIDES]:
         body.append(k.text("Azure decides: types Microsoft's table does not list. Azure's dry run gives the answer "
@@ -165,7 +166,8 @@ def assessment_summary_card(
     if stopping_pre:
         body.append(
             k.box(
-                [k.text("**Before any move**"), k.bullets(k.plain(k.clip(f.message, 160)) for f in stopping_pre[:5])],
+                [k.text("**Before any move**"),
+                 k.bullets(k.untrusted(k.clip(f.message, 160)) for f in stopping_pre[:5])],
                 style=types.ContainerStyle.WARNING,
             )
         )
@@ -200,7 +202,7 @@ def assessment_summary_card(
         k.subheading("Resource groups"),
         k.table(
             ["Group", "Resources", "Verdict"],
-            [(k.plain(k.clip(g.name, 60)), k.num(g.resource_count), VERDICT_LABEL[g.final_verdict]) for g in shown],
+            [(k.clip(g.name, 60), k.num(g.resource_count), VERDICT_LABEL[g.final_verdict]) for g in shown],
             widths=[4, 2, 2],
             numeric=(1,),
         ),
@@ -212,13 +214,13 @@ def assessment_summary_card(
         body += [
             k.subheading("Check by hand"),
             k.text("The data cannot decide these. Check them before the move.", subtle=True),
-            k.bullets(k.plain(k.clip(m.title, 120)) for m in assessment.manual_checks[:5]),
+            k.bullets(k.untrusted(k.clip(m.title, 120)) for m in assessment.manual_checks[:5]),
         ]
         if len(assessment.manual_checks) > 5:
             body.append(k.text(f"And {k.num(len(assessment.manual_checks) - 5)} more.", subtle=True))
 
     if assessment.catalog_source:
-        body.append(k.text(f"Move support from {k.plain(assessment.catalog_source)}.", subtle=True, small=True))
+        body.append(k.text(f"Move support from {k.untrusted(assessment.catalog_source)}.", subtle=True, small=True))
     if report_url:
         # A link in the text, not a sixth button: Teams cuts off a row of five at chat width.
         json_url = report_url.removesuffix(".csv") + ".json"
@@ -253,7 +255,7 @@ def assessment_summary_card(
     return k.card(
         body,
         actions,
-        fallback_text=f"Assessment of {source.display_name}: {k.plural(ready, 'group')} ready to move.",
+        fallback_text=f"Assessment: {k.plural(ready, 'group')} ready to move.",
     )
 
 
@@ -306,31 +308,47 @@ def blockers_card(
     for i, e in enumerate(entries[start : start + per_page]):
         color = {Severity.BLOCKER: types.Colors.ATTENTION, Severity.FIX_FIRST: types.Colors.WARNING}.get(
             e.severity, types.Colors.ACCENT)
-        where = f"Group {k.plain(e.group)}" if e.group else "Whole subscription"
+        where = f"Group {k.untrusted(e.group)}" if e.group else "Whole subscription"
         items: list[k.Element] = [
-            k.text(f"**{start + i + 1}. {k.plain(k.clip(e.name, 60))}** ({e.kind}) · {SEVERITY_LABEL[e.severity]}",
+            k.text(f"**{start + i + 1}. {k.untrusted(k.clip(e.name, 60))}** ({k.untrusted(e.kind)}) · "
+                   f"{SEVERITY_LABEL[e.severity]}",
                    color=color),
             k.text(where, subtle=True, small=True, spacing=types.Spacing.NONE),
         ]
         for f in e.findings[:4]:
             items += [
-                k.text(f"**{k.plain(_rule_title(f.rule_id, rules))}** · {SEVERITY_LABEL[f.severity]}: "
-                       f"{k.plain(k.clip(f.message, 200))}", spacing=types.Spacing.SMALL),
-                k.text(f"**Fix:** {k.plain(k.clip(f.remediation, 220))} [Source]({f.source})",
+                k.text(f"**{k.untrusted(_rule_title(f.rule_id, rules))}** · {SEVERITY_LABEL[f.severity]}: "
+                       f"{k.untrusted(k.clip(f.message, 200))}", spacing=types.Spacing.SMALL),
+                k.text(f"**Fix:** {k.untrusted(k.clip(f.remediation, 220))} [Source]({f.source})",
                        spacing=types.Spacing.NONE),
             ]
             if f.fix is not None and f.fix.command:
-                items.append(k.command(k.clip(f.fix.command, 300)))
+                items += _fix_command(f.fix.command)
         if len(e.findings) > 4:
             items.append(k.text(f"And {k.plural(len(e.findings) - 4, 'more finding')} in the report.", subtle=True,
                                 small=True))
         block = k.box(items)
         block.separator = i > 0 or None
         body.append(block)
+    if any(f.fix is not None and f.fix.command for e in entries[start:start + per_page] for f in e.findings[:4]):
+        body.append(k.text("The commands are for bash; for PowerShell, each is in the CSV export (column "
+                           "fix_command_powershell).", subtle=True, small=True, spacing=types.Spacing.MEDIUM))
     ids = _ids(assessment)
     actions = _pager(verbs.ASSESSMENT_BLOCKERS, ids, page, pages)
     actions.append(k.execute("Back to summary", verbs.ASSESSMENT_SUMMARY, ids))
     return k.card(body, actions, fallback_text=f"{k.num(len(entries))} blockers, page {page} of {pages}.")
+
+
+COMMAND_MAX = 600  # longer commands (many resource ids) are pointed at, never cut
+
+
+def _fix_command(script: Script) -> list[k.Element]:
+    """The fix's command for a POSIX shell, whole (a clipped one would run and do part of the work); the
+    PowerShell one is in the CSV export, where a page of ten resources has room for it."""
+    if len(script) > COMMAND_MAX:
+        return [k.text(f"Its command ({k.num(len(script))} characters, mostly resource ids) is in the CSV export "
+                       "(columns fix_command and fix_command_powershell).", subtle=True, spacing=types.Spacing.NONE)]
+    return k.command(script, powershell=False)
 
 
 def dry_run_card(
@@ -369,15 +387,16 @@ def dry_run_card(
     for d in runs[start : start + per_page]:
         items: list[k.Element] = [
             k.text(
-                f"**{k.clip(d.resource_group, 60)}**: {'passed' if d.valid else 'failed'}",
+                f"**{k.untrusted(k.clip(d.resource_group, 60))}**: {'passed' if d.valid else 'failed'}",
                 color=types.Colors.GOOD if d.valid else types.Colors.ATTENTION,
             )
         ]
         if d.disagreement:
-            items.append(k.text(k.plain(k.clip(d.disagreement, 160)), spacing=types.Spacing.NONE))
+            items.append(k.text(k.untrusted(k.clip(d.disagreement, 160)), spacing=types.Spacing.NONE))
         errors = [e for top in d.errors for e in top.walk() if not e.details] or list(d.errors)
         for e in errors[:2]:
-            items.append(k.text(f"{e.code}: {k.plain(k.clip(e.message, 200))}", small=True, spacing=types.Spacing.NONE))
+            items.append(k.text(f"{k.untrusted(e.code)}: {k.untrusted(k.clip(e.message, 200))}", small=True,
+                                spacing=types.Spacing.NONE))
         if len(errors) > 2:
             items.append(k.text(f"And {k.plural(len(errors) - 2, 'more error')}.", subtle=True, small=True))
         body.append(k.box(items))

@@ -55,7 +55,7 @@ def help_card(*, sandbox: bool, facts_source: str | None = None) -> dict[str, An
         k.text("Anything I need and you leave out, I ask for.", subtle=True, small=True),
     ]
     if facts_source:
-        body.append(k.text(f"Move support: {k.plain(facts_source)}. Azure's dry run has the last word.",
+        body.append(k.text(f"Move support: {k.untrusted(facts_source)}. Azure's dry run has the last word.",
                            subtle=True, small=True))
     actions = [
         k.execute("Assess a subscription", "assess.start", style=types.ActionStyle.POSITIVE),

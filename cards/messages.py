@@ -22,11 +22,11 @@ def error_card(
     """A plain message and the next step. `code` (an ARM error code) helps support, so it is shown small."""
     body: list[k.Element] = [
         k.heading(title),
-        k.note(k.clip(message, 600), style=types.ContainerStyle.ATTENTION),
-        k.text(f"**What to do:** {what_to_do}"),
+        k.note(k.untrusted(k.clip(message, 600)), style=types.ContainerStyle.ATTENTION),
+        k.text(f"**What to do:** {k.untrusted(what_to_do)}"),
     ]
     if code:
-        body.append(k.text(f"Error code: {code}", subtle=True, small=True))
+        body.append(k.text(f"Error code: {k.untrusted(code)}", subtle=True, small=True))
     actions = [k.execute(retry_title, retry_verb, retry_data)] if retry_verb else []
     actions.append(k.execute("Show help", "help.show"))
     return k.card(body, actions, fallback_text=f"{title}: {message}")
@@ -38,7 +38,7 @@ def unknown_action_card(verb: str) -> dict[str, Any]:
     return k.card(
         [
             k.heading("This button no longer works"),
-            k.text(f"I do not know the action “{shown}”. The card may be from an older version of me."),
+            k.text(f"I do not know the action “{k.untrusted(shown)}”. The card may be from an older version of me."),
             k.text("**What to do:** type help to start again.", spacing=types.Spacing.MEDIUM),
         ],
         [k.execute("Show help", "help.show")],
@@ -51,7 +51,7 @@ def not_allowed_card(reason: str, *, what_to_do: str | None = None) -> dict[str,
     return k.card(
         [
             k.heading("Not allowed"),
-            k.note(reason, style=types.ContainerStyle.ATTENTION),
+            k.note(k.untrusted(reason), style=types.ContainerStyle.ATTENTION),
             k.text(
                 f"**What to do:** {what_to_do or 'Ask your bot administrator for access.'}",
                 spacing=types.Spacing.MEDIUM,

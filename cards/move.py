@@ -192,8 +192,8 @@ def _approval_scope(request: MoveRequest, dry_runs: Sequence[DryRun],
     left = [g.source_group for g in request.groups if not verdict.get(g.source_group.lower())]
     refused = {d.resource_group.lower() for d in dry_runs if not d.valid}
     fixed = [g for g in going if g.lower() in refused]
-    out = [k.text(f"Azure refused {k.clip(', '.join(fixed), 300)} until the steps before the moves are done; "
-                  "“Ask for approval” includes them, and Azure validates them again right before they move.",
+    out = [k.text(f"Azure refused {k.untrusted(k.clip(', '.join(fixed), 300))} until the steps before the moves are "
+                  "done; “Ask for approval” includes them, and Azure validates them again right before they move.",
                   subtle=True)] if fixed else []
     if not left:
         return out
@@ -201,7 +201,8 @@ def _approval_scope(request: MoveRequest, dry_runs: Sequence[DryRun],
         return [k.note("Azure's dry run refused every group, so there is nothing to ask approval for. Fix what "
                        "it reported above, then plan the move again.", style=types.ContainerStyle.ATTENTION)]
     return [*out, k.note(f"“Ask for approval” requests {k.plural(len(going), 'group')}: "
-                         f"{k.clip(', '.join(going), 300)}. Left out: {k.clip(', '.join(left), 300)}, which Azure's "
+                         f"{k.untrusted(k.clip(', '.join(going), 300))}. Left out: "
+                         f"{k.untrusted(k.clip(', '.join(left), 300))}, which Azure's "
                          "dry run refused (reasons above); plan them again once fixed.",
                          style=types.ContainerStyle.WARNING)]
 
@@ -231,9 +232,10 @@ def _checklist(checklist: Sequence[ChecklistItem], steps: Sequence[PlanStep] = (
 def _decisions(request: MoveRequest) -> list[k.Element]:
     lines = []
     for d in request.decisions[-6:]:
-        line = f"{DECISION_LABEL.get(d.action, d.action.capitalize())} by {d.by.name}, {k.utc(d.at)}"
+        line = f"{k.untrusted(DECISION_LABEL.get(d.action, d.action.capitalize()))} by {k.untrusted(d.by.name)}, " \
+               f"{k.utc(d.at)}"
         if d.comment:
-            line += f": “{k.clip(d.comment, 140)}”"
+            line += f": “{k.untrusted(k.clip(d.comment, 140))}”"
         lines.append(line)
     return [k.subheading("History"), k.bullets(lines)] if lines else []
 
@@ -245,7 +247,7 @@ def _status_banner(request: MoveRequest) -> list[k.Element]:
     if request.state in (RequestState.REJECTED, RequestState.CANCELLED):
         # Nothing moved; who stopped it is what the reader wants to know.
         last = next((d for d in reversed(request.decisions) if d.action == request.state.value), None)
-        who = f" by {last.by.name}, {k.utc(last.at)}" if last else ""
+        who = f" by {k.untrusted(last.by.name)}, {k.utc(last.at)}" if last else ""
         return [k.note(f"{STATE_LABEL[request.state]}{who}. Nothing was moved.", style=style)]
     moved = f"{k.num(request.moved_count)} of {k.plural(request.resource_count, 'resource')} moved."
     return [k.note(f"{STATE_LABEL[request.state]}. {moved}", style=style)]
@@ -261,7 +263,7 @@ def create_groups_card(request: MoveRequest, *, new_groups: Sequence[GroupMove])
         k.heading("Create target resource groups?"),
         k.text(
             f"I will create {k.plural(len(new_groups), 'empty resource group')} in "
-            f"{request.target_name or request.target_subscription_id}, then run Azure's dry run. "
+            f"{k.untrusted(request.target_name or request.target_subscription_id)}, then run Azure's dry run. "
             "Nothing moves yet.",
         ),
         k.table(
@@ -296,10 +298,11 @@ def move_plan_card(request: MoveRequest, *, dry_runs: Sequence[DryRun] = (), ste
     body: list[k.Element] = [
         k.heading(f"Move plan {k.unbroken_id(request.id)}"),
         *([k.note(notice)] if notice else []),
-        *([k.note(f"Left out of this plan: {k.clip(', '.join(left_out[:5]), 200)}. A fix it needs is not "
-                  "included; tick it again to move it.")] if left_out else []),
-        *([k.note(f"Not in this plan: {k.clip(', '.join(held[:5]), 200)}. A fix it needs before its move must be "
-                  "done by hand first (below, with why and the command); then plan again.")] if held else []),
+        *([k.note(f"Left out of this plan: {k.untrusted(k.clip(', '.join(left_out[:5]), 200))}. A fix it needs is "
+                  "not included; tick it again to move it.")] if left_out else []),
+        *([k.note(f"Not in this plan: {k.untrusted(k.clip(', '.join(held[:5]), 200))}. A fix it needs before its "
+                  "move must be done by hand first (below, with why and the command); then plan again.")]
+          if held else []),
         _request_facts(request),
         k.text(
             f"Groups move side by side, in {k.plural(calls, 'move call')}. Azure locks the source and target "

@@ -19,6 +19,7 @@ from cards import _kit as k
 from cards import verbs
 from cards.move import STATE_LABEL, STATE_STYLE
 from migration.model import name_of
+from migration.model.commands import Script
 from migration.reports.move import MOVE_KIND, MoveReport, Outcome, StepLine
 
 BUDGET_BYTES = 26 * 1024  # of Teams' 28 KB: room for the serializer's overhead and the fallback text
@@ -66,37 +67,46 @@ def summary_line(report: MoveReport) -> str:
     return f"**{k.plural(len(report.steps), 'step')}**: {', '.join(parts)}."
 
 
-def _undone_entry(s: StepLine) -> list[k.Element]:
+def _undone_entry(s: StepLine, powershell: bool) -> list[k.Element]:
     why = ""
     if s.outcome is Outcome.FAILED and s.error is not None:
-        why = f" Azure: {s.error.code}: {k.clip(s.error.message, 220)}"
+        why = f" Azure: {s.error.code}: {k.clip(s.error.message, 220)}"  # Azure's words may hold the tenant's
     elif s.waits_for:
         why = f" It waits for {k.clip('; '.join(s.waits_for), 200)}, which did not succeed."
     elif s.error is not None:  # a group skipped for a reason of its own
         why = f" {k.clip(s.error.message, 220)}"
     lead = _LEAD[s.outcome]
-    out: list[k.Element] = [k.text(f"**{lead}**: {k.plain(k.clip(s.text, 200))}.{k.plain(why)}",
+    out: list[k.Element] = [k.text(f"**{lead}**: {k.untrusted(k.clip(s.text, 200))}.{k.untrusted(why)}",
                                    spacing=types.Spacing.SMALL)]
-    return out + _command(s.command)
+    return out + _command(s.command, powershell)
 
 
-def _command(command: str) -> list[k.Element]:
-    """A command to copy, whole: a clipped one would run and do part of the work (or fail)."""
+def _command(command: Script, powershell: bool) -> list[k.Element]:
+    """A command to copy, whole: a clipped one would run and do part of the work (or fail). For a POSIX shell,
+    and for PowerShell when the card has room for both."""
     if not command:
         return []
     if len(command) > COMMAND_MAX:
         return [k.text(f"Its command ({k.num(len(command))} characters, mostly resource ids) is in the move "
                        "report, to copy from there.", subtle=True, spacing=types.Spacing.NONE)]
-    return [k.command(command)]
+    return k.command(command, powershell=powershell)
 
 
 def _needs_you(report: MoveReport, budget: int) -> tuple[list[k.Element], int, int]:
-    """The steps that need the engineer and the fixes the bot cannot make, most urgent first."""
-    entries = [_undone_entry(s) for s in report.undone()]
-    entries += [[k.text(f"**The bot cannot do this** ({k.plain(m.group)}): {m.action.replace('_', ' ')}.",
-                        spacing=types.Spacing.SMALL), *_command(m.command)] for m in report.manual]
-    shown, count = _fill(entries[:NEEDS_SHOWN], budget)
-    return shown, count, len(entries)
+    """The steps that need the engineer and the fixes the bot cannot make, most urgent first; with PowerShell's
+    commands too when that leaves every entry that would fit without them (else those are in the report)."""
+    def entries(powershell: bool) -> list[list[k.Element]]:
+        out = [_undone_entry(s, powershell) for s in report.undone()]
+        return out + [[k.text(f"**The bot cannot do this** ({k.untrusted(m.group)}): "
+                              f"{k.untrusted(m.action.replace('_', ' '))}.", spacing=types.Spacing.SMALL),
+                       *_command(m.command, powershell)] for m in report.manual]
+
+    both = entries(True)
+    shown, count = _fill(both[:NEEDS_SHOWN], budget)
+    if count < min(len(both), NEEDS_SHOWN):
+        posix_only = entries(False)
+        shown, count = _fill(posix_only[:NEEDS_SHOWN], budget)
+    return shown, count, len(both)
 
 
 def _done(report: MoveReport, budget: int) -> tuple[list[k.Element], int, int]:
@@ -104,7 +114,7 @@ def _done(report: MoveReport, budget: int) -> tuple[list[k.Element], int, int]:
     lines: list[str] = []
     used = 0
     for s in done[:DONE_SHOWN]:
-        line = f"✓ {k.plain(k.clip(s.text, 140))}"
+        line = f"✓ {k.untrusted(k.clip(s.text, 140))}"
         if used + len(line) + 4 > budget:
             break
         lines.append(line)
@@ -126,7 +136,8 @@ def _banner(report: MoveReport) -> list[k.Element]:
 def _download(report: MoveReport, report_url: str | None, expires_at: datetime | None) -> list[k.Element]:
     ask = f"click New report link (or type `report {k.unbroken_id(report.request_id)}`)"
     if not report_url:
-        return [k.text(f"For the whole report to download (CSV, JSON, Markdown), {ask}.", subtle=True)]
+        return [k.text(f"For the whole report to download (CSV, JSON, Markdown, with every command for PowerShell "
+                       f"too), {ask}.", subtle=True)]
     base = report_url.removesuffix(".csv")
     until = f" The link works until {k.utc(expires_at)};" if expires_at else " When the link has expired,"
     return [k.text(f"Download the move report ([CSV]({base}.csv) / [JSON]({base}.json) / "
@@ -160,12 +171,12 @@ def _leftovers(report: MoveReport) -> list[k.Element]:
     more = len(report.leftovers) - len(names)
     listed = ", ".join(names) + (f" and {k.num(more)} more" if more > 0 else "")
     return [k.subheading("Still in the source subscription"),
-            k.text(f"{k.plural(len(report.leftovers), 'top-level resource')}: {k.plain(listed)}.")]
+            k.text(f"{k.plural(len(report.leftovers), 'top-level resource')}: {k.untrusted(listed)}.")]
 
 
 def _history(report: MoveReport) -> list[k.Element]:
-    lines = [f"{d.action.capitalize()} by {d.by}, {k.utc(d.at)}" + (f": “{k.clip(d.comment, 140)}”" if d.comment
-                                                                   else "") for d in report.decisions[-6:]]
+    lines = [f"{k.untrusted(d.action.capitalize())} by {k.untrusted(d.by)}, {k.utc(d.at)}"
+             + (f": “{k.untrusted(k.clip(d.comment, 140))}”" if d.comment else "") for d in report.decisions[-6:]]
     return [k.subheading("History"), k.bullets(lines)] if lines else []
 
 

@@ -20,7 +20,7 @@ MAX_SUBSCRIPTIONS = 100
 
 def subscription_label(subscription: Subscription, offer: Offer) -> str:
     """ "Contoso Production — Pay-As-You-Go": names repeat across customers, the offer tells them apart."""
-    return f"{k.clip(subscription.display_name, 60)} — {offer.name}"
+    return k.choice_title(f"{k.clip(subscription.display_name, 60)} — {offer.name}")
 
 
 def _choices(options: Sequence[tuple[Subscription, Offer]]) -> list[InputChoice]:
@@ -40,10 +40,11 @@ def subscription_picker_card(
     options = [(s, o) for s, o in subscriptions if o.source_allowed]
     body: list[k.Element] = [k.heading("Which subscription?")]
     if not options:
-        body.append(k.text(f"{tenant} has no subscription that can move to CSP."))
+        body.append(k.text(f"{k.untrusted(tenant)} has no subscription that can move to CSP."))
         return k.card(body, [k.execute("Show help", verbs.HELP)])
     body += [
-        k.text(f"Subscriptions in {tenant} that can move to CSP.", subtle=True, spacing=types.Spacing.SMALL),
+        k.text(f"Subscriptions in {k.untrusted(tenant)} that can move to CSP.", subtle=True,
+               spacing=types.Spacing.SMALL),
         InputChoiceSet(
             id="subscriptionId",
             label="Subscription",
@@ -73,7 +74,7 @@ def target_picker_card(
         body.append(k.note("This tenant has no CSP subscription. Create one in Partner Center, then try again."))
         return k.card(body, [k.execute("Show help", verbs.HELP)])
     body += [
-        k.text(f"From {source.display_name}.", subtle=True, spacing=types.Spacing.SMALL),
+        k.text(f"From {k.untrusted(source.display_name)}.", subtle=True, spacing=types.Spacing.SMALL),
         InputChoiceSet(
             id="targetSubscriptionId",
             label="CSP subscription",
@@ -127,8 +128,8 @@ def group_picker_card(
         )
     verb = "is" if len(ready) == 1 else "are"
     summary = (
-        f"{k.plural(len(ready), 'group')} in {assessment.source.display_name} {verb} ready to move "
-        f"to {target.display_name}."
+        f"{k.plural(len(ready), 'group')} in {k.untrusted(assessment.source.display_name)} {verb} ready to move "
+        f"to {k.untrusted(target.display_name)}."
     )
     if pages > 1:
         summary += f" Page {k.num(page)} of {k.num(pages)}, largest first. Pick on one page at a time."
@@ -140,9 +141,10 @@ def group_picker_card(
             is_multi_select=True,
             style=types.ChoiceInputStyle.EXPANDED,
             choices=[
-                InputChoice(title=f"{k.clip(g.name, 60)} ({k.plural(g.resource_count, 'resource')}"
-                                  f"{'; Azure decides' if g.final_verdict is Verdict.AZURE_DECIDES else ''}"
-                                  f"{'' if g.can_move else '; after fixes the bot makes'})",
+                # An expanded choice's title is read as Markdown (like a TextBlock): the name as data.
+                InputChoice(title=k.untrusted(f"{k.clip(g.name, 60)} ({k.plural(g.resource_count, 'resource')}"
+                                              f"{'; Azure decides' if g.final_verdict is Verdict.AZURE_DECIDES else ''}"
+                                              f"{'' if g.can_move else '; after fixes the bot makes'})"),
                             value=g.name)
                 for g in chunk
             ],

@@ -50,12 +50,12 @@ def work_progress_card(
     current = next((s for s in steps if s.state in ("running", "failed")), None)
     body: list[k.Element] = [k.heading(title)]
     if current is not None:
-        body.append(k.text(f"**{step_line(current)}**", spacing=types.Spacing.SMALL))
+        body.append(k.text(f"**{k.untrusted(step_line(current))}**", spacing=types.Spacing.SMALL))
     for s in steps:
         # The current step's numbers are in the line above; the list only says where we are.
         body.append(
             k.text(
-                f"{_MARK[s.state]} {s.label if s is current else step_line(s)}",
+                f"{_MARK[s.state]} {k.untrusted(s.label if s is current else step_line(s))}",
                 color=_COLOR[s.state],
                 subtle=s.state == "waiting",
                 spacing=types.Spacing.SMALL,
@@ -69,6 +69,6 @@ def work_progress_card(
     if times:
         body.append(k.text(". ".join(times) + ".", subtle=True, small=True, spacing=types.Spacing.MEDIUM))
     if note:
-        body.append(k.text(note, subtle=True))
+        body.append(k.text(k.untrusted(note), subtle=True))
     fallback = f"{title}: {step_line(current)}" if current else title
     return k.card(body, fallback_text=fallback)

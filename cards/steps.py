@@ -11,6 +11,7 @@ from adaptive_cards.card import InputChoice, InputChoiceSet
 
 from cards import _kit as k
 from migration.model import GroupMove
+from migration.model.commands import Script
 from migration.model.plan import ChosenFix, PlanStep
 
 STEPS_SHOWN = 8  # per phase; the rest is counted
@@ -36,7 +37,7 @@ WARNINGS_SHOWN = 6  # what steps before the moves interrupt or lose (steps.json)
 
 
 def _lines(steps: Sequence[PlanStep]) -> list[k.Element]:
-    shown = [k.clip(s.text, 160) for s in steps[:STEPS_SHOWN]]
+    shown = [k.untrusted(k.clip(s.text, 160)) for s in steps[:STEPS_SHOWN]]
     out: list[k.Element] = [k.numbered(shown)]
     if len(steps) > STEPS_SHOWN:
         out.append(k.text(f"And {k.plural(len(steps) - STEPS_SHOWN, 'more step')}.", subtle=True))
@@ -66,7 +67,7 @@ def _warnings(before: Sequence[PlanStep]) -> list[k.Element]:
     said = list(dict.fromkeys(s.warning for s in before if s.warning))
     if not said:
         return []
-    lines = [k.clip(w, 300) for w in said[:WARNINGS_SHOWN]]
+    lines = [k.untrusted(k.clip(w, 300)) for w in said[:WARNINGS_SHOWN]]
     if len(said) > WARNINGS_SHOWN:
         lines.append(f"And {k.num(len(said) - WARNINGS_SHOWN)} more like these.")
     return [k.box([k.bullets(lines)], style=types.ContainerStyle.WARNING)]
@@ -83,13 +84,16 @@ def fix_choice(offered: Sequence[str], kept: Sequence[str]) -> list[k.Element]:
         value=",".join(a for a in choices if a in kept) or None)]
 
 
-def _command(command: str) -> k.Element:
-    """A command to copy is shown whole: a clipped one would run and do part of the work (or fail)."""
+def _command(command: Script) -> list[k.Element]:
+    """A command to copy is shown whole (a clipped one would run and do part of the work, or fail), for a
+    POSIX shell and for PowerShell."""
+    if not command:
+        return []
     if len(command) <= COMMAND_MAX:
         return k.command(command)
-    return k.text(f"Its command ({k.num(len(command))} characters, mostly resource ids) is too long for the card: "
-                  "it is in the assessment's CSV export (column fix_command).", subtle=True,
-                  spacing=types.Spacing.NONE)
+    return [k.text(f"Its command ({k.num(len(command))} characters, mostly resource ids) is too long for the card: "
+                   "it is in the assessment's CSV export (columns fix_command and fix_command_powershell).",
+                   subtle=True, spacing=types.Spacing.NONE)]
 
 
 def _manual(manual: Sequence[ChosenFix]) -> list[k.Element]:
@@ -98,8 +102,8 @@ def _manual(manual: Sequence[ChosenFix]) -> list[k.Element]:
     out: list[k.Element] = [k.text("**Left to you** (the bot cannot do these):")]
     for fix in manual[:MANUAL_SHOWN]:
         if fix.reason:
-            out.append(k.text(k.clip(fix.reason, 300), spacing=types.Spacing.SMALL))
-        out.append(_command(fix.command))
+            out.append(k.text(k.untrusted(k.clip(fix.reason, 300)), spacing=types.Spacing.SMALL))
+        out += _command(fix.command)
     if len(manual) > MANUAL_SHOWN:
         out.append(k.text(f"And {k.num(len(manual) - MANUAL_SHOWN)} more.", subtle=True))
     return out

@@ -22,6 +22,7 @@ from migration.azure.permissions import (
     role_assignment_command,
 )
 from migration.model import AccessCause, Offer, ResourceId, Subscription
+from migration.model.commands import Script
 
 MAX_LISTED = 20
 MAX_FIXES = 6  # subscriptions with a fix spelled out; more are summarised
@@ -79,27 +80,28 @@ def _role_fixes(identity: AccessIdentity, tenant_id: str, checks: Sequence[Check
     roles = missing_roles(checks)
     if not roles:
         return []
-    lines: list[str] = []
+    out: list[k.Element] = [k.subheading("To fix")]
     for sub_id, wanted in list(roles.items())[:MAX_FIXES]:
         missing = sorted({c.requirement.label.lower() for c in checks if c.subscription_id == sub_id
                           and not c.granted})
-        label = names.get(sub_id, sub_id)
+        label = f"**{k.untrusted(names.get(sub_id, sub_id))}** (missing: {', '.join(missing)}): "
         if identity.mode == "lighthouse":
             delegable = [r for r in wanted if r != "User Access Administrator"]
-            line = f"**{label}** (missing: {', '.join(missing)}): "
+            line = label
             if delegable:
                 line += f"the customer adds {', '.join(delegable)} to the Lighthouse delegation. "
             if len(delegable) < len(wanted):
                 line += ("Lighthouse cannot delegate lock removal or role assignments for people: the customer "
                          "does those steps.")
-            lines.append(line.strip())
+            out.append(k.bullets([line.strip()]))
             continue
-        commands = " ; ".join(f"`{role_assignment_command(_assignee(identity), r, sub_id)}`" for r in wanted)
-        lines.append(f"**{label}** (missing: {', '.join(missing)}): {commands} — or in the portal: "
-                     f"[Access control (IAM)]({portal_access_url(tenant_id, sub_id)}).")
+        out.append(k.bullets([f"{label}run the command below, or in the portal: "
+                              f"[Access control (IAM)]({portal_access_url(tenant_id, sub_id)})."]))
+        script = Script(tuple(c for r in wanted for c in role_assignment_command(_assignee(identity), r, sub_id)))
+        out += k.command(script)
     if len(roles) > MAX_FIXES:
-        lines.append(f"And {k.plural(len(roles) - MAX_FIXES, 'more subscription')} alike.")
-    return [k.subheading("To fix"), k.bullets(lines)]
+        out.append(k.text(f"And {k.plural(len(roles) - MAX_FIXES, 'more subscription')} alike."))
+    return out
 
 
 def attach_result_card(
@@ -183,7 +185,7 @@ def _relationship(partner_tenant_id: str) -> tuple[list[k.Element], list[k.Actio
     url = invitation_url(partner_tenant_id)
     return ([k.text("Separately, for billing: the Partner Center reseller relationship makes the partner the "
                     "customer's CSP. It does not grant any access to Azure subscriptions.", small=True, subtle=True),
-             k.text(url, small=True, subtle=True)],
+             k.data(url, small=True)],
             [k.open_url("Partner Center relationship (billing)", url)])
 
 
@@ -213,7 +215,7 @@ def onboarding_card(
             "Click Check again.",
         ]
         actions.append(k.open_url("Open admin-consent link", url))
-        extra = [k.text(url, small=True, subtle=True)]
+        extra = [k.data(url, small=True)]
     elif lighthouse and cause in (AccessCause.NOT_DELEGATED, AccessCause.ROLE_MISSING):
         steps = [
             "Send the delegation template below to the customer.",
@@ -235,13 +237,12 @@ def onboarding_card(
         where = ("" if subscription else " (with the subscription id filled in)")
         steps = [
             "In the customer's tenant, an Owner (or User Access Administrator) of each subscription to migrate "
-            "grants the bot's identity Contributor on it:",
-            f"`{command}`{where}, or in the portal under the subscription's Access control (IAM) > Add role "
-            "assignment.",
+            f"grants the bot's identity Contributor on it with the command below{where}, or in the portal under "
+            "the subscription's Access control (IAM) > Add role assignment.",
             "For lock removal and role assignments after the move, also User Access Administrator.",
             "Click Check again.",
         ]
-        extra = []
+        extra = k.command(command)
         if subscription:
             actions.append(k.open_url("Open Access control (IAM)", portal_access_url(tid, subscription)))
     elif cause is AccessCause.TENANT_NOT_FOUND:
@@ -261,7 +262,7 @@ def onboarding_card(
     relationship, relationship_actions = _relationship(partner_tenant_id)
     body: list[k.Element] = [
         k.heading(f"Not attached yet: {tenant}"),
-        k.note(f"**{CAUSE_TITLE[cause]}.** {k.clip(detail, 300)}"),
+        k.note(f"**{CAUSE_TITLE[cause]}.** {k.untrusted(k.clip(detail, 300))}"),
         k.subheading("What to do"),
         k.numbered(steps),
         *extra,
@@ -278,7 +279,8 @@ def invitation_card(*, tenant: str, partner_tenant_id: str, reason: str | None =
     relationship, actions = _relationship(partner_tenant_id)
     body: list[k.Element] = [
         k.heading(f"Not attached yet: {tenant}"),
-        k.text(reason or "The sandbox gives this tenant no partner access (its scenario says so)."),
+        k.text(k.untrusted(reason) if reason else "The sandbox gives this tenant no partner access (its scenario says "
+               "so)."),
         *relationship,
     ]
     actions = [k.execute("Check again", verbs.ATTACH_CHECK, {"tenant": tenant}, style=types.ActionStyle.POSITIVE),

@@ -17,8 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from botbuilder.schema import ConversationReference
-
+from bot.port import ConversationReference
 from bot.proactive import LiveCard, Proactive
 from cards.messages import error_card
 from migration.model.store import ConcurrencyError, DocumentStore
@@ -41,7 +40,7 @@ class BackgroundWork:
                   *, what: str, again: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Run `work` (which returns the final card) with a record of it kept alive until it ends."""
         key = _key(reference, live.activity_id)
-        record = {"reference": reference.serialize(), "card_id": live.activity_id, "what": what,
+        record = {"reference": dict(reference), "card_id": live.activity_id, "what": what,
                   "again": dict(again) if again else None}
         await self._store.put(BACKGROUND, key, {**record, "alive_until": self._until()})
         beat = asyncio.create_task(self._heartbeat(key, record))
@@ -110,9 +109,8 @@ class BackgroundWork:
                 "Click Run again to start it over." if again else "Type the command again to start it over.",
                 title="Interrupted", retry_verb=again["verb"] if again else None,
                 retry_data=again.get("data") if again else None, retry_title="Run again")
-            reference = ConversationReference().deserialize(value["reference"])
             try:
-                await self._proactive.live_card(reference, str(value["card_id"])).finish(card)
+                await self._proactive.live_card(value["reference"], str(value["card_id"])).finish(card)
                 told += 1
             except Exception:  # noqa: BLE001 - the card stays as it was; nothing else to do
                 log.warning("could not mark an interrupted card")
@@ -120,7 +118,7 @@ class BackgroundWork:
 
 
 def _key(reference: ConversationReference, card_id: str) -> str:
-    conversation = reference.conversation.id if reference.conversation else ""
+    conversation = str((reference.get("conversation") or {}).get("id") or "")
     return hashlib.sha256(f"{conversation}\n{card_id}".encode()).hexdigest()[:40]
 
 

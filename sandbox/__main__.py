@@ -8,7 +8,8 @@ import signal
 import sys
 from pathlib import Path
 
-from sandbox.server import FaultConfig, start_sandbox
+from sandbox.faults import FaultConfig
+from sandbox.server import start_sandbox
 from sandbox.state import ScenarioError
 
 

@@ -12,52 +12,42 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.moves import ArmFailure, check_write_allowed
-from sandbox.scopes import Call, bind, resource_of_type
-from sandbox.state import Res, World
+from sandbox.api import ArmApi, member
+from sandbox.auth import Caller
+from sandbox.errors import ArmFailure
+from sandbox.moves import check_write_allowed
+from sandbox.routing import Body, Within, route
+from sandbox.state import Group, Res
 
-SITE = "microsoft.web/sites"
+SITE_TYPE = "Microsoft.Web/sites"
 VNET = "microsoft.network/virtualnetworks"
+CONNECTION = "/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.Web/sites/{site}" \
+             "/networkConfig/virtualNetwork"
+ACTION = "Microsoft.Web/sites/networkConfig/"
 
 
-class AppNetworkApi:
-    def __init__(self, world: World, answer: Any, changed: Any) -> None:
-        self.world = world
-        self._answer = answer
-        self._changed = changed
-
-    def route(self, method: str, parts: list[str]) -> Call | None:
-        low = [p.lower() for p in parts]
-        if (len(low) != 10 or low[2] != "resourcegroups" or low[4:7] != ["providers", "microsoft.web", "sites"]
-                or low[8:] != ["networkconfig", "virtualnetwork"] or method not in ("GET", "PUT", "DELETE")):
-            return None
-        site = "/" + "/".join(parts[:8])
-        op, verb, handler = {
-            "GET": ("WebApps_GetSwiftVirtualNetworkConnection", "read", self.get),
-            "PUT": ("WebApps_CreateOrUpdateSwiftVirtualNetworkConnectionWithCheck", "write", self.put),
-            "DELETE": ("WebApps_DeleteSwiftVirtualNetwork", "delete", self.delete)}[method]
-        return Call(op, "reads" if method == "GET" else "writes", f"Microsoft.Web/sites/networkConfig/{verb}",
-                    site, bind(handler, site))
-
+class AppNetworkApi(ArmApi):
     def _body(self, site: Res) -> dict[str, Any]:
         return {"id": f"{site.id}/networkConfig/virtualNetwork", "name": "virtualNetwork",
                 "type": "Microsoft.Web/sites/networkConfig",
                 "properties": {"subnetResourceId": site.properties.get("virtualNetworkSubnetId") or None,
                                "swiftSupported": True}}
 
-    async def get(self, request: web.Request, rid: str) -> web.Response:
-        _, site = resource_of_type(self.world, rid, SITE)
-        return self._answer(self._body(site), 200)
+    @route("GET", CONNECTION, "WebApps_GetSwiftVirtualNetworkConnection", action=ACTION + "read",
+           within=Within.RESOURCE)
+    async def get(self, request: web.Request, caller: Caller, *, subscription: str, group: str,
+                  site: str) -> web.Response:
+        return self.answer(self._body(self.resource(subscription, group, SITE_TYPE, site)[1]))
 
-    async def put(self, request: web.Request, rid: str) -> web.Response:
-        group, site = resource_of_type(self.world, rid, SITE)
+    @route("PUT", CONNECTION, "WebApps_CreateOrUpdateSwiftVirtualNetworkConnectionWithCheck", action=ACTION + "write",
+           within=Within.RESOURCE, body=Body.REQUIRED)
+    async def put(self, request: web.Request, caller: Caller, *, subscription: str, group: str, site: str,
+                  body: dict[str, Any]) -> web.Response:
+        subnet_id = str(member(body, "properties").get("subnetResourceId") or "")
+        return self._put(*self.resource(subscription, group, SITE_TYPE, site), subnet_id)
+
+    def _put(self, group: Group, site: Res, subnet_id: str) -> web.Response:
         check_write_allowed(self.world, group)
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        subnet_id = str(((body or {}).get("properties") or {}).get("subnetResourceId") or "") \
-            if isinstance(body, dict) else ""
         parts = subnet_id.strip("/").split("/")
         if len(parts) != 10 or parts[8].lower() != "subnets":
             raise ArmFailure(400, "InvalidRequestFormat", "properties.subnetResourceId must name a subnet.")
@@ -75,12 +65,15 @@ class AppNetworkApi:
             raise ArmFailure(400, "VnetAndAppMustBeInSameRegion",
                              f"The virtual network is in {vnet.location}; the app '{site.name}' in {site.location}.")
         site.properties["virtualNetworkSubnetId"] = f"{vnet.id}/subnets/{subnet['name']}"
-        self._changed()
-        return self._answer(self._body(site), 200)
+        self.changed()
+        return self.answer(self._body(site), 200)
 
-    async def delete(self, request: web.Request, rid: str) -> web.Response:
-        group, site = resource_of_type(self.world, rid, SITE)
-        check_write_allowed(self.world, group)
-        if site.properties.pop("virtualNetworkSubnetId", None):
-            self._changed()
+    @route("DELETE", CONNECTION, "WebApps_DeleteSwiftVirtualNetwork", action=ACTION + "delete",
+           within=Within.RESOURCE)
+    async def delete(self, request: web.Request, caller: Caller, *, subscription: str, group: str,
+                     site: str) -> web.Response:
+        held, found = self.resource(subscription, group, SITE_TYPE, site)
+        check_write_allowed(self.world, held)
+        if found.properties.pop("virtualNetworkSubnetId", None):
+            self.changed()
         return web.Response(status=200)

@@ -18,32 +18,13 @@ from aiohttp import web
 
 from sandbox.directory import Role
 from sandbox.entra import Entra, TokenInvalid
-from sandbox.moves import ArmFailure
+from sandbox.errors import ArmFailure
+from sandbox.routing import Match
 from sandbox.state import Sub, Tenant, World
 
 STATIC_PREFIX = "sandbox."
 STATIC_PARTNER = "partner"
 
-# The action each operation needs (Azure's operation names, learn.microsoft.com/azure/role-based-access-control/
-# resource-provider-operations). None: any authenticated caller of the tenant.
-ACTIONS: dict[str, str | None] = {
-    "Subscriptions_Get": "Microsoft.Resources/subscriptions/read",
-    "ResourceGroups_List": "Microsoft.Resources/subscriptions/resourceGroups/read",
-    "ResourceGroups_Get": "Microsoft.Resources/subscriptions/resourceGroups/read",
-    "ResourceGroups_CheckExistence": "Microsoft.Resources/subscriptions/resourceGroups/read",
-    "ResourceGroups_CreateOrUpdate": "Microsoft.Resources/subscriptions/resourceGroups/write",
-    "Resources_List": "Microsoft.Resources/subscriptions/resources/read",
-    "Resources_ListByResourceGroup": "Microsoft.Resources/subscriptions/resourceGroups/resources/read",
-    "Providers_List": "Microsoft.Resources/subscriptions/providers/read",
-    "Providers_Get": "Microsoft.Resources/subscriptions/providers/read",
-    "ManagementLocks_ListAtSubscriptionLevel": "Microsoft.Authorization/locks/read",
-    "ManagementLocks_ListAtResourceGroupLevel": "Microsoft.Authorization/locks/read",
-    "OperationResults_Get": "Microsoft.Resources/subscriptions/resourceGroups/read",
-    "Resources_ValidateMoveResources": "Microsoft.Resources/subscriptions/resourceGroups/moveResources/action",
-    "Resources_MoveResources": "Microsoft.Resources/subscriptions/resourceGroups/moveResources/action",
-    "Permissions_ListForSubscription": None,
-    "LinkedServices_ListByWorkspace": "Microsoft.OperationalInsights/workspaces/linkedServices/read",
-}
 GRAPH_READ = "Microsoft.Resources/subscriptions/resources/read"
 
 
@@ -136,6 +117,15 @@ class ArmAuth:
         if self._roles(caller, sub, f"/subscriptions/{sub.id}") is None:
             raise wrong_tenant(sub)
 
+    def authorize_route(self, caller: Caller, match: Match) -> None:
+        """Before any work: the token may be used for the subscription the path names, and its roles allow the
+        route's action (the Azure operation names, learn.microsoft.com/azure/role-based-access-control/
+        resource-provider-operations) on the route's scope. A path naming no subscription, or one that does not
+        exist, is left to its handler."""
+        sub = self.world.sub(match.subscription_id) if match.subscription_id else None
+        if sub is not None:
+            self.authorize(caller, sub, match.action, match.authorization_scope)
+
     def authorize(self, caller: Caller, sub: Sub, action: str | None, scope: str) -> None:
         """403 AuthorizationFailed unless a role of the caller allows `action` on `scope`."""
         self.usable(caller, sub)
@@ -158,16 +148,3 @@ class ArmAuth:
         return [{"actions": list(r.actions), "notActions": list(r.not_actions), "dataActions": [],
                  "notDataActions": []} for r in roles]
 
-
-def action_for(operation: str, parts: list[str]) -> str | None:
-    """The action a routed request needs (provider registration names its namespace)."""
-    if operation == "Providers_Register":
-        return f"{parts[3]}/register/action"
-    return ACTIONS.get(operation)
-
-
-def scope_of(parts: list[str]) -> str:
-    """The ARM scope a request acts on: the subscription, or the resource group."""
-    if len(parts) >= 4 and parts[2].lower() == "resourcegroups":
-        return f"/subscriptions/{parts[1]}/resourceGroups/{parts[3]}"
-    return f"/subscriptions/{parts[1]}"

@@ -19,16 +19,19 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.moves import ArmFailure, check_write_allowed
-from sandbox.scopes import Call, bind, resource_of_type
-from sandbox.state import Res, World
+from sandbox.api import ArmApi, member
+from sandbox.auth import Caller
+from sandbox.errors import ArmFailure
+from sandbox.moves import check_write_allowed
+from sandbox.routing import Body, Within, route
+from sandbox.state import Group, Res, World, resource_id
 
-DISK = "microsoft.compute/disks"
-COLLECTION = "microsoft.compute/restorepointcollections"
+DISK_TYPE, COLLECTION_TYPE = "Microsoft.Compute/disks", "Microsoft.Compute/restorePointCollections"
+DISK, COLLECTION = DISK_TYPE.lower(), COLLECTION_TYPE.lower()
 ENCRYPTION_SET = "microsoft.compute/diskencryptionsets"
 PLATFORM_KEY = "EncryptionAtRestWithPlatformKey"
 ENCRYPTION_TYPES = (PLATFORM_KEY, "EncryptionAtRestWithCustomerKey", "EncryptionAtRestWithPlatformAndCustomerKeys")
-_TYPES = {"disks": DISK, "restorepointcollections": COLLECTION}
+COMPUTE = "/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.Compute"
 
 
 def power_state(vm: Res) -> str:
@@ -45,31 +48,7 @@ def disk_state(world: World, disk: Res) -> str:
     return "Reserved" if power_state(vm).lower() == "powerstate/deallocated" else "Attached"
 
 
-class ComputeApi:
-    def __init__(self, world: World, answer: Any, changed: Any) -> None:
-        self.world = world
-        self._answer = answer
-        self._changed = changed
-
-    def route(self, method: str, parts: list[str]) -> Call | None:
-        low = [p.lower() for p in parts]
-        if (len(low) != 8 or low[2] != "resourcegroups" or low[4:6] != ["providers", "microsoft.compute"]
-                or low[6] not in _TYPES):
-            return None
-        rid = "/" + "/".join(parts)
-        if low[6] == "disks" and method in ("GET", "PATCH"):
-            reading = method == "GET"
-            return Call("Disks_Get" if reading else "Disks_Update", "reads" if reading else "writes",
-                        f"Microsoft.Compute/disks/{'read' if reading else 'write'}", rid,
-                        bind(self.get_disk if reading else self.patch_disk, rid))
-        if low[6] == "restorepointcollections" and method in ("GET", "DELETE"):
-            reading = method == "GET"
-            return Call("RestorePointCollections_Get" if reading else "RestorePointCollections_Delete",
-                        "reads" if reading else "writes",
-                        f"Microsoft.Compute/restorePointCollections/{'read' if reading else 'delete'}", rid,
-                        bind(self.get_collection if reading else self.delete_collection, rid))
-        return None
-
+class ComputeApi(ArmApi):
     def _body(self, res: Res) -> dict[str, Any]:
         props = copy.deepcopy(res.properties)
         props["provisioningState"] = "Succeeded"
@@ -83,20 +62,24 @@ class ComputeApi:
 
     # ------------------------------------------------------------------ disks
 
-    async def get_disk(self, request: web.Request, rid: str) -> web.Response:
-        _, disk = resource_of_type(self.world, rid, DISK)
-        return self._answer(self._body(disk), 200)
+    @route("GET", COMPUTE + "/disks/{disk}", "Disks_Get", action="Microsoft.Compute/disks/read",
+           within=Within.RESOURCE)
+    async def get_disk(self, request: web.Request, caller: Caller, *, subscription: str, group: str,
+                       disk: str) -> web.Response:
+        _, found = self.resource(subscription, group, DISK_TYPE, disk)
+        return self.answer(self._body(found))
 
-    async def patch_disk(self, request: web.Request, rid: str) -> web.Response:
-        group, disk = resource_of_type(self.world, rid, DISK)
+    @route("PATCH", COMPUTE + "/disks/{disk}", "Disks_Update", action="Microsoft.Compute/disks/write",
+           within=Within.RESOURCE, body=Body.REQUIRED)
+    async def patch_disk(self, request: web.Request, caller: Caller, *, subscription: str, group: str, disk: str,
+                         body: dict[str, Any]) -> web.Response:
+        return self._patch_disk(*self.resource(subscription, group, DISK_TYPE, disk),
+                                member(body, "properties").get("encryption"))
+
+    def _patch_disk(self, group: Group, disk: Res, wanted: Any) -> web.Response:
         check_write_allowed(self.world, group)
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        wanted = ((body or {}).get("properties") or {}).get("encryption") if isinstance(body, dict) else None
         if not isinstance(wanted, dict):
-            return self._answer(self._body(disk), 200)  # nothing the sandbox models changes
+            return self.answer(self._body(disk))  # nothing the sandbox models changes
         kind = str(wanted.get("type") or "")
         if kind not in ENCRYPTION_TYPES:
             raise ArmFailure(400, "InvalidParameter", f"Encryption type '{kind}' is not one of "
@@ -121,22 +104,29 @@ class ComputeApi:
                                  "or detach the disk first.")
             disk.properties["encryption"] = {"type": kind, **({"diskEncryptionSetId": des_id} if des_id
                                                                and kind != PLATFORM_KEY else {})}
-            self._changed()
-        return self._answer(self._body(disk), 200)
+            self.changed()
+        return self.answer(self._body(disk), 200)
 
     # ------------------------------------------------------------------ restore point collections
 
-    async def get_collection(self, request: web.Request, rid: str) -> web.Response:
-        _, collection = resource_of_type(self.world, rid, COLLECTION)
-        return self._answer(self._body(collection), 200)
+    @route("GET", COMPUTE + "/restorePointCollections/{name}", "RestorePointCollections_Get",
+           action="Microsoft.Compute/restorePointCollections/read", within=Within.RESOURCE)
+    async def get_collection(self, request: web.Request, caller: Caller, *, subscription: str, group: str,
+                             name: str) -> web.Response:
+        _, collection = self.resource(subscription, group, COLLECTION_TYPE, name)
+        return self.answer(self._body(collection))
 
-    async def delete_collection(self, request: web.Request, rid: str) -> web.Response:
+    @route("DELETE", COMPUTE + "/restorePointCollections/{name}", "RestorePointCollections_Delete",
+           action="Microsoft.Compute/restorePointCollections/delete", within=Within.RESOURCE)
+    async def delete_collection(self, request: web.Request, caller: Caller, *, subscription: str, group: str,
+                                name: str) -> web.Response:
+        rid = resource_id(subscription, group, COLLECTION_TYPE, name)
         res = self.world.resource(rid)
         if res is None or res.type.lower() != COLLECTION:
             return web.Response(status=204)
-        group, _ = resource_of_type(self.world, rid, COLLECTION)
-        check_write_allowed(self.world, group)
-        for key in [k for k in group.resources if k == rid.lower() or k.startswith(rid.lower() + "/")]:
-            del group.resources[key]  # its restore points go with it
-        self._changed()
+        held, _ = self.resource(subscription, group, COLLECTION_TYPE, name)
+        check_write_allowed(self.world, held)
+        for key in [k for k in held.resources if k == rid.lower() or k.startswith(rid.lower() + "/")]:
+            del held.resources[key]  # its restore points go with it
+        self.changed()
         return web.Response(status=200)

@@ -17,11 +17,16 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.moves import ArmFailure, check_write_allowed
-from sandbox.scopes import Call, bind, resource_of_type
-from sandbox.state import Res, World
+from sandbox.api import ArmApi, Runtime
+from sandbox.auth import Caller
+from sandbox.errors import ArmFailure
+from sandbox.moves import check_write_allowed
+from sandbox.routing import Body, Within, route
+from sandbox.state import Res
 
-JOB = "microsoft.streamanalytics/streamingjobs"
+JOB_TYPE = "Microsoft.StreamAnalytics/streamingjobs"
+JOB_PATH = "/subscriptions/{subscription}/resourceGroups/{group}/providers/" + JOB_TYPE + "/{job}"
+READ = JOB_TYPE + "/read"
 TRANSITION_SECONDS = 0.3
 POLL_MS = 100
 START_MODES = ("JobStartTime", "CustomTime", "LastOutputEventTime")
@@ -30,32 +35,13 @@ STOPPED = ("stopped", "created", "failed")
 _ENDS = {"stopping": "Stopped", "starting": "Running"}
 
 
-class JobsApi:
-    def __init__(self, world: World, answer: Any, changed: Any) -> None:
-        self.world = world
-        self._answer = answer
-        self._changed = changed
+class JobsApi(ArmApi):
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(runtime)
         self._due: dict[str, float] = {}  # job id (lower-case) -> when its Stopping / Starting ends
 
-    def route(self, method: str, parts: list[str]) -> Call | None:
-        low = [p.lower() for p in parts]
-        if (len(low) < 8 or low[2] != "resourcegroups" or low[4:7] != ["providers", "microsoft.streamanalytics",
-                                                                       "streamingjobs"]):
-            return None
-        rid = "/" + "/".join(parts[:8])
-        read = "Microsoft.StreamAnalytics/streamingjobs/read"
-        if len(low) == 8 and method == "GET":
-            return Call("StreamingJobs_Get", "reads", read, rid, bind(self.get_job, rid))
-        if len(low) == 9 and method == "POST" and low[8] in ("stop", "start"):
-            verb = low[8].capitalize()
-            return Call(f"StreamingJobs_{verb}", "writes", f"Microsoft.StreamAnalytics/streamingjobs/{verb}/action",
-                        rid, bind(self.stop if verb == "Stop" else self.start, rid))
-        if len(low) == 10 and method == "GET" and low[8] == "operationresults":
-            return Call("StreamingJobs_OperationResults", "reads", read, rid, bind(self.poll, rid))
-        return None
-
-    def _job(self, rid: str) -> Res:
-        _, res = resource_of_type(self.world, rid, JOB)
+    def _job(self, subscription: str, group: str, job: str) -> Res:
+        _, res = self.resource(subscription, group, JOB_TYPE, job)
         self._settle(res)
         return res
 
@@ -65,7 +51,7 @@ class JobsApi:
         if state in _ENDS and time.time() >= self._due.get(job.id.lower(), 0.0):
             job.properties["jobState"] = _ENDS[state]
             self._due.pop(job.id.lower(), None)
-            self._changed()
+            self.changed()
 
     def _body(self, job: Res) -> dict[str, Any]:
         props = {**job.properties, "provisioningState": "Succeeded"}
@@ -82,12 +68,17 @@ class JobsApi:
         response.headers["retry-after-ms"] = str(POLL_MS)
         return response
 
-    async def get_job(self, request: web.Request, rid: str) -> web.Response:
-        return self._answer(self._body(self._job(rid)), 200)
+    @route("GET", JOB_PATH, "StreamingJobs_Get", action=READ, within=Within.RESOURCE)
+    async def get_job(self, request: web.Request, caller: Caller, *, subscription: str, group: str,
+                      job: str) -> web.Response:
+        return self.answer(self._body(self._job(subscription, group, job)))
 
-    async def poll(self, request: web.Request, rid: str) -> web.Response:
-        job = self._job(rid)
-        if str(job.properties.get("jobState") or "").lower() in _ENDS:
+    @route("GET", JOB_PATH + "/operationresults/{operation}", "StreamingJobs_OperationResults", action=READ,
+           within=Within.RESOURCE)
+    async def poll(self, request: web.Request, caller: Caller, *, subscription: str, group: str, job: str,
+                   operation: str) -> web.Response:
+        found = self._job(subscription, group, job)
+        if str(found.properties.get("jobState") or "").lower() in _ENDS:
             response = web.Response(status=202)
             response.headers["Location"] = str(request.url)
             response.headers["retry-after-ms"] = str(POLL_MS)
@@ -97,10 +88,14 @@ class JobsApi:
     def _begin(self, job: Res, state: str) -> None:
         job.properties["jobState"] = state
         self._due[job.id.lower()] = time.time() + TRANSITION_SECONDS
-        self._changed()
+        self.changed()
 
-    async def stop(self, request: web.Request, rid: str) -> web.Response:
-        job = self._job(rid)
+    @route("POST", JOB_PATH + "/stop", "StreamingJobs_Stop", action=JOB_TYPE + "/Stop/action", within=Within.RESOURCE)
+    async def stop(self, request: web.Request, caller: Caller, *, subscription: str, group: str,
+                   job: str) -> web.Response:
+        return self._stop(request, self._job(subscription, group, job))
+
+    def _stop(self, request: web.Request, job: Res) -> web.Response:
         check_write_allowed(self.world, self.world.group(job.subscription_id, job.group))  # type: ignore[arg-type]
         state = str(job.properties.get("jobState") or "Created").lower()
         if state in RUNNING:
@@ -108,15 +103,14 @@ class JobsApi:
             self._begin(job, "Stopping")
         return self._accepted(request, job)  # stopping a stopped (or stopping) job changes nothing
 
-    async def start(self, request: web.Request, rid: str) -> web.Response:
-        job = self._job(rid)
+    @route("POST", JOB_PATH + "/start", "StreamingJobs_Start", action=JOB_TYPE + "/Start/action",
+           within=Within.RESOURCE, body=Body.OPTIONAL)
+    async def start(self, request: web.Request, caller: Caller, *, subscription: str, group: str, job: str,
+                    body: dict[str, Any]) -> web.Response:
+        return self._start(request, self._job(subscription, group, job), body)
+
+    def _start(self, request: web.Request, job: Res, body: dict[str, Any]) -> web.Response:
         check_write_allowed(self.world, self.world.group(job.subscription_id, job.group))  # type: ignore[arg-type]
-        try:
-            body = await request.json() if request.can_read_body else {}
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise ArmFailure(400, "BadRequest", "The request body must be a JSON object.")
         mode = body.get("outputStartMode") or "JobStartTime"
         if mode not in START_MODES:
             raise ArmFailure(400, "BadRequest", f"outputStartMode must be one of {', '.join(START_MODES)}.")

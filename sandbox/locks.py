@@ -1,5 +1,6 @@
-"""Management locks at any scope, as Microsoft.Authorization/locks answers them (api-version 2016-09-01+):
-GET, PUT (create or update; 201 new, 200 existing) and DELETE (200, or 204 when there was no such lock).
+"""Management locks, as Microsoft.Authorization/locks answers them (api-version 2016-09-01+): listed at a
+subscription (with its groups' and resources' locks) or a group (with its resources'), and read, created or
+updated (201 new, 200 existing) and deleted (200, or 204 when there was no such lock) at any scope.
 
 Lock writes are not themselves blocked by a ReadOnly lock: that is how a lock is ever lifted.
 """
@@ -10,81 +11,93 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.moves import ArmFailure
-from sandbox.scopes import Call, Scope, resolve, split_extension
-from sandbox.state import World
+from sandbox.api import ArmApi
+from sandbox.auth import Caller
+from sandbox.errors import ArmFailure
+from sandbox.routing import Body, Within, route
+from sandbox.scopes import Scope, resolve
 
 LEVELS = {"readonly": "ReadOnly", "cannotdelete": "CanNotDelete"}
 MAX_NOTES = 512
+LOCKS = "/providers/Microsoft.Authorization/locks"
+BY_SCOPE = "/{scope}" + LOCKS + "/{name}"
+ACTION = "Microsoft.Authorization/locks/"
 
 
 def lock_body(scope_id: str, lock: dict[str, Any]) -> dict[str, Any]:
     props: dict[str, Any] = {"level": lock.get("level", "NotSpecified"), "owners": []}
     if lock.get("notes"):
         props["notes"] = lock["notes"]
-    return {"properties": props, "id": f"{scope_id}/providers/Microsoft.Authorization/locks/{lock['name']}",
+    return {"properties": props, "id": f"{scope_id}{LOCKS}/{lock['name']}",
             "type": "Microsoft.Authorization/locks", "name": lock["name"]}
 
 
-class LockApi:
-    def __init__(self, world: World, answer: Any, changed: Any) -> None:
-        self.world = world
-        self._answer = answer  # (body, status) -> web.Response with ARM's headers
-        self._changed = changed  # () -> None: the world was written
+class LockApi(ArmApi):
+    @route("GET", "/subscriptions/{subscription}" + LOCKS, "ManagementLocks_ListAtSubscriptionLevel",
+           action=ACTION + "read")
+    async def list_at_subscription(self, request: web.Request, caller: Caller, *, subscription: str) -> web.Response:
+        sub = self.find_subscription(caller, subscription)
+        out = [lock_body(f"/subscriptions/{sub.id}", lock) for lock in sub.locks]
+        return self.answer(self.page(request, out + self._group_locks(list(sub.groups.values()))))
 
-    def route(self, method: str, parts: list[str]) -> Call | None:
-        found = split_extension(parts, "microsoft.authorization", "locks")
-        if found is None or len(found[1]) != 1 or method not in ("GET", "PUT", "DELETE"):
-            return None
-        scope_parts, (name,) = found
-        scope = "/" + "/".join(scope_parts)
-        verb = {"GET": "read", "PUT": "write", "DELETE": "delete"}[method]
-        op = {"GET": "ManagementLocks_GetByScope", "PUT": "ManagementLocks_CreateOrUpdateByScope",
-              "DELETE": "ManagementLocks_DeleteByScope"}[method]
-        handler = {"GET": self.get, "PUT": self.put, "DELETE": self.delete}[method]
+    @route("GET", "/subscriptions/{subscription}/resourceGroups/{group}" + LOCKS,
+           "ManagementLocks_ListAtResourceGroupLevel", action=ACTION + "read", within=Within.GROUP)
+    async def list_at_group(self, request: web.Request, caller: Caller, *, subscription: str,
+                            group: str) -> web.Response:
+        found = self.find_group(self.find_subscription(caller, subscription), group)
+        return self.answer(self.page(request, self._group_locks([found])))
 
-        async def call(request: web.Request, caller: Any) -> web.Response:
-            return await handler(request, resolve(self.world, scope_parts), name)
-
-        return Call(op, "reads" if method == "GET" else "writes", f"Microsoft.Authorization/locks/{verb}", scope, call)
+    @staticmethod
+    def _group_locks(groups: list[Any]) -> list[dict[str, Any]]:
+        out = []
+        for g in groups:
+            out += [lock_body(g.id, lock) for lock in g.locks]
+            for res in g.resources.values():
+                out += [lock_body(res.id, lock) for lock in res.locks]
+        return out
 
     @staticmethod
     def _find(scope: Scope, name: str) -> dict[str, Any] | None:
         return next((lock for lock in scope.locks if str(lock.get("name", "")).lower() == name.lower()), None)
 
-    async def get(self, request: web.Request, scope: Scope, name: str) -> web.Response:
-        lock = self._find(scope, name)
+    @route("GET", BY_SCOPE, "ManagementLocks_GetByScope", action=ACTION + "read", within=Within.SCOPE)
+    async def get(self, request: web.Request, caller: Caller, *, scope: tuple[str, ...], name: str) -> web.Response:
+        found = resolve(self.world, scope)
+        lock = self._find(found, name)
         if lock is None:
-            raise ArmFailure(404, "LockNotFound", f"The lock '{name}' could not be found at scope '{scope.id}'.")
-        return self._answer(lock_body(scope.id, lock), 200)
+            raise ArmFailure(404, "LockNotFound", f"The lock '{name}' could not be found at scope '{found.id}'.")
+        return self.answer(lock_body(found.id, lock))
 
-    async def put(self, request: web.Request, scope: Scope, name: str) -> web.Response:
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        props = body.get("properties") if isinstance(body, dict) else None
-        level = LEVELS.get(str((props or {}).get("level", "")).lower())
+    @route("PUT", BY_SCOPE, "ManagementLocks_CreateOrUpdateByScope", action=ACTION + "write", within=Within.SCOPE,
+           body=Body.REQUIRED)
+    async def put(self, request: web.Request, caller: Caller, *, scope: tuple[str, ...], name: str,
+                  body: dict[str, Any]) -> web.Response:
+        found = resolve(self.world, scope)
+        props = body.get("properties")
+        level = LEVELS.get(str((props or {}).get("level", "")).lower()) if isinstance(props, dict) else None
         if not isinstance(props, dict) or level is None:
             raise ArmFailure(400, "LockLevelInvalid", "The lock level must be 'CanNotDelete' or 'ReadOnly'.")
         notes = props.get("notes")
         if notes is not None and (not isinstance(notes, str) or len(notes) > MAX_NOTES):
             raise ArmFailure(400, "LockNotesInvalid", f"Lock notes must be text of at most {MAX_NOTES} characters.")
-        existing = self._find(scope, name)
+        existing = self._find(found, name)
         lock: dict[str, Any] = {"name": existing["name"] if existing else name, "level": level}
         if notes:
             lock["notes"] = notes
         if existing is not None:
-            scope.locks[scope.locks.index(existing)] = lock
+            found.locks[found.locks.index(existing)] = lock
         else:
-            scope.locks.append(lock)
-        self._changed()
-        return self._answer(lock_body(scope.id, lock), 200 if existing else 201)
+            found.locks.append(lock)
+        self.changed()
+        return self.answer(lock_body(found.id, lock), 200 if existing else 201)
 
-    async def delete(self, request: web.Request, scope: Scope, name: str) -> web.Response:
-        lock = self._find(scope, name)
+    @route("DELETE", BY_SCOPE, "ManagementLocks_DeleteByScope", action=ACTION + "delete", within=Within.SCOPE)
+    async def delete(self, request: web.Request, caller: Caller, *, scope: tuple[str, ...],
+                     name: str) -> web.Response:
+        found = resolve(self.world, scope)
+        lock = self._find(found, name)
         if lock is None:
             return web.Response(status=204)
-        scope.locks.remove(lock)
-        self._changed()
+        found.locks.remove(lock)
+        self.changed()
         return web.Response(status=200)

@@ -12,30 +12,11 @@ import time
 import uuid
 from typing import Any
 
+from sandbox.errors import ArmFailure, error_body
 from sandbox.movability import MoveFacts, condition_refusals
 from sandbox.state import Group, Operation, Res, World, parse_group_id, parse_resource_id
 
 MAX_RESOURCES_PER_MOVE = 800
-
-
-class ArmFailure(Exception):
-    """An ARM error answer: HTTP status and CloudError body."""
-
-    def __init__(self, status: int, code: str, message: str, *, target: str | None = None,
-                 details: list[dict[str, Any]] | None = None) -> None:
-        super().__init__(f"{status} {code}: {message}")
-        self.status = status
-        self.body = error_body(code, message, target=target, details=details)
-
-
-def error_body(code: str, message: str, *, target: str | None = None,
-               details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    err: dict[str, Any] = {"code": code, "message": message}
-    if target is not None:
-        err["target"] = target
-    if details:
-        err["details"] = details
-    return {"error": err}
 
 
 def _diagnostics(subscription_id: str) -> str:

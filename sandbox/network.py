@@ -17,12 +17,19 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.moves import ArmFailure, check_write_allowed
-from sandbox.scopes import Call, bind, resource_of_type
-from sandbox.state import Res, World
+from sandbox.api import ArmApi, member
+from sandbox.auth import Caller
+from sandbox.errors import ArmFailure
+from sandbox.moves import check_write_allowed
+from sandbox.routing import Body, Within, route
+from sandbox.state import Group, Res
 
-NIC = "microsoft.network/networkinterfaces"
-VNET = "microsoft.network/virtualnetworks"
+NIC_TYPE, VNET_TYPE = "Microsoft.Network/networkInterfaces", "Microsoft.Network/virtualNetworks"
+VNET = VNET_TYPE.lower()
+GROUP = "/subscriptions/{subscription}/resourceGroups/{group}"
+NIC_PATH = GROUP + "/providers/Microsoft.Network/networkInterfaces/{nic}"
+PEERING_PATH = GROUP + "/providers/Microsoft.Network/virtualNetworks/{vnet}/virtualNetworkPeerings/{name}"
+PEERING_ACTION = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/"
 PEERING_PROPS = ("allowVirtualNetworkAccess", "allowForwardedTraffic", "allowGatewayTransit", "useRemoteGateways")
 
 
@@ -30,34 +37,7 @@ def _id_of(value: Any) -> str:
     return str(value.get("id") or "") if isinstance(value, dict) else ""
 
 
-class NetworkApi:
-    def __init__(self, world: World, answer: Any, changed: Any) -> None:
-        self.world = world
-        self._answer = answer
-        self._changed = changed
-
-    def route(self, method: str, parts: list[str]) -> Call | None:
-        low = [p.lower() for p in parts]
-        if len(low) < 8 or low[2] != "resourcegroups" or low[4:6] != ["providers", "microsoft.network"]:
-            return None
-        rid = "/" + "/".join(parts[:8])
-        if len(low) == 8 and low[6] == "networkinterfaces" and method in ("GET", "PUT"):
-            reading = method == "GET"
-            op = "NetworkInterfaces_Get" if reading else "NetworkInterfaces_CreateOrUpdate"
-            return Call(op, "reads" if reading else "writes",
-                        f"Microsoft.Network/networkInterfaces/{'read' if reading else 'write'}", rid,
-                        bind(self.get_nic if reading else self.put_nic, rid))
-        if (len(low) == 10 and low[6] == "virtualnetworks" and low[8] == "virtualnetworkpeerings"
-                and method in ("GET", "PUT", "DELETE")):
-            verb, op, handler = {
-                "GET": ("read", "VirtualNetworkPeerings_Get", self.get_peering),
-                "PUT": ("write", "VirtualNetworkPeerings_CreateOrUpdate", self.put_peering),
-                "DELETE": ("delete", "VirtualNetworkPeerings_Delete", self.delete_peering)}[method]
-            return Call(op, "reads" if method == "GET" else "writes",
-                        f"Microsoft.Network/virtualNetworks/virtualNetworkPeerings/{verb}", rid,
-                        bind(handler, rid, parts[9]))
-        return None
-
+class NetworkApi(ArmApi):
     # ------------------------------------------------------------------ network interfaces
 
     def _nic_body(self, nic: Res) -> dict[str, Any]:
@@ -72,31 +52,36 @@ class NetworkApi:
         return {"id": nic.id, "name": nic.name, "type": nic.type, "location": nic.location, "tags": nic.tags,
                 "properties": props}
 
-    async def get_nic(self, request: web.Request, rid: str) -> web.Response:
-        _, nic = resource_of_type(self.world, rid, NIC)
-        return self._answer(self._nic_body(nic), 200)
+    @route("GET", NIC_PATH, "NetworkInterfaces_Get", action="Microsoft.Network/networkInterfaces/read",
+           within=Within.RESOURCE)
+    async def get_nic(self, request: web.Request, caller: Caller, *, subscription: str, group: str,
+                      nic: str) -> web.Response:
+        _, found = self.resource(subscription, group, NIC_TYPE, nic)
+        return self.answer(self._nic_body(found))
 
-    async def put_nic(self, request: web.Request, rid: str) -> web.Response:
-        group, nic = resource_of_type(self.world, rid, NIC)  # the sandbox updates NICs; creating one is not modelled
+    @route("PUT", NIC_PATH, "NetworkInterfaces_CreateOrUpdate", action="Microsoft.Network/networkInterfaces/write",
+           within=Within.RESOURCE, body=Body.REQUIRED)
+    async def put_nic(self, request: web.Request, caller: Caller, *, subscription: str, group: str, nic: str,
+                      body: dict[str, Any]) -> web.Response:
+        # The sandbox updates NICs; creating one is not modelled.
+        return self._update_nic(*self.resource(subscription, group, NIC_TYPE, nic), body)
+
+    def _update_nic(self, group: Group, nic: Res, body: dict[str, Any]) -> web.Response:
         check_write_allowed(self.world, group)
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        wanted = (body or {}).get("properties", {}).get("ipConfigurations") if isinstance(body, dict) else None
+        wanted = member(body, "properties").get("ipConfigurations")
         if not isinstance(wanted, list) or not wanted:
             raise ArmFailure(400, "InvalidRequestFormat", "properties.ipConfigurations must list the NIC's "
                              "IP configurations.")
         current = {str(c.get("name", "")).lower(): c for c in nic.properties.get("ipConfigurations") or []}
         changes: list[tuple[dict[str, Any], str, str]] = []  # (config, old ip id, new ip id)
-        for config in wanted:
+        for config in (c if isinstance(c, dict) else {} for c in wanted):
             name = str(config.get("name") or "")
             stored = current.get(name.lower())
             if stored is None:
                 raise ArmFailure(400, "IpConfigurationNotFound",
                                  f"IP configuration '{name}' does not exist on network interface '{nic.name}'.")
             old = _id_of(stored.get("properties", {}).get("publicIPAddress"))
-            new = _id_of((config.get("properties") or {}).get("publicIPAddress"))
+            new = _id_of(member(config, "properties").get("publicIPAddress"))
             if new and new.lower() != old.lower():
                 pip = self.world.resource(new)
                 if pip is None or pip.type.lower() != "microsoft.network/publicipaddresses":
@@ -124,8 +109,8 @@ class NetworkApi:
                     pip.properties["ipConfiguration"] = {"id": config_id}
             else:
                 props.pop("publicIPAddress", None)
-        self._changed()
-        return self._answer(self._nic_body(nic), 200)
+        self.changed()
+        return self.answer(self._nic_body(nic), 200)
 
     # ------------------------------------------------------------------ peerings
 
@@ -155,22 +140,26 @@ class NetworkApi:
             return "Connected"
         return "Disconnected" if peering.get("connected") else "Initiated"
 
-    async def get_peering(self, request: web.Request, rid: str, name: str) -> web.Response:
-        _, vnet = resource_of_type(self.world, rid, VNET)
+    @route("GET", PEERING_PATH, "VirtualNetworkPeerings_Get", action=PEERING_ACTION + "read", within=Within.RESOURCE)
+    async def get_peering(self, request: web.Request, caller: Caller, *, subscription: str, group: str, vnet: str,
+                          name: str) -> web.Response:
+        return self._get_peering(self.resource(subscription, group, VNET_TYPE, vnet)[1], name)
+
+    def _get_peering(self, vnet: Res, name: str) -> web.Response:
         peering = self._find(vnet, name)
         if peering is None:
             raise ArmFailure(404, "NotFound", f"Resource {vnet.id}/virtualNetworkPeerings/{name} not found.")
-        return self._answer(self._peering_body(vnet, peering), 200)
+        return self.answer(self._peering_body(vnet, peering), 200)
 
-    async def put_peering(self, request: web.Request, rid: str, name: str) -> web.Response:
-        group, vnet = resource_of_type(self.world, rid, VNET)
+    @route("PUT", PEERING_PATH, "VirtualNetworkPeerings_CreateOrUpdate", action=PEERING_ACTION + "write",
+           within=Within.RESOURCE, body=Body.REQUIRED)
+    async def put_peering(self, request: web.Request, caller: Caller, *, subscription: str, group: str, vnet: str,
+                          name: str, body: dict[str, Any]) -> web.Response:
+        return self._put_peering(*self.resource(subscription, group, VNET_TYPE, vnet), name, member(body, "properties"))
+
+    def _put_peering(self, group: Group, vnet: Res, name: str, props: dict[str, Any]) -> web.Response:
         check_write_allowed(self.world, group)
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        props = (body or {}).get("properties") if isinstance(body, dict) else None
-        remote_id = _id_of((props or {}).get("remoteVirtualNetwork"))
+        remote_id = _id_of(props.get("remoteVirtualNetwork"))
         remote = self.world.resource(remote_id) if remote_id else None
         if remote is None or remote.type.lower() != VNET:
             raise ArmFailure(400, "InvalidResourceReference" if remote_id else "InvalidRequestFormat",
@@ -191,22 +180,25 @@ class NetworkApi:
         else:
             self._peerings(vnet).append(stored)
         self._mark_connected(vnet, stored, remote)
-        self._changed()
-        return self._answer(self._peering_body(vnet, stored), 200 if existing else 201)
+        self.changed()
+        return self.answer(self._peering_body(vnet, stored), 200 if existing else 201)
 
     def _mark_connected(self, vnet: Res, stored: dict[str, Any], remote: Res) -> None:
         for back in self._peerings(remote):
             if _id_of((back.get("properties") or {}).get("remoteVirtualNetwork")).lower() == vnet.id.lower():
                 back["connected"] = stored["connected"] = True
 
-    async def delete_peering(self, request: web.Request, rid: str, name: str) -> web.Response:
-        group, vnet = resource_of_type(self.world, rid, VNET)
-        check_write_allowed(self.world, group)
-        peering = self._find(vnet, name)
+    @route("DELETE", PEERING_PATH, "VirtualNetworkPeerings_Delete", action=PEERING_ACTION + "delete",
+           within=Within.RESOURCE)
+    async def delete_peering(self, request: web.Request, caller: Caller, *, subscription: str, group: str, vnet: str,
+                             name: str) -> web.Response:
+        held, network = self.resource(subscription, group, VNET_TYPE, vnet)
+        check_write_allowed(self.world, held)
+        peering = self._find(network, name)
         if peering is None:
             return web.Response(status=204)
-        self._peerings(vnet).remove(peering)
-        if not self._peerings(vnet):
-            vnet.properties.pop("virtualNetworkPeerings", None)
-        self._changed()
+        self._peerings(network).remove(peering)
+        if not self._peerings(network):
+            network.properties.pop("virtualNetworkPeerings", None)
+        self.changed()
         return web.Response(status=200)

@@ -15,14 +15,20 @@ from typing import Any
 
 from aiohttp import web
 
+from sandbox.api import ArmApi, member
+from sandbox.auth import Caller
 from sandbox.directory import Assignment, CustomRole, DirectoryError
-from sandbox.moves import ArmFailure
-from sandbox.scopes import Call, Scope, resolve, split_extension
+from sandbox.errors import ArmFailure
+from sandbox.routing import Body, Within, route
+from sandbox.scopes import Scope, resolve
 from sandbox.state import World
 
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 _PRINCIPAL_FILTER = re.compile(r"^\s*principalId\s+eq\s+'([^']+)'\s*$", re.IGNORECASE)
 PRINCIPAL_TYPES = ("User", "Group", "ServicePrincipal", "ForeignGroup", "Device")
+ASSIGNMENTS = "/{scope}/providers/Microsoft.Authorization/roleAssignments"
+DEFINITION = "/{scope}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+ASSIGN = "Microsoft.Authorization/roleAssignments/"
 
 
 def _covers(outer: str, inner: str) -> bool:
@@ -34,53 +40,7 @@ def _stamp() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime())
 
 
-class RbacApi:
-    def __init__(self, world: World, answer: Any, changed: Any) -> None:
-        self.world = world
-        self._answer = answer
-        self._changed = changed
-
-    # ------------------------------------------------------------------ routing
-
-    def route(self, method: str, parts: list[str]) -> Call | None:
-        for kind, ops in (("roleassignments", self._assignment_ops), ("roledefinitions", self._definition_ops)):
-            found = split_extension(parts, "microsoft.authorization", kind)
-            if found is not None and len(found[1]) <= 1:
-                return ops(method, *found)
-        return None
-
-    def _assignment_ops(self, method: str, scope_parts: list[str], rest: list[str]) -> Call | None:
-        scope = "/" + "/".join(scope_parts)
-        action = "Microsoft.Authorization/roleAssignments/"
-        if not rest and method == "GET":
-            return Call("RoleAssignments_ListForScope", "reads", action + "read", scope,
-                        self._bind(self.list_assignments, scope_parts))
-        if len(rest) != 1:
-            return None
-        handlers = {"GET": ("RoleAssignments_Get", "reads", "read", self.get_assignment),
-                    "PUT": ("RoleAssignments_Create", "writes", "write", self.create_assignment),
-                    "DELETE": ("RoleAssignments_Delete", "writes", "delete", self.delete_assignment)}
-        if method not in handlers:
-            return None
-        op, kind, verb, handler = handlers[method]
-        return Call(op, kind, action + verb, scope, self._bind(handler, scope_parts, rest[0]))
-
-    def _definition_ops(self, method: str, scope_parts: list[str], rest: list[str]) -> Call | None:
-        scope = "/" + "/".join(scope_parts)
-        if len(rest) != 1 or method not in ("GET", "PUT"):
-            return None
-        if method == "GET":
-            return Call("RoleDefinitions_Get", "reads", "Microsoft.Authorization/roleDefinitions/read", scope,
-                        self._bind(self.get_definition, scope_parts, rest[0]))
-        return Call("RoleDefinitions_CreateOrUpdate", "writes", "Microsoft.Authorization/roleDefinitions/write",
-                    scope, self._bind(self.put_definition, scope_parts, rest[0]))
-
-    def _bind(self, handler: Any, scope_parts: list[str], *args: str) -> Any:
-        async def call(request: web.Request, caller: Any) -> web.Response:
-            return await handler(request, resolve(self.world, scope_parts), *args)
-
-        return call
-
+class RbacApi(ArmApi):
     # ------------------------------------------------------------------ role assignments
 
     def _tenant_assignments(self, scope: Scope) -> list[Assignment]:
@@ -104,7 +64,10 @@ class RbacApi:
             },
         }
 
-    async def list_assignments(self, request: web.Request, scope: Scope) -> web.Response:
+    @route("GET", ASSIGNMENTS, "RoleAssignments_ListForScope", action=ASSIGN + "read", within=Within.SCOPE)
+    async def list_assignments(self, request: web.Request, caller: Caller, *,
+                               scope: tuple[str, ...]) -> web.Response:
+        at = resolve(self.world, scope)
         wanted = request.query.get("$filter", "").strip()
         principal = None
         if wanted and wanted.lower() != "atscope()":
@@ -114,32 +77,40 @@ class RbacApi:
                                  "or principalId eq '{id}'.")
             principal = m[1].lower()
         out = []
-        for a in self._tenant_assignments(scope):
-            above = _covers(a.scope, scope.id)
-            below = _covers(scope.id, a.scope)
+        for a in self._tenant_assignments(at):
+            above = _covers(a.scope, at.id)
+            below = _covers(at.id, a.scope)
             if wanted.lower() == "atscope()" and not above:
                 continue
             if not (above or below) or (principal and a.principal.lower() != principal):
                 continue
-            out.append(self._assignment_body(scope, a))
-        return self._answer({"value": out}, 200)
+            out.append(self._assignment_body(at, a))
+        return self.answer({"value": out})
 
     def _find(self, scope: Scope, name: str) -> Assignment | None:
         return next((a for a in self._tenant_assignments(scope)
                      if a.name.lower() == name.lower() and a.scope.lower() == scope.id.lower()), None)
 
-    async def get_assignment(self, request: web.Request, scope: Scope, name: str) -> web.Response:
-        found = self._find(scope, name)
+    @route("GET", ASSIGNMENTS + "/{name}", "RoleAssignments_Get", action=ASSIGN + "read", within=Within.SCOPE)
+    async def get_assignment(self, request: web.Request, caller: Caller, *, scope: tuple[str, ...],
+                             name: str) -> web.Response:
+        at = resolve(self.world, scope)
+        found = self._find(at, name)
         if found is None:
             raise ArmFailure(404, "RoleAssignmentNotFound", f"The role assignment '{name}' is not found.")
-        return self._answer(self._assignment_body(scope, found), 200)
+        return self.answer(self._assignment_body(at, found))
 
-    async def create_assignment(self, request: web.Request, scope: Scope, name: str) -> web.Response:
+    @route("PUT", ASSIGNMENTS + "/{name}", "RoleAssignments_Create", action=ASSIGN + "write", within=Within.SCOPE,
+           body=Body.REQUIRED)
+    async def create_assignment(self, request: web.Request, caller: Caller, *, scope: tuple[str, ...], name: str,
+                                body: dict[str, Any]) -> web.Response:
+        return self._create_assignment(resolve(self.world, scope), name, body)
+
+    def _create_assignment(self, scope: Scope, name: str, body: dict[str, Any]) -> web.Response:
         if not _GUID.match(name):
             raise ArmFailure(400, "InvalidRoleAssignmentId",
                              f"The role assignment ID '{name}' is not valid. The role assignment ID must be a GUID.")
-        body = await _body(request)
-        props = body.get("properties") or {}
+        props = member(body, "properties")
         definition, principal = props.get("roleDefinitionId"), props.get("principalId")
         if not isinstance(definition, str) or not isinstance(principal, str):
             raise ArmFailure(400, "InvalidRequestContent",
@@ -167,10 +138,10 @@ class RbacApi:
                 raise ArmFailure(409, "RoleAssignmentExists", "The role assignment already exists.")
         created = Assignment(principal, role.id, scope.id, name.lower(), ptype, condition, props.get("description"))
         self._tenant_assignments(scope).append(created)
-        self._changed()
+        self.changed()
         out = self._assignment_body(scope, created)
         out["properties"]["createdOn"] = out["properties"]["updatedOn"] = _stamp()
-        return self._answer(out, 201)
+        return self.answer(out, 201)
 
     def _visible_role(self, scope: Scope, definition_id: str) -> Any:
         guid = definition_id.rsplit("/", 1)[-1]
@@ -187,14 +158,18 @@ class RbacApi:
                              f"The specified role definition with ID '{guid}' does not exist.")
         return role
 
-    async def delete_assignment(self, request: web.Request, scope: Scope, name: str) -> web.Response:
-        found = self._find(scope, name)
+    @route("DELETE", ASSIGNMENTS + "/{name}", "RoleAssignments_Delete", action=ASSIGN + "delete",
+           within=Within.SCOPE)
+    async def delete_assignment(self, request: web.Request, caller: Caller, *, scope: tuple[str, ...],
+                                name: str) -> web.Response:
+        at = resolve(self.world, scope)
+        found = self._find(at, name)
         if found is None:
             return web.Response(status=204)
-        body = self._assignment_body(scope, found)
-        self._tenant_assignments(scope).remove(found)
-        self._changed()
-        return self._answer(body, 200)
+        body = self._assignment_body(at, found)
+        self._tenant_assignments(at).remove(found)
+        self.changed()
+        return self.answer(body)
 
     # ------------------------------------------------------------------ role definitions
 
@@ -216,17 +191,26 @@ class RbacApi:
                            "assignableScopes": scopes},
         }
 
-    async def get_definition(self, request: web.Request, scope: Scope, guid: str) -> web.Response:
+    @route("GET", DEFINITION, "RoleDefinitions_Get", action="Microsoft.Authorization/roleDefinitions/read",
+           within=Within.SCOPE)
+    async def get_definition(self, request: web.Request, caller: Caller, *, scope: tuple[str, ...],
+                             guid: str) -> web.Response:
+        at = resolve(self.world, scope)
         try:
-            self._visible_role(scope, guid)
+            self._visible_role(at, guid)
         except ArmFailure:
             raise ArmFailure(404, "RoleDefinitionDoesNotExist",
                              f"The specified role definition with ID '{guid}' does not exist.") from None
-        return self._answer(self._definition_body(scope, guid), 200)
+        return self.answer(self._definition_body(at, guid))
 
-    async def put_definition(self, request: web.Request, scope: Scope, guid: str) -> web.Response:
-        body = await _body(request)
-        props = body.get("properties") or {}
+    @route("PUT", DEFINITION, "RoleDefinitions_CreateOrUpdate", action="Microsoft.Authorization/roleDefinitions/write",
+           within=Within.SCOPE, body=Body.REQUIRED)
+    async def put_definition(self, request: web.Request, caller: Caller, *, scope: tuple[str, ...], guid: str,
+                             body: dict[str, Any]) -> web.Response:
+        return self._put_definition(resolve(self.world, scope), guid, body)
+
+    def _put_definition(self, scope: Scope, guid: str, body: dict[str, Any]) -> web.Response:
+        props = member(body, "properties")
         custom = self.world.directory.custom_roles.get(guid.lower())
         if custom is None:
             try:
@@ -236,7 +220,9 @@ class RbacApi:
             else:
                 raise ArmFailure(400, "RoleDefinitionUpdateNotAllowed", "Built-in role definitions cannot be changed.")
         scopes = props.get("assignableScopes")
-        perms = (props.get("permissions") or [{}])[0]
+        permissions = props.get("permissions")
+        perms = permissions[0] if isinstance(permissions, list) and permissions and isinstance(
+            permissions[0], dict) else {}
         if not isinstance(scopes, list) or not scopes or not props.get("roleName"):
             raise ArmFailure(400, "InvalidRoleDefinition",
                              "properties.roleName and a non-empty properties.assignableScopes are required.")
@@ -251,8 +237,8 @@ class RbacApi:
                              list(perms.get("notActions") or []), [str(s) for s in scopes],
                              str(props.get("description") or ""), tenant)
         self.world.directory.custom_roles[guid.lower()] = updated
-        self._changed()
-        return self._answer(self._definition_body(scope, guid), 201)  # the 2022-04-01 spec: 201 for both
+        self.changed()
+        return self.answer(self._definition_body(scope, guid), 201)  # the 2022-04-01 spec: 201 for both
 
 
 def resolve_or_none(world: World, scope: str) -> Scope | None:
@@ -261,12 +247,3 @@ def resolve_or_none(world: World, scope: str) -> Scope | None:
     except ArmFailure:
         return None
 
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise ArmFailure(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.")
-    return body

@@ -24,19 +24,25 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.moves import ArmFailure, check_write_allowed
-from sandbox.scopes import Call
-from sandbox.state import Group, Res, World, parse_resource_id
+from sandbox.api import ArmApi, resource_path
+from sandbox.auth import Caller
+from sandbox.errors import ArmFailure
+from sandbox.moves import check_write_allowed
+from sandbox.routing import Body, Within, route
+from sandbox.state import Group, Res, parse_resource_id
 
+LINK_TYPE = "Microsoft.OperationalInsights/workspaces/linkedServices"
+SQL_VM_TYPE = "Microsoft.SqlVirtualMachine/sqlVirtualMachines"
+CERTIFICATE_TYPE = "Microsoft.Web/certificates"
+BINDING_TYPE = "Microsoft.Web/sites/hostNameBindings"
+LINK, SQL_VM, CERTIFICATE, BINDING = (t.lower() for t in (LINK_TYPE, SQL_VM_TYPE, CERTIFICATE_TYPE, BINDING_TYPE))
 WORKSPACE = "microsoft.operationalinsights/workspaces"
-LINK = "microsoft.operationalinsights/workspaces/linkedservices"
-SQL_VM = "microsoft.sqlvirtualmachine/sqlvirtualmachines"
-CERTIFICATE = "microsoft.web/certificates"
 SITE = "microsoft.web/sites"
 PLAN = "microsoft.web/serverfarms"
-BINDING = "microsoft.web/sites/hostnamebindings"
 VM = "microsoft.compute/virtualmachines"
-SERVED = {LINK, SQL_VM, CERTIFICATE, BINDING}
+GROUP = "/subscriptions/{subscription}/resourceGroups/{group}"
+LINKS = GROUP + "/providers/Microsoft.OperationalInsights/workspaces/{workspace}/linkedServices"
+BINDINGS = GROUP + "/providers/Microsoft.Web/sites/{site}/hostNameBindings/{name}"
 SQL_KEEPS = ("virtualMachineResourceId", "sqlServerLicenseType", "sqlManagement", "sqlImageSku", "sqlImageOffer",
              "leastPrivilegeMode")
 
@@ -52,30 +58,83 @@ def _body_of(res: Res) -> dict[str, Any]:
             "properties": props}
 
 
-class ResourceApi:
-    def __init__(self, world: World, answer: Any, changed: Any) -> None:
-        self.world = world
-        self._answer = answer
-        self._changed = changed
+class ResourceApi(ArmApi):
+    # ------------------------------------------------------------------ routes, one set per type
 
-    def route(self, method: str, parts: list[str]) -> Call | None:
-        rid = "/" + "/".join(parts)
-        parsed = parse_resource_id(rid)
-        if parsed is None or parsed.type.lower() not in SERVED or method not in ("GET", "PUT", "DELETE"):
-            return None
-        type_ = parsed.type.lower()
-        if type_ == BINDING and method == "DELETE":
-            return None
-        verb = {"GET": "read", "PUT": "write", "DELETE": "delete"}[method]
-        handler = {"GET": self.get, "PUT": self.put, "DELETE": self.delete}[method]
-        verb_name = {"GET": "Get", "PUT": "CreateOrUpdate", "DELETE": "Delete"}[method]
-        names = {LINK: "LinkedServices_", SQL_VM: "SqlVirtualMachines_", CERTIFICATE: "Certificates_"}
-        op = f"WebApps_{verb_name}HostNameBinding" if type_ == BINDING else names[type_] + verb_name
+    @route("GET", LINKS, "LinkedServices_ListByWorkspace", action=LINK_TYPE + "/read", within=Within.GROUP)
+    async def list_links(self, request: web.Request, caller: Caller, *, subscription: str, group: str,
+                         workspace: str) -> web.Response:
+        g = self.find_group(self.find_subscription(caller, subscription), group)
+        prefix = f"{g.id}/providers/Microsoft.OperationalInsights/workspaces/{workspace}".lower()
+        if prefix not in g.resources:
+            raise ArmFailure(404, "ResourceNotFound", f"The Resource 'Microsoft.OperationalInsights/workspaces/"
+                                                      f"{workspace}' under resource group '{g.name}' was not found.")
+        links = [r for key, r in g.resources.items() if key.startswith(prefix + "/linkedservices/")]
+        return self.answer({"value": [{"id": r.id, "name": r.name, "type": r.type,
+                                       "properties": r.properties} for r in links]})
 
-        async def call(request: web.Request, caller: Any) -> web.Response:
-            return await handler(request, rid, type_)
+    @route("GET", LINKS + "/{name}", "LinkedServices_Get", action=LINK_TYPE + "/read", within=Within.TARGET)
+    async def get_link(self, request: web.Request, caller: Caller, *, subscription: str, group: str, workspace: str,
+                       name: str) -> web.Response:
+        return self._get(resource_path(subscription, group, LINK_TYPE, workspace, name), LINK)
 
-        return Call(op, "reads" if method == "GET" else "writes", f"{parsed.type}/{verb}", rid, call)
+    @route("PUT", LINKS + "/{name}", "LinkedServices_CreateOrUpdate", action=LINK_TYPE + "/write",
+           within=Within.TARGET, body=Body.REQUIRED)
+    async def put_link(self, request: web.Request, caller: Caller, *, subscription: str, group: str, workspace: str,
+                       name: str, body: dict[str, Any]) -> web.Response:
+        return self._put(resource_path(subscription, group, LINK_TYPE, workspace, name), LINK, body)
+
+    @route("DELETE", LINKS + "/{name}", "LinkedServices_Delete", action=LINK_TYPE + "/delete", within=Within.TARGET)
+    async def delete_link(self, request: web.Request, caller: Caller, *, subscription: str, group: str,
+                          workspace: str, name: str) -> web.Response:
+        return self._delete(resource_path(subscription, group, LINK_TYPE, workspace, name), LINK)
+
+    @route("GET", GROUP + "/providers/" + SQL_VM_TYPE + "/{name}", "SqlVirtualMachines_Get",
+           action=SQL_VM_TYPE + "/read", within=Within.TARGET)
+    async def get_sql_vm(self, request: web.Request, caller: Caller, *, subscription: str, group: str,
+                         name: str) -> web.Response:
+        return self._get(resource_path(subscription, group, SQL_VM_TYPE, name), SQL_VM)
+
+    @route("PUT", GROUP + "/providers/" + SQL_VM_TYPE + "/{name}", "SqlVirtualMachines_CreateOrUpdate",
+           action=SQL_VM_TYPE + "/write", within=Within.TARGET, body=Body.REQUIRED)
+    async def put_sql_vm(self, request: web.Request, caller: Caller, *, subscription: str, group: str, name: str,
+                         body: dict[str, Any]) -> web.Response:
+        return self._put(resource_path(subscription, group, SQL_VM_TYPE, name), SQL_VM, body)
+
+    @route("DELETE", GROUP + "/providers/" + SQL_VM_TYPE + "/{name}", "SqlVirtualMachines_Delete",
+           action=SQL_VM_TYPE + "/delete", within=Within.TARGET)
+    async def delete_sql_vm(self, request: web.Request, caller: Caller, *, subscription: str, group: str,
+                            name: str) -> web.Response:
+        return self._delete(resource_path(subscription, group, SQL_VM_TYPE, name), SQL_VM)
+
+    @route("GET", GROUP + "/providers/" + CERTIFICATE_TYPE + "/{name}", "Certificates_Get",
+           action=CERTIFICATE_TYPE + "/read", within=Within.TARGET)
+    async def get_certificate(self, request: web.Request, caller: Caller, *, subscription: str, group: str,
+                              name: str) -> web.Response:
+        return self._get(resource_path(subscription, group, CERTIFICATE_TYPE, name), CERTIFICATE)
+
+    @route("PUT", GROUP + "/providers/" + CERTIFICATE_TYPE + "/{name}", "Certificates_CreateOrUpdate",
+           action=CERTIFICATE_TYPE + "/write", within=Within.TARGET, body=Body.REQUIRED)
+    async def put_certificate(self, request: web.Request, caller: Caller, *, subscription: str, group: str,
+                              name: str, body: dict[str, Any]) -> web.Response:
+        return self._put(resource_path(subscription, group, CERTIFICATE_TYPE, name), CERTIFICATE, body)
+
+    @route("DELETE", GROUP + "/providers/" + CERTIFICATE_TYPE + "/{name}", "Certificates_Delete",
+           action=CERTIFICATE_TYPE + "/delete", within=Within.TARGET)
+    async def delete_certificate(self, request: web.Request, caller: Caller, *, subscription: str, group: str,
+                                 name: str) -> web.Response:
+        return self._delete(resource_path(subscription, group, CERTIFICATE_TYPE, name), CERTIFICATE)
+
+    @route("GET", BINDINGS, "WebApps_GetHostNameBinding", action=BINDING_TYPE + "/read", within=Within.TARGET)
+    async def get_binding(self, request: web.Request, caller: Caller, *, subscription: str, group: str, site: str,
+                          name: str) -> web.Response:
+        return self._get(resource_path(subscription, group, BINDING_TYPE, site, name), BINDING)
+
+    @route("PUT", BINDINGS, "WebApps_CreateOrUpdateHostNameBinding", action=BINDING_TYPE + "/write",
+           within=Within.TARGET, body=Body.REQUIRED)
+    async def put_binding(self, request: web.Request, caller: Caller, *, subscription: str, group: str, site: str,
+                          name: str, body: dict[str, Any]) -> web.Response:
+        return self._put(resource_path(subscription, group, BINDING_TYPE, site, name), BINDING, body)
 
     # ------------------------------------------------------------------ by id
 
@@ -95,16 +154,16 @@ class ResourceApi:
                              f"'{parent_id.rsplit('/', 1)[-1]}' not found.")
         return parent
 
-    async def get(self, request: web.Request, rid: str, type_: str) -> web.Response:
+    def _get(self, rid: str, type_: str) -> web.Response:
         if type_ == BINDING:
-            return self._answer(self._binding_body(self._parent(rid, SITE), rid.rsplit("/", 1)[-1]), 200)
+            return self.answer(self._binding_body(self._parent(rid, SITE), rid.rsplit("/", 1)[-1]), 200)
         res = self.world.resource(rid)
         if res is None:
             raise ArmFailure(404, "ResourceNotFound", f"The Resource '{rid.split('/providers/', 1)[-1]}' under "
                                                       f"resource group '{rid.split('/')[4]}' was not found.")
-        return self._answer(_body_of(res), 200)
+        return self.answer(_body_of(res), 200)
 
-    async def delete(self, request: web.Request, rid: str, type_: str) -> web.Response:
+    def _delete(self, rid: str, type_: str) -> web.Response:
         group = self._group(rid)
         res = self.world.resource(rid)
         if res is None:
@@ -117,7 +176,7 @@ class ResourceApi:
                 raise ArmFailure(409, "Conflict", f"Certificate '{res.name}' is used by host name binding(s) of "
                                                   f"{', '.join(bound)}; remove the bindings first.")
         del group.resources[res.id.lower()]
-        self._changed()
+        self.changed()
         return web.Response(status=200)
 
     def _check_delete_allowed(self, group: Group, res: Res) -> None:
@@ -138,14 +197,10 @@ class ResourceApi:
                                  f"The scope '{res.id}' cannot perform delete operation because following scope(s) "
                                  f"are locked: '{scope}'. Please remove the lock and try again.")
 
-    async def put(self, request: web.Request, rid: str, type_: str) -> web.Response:
+    def _put(self, rid: str, type_: str, body: dict[str, Any]) -> web.Response:
         group = self._group(rid)
         check_write_allowed(self.world, group)
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        props = body.get("properties") if isinstance(body, dict) else None
+        props = body.get("properties")
         if not isinstance(props, dict):
             raise ArmFailure(400, "InvalidRequestContent", "The request content must carry 'properties'.")
         if type_ == BINDING:
@@ -159,8 +214,8 @@ class ResourceApi:
                   properties=kept, tags=dict(body.get("tags") or {}),
                   locks=existing.locks if existing is not None else [])  # an update keeps the resource's locks
         group.resources[res.id.lower()] = res
-        self._changed()
-        return self._answer(_body_of(res), 200 if existing is not None else 201)
+        self.changed()
+        return self.answer(_body_of(res), 200 if existing is not None else 201)
 
     def _holder(self, type_: str, prop: str, target_id: str, rid: str) -> Res | None:
         """Another resource of `type_` whose `prop` names `target_id` (a link or registration already made)."""
@@ -298,5 +353,5 @@ class ResourceApi:
         hosts = site.properties.setdefault("hostNames", [])
         if host.lower() not in {str(h).lower() for h in hosts}:
             hosts.append(host)
-        self._changed()
-        return self._answer(self._binding_body(site, host), 200)
+        self.changed()
+        return self.answer(self._binding_body(site, host), 200)

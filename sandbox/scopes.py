@@ -1,15 +1,14 @@
 """ARM scopes as the extension APIs (locks, role assignments) address them: a subscription, a resource group
-or a resource, written as the path before `/providers/Microsoft.Authorization/...`."""
+or a resource, written as the path before `/providers/Microsoft.Authorization/...`; and the lookup of a
+resource by id with Azure's 404."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import web
-
-from sandbox.moves import ArmFailure
+from sandbox.errors import ArmFailure
 from sandbox.state import Group, Res, Sub, World, parse_resource_id
 
 
@@ -33,17 +32,7 @@ class Scope:
         return holder.locks
 
 
-def split_extension(parts: list[str], namespace: str, kind: str) -> tuple[list[str], list[str]] | None:
-    """`[scope..., providers, <namespace>, <kind>, rest...]` -> (scope parts, rest), matching the last
-    occurrence (a resource scope has its own `providers` segment)."""
-    low = [p.lower() for p in parts]
-    for i in range(len(low) - 3, -1, -1):
-        if low[i] == "providers" and low[i + 1] == namespace and low[i + 2] == kind:
-            return parts[:i], parts[i + 3:]
-    return None
-
-
-def resolve(world: World, scope_parts: list[str]) -> Scope:
+def resolve(world: World, scope_parts: Sequence[str]) -> Scope:
     """The existing subscription, group or resource a scope names (ARM's 404s otherwise)."""
     text = "/" + "/".join(scope_parts)
     if len(scope_parts) < 2 or scope_parts[0].lower() != "subscriptions":
@@ -69,26 +58,6 @@ def resolve(world: World, scope_parts: list[str]) -> Scope:
                          f"The Resource '{parsed.type}/{'/'.join(parsed.names)}' under resource group "
                          f"'{group.name}' was not found.")
     return Scope(sub, group, res)
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """A request an extension API serves: its operation name, throttle kind, the action and scope it is
-    authorized for, and the handler (already bound to the request's path values)."""
-
-    operation: str
-    kind: str  # reads, writes
-    action: str
-    scope: str
-    handler: Any  # async (request, caller) -> web.Response
-
-
-def bind(handler: Callable[..., Awaitable[web.Response]], *args: str) -> Any:
-    """A route's handler with the ids its path named (the caller was checked before it runs)."""
-    async def call(request: web.Request, caller: Any) -> web.Response:
-        return await handler(request, *args)
-
-    return call
 
 
 def resource_of_type(world: World, rid: str, type_: str) -> tuple[Group, Res]:

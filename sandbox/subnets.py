@@ -11,31 +11,20 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.moves import ArmFailure, check_write_allowed
-from sandbox.scopes import Call, bind, resource_of_type
-from sandbox.state import Res, World
+from sandbox.api import ArmApi, member
+from sandbox.auth import Caller
+from sandbox.errors import ArmFailure
+from sandbox.moves import check_write_allowed
+from sandbox.routing import Body, Within, route
+from sandbox.state import Group, Res
 
-VNET = "microsoft.network/virtualnetworks"
+VNET_TYPE = "Microsoft.Network/virtualNetworks"
+SUBNET = "/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.Network/virtualNetworks/{vnet}" \
+         "/subnets/{name}"
 NAT = "microsoft.network/natgateways"
 
 
-class SubnetApi:
-    def __init__(self, world: World, answer: Any, changed: Any) -> None:
-        self.world = world
-        self._answer = answer
-        self._changed = changed
-
-    def route(self, method: str, parts: list[str]) -> Call | None:
-        low = [p.lower() for p in parts]
-        if (len(low) != 10 or low[2] != "resourcegroups" or low[4:6] != ["providers", "microsoft.network"]
-                or low[6] != "virtualnetworks" or low[8] != "subnets" or method not in ("GET", "PUT")):
-            return None
-        vnet = "/" + "/".join(parts[:8])
-        reading = method == "GET"
-        return Call("Subnets_Get" if reading else "Subnets_CreateOrUpdate", "reads" if reading else "writes",
-                    f"Microsoft.Network/virtualNetworks/subnets/{'read' if reading else 'write'}", vnet,
-                    bind(self.get if reading else self.put, vnet, parts[9]))
-
+class SubnetApi(ArmApi):
     @staticmethod
     def _find(vnet: Res, name: str) -> dict[str, Any] | None:
         return next((s for s in vnet.properties.get("subnets") or [] if isinstance(s, dict)
@@ -48,25 +37,29 @@ class SubnetApi:
         return {"id": f"{vnet.id}/subnets/{subnet['name']}", "name": subnet["name"],
                 "type": "Microsoft.Network/virtualNetworks/subnets", "properties": props}
 
-    async def get(self, request: web.Request, rid: str, name: str) -> web.Response:
-        _, vnet = resource_of_type(self.world, rid, VNET)
+    @route("GET", SUBNET, "Subnets_Get", action="Microsoft.Network/virtualNetworks/subnets/read",
+           within=Within.RESOURCE)
+    async def get(self, request: web.Request, caller: Caller, *, subscription: str, group: str, vnet: str,
+                  name: str) -> web.Response:
+        return self._get(self.resource(subscription, group, VNET_TYPE, vnet)[1], name)
+
+    def _get(self, vnet: Res, name: str) -> web.Response:
         subnet = self._find(vnet, name)
         if subnet is None:
             raise ArmFailure(404, "NotFound", f"Resource {vnet.id}/subnets/{name} not found.")
-        return self._answer(self._body(vnet, subnet), 200)
+        return self.answer(self._body(vnet, subnet), 200)
 
-    async def put(self, request: web.Request, rid: str, name: str) -> web.Response:
-        group, vnet = resource_of_type(self.world, rid, VNET)
+    @route("PUT", SUBNET, "Subnets_CreateOrUpdate", action="Microsoft.Network/virtualNetworks/subnets/write",
+           within=Within.RESOURCE, body=Body.REQUIRED)
+    async def put(self, request: web.Request, caller: Caller, *, subscription: str, group: str, vnet: str, name: str,
+                  body: dict[str, Any]) -> web.Response:
+        return self._put(*self.resource(subscription, group, VNET_TYPE, vnet), name, member(body, "properties"))
+
+    def _put(self, group: Group, vnet: Res, name: str, props: dict[str, Any]) -> web.Response:
         check_write_allowed(self.world, group)
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        props = body.get("properties") if isinstance(body, dict) else None
-        if not isinstance(props, dict) or not props.get("addressPrefix") and not props.get("addressPrefixes"):
+        if not props.get("addressPrefix") and not props.get("addressPrefixes"):
             raise ArmFailure(400, "InvalidRequestFormat", "properties.addressPrefix is required for a subnet.")
-        nat_id = str((props.get("natGateway") or {}).get("id") or "") if isinstance(props.get("natGateway"),
-                                                                                     dict) else ""
+        nat_id = str(member(props, "natGateway").get("id") or "")
         if nat_id:
             nat = self.world.resource(nat_id)
             if nat is None or nat.type.lower() != NAT:
@@ -84,5 +77,5 @@ class SubnetApi:
             subnets[subnets.index(existing)] = subnet
         else:
             subnets.append(subnet)
-        self._changed()
-        return self._answer(self._body(vnet, subnet), 200 if existing else 201)
+        self.changed()
+        return self.answer(self._body(vnet, subnet), 200 if existing else 201)

@@ -1,10 +1,15 @@
-"""ARM's token-bucket throttling (2024+ architecture) and Resource Graph's per-user quota."""
+"""ARM's token-bucket throttling (2024+ architecture) and Resource Graph's per-user quota, and what a
+request is charged."""
 
 from __future__ import annotations
 
 import math
 import time
 from dataclasses import dataclass
+
+from sandbox.answers import seconds_header
+from sandbox.errors import ArmFailure
+from sandbox.routing import Kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,7 +18,9 @@ class BucketSpec:
     refill_per_second: float
 
 
-# notes/arm.md §4.1 (per subscription, per principal, per operation type) and §4.2 (15 queries / 5 s).
+# Per subscription, per principal, per operation type (learn.microsoft.com, "Understand how Azure Resource Manager
+# throttles requests"); Resource Graph: 15 queries per 5 s per user ("Guidance for throttled requests in Azure
+# Resource Graph").
 READS = BucketSpec(250, 25)
 WRITES = BucketSpec(200, 10)
 GRAPH = BucketSpec(15, 3)
@@ -85,3 +92,46 @@ class Throttle:
 
     def reset(self) -> None:
         self._buckets.clear()
+
+
+class Throttled(ArmFailure):
+    """A 429 of the token buckets, with the headers saying when to come back."""
+
+    def __init__(self, code: str, message: str, wait: float, extra: dict[str, str], *,
+                 retry_after: bool = True) -> None:
+        timing = {"Retry-After": seconds_header(wait), "retry-after-ms": str(max(1, math.ceil(wait * 1000)))}
+        super().__init__(429, code, message, headers={**(timing if retry_after else {}), **extra})
+
+
+def charge(throttle: Throttle, kind: Kind, subscription_id: str | None, caller_token: str,
+           request_id: str | None) -> dict[str, str]:
+    """Spend a token of the caller's bucket for this kind of request: the remaining-quota headers to answer
+    with, or `Throttled` when the bucket is empty."""
+    if not throttle.enabled:
+        return {}
+    if kind is Kind.GRAPH:
+        bucket = throttle.bucket("graph", "user", caller_token)
+        wait = bucket.take(request_id)
+        if wait:
+            # Resource Graph's 429 may carry no Retry-After, only its quota headers (same Resource Graph page).
+            raise Throttled("RateLimiting", "Client application has been throttled and should not attempt to "
+                            "repeat the request until an amount of time has elapsed.", wait,
+                            {"x-ms-user-quota-remaining": "0", "x-ms-user-quota-resets-after": _clock(wait)},
+                            retry_after=False)
+        full_in = (bucket.spec.capacity - bucket.remaining) / bucket.spec.refill_per_second
+        return {"x-ms-user-quota-remaining": str(bucket.remaining), "x-ms-user-quota-resets-after": _clock(full_in)}
+    scope_kind, scope = ("subscription", subscription_id) if subscription_id else ("tenant", "tenant")
+    bucket = throttle.bucket(kind.value, f"{scope_kind}:{scope}", caller_token)
+    wait = bucket.take(request_id)
+    header = f"x-ms-ratelimit-remaining-{scope_kind}-{kind.value}"
+    if wait:
+        raise Throttled(
+            "SubscriptionRequestsThrottled" if scope_kind == "subscription" else "TenantRequestsThrottled",
+            f"Number of '{'read' if kind is Kind.READ else 'write'}' requests for {scope_kind} '{scope}' actor "
+            f"'{caller_token}' exceeded. Please try again after '{math.ceil(wait)}' seconds after additional tokens "
+            "are available. Refer to https://aka.ms/arm-throttling for additional information.", wait, {header: "0"})
+    return {header: str(bucket.remaining)}
+
+
+def _clock(seconds: float) -> str:
+    return time.strftime("%H:%M:%S", time.gmtime(math.ceil(seconds)))

@@ -8,9 +8,9 @@ from typing import Any
 
 from migration.model import Assessment
 from migration.model.codec import decode, to_json
+from migration.model.links import ReportLink
 from migration.model.store import DocumentStore
 from storage.chunks import get_large, put_large
-from storage.reports import ReportLink
 
 ASSESSMENTS = "assessments"
 
@@ -41,3 +41,19 @@ def report_of(stored: dict[str, Any] | None) -> ReportLink | None:
     if not isinstance(report, dict):
         return None
     return ReportLink(report["token"], datetime.fromisoformat(report["expiresAt"]))
+
+
+class StoredAssessments:
+    """The latest assessments in the document store, as the application's `LatestAssessments` port."""
+
+    def __init__(self, store: DocumentStore) -> None:
+        self._store = store
+
+    async def save(self, assessment: Assessment, *, report: ReportLink | None = None) -> None:
+        await save(self._store, assessment, report=report)
+
+    async def load(self, tenant_id: str, subscription_id: str) -> Assessment | None:
+        return await load(self._store, tenant_id, subscription_id)
+
+    async def report(self, tenant_id: str, subscription_id: str) -> ReportLink | None:
+        return report_of(await load_raw(self._store, tenant_id, subscription_id))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from migration.model import Assessment
+from migration.model.links import ReportLink
 from migration.model.store import DocumentStore
 from migration.reports.assessment_export import to_csv, to_json
 from migration.reports.move import MoveReport
@@ -23,15 +24,6 @@ from storage.chunks import delete_large, get_text, put_text
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json",
            "md": "text/markdown; charset=utf-8"}
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
-
-
-@dataclass(frozen=True, slots=True)
-class ReportLink:
-    token: str
-    expires_at: datetime
-
-    def url(self, base: str, fmt: str = "csv") -> str:
-        return f"{base.rstrip('/')}/reports/{self.token}.{fmt}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,10 +3,11 @@
 // report per card the parse events, validation events and rendered buttons. One browser launch for
 // all cards keeps the check to a few seconds on a small machine.
 //
-// Usage: node tools/render_cards.js cards.json [--png DIR] [--host host-config.json]
+// Usage: node tools/render_cards.js cards.json [--png DIR] [--host host-config.json] [--linkify]
 //   cards.json: [{"name": "help", "card": {...}}, ...]
-//   stdout: [{"name", "parseEvents": [...], "validation": [...], "buttons": [...], "error"?}, ...]
+//   stdout: [{"name", "parseEvents": [...], "validation": [...], "buttons": [...], "links": [...], "error"?}, ...]
 //   --png DIR writes DIR/<name>.png for each card.
+//   --linkify makes bare URLs and e-mail addresses links, as Teams does (markdown-it's linkify).
 const { chromium } = require('playwright-core');
 const fs = require('fs'), os = require('os'), path = require('path');
 
@@ -14,6 +15,7 @@ const args = process.argv.slice(2);
 const opt = name => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : null; };
 const cardsPath = args[0];
 const pngDir = opt('--png');
+const linkify = args.includes('--linkify');
 const hostPath = opt('--host') || path.join(__dirname, '..', 'tests', 'cards', 'microsoft-teams-light.json');
 const items = JSON.parse(fs.readFileSync(cardsPath, 'utf8'));
 const hostConfig = JSON.parse(fs.readFileSync(hostPath, 'utf8'));
@@ -39,13 +41,14 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
       '<div id="card" style="width:560px;margin:16px;background:#fff;border-radius:6px;box-shadow:0 1px 2px rgba(0,0,0,.15)"></div></body></html>');
     await page.addScriptTag({ path: MD_JS });
     await page.addScriptTag({ path: AC_JS });
-    await page.evaluate(hostConfig => {
+    await page.evaluate(([hostConfig, linkify]) => {
       const AC = window.AdaptiveCards;
+      const md = window.markdownit({ linkify });
       AC.AdaptiveCard.onProcessMarkdown = (text, result) => {
-        result.outputHtml = window.markdownit().render(text); result.didProcess = true;
+        result.outputHtml = md.render(text); result.didProcess = true;
       };
       window.__host = new AC.HostConfig(hostConfig);
-    }, hostConfig);
+    }, [hostConfig, linkify]);
 
     const reports = [];
     for (const { name, card } of items) {
@@ -67,7 +70,8 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
         const el = ac.render();
         if (el) holder.appendChild(el);
         const buttons = el ? [...el.querySelectorAll('button')].map(b => b.textContent.trim()) : [];
-        return { parseEvents, validation, buttons, rendered: !!el };
+        const links = el ? [...el.querySelectorAll('a[href]')].map(a => a.getAttribute('href')) : [];
+        return { parseEvents, validation, buttons, links, rendered: !!el };
       }, card);
       report.name = name;
       report.pageErrors = [...pageErrors];

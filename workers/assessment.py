@@ -29,8 +29,9 @@ from migration.assessment.assess import assess
 from migration.assessment.catalog import load_catalog
 from migration.azure.gateway import create_gateway
 from migration.model import ArmError, ArmErrorDetail, TenantAccessDenied
+from migration.model.links import ReportLink
 from storage import assessments, open_store
-from storage.reports import ReportLink, ReportLinks
+from storage.reports import ReportLinks
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +87,9 @@ class AssessmentWorkers:
                     asyncio.run_coroutine_threadsafe(progress(done, total), loop)
 
     async def assess(self, *, tenant_id: str, source_subscription_id: str, target_subscription_id: str | None = None,
-                     on_progress: Progress | None = None) -> ReportLink:
-        """Assess in a worker; the compact assessment is in the store when this returns (with its report)."""
+                     on_progress: Progress | None = None, with_report: bool = True) -> ReportLink | None:
+        """Assess in a worker; the compact assessment is in the store when this returns (with its export's
+        link when `with_report`: the link returned)."""
         pool = self._start()
         job = next(self._jobs)
         loop = asyncio.get_running_loop()
@@ -96,11 +98,13 @@ class AssessmentWorkers:
         try:
             outcome = await loop.run_in_executor(
                 pool, _run_in_worker, self._settings, job, tenant_id, source_subscription_id, target_subscription_id,
-                datetime.now(UTC))
+                datetime.now(UTC), with_report)
         finally:
             self._listeners.pop(job, None)
         if outcome[0] == "error":
             raise _rebuild(*outcome[1:])
+        if outcome[1] is None:
+            return None
         return ReportLink(outcome[1], datetime.fromisoformat(outcome[2]))
 
     async def close(self) -> None:
@@ -136,9 +140,10 @@ def _init_worker(progress: Any) -> None:
 
 
 def _run_in_worker(settings: WorkerSettings, job: int, tenant_id: str, source: str, target: str | None,
-                now: datetime) -> tuple[Any, ...]:
+                   now: datetime, with_report: bool) -> tuple[Any, ...]:
     try:
-        token, expires = asyncio.run(assess_job(settings, job, tenant_id, source, target, now))
+        token, expires = asyncio.run(assess_job(settings, job, tenant_id, source, target, now,
+                                                with_report=with_report))
     except ArmError as exc:
         # Azure's refusals are answers the card shows; they cross back as data (the domain's exceptions
         # are not picklable as they are).
@@ -155,7 +160,7 @@ def _rebuild(name: str, status: int | None, error: ArmErrorDetail, extra: dict[s
 
 
 async def assess_job(settings: WorkerSettings, job: int, tenant_id: str, source: str, target: str | None,
-                  now: datetime) -> tuple[str, str]:
+                     now: datetime, *, with_report: bool = True) -> tuple[str | None, str | None]:
     gateway = create_gateway(**settings.gateway)
     store = open_store(settings.storage_url, connection_string=settings.storage_connection_string,
                        managed_identity_client_id=settings.storage_managed_identity_client_id)
@@ -171,9 +176,9 @@ async def assess_job(settings: WorkerSettings, job: int, tenant_id: str, source:
     try:
         assessment = await assess(gateway, tenant_id=tenant_id, source_subscription_id=source,
                                   target_subscription_id=target, on_progress=progress, catalog=load_catalog(), now=now)
-        link = await ReportLinks(store).create(assessment)
+        link = await ReportLinks(store).create(assessment) if with_report else None
         await assessments.save(store, assessment, report=link)
-        return link.token, link.expires_at.isoformat()
+        return (link.token, link.expires_at.isoformat()) if link else (None, None)
     finally:
         await gateway.close()
         await store.close()

@@ -56,7 +56,7 @@ class RuleCase:
     severity: Severity
     remediation: str | None = None
     message: str | None = None
-    fix: Mapping[str, str] | None = None  # {"action", "command", "after"}; templates like message
+    fix: Mapping[str, Any] | None = None  # {"action", "command", "after", "after_note"} (rules.json's notes)
     statement: str | None = None  # key of the Microsoft statement (move-support.json) this case cites
 
 
@@ -67,7 +67,7 @@ class RuleText:
     message: str = ""
     how_to_check: str = ""
     cases: Mapping[str, RuleCase] = field(default_factory=dict)
-    fix: Mapping[str, str] | None = None
+    fix: Mapping[str, Any] | None = None
     statement: str | None = None
 
 

@@ -12,6 +12,7 @@ from functools import cache
 
 from migration import DATA_DIR
 from migration.model import Permission
+from migration.model.commands import Command, Data, Script
 
 DATA = DATA_DIR / "access.json"
 
@@ -116,8 +117,9 @@ def admin_consent_url(identity: AccessIdentity, tenant_id: str) -> str:
     return f"{identity.authority_host.rstrip('/')}/{tenant_id}/adminconsent?client_id={identity.app_id}"
 
 
-def role_assignment_command(assignee: str, role: str, subscription_id: str) -> str:
-    return f'az role assignment create --assignee {assignee} --role "{role}" --scope /subscriptions/{subscription_id}'
+def role_assignment_command(assignee: str, role: str, subscription_id: str) -> Script:
+    return Script.of(Command.of("az", "role", "assignment", "create", "--assignee", Data(assignee), "--role", role,
+                                "--scope", Data(f"/subscriptions/{subscription_id}")))
 
 
 def portal_access_url(tenant_id: str, subscription_id: str) -> str:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from typing import Protocol
 
 from migration.execution.fixstep import Save
 from migration.execution.workflow import Workflow
@@ -22,13 +22,19 @@ from migration.model.records import AccessWait, StoredRequest
 log = logging.getLogger(__name__)
 
 
+class AccessAlerts(Protocol):
+    """Told once per wait that a move waits for access (the requester and the approvers are told the fix)."""
+
+    async def access_lost(self, stored: StoredRequest) -> None: ...
+
+
 class AccessWaits:
     def __init__(self, workflow: Workflow, *, save: Save, notify: Callable[[StoredRequest], Awaitable[bool]],
-                 listener: Callable[[], Any], retry_seconds: float, retry_max_seconds: float) -> None:
+                 alerts: AccessAlerts | None, retry_seconds: float, retry_max_seconds: float) -> None:
         self._workflow = workflow
         self._save = save
         self._notify = notify
-        self._listener = listener  # the runner's listener now (it may be set later); told of a wait if it can be
+        self._alerts = alerts
         self._retry_seconds = retry_seconds  # first re-check after access failed; doubles each time...
         self._retry_max_seconds = retry_max_seconds  # ...up to this
         self._events: dict[str, asyncio.Event] = {}  # per request waiting for access: "Check again"
@@ -69,10 +75,9 @@ class AccessWaits:
             await self._workflow.audit(stored.id, "access_lost", by=None, tenant_id=None, detail={
                 "cause": exc.cause.value, "code": exc.code, "action": exc.action})
             await self._notify(stored)
-            alert = getattr(self._listener(), "access_lost", None)
-            if alert is not None:
+            if self._alerts is not None:
                 try:
-                    await alert(stored)
+                    await self._alerts.access_lost(stored)
                 except Exception:  # noqa: BLE001 - telling people must never stop the move
                     log.exception("move %s: could not tell people about the lost access", stored.id)
         delay = max(0.0, (stored.access_wait.next_check_at - now).total_seconds()) \

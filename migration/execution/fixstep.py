@@ -98,7 +98,7 @@ class FixStepRunner:
         what = other.text if other is not None else f"the move of group {name}" if kind in ("move", "validate") \
             else waited
         error = ArmErrorDetail(code="DependencyFailed", message=message(
-            "step_waits_for_step", waited=what, command=step.command))
+            "step_waits_for_step", waited=what))
         await self._end(stored, step, StepStatus.SKIPPED, error)
 
     async def _end(self, stored: StoredRequest, step: PlanStep, status: StepStatus,

@@ -179,7 +179,7 @@ class GroupMoveRunner:
                     stored = await self._access_lost(stored, exc)
                     continue
                 except ArmError as exc:  # throttled or unreachable: never guess, ask again later
-                    log.warning("move %s: cannot read the source inventory yet: %s", request.id, exc)
+                    log.warning("move %s: cannot read the source inventory yet: %r", request.id, str(exc))
                     await asyncio.sleep(self._retry_seconds)
                     continue
                 stored = await self._access_back(stored)

@@ -32,7 +32,7 @@ from opentelemetry import trace
 from opentelemetry.trace import StatusCode
 
 from migration.azure.ports import Gateway
-from migration.execution.access import AccessWaits
+from migration.execution.access import AccessAlerts, AccessWaits
 from migration.execution.engine import Step, run_steps
 from migration.execution.fixstep import FixStepRunner, verify
 from migration.execution.groupmove import GroupMoveRunner, confirm_moved
@@ -64,10 +64,10 @@ class ProgressListener(Protocol):
     async def request_changed(self, stored: StoredRequest, *, final: bool) -> None: ...
 
 
-class AccessListener(Protocol):
-    """Optionally also told, once per wait, that a move waits for access (requester and approvers)."""
+class MoveTelemetry(Protocol):
+    """Told of every change the listener is told of, to count steps and moves (`telemetry.py`)."""
 
-    async def access_lost(self, stored: StoredRequest) -> None: ...
+    def request_changed(self, stored: StoredRequest, *, final: bool) -> None: ...
 
 
 # --------------------------------------------------------------------------- helpers
@@ -124,6 +124,8 @@ class MoveRunner:
         gateway: Gateway[FixAzure],
         *,
         listener: ProgressListener | None = None,
+        alerts: AccessAlerts | None = None,
+        telemetry: MoveTelemetry | None = None,
         config: RunnerConfig = RunnerConfig(),
         owner: str | None = None,
     ) -> None:
@@ -140,7 +142,8 @@ class MoveRunner:
         self._writers: dict[str, asyncio.Task[None]] = {}
         self._latest: dict[str, StoredRequest] = {}  # per request: the record as this runner last wrote it
         self._progress: dict[str, _Coalesced] = {}
-        self._access = AccessWaits(workflow, save=self._save, notify=self._notify, listener=lambda: self._listener,
+        self._telemetry = telemetry
+        self._access = AccessWaits(workflow, save=self._save, notify=self._notify, alerts=alerts,
                                    retry_seconds=config.access_retry_seconds,
                                    retry_max_seconds=config.access_retry_max_seconds)
 
@@ -155,8 +158,12 @@ class MoveRunner:
             self._loop_task = asyncio.create_task(self._loop(), name=f"move-runner {self.owner}")
 
     def wake(self) -> None:
-        """Look for work now (after an approval) instead of at the next scan."""
+        """Look for work now instead of at the next scan."""
         self._wake.set()
+
+    def approved(self, request_id: str) -> None:
+        """A request was approved (the decisions' `RunnerSignal`): claim it now."""
+        self.wake()
 
     def recheck(self, request_id: str) -> bool:
         """Check access again now for a move waiting for it (False: this runner is not working on it). A click
@@ -280,6 +287,8 @@ class MoveRunner:
                     future.set_result(stored)
 
     async def _notify(self, stored: StoredRequest, *, final: bool = False) -> bool:
+        if self._telemetry is not None:
+            self._telemetry.request_changed(stored, final=final)
         if self._listener is None:
             return True
         try:
@@ -355,7 +364,7 @@ class MoveRunner:
         waited_fix = next((s for s in stored.fix_steps if s.key == failed), None)
         if waited_fix is not None and kind == "validate":
             error = ArmErrorDetail(code="FixFailed", message=message(
-                "group_waits_for_fix", step=waited_fix.text, command=waited_fix.command))
+                "group_waits_for_fix", step=waited_fix.text))
             stored = await self._save(rid, lambda s: replace_group(s, name, state=GroupState.SKIPPED, error=error))
             self._changed(stored)
             return
@@ -384,12 +393,12 @@ class MoveRunner:
         try:
             confirmed, leftovers = await confirm_moved(azure, request)
         except ArmError as exc:
-            log.warning("move %s: could not read the inventories to confirm the move: %s", request.id, exc)
+            log.warning("move %s: could not read the inventories to confirm the move: %r", request.id, str(exc))
 
         try:
             verified: frozenset[str] = await verify(azure, stored)
         except ArmError as exc:  # access lost meanwhile: nothing is ticked, the engineer checks by hand
-            log.warning("move %s: could not confirm the follow-through: %s", request.id, exc)
+            log.warning("move %s: could not confirm the follow-through: %r", request.id, str(exc))
             verified = frozenset()
 
         def finish(s: StoredRequest) -> StoredRequest:

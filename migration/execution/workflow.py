@@ -285,7 +285,7 @@ class Workflow:
     async def reject(self, request_id: str, actor: Actor, comment: str) -> Outcome:
         comment = comment.strip()
         stored = await self.get(request_id)
-        if stored is not None and not comment and self._refusal(stored, actor, "rejected") is None:
+        if stored is not None and not comment and self.refusal(stored, actor, "rejected") is None:
             # Not a refusal of the person: the card asks for the reason again.
             return Outcome(stored, note="Say why you reject the move.")
         return await self._decide(request_id, actor, "rejected", RequestState.REJECTED, comment=comment)
@@ -293,7 +293,7 @@ class Workflow:
     async def cancel(self, request_id: str, actor: Actor) -> Outcome:
         return await self._decide(request_id, actor, "cancelled", RequestState.CANCELLED)
 
-    def _refusal(self, stored: StoredRequest, actor: Actor, action: str) -> str | None:
+    def refusal(self, stored: StoredRequest, actor: Actor, action: str) -> str | None:
         """Why `actor` may not take `action` on this request (None: allowed). Checked on every attempt,
         whatever the state, so a stranger learns nothing and a refusal is always audited."""
         if not actor.tenant_allowed:
@@ -315,7 +315,7 @@ class Workflow:
         stored = await self.get(request_id)
         if stored is None:
             return Outcome(None, note="There is no move request with this id.")
-        refusal = self._refusal(stored, actor, action)
+        refusal = self.refusal(stored, actor, action)
         if refusal is not None:
             await self.audit(stored.id, "refused", by=actor.person, tenant_id=actor.tenant_id,
                              detail={"attempted": action, "reason": refusal, "state": stored.state.value})

@@ -8,14 +8,12 @@ groups as they will be once those fixes have run.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from migration.model import GroupAssessment, GroupMove, ResourceId, Severity, Verdict
+from migration.model.commands import Script
 from migration.model.plan import AUTOMATIC_ACTIONS, ChosenFix, PlanStep, StepKind
-
-DESTINATION = re.compile(r"--destination-group\s+(\S+)")
 
 
 def chosen_fixes(groups: Iterable[GroupAssessment], *, skip: Iterable[str] = ()) -> list[ChosenFix]:
@@ -23,7 +21,7 @@ def chosen_fixes(groups: Iterable[GroupAssessment], *, skip: Iterable[str] = ())
     FixAction values). By default that is every fix the bot can do, plus the others for the checklist."""
     left_out = set(skip)
     out: list[ChosenFix] = []
-    seen: set[tuple[str, tuple[str, ...], str]] = set()
+    seen: set[tuple[str, tuple[str, ...], Script]] = set()
     for g in groups:
         for f in g.findings:
             if f.fix is None or f.severity is not Severity.FIX_FIRST or f.fix.action.value in left_out:
@@ -53,9 +51,9 @@ def regroup_destinations(chosen: Iterable[ChosenFix]) -> list[str]:
     out = []
     for c in chosen:
         if c.action in ("consolidate_dependencies", "move_app_service_back"):
-            m = DESTINATION.search(c.command)
-            if m and m.group(1).lower() not in {o.lower() for o in out}:
-                out.append(m.group(1))
+            destination = c.command.option("--destination-group")
+            if destination and destination.lower() not in {o.lower() for o in out}:
+                out.append(destination)
     return out
 
 

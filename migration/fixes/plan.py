@@ -16,13 +16,11 @@ and those that must merely have ended (`ended`: a lock goes back on the source e
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
 from migration.fixes import plan_locks, plan_network, plan_resources, plan_roles, plan_services
-from migration.fixes.choice import DESTINATION
 from migration.fixes.facts import PlanFacts, Relocation, args
 from migration.fixes.plan_roles import snapshot
 from migration.fixes.plan_services import SERVICE_AFTER, SERVICE_BEFORE, deleted_before
@@ -72,25 +70,24 @@ def plan_fixes(facts: PlanFacts, chosen: Sequence[ChosenFix]) -> FixPlan:
 def _providers(facts: PlanFacts, fix: ChosenFix, add: Any) -> None:
     """Register in the target each provider the fix's resources (or its command) name."""
     named = {ResourceId.parse(i).top_level.namespace for i in fix.resource_ids if ResourceId.is_valid(i)} - {""}
-    for ns in sorted(named or {_namespace_from_command(fix.command)} - {""}):
+    for ns in sorted(named or {fix.command.option("--namespace") or ""} - {""}):
         add(PlanStep(f"register_provider:{ns.lower()}", StepKind.REGISTER_PROVIDER, "",
                      args(namespace=ns, subscription=facts.target_subscription_id)))
 
 
 def _regroup(facts: PlanFacts, fix: ChosenFix, add: Any) -> list[ChosenFix]:
     """An in-subscription move of the fix's resources into the group its command names, one per source group."""
-    destination = DESTINATION.search(fix.command)
-    if destination is None or not fix.resource_ids:
+    destination = fix.command.option("--destination-group")
+    if not destination or not fix.resource_ids:
         return [fix]
     kind = StepKind.CONSOLIDATE if fix.action == "consolidate_dependencies" else StepKind.MOVE_APP_BACK
     ids = tuple(sorted(set(fix.resource_ids)))
     groups = {i: ResourceId.parse(i).resource_group if ResourceId.is_valid(i) else "" for i in ids}
     for source_group in sorted(set(groups.values())):
         part = tuple(i for i in ids if groups[i] == source_group)
-        add(PlanStep(f"{kind.value}:{source_group}->{destination.group(1)}".lower(), kind,
-                     destination.group(1), args(destination=destination.group(1), source_group=source_group,
-                                                ids=" ".join(part), count=len(part),
-                                                subscription=facts.source_subscription_id)))
+        add(PlanStep(f"{kind.value}:{source_group}->{destination}".lower(), kind,
+                     destination, args(destination=destination, source_group=source_group, ids=" ".join(part),
+                                       count=len(part), subscription=facts.source_subscription_id)))
     return []
 
 
@@ -150,8 +147,3 @@ def _order_before(before: list[PlanStep]) -> list[PlanStep]:
             after += [r.key for r in regroup]
         out.append(replace(s, after=tuple(dict.fromkeys(after))))
     return out
-
-
-def _namespace_from_command(command: str) -> str:
-    m = re.search(r"--namespace\s+(\S+)", command)
-    return m.group(1) if m else ""

@@ -9,6 +9,7 @@ from typing import Any
 
 from migration.fixes.facts import PlanFacts, Relocation, args
 from migration.model import ResourceId
+from migration.model.commands import Command, Data, Script
 from migration.model.ids import name_of
 from migration.model.plan import ChosenFix, PlanStep, StepKind, message
 
@@ -100,7 +101,7 @@ def _app_networking(facts: PlanFacts, moves: Relocation, fix: ChosenFix, add: An
     """Remove an app's VNet integration before the move; add it again after, on the app where it then is
     and the subnet where that is (its network usually moves with it; Azure integrates an app with a network
     of another subscription of the tenant too). A private endpoint stays with the engineer (below)."""
-    if "private-endpoint" in fix.command:
+    if any("private-endpoint" in c.argv for c in fix.command):
         # Deleting one cuts private access to the app; its re-creation gets a new private IP, and DNS records
         # outside Azure's private zones and clients that use the IP must follow: the engineer's call.
         return [replace(fix, reason=message("private_endpoint_manual"), holds=True)]
@@ -157,10 +158,13 @@ def _subnet_attachments(facts: PlanFacts, moves: Relocation, fix: ChosenFix, add
                           or facts.source_subscription_id)))
         if group is None:
             continue
-        command = (f"az network nat gateway create -g {target.resource_group} -n {name_of(nat)} "
-                   f"--subscription {target.subscription} --public-ip-addresses <new public IP> && "
-                   f"az network vnet subnet update -g {target.resource_group} --vnet-name {vnet.name} -n {name} "
-                   f"--subscription {target.subscription} --nat-gateway {name_of(nat)}")
+        command = Script.of(
+            Command.of("az", "network", "nat", "gateway", "create", "-g", Data(target.resource_group), "-n",
+                       Data(name_of(nat)), "--subscription", Data(target.subscription), "--public-ip-addresses",
+                       "<new public IP>"),
+            Command.of("az", "network", "vnet", "subnet", "update", "-g", Data(target.resource_group),
+                       "--vnet-name", Data(vnet.name), "-n", Data(name), "--subscription", Data(target.subscription),
+                       "--nat-gateway", Data(name_of(nat))))
         manual.append(ChosenFix(fix.group, fix.action, (f"{new_vnet}/subnets/{name}",), command,
                                 reason=message("nat_gateway_after", nat_name=name_of(nat), subnet=name,
                                                vnet_name=vnet.name)))

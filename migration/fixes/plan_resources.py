@@ -8,6 +8,7 @@ from typing import Any
 
 from migration.fixes.facts import PlanFacts, Relocation, args
 from migration.model import Resource, ResourceId
+from migration.model.commands import Command, Data, Script
 from migration.model.ids import group_of, name_of
 from migration.model.plan import ChosenFix, PlanStep, StepKind, message
 
@@ -62,14 +63,15 @@ def _disk_keys(facts: PlanFacts, moves: Relocation, fix: ChosenFix, add: Any) ->
         vm = str(disk.managed_by or "")
         state = str(disk.properties.get("diskState") or ("Attached" if vm else "Unattached"))
         if state.lower() not in _KEYS_CHANGEABLE:
-            sub = f"--subscription {disk.subscription_id or facts.source_subscription_id}"
-            switch = (f"az disk update -g {disk.resource_group} -n {disk.name} {sub} "
-                      "--encryption-type EncryptionAtRestWithPlatformKey")
+            sub = ("--subscription", Data(disk.subscription_id or facts.source_subscription_id))
+            switch = Command.of("az", "disk", "update", "-g", Data(disk.resource_group), "-n", Data(disk.name), *sub,
+                                "--encryption-type", "EncryptionAtRestWithPlatformKey")
             if vm:
-                command = f"az vm deallocate -g {group_of(vm)} -n {name_of(vm)} {sub} && {switch}"
+                command = Script.of(Command.of("az", "vm", "deallocate", "-g", Data(group_of(vm)), "-n",
+                                               Data(name_of(vm)), *sub), switch)
                 reason = message("cmk_disk_in_use", disk=disk.name, vm=name_of(vm))
             else:
-                command, reason = switch, message("cmk_disk_busy", disk=disk.name, state=state)
+                command, reason = Script.of(switch), message("cmk_disk_busy", disk=disk.name, state=state)
             manual.append(ChosenFix(fix.group, fix.action, (disk.id,), command, reason=reason, holds=True))
             continue
         # It serves the group whose finding it fixes: the disk's, or the Key Vault's whose key the disk uses.
@@ -82,8 +84,9 @@ def _disk_keys(facts: PlanFacts, moves: Relocation, fix: ChosenFix, add: Any) ->
         if group is None or target_set is None:
             wanted = des.replace(f"/subscriptions/{facts.source_subscription_id}/",
                                  f"/subscriptions/{facts.target_subscription_id}/", 1) if group else des
-            manual.append(ChosenFix(fix.group, fix.action, (new_disk,), f"az disk update --ids {new_disk} "
-                                    f"--encryption-type {kind} --disk-encryption-set {wanted}",
+            manual.append(ChosenFix(fix.group, fix.action, (new_disk,), Script.of(Command.of(
+                "az", "disk", "update", "--ids", Data(new_disk), "--encryption-type", Data(kind),
+                "--disk-encryption-set", Data(wanted))),
                                     reason=message("cmk_no_target_set", disk=disk.name, des_name=name_of(des),
                                                    location=disk.location) if group else
                                     message("cmk_back_in_place", disk=disk.name, des_name=name_of(des))))
@@ -119,8 +122,9 @@ def _restore_points(facts: PlanFacts, moves: Relocation, fix: ChosenFix, add: An
         return []
     new_vm = moves.new_id(vm)
     return [ChosenFix(fix.group, fix.action, (new_vm,),
-                      f"az backup protection enable-for-vm --vm {new_vm} --vault-name <vault in the target> "
-                      "--resource-group <the vault's group> --policy-name <backup policy>",
+                      Script.of(Command.of("az", "backup", "protection", "enable-for-vm", "--vm", Data(new_vm),
+                                           "--vault-name", "<vault in the target>", "--resource-group",
+                                           "<the vault's group>", "--policy-name", "<backup policy>")),
                       reason=message("resume_backup", vm_name=name_of(vm)))]
 
 

@@ -22,8 +22,7 @@ def follow_through(facts: PlanFacts, moves: Relocation, add: Any) -> None:
             add(PlanStep(f"tag_group:{g.target_group_id}".lower(), StepKind.TAG_GROUP, g.source_group,
                          args(group=g.target_group_id, tags=json.dumps(tags, sort_keys=True),
                               source_name=g.source_group, target_name=target.resource_group,
-                              subscription=target.subscription,
-                              tag_args=" ".join(f"{k}={v}" for k, v in sorted(tags.items()))),
+                              subscription=target.subscription),
                          after=(f"move:{g.source_group}",)))
     for a in snapshot(facts.assignments, facts.groups, facts.source_subscription_id):
         target_group = moves.group_target(a.scope)
@@ -49,9 +48,7 @@ def _recreate(facts: PlanFacts, a: RoleAssignment, new_scope: str, served: str, 
     add(PlanStep(f"recreate_assignment:{new_scope}/{a.name}".lower(), StepKind.RECREATE_ASSIGNMENT, served,
                  args(scope=new_scope, name=name, role=a.role_definition_id, role_name=role_name,
                       principal=a.principal_id, principal_type=a.principal_type, condition=a.condition,
-                      description=a.description, source_scope=a.scope, scope_name=scope_name(new_scope, facts),
-                      condition_arg=f" --condition \"{a.condition}\" --condition-version 2.0" if a.condition
-                      else "", description_arg=f" --description \"{a.description}\"" if a.description else ""),
+                      description=a.description, source_scope=a.scope, scope_name=scope_name(new_scope, facts)),
                  after=after))
 
 

@@ -79,7 +79,7 @@ def _sql_registrations(facts: PlanFacts, moves: Relocation, fix: ChosenFix, add:
                      args(registration=new_reg, vm=new_vm, vm_name=name_of(vm), location=reg.location,
                           properties=json.dumps({**kept, "virtualMachineResourceId": new_vm}, sort_keys=True),
                           license=license_type, management=management, group=new_group.resource_group,
-                          subscription=new_group.subscription, sku_arg=f" --image-sku {sku}" if sku else "",
+                          subscription=new_group.subscription, sku=sku,
                           scope=new_reg, registration_source=in_source, vm_source=moves.current(vm),
                           source_scope=reg.id),
                      after=(delete.key,), ended=moves.waits_for_moves(vm, reg.id)))
@@ -110,33 +110,21 @@ def _managed_certificates(facts: PlanFacts, moves: Relocation, fix: ChosenFix, a
         # The apps as they stand when the step runs: after an App Service app went back to its plan's group.
         now = [(moves.current(site.id), name, state) for site, name, state in bindings]
         old = " ".join(f"{site}|{name}|{state}" for site, name, state in now)
-        unbind = "".join(f"az webapp config ssl unbind --certificate-thumbprint {thumbprint} --ids {site}; "
-                         for site in dict.fromkeys(site for site, _, _ in now))
         delete = PlanStep(f"delete_managed_certificate:{cert.id}".lower(), StepKind.DELETE_MANAGED_CERTIFICATE,
                           cert.resource_group,
                           args(certificate=cert.id, name=cert.name, host=host, thumbprint=thumbprint, bindings=old,
-                               unbind_commands=unbind, group=cert.resource_group,
+                               group=cert.resource_group,
                                subscription=facts.source_subscription_id))
         add(delete)
         new_cert = ResourceId.parse(moves.relocated(cert.id))
         new_bindings = [(moves.relocated(site.id), name, state) for site, name, state in bindings]
         sites = sorted({name_of(s) for s, _, _ in new_bindings})
-        if new_bindings:
-            site = ResourceId.parse(new_bindings[0][0])
-            create = (f"az webapp config ssl create --subscription {site.subscription} -g {site.resource_group} "
-                      f"-n {site.name} --hostname {host}")
-        else:
-            create = (f"az resource create --ids {new_cert} --location {cert.location} --api-version 2022-09-01 "
-                      f"--properties '{json.dumps({'canonicalName': host, 'serverFarmId': moves.relocated(plan)})}'")
-        bind = "".join(f"; az webapp config ssl bind --certificate-thumbprint <new thumbprint> --ssl-type "
-                       f"{'IP' if state.lower() == 'ipbasedenabled' else 'SNI'} --ids {site}"
-                       for site, _, state in new_bindings)
         add(PlanStep(f"recreate_managed_certificate:{new_cert}".lower(), StepKind.RECREATE_MANAGED_CERTIFICATE,
                      cert.resource_group,
                      args(certificate=new_cert, host=host, plan=moves.relocated(plan), location=cert.location,
                           bindings=" ".join(f"{s}|{n}|{st}" for s, n, st in new_bindings),
                           bound_to=f" and bind it to {', '.join(sites)}" if sites else "",
-                          create_command=create, bind_commands=bind, group=new_cert.resource_group,
+                          group=new_cert.resource_group,
                           subscription=new_cert.subscription, scope=new_cert, certificate_source=cert.id,
                           plan_source=moves.current(plan), bindings_source=old, source_scope=cert.id),
                      after=(delete.key,),

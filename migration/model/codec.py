@@ -52,6 +52,8 @@ def from_json(kind: Any, data: Any) -> Any:
         return dict(data)
     if isinstance(kind, type):
         if dataclasses.is_dataclass(kind):
+            if isinstance(data, str):  # a command an older version kept as shell text: not shown again
+                return kind()
             hints = _hints(kind)
             names = {f.name for f in dataclasses.fields(kind) if f.init}
             return kind(**{k: from_json(hints[k], v) for k, v in data.items() if k in names})

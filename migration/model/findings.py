@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from migration.model.commands import Script
 from migration.model.errors import ArmErrorDetail
 from migration.model.resources import Resource, Subscription
 
@@ -58,9 +59,10 @@ class Fix:
 
     action: FixAction
     resource_ids: tuple[str, ...]
-    command: str  # az CLI with the real names filled in
+    command: Script  # az CLI with the real names, each one argument
     source: str  # Microsoft page and section the step comes from
-    after: str | None = None  # what to do in the target once moved (re-associate, re-register...)
+    after: Script = Script()  # the command to run in the target once moved (re-associate, re-register...)
+    after_note: str = ""  # what to do after the move, in words (before `after`, when there is one)
 
 
 @dataclass(frozen=True, slots=True)

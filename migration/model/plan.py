@@ -13,6 +13,8 @@ from functools import cache
 from typing import Any
 
 from migration import DATA_DIR
+from migration.model.commands import Script, fill
+from migration.model.ids import ResourceId
 
 STEPS_FILE = DATA_DIR / "steps.json"
 
@@ -79,8 +81,9 @@ class PlanStep:
         return _fill(str(_texts()[self.kind.value]["text"]), self)
 
     @property
-    def command(self) -> str:
-        return _fill(str(_texts()[self.kind.value]["command"]), self)
+    def command(self) -> Script:
+        """How to do it by hand: steps.json's argument template filled from the step's arguments."""
+        return fill(_texts()[self.kind.value]["command"], _command_values(self))
 
     @property
     def source(self) -> str:
@@ -99,7 +102,7 @@ class ChosenFix:
     group: str
     action: str  # a FixAction value
     resource_ids: tuple[str, ...]
-    command: str
+    command: Script
     reason: str = ""  # why the bot leaves it to the engineer, when it could do such fixes elsewhere
     holds: bool = False  # the group cannot move until the engineer has done it (a fix before the move)
 
@@ -138,3 +141,23 @@ class _Blank(dict[str, str]):
 
 def _fill(template: str, step: PlanStep) -> str:
     return template.format_map(_Blank(step.args))
+
+
+def _command_values(step: PlanStep) -> dict[str, Any]:
+    """The step's arguments, and the lists its command template iterates over: the group tags as
+    `key=value` arguments, the sites a certificate is bound to ("site|host|state" items)."""
+    values: dict[str, Any] = dict(step.args)
+    if step.arg("tags"):
+        values["tag_pairs"] = [f"{k}={v}" for k, v in sorted(json.loads(step.arg("tags")).items())]
+    bindings = [b.split("|") for b in step.arg("bindings").split()]
+    values["bound_sites"] = list(dict.fromkeys(site for site, *_ in bindings))
+    values["new_bindings"] = [{"site": site, "ssl_type": "IP" if rest[-1:] and rest[-1].lower() == "ipbasedenabled"
+                               else "SNI"}
+                              for site, *rest in bindings]
+    if step.kind is StepKind.RECREATE_MANAGED_CERTIFICATE:
+        if bindings:
+            site = ResourceId.parse(bindings[0][0])
+            values.update(create_site=site.name, create_group=site.resource_group,
+                          create_subscription=site.subscription)
+        values["properties"] = json.dumps({"canonicalName": step.arg("host"), "serverFarmId": step.arg("plan")})
+    return values

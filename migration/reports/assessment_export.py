@@ -3,19 +3,20 @@ live in `storage.reports`)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
 from migration.assessment.assess import resource_verdicts, summarize
 from migration.assessment.dryrun import azure_verdict
 from migration.model import Assessment, Finding, GroupAssessment
+from migration.model.commands import Script, Shown
+from migration.reports import csv_cells
 
 CSV_COLUMNS = (
     "resource_group", "group_verdict", "azure_dry_run", "resource_name", "resource_type", "location",
     "resource_verdict", "rule_id", "severity", "message", "remediation", "source", "resource_id",
-    "fix_action", "fix_command", "after_move",
+    "fix_action", "fix_command", "fix_command_powershell", "after_move", "after_move_command",
+    "after_move_command_powershell", "command_note",
 )
 
 
@@ -25,11 +26,21 @@ def _dry_run_text(group: GroupAssessment) -> str:
     return "valid" if group.dry_run.valid else "refused"
 
 
+def command_doc(script: Script) -> dict[str, Any] | None:
+    """A command in a JSON export: its arguments, both renderings and the note that goes with them."""
+    if not script:
+        return None
+    shown = Shown.of(script)
+    return {"argv": [list(c.argv) for c in script], "posix": shown.posix, "powershell": shown.powershell,
+            "note": shown.note or None}
+
+
 def _finding(f: Finding) -> dict[str, Any]:
     return {"ruleId": f.rule_id, "severity": f.severity.value, "message": f.message,
             "remediation": f.remediation, "source": f.source,
             "fix": None if f.fix is None else {"action": f.fix.action.value, "resourceIds": list(f.fix.resource_ids),
-                                               "command": f.fix.command, "after": f.fix.after,
+                                               "command": command_doc(f.fix.command),
+                                               "after": command_doc(f.fix.after), "afterNote": f.fix.after_note or None,
                                                "source": f.fix.source}}
 
 
@@ -44,16 +55,18 @@ def to_csv(assessment: Assessment) -> str:
     resources = {g.name.lower(): [] for g in assessment.groups}  # type: dict[str, list[Any]]
     for r in assessment.resources:
         resources.setdefault(r.resource_group.lower(), []).append(r)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    rows: list[list[str]] = []
 
     def row(group: str, gv: str, dry: str, name: str, type_: str, loc: str, rv: str, f: Finding | None,
             rid: str) -> None:
         fix = f.fix if f else None
-        writer.writerow([group, gv, dry, name, type_, loc, rv, f.rule_id if f else "", f.severity.value if f else "",
-                         f.message if f else "", f.remediation if f else "", f.source if f else "", rid,
-                         fix.action.value if fix else "", fix.command if fix else "", (fix.after or "") if fix else ""])
+        command = Shown.of(fix.command) if fix and fix.command else Shown("", "")
+        after = Shown.of(fix.after) if fix and fix.after else Shown("", "")
+        rows.append([group, gv, dry, name, type_, loc, rv, f.rule_id if f else "", f.severity.value if f else "",
+                     f.message if f else "", f.remediation if f else "", f.source if f else "", rid,
+                     fix.action.value if fix else "", command.posix, command.powershell,
+                     fix.after_note if fix else "", after.posix, after.powershell,
+                     " ".join(dict.fromkeys(n for n in (command.note, after.note) if n))])
 
     for f in assessment.preconditions:
         row("", "", "", "", "", "", "", f, "")
@@ -67,7 +80,7 @@ def to_csv(assessment: Assessment) -> str:
             found = by_resource.get(r.id.lower()) or [None]
             for f in found:
                 row(g.name, gv, dry, r.name, r.type, r.location, rv, f, r.id)
-    return out.getvalue()
+    return csv_cells.to_csv(CSV_COLUMNS, rows)
 
 
 def to_json(assessment: Assessment) -> str:

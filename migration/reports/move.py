@@ -22,6 +22,7 @@ from typing import Any
 from migration import DATA_DIR
 from migration.azure.explain import explain
 from migration.model import ArmErrorDetail, GroupMove, GroupState, RequestState, ResourceId, name_of
+from migration.model.commands import Script, fill
 from migration.model.plan import ChosenFix, PlanStep, StepKind
 from migration.model.records import BatchStatus, StepStatus, StoredRequest
 
@@ -57,7 +58,7 @@ class StepLine:
     outcome: Outcome
     error: ArmErrorDetail | None = None
     waits_for: tuple[str, ...] = ()  # what it waited for that did not succeed (texts)
-    command: str = ""  # how to do it by hand; only for what is not done
+    command: Script = Script()  # how to do it by hand; only for what is not done
     source: str = ""  # Microsoft's page for the step
 
     @property
@@ -73,7 +74,7 @@ class GroupLine:
     resources: int
     moved: int
     error: ArmErrorDetail | None = None  # Azure's error, explained (reason and fix) where the code is known
-    command: str = ""  # the move by hand of what did not move
+    command: Script = Script()  # the move by hand of what did not move
     fix: str = ""  # what to do about the error, in plain words
 
 
@@ -91,7 +92,7 @@ class AssignmentLine:
     description: str
     outcome: Outcome
     why: str = ""  # why it was not re-created, in plain words
-    command: str = ""
+    command: Script = Script()
 
     @property
     def recreated(self) -> bool:
@@ -221,12 +222,11 @@ def _unmoved_ids(stored: StoredRequest, group: GroupMove) -> tuple[str, ...]:
 
 
 def _group_line(stored: StoredRequest, group: GroupMove) -> GroupLine:
-    command = ""
     ids = _unmoved_ids(stored, group)
-    if ids:
-        target = ResourceId.parse(group.target_group_id)
-        command = str(_data()["groupCommand"]).format(
-            target_group=target.resource_group, target_subscription=target.subscription, ids=" ".join(ids))
+    target = ResourceId.parse(group.target_group_id)
+    command = fill(_data()["groupCommand"], {"target_group": target.resource_group,
+                                             "target_subscription": target.subscription,
+                                             "ids": list(ids)}) if ids else Script()
     error = group.error
     if error is not None and " Fix: " not in error.message and error.code != "DependencyFailed":
         error = explain(error)
@@ -247,7 +247,7 @@ def _move_line(stored: StoredRequest, line: GroupLine, group: GroupMove, before:
                                             resources=resources)
     return StepLine(f"move:{group.source_group}", "moves", MOVE_KIND, group.source_group, text, outcome,
                     line.error if outcome in (Outcome.FAILED, Outcome.SKIPPED) else None, waits,
-                    line.command if outcome is not Outcome.DONE else "", str(_data()["groupSource"]))
+                    line.command if outcome is not Outcome.DONE else Script(), str(_data()["groupSource"]))
 
 
 def _blockers(step: PlanStep, outcomes: dict[str, Outcome], texts: dict[str, str], stored: StoredRequest) -> tuple[
@@ -265,7 +265,8 @@ def _blockers(step: PlanStep, outcomes: dict[str, Outcome], texts: dict[str, str
 
 def _fix_line(step: PlanStep, outcome: Outcome, error: ArmErrorDetail | None, waits: tuple[str, ...]) -> StepLine:
     return StepLine(step.key, step.phase, step.kind.value, step.group, step.text, outcome, error,
-                    waits if outcome is not Outcome.DONE else (), step.command if outcome is not Outcome.DONE else "",
+                    waits if outcome is not Outcome.DONE else (),
+                    step.command if outcome is not Outcome.DONE else Script(),
                     step.source)
 
 

@@ -13,6 +13,7 @@ import pytest
 from sandbox import Sandbox
 from sandbox.directory import Assignment, Delegation
 from tests.support import teams
+from tests.support.cards.cardwalk import as_read
 from tests.support.cardtools import buttons, click, text_of, wait_update
 from tests.support.identities import (
     APP,
@@ -56,7 +57,7 @@ def _plain(card: dict) -> str:
     def walk(node: object) -> None:
         if isinstance(node, dict):
             if isinstance(node.get("text"), str):
-                found.append(node["text"])
+                found.append(as_read(node["text"]) if node.get("type") == "TextBlock" else node["text"])
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
@@ -98,7 +99,7 @@ async def test_consented_without_a_role_gets_the_role_assignment_command(start_b
     card = await _attach(bot, connector, NO_ROLE)
     text = text_of(card)
     assert "Consented, but no Azure role" in text
-    assert f'az role assignment create --assignee {APP} --role \\"Contributor\\"' in text
+    assert f"az role assignment create --assignee {APP} --role Contributor" in text
 
 
 async def test_assessing_without_a_role_names_the_subscription_in_the_fix(start_bot, connector, entra):
@@ -106,7 +107,7 @@ async def test_assessing_without_a_role_names_the_subscription_in_the_fix(start_
     assert (await bot.post(teams.message(f"assess {NO_ROLE} {SUB[NO_ROLE]}", connector.url))).status in (200, 201)
     card = await wait_update(connector, "Consented, but no Azure role", "Assessment:")
     text = _plain(card)
-    assert f'--assignee {APP} --role "Contributor" --scope /subscriptions/{SUB[NO_ROLE]}' in text
+    assert f"--assignee {APP} --role Contributor --scope /subscriptions/{SUB[NO_ROLE]}" in text
     assert buttons(card)["Open Access control (IAM)"]["url"].endswith(f"/subscriptions/{SUB[NO_ROLE]}/users")
     # Picking from a list, the bot sees no subscription at all there: the same cause, not an empty list.
     before = len(connector.sent)
@@ -125,7 +126,7 @@ async def test_reader_only_is_attached_with_what_is_missing_and_the_exact_fix(st
     assert rows["Read the subscription and its resources"] == ["✓", "✓"]
     assert rows["Move resources out of resource groups"] == ["✗", "–"]
     assert rows["Create resource groups"] == ["–", "✗"]
-    assert (f'az role assignment create --assignee {APP} --role \\"Contributor\\" '
+    assert (f"az role assignment create --assignee {APP} --role Contributor "
             f"--scope /subscriptions/{SUB[READER_ONLY]}") in text
     assert f"https://portal.azure.com/#@{READER_ONLY}/resource/subscriptions/{SUB[READER_ONLY]}/users" in text
 
@@ -142,8 +143,8 @@ async def test_a_move_is_checked_before_it_is_planned(start_bot, connector, entr
     card = await wait_update(connector, "Not allowed to move yet", "Which resource groups?")
     text = _plain(card)
     assert "Not allowed to move yet" in text and "nothing was planned or changed" in text
-    assert f'--role "Contributor" --scope /subscriptions/{SUB[READER_ONLY]}' in text
-    assert f'--role "Contributor" --scope /subscriptions/{READER_CSP}' in text
+    assert f"--role Contributor --scope /subscriptions/{SUB[READER_ONLY]}" in text
+    assert f"--role Contributor --scope /subscriptions/{READER_CSP}" in text
     assert entra.world.group(READER_CSP, "rg-app") is None, "no target group was created"
 
     for sub in (SUB[READER_ONLY], READER_CSP):  # the customer grants what the card says

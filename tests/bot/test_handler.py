@@ -10,12 +10,13 @@ from pathlib import Path
 from bot.adapter import install_invoke_fix
 from storage import SqliteDocumentStore
 from tests.support import teams
+from tests.support.cardtools import text_of
 
 FOREIGN_TENANT = "9b1d4a3e-0000-4000-8000-0000000000ff"
 
 
 def _all_text(card: dict) -> str:
-    return json.dumps(card)
+    return text_of(card)
 
 
 async def test_help_answers_with_the_help_card(start_bot, connector):
@@ -79,7 +80,8 @@ async def test_without_the_invoke_workaround_botbuilder_answers_500(start_bot, c
 
 async def test_user_of_another_tenant_gets_one_refusal_and_nothing_is_written(start_bot, connector, tmp_path):
     bot = await start_bot(ALLOWED_TENANT_IDS=teams.PARTNER_TENANT)
-    await bot.post(teams.message("help", connector.url, tenant=FOREIGN_TENANT, conversation_id="a:foreign"))
+    # `attach` would open a question (conversation state), installing would greet (the greeting's record).
+    await bot.post(teams.message("attach", connector.url, tenant=FOREIGN_TENANT, conversation_id="a:foreign"))
     for activity in teams.installed(connector.url, conversation_id="a:foreign", tenant=FOREIGN_TENANT):
         await bot.post(activity)
     await connector.wait_for(1)
@@ -89,7 +91,7 @@ async def test_user_of_another_tenant_gets_one_refusal_and_nothing_is_written(st
 
     # No state was written at all.
     store = SqliteDocumentStore(Path(bot.settings.storage_url.removeprefix("sqlite:///")))
-    assert await store.list("botstate") == []
+    assert [await store.list(c) for c in ("chatstate", "welcomed", "conversations")] == [[], [], []]
     await store.close()
 
     # A card click from the foreign tenant gets a refusal card, not a handler.

@@ -33,6 +33,7 @@ from migration.model import DryRun, Finding, Fix, FixAction, GroupAssessment, Re
 from tests.support.cards import fixtures as fx
 from tests.support.cards.cardwalk import buttons, texts, walk
 from tests.support.cards.gallery import all_ready
+from tests.support.commands import script
 
 # --------------------------------------------------------------------------- help & messages
 
@@ -275,7 +276,7 @@ def test_blockers_name_each_resource_once_with_all_its_findings_and_count_kinds_
 
 
 def test_commands_show_the_real_names_and_nothing_is_eaten_as_html() -> None:
-    fix = Fix(FixAction.DISASSOCIATE_PUBLIC_IP, ("nic-id",), "az vm update -g <group> -n vm-web_1 --set x=*",
+    fix = Fix(FixAction.DISASSOCIATE_PUBLIC_IP, ("nic-id",), script("az vm update -g <group> -n vm-web_1 --set x=*"),
               "https://x")
     finding = Finding("N1", Severity.FIX_FIRST, "nic-web-1 is associated with Standard public IP pip-1.",
                       "Disassociate it.", "https://learn.microsoft.com/x", "/subscriptions/s/resourceGroups/rg-web/"
@@ -283,7 +284,9 @@ def test_commands_show_the_real_names_and_nothing_is_eaten_as_html() -> None:
     group = GroupAssessment("rg-web", Verdict.READY_AFTER_FIXES, (finding.resource_id,), (finding,))
     card = blockers_card(replace(fx.CONTOSO, groups=(group,), preconditions=()))
     blocks = [b for b in walk(card) if b.get("fontType") == "monospace"]
-    assert [b["text"] for b in blocks] == ["az vm update -g \u2039group\u203a -n vm-web_1 --set x=\\*"]
+    # A TextRun, never read as Markdown: every character as it is, quoted for the shell.
+    assert [(b["type"], b["text"]) for b in blocks] == [
+        ("TextRun", "az vm update -g '<group>' -n vm-web_1 --set 'x=*'")]
     assert "nic-web-1" in texts(card) and "1 fix first." in texts(card)
 
 
@@ -381,8 +384,8 @@ def test_final_report_lists_failures_and_checklist() -> None:
     assert seen.count("**Failed**: Move group") == 7, "every group that did not move, with Azure's reason"
     # Each with its command, whole; one too long for a card (hundreds of resource ids) is left to the report.
     for step in report.undone():
-        assert (step.command.replace("<", "\u2039") in seen) != (len(step.command) > 600)
-    assert seen.count("is in the move report, to copy from there") == sum(len(s.command) > 600
+        assert (step.command.posix() in seen) != (len(step.command.posix()) > 600)
+    assert seen.count("is in the move report, to copy from there") == sum(len(s.command.posix()) > 600
                                                                          for s in report.undone())
     assert "Re-create role assignments" in seen and "Buy a support plan" in seen
     assert "Finished 2026-11-23 14:05 UTC" in seen
@@ -396,8 +399,9 @@ def test_final_report_commands_are_whole_or_left_to_the_report(assessment) -> No
     report = fx.move_report(request)
     card = final_report_card(report)
     shown = [b["text"] for b in walk(card) if b.get("fontType") == "monospace"]
-    fits = [s.command for s in report.undone() if len(s.command) <= 600]
-    assert shown == fits and "…" not in "".join(shown)
+    fits = [s.command for s in report.undone() if len(s.command.posix()) <= 600]
+    assert shown[0::2] == [c.posix() for c in fits] and "…" not in "".join(shown)
+    assert shown[1::2] == [c.powershell() for c in fits], "each for PowerShell too"
     assert texts(card).count("is in the move report, to copy from there") == len(report.undone()) - len(fits)
 
 

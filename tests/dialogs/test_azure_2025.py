@@ -12,12 +12,12 @@ import aiohttp
 import pytest
 
 from app import create_app
-from migration.azure.gateway import create_gateway
 from settings import load_settings
 from tests.support import teams
 from tests.support.bot_http import RunningBot, _serve
 from tests.support.cards.cardwalk import walk
 from tests.support.cardtools import buttons, click, final_update, text_of, wait_update
+from tests.support.sandbox import gateway_spec
 
 ADATUM = "adatum.onmicrosoft.com"
 PAYG = "ada7a000-5ab1-4000-8000-000000000001"
@@ -29,9 +29,7 @@ async def bot(tmp_path: Path, sandbox_factory: Any) -> AsyncIterator[RunningBot]
     sandbox = await sandbox_factory("azure-2025", lro_seconds=0.1)
     settings = load_settings({"STORAGE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "HOST": "127.0.0.1", "PORT": "0",
                               "AZURE_CREDENTIAL": "sandbox", "ARM_ENDPOINT": sandbox.url})
-    gateway = create_gateway(credential="sandbox", endpoint=sandbox.url, ca_bundle=str(sandbox.ca_path),
-                             authority_host=sandbox.url, polling_interval=0.05)
-    runner, url = await _serve(create_app(settings, gateway=gateway))
+    runner, url = await _serve(create_app(settings, gateway_spec=gateway_spec(sandbox)))
     async with aiohttp.ClientSession() as session:
         running = RunningBot(url, settings, runner, session)
         try:

@@ -8,10 +8,7 @@ import asyncio
 
 from tests.support import teams
 from tests.support.cardtools import buttons, choices, click, text_of, wait_update
-
-CONTOSO = "contoso.onmicrosoft.com"
-PAYG = "0c0a7050-5ab1-4000-8000-000000000001"
-CSP = "0c0a7050-c5b1-4000-8000-000000000002"
+from tests.support.contoso import CONTOSO, CSP, PAYG, draft_card
 
 
 async def _plan(bot, connector) -> dict:
@@ -91,13 +88,7 @@ async def test_move_journey_from_plan_to_report(start_bot, connector):
 
 async def test_cancelling_a_plan_creates_nothing(start_bot, connector):
     bot = await start_bot()
-    await bot.post(teams.message("move", connector.url))
-    await bot.post(teams.message(CONTOSO, connector.url))
-    await connector.wait_for(2)
-    target_picker = await click(bot, connector, buttons(connector.cards()[-1])["Continue"], subscriptionId=PAYG)
-    await click(bot, connector, buttons(target_picker)["Continue"], targetSubscriptionId=CSP)
-    group_picker = await wait_update(connector, "Which resource groups?")
-    confirm = await click(bot, connector, buttons(group_picker)["Continue"], groups="rg-web-prod")
+    confirm = await draft_card(bot, connector, "rg-web-prod")
     cancelled = await click(bot, connector, buttons(confirm)["Cancel"])
     assert "cancelled" in text_of(cancelled).lower() and "Nothing was moved" in text_of(cancelled)
     again = await click(bot, connector, buttons(confirm)["Create groups and run dry run"])

@@ -105,7 +105,7 @@ async function waitForReplyCard(page, sentText, hasText, { timeout = DEFAULT_TIM
         && e.textContent.trim() === sent && !e.closest('.ac-adaptiveCard, [contenteditable]'));
       const mine = bubbles[bubbles.length - 1];
       if (!mine) return false;
-      return Array.from(document.querySelectorAll('.ac-adaptiveCard')).some((card) => card.innerText.replace(/\u2011/g, '-').includes(needle)
+      return Array.from(document.querySelectorAll('.ac-adaptiveCard')).some((card) => card.innerText.replace(/\u2011/g, '-').replace(/\u2060/g, '').includes(needle)
         && (mine.compareDocumentPosition(card) & Node.DOCUMENT_POSITION_FOLLOWING));
     }, [sentText, hasText], { timeout });
   } catch (err) {
@@ -155,7 +155,7 @@ async function pickChoice(card, label, option, { whileOpen } = {}) {
 async function cardTables(card) {
   return card.evaluate((root) => Array.from(root.querySelectorAll('[role="table"]')).map((table) => Array.from(
     table.querySelectorAll('[role="row"]'),
-  ).map((row) => Array.from(row.querySelectorAll('[role="cell"], [role="columnheader"]')).map((c) => c.innerText.replace(/\u2011/g, '-').trim()))));
+  ).map((row) => Array.from(row.querySelectorAll('[role="cell"], [role="columnheader"]')).map((c) => c.innerText.replace(/\u2011/g, '-').replace(/\u2060/g, '').trim()))));
 }
 
 // Screenshot of one card, all of it however tall. The chat is a scrolling pane inside a fixed
@@ -180,9 +180,10 @@ async function cardScreenshot(card, outDir, name, { timeout = DEFAULT_TIMEOUT } 
   return file;
 }
 
-// Card text as a user reads it; request ids, shown with a non-breaking hyphen (U+2011), read with a plain one.
+// Card text as a user reads it; request ids, shown with a non-breaking hyphen (U+2011), read with a plain one;
+// word joiners (U+2060, invisible: they keep names from becoming links) are not read.
 async function cardText(card) {
-  return (await card.innerText()).replace(/\u2011/g, '-').replace(/[ \t]+/g, ' ').replace(/\n{2,}/g, '\n').trim();
+  return (await card.innerText()).replace(/\u2011/g, '-').replace(/\u2060/g, '').replace(/[ \t]+/g, ' ').replace(/\n{2,}/g, '\n').trim();
 }
 
 // FactSet rows of a card as [title, value] pairs. The Playground renders a FactSet as a grid of
@@ -190,8 +191,8 @@ async function cardText(card) {
 async function cardFacts(card) {
   return card.evaluate((root) => Array.from(root.querySelectorAll('.ac-fact-title')).map((title) => {
     const value = title.nextElementSibling;
-    const text = value && value.classList.contains('ac-fact-value') ? value.innerText.replace(/\u2011/g, '-').trim() : '';
-    return [title.innerText.trim(), text];
+    const text = value && value.classList.contains('ac-fact-value') ? value.innerText.replace(/\u2011/g, '-').replace(/\u2060/g, '').trim() : '';
+    return [title.innerText.replace(/\u2060/g, '').trim(), text];
   }));
 }
 
@@ -225,7 +226,7 @@ async function watchMessage(card, tag) {
     const look = () => {
       const mine = document.querySelector(`[data-journey-message="${name}"]`);
       const text = !mine ? '(message gone)'
-        : ((mine.querySelector('.ac-adaptiveCard') || {}).innerText || '(no card)').replace(/\u2011/g, '-').replace(/\n{2,}/g, '\n').trim();
+        : ((mine.querySelector('.ac-adaptiveCard') || {}).innerText || '(no card)').replace(/\u2011/g, '-').replace(/\u2060/g, '').replace(/\n{2,}/g, '\n').trim();
       if (!timeline.length || timeline[timeline.length - 1].text !== text) {
         timeline.push({ ms: Math.round(performance.now() - t0), head: text.split('\n')[0], text: text.slice(0, 600) });
       }

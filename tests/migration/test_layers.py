@@ -1,5 +1,6 @@
-"""The domain (`migration/`) imports neither the Bot Framework nor storage code: it can be read, tested and
-reused without either."""
+"""The layers: the domain (`migration/`, its application services included) imports neither a Teams SDK nor
+storage, edge or card code, and the chat flows (`dialogs/`) no Teams SDK: both depend on the edge port
+(`bot/port.py`), so a second edge can be put behind it without touching them."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ from pathlib import Path
 
 import pytest
 
-MIGRATION = Path(__file__).resolve().parents[2] / "migration"
-FORBIDDEN = ("botbuilder", "botframework", "storage", "bot", "dialogs", "cards", "app")
+ROOT = Path(__file__).resolve().parents[2]
+MIGRATION = ROOT / "migration"
+SDKS = ("botbuilder", "botframework", "msrest", "microsoft_agents")
+FORBIDDEN = (*SDKS, "storage", "bot", "dialogs", "cards", "app")
+# The botbuilder edge: the only modules of bot/ that know its types.
+EDGE = ("bot/adapter.py", "bot/teams_edge.py")
 
 
 def _imports(path: Path) -> set[str]:
@@ -22,6 +27,27 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
+def _modules(*folders: str) -> list[Path]:
+    return sorted(p for folder in folders for p in (ROOT / folder).rglob("*.py"))
+
+
 @pytest.mark.parametrize("path", sorted(MIGRATION.rglob("*.py")), ids=lambda p: str(p.relative_to(MIGRATION)))
 def test_the_domain_imports_no_edge_or_storage_code(path: Path) -> None:
     assert _imports(path) & set(FORBIDDEN) == set()
+
+
+@pytest.mark.parametrize("path", _modules("dialogs", "bot"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_the_edge_knows_the_teams_sdk(path: Path) -> None:
+    if str(path.relative_to(ROOT)) in EDGE:
+        assert _imports(path) & {"botbuilder", "botframework"}, "the edge is where botbuilder is"
+    else:
+        assert _imports(path) & set(SDKS) == set(), "above the port: the flows and the bot's own parts"
+
+
+def test_the_flows_reach_azure_and_the_store_only_through_the_application() -> None:
+    for path in _modules("dialogs"):
+        assert _imports(path) & {"storage", "workers"} == set(), path.name
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        assert not {m for m in modules if m.startswith(("migration.azure.gateway", "migration.assessment.assess"))}, \
+            path.name

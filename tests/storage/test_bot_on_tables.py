@@ -7,6 +7,7 @@ import uuid
 
 from storage.tables import TableDocumentStore
 from tests.support import teams
+from tests.support.cardtools import text_of
 
 
 async def test_conversation_state_survives_a_restart_on_azure_tables(start_bot, connector, azurite: str) -> None:
@@ -27,11 +28,12 @@ async def test_conversation_state_survives_a_restart_on_azure_tables(start_bot, 
     await restarted.post(teams.message("contoso.onmicrosoft.com", connector.url))
     await connector.wait_for(1)
     assert len(connector.sent) == 1, "the restarted bot greeted again: its state was not kept"
-    assert "Attached: contoso.onmicrosoft.com" in str(connector.cards()[0]), "the open question was kept"
+    assert "Attached: contoso.onmicrosoft.com" in text_of(connector.cards()[0]), "the open question was kept"
 
     store = TableDocumentStore(azurite, prefix=env["STORAGE_URL"].removeprefix("azure-table://"))
     try:
-        keys = [r.key for r in await store.list("botstate")]
+        keys = [r.key for r in await store.list("chatstate")]
     finally:
         await store.close()
-    assert keys == ["msteams/conversations/a:conv-personal"]  # stored under its "/" key, read back intact
+    # Per conversation and person, stored under its ":" and "|" key, read back intact.
+    assert keys == [f"a:conv-personal|{teams.ENGINEER['aadObjectId']}"]

@@ -191,8 +191,8 @@ async def test_the_bot_keeps_its_state_in_tables_with_the_managed_identity(
     # What the bot wrote is in the account: its conversation state, under the default table prefix.
     async with secure_azurite.key_client() as service:
         tables = [t.name async for t in service.list_tables()]
-        assert "cspbotbotstate" in tables
-        rows = [e async for e in service.get_table_client("cspbotbotstate").list_entities()]
+        assert "cspbotchatstate" in tables
+        rows = [e async for e in service.get_table_client("cspbotchatstate").list_entities()]
     assert len(rows) == 1
 
 

@@ -15,7 +15,6 @@ import sys
 from aiohttp import web
 
 from app import MOVES, MoveParts, create_app
-from migration.azure.gateway import create_gateway
 from migration.execution.runner import RunnerConfig
 from settings import load_settings
 
@@ -42,9 +41,9 @@ def main() -> int:
     config = RunnerConfig(lease_seconds=args.lease_seconds, poll_seconds=0.2, batch_size=3, retry_seconds=0.1)
 
     async def serve() -> None:
-        gateway = create_gateway(credential="sandbox", endpoint=args.arm, ca_bundle=args.ca,
-                                 authority_host=args.arm, polling_interval=0.05)
-        app = create_app(settings, gateway=gateway, runner_config=config)
+        spec = {"credential": "sandbox", "endpoint": args.arm, "ca_bundle": args.ca, "authority_host": args.arm,
+                "polling_interval": 0.05}
+        app = create_app(settings, gateway_spec=spec, runner_config=config)
         runner = web.AppRunner(app, handle_signals=False)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", args.port).start()

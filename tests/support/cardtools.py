@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any
 
 from tests.support import teams
@@ -11,8 +12,10 @@ from tests.support.cards.cardwalk import walk
 
 
 def text_of(card: dict[str, Any]) -> str:
-    """The card as text, request ids with a plain hyphen (cards show them with a non-breaking one, U+2011)."""
-    return json.dumps(card, ensure_ascii=False).replace("\u2011", "-")
+    """The card as text, request ids with a plain hyphen (cards show them with a non-breaking one, U+2011),
+    Markdown's backslash escapes and word joiners gone (what a reader sees)."""
+    dumped = json.dumps(card, ensure_ascii=False).replace("\u2011", "-").replace("\u2060", "")
+    return re.sub(r'\\\\([!#-/:-@\[\]^_`{-~])', r"\1", dumped)
 
 
 def buttons(card: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -14,13 +14,12 @@ import aiohttp
 import pytest
 
 from app import create_app
-from migration.azure.gateway import create_gateway
 from sandbox import Sandbox
 from settings import load_settings
 from tests.support import teams
 from tests.support.bot_http import RunningBot, _serve
 from tests.support.cardtools import buttons, click, text_of, wait_update
-from tests.support.sandbox import CSP, PAYG
+from tests.support.sandbox import CSP, PAYG, gateway_spec
 from tests.support.scenarios.fixes import fixes_scenario
 
 FABRIKAM_DOMAIN = "fabrikam.onmicrosoft.com"
@@ -46,9 +45,7 @@ async def _start(db: Path, sandbox: Sandbox, session: aiohttp.ClientSession) -> 
     settings = load_settings({"STORAGE_URL": f"sqlite:///{db}", "HOST": "127.0.0.1", "PORT": "0",
                               "APPROVER_IDS": teams.APPROVER["aadObjectId"], "AZURE_CREDENTIAL": "sandbox",
                               "ARM_ENDPOINT": sandbox.url})
-    gateway = create_gateway(credential="sandbox", endpoint=sandbox.url, ca_bundle=str(sandbox.ca_path),
-                             authority_host=sandbox.url, polling_interval=0.05)
-    runner, url = await _serve(create_app(settings, gateway=gateway))
+    runner, url = await _serve(create_app(settings, gateway_spec=gateway_spec(sandbox)))
     return RunningBot(url, settings, runner, session)
 
 

@@ -12,7 +12,6 @@ from typing import Any
 import aiohttp
 import pytest
 
-from migration.azure.gateway import create_gateway
 from migration.execution.runner import RunnerConfig
 from migration.execution.workflow import Workflow
 from migration.model import GroupMove, Person
@@ -23,6 +22,7 @@ from storage import SqliteDocumentStore
 from tests.support import teams
 from tests.support.app_factory import PARTS, MoveParts, create_app
 from tests.support.bot_http import Connector, _serve
+from tests.support.sandbox import gateway_spec
 from tests.support.teams import APPROVER, ENGINEER, PARTNER_TENANT
 
 REQUESTER = Person(ENGINEER["aadObjectId"], ENGINEER["name"], ENGINEER["id"])
@@ -209,9 +209,7 @@ async def move_bot(tmp_path: Path, sandbox_factory: Any, connector: Connector,
         "APPROVER_IDS": approvers, "ALLOWED_TENANT_IDS": PARTNER_TENANT,
         "AZURE_CREDENTIAL": "sandbox", "ARM_ENDPOINT": sandbox.url,
     })
-    gateway = create_gateway(credential="sandbox", endpoint=sandbox.url, ca_bundle=str(sandbox.ca_path),
-                             authority_host=sandbox.url, polling_interval=0.05)
-    app = create_app(settings, gateway=gateway, runner_config=HTTP_RUNNER)
+    app = create_app(settings, gateway_spec=gateway_spec(sandbox), runner_config=HTTP_RUNNER)
     async with serve_move_bot(app, sandbox, connector) as bot:
         yield bot
 

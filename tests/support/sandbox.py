@@ -34,6 +34,13 @@ def arm_id(subscription_id: str, group: str, provider_path: str) -> str:
     return f"{group_id(subscription_id, group)}/providers/{provider_path}"
 
 
+def gateway_spec(sb: Sandbox, *, polling_interval: float = 0.05) -> dict[str, Any]:
+    """create_gateway's keyword arguments for `sb` (sandbox credential, HTTPS, the sandbox's CA): what the bot's
+    app and its assessment workers build their gateways from."""
+    return {"credential": "sandbox", "endpoint": sb.url, "ca_bundle": str(sb.ca_path), "authority_host": sb.url,
+            "polling_interval": polling_interval}
+
+
 @pytest.fixture
 async def sandbox_factory() -> AsyncIterator[SandboxFactory]:
     """`await sandbox_factory(scenario="test-small", **start_sandbox_options)`; all stopped at teardown.
@@ -61,8 +68,7 @@ async def gateway_factory() -> AsyncIterator[GatewayFactory]:
     made: list[ArmGateway] = []
 
     def make(sb: Sandbox, *, polling_interval: float = 0.05) -> ArmGateway:
-        gw = create_gateway(credential="sandbox", endpoint=sb.url, ca_bundle=str(sb.ca_path),
-                            authority_host=sb.url, polling_interval=polling_interval)
+        gw = create_gateway(**gateway_spec(sb, polling_interval=polling_interval))
         made.append(gw)
         return gw
 

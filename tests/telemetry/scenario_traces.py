@@ -99,8 +99,9 @@ async def test_turns_and_jobs_are_traces_with_azure_calls_inside_and_nothing_sec
     assert assess.parent is None and assess.context.trace_id != turn.context.trace_id
     assert turn.parent is None and turn.attributes["cspbot.activity.type"] == "message"
     assert turn.attributes["http.response.status_code"] in (200, 201)
-    calls = _azure_calls(_descendants(assess))
-    assert len(calls) >= 3, f"the assessment's Azure reads are child spans of its job: {[s.name for s in calls]}"
+    # Every assessment runs in the worker pool: its Azure reads are the worker process's, none is this one's.
+    assert _azure_calls(_descendants(assess)) == []
+    assert assess.status.status_code is not StatusCode.ERROR
 
     # A move request: the approver's click is a turn; the move itself is a job whose Azure calls are inside.
     assert await bot.say("status") in (200, 201)  # the requester's chat, where the final report goes

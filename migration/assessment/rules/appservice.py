@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from migration.assessment.dependencies import top_level_id
 from migration.assessment.rules.base import Inventory, dig, finding, items
 from migration.model import Finding, Resource
+from migration.model.commands import Command, Data, Script
 
 SITES = ("microsoft.web/sites", "microsoft.web/sites/slots")
 
@@ -47,12 +48,14 @@ def a1_app_service(inv: Inventory) -> Iterator[Finding]:
     for site in inv.of_type(*SITES):
         if dig(site.properties, "virtualNetworkSubnetId"):
             yield finding(inv, "A1", site, case="vnet", detail="has VNet integration",
-                          app_network_command=f"az webapp vnet-integration remove -g {site.resource_group} "
-                                              f"-n {site.name}")
+                          app_network_command=Script.of(Command.of(
+                              "az", "webapp", "vnet-integration", "remove", "-g", Data(site.resource_group), "-n",
+                              Data(site.name))))
         if site.id.lower() in endpoints:
             yield finding(inv, "A1", site, case="vnet", detail="has a private endpoint",
-                          app_network_command="; ".join(f"az network private-endpoint delete --ids {pe}"
-                                                        for pe in sorted(endpoints[site.id.lower()])))
+                          app_network_command=Script(tuple(
+                              Command.of("az", "network", "private-endpoint", "delete", "--ids", Data(pe))
+                              for pe in sorted(endpoints[site.id.lower()]))))
     for r in inv.of_type(*SITES, "microsoft.web/serverfarms"):
         if dig(r.properties, "hostingEnvironmentProfile", "id"):
             yield finding(inv, "A1", r, case="ase", detail="runs on an App Service Environment")

@@ -20,6 +20,7 @@ from migration.model import (
     ResourceGroup,
     Subscription,
 )
+from migration.model.commands import Script, fill
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,14 @@ def items(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else []
 
 
+def _script(template: Any, fields: Mapping[str, Any]) -> Script:
+    """A fix's command from its template (rules.json's notes); a bare "{name}" is a Script the rule built."""
+    if isinstance(template, str):
+        built = fields.get(template.strip("{}"))
+        return built if isinstance(built, Script) else Script()
+    return fill(template, fields)
+
+
 def finding(inv: Inventory, rule_id: str, resource: Resource | None = None, *, group: str | None = None,
             case: str | None = None, detail: Any = "", other: Any = "", name: str | None = None,
             fix_ids: tuple[str, ...] | None = None, **values: Any) -> Finding:
@@ -161,8 +170,9 @@ def finding(inv: Inventory, rule_id: str, resource: Resource | None = None, *, g
     if fix_text is not None:
         ids = fix_ids if fix_ids is not None else ((resource.id,) if resource else ())
         fix = Fix(action=FixAction(fix_text["action"]), resource_ids=tuple(ids),
-                  command=fix_text["command"].format_map(fields), source=source,
-                  after=fix_text["after"].format_map(fields) if fix_text.get("after") else None)
+                  command=_script(fix_text.get("command"), fields), source=source,
+                  after=_script(fix_text.get("after"), fields),
+                  after_note=str(fix_text.get("after_note") or "").format_map(fields))
     return Finding(
         rule_id=rule_id,
         severity=variant.severity if variant else text.rule.severity,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from migration.assessment.dependencies import NOT_CONSOLIDATABLE, parent_id
 from migration.assessment.rules.base import Inventory, finding, is_child
 from migration.model import Finding, Lock, ResourceId, ScopeKind
+from migration.model.commands import Command, Data, Script
 from migration.model.ids import name_of
 
 MAX_RESOURCES_PER_REQUEST = 800  # ARM refuses larger move requests
@@ -113,18 +114,21 @@ def g12_read_only_lock(inv: Inventory) -> Iterator[Finding]:
         name, subscription = scope.resource_group.lower(), scope.subscription.lower()
         if subscription == inv.source.id.lower() and name in inv.by_group:
             yield lock_finding(inv, lock, group=inv.group_name(name), where=f"group {inv.group_name(name)}",
-                               scope=f"--resource-group {inv.group_name(name)} --subscription {inv.source.id}")
+                               scope=("--resource-group", Data(inv.group_name(name)), "--subscription",
+                                      Data(inv.source.id)))
         elif inv.target is not None and subscription == inv.target.id.lower() and name in inv.by_group:
             yield lock_finding(inv, lock, group=inv.group_name(name), where=f"target group {inv.group_name(name)}",
-                               scope=f"--resource-group {inv.group_name(name)} --subscription {inv.target.id}")
+                               scope=("--resource-group", Data(inv.group_name(name)), "--subscription",
+                                      Data(inv.target.id)))
 
 
-def lock_finding(inv: Inventory, lock: Lock, *, group: str, where: str, scope: str) -> Finding:
+def lock_finding(inv: Inventory, lock: Lock, *, group: str, where: str, scope: tuple[str | Data, ...]) -> Finding:
     """G12 with its fix: lift the lock for the move, put it back after (with its notes)."""
-    notes = f' --notes "{lock.notes}"' if lock.notes else ""
+    notes = ("--notes", Data(lock.notes)) if lock.notes else ()
     return finding(inv, "G12", name=lock.name, group=group, detail=where, fix_ids=(lock.id,),
-                   lock_delete=f"az lock delete --name {lock.name} {scope}",
-                   lock_create=f"az lock create --name {lock.name} --lock-type ReadOnly {scope}{notes}")
+                   lock_delete=Script.of(Command.of("az", "lock", "delete", "--name", Data(lock.name), *scope)),
+                   lock_create=Script.of(Command.of("az", "lock", "create", "--name", Data(lock.name), "--lock-type",
+                                                    "ReadOnly", *scope, *notes)))
 
 
 def g13_not_succeeded(inv: Inventory) -> Iterator[Finding]:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from migration.assessment.dependencies import top_level_id
 from migration.assessment.rules.base import Inventory, dig, finding, items
 from migration.model import Finding, Resource, ResourceId
+from migration.model.commands import Command, Data, Script
 from migration.model.ids import name_of
 
 PIP = "microsoft.network/publicipaddresses"
@@ -78,8 +79,10 @@ def n7_subnet_attachments(inv: Inventory) -> Iterator[Finding]:
                 name = name_of(nat)
                 yield finding(inv, "N7", vnet, detail=dig(subnet, "name"), other=f"NAT gateway {name}",
                               fix_ids=(vnet.id, nat),
-                              detach=f"az network vnet subnet update -g {vnet.resource_group} --vnet-name {vnet.name} "
-                                     f"-n {dig(subnet, 'name')} --remove natGateway")
+                              detach=Script.of(Command.of(
+                                  "az", "network", "vnet", "subnet", "update", "-g", Data(vnet.resource_group),
+                                  "--vnet-name", Data(vnet.name), "-n", Data(str(dig(subnet, "name") or "")),
+                                  "--remove", "natGateway")))
     for type_, (label, detachable) in SUBNET_USERS.items():
         for r in inv.of_type(type_):
             configs = items(dig(r.properties, "ipConfigurations")) + items(dig(r.properties, "gatewayIPConfigurations"))
@@ -91,7 +94,8 @@ def n7_subnet_attachments(inv: Inventory) -> Iterator[Finding]:
                 subnet = name_of(subnet_id)
                 if detachable:
                     yield finding(inv, "N7", vnet, detail=subnet, other=f"{label} {r.name}", fix_ids=(vnet.id, r.id),
-                                  detach=f"az network bastion delete -g {r.resource_group} -n {r.name}")
+                                  detach=Script.of(Command.of("az", "network", "bastion", "delete", "-g",
+                                                              Data(r.resource_group), "-n", Data(r.name))))
                 else:
                     yield finding(inv, "N7", vnet, case="redeploy", detail=subnet, other=f"{label} {r.name}")
                 break

@@ -9,6 +9,7 @@ from migration.assessment.rules.base import Inventory, finding
 from migration.assessment.rules.generic import lock_finding
 from migration.azure.permissions import evaluate
 from migration.model import Finding
+from migration.model.commands import Data
 
 
 def preconditions(inv: Inventory) -> Iterator[Finding]:
@@ -33,7 +34,7 @@ def preconditions(inv: Inventory) -> Iterator[Finding]:
         for sub in (src, dst):
             if lock.level.lower() == "readonly" and lock.scope.rstrip("/").lower() == sub.arm_id.lower():
                 yield lock_finding(inv, lock, group="", where=f"subscription {sub.display_name}",
-                                   scope=f"--subscription {sub.id}")
+                                   scope=("--subscription", Data(sub.id)))
 
 
 # What a move cannot do without (G5); the rest (locks, role assignments) has a manual way round.

@@ -9,6 +9,7 @@ from dataclasses import replace
 from migration.assessment.dependencies import top_level_id
 from migration.assessment.rules.base import Inventory, dig, finding, is_child, items
 from migration.model import Finding, Resource
+from migration.model.commands import Command, Data, Script
 from migration.model.ids import name_of
 
 
@@ -118,21 +119,21 @@ def kv1_disk_encryption_vault(inv: Inventory) -> Iterator[Finding]:
         vault = str(dig(des.properties, "activeKey", "sourceVault", "id") or "") if des else ""
         if vault:
             encrypted[top_level_id(vault).lower()].append(
-                (disk, f"az disk update -g {disk.resource_group} -n {disk.name} "
-                       "--encryption-type EncryptionAtRestWithPlatformKey"))
+                (disk, Command.of("az", "disk", "update", "-g", Data(disk.resource_group), "-n", Data(disk.name),
+                                  "--encryption-type", "EncryptionAtRestWithPlatformKey")))
         for setting in items(dig(disk.properties, "encryptionSettingsCollection", "encryptionSettings")):
             ade = str(dig(setting, "diskEncryptionKey", "sourceVault", "id") or "")
             vm = inv.get(str(disk.managed_by or ""))
             if ade:
                 encrypted[top_level_id(ade).lower()].append(
-                    (disk, f"az vm encryption disable -g {disk.resource_group} -n {vm.name if vm else '<vm>'} "
-                           "--volume-type all"))
+                    (disk, Command.of("az", "vm", "encryption", "disable", "-g", Data(disk.resource_group), "-n",
+                                      Data(vm.name if vm else "<vm>"), "--volume-type", "all")))
     for vault in inv.of_type("microsoft.keyvault/vaults"):
         disks = encrypted.get(vault.id.lower())
         if disks:
             commands = list(dict.fromkeys(c for _, c in disks))
             yield finding(inv, "KV1", vault, detail=", ".join(sorted(d.name for d, _ in disks)),
-                          fix_ids=tuple(d.id for d, _ in disks), disk_commands="; ".join(commands))
+                          fix_ids=tuple(d.id for d, _ in disks), disk_commands=Script(tuple(commands)))
 
 
 def sql1_sql_iaas_registration(inv: Inventory) -> Iterator[Finding]:

@@ -83,29 +83,29 @@ async def test_each_fix_names_its_action_the_real_names_and_its_source(
     a, _ = await _assessed(sandbox_factory, gateway_factory)
     fixes = {(f.resource_group, f.rule_id): f.fix for f in a.findings if f.fix is not None}
     assert fixes[("rg-vm-stdip", "N1")].action is FixAction.DISASSOCIATE_PUBLIC_IP
-    assert fixes[("rg-vm-stdip", "N1")].command == (
+    assert fixes[("rg-vm-stdip", "N1")].command.posix() == (
         "az network nic ip-config update -g rg-vm-stdip --nic-name vm-web-1-nic -n ipconfig1 --remove publicIpAddress")
-    assert fixes[("rg-vm-stdip", "N1")].after == (
+    assert fixes[("rg-vm-stdip", "N1")].after.posix() == (
         "az network nic ip-config update -g rg-vm-stdip --nic-name vm-web-1-nic -n ipconfig1 --public-ip-address "
         f"/subscriptions/{CSP}/resourceGroups/rg-vm-stdip/providers/Microsoft.Network/publicIPAddresses/pip-vm-web-1")
     assert fixes[("rg-sqlvm", "SQL1")].action is FixAction.DELETE_SQL_IAAS_REGISTRATION
-    assert fixes[("rg-sqlvm", "SQL1")].command == "az sql vm delete -g rg-sqlvm -n vm-sql --yes"
-    assert fixes[("rg-sqlvm", "SQL1")].after == "az sql vm create -g rg-sqlvm -n vm-sql --license-type AHUB"
+    assert fixes[("rg-sqlvm", "SQL1")].command.posix() == "az sql vm delete -g rg-sqlvm -n vm-sql --yes"
+    assert fixes[("rg-sqlvm", "SQL1")].after.posix() == "az sql vm create -g rg-sqlvm -n vm-sql --license-type AHUB"
     assert "move-support-resources#microsoftsqlvirtualmachine" in fixes[("rg-sqlvm", "SQL1")].source
     assert fixes[("rg-monitoring", "S2")].action is FixAction.UNLINK_AUTOMATION_WORKSPACE
-    assert fixes[("rg-monitoring", "S2")].command == (
+    assert fixes[("rg-monitoring", "S2")].command.posix() == (
         "az monitor log-analytics workspace linked-service delete -g rg-monitoring --workspace-name law-adatum "
         "-n Automation")
-    assert fixes[("rg-peered", "N2")].command == (
+    assert fixes[("rg-peered", "N2")].command.posix() == (
         "az network vnet peering delete -g rg-peered --vnet-name vnet-spoke -n spoke-to-hub")
     assert fixes[("rg-webapp-moved", "A1")].action is FixAction.MOVE_APP_SERVICE_BACK
-    assert fixes[("rg-nat", "N7")].command == (
+    assert fixes[("rg-nat", "N7")].command.posix() == (
         "az network vnet subnet update -g rg-nat --vnet-name vnet -n default --remove natGateway")
     assert fixes[("rg-cmk", "CMK1")].action is FixAction.DISABLE_CUSTOMER_MANAGED_KEY
     assert fixes[("rg-locked-ro", "G12")].action is FixAction.LIFT_READ_ONLY_LOCK
-    assert fixes[("rg-locked-ro", "G12")].after == (
+    assert fixes[("rg-locked-ro", "G12")].after.posix() == (
         f'az lock create --name change-freeze --lock-type ReadOnly --resource-group rg-locked-ro --subscription {PAYG} '
-        '--notes "Audit season"')
+        "--notes 'Audit season'")
     leave = Counter(f.rule_id for f in a.findings
                     if f.fix is not None and f.fix.action is FixAction.LEAVE_BEHIND_AND_RECREATE)
     assert leave == {"G7": 6, "SN1": 1, "U1": 1}  # DES, NAT gateway, Bastion, alert, SSH key, DCR

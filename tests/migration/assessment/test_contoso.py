@@ -103,7 +103,7 @@ async def test_every_group_gets_the_right_verdict_after_azures_dry_run(contoso: 
     assert summarize(checked).disagreements == 2
     # Fix-first findings carry the command with the real names.
     lock = next(f for f in groups["rg-locked"].findings if f.rule_id == "G12")
-    assert lock.fix is not None and lock.fix.command == (
+    assert lock.fix is not None and lock.fix.command.posix() == (
         f"az lock delete --name finance-freeze --resource-group rg-locked --subscription {PAYG}")
 
 

@@ -157,7 +157,7 @@ async def test_access_returns_and_the_move_resumes_by_itself_with_bounded_backof
     told = Told()
     told.lost = []
     config = replace(FAST, access_retry_seconds=0.05, access_retry_max_seconds=0.2)
-    runner = MoveRunner(workflow, gateway_factory(sandbox), listener=told, config=config)
+    runner = MoveRunner(workflow, gateway_factory(sandbox), listener=told, alerts=told, config=config)
     runner.start()
     try:
         async def checked_a_few_times() -> StoredRequest:

@@ -49,7 +49,7 @@ async def test_an_integrated_app_and_a_subnet_on_a_nat_gateway_move_with_one_app
                                  ("before", StepKind.REMOVE_VNET_INTEGRATION)]
         # A NAT gateway in the target is the engineer's, with its command.
         assert [f.action for f in stored.manual_fixes] == ["detach_subnet_resource"]
-        assert "az network nat gateway create" in stored.manual_fixes[0].command
+        assert "az network nat gateway create" in stored.manual_fixes[0].command.posix()
 
         async with aiohttp.ClientSession() as session:
             await slow_writes(session, arm, ca, sorted(set(WRITE_OF.values())))

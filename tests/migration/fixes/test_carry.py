@@ -11,6 +11,7 @@ from migration.fixes.plan import plan_fixes
 from migration.model import ArmError, GroupMove
 from migration.model.plan import ChosenFix, StepKind
 from migration.planning.plan import read_facts
+from tests.support.commands import script
 from tests.support.sandbox import CSP, FABRIKAM, PAYG, group_id
 from tests.support.scenarios.fixes import (
     ALICE,
@@ -37,15 +38,15 @@ def _group(gw_resources, name, target):
 def _fixes():
     return [
         ChosenFix("rg-locked", "lift_read_only_lock", (f"{group_id(PAYG, 'rg-locked')}/providers/Microsoft."
-                                                       "Authorization/locks/freeze",), "az lock delete ..."),
+                                                       "Authorization/locks/freeze",), script("az lock delete ...")),
         ChosenFix("rg-webapp", "move_app_service_back", (group_id(PAYG, "rg-webapp") + "/providers/Microsoft.Web/"
                                                          "sites/app-2",),
-                  "az resource move --destination-group rg-web --ids ..."),
-        ChosenFix("rg-web", "register_provider", (), "az provider register --namespace Microsoft.Web "
-                  f"--subscription {CSP}"),
-        ChosenFix("rg-app", "disassociate_public_ip", (NIC1,), "az network nic ip-config update ..."),
-        ChosenFix("rg-net", "disable_peering", (VNET1,), "az network vnet peering delete ..."),
-        ChosenFix("rg-app", "unlink_automation_workspace", ("x",), "az monitor log-analytics ..."),
+                  script("az resource move --destination-group rg-web --ids ...")),
+        ChosenFix("rg-web", "register_provider", (), script("az provider register --namespace Microsoft.Web "
+                  f"--subscription {CSP}")),
+        ChosenFix("rg-app", "disassociate_public_ip", (NIC1,), script("az network nic ip-config update ...")),
+        ChosenFix("rg-net", "disable_peering", (VNET1,), script("az network vnet peering delete ...")),
+        ChosenFix("rg-app", "unlink_automation_workspace", ("x",), script("az monitor log-analytics ...")),
     ]
 
 
@@ -114,7 +115,7 @@ async def test_fixes_moves_and_follow_through_leave_everything_back_at_the_new_s
     assert len(by_kind[StepKind.RESTORE_LOCK]) == 2  # on the source group and on its target group
     assert {s.arg("scope") for s in by_kind[StepKind.RECREATE_ASSIGNMENT]} == {
         group_id(CSP, "rg-target"), STAPP1.replace(PAYG, CSP).replace("rg-app", "rg-target")}
-    assert all("az " in s.command for s in plan.steps)
+    assert all("az " in s.command.posix() for s in plan.steps)
 
     outcome: dict[str, object] = {}
     before = [s for s in plan.steps if s.phase == "before"]
@@ -165,8 +166,8 @@ async def test_a_deleted_principal_and_a_custom_role_are_handled_and_reported(gw
     web = _group(inventory, "rg-web", "rg-web-csp")
     facts = await read_facts(azure, source_subscription_id=PAYG, target_subscription_id=CSP,
                              groups=(web,), plan_id="req-2")
-    plan = plan_fixes(facts, [ChosenFix("rg-web", "register_provider", (), "az provider register --namespace "
-                                        f"Microsoft.Web --subscription {CSP}")])
+    plan = plan_fixes(facts, [ChosenFix("rg-web", "register_provider", (), script("az provider register --namespace "
+                                        f"Microsoft.Web --subscription {CSP}"))])
     widen = [s for s in plan.steps if s.kind is StepKind.ADD_ASSIGNABLE_SCOPE]
     assert [s.arg("role_name") for s in widen] == ["App Operator"]
     outcome: dict[str, object] = {}
@@ -177,8 +178,8 @@ async def test_a_deleted_principal_and_a_custom_role_are_handled_and_reported(gw
     recreate = {s.arg("principal"): s for s in plan.steps if s.kind is StepKind.RECREATE_ASSIGNMENT}
     assert outcome[recreate[ALICE].key] is True
     assert outcome[recreate[BOB].key] is False and outcome[f"error:{recreate[BOB].key}"] == "PrincipalNotFound"
-    assert f"--assignee-object-id {BOB}" in recreate[BOB].command and group_id(CSP, "rg-web-csp") in recreate[
-        BOB].command
+    assert f"--assignee-object-id {BOB}" in recreate[BOB].command.posix() and group_id(CSP, "rg-web-csp") in \
+        recreate[BOB].command.posix()
     assert not await already_done(azure, recreate[BOB])
 
 
@@ -186,8 +187,8 @@ async def test_split_dependencies_are_brought_into_one_group_validated_first(san
     sandbox = await sandbox_factory(fixes_scenario())
     gw = gateway_factory(sandbox)
     vm3 = group_id(PAYG, "rg-split") + "/providers/Microsoft.Compute/virtualMachines/vm-3"
-    fix = ChosenFix("rg-split", "consolidate_dependencies", (vm3,), f"az resource move --destination-group rg-net "
-                    f"--ids {vm3}")
+    fix = ChosenFix("rg-split", "consolidate_dependencies", (vm3,),
+                    script(f"az resource move --destination-group rg-net --ids {vm3}"))
     azure = gw.for_tenant(FABRIKAM)
     inventory = await azure.inventory.list_resources(PAYG)
     groups = (_group(inventory, "rg-net", "rg-net-csp"), _group(inventory, "rg-split", "rg-split-csp"))

@@ -91,7 +91,7 @@ async def test_one_approval_then_the_report_lists_every_step(fix_bot, connector)
     assignments = {a["principalId"]: a for a in doc["roleAssignments"]}
     deleted = assignments["b0b00000-0000-4000-8000-000000000b0b"]
     assert not deleted["recreated"] and "no longer exists" in deleted["why"]
-    assert deleted["command"].startswith("az role assignment create --assignee-object-id b0b00000")
+    assert deleted["command"]["posix"].startswith("az role assignment create --assignee-object-id b0b00000")
     assert assignments["a11ce000-0000-4000-8000-00000000a11c"]["recreated"]
     assert assignments["a11ce000-0000-4000-8000-00000000a11c"]["command"] is None
     async with fix_bot.session.get(f"{fix_bot.url}/reports/{path}.md") as response:

@@ -17,6 +17,7 @@ from migration.model import (
     Verdict,
 )
 from migration.model.plan import ChosenFix, StepKind
+from tests.support.commands import script
 
 S, T = "aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"
 G = f"/subscriptions/{S}/resourceGroups"
@@ -27,7 +28,7 @@ ST = f"{G}/rg-locked/providers/Microsoft.Storage/storageAccounts/st1"
 
 def _finding(action: FixAction, ids: tuple[str, ...], command: str, group: str) -> Finding:
     return Finding("X1", Severity.FIX_FIRST, "m", "r", "s", resource_group=group,
-                   fix=Fix(action=action, resource_ids=ids, command=command, source="s"))
+                   fix=Fix(action=action, resource_ids=ids, command=script(command), source="s"))
 
 
 LOCKED = GroupAssessment("rg-locked", Verdict.READY_AFTER_FIXES, (ST,), (
@@ -55,7 +56,7 @@ def test_resources_moved_back_into_their_group_move_on_from_there():
     webapp = GroupMove("rg-webapp", f"/subscriptions/{T}/resourceGroups/rg-webapp", "westeurope", (APP2,))
     plan = plan_fixes(PlanFacts(S, T, (web, webapp)), chosen)
     assert [s.kind for s in plan.steps] == [StepKind.MOVE_APP_BACK]
-    assert plan.steps[0].command == f"az resource move --destination-group rg-web --ids {APP2}"
+    assert plan.steps[0].command.posix() == f"az resource move --destination-group rg-web --ids {APP2}"
     groups = regroup((web, webapp), plan.steps)
     assert [g.source_group for g in groups] == ["rg-web"]  # rg-webapp is empty now
     assert groups[0].resource_ids[-1] == f"{G}/rg-web/providers/Microsoft.Web/sites/app-2"
@@ -80,8 +81,8 @@ def test_a_lock_goes_back_on_the_source_whatever_the_move_did_and_last_on_the_ne
                               f"recreate_assignment:/subscriptions/{T}/resourcegroups/rg-locked-csp/r1".lower()}
     assert new.text == "Put ReadOnly lock freeze back on group rg-locked-csp in the CSP subscription"
     assert back.text == "Put ReadOnly lock freeze back on group rg-locked in the source subscription"
-    assert new.command == (f"az lock create --name freeze --lock-type ReadOnly --resource /subscriptions/{T}/"
-                           'resourceGroups/rg-locked-csp --notes "Change freeze"')
+    assert new.command.posix() == (f"az lock create --name freeze --lock-type ReadOnly --resource /subscriptions/{T}/"
+                                     "resourceGroups/rg-locked-csp --notes 'Change freeze'")
     # Re-created assignments get names of their own, the same on every planning of this request.
     again = {s.key: s for s in plan_fixes(facts, chosen_fixes([LOCKED])).steps}
     key = f"recreate_assignment:/subscriptions/{T}/resourcegroups/rg-locked-csp/r1".lower()
@@ -89,13 +90,13 @@ def test_a_lock_goes_back_on_the_source_whatever_the_move_did_and_last_on_the_ne
 
 
 def test_every_step_says_what_it_does_and_how_to_do_it_by_hand():
-    chosen = [ChosenFix("rg-web", "register_provider", (), f"az provider register --namespace Microsoft.Web "
-                        f"--subscription {T}")]
+    chosen = [ChosenFix("rg-web", "register_provider", (), script(f"az provider register --namespace Microsoft.Web "
+                        f"--subscription {T}"))]
     move = GroupMove("rg-web", f"/subscriptions/{T}/resourceGroups/rg-web", "westeurope", ())
     (step,) = plan_fixes(PlanFacts(S, T, (move,)), chosen).steps
     assert step.text == "Register Microsoft.Web in the target subscription"
-    assert step.command == f"az provider register --namespace Microsoft.Web --subscription {T}"
-    assert "{" not in step.command and step.source.startswith("https://learn.microsoft.com/")
+    assert step.command.posix() == f"az provider register --namespace Microsoft.Web --subscription {T}"
+    assert "{" not in step.command.posix() and step.source.startswith("https://learn.microsoft.com/")
 
 
 # ---------------------------------------------------------------- assignments on resources a fix moves first
@@ -153,7 +154,7 @@ def test_assignments_on_a_web_app_moved_back_follow_it_to_the_target_and_inherit
         assert step.arg("source_scope").startswith(APP2) and step.group == "rg-web"
         assert back.key in step.after and "move:rg-web" in step.after
         assert step.arg("principal") in {"p1", "p2"} and step.arg("description") == f"{name} description"
-        assert f"--scope {step.arg('scope')}" in step.command
+        assert f"--scope {step.arg('scope')}" in step.command.posix()
     widen = next(s for s in steps if s.kind is StepKind.ADD_ASSIGNABLE_SCOPE)
     assert widen.arg("scope") == f"/subscriptions/{T}" and widen.key in recreated["custom-on-app"].after
     # Exactly one step per assignment: nothing inherited is duplicated onto the web app.
@@ -196,10 +197,10 @@ def test_every_write_in_a_read_only_group_waits_for_its_lock_and_the_lock_goes_b
     )
     move = GroupMove("rg-locked", f"/subscriptions/{T}/resourceGroups/rg-locked", "westeurope", (job, nic, ip, vnet))
     lock = Lock(LOCK_ID, "freeze", "ReadOnly", f"{G}/rg-locked")
-    chosen = [ChosenFix("rg-locked", "lift_read_only_lock", (LOCK_ID,), "az lock delete ..."),
-              ChosenFix("rg-locked", "stop_job", (job,), "az stream-analytics job stop ..."),
-              ChosenFix("rg-locked", "disassociate_public_ip", (nic,), "az network nic ip-config update ..."),
-              ChosenFix("rg-locked", "disable_peering", (vnet,), "az network vnet peering delete ...")]
+    chosen = [ChosenFix("rg-locked", "lift_read_only_lock", (LOCK_ID,), script("az lock delete ...")),
+              ChosenFix("rg-locked", "stop_job", (job,), script("az stream-analytics job stop ...")),
+              ChosenFix("rg-locked", "disassociate_public_ip", (nic,), script("az network nic ip-config update ...")),
+              ChosenFix("rg-locked", "disable_peering", (vnet,), script("az network vnet peering delete ..."))]
     steps = {s.kind: s for s in plan_fixes(PlanFacts(S, T, (move,), resources=resources, locks=(lock,)),
                                            chosen).steps if s.phase == "before"}
     lift = steps.pop(StepKind.LIFT_LOCK).key

@@ -80,7 +80,7 @@ async def test_a_disk_a_vm_started_using_since_the_plan_fails_with_azures_reason
     with pytest.raises(ArmError) as caught:
         await carry_out(azure, off)
     assert caught.value.code == "OperationNotAllowed"
-    assert off.command == f"az disk update --ids {DISK} --encryption-type EncryptionAtRestWithPlatformKey"
+    assert off.command.posix() == f"az disk update --ids {DISK} --encryption-type EncryptionAtRestWithPlatformKey"
     assert not await already_done(azure, off)
     assert (await azure.resources.get_resource(DISK)).properties["encryption"]["type"] == CMK
     assert [s.kind for s in steps] == [StepKind.DISK_TO_PLATFORM_KEY, StepKind.DISK_TO_CUSTOMER_KEY]

@@ -8,6 +8,7 @@ from migration.fixes.choice import chosen_fixes, movable_with
 from migration.fixes.plan import PlanFacts, plan_fixes
 from migration.model import Finding, Fix, FixAction, GroupAssessment, GroupMove, Resource, Severity, Verdict
 from migration.model.plan import StepKind
+from tests.support.commands import script
 
 S, T = "aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"
 G, TG = f"/subscriptions/{S}/resourceGroups", f"/subscriptions/{T}/resourceGroups"
@@ -28,7 +29,7 @@ def _res(rid: str, type_: str, sub: str = S, **fields: object) -> Resource:
 def _group(name: str, action: FixAction, ids: tuple[str, ...], command: str = "az ...") -> GroupAssessment:
     return GroupAssessment(name, Verdict.READY_AFTER_FIXES, ids[:1], (Finding(
         "X", Severity.FIX_FIRST, "m", "r", "s", resource_group=name,
-        fix=Fix(action=action, resource_ids=ids, command=command, source="s")),))
+        fix=Fix(action=action, resource_ids=ids, command=script(command), source="s")),))
 
 
 def _move(name: str) -> GroupMove:
@@ -54,13 +55,14 @@ def test_a_running_job_is_stopped_before_and_started_after_at_its_new_id_from_it
     stop, start = plan_fixes(PlanFacts(S, T, (_move("rg-stream"),), resources=(job,)), chosen).steps
     assert (stop.kind, stop.phase, stop.group) == (StepKind.STOP_JOB, "before", "rg-stream")
     assert "processes no events until it is started again" in stop.text
-    assert stop.command == f"az stream-analytics job stop --resource-group rg-stream --name asa-1 --subscription {S}"
+    assert stop.command.posix() == (f"az stream-analytics job stop --resource-group rg-stream --name asa-1 "
+                                    f"--subscription {S}")
     assert (start.kind, start.phase) == (StepKind.START_JOB, "after")
     assert start.arg("job") == f"{TG}/rg-stream-csp/providers/Microsoft.StreamAnalytics/streamingjobs/asa-1"
     assert start.arg("old_job") == JOB  # started where it stayed if its group did not move
     assert start.after == (stop.key,) and start.ended == ("move:rg-stream",)  # started again whatever the move did
-    assert start.command.endswith(f"--subscription {T} --output-start-mode LastOutputEventTime")
-    assert "--resource-group rg-stream-csp" in start.command
+    assert start.command.posix().endswith(f"--subscription {T} --output-start-mode LastOutputEventTime")
+    assert "--resource-group rg-stream-csp" in start.command.posix()
 
 
 def test_a_job_stopped_since_the_assessment_is_left_alone():
@@ -76,12 +78,12 @@ def test_an_unattached_disk_goes_to_platform_keys_and_back_on_the_target_set_of_
                       target_resources=(_target_set("des-other", "rg-disks-csp"), _target_set()))
     off, back = plan_fixes(facts, chosen_fixes([disks])).steps
     assert (off.kind, off.phase, off.group) == (StepKind.DISK_TO_PLATFORM_KEY, "before", "rg-disks")
-    assert off.command == f"az disk update --ids {DISK} --encryption-type EncryptionAtRestWithPlatformKey"
+    assert off.command.posix() == f"az disk update --ids {DISK} --encryption-type EncryptionAtRestWithPlatformKey"
     assert (back.kind, back.phase, back.after) == (StepKind.DISK_TO_CUSTOMER_KEY, "after",
                                                    (off.key, "move:rg-disks"))
     assert back.arg("disk") == f"{TG}/rg-disks-csp/providers/Microsoft.Compute/disks/data-1"
     assert back.arg("des") == TARGET_DES and back.arg("encryption_type") == CMK
-    assert back.command.endswith(f"--encryption-type {CMK} --disk-encryption-set {TARGET_DES}")
+    assert back.command.posix().endswith(f"--encryption-type {CMK} --disk-encryption-set {TARGET_DES}")
 
 
 def test_the_only_set_of_the_disks_target_group_serves_when_none_has_its_name():
@@ -98,7 +100,7 @@ def test_without_a_set_in_the_target_the_disk_stays_on_platform_keys_and_the_eng
     assert [s.kind for s in plan.steps] == [StepKind.DISK_TO_PLATFORM_KEY]
     (left,) = plan.manual
     assert "no disk encryption set des-1 in westeurope" in left.reason
-    assert left.command == (f"az disk update --ids {TG}/rg-disks-csp/providers/Microsoft.Compute/disks/data-1 "
+    assert left.command.posix() == (f"az disk update --ids {TG}/rg-disks-csp/providers/Microsoft.Compute/disks/data-1 "
                             f"--encryption-type {CMK} --disk-encryption-set {TARGET_DES}")
 
 
@@ -111,7 +113,7 @@ def test_a_disk_a_running_vm_uses_is_left_to_the_engineer_with_the_reason():
     (left,) = plan.manual
     assert "attached to virtual machine vm-busy, which runs" in left.reason
     assert "Deallocating vm-busy stops it" in left.reason
-    assert left.command == (f"az vm deallocate -g rg-disks -n vm-busy --subscription {S} && az disk update -g "
+    assert left.command.posix() == (f"az vm deallocate -g rg-disks -n vm-busy --subscription {S} && az disk update -g "
                             f"rg-disks -n data-1 --subscription {S} --encryption-type EncryptionAtRestWithPlatformKey")
 
 
@@ -124,17 +126,18 @@ def test_a_restore_point_collection_is_deleted_before_the_vm_moves_and_resuming_
     (delete,) = plan.steps
     assert (delete.kind, delete.phase, delete.group) == (StepKind.DELETE_RESTORE_POINTS, "before", "rg-backup")
     assert "(its instant-restore snapshots are lost; the vault's backups stay)" in delete.text
-    assert delete.command == f"az resource delete --ids {RPC}"
+    assert delete.command.posix() == f"az resource delete --ids {RPC}"
     (resume,) = plan.manual
     assert "resume Azure Backup of vm-b from a Recovery Services vault in the target" in resume.reason
-    assert f"--vm {TG}/rg-backup-csp/providers/Microsoft.Compute/virtualMachines/vm-b" in resume.command
+    assert f"--vm {TG}/rg-backup-csp/providers/Microsoft.Compute/virtualMachines/vm-b" in resume.command.posix()
 
 
 def test_a_key_vaults_disks_switch_keys_before_the_vault_moves_and_stay_for_the_engineer_to_switch_back():
     vault = f"{G}/rg-vault/providers/Microsoft.KeyVault/vaults/kv-keys"
     group = GroupAssessment("rg-vault", Verdict.READY_AFTER_FIXES, (vault,), (Finding(
         "KV1", Severity.FIX_FIRST, "m", "r", "s", resource_id=vault, resource_group="rg-vault",
-        fix=Fix(action=FixAction.DISABLE_CUSTOMER_MANAGED_KEY, resource_ids=(DISK,), command="az disk update ...",
+        fix=Fix(action=FixAction.DISABLE_CUSTOMER_MANAGED_KEY, resource_ids=(DISK,),
+                command=script("az disk update ..."),
                 source="s")),))
     facts = PlanFacts(S, T, (GroupMove("rg-vault", f"{TG}/rg-vault", "westeurope", (vault,)),),
                       resources=(_disk(),), target_resources=(_target_set(),))
@@ -142,7 +145,7 @@ def test_a_key_vaults_disks_switch_keys_before_the_vault_moves_and_stay_for_the_
     (off,) = plan.steps
     assert (off.kind, off.group) == (StepKind.DISK_TO_PLATFORM_KEY, "rg-vault")  # the vault's move waits for it
     (back,) = plan.manual  # the disk stays in the source: its key comes back by hand
-    assert back.command == f"az disk update --ids {DISK} --encryption-type {CMK} --disk-encryption-set {DES}"
+    assert back.command.posix() == f"az disk update --ids {DISK} --encryption-type {CMK} --disk-encryption-set {DES}"
     assert "disk data-1 stays where it is, on platform-managed keys" in back.reason
 
 
@@ -151,4 +154,4 @@ def test_a_disk_an_export_holds_is_left_to_the_engineer_until_the_export_ends():
                       chosen_fixes([_group("rg-disks", FixAction.DISABLE_CUSTOMER_MANAGED_KEY, (DISK,))]))
     (left,) = plan.manual
     assert plan.steps == () and "Disk data-1 is ActiveSAS (an export or upload holds it)" in left.reason
-    assert left.command.startswith("az disk update -g rg-disks -n data-1")
+    assert left.command.posix().startswith("az disk update -g rg-disks -n data-1")

@@ -59,7 +59,7 @@ async def test_a_job_a_disk_on_its_own_key_and_a_backed_up_vm_move_with_one_appr
             StepKind.START_JOB, StepKind.DISK_TO_CUSTOMER_KEY]
         # Resuming backup from a vault in the target is the engineer's, with its command.
         assert [f.action for f in stored.manual_fixes] == ["remove_restore_points"]
-        assert "az backup protection enable-for-vm" in stored.manual_fixes[0].command
+        assert "az backup protection enable-for-vm" in stored.manual_fixes[0].command.posix()
 
         async with aiohttp.ClientSession() as session:
             await slow_writes(session, arm, ca, FIX_WRITES)

@@ -9,6 +9,7 @@ from migration.model import GroupState, RequestState
 from migration.model.plan import StepKind
 from migration.model.records import StepStatus
 from tests.migration.fixes.test_restart import PICKED
+from tests.support.commands import script
 from tests.support.moves import approver_actor
 from tests.support.sandbox import CSP, FABRIKAM, PAYG, group_id
 from tests.support.scenarios.fixes import BOB, fixes_scenario
@@ -63,7 +64,7 @@ async def test_a_failed_fix_stops_only_the_group_that_needs_it(workflow: Workflo
     done, _ = await _run(workflow, gateway)
     groups = {g.source_group: g for g in done.request.groups}
     assert groups["rg-web"].state is GroupState.SKIPPED and groups["rg-web"].error.code == "FixFailed"
-    assert "az resource move --destination-group rg-web" in groups["rg-web"].error.message
+    assert "its command is in the move report" in groups["rg-web"].error.message
     assert groups["rg-app"].state is GroupState.SUCCEEDED and groups["rg-locked"].state is GroupState.SUCCEEDED
     assert done.state is RequestState.PARTIALLY_SUCCEEDED
     by_kind = {}
@@ -103,7 +104,7 @@ async def test_without_a_role_for_locks_the_step_fails_with_its_command_instead_
         groups = (GroupMove("rg-app", f"/subscriptions/{target}/resourceGroups/rg-app-csp", "westeurope",
                             (f"{src}/providers/Microsoft.Storage/storageAccounts/st1",)),)
         chosen = [ChosenFix("rg-app", "lift_read_only_lock", (f"{src}/providers/Microsoft.Authorization/locks/freeze",),
-                            "az lock delete --name freeze --resource-group rg-app")]
+                            script("az lock delete --name freeze --resource-group rg-app"))]
         groups, plan = await plan_with_fixes(gateway.for_tenant(CONSENTED), source_subscription_id=SUB[CONSENTED],
                                              target_subscription_id=target, groups=groups, chosen=chosen,
                                              plan_id="PERM")
@@ -120,6 +121,6 @@ async def test_without_a_role_for_locks_the_step_fails_with_its_command_instead_
     record = done.step_record(lift.key)
     assert record.status is StepStatus.FAILED and record.error.code == "AuthorizationFailed"
     group = done.request.groups[0]
-    assert group.state is GroupState.SKIPPED and "az lock delete --ids" in group.error.message
+    assert group.state is GroupState.SKIPPED and "its command is in the move report" in group.error.message
     assert done.state is RequestState.FAILED  # nothing moved, and the lock is still in place
     assert [lk["name"] for lk in sandbox.world.group(SUB[CONSENTED], "rg-app").locks] == ["freeze"]

@@ -10,6 +10,7 @@ from migration.fixes.choice import chosen_fixes, movable_with
 from migration.fixes.plan import PlanFacts, deleted_before, plan_fixes
 from migration.model import Finding, Fix, FixAction, GroupAssessment, GroupMove, Lock, Resource, Severity, Verdict
 from migration.model.plan import ChosenFix, StepKind
+from tests.support.commands import script
 
 S, T = "aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"
 G = f"/subscriptions/{S}/resourceGroups"
@@ -52,9 +53,9 @@ def _facts(*, automation: str = AA, locks: tuple[Lock, ...] = ()) -> PlanFacts:
     return PlanFacts(S, T, (OPS, SITE_GROUP), resources=RESOURCES, linked_services=(link,), locks=locks)
 
 
-FIXES = [ChosenFix("rg-ops", "unlink_automation_workspace", (WS, LINK), "az monitor ..."),
-         ChosenFix("rg-ops", "delete_sql_iaas_registration", (REG,), "az sql vm delete ..."),
-         ChosenFix("rg-site", "recreate_managed_certificate", (CERT,), "az webapp config ssl delete ...")]
+FIXES = [ChosenFix("rg-ops", "unlink_automation_workspace", (WS, LINK), script("az monitor ...")),
+         ChosenFix("rg-ops", "delete_sql_iaas_registration", (REG,), script("az sql vm delete ...")),
+         ChosenFix("rg-site", "recreate_managed_certificate", (CERT,), script("az webapp config ssl delete ..."))]
 
 
 def _by_kind(facts: PlanFacts, fixes=FIXES):
@@ -67,7 +68,7 @@ def _by_kind(facts: PlanFacts, fixes=FIXES):
 
 def test_a_group_whose_only_problems_are_these_three_becomes_movable():
     findings = tuple(Finding("X", Severity.FIX_FIRST, "m", "r", "s", resource_group="rg-ops",
-                             fix=Fix(action=a, resource_ids=ids, command="c", source="s"))
+                             fix=Fix(action=a, resource_ids=ids, command=script("c"), source="s"))
                      for a, ids in ((FixAction.UNLINK_AUTOMATION_WORKSPACE, (WS, LINK)),
                                     (FixAction.DELETE_SQL_IAAS_REGISTRATION, (REG,)),
                                     (FixAction.RECREATE_MANAGED_CERTIFICATE, (CERT,))))
@@ -87,9 +88,10 @@ def test_the_link_is_removed_before_and_made_again_on_the_moved_workspace_for_th
     assert (relink.after, relink.ended) == ((unlink.key,), ("move:rg-ops",))
     assert (relink.arg("link_source"), relink.arg("automation_source")) == (LINK, AA)
     assert unlink.text == "Unlink Automation account aa-ops from workspace log-ops"
-    assert unlink.command == (f"az monitor log-analytics workspace linked-service delete --subscription {S} -g rg-ops "
+    assert unlink.command.posix() == (f"az monitor log-analytics workspace linked-service delete --subscription {S} "
+                                      f"-g rg-ops "
                               "--workspace-name log-ops -n Automation --yes")
-    assert relink.command == (f"az monitor log-analytics workspace linked-service create --subscription {T} "
+    assert relink.command.posix() == (f"az monitor log-analytics workspace linked-service create --subscription {T} "
                               f"-g rg-ops-csp --workspace-name log-ops -n Automation --resource-id "
                               f"{relink.arg('automation')}")
     assert "Update Management" in unlink.warning and relink.warning == ""
@@ -115,7 +117,7 @@ def test_the_registration_is_recorded_deleted_and_registered_again_with_the_move
     assert (register.arg("vm_source"), register.arg("registration_source")) == (VM, REG)
     assert delete.text == "Delete the SQL IaaS Agent registration of virtual machine vm-sql (AHUB license, Full " \
                           "management)"
-    assert register.command == (f"az sql vm create --subscription {T} -g rg-ops-csp -n vm-sql -l westeurope "
+    assert register.command.posix() == (f"az sql vm create --subscription {T} -g rg-ops-csp -n vm-sql -l westeurope "
                                 "--license-type AHUB --sql-mgmt-type Full --image-sku Enterprise")
     assert "SQL Server itself keeps running" in delete.warning
 
@@ -132,16 +134,18 @@ def test_the_certificate_is_unbound_deleted_and_issued_again_for_the_moved_plan_
     assert delete.warning == (f"Deleting the managed certificate for {HOST} breaks HTTPS on {HOST} until the "
                               "certificate is issued again and bound after the move.")
     assert recreate.text == f"Issue a free managed certificate for {HOST} again and bind it to app-site"
-    assert delete.command.startswith(f"az webapp config ssl unbind --certificate-thumbprint {THUMB} --ids {SITE}; ")
-    assert recreate.command.startswith(f"az webapp config ssl create --subscription {T} -g rg-site-csp -n app-site "
-                                       f"--hostname {HOST}; az webapp config ssl bind")
+    assert delete.command.posix().startswith(
+        f"az webapp config ssl unbind --certificate-thumbprint {THUMB} --ids {SITE} && ")
+    assert recreate.command.posix().startswith(
+        f"az webapp config ssl create --subscription {T} -g rg-site-csp -n app-site "
+                                       f"--hostname {HOST} && az webapp config ssl bind")
     # What is deleted before the moves leaves the moves' requests.
     assert deleted_before(plan.steps) == {CERT.lower(), REG.lower()}
 
 
 def test_a_lock_goes_back_on_the_new_group_only_after_what_is_made_again_there():
     lock = Lock(f"{G}/rg-ops/providers/Microsoft.Authorization/locks/freeze", "freeze", "ReadOnly", f"{G}/rg-ops")
-    fixes = [*FIXES, ChosenFix("rg-ops", "lift_read_only_lock", (lock.id,), "az lock delete ...")]
+    fixes = [*FIXES, ChosenFix("rg-ops", "lift_read_only_lock", (lock.id,), script("az lock delete ..."))]
     _, steps = _by_kind(_facts(locks=(lock,)), fixes)
     made_again = {steps[StepKind.RELINK_WORKSPACE][0].key, steps[StepKind.REGISTER_SQL_VM][0].key}
     new_lock = next(s for s in steps[StepKind.RESTORE_LOCK] if s.arg("scope") == OPS_TARGET)

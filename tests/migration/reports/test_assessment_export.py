@@ -45,10 +45,11 @@ def test_report_names_the_move_support_source_and_each_fix() -> None:
     assert "move-support-resources" in doc["moveSupportSource"] and "10/26/2025" in doc["moveSupportSource"]
     [g12] = [f for g in doc["groups"] for f in g["findings"] if f["ruleId"] == "G12"]
     assert g12["fix"]["action"] == "lift_read_only_lock"
-    assert g12["fix"]["command"].startswith("az lock delete --name freeze --resource-group rg-bad")
+    assert g12["fix"]["command"]["posix"].startswith("az lock delete --name freeze --resource-group rg-bad")
+    assert g12["fix"]["command"]["argv"][0][:4] == ["az", "lock", "delete", "--name"]
     rows = list(csv.DictReader(io.StringIO(to_csv(locked))))
     [row] = [r for r in rows if r["rule_id"] == "G12"]
-    assert row["fix_action"] == "lift_read_only_lock" and row["after_move"].startswith("az lock create")
+    assert row["fix_action"] == "lift_read_only_lock" and row["after_move_command"].startswith("az lock create")
 
 
 async def test_link_resolves_until_it_expires(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from migration.model.plan import ChosenFix, PlanStep, StepKind
 from migration.model.records import BatchRecord, BatchStatus, ChecklistEntry, StepRecord, StepStatus, StoredRequest
 from migration.reports.move import MOVE_KIND, Outcome, build
 from migration.reports.move_export import CSV_COLUMNS, to_csv, to_json, to_markdown
+from tests.support.commands import script
 
 AT = datetime(2026, 11, 23, 14, 5, tzinfo=UTC)
 SRC, DST = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
@@ -76,7 +77,8 @@ def _scenario() -> StoredRequest:
     return _stored(groups, (lift_a, lift_b, restore_a, restore_b, ok, gone, waiting), records,
                    checklist=(ChecklistEntry("Put the locks back", "ReadOnly locks go back.", done=False),),
                    manual_fixes=(ChosenFix("rg-logs", "unlink_automation_workspace", ("w",),
-                                           "az monitor log-analytics workspace linked-service delete -n Automation"),),
+                                           script("az monitor log-analytics workspace linked-service delete "
+                                                  "-n Automation")),),
                    leftovers=tuple(_group("rg-b", 3).resource_ids))
 
 
@@ -95,13 +97,13 @@ def test_what_is_not_done_has_azures_error_or_the_step_it_waited_for_and_its_com
     report = build(_scenario(), now=AT)
     failed_lock = report.steps[1]
     assert failed_lock.error is not None and failed_lock.error.code == "AuthorizationFailed"
-    assert failed_lock.command == f"az lock delete --ids /subscriptions/{SRC}/resourceGroups/rg-b/providers/" \
+    assert failed_lock.command.posix() == f"az lock delete --ids /subscriptions/{SRC}/resourceGroups/rg-b/providers/" \
                                   "Microsoft.Authorization/locks/freeze"
     assert report.steps[3].waits_for == ("Lift ReadOnly lock freeze on group rg-b",), "the group's move waited too"
     waiting = report.steps[-1]
     assert waiting.waits_for == ("the move of group rg-b", "Lift ReadOnly lock freeze on group rg-b")
-    assert waiting.command.startswith("az role assignment create --assignee-object-id a11ce000")
-    assert all(s.command == "" and s.error is None for s in report.steps if s.done), "nothing to do for what is done"
+    assert waiting.command.posix().startswith("az role assignment create --assignee-object-id a11ce000")
+    assert all(not s.command and s.error is None for s in report.steps if s.done), "nothing to do for what is done"
     # The engineer's list: failures first, the group that did not move before the steps, then what waited.
     assert [(s.outcome, s.kind) for s in report.undone()] == [
         (Outcome.FAILED, "lift_lock"), (Outcome.FAILED, "recreate_assignment"), (Outcome.SKIPPED, MOVE_KIND),
@@ -118,11 +120,12 @@ def test_a_group_that_did_not_move_gets_the_command_for_what_is_still_in_the_sou
                      leftovers=(*stored.leftovers, rg_c.resource_ids[3]))
     report = build(stored, now=AT)
     by_name = {g.name: g for g in report.groups}
-    assert by_name["rg-a"].command == ""
-    assert by_name["rg-b"].command == (f"az resource move --destination-group rg-b --destination-subscription-id "
+    assert by_name["rg-a"].command.posix() == ""
+    assert by_name["rg-b"].command.posix() == (
+        f"az resource move --destination-group rg-b --destination-subscription-id "
                                        f"{DST} --ids " + " ".join(_group("rg-b", 3).resource_ids))
     # Azure moved rg-c's first batch and, of the failed one, all but the last resource.
-    assert by_name["rg-c"].command.endswith(f"--ids {rg_c.resource_ids[3]}")
+    assert by_name["rg-c"].command.posix().endswith(f"--ids {rg_c.resource_ids[3]}")
     assert by_name["rg-c"].error is not None and by_name["rg-c"].error.code == "ResourceMoveFailed"
     assert by_name["rg-c"].fix.startswith("Request the move again later"), "explained, with what to do"
 
@@ -130,9 +133,9 @@ def test_a_group_that_did_not_move_gets_the_command_for_what_is_still_in_the_sou
 def test_each_role_assignment_says_whether_it_was_recreated_and_why_not():
     report = build(_scenario(), now=AT)
     ok, gone, waiting = report.assignments
-    assert ok.recreated and ok.why == "" and ok.command == ""
+    assert ok.recreated and ok.why == "" and ok.command.posix() == ""
     assert not gone.recreated and "no longer exists" in gone.why and "PrincipalNotFound" in gone.why
-    assert gone.command.startswith(f"az role assignment create --assignee-object-id {DELETED}")
+    assert gone.command.posix().startswith(f"az role assignment create --assignee-object-id {DELETED}")
     assert not waiting.recreated and waiting.why.startswith("Not attempted: it waits for the move of group rg-b")
 
 
@@ -210,4 +213,4 @@ def test_an_assignment_the_bot_may_not_make_says_who_can_and_gives_the_command()
                      (StepRecord(step.key, StepStatus.FAILED, denied),), state=RequestState.SUCCEEDED)
     [line] = build(stored, now=AT).assignments
     assert not line.recreated and "Owner or User Access Administrator" in line.why and "AuthorizationFailed" in line.why
-    assert line.command == step.command
+    assert line.command.posix() == step.command.posix()

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
+
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark: a backslash before ASCII punctuation
+
+
+def as_read(markdown: str) -> str:
+    """Markdown text as a reader sees its characters: backslash escapes and word joiners gone."""
+    return _ESCAPE.sub(r"\1", markdown).replace("\u2060", "")
 
 
 def walk(node: Any) -> Iterator[dict[str, Any]]:
@@ -34,9 +42,11 @@ def texts(card: dict[str, Any]) -> str:
     for d in walk(card):
         t = d.get("type")
         if t == "TextBlock":
+            out.append(as_read(d["text"]))
+        elif t == "TextRun":  # never Markdown
             out.append(d["text"])
         elif "title" in d and "value" in d and t is None:  # Fact / Input.Choice
-            out.append(f"{d['title']} {d['value']}")
+            out.append(f"{as_read(d['title'])} {as_read(str(d['value']))}")
         if t and t.startswith("Input.") and "label" in d:
             out.append(d["label"])
     return "\n".join(out).replace("\u2011", "-")  # request ids are shown with a non-breaking hyphen

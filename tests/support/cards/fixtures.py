@@ -31,6 +31,7 @@ from migration.model import (
     Verdict,
 )
 from migration.model.plan import ChosenFix
+from tests.support.commands import script
 
 TENANT_ID = "6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f"
 TENANT = "contoso.onmicrosoft.com"
@@ -459,7 +460,7 @@ def step_records(steps: tuple[Any, ...], *, failed_every: int = 4) -> tuple[Any,
 MANUAL_FIXES = tuple(
     ChosenFix(
         "rg-vms", "disable_disk_encryption", ("vm",),
-        f"az vm encryption disable --resource-group rg-vms --name vm-{i} --volume-type all")
+        script(f"az vm encryption disable --resource-group rg-vms --name vm-{i} --volume-type all"))
     for i in range(7)
 )
 
@@ -494,9 +495,10 @@ def service_fix_plan() -> tuple[Any, ...]:
                                      thumbprint=thumb, serverFarmId=plan)),
                       linked_services=(res(f"{ws}/linkedServices/Automation",
                                            "Microsoft.OperationalInsights/workspaces/linkedServices", resourceId=aa),))
-    chosen = [ChosenFix("rg-contoso-ops", "unlink_automation_workspace", (ws, f"{ws}/linkedServices/Automation"), ""),
-              ChosenFix("rg-contoso-ops", "delete_sql_iaas_registration", (reg,), ""),
-              ChosenFix("rg-contoso-ops", "recreate_managed_certificate", (cert,), "")]
+    chosen = [ChosenFix("rg-contoso-ops", "unlink_automation_workspace", (ws, f"{ws}/linkedServices/Automation"),
+                        script("")),
+              ChosenFix("rg-contoso-ops", "delete_sql_iaas_registration", (reg,), script("")),
+              ChosenFix("rg-contoso-ops", "recreate_managed_certificate", (cert,), script(""))]
     return plan_fixes(facts, chosen).steps
 
 
@@ -544,10 +546,11 @@ def resource_fix_plan() -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         target_resources=(res(f"{t}/rg-analytics/providers/Microsoft.Compute/diskEncryptionSets/des-analytics",
                               "Microsoft.Compute/diskEncryptionSets"),))
     plan = plan_fixes(facts, [
-        ChosenFix("rg-analytics", "stop_job", (job,), "az stream-analytics job stop ..."),
-        ChosenFix("rg-analytics", "disable_customer_managed_key", (disks[0],), "az disk update ..."),
-        ChosenFix("rg-analytics", "disable_customer_managed_key", (disks[1],), "az disk update ..."),
-        ChosenFix("rg-analytics", "remove_restore_points", (vm, rpc), "az restore-point collection delete ...")])
+        ChosenFix("rg-analytics", "stop_job", (job,), script("az stream-analytics job stop ...")),
+        ChosenFix("rg-analytics", "disable_customer_managed_key", (disks[0],), script("az disk update ...")),
+        ChosenFix("rg-analytics", "disable_customer_managed_key", (disks[1],), script("az disk update ...")),
+        ChosenFix("rg-analytics", "remove_restore_points", (vm, rpc),
+                  script("az restore-point collection delete ..."))])
     return plan.steps, plan.manual
 
 
@@ -575,8 +578,9 @@ def network_fix_plan() -> tuple[tuple[Any, ...], tuple[Any, ...]]:
                                      {"name": "apps", "properties": {}},
                                      {"name": "egress", "properties": {"natGateway": {"id": nat}}}])))
     plan = plan_fixes(facts, [
-        ChosenFix("rg-shop", "remove_app_networking", (site,), "az webapp vnet-integration remove ..."),
+        ChosenFix("rg-shop", "remove_app_networking", (site,), script("az webapp vnet-integration remove ...")),
         ChosenFix("rg-shop", "remove_app_networking", (other,),
-                  f"az network private-endpoint delete --ids {g}/providers/Microsoft.Network/privateEndpoints/pe"),
-        ChosenFix("rg-shop", "detach_subnet_resource", (vnet, nat), "az network vnet subnet update ...")])
+                  script(f"az network private-endpoint delete --ids "
+                         f"{g}/providers/Microsoft.Network/privateEndpoints/pe")),
+        ChosenFix("rg-shop", "detach_subnet_resource", (vnet, nat), script("az network vnet subnet update ..."))])
     return plan.steps, plan.manual

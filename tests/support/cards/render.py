@@ -27,13 +27,17 @@ def available() -> str | None:
     return None
 
 
-def render(cards: dict[str, dict[str, Any]], png_dir: Path | None = None) -> dict[str, dict[str, Any]]:
+def render(cards: dict[str, dict[str, Any]], png_dir: Path | None = None, *,
+           linkify: bool = False) -> dict[str, dict[str, Any]]:
+    """`linkify`: bare URLs and e-mail addresses become links, as Teams makes them."""
     with tempfile.TemporaryDirectory(prefix="cards-") as tmp:
         path = Path(tmp) / "cards.json"
         path.write_text(json.dumps([{"name": n, "card": c} for n, c in cards.items()]))
         cmd = ["node", str(SCRIPT), str(path), "--host", str(HOST_CONFIG)]
         if png_dir is not None:
             cmd += ["--png", str(png_dir)]
+        if linkify:
+            cmd.append("--linkify")
         done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=180, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"render_cards.js failed ({done.returncode}): {done.stderr[-2000:]}")

@@ -57,7 +57,7 @@ def test_read_only_lock_on_either_subscription_is_lifted_first() -> None:
     a = assess_resources(ST, locks=[lock(f"/subscriptions/{DST}", name="csp-freeze")])
     assert _ids(a) == [("G12", Severity.FIX_FIRST)]
     assert "csp-freeze" in a.preconditions[0].message
-    assert a.preconditions[0].fix.command == f"az lock delete --name csp-freeze --subscription {DST}"
+    assert a.preconditions[0].fix.command.posix() == f"az lock delete --name csp-freeze --subscription {DST}"
     assert assess_resources(ST, locks=[lock(f"/subscriptions/{DST}", level="CanNotDelete")]).preconditions == ()
 
 

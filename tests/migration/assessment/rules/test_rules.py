@@ -306,7 +306,8 @@ def test_rule_fires_and_near_miss_does_not(rule_id: str, fires: Callable[[], lis
     # A fix-first finding says what to run, with the real names filled in (no template left over).
     for f in hit:
         if f.severity is Severity.FIX_FIRST:
-            assert f.fix is not None and f.fix.command and not re.search(r"\{[a-z_]+\}", f.fix.command), f
+            command = f.fix.command.posix() if f.fix is not None else ""
+            assert command and not re.search(r"\{[a-z_]+\}", command), f
             assert (f.fix.resource_ids or f.resource_id is None) and f.fix.source.startswith("https://")
     assert [f for f in of_rule(_assess(misses()), rule_id) if f.severity is severity] == []
 
@@ -332,8 +333,8 @@ def test_g12_read_only_lock_on_group_is_lifted_first_but_lock_on_resource_does_n
     assert found.message == "ReadOnly lock freeze on group rg-a blocks the move."
     assert locked.groups[0].verdict == "ready_after_fixes"
     assert found.fix is not None and found.fix.action is FixAction.LIFT_READ_ONLY_LOCK
-    assert found.fix.command == f"az lock delete --name freeze --resource-group rg-a --subscription {SRC}"
-    assert found.fix.after == ("az lock create --name freeze --lock-type ReadOnly --resource-group rg-a "
+    assert found.fix.command.posix() == f"az lock delete --name freeze --resource-group rg-a --subscription {SRC}"
+    assert found.fix.after.posix() == ("az lock create --name freeze --lock-type ReadOnly --resource-group rg-a "
                                f"--subscription {SRC}")
     on_resource = assess_resources([st], locks=[lock(st.id)])
     assert of_rule(on_resource, "G12") == []
@@ -375,7 +376,7 @@ def test_app_service_split_is_fixed_by_moving_back_to_the_group_it_was_created_i
     [found] = of_rule(a, "A1")
     assert found.fix is not None and found.fix.action is FixAction.MOVE_APP_SERVICE_BACK
     site = rid("rg-a", "Microsoft.Web/sites", "web")
-    assert found.fix.command == f"az resource move --destination-group rg-b --ids {site}"
+    assert found.fix.command.posix() == f"az resource move --destination-group rg-b --ids {site}"
 
 
 def test_app_service_split_without_webspace_says_how_to_find_the_original_group() -> None:
@@ -391,7 +392,7 @@ def test_n1_standard_ip_is_disassociated_first_and_moves_itself() -> None:
     [found] = of_rule(a, "N1")
     assert (found.resource_id.rsplit("/", 1)[-1], found.severity) == ("nic", Severity.FIX_FIRST)
     assert found.fix is not None and found.fix.action is FixAction.DISASSOCIATE_PUBLIC_IP
-    assert found.fix.command == ("az network nic ip-config update -g rg-a --nic-name nic -n ipconfig1 "
+    assert found.fix.command.posix() == ("az network nic ip-config update -g rg-a --nic-name nic -n ipconfig1 "
                                  "--remove publicIpAddress")
     assert "networking-move-limitations#dependent-resources" in found.source
     assert a.groups[0].verdict == "ready_after_fixes"
@@ -401,9 +402,10 @@ def test_n1_standard_ip_is_disassociated_first_and_moves_itself() -> None:
 
 def test_kv1_names_the_step_for_each_kind_of_disk_encryption() -> None:
     [ade] = of_rule(assess_resources(_ade_vault(True)), "KV1")
-    assert ade.fix is not None and ade.fix.command == "az vm encryption disable -g rg-a -n vm-ade --volume-type all"
+    assert ade.fix is not None
+    assert ade.fix.command.posix() == "az vm encryption disable -g rg-a -n vm-ade --volume-type all"
     [cmk] = of_rule(assess_resources(_cmk(True)), "KV1")
-    assert cmk.fix is not None and cmk.fix.command == (
+    assert cmk.fix is not None and cmk.fix.command.posix() == (
         "az disk update -g rg-a -n data-disk --encryption-type EncryptionAtRestWithPlatformKey")
     assert "move-support-resources#microsoftkeyvault" in cmk.source
 

@@ -1,0 +1,127 @@
+"""Who may use a route: each guard judges the caller (and what the command or click names) and says why
+not, in the words the person is shown; a refusal about a move request carries what its audit trail
+records, and the router writes it once. The route table (`bot/route_table.py`) puts them on the routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.access import AccessPolicy, Caller, person_of
+from bot.commands import Command
+from bot.notifier import with_note
+from bot.port import Turn
+from bot.routes import Guard, Refusal, Subject
+from cards.messages import error_card, not_allowed_card
+from dialogs.cancel import CancelFlow
+from dialogs.decisions import DecisionFlow
+from dialogs.requests import RequestsFlow, no_report_text
+from migration.application.decisions import RequestDecisions
+from migration.model.records import StoredRequest
+
+ENGINEERS_ONLY = "Only partner engineers can attach tenants and assess subscriptions."
+APPROVERS_CHOOSE = "Only approvers can choose where approval cards go."
+PLANNER_ONLY = "Only the engineer who planned this move can cancel it."
+REPORT_AUDIENCE = "A move's report goes to its requester, the approvers and the chats it was posted to."
+NOT_IN_AUDIENCE = "not the requester, an approver or in the request's conversations"
+
+
+class RefusalAuditTrail:
+    """The router's RefusalAudit: a refusal is recorded on the move request it concerns."""
+
+    def __init__(self, decisions: RequestDecisions) -> None:
+        self._decisions = decisions
+
+    async def refused(self, caller: Caller, request_id: str, detail: Mapping[str, Any]) -> None:
+        await self._decisions.refused(request_id, by=person_of(caller), tenant_id=caller.tenant_id, detail=detail)
+
+
+class Guards:
+    def __init__(self, *, policy: AccessPolicy, decisions: RequestDecisions, answers: DecisionFlow,
+                 cancels: CancelFlow, requests: RequestsFlow) -> None:
+        self._policy = policy
+        self._decisions = decisions
+        self._answers = answers
+        self._cancels = cancels
+        self._requests = requests
+
+    async def engineers(self, turn: Turn, subject: Subject) -> Refusal | None:
+        """Assessing and planning moves: the engineers (anyone of the partner's tenant when none are listed)."""
+        if self._policy.may_engineer(turn.caller):
+            return None
+        return Refusal(ENGINEERS_ONLY, card=not_allowed_card(ENGINEERS_ONLY))
+
+    async def approvers_choose_where(self, turn: Turn, subject: Subject) -> Refusal | None:
+        """`approvals here`: only an approver sets where approval cards go (anyone may ask where they go)."""
+        here = isinstance(subject, Command) and bool(subject.args) and subject.args[0].lower() == "here"
+        if not here or self._policy.may_approve(turn.caller):
+            return None
+        return Refusal(APPROVERS_CHOOSE, card=not_allowed_card(APPROVERS_CHOOSE))
+
+    def deciders(self, action: str) -> Guard:
+        """Approve or reject: an approver who did not ask for the move (the workflow's rule)."""
+
+        async def guard(turn: Turn, subject: Subject) -> Refusal | None:
+            stored = await self._decisions.find(_data(subject).get("requestId"))
+            if stored is None:
+                return None  # the handler says there is no such request
+            return await self._request_refusal(turn, stored, action, as_text=False)
+
+        return guard
+
+    async def cancellers(self, turn: Turn, subject: Subject) -> Refusal | None:
+        """A plan is cancelled by the engineer who made it; a request by the person who asked for it. A bare
+        `cancel` only ever stops the caller's own question, plan or request."""
+        as_text = isinstance(subject, Command)
+        if isinstance(subject, Command):
+            if not subject.args:
+                return None
+            named = await self._cancels.named(subject.args[0])
+        else:
+            named = await self._cancels.named(subject.get("requestId"))
+        if named.draft is not None:
+            if named.draft.request.requested_by.id == person_of(turn.caller).id:
+                return None
+            return Refusal(PLANNER_ONLY, text=f"Not allowed: {PLANNER_ONLY} Nothing was changed." if as_text else None,
+                           card=error_card(PLANNER_ONLY, "Ask them to cancel it."))
+        if named.request is None:
+            return None
+        return await self._request_refusal(turn, named.request, "cancelled", as_text=as_text)
+
+    async def report_viewers(self, turn: Turn, subject: Subject) -> Refusal | None:
+        """A move's report: its requester, the approvers, and the people in the chats it was posted to. To
+        anyone else a command finds no such request, and a click learns nothing about it."""
+        if isinstance(subject, Command):
+            stored = await self._requests.picked(turn, subject, reportable=True)
+        else:
+            stored = await self._decisions.find(subject.get("requestId"))
+        if stored is None or self._may_see(turn, stored):
+            return None
+        return Refusal(REPORT_AUDIENCE, card=not_allowed_card(REPORT_AUDIENCE),
+                       text=no_report_text(subject) if isinstance(subject, Command) else None,
+                       request_id=stored.id, audit={"attempted": "report", "reason": NOT_IN_AUDIENCE})
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _request_refusal(self, turn: Turn, stored: StoredRequest, action: str, *,
+                               as_text: bool) -> Refusal | None:
+        reason = self._decisions.refusal(stored, self._policy.actor(turn.caller), action)
+        if reason is None:
+            return None
+        shown = f"Not allowed: {reason} Nothing was changed."
+        card = None if as_text else with_note(await self._answers.view(stored, turn.caller), shown, attention=True)
+        return Refusal(reason, card=card, text=shown if as_text else None, request_id=stored.id,
+                       audit={"attempted": action, "reason": reason, "state": stored.state.value})
+
+    def _may_see(self, turn: Turn, stored: StoredRequest) -> bool:
+        places = [stored.requester_conversation, stored.card.conversation if stored.card else None]
+        conversations = {str((p.get("conversation") or {}).get("id")) for p in places if p}
+        requested = next((d for d in stored.request.decisions if d.action == "requested"), None)
+        return self._policy.may_see_request(turn.caller, requester_id=stored.request.requested_by.id,
+                                            requester_tenant_id=requested.tenant_id if requested else None,
+                                            conversations=conversations, conversation_id=turn.conversation.id or None)
+
+
+def _data(subject: Subject) -> Mapping[str, Any]:
+    return subject if not isinstance(subject, Command) else {}

@@ -1,0 +1,43 @@
+"""Which groups "Ask for approval" requests, and which steps go with them: pure, from the plan's fix draft."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from migration.application.move_plans import going
+from migration.application.move_submission import steps_for
+from migration.model import DryRun, GroupMove, MoveRequest, Person, RequestState
+from migration.model.plan import PlanStep, StepKind
+from migration.planning.revisions import FixDraft
+from tests.support.moves import sample_groups
+
+GROUPS = sample_groups(3)  # rg-0, rg-1, rg-2
+DRAFT = MoveRequest("MR-TEST01", "tenant", "src-sub", "dst-sub", Person("p", "P", None),
+                    datetime(2026, 11, 23, tzinfo=UTC), RequestState.DRAFT, GROUPS)
+PROVIDER = PlanStep("register_provider:Microsoft.Web", StepKind.REGISTER_PROVIDER, "",
+                    (("namespace", "Microsoft.Web"),))
+
+
+def _dry_run(group: GroupMove, valid: bool) -> DryRun:
+    return DryRun(group.source_group, group.target_group_id, valid)
+
+
+def _lift_lock(group: str) -> PlanStep:
+    return PlanStep(f"lift_lock:{group}", StepKind.LIFT_LOCK, group, ())
+
+
+def test_the_groups_azure_accepted_go_and_a_refused_one_only_when_a_fix_comes_before_its_move() -> None:
+    accepted, refused, locked = GROUPS
+    fixes = FixDraft(dry_runs=(_dry_run(accepted, True), _dry_run(refused, False), _dry_run(locked, False)),
+                     steps=(_lift_lock(locked.source_group),), groups=GROUPS)
+    assert [g.source_group for g in going(fixes, DRAFT)] == ["rg-0", "rg-2"]
+
+
+def test_a_fix_before_the_moves_that_serves_every_group_lets_every_group_go() -> None:
+    fixes = FixDraft(dry_runs=tuple(_dry_run(g, False) for g in GROUPS), steps=(PROVIDER,), groups=GROUPS)
+    assert [g.source_group for g in going(fixes, DRAFT)] == ["rg-0", "rg-1", "rg-2"]
+
+
+def test_a_group_left_out_takes_its_steps_with_it_and_the_shared_steps_stay() -> None:
+    lock_0, lock_1 = _lift_lock("rg-0"), _lift_lock("rg-1")
+    assert steps_for((lock_0, lock_1, PROVIDER), GROUPS[:1]) == (lock_0, PROVIDER)
