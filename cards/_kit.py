@@ -92,12 +92,6 @@ def unbroken_id(request_id: str) -> str:
     return request_id.replace("-", "\u2011")
 
 
-def short_id(resource_id: str) -> str:
-    """The last two path segments of an ARM id ("virtualMachines/web-01") read better than the id."""
-    parts = [p for p in resource_id.split("/") if p]
-    return "/".join(parts[-2:]) if len(parts) >= 2 else resource_id
-
-
 # --------------------------------------------------------------------------- elements
 
 

@@ -15,7 +15,7 @@ from adaptive_cards import types
 
 from cards import _kit as k
 from cards import verbs
-from migration.model import Assessment, Finding, GroupAssessment, Rule, Severity, Verdict
+from migration.model import Assessment, Finding, GroupAssessment, ResourceId, Rule, Severity, Verdict
 from migration.model.commands import Script
 
 TOP_BLOCKERS = 5
@@ -89,8 +89,9 @@ def blocker_entries(assessment: Assessment) -> list[Entry]:
     for (scope, _), found in by_key.items():
         first = found[0]
         if scope == "resource" and first.resource_id:
-            parts = first.resource_id.split("/")
-            entries.append(Entry(parts[-1], parts[-2], first.resource_group, tuple(found)))
+            rid = ResourceId.parse(first.resource_id) if ResourceId.is_valid(first.resource_id) else None
+            _, kind, name = rid.levels[-1] if rid is not None and rid.levels else ("", "resource", first.resource_id)
+            entries.append(Entry(name, kind, first.resource_group, tuple(found)))
         elif scope == "group":
             entries.append(Entry(first.resource_group or "", "group", first.resource_group, tuple(found)))
         else:

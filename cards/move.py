@@ -13,7 +13,7 @@ from cards import _kit as k
 from cards import verbs
 from cards.steps import FIX_LABELS, fix_choice, plan_steps
 from migration.azure.explain import explain
-from migration.model import DryRun, GroupMove, GroupState, MoveRequest, RequestState
+from migration.model import DryRun, GroupMove, GroupState, MoveRequest, RequestState, name_of
 from migration.model.plan import ChosenFix, PlanStep
 
 TOP_GROUPS = 15
@@ -80,10 +80,6 @@ class ChecklistItem(Protocol):
 
 def _rid(request: MoveRequest) -> dict[str, str]:
     return {"requestId": request.id}
-
-
-def _group_name(group_id: str) -> str:
-    return group_id.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _request_facts(request: MoveRequest) -> k.Element:
@@ -272,7 +268,7 @@ def create_groups_card(request: MoveRequest, *, new_groups: Sequence[GroupMove])
         ),
         k.table(
             ["New group", "Location"],
-            [(k.clip(_group_name(g.target_group_id), 60), g.location) for g in shown],
+            [(k.clip(name_of(g.target_group_id), 60), g.location) for g in shown],
             widths=[3, 2],
         ),
     ]

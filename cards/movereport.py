@@ -18,6 +18,7 @@ from adaptive_cards import types
 from cards import _kit as k
 from cards import verbs
 from cards.move import STATE_LABEL, STATE_STYLE
+from migration.model import name_of
 from migration.model.commands import Script
 from migration.reports.move import MOVE_KIND, MoveReport, Outcome, StepLine
 
@@ -166,7 +167,7 @@ def _checklist(report: MoveReport) -> list[k.Element]:
 def _leftovers(report: MoveReport) -> list[k.Element]:
     if not report.leftovers:
         return []
-    names = [i.rstrip("/").rsplit("/", 1)[-1] for i in report.leftovers[:LEFTOVERS_SHOWN]]
+    names = [name_of(i) or i for i in report.leftovers[:LEFTOVERS_SHOWN]]
     more = len(report.leftovers) - len(names)
     listed = ", ".join(names) + (f" and {k.num(more)} more" if more > 0 else "")
     return [k.subheading("Still in the source subscription"),

@@ -21,7 +21,7 @@ from migration.azure.permissions import (
     requirements,
     role_assignment_command,
 )
-from migration.model import AccessCause, Offer, Subscription
+from migration.model import AccessCause, Offer, ResourceId, Subscription
 from migration.model.commands import Script
 
 MAX_LISTED = 20
@@ -53,11 +53,6 @@ def _role(offer: Offer) -> str:
     if offer.target_allowed:
         return "CSP target"
     return "Source" if offer.source_allowed else "Offer can't move"
-
-
-def _subscription_of(scope: str | None) -> str | None:
-    parts = (scope or "").strip("/").split("/")
-    return parts[1] if len(parts) >= 2 and parts[0].lower() == "subscriptions" else None
 
 
 def _assignee(identity: AccessIdentity) -> str:
@@ -237,7 +232,7 @@ def onboarding_card(
             actions.append(k.open_url("Deploy in the customer's portal", DEPLOY_URL.format(uri=quote(template_url,
                                                                                                      safe=""))))
     elif cause in (AccessCause.ROLE_MISSING, AccessCause.NOT_DELEGATED):
-        subscription = _subscription_of(scope)
+        subscription = ResourceId.parse(scope).subscription if scope and ResourceId.is_valid(scope) else None
         command = role_assignment_command(_assignee(identity), "Contributor", subscription or "<subscription id>")
         where = ("" if subscription else " (with the subscription id filled in)")
         steps = [

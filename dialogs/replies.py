@@ -11,7 +11,7 @@ from bot.port import Card
 from cards.messages import error_card
 from cards.progress import Step, work_progress_card
 from dialogs.inputs import subscription_problem, tenant_problem
-from migration.model import ArmError
+from migration.model import ArmError, ResourceId, ScopeKind
 
 TENANT_QUESTION = "Type the customer's domain (contoso.onmicrosoft.com) or tenant id."
 
@@ -61,6 +61,17 @@ def subscription_not_found_card(subscription_id: str, *, command: str = "") -> C
         f"Check the id, or type {command} and pick the subscription from the list." if command else
         "Check the id, or pick the subscription from the list.",
         title="Subscription not found",
+    )
+
+
+def not_found_card(missing: ResourceId) -> Card:
+    """Azure does not know (or does not show the bot) what a call was about: the subscription, or the resource."""
+    if missing.kind is ScopeKind.SUBSCRIPTION:
+        return subscription_not_found_card(missing.subscription)
+    return error_card(
+        f"{missing.name} ({missing.type}) is not in subscription {missing.subscription}, or we cannot see it.",
+        "Assess the subscription again, then retry.",
+        title="Not found",
     )
 
 

@@ -13,9 +13,9 @@ from bot.port import Card, ConversationReference
 from bot.proactive import LiveCard, Proactive
 from cards.messages import error_card
 from dialogs.background import BackgroundWork
-from dialogs.replies import azure_error_card, subscription_not_found_card
+from dialogs.replies import azure_error_card, not_found_card
 from dialogs.tenants import TenantCards
-from migration.model import ArmError, NotFound, TenantAccessDenied
+from migration.model import ArmError, NotFound, ResourceId, TenantAccessDenied
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,8 @@ class SlowWork:
             card = await self._background.run(reference, live, work, what=what, again=again)
         except TenantAccessDenied as exc:
             card = await self._tenants.denied(tenant, exc)
-        except NotFound:
-            card = subscription_not_found_card(subscription_id)
+        except NotFound as exc:
+            card = not_found_card(exc.about or ResourceId(subscription_id))
         except ArmError as error:
             card = azure_error_card(error)
         except Exception:

@@ -146,7 +146,7 @@ class MovePlans:
             source_name=assessment.source.display_name, target_name=assessment.target.display_name)
         await self._drafts.create(request)
         existing = {g.name.lower() for g in
-                    await self._gateway.list_resource_groups(assessment.target.id, tenant_id=assessment.tenant_id)}
+                    await self._gateway.for_tenant(assessment.tenant_id).groups.list_groups(assessment.target.id)}
         return DraftMade(request, tuple(g for g in request.groups if g.source_group.lower() not in existing))
 
     async def find_draft(self, request_id: object) -> Draft | None:
@@ -173,8 +173,8 @@ class MovePlans:
         if assessment is None:
             return PlanGone()
         names = {g.source_group for g in request.groups}
-        checked = await run_dry_run(self._gateway, assessment.assessment, groups=sorted(names),
-                                    tenant_id=request.tenant_id, create_target_groups=True)
+        checked = await run_dry_run(self._gateway.for_tenant(request.tenant_id), assessment.assessment,
+                                    groups=sorted(names), create_target_groups=True)
         await self._assessments.replace(checked)
         dry_runs = tuple(g.dry_run for g in checked.groups if g.dry_run is not None and g.name in names)
         # The draft keeps the groups as picked (the engineer may tick a fix again); the card and the
@@ -196,7 +196,7 @@ class MovePlans:
         _, chosen, not_ready = pick_with_fixes(assessment.groups, picked, skip=draft.skip)
         keep = tuple(g for g in request.groups if g.source_group not in not_ready)
         groups, plan = await plan_with_fixes(
-            self._gateway, tenant_id=request.tenant_id, source_subscription_id=request.source_subscription_id,
+            self._gateway.for_tenant(request.tenant_id), source_subscription_id=request.source_subscription_id,
             target_subscription_id=request.target_subscription_id, groups=keep,
             chosen=[c for c in chosen if c.group not in not_ready], plan_id=request.id)
         # Groups a fix the bot cannot make now held back (plan_with_fixes planned without them).

@@ -6,7 +6,6 @@ own credential) is named so the edge can show its fix.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from dataclasses import dataclass, replace
@@ -16,6 +15,7 @@ from migration.assessment.catalog import Catalog
 from migration.assessment.rules.preconditions import MOVE_NEEDS
 from migration.azure.permissions import AccessIdentity, Check, evaluate, lighthouse_template
 from migration.azure.ports import AzureGateway
+from migration.azure.together import together
 from migration.model import AccessCause, ArmError, Offer, Subscription, TenantAccessDenied
 from migration.model.links import ReportLink
 
@@ -68,7 +68,7 @@ class TenantAccess:
         return await self.subscriptions_of(await self.resolve(tenant))
 
     async def subscriptions_of(self, tenant_id: str) -> TenantSubscriptions:
-        found = await self._gateway.list_subscriptions(tenant_id=tenant_id)
+        found = await self._gateway.for_tenant(tenant_id).subscriptions.list_subscriptions()
         return TenantSubscriptions(tenant_id, tuple((s, self._catalog.offer(s.quota_id)) for s in found))
 
     async def sees_nothing(self, tenant: str, found: TenantSubscriptions) -> Denial | None:
@@ -87,12 +87,12 @@ class TenantAccess:
         """Each source and CSP target's permissions, read concurrently and evaluated."""
         sides = [(s, "source" if o.source_allowed else "target") for s, o in found.subscriptions
                  if o.source_allowed or o.target_allowed][:MAX_CHECKED]
-        results = await asyncio.gather(*(self._read(found.tenant_id, s.id, side) for s, side in sides))
+        results = await together(*(self._read(found.tenant_id, s.id, side) for s, side in sides))
         return tuple(c for r in results for c in r)
 
     async def _read(self, tenant_id: str, subscription_id: str, side: str) -> tuple[Check, ...]:
         try:
-            permissions = await self._gateway.list_permissions(subscription_id, tenant_id=tenant_id)
+            permissions = await self._gateway.for_tenant(tenant_id).authorization.list_permissions(subscription_id)
         except TenantAccessDenied:
             permissions = []  # no role at all there: every check fails, with its fix
         except ArmError as exc:
@@ -105,12 +105,13 @@ class TenantAccess:
         the bot cannot even read in this tenant (another tenant's: rule G1) is left to the assessment,
         which explains it."""
         try:
-            source, target = await asyncio.gather(self._gateway.get_subscription(source_id, tenant_id=tenant_id),
-                                                  self._gateway.get_subscription(target_id, tenant_id=tenant_id))
+            subscriptions = self._gateway.for_tenant(tenant_id).subscriptions
+            source, target = await together(subscriptions.get_subscription(source_id),
+                                            subscriptions.get_subscription(target_id))
         except TenantAccessDenied:
             return None
-        source_checks, target_checks = await asyncio.gather(self._read(tenant_id, source.id, "source"),
-                                                            self._read(tenant_id, target.id, "target"))
+        source_checks, target_checks = await together(self._read(tenant_id, source.id, "source"),
+                                                      self._read(tenant_id, target.id, "target"))
         checks = (*source_checks, *target_checks)
         if not any(not c.granted and c.requirement.key in MOVE_NEEDS for c in checks):
             return None
@@ -137,7 +138,7 @@ class TenantAccess:
         home = self.identity.partner_tenant_id
         if self._principal is None and home:
             try:
-                me = await self._gateway.whoami(tenant_id=home)  # Lighthouse tokens are the partner tenant's
+                me = await self._gateway.for_tenant(home).authorization.whoami()  # Lighthouse: the partner's token
             except ArmError as exc:
                 log.warning("could not read the bot's own principal: %s", exc.code)
                 me = None

@@ -12,11 +12,22 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from migration.assessment.catalog import Catalog, load_catalog
 from migration.assessment.dependencies import parent_id
 from migration.assessment.rules import Inventory, preconditions, run_rules
-from migration.azure.ports import AzureGateway, ProgressCallback
+from migration.azure.ports import (
+    Gateway,
+    HasAuthorization,
+    HasGroups,
+    HasInventory,
+    HasLocks,
+    HasProviders,
+    HasSubscriptions,
+    ProgressCallback,
+)
+from migration.azure.together import together
 from migration.model import (
     Assessment,
     Finding,
@@ -96,54 +107,70 @@ def evaluate(*, source: Subscription, target: Subscription | None, resources: Se
     )
 
 
-async def _target_subscription(gateway: AzureGateway, subscription_id: str, tenant_id: str,
+class Reads(HasSubscriptions, HasGroups, HasInventory, HasLocks, HasAuthorization, HasProviders, Protocol):
+    """What the assessment reads in a tenant (it changes nothing)."""
+
+
+async def _target_subscription(gateway: Gateway[Reads], subscription_id: str, tenant_id: str,
                                target_tenant_id: str | None) -> tuple[Subscription, str]:
     """The target and the tenant it answers in. A target in another tenant is refused with the tenant ARM
     expects named in the message; it is then read there, so rule G1 can say which tenant it is."""
+    where = target_tenant_id or tenant_id
     try:
-        return await gateway.get_subscription(subscription_id, tenant_id=target_tenant_id or tenant_id), (
-            target_tenant_id or tenant_id)
+        return await gateway.for_tenant(where).subscriptions.get_subscription(subscription_id), where
     except TenantAccessDenied as exc:
         other = next((m for m in _GUID.findall(exc.error.message) if m.lower() != tenant_id.lower()), None)
         if other is None or target_tenant_id is not None:
             raise
-        return await gateway.get_subscription(subscription_id, tenant_id=other), other
+        return await gateway.for_tenant(other).subscriptions.get_subscription(subscription_id), other
 
 
-async def _permissions(gateway: AzureGateway, subscription_id: str, tenant_id: str) -> list[Permission]:
+async def _permissions(azure: HasAuthorization, subscription_id: str) -> list[Permission]:
     """What the bot's identity may do there (rule G5); a refusal to say means it may do nothing."""
     try:
-        return await gateway.list_permissions(subscription_id, tenant_id=tenant_id)
+        return await azure.authorization.list_permissions(subscription_id)
     except RoleMissing:
         return []
 
 
-async def assess(gateway: AzureGateway, *, tenant_id: str, source_subscription_id: str,
+async def _source(azure: Reads, subscription_id: str, on_progress: ProgressCallback | None) -> list[Any]:
+    return await together(
+        azure.subscriptions.get_subscription(subscription_id),
+        azure.groups.list_groups(subscription_id),
+        azure.inventory.list_resources(subscription_id, on_progress=on_progress),
+        azure.locks.list_locks(subscription_id),
+        _permissions(azure, subscription_id),
+    )
+
+
+async def _target(gateway: Gateway[Reads], subscription_id: str | None, tenant_id: str,
+                  target_tenant_id: str | None) -> tuple[Subscription | None, list[Lock],
+                                                         list[ProviderRegistration] | None, list[Permission]]:
+    if not subscription_id:
+        return None, [], None, []
+    target, where = await _target_subscription(gateway, subscription_id, tenant_id, target_tenant_id)
+    there = gateway.for_tenant(where)
+    locks, providers, permissions = await together(
+        there.locks.list_locks(subscription_id), there.providers.list_providers(subscription_id),
+        _permissions(there, subscription_id))
+    return target, locks, providers, permissions
+
+
+async def assess(gateway: Gateway[Reads], *, tenant_id: str, source_subscription_id: str,
                  target_subscription_id: str | None = None, on_progress: ProgressCallback | None = None,
                  catalog: Catalog | None = None, now: datetime | None = None,
                  target_tenant_id: str | None = None) -> Assessment:
-    """Read the source (and target) subscription and evaluate it. All reads run concurrently."""
+    """Read the source (and target) subscription and evaluate it. All reads run concurrently; when one fails,
+    the others stop and its error (naming the subscription it is about) is raised."""
     catalog = catalog or load_catalog()
-    source_reads = asyncio.gather(
-        gateway.get_subscription(source_subscription_id, tenant_id=tenant_id),
-        gateway.list_resource_groups(source_subscription_id, tenant_id=tenant_id),
-        gateway.list_resources(source_subscription_id, tenant_id=tenant_id, on_progress=on_progress),
-        gateway.list_locks(source_subscription_id, tenant_id=tenant_id),
-        _permissions(gateway, source_subscription_id, tenant_id),
-    )
-    target: Subscription | None = None
-    target_locks: list[Lock] = []
-    providers: list[ProviderRegistration] | None = None
-    granted: dict[str, list[Permission]] = {}
-    if target_subscription_id:
-        target, where = await _target_subscription(gateway, target_subscription_id, tenant_id, target_tenant_id)
-        target_locks, providers, granted["target"] = await asyncio.gather(
-            gateway.list_locks(target_subscription_id, tenant_id=where),
-            gateway.list_providers(target_subscription_id, tenant_id=where),
-            _permissions(gateway, target_subscription_id, where),
-        )
-    source, groups, resources, locks, granted["source"] = await source_reads
-    links = await _links(gateway, source_subscription_id, tenant_id, resources)
+    azure = gateway.for_tenant(tenant_id)
+    (source, groups, resources, locks, source_permissions), (target, target_locks, providers, target_permissions) = \
+        await together(_source(azure, source_subscription_id, on_progress),
+                       _target(gateway, target_subscription_id, tenant_id, target_tenant_id))
+    granted = {"source": source_permissions}
+    if target is not None:
+        granted["target"] = target_permissions
+    links = await _links(azure, source_subscription_id, resources)
     # Pure and CPU-bound (about half a second for 10,000 resources): in a worker thread, so the bot's event
     # loop keeps answering other users meanwhile instead of stalling for the whole evaluation.
     return await asyncio.to_thread(
@@ -157,20 +184,19 @@ LINK_READS_IN_FLIGHT = 10  # one ARM read per workspace; a subscription may hold
 VAULT = "microsoft.recoveryservices/vaults"
 
 
-async def _links(gateway: AzureGateway, subscription_id: str, tenant_id: str,
-                 resources: Sequence[Resource]) -> list[Resource]:
+async def _links(azure: HasInventory, subscription_id: str, resources: Sequence[Resource]) -> list[Resource]:
     """What the rules need that the inventory does not hold: each workspace's linked services (a targeted ARM
     read; Resource Graph has none) and, when there is a vault, Site Recovery and backup items."""
     gate = asyncio.Semaphore(LINK_READS_IN_FLIGHT)
 
     async def linked(workspace_id: str) -> list[Resource]:
         async with gate:
-            return await gateway.list_linked_services(workspace_id, tenant_id=tenant_id)
+            return await azure.inventory.list_linked_services(workspace_id)
 
     reads = [linked(r.id) for r in resources if r.type_lower == WORKSPACE]
     if any(r.type_lower == VAULT for r in resources):
-        reads.append(gateway.list_recovery_items(subscription_id, tenant_id=tenant_id))
-    return [r for batch in await asyncio.gather(*reads) for r in batch]
+        reads.append(azure.inventory.list_recovery_items(subscription_id))
+    return [r for batch in await together(*reads) for r in batch]
 
 
 # --------------------------------------------------------------------------- summaries for cards and reports

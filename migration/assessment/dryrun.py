@@ -9,10 +9,11 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from migration.assessment.dependencies import parent_id
-from migration.azure.ports import AzureGateway
+from migration.azure.ports import HasGroups, HasMoves, Moves
+from migration.azure.together import together
 from migration.model import (
     ArmError,
     ArmErrorDetail,
@@ -73,13 +74,17 @@ class WritePacer:
             self._left_full = None
 
 
-async def validate_move(gateway: AzureGateway, subscription_id: str, resource_group: str, *,
-                        resource_ids: Sequence[str], target_resource_group_id: str, tenant_id: str) -> None:
+class DryRunAzure(HasGroups, HasMoves, Protocol):
+    """What the dry run uses: it creates the empty target groups, then asks Azure to validate each move."""
+
+
+async def validate_move(moves: Moves, subscription_id: str, resource_group: str, *,
+                        resource_ids: Sequence[str], target_group_id: str) -> None:
     """Azure's dry run of one move; raises ArmError when Azure refuses it. validateMoveResources changes
     nothing in Azure, so the gateway's retry policy sends it again when its answer was lost or failed on
     Azure's side: a lost answer is not Azure's verdict."""
-    op = await gateway.begin_validate_move(subscription_id, resource_group, resource_ids=resource_ids,
-                                           target_resource_group_id=target_resource_group_id, tenant_id=tenant_id)
+    op = await moves.begin_validate(subscription_id, resource_group, resource_ids=resource_ids,
+                                    target_group_id=target_group_id)
     await op.wait()
 
 
@@ -152,13 +157,12 @@ def planned_target_groups(assessment: Assessment, *, groups: Sequence[str] | Non
             for g in _chosen(assessment, groups)]
 
 
-async def ensure_target_groups(gateway: AzureGateway, assessment: Assessment, *, groups: Sequence[str],
-                               tenant_id: str) -> list[ResourceGroup]:
+async def ensure_target_groups(azure: HasGroups, assessment: Assessment, *,
+                               groups: Sequence[str]) -> list[ResourceGroup]:
     """Create the (empty) target groups, after the engineer confirmed. Existing groups are left as they are."""
     plans = planned_target_groups(assessment, groups=groups)
-    return list(await asyncio.gather(*(
-        gateway.ensure_resource_group(p.subscription_id, p.name, location=p.location, tenant_id=tenant_id)
-        for p in plans)))
+    return list(await together(*(azure.groups.ensure_group(p.subscription_id, p.name, location=p.location)
+                                 for p in plans)))
 
 
 def top_level_ids(group: GroupAssessment) -> list[str]:
@@ -207,7 +211,7 @@ def disagreement(group: GroupAssessment, valid: bool, errors: Sequence[ArmErrorD
     return None
 
 
-async def _validate(gateway: AzureGateway, assessment: Assessment, group: GroupAssessment, *, tenant_id: str,
+async def _validate(azure: DryRunAzure, assessment: Assessment, group: GroupAssessment, *,
                     gate: asyncio.Semaphore, pacers: dict[str, WritePacer], create_target: bool,
                     positions: _Positions) -> DryRun:
     target = _target(assessment)
@@ -217,15 +221,14 @@ async def _validate(gateway: AzureGateway, assessment: Assessment, group: GroupA
             if create_target:
                 await pacers[target].acquire()
                 try:
-                    await gateway.ensure_resource_group(target, group.name,
-                                                        location=_location(assessment, group, positions),
-                                                        tenant_id=tenant_id)
+                    await azure.groups.ensure_group(target, group.name,
+                                                    location=_location(assessment, group, positions))
                 finally:
                     # A get, then the put: ARM charges the token long after it was spent here.
                     pacers[target].answered()
             await pacers[assessment.source.id].acquire()
-            await validate_move(gateway, assessment.source.id, group.name, resource_ids=top_level_ids(group),
-                                target_resource_group_id=target_group, tenant_id=tenant_id)
+            await validate_move(azure.moves, assessment.source.id, group.name, resource_ids=top_level_ids(group),
+                                target_group_id=target_group)
             valid, errors = True, ()
         except TenantAccessDenied:
             raise  # the bot may not act here: not the group's verdict; the flow names the cause and its fix
@@ -234,8 +237,8 @@ async def _validate(gateway: AzureGateway, assessment: Assessment, group: GroupA
     return DryRun(group.name, target_group, valid, errors, disagreement(group, valid, errors))
 
 
-async def run_dry_run(gateway: AzureGateway, assessment: Assessment, *, groups: Sequence[str] | None = None,
-                      tenant_id: str, concurrency: int = DEFAULT_CONCURRENCY,
+async def run_dry_run(azure: DryRunAzure, assessment: Assessment, *, groups: Sequence[str] | None = None,
+                      concurrency: int = DEFAULT_CONCURRENCY,
                       create_target_groups: bool = False) -> Assessment:
     """Validate the chosen groups concurrently (default: the ready ones); a copy with `dry_run` filled in.
 
@@ -246,9 +249,9 @@ async def run_dry_run(gateway: AzureGateway, assessment: Assessment, *, groups: 
     gate = asyncio.Semaphore(max(1, concurrency))
     pacers = {assessment.source.id: WritePacer(), _target(assessment): WritePacer()}
     positions = _positions(assessment) if create_target_groups else {}
-    results = await asyncio.gather(*(_validate(gateway, assessment, g, tenant_id=tenant_id, gate=gate, pacers=pacers,
-                                               create_target=create_target_groups, positions=positions)
-                                     for g in chosen))
+    results = await together(*(_validate(azure, assessment, g, gate=gate, pacers=pacers,
+                                         create_target=create_target_groups, positions=positions)
+                               for g in chosen))
     by_name = {r.resource_group.lower(): r for r in results}
     return replace(assessment, groups=tuple(replace(g, dry_run=by_name.get(g.name.lower(), g.dry_run))
                                             for g in assessment.groups))

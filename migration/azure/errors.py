@@ -1,13 +1,17 @@
 """Azure's errors -> the domain's: ARM CloudErrors (nested, or JSON hidden in `message`), Entra's token
 errors (AADSTS codes) and dropped connections become `migration.model.ArmError` and its kinds.
 
-Every failure to get a token, or to be let in, becomes a `TenantAccessDenied` subclass naming its cause."""
+Every failure to get a token, or to be let in, becomes a `TenantAccessDenied` subclass naming its cause.
+`maps_errors` puts `to_domain` around a gateway call, and names the subscription or resource it is about."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import re
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import Any, NoReturn, TypeVar, cast
 
 from azure.core.exceptions import (
     ClientAuthenticationError,
@@ -26,10 +30,13 @@ from migration.model import (
     IdentityUnavailable,
     NotDelegated,
     NotFound,
+    ResourceId,
     RoleMissing,
     TenantAccessDenied,
     TenantNotFound,
 )
+
+AZURE_ERRORS = (HttpResponseError, ServiceRequestError, ServiceResponseError)
 
 _ACCESS_CODES = {"InvalidAuthenticationToken", "AuthenticationFailed", "ExpiredAuthenticationToken"}
 _AADSTS = re.compile(r"AADSTS(\d+)")
@@ -145,11 +152,81 @@ def token_error(exc: ClientAuthenticationError) -> TenantAccessDenied:
     return TenantAccessDenied(401, ArmErrorDetail(code=code, message=first_line))
 
 
-def to_domain(exc: Exception, *, write: bool = False) -> ArmError:
+def to_domain(exc: Exception, *, write: bool = False, about: ResourceId | None = None) -> ArmError:
+    """`write`: the call may have changed something (a lost answer then says so). `about`: the subscription or
+    resource the call was about."""
     if isinstance(exc, TokenRequestFailed):
-        return token_error(exc.original)
-    if isinstance(exc, HttpResponseError):
-        return error_from_http(exc)
-    if isinstance(exc, ServiceRequestError | ServiceResponseError):
-        return error_from_connection(exc, write=write)
-    raise exc
+        error: ArmError = token_error(exc.original)
+    elif isinstance(exc, HttpResponseError):
+        error = error_from_http(exc)
+    elif isinstance(exc, ServiceRequestError | ServiceResponseError):
+        error = error_from_connection(exc, write=write)
+    else:
+        raise exc
+    error.about = about
+    return error
+
+
+# --------------------------------------------------------------------------- around every call
+
+Call = TypeVar("Call", bound=Callable[..., Any])
+
+
+def subject_of(value: object) -> ResourceId | None:
+    """A subscription id, an ARM id or a ResourceId -> the ResourceId it names (None when it names none)."""
+    if isinstance(value, ResourceId) or value is None:
+        return value
+    text = str(value)
+    if not text.strip("/").lower().startswith("subscriptions/"):
+        text = f"/subscriptions/{text}"
+    try:
+        return ResourceId.parse(text)
+    except ValueError:
+        return None
+
+
+def maps_errors(*, write: bool = False, about: str | None = None) -> Callable[[Call], Call]:
+    """Azure's exceptions out of the decorated coroutine function or async generator function become the
+    domain's (`to_domain`). `about` names the parameter holding what the call is about (a subscription id,
+    an ARM id, a ResourceId; `peering.vnet_id` reads an attribute of one): the error names it, and so does an
+    `ArmError` the call raised itself without naming anything."""
+
+    def decorate(func: Call) -> Call:
+        signature = inspect.signature(func)
+
+        def subject(args: tuple[Any, ...], kwargs: dict[str, Any]) -> ResourceId | None:
+            if about is None:
+                return None
+            name, *attributes = about.split(".")
+            value = signature.bind(*args, **kwargs).arguments.get(name)
+            for attribute in attributes:
+                value = getattr(value, attribute, None)
+            return subject_of(value)
+
+        def reraise(exc: Exception, args: tuple[Any, ...], kwargs: dict[str, Any]) -> NoReturn:
+            if isinstance(exc, ArmError):
+                exc.about = exc.about or subject(args, kwargs)
+                raise exc
+            raise to_domain(exc, write=write, about=subject(args, kwargs)) from exc
+
+        if inspect.isasyncgenfunction(func):
+            @functools.wraps(func)
+            async def pages(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+                try:
+                    async for item in func(*args, **kwargs):
+                        yield item
+                except (*AZURE_ERRORS, ArmError) as exc:
+                    reraise(exc, args, kwargs)
+
+            return cast(Call, pages)
+
+        @functools.wraps(func)
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await func(*args, **kwargs)
+            except (*AZURE_ERRORS, ArmError) as exc:
+                reraise(exc, args, kwargs)
+
+        return cast(Call, call)
+
+    return decorate

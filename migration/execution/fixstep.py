@@ -13,10 +13,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from migration.azure.permissions import allows, requirements
-from migration.azure.ports import AzureGateway
+from migration.azure.ports import Gateway
 from migration.execution.workflow import Workflow
-from migration.fixes.carry import already_done, carry_out
-from migration.model import ArmError, ArmErrorDetail, RoleMissing, TenantAccessDenied
+from migration.fixes.carry import FixAzure, already_done, carry_out
+from migration.model import ArmError, ArmErrorDetail, ResourceId, RoleMissing, TenantAccessDenied
 from migration.model.plan import PlanStep, message
 from migration.model.records import StepRecord, StepStatus, StoredRequest
 
@@ -43,7 +43,7 @@ def finished_steps(stored: StoredRequest) -> dict[str, bool]:
 
 
 class FixStepRunner:
-    def __init__(self, workflow: Workflow, gateway: AzureGateway, *, save: Save, access_lost: AccessLost,
+    def __init__(self, workflow: Workflow, gateway: Gateway[FixAzure], *, save: Save, access_lost: AccessLost,
                  access_back: AccessBack) -> None:
         self._workflow = workflow
         self._gateway = gateway
@@ -52,20 +52,20 @@ class FixStepRunner:
         self._access_back = access_back
 
     async def run(self, stored: StoredRequest, step: PlanStep) -> bool:
-        rid, tenant = stored.id, stored.request.tenant_id
+        rid, azure = stored.id, self._gateway.for_tenant(stored.request.tenant_id)
         record = stored.step_record(step.key)
         if record is not None and record.status is not StepStatus.STARTED:
             return record.status is StepStatus.SUCCEEDED
         while True:
             try:
-                if record is not None and await already_done(self._gateway, step, tenant_id=tenant):
+                if record is not None and await already_done(azure, step):
                     break  # it took effect before the process stopped: not done again
                 if record is None:
                     record = StepRecord(step.key, StepStatus.STARTED, at=self._workflow.now())
                     stored = await self._save(rid, lambda s, r=record: _record(s, r))  # before any call
-                await carry_out(self._gateway, step, tenant_id=tenant)
+                await carry_out(azure, step)
             except TenantAccessDenied as exc:
-                if _not_permitted_here(exc) or await self._withheld(tenant, exc):
+                if _not_permitted_here(exc) or await self._withheld(azure, exc):
                     await self._end(stored, step, StepStatus.FAILED, exc.error)
                     return False
                 stored = await self._access_lost(stored, exc)
@@ -78,15 +78,15 @@ class FixStepRunner:
         await self._end(stored, step, StepStatus.SUCCEEDED, None)
         return True
 
-    async def _withheld(self, tenant_id: str, exc: TenantAccessDenied) -> bool:
+    @staticmethod
+    async def _withheld(azure: FixAzure, exc: TenantAccessDenied) -> bool:
         """The bot's role lets it move but withholds this one action (a custom role without the delete of
         certificates, say): waiting for access would never end, so the step fails with its command. When
         its permissions cannot be read, or do not even allow the move, access is lost: the caller waits."""
-        if not isinstance(exc, RoleMissing) or not exc.action or not (exc.scope or "").lower().startswith(
-                "/subscriptions/"):
+        if not isinstance(exc, RoleMissing) or not exc.action or not ResourceId.is_valid(exc.scope or ""):
             return False
         try:
-            permissions = await self._gateway.list_permissions(exc.scope.split("/")[2], tenant_id=tenant_id)
+            permissions = await azure.authorization.list_permissions(ResourceId.parse(exc.scope or "").subscription)
         except ArmError:  # access lost (TenantAccessDenied) or Azure unreachable
             return False
         move = next(r.action for r in requirements() if r.key == "move")
@@ -110,7 +110,7 @@ class FixStepRunner:
             "code": error.code if error else None})
 
 
-async def verify(gateway: AzureGateway, stored: StoredRequest) -> frozenset[str]:
+async def verify(azure: FixAzure, stored: StoredRequest) -> frozenset[str]:
     """The follow-through steps that succeeded and that Azure confirms now (the lock is there, the role
     assignment exists, the tags are on the group): what the post-move checklist may tick."""
     ok = {r.key for r in stored.step_records if r.status is StepStatus.SUCCEEDED}
@@ -119,7 +119,7 @@ async def verify(gateway: AzureGateway, stored: StoredRequest) -> frozenset[str]
         if step.phase != "after" or step.key not in ok:
             continue
         try:
-            if await already_done(gateway, step, tenant_id=stored.request.tenant_id):
+            if await already_done(azure, step):
                 confirmed.add(step.key)
         except ArmError:
             continue  # not confirmed: left unticked for the engineer

@@ -8,15 +8,11 @@ written once for every step.
 Nothing runs twice and nothing is lost:
 - a request is worked on only by the runner holding its lease (compare-and-swap in the store), and
   every write the runner makes is fenced by that lease, so a runner that lost it stops at once;
-- each batch is recorded as `started` before its moveResources POST and its continuation token is saved
-  the moment the POST returns; a restarted runner resumes a batch with a token by polling it (never
-  re-posting), and a batch `started` without a token (the process died between the POST and saving)
-  is reconciled by listing the source: resources already gone were moved, only the remainder is sent.
+- a group's batches are recorded before they are sent and resumed from their continuation tokens
+  (`migration.execution.groupmove`), the fix steps before their first call (`migration.execution.fixstep`).
 
-When the bot's identity loses access to the customer's tenant mid-way (`TenantAccessDenied`: consent
-withdrawn, role removed, secret expired), nothing is marked failed: the request records why it waits,
-people are told what to fix, and the runner checks again with a bounded backoff (or at once on
-"Check again"), carrying on where it stopped.
+When the bot's identity loses access to the customer's tenant mid-way, nothing is marked failed: the
+request waits for access (`migration.execution.access`) and carries on where it stopped.
 """
 
 from __future__ import annotations
@@ -26,42 +22,37 @@ import contextlib
 import logging
 import os
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import StatusCode
 
-from migration.assessment.dryrun import validate_move
-from migration.azure.explain import explain
-from migration.azure.ports import AzureGateway
+from migration.azure.ports import Gateway
+from migration.execution.access import AccessAlerts, AccessWaits
 from migration.execution.engine import Step, run_steps
-from migration.execution.fixstep import FixStepRunner, finished_steps, verify
+from migration.execution.fixstep import FixStepRunner, verify
+from migration.execution.groupmove import GroupMoveRunner, confirm_moved
+from migration.execution.plansteps import engine_steps, finished, replace_group
 from migration.execution.workflow import LeaseLost, Workflow
+from migration.fixes.carry import FixAzure
 from migration.model import (
     ArmError,
     ArmErrorDetail,
-    GroupMove,
     GroupState,
-    NotFound,
     RequestState,
-    TenantAccessDenied,
 )
-from migration.model.plan import PlanStep, StepKind, message
-from migration.model.records import AccessWait, BatchRecord, BatchStatus, StoredRequest
-from migration.planning.batches import MAX_BATCH, plan_batches
+from migration.model.plan import message
+from migration.model.records import StoredRequest
+from migration.planning.batches import MAX_BATCH
 from migration.reports.checklist import tick
 
 log = logging.getLogger(__name__)
 
-_FINAL_GROUP = frozenset({GroupState.SUCCEEDED, GroupState.FAILED, GroupState.SKIPPED})
-_DONE_BATCH = frozenset({BatchStatus.SUCCEEDED, BatchStatus.FAILED})
 _RUN_FINAL = frozenset({RequestState.SUCCEEDED, RequestState.PARTIALLY_SUCCEEDED, RequestState.FAILED})
-_MOVE_IN_PROGRESS = "ResourceMoveInProgress"
-_BUSY_LIMIT_SECONDS = 5 * 3600  # Azure holds groups for up to 4 hours; beyond that something is stuck
 
 
 _tracer = trace.get_tracer("cspbot")
@@ -73,12 +64,6 @@ class ProgressListener(Protocol):
     async def request_changed(self, stored: StoredRequest, *, final: bool) -> None: ...
 
 
-class AccessAlerts(Protocol):
-    """Told once per wait that a move waits for access (the requester and the approvers are told the fix)."""
-
-    async def access_lost(self, stored: StoredRequest) -> None: ...
-
-
 class MoveTelemetry(Protocol):
     """Told of every change the listener is told of, to count steps and moves (`telemetry.py`)."""
 
@@ -86,91 +71,6 @@ class MoveTelemetry(Protocol):
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _group_name(group_id: str) -> str:
-    return group_id.rstrip("/").rsplit("/", 1)[-1]
-
-
-def _moved_id(resource_id: str, target_subscription: str, target_group: str) -> str:
-    """The id a resource has after the move (subscription and group change, the rest stays)."""
-    parts = resource_id.strip("/").split("/")
-    parts[1], parts[3] = target_subscription, target_group
-    return "/" + "/".join(parts)
-
-
-def _top_level(resource_id: str) -> bool:
-    return len(resource_id.strip("/").split("/")) == 8
-
-
-def _replace_group(stored: StoredRequest, name: str, **changes: object) -> StoredRequest:
-    groups = tuple(replace(g, **changes) if g.source_group == name else g for g in stored.request.groups)  # type: ignore[arg-type]
-    return replace(stored, request=replace(stored.request, groups=groups))
-
-
-def _replace_batch(stored: StoredRequest, batch: BatchRecord) -> StoredRequest:
-    batches = tuple(
-        batch if (b.group, b.index) == (batch.group, batch.index) else b for b in stored.batches
-    )
-    moved = sum(b.moved for b in batches if b.group == batch.group)
-    return _replace_group(replace(stored, batches=batches), batch.group, moved_count=moved)
-
-
-def _holds(request_source: str, group: GroupMove) -> frozenset[str]:
-    source = f"/subscriptions/{request_source}/resourceGroups/{group.source_group}".lower()
-    return frozenset({source, group.target_group_id.rstrip("/").lower()})
-
-
-def _fix_holds(request_source: str, step: PlanStep) -> frozenset[str]:
-    """An in-subscription move holds its two groups, as Azure does; the other fixes hold nothing."""
-    if step.kind not in (StepKind.CONSOLIDATE, StepKind.MOVE_APP_BACK):
-        return frozenset()
-    base = f"/subscriptions/{request_source}/resourcegroups/"
-    return frozenset({(base + step.arg("source_group")).lower(), (base + step.group).lower()})
-
-
-def _fixes_before(stored: StoredRequest, group: str) -> tuple[str, ...]:
-    """The fix steps a group's validation waits for: those serving it, or every group."""
-    low = group.lower()
-    return tuple(s.key for s in stored.fix_steps if s.phase == "before"
-                 and (s.group.lower() in ("", low) or s.arg("source_group").lower() == low))
-
-
-def _steps(stored: StoredRequest) -> list[Step]:
-    """The request's plan as steps: the fixes before the moves, then each group validated and moved (a
-    group chained to another (`after`) waits for that group's move; both steps hold the group's source and
-    target groups), then the follow-through. A group's validation waits for the fixes that serve it."""
-    request = stored.request
-    names = {g.source_group.lower(): g.source_group for g in request.groups}
-    keys = {f"move:{g.source_group}" for g in request.groups} | {s.key for s in stored.fix_steps}
-    fixes = {
-        # A reference to a move the plan no longer has (a group emptied by a fix) is dropped.
-        s.key: Step(s.key, after=tuple(a for a in s.after if a in keys), ended=tuple(e for e in s.ended if e in keys),
-                    holds=_fix_holds(request.source_subscription_id, s))
-        for s in stored.fix_steps
-    }
-    # In the order they depend on each other: fixes before, the moves, the follow-through.
-    out: list[Step] = [fixes[s.key] for s in stored.fix_steps if s.phase == "before"]
-    for g in request.groups:
-        holds = _holds(request.source_subscription_id, g)
-        out.append(Step(f"validate:{g.source_group}", after=_fixes_before(stored, g.source_group), holds=holds))
-        out.append(Step(f"move:{g.source_group}", after=(f"validate:{g.source_group}", *(
-            f"move:{names.get(a.lower(), a)}" for a in g.after)), holds=holds))
-    return out + [fixes[s.key] for s in stored.fix_steps if s.phase == "after"]
-
-
-def _finished(stored: StoredRequest) -> dict[str, bool]:
-    """Steps a previous run finished (a resumed request goes on from there)."""
-    done: dict[str, bool] = finished_steps(stored)
-    for g in stored.request.groups:
-        name = g.source_group
-        if name in stored.validated:
-            done[f"validate:{name}"] = True
-        elif g.state in _FINAL_GROUP:
-            done[f"validate:{name}"] = False
-        if g.state in _FINAL_GROUP:
-            done[f"move:{name}"] = g.state is GroupState.SUCCEEDED
-    return done
 
 
 _Change = tuple[Callable[[StoredRequest], "StoredRequest | None"], "asyncio.Future[StoredRequest]"]
@@ -221,7 +121,7 @@ class MoveRunner:
     def __init__(
         self,
         workflow: Workflow,
-        gateway: AzureGateway,
+        gateway: Gateway[FixAzure],
         *,
         listener: ProgressListener | None = None,
         alerts: AccessAlerts | None = None,
@@ -232,9 +132,7 @@ class MoveRunner:
         self._workflow = workflow
         self._gateway = gateway
         self._listener = listener
-        self._alerts = alerts
-        self._telemetry = telemetry
-        self._config = config
+        self._options = config
         self.owner = owner or f"runner-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
@@ -244,7 +142,10 @@ class MoveRunner:
         self._writers: dict[str, asyncio.Task[None]] = {}
         self._latest: dict[str, StoredRequest] = {}  # per request: the record as this runner last wrote it
         self._progress: dict[str, _Coalesced] = {}
-        self._recheck: dict[str, asyncio.Event] = {}  # per request waiting for access: "Check again"
+        self._telemetry = telemetry
+        self._access = AccessWaits(workflow, save=self._save, notify=self._notify, alerts=alerts,
+                                   retry_seconds=config.access_retry_seconds,
+                                   retry_max_seconds=config.access_retry_max_seconds)
 
     def set_listener(self, listener: ProgressListener | None) -> None:
         self._listener = listener
@@ -269,7 +170,7 @@ class MoveRunner:
         that comes while the wait is still being recorded is kept for it, not lost."""
         if request_id not in self._work:
             return False
-        self._recheck.setdefault(request_id, asyncio.Event()).set()
+        self._access.recheck(request_id)
         return True
 
     async def stop(self, *, release: bool = True) -> None:
@@ -294,7 +195,7 @@ class MoveRunner:
             except Exception:  # noqa: BLE001 - the store may be briefly unreachable; try again later
                 log.exception("move runner: scanning for work failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._config.poll_seconds)
+                await asyncio.wait_for(self._wake.wait(), self._options.poll_seconds)
             self._wake.clear()
 
     async def run_once(self, *, wait: bool = True) -> list[str]:
@@ -303,13 +204,13 @@ class MoveRunner:
         for request_id in await self._workflow.claimable():
             if request_id in self._work:
                 continue
-            stored = await self._workflow.claim(request_id, self.owner, lease_seconds=self._config.lease_seconds)
+            stored = await self._workflow.claim(request_id, self.owner, lease_seconds=self._options.lease_seconds)
             if stored is None:
                 continue  # another runner was faster
             task = asyncio.create_task(self._guarded(stored), name=f"move {request_id}")
             self._work[request_id] = task
             task.add_done_callback(lambda _t, rid=request_id: (self._work.pop(rid, None),
-                                                               self._recheck.pop(rid, None)))
+                                                               self._access.forget(rid)))
             started.append(request_id)
         if wait:
             await asyncio.gather(*(self._work[r] for r in started if r in self._work), return_exceptions=True)
@@ -341,7 +242,7 @@ class MoveRunner:
 
     async def _renew(self, request_id: str, main: asyncio.Task[None]) -> None:
         while True:
-            await asyncio.sleep(self._config.lease_seconds / 3)
+            await asyncio.sleep(self._options.lease_seconds / 3)
             try:
                 await self._save(request_id, lambda s: None)
             except LeaseLost:
@@ -374,7 +275,7 @@ class MoveRunner:
 
             try:
                 stored = await self._workflow.update(request_id, combined, owner=self.owner,
-                                                     lease_seconds=self._config.lease_seconds)
+                                                     lease_seconds=self._options.lease_seconds)
             except Exception as exc:  # noqa: BLE001 - every waiting step gets the error (LeaseLost...)
                 for _, future in queued:
                     if not future.done():
@@ -384,70 +285,6 @@ class MoveRunner:
             for _, future in queued:
                 if not future.done():
                     future.set_result(stored)
-
-    # ------------------------------------------------------------------ access lost and back
-
-    async def _access_lost(self, stored: StoredRequest, exc: TenantAccessDenied) -> StoredRequest:
-        """Record why the move waits, tell people (once per wait), then pause with a bounded backoff or
-        until "Check again". The caller then tries the same step again."""
-        now = self._workflow_now()
-        cfg = self._config
-
-        before: AccessWait | None = None
-        seen = stored.access_wait  # the wait this step last saw (None: it was not waiting)
-
-        def wait(s: StoredRequest) -> StoredRequest:
-            nonlocal before
-            prev = before = s.access_wait
-            if prev is not None and prev.cause == exc.cause.value and (seen is None or seen.checks != prev.checks):
-                return s  # another step of this request is already waiting for this check: wait with it
-            checks = 0 if prev is None else prev.checks + 1
-            delay = min(cfg.access_retry_seconds * 2 ** min(checks, 16), cfg.access_retry_max_seconds)
-            return replace(s, access_wait=AccessWait(
-                cause=exc.cause.value, code=exc.code, message=exc.error.message, fix=exc.fix,
-                since=prev.since if prev else now, checks=checks, next_check_at=now + timedelta(seconds=delay),
-                action=exc.action, scope=exc.scope))
-
-        event = self._recheck.setdefault(stored.id, asyncio.Event())  # before the write: a click meanwhile counts
-        stored = await self._save(stored.id, wait)
-        assert stored.access_wait is not None
-        if before is None or before.cause != stored.access_wait.cause:
-            log.warning("move %s: waiting for access to tenant %s (%s)", stored.id, stored.request.tenant_id,
-                        exc.code)
-            await self._workflow.audit(stored.id, "access_lost", by=None, tenant_id=None, detail={
-                "cause": exc.cause.value, "code": exc.code, "action": exc.action})
-            await self._notify(stored)
-            if self._alerts is not None:
-                try:
-                    await self._alerts.access_lost(stored)
-                except Exception:  # noqa: BLE001 - telling people must never stop the move
-                    log.exception("move %s: could not tell people about the lost access", stored.id)
-        delay = max(0.0, (stored.access_wait.next_check_at - now).total_seconds()) \
-            if stored.access_wait.next_check_at else cfg.access_retry_seconds
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), delay)
-        event.clear()
-        return stored
-
-    async def _access_back(self, stored: StoredRequest) -> StoredRequest:
-        """A call went through again: the wait is over."""
-        if stored.access_wait is None:
-            return stored
-        waited: AccessWait | None = None
-
-        def clear(s: StoredRequest) -> StoredRequest:
-            nonlocal waited
-            waited = s.access_wait  # of several steps coming back together, the first ends the wait
-            return replace(s, access_wait=None) if waited is not None else s
-
-        stored = await self._save(stored.id, clear)
-        if waited is None:
-            return stored
-        self._recheck.pop(stored.id, None)
-        await self._workflow.audit(stored.id, "access_restored", by=None, tenant_id=None, detail={
-            "cause": waited.cause, "checks": waited.checks + 1})
-        await self._notify(stored)
-        return stored
 
     async def _notify(self, stored: StoredRequest, *, final: bool = False) -> bool:
         if self._telemetry is not None:
@@ -471,9 +308,9 @@ class MoveRunner:
             self._latest[rid] = stored
             try:
                 await self._notify(stored)
-                await run_steps(_steps(stored), lambda step: self._run_step(rid, step),
+                await run_steps(engine_steps(stored), lambda step: self._run_step(rid, step),
                                 skip=lambda step, failed: self._skip(rid, step, failed),
-                                finished=_finished(stored), limit=self._config.max_parallel)
+                                finished=finished(stored), limit=self._options.max_parallel)
             finally:
                 # Every progress update lands before the conclusion, never after the final card.
                 self._progress.pop(rid, None)
@@ -492,8 +329,13 @@ class MoveRunner:
             progress.push(stored)
 
     def _fix_runner(self) -> FixStepRunner:
-        return FixStepRunner(self._workflow, self._gateway, save=self._save, access_lost=self._access_lost,
-                             access_back=self._access_back)
+        return FixStepRunner(self._workflow, self._gateway, save=self._save, access_lost=self._access.lost,
+                             access_back=self._access.back)
+
+    def _group_runner(self) -> GroupMoveRunner:
+        return GroupMoveRunner(self._workflow, self._gateway, batch_size=self._options.batch_size,
+                               retry_seconds=self._options.retry_seconds, save=self._save,
+                               access_lost=self._access.lost, access_back=self._access.back, changed=self._changed)
 
     async def _run_step(self, rid: str, step: Step) -> bool:
         kind, name = step.key.split(":", 1)
@@ -506,8 +348,8 @@ class MoveRunner:
             return ok
         async with self._slots(stored.request.source_subscription_id):
             if kind == "validate":
-                return await self._validate_step(stored, name)
-            stored = await self._move_group(stored, name)
+                return await self._group_runner().validate(stored, name)
+            stored = await self._group_runner().move(stored, name)
         self._changed(stored)
         return stored.group(name).state is GroupState.SUCCEEDED
 
@@ -523,222 +365,38 @@ class MoveRunner:
         if waited_fix is not None and kind == "validate":
             error = ArmErrorDetail(code="FixFailed", message=message(
                 "group_waits_for_fix", step=waited_fix.text))
-            stored = await self._save(rid, lambda s: _replace_group(s, name, state=GroupState.SKIPPED, error=error))
+            stored = await self._save(rid, lambda s: replace_group(s, name, state=GroupState.SKIPPED, error=error))
             self._changed(stored)
             return
         waited = failed.split(":", 1)[1]
         if kind != "move" or waited == name:
             return  # a group whose own validation failed is marked failed by that step
         error = ArmErrorDetail(code="DependencyFailed", message=message("group_waits_for_group", waited=waited))
-        stored = await self._save(rid, lambda s: _replace_group(s, name, state=GroupState.SKIPPED, error=error))
+        stored = await self._save(rid, lambda s: replace_group(s, name, state=GroupState.SKIPPED, error=error))
         self._changed(stored)
 
     def _slots(self, subscription_id: str) -> asyncio.Semaphore:
         gate = self._gates.get(subscription_id.lower())
         if gate is None:
-            gate = self._gates[subscription_id.lower()] = asyncio.Semaphore(self._config.max_parallel)
+            gate = self._gates[subscription_id.lower()] = asyncio.Semaphore(self._options.max_parallel)
         return gate
-
-    async def _validate_step(self, stored: StoredRequest, name: str) -> bool:
-        group = stored.group(name)
-        stored = await self._save(stored.id, lambda s: _replace_group(s, name, state=GroupState.VALIDATING))
-        while True:
-            try:
-                error = await self._validate_group(stored, group)
-            except TenantAccessDenied as exc:
-                stored = await self._access_lost(stored, exc)
-                continue
-            break
-        stored = await self._access_back(stored)
-        if error is not None:
-            stored = await self._save(stored.id, lambda s: _replace_group(
-                s, name, state=GroupState.FAILED, error=explain(error)))
-            await self._workflow.audit(stored.id, "group_failed", by=None, tenant_id=None,
-                                       detail={"group": name, "phase": "validate", "code": error.code})
-            self._changed(stored)
-            return False
-        started_moving = False
-
-        def passed(s: StoredRequest) -> StoredRequest:
-            nonlocal started_moving
-            s = _replace_group(replace(s, validated=(*s.validated, name)), name, state=GroupState.PENDING)
-            started_moving = s.state is RequestState.VALIDATING
-            return replace(s, request=replace(s.request, state=RequestState.MOVING)) if started_moving else s
-
-        stored = await self._save(stored.id, passed)
-        if started_moving:
-            await self._workflow.audit(stored.id, "moving", by=None, tenant_id=None,
-                                       detail={"first_validated_group": name})
-            self._changed(stored)
-        return True
-
-    async def _validate_group(self, stored: StoredRequest, group: GroupMove) -> ArmErrorDetail | None:
-        """Create the target group if needed, then Azure's dry run for every batch (None: all accepted)."""
-        request = stored.request
-        try:
-            await self._gateway.ensure_resource_group(
-                request.target_subscription_id, _group_name(group.target_group_id),
-                location=group.location, tenant_id=request.tenant_id,
-            )
-            for batch in plan_batches(group.source_group, group.resource_ids, max_size=self._config.batch_size):
-                await validate_move(
-                    self._gateway, request.source_subscription_id, group.source_group,
-                    resource_ids=batch.resource_ids, target_resource_group_id=group.target_group_id,
-                    tenant_id=request.tenant_id,
-                )
-        except TenantAccessDenied:
-            raise  # not the move's fault: the caller waits for access
-        except ArmError as exc:
-            return exc.error
-        return None
-
-    async def _move_group(self, stored: StoredRequest, name: str) -> StoredRequest:
-        group = stored.group(name)
-        if not stored.batches_of(name):
-            # The plan is saved before the first call, so a restart continues the same batches.
-            plan = plan_batches(name, group.resource_ids, max_size=self._config.batch_size)
-            records = tuple(BatchRecord(name, b.index, b.resource_ids, BatchStatus.PLANNED) for b in plan)
-            stored = await self._save(stored.id, lambda s: _replace_group(
-                replace(s, batches=(*s.batches, *records)), name, state=GroupState.MOVING))
-        elif group.state is not GroupState.MOVING:
-            stored = await self._save(stored.id, lambda s: _replace_group(s, name, state=GroupState.MOVING))
-        for batch in stored.batches_of(name):
-            if batch.status not in _DONE_BATCH:
-                stored = await self._run_batch(stored, batch)
-        batches = stored.batches_of(name)
-        failed = [b for b in batches if b.status is BatchStatus.FAILED]
-        state = GroupState.FAILED if failed else GroupState.SUCCEEDED
-        error = explain(failed[0].error) if failed and failed[0].error else None
-        return await self._save(stored.id, lambda s: _replace_group(s, name, state=state, error=error))
-
-    async def _run_batch(self, stored: StoredRequest, batch: BatchRecord) -> StoredRequest:
-        request = stored.request
-        group = stored.group(batch.group)
-        gw, cfg = self._gateway, self._config
-        busy_since: float | None = None
-        loop = asyncio.get_running_loop()
-        op = None
-
-        async def save(b: BatchRecord) -> StoredRequest:
-            return await self._save(request.id, lambda s: _replace_batch(s, b))
-
-        while batch.status not in _DONE_BATCH:
-            if batch.status is BatchStatus.RUNNING and batch.token:
-                try:
-                    if op is None:
-                        op = await gw.resume_move(batch.token, tenant_id=request.tenant_id)
-                    await op.wait()
-                except TenantAccessDenied as exc:
-                    op = None  # the job runs on in Azure; it is polled again once access is back
-                    stored = await self._access_lost(stored, exc)
-                    continue
-                except ArmError as exc:
-                    op = None
-                    if exc.status is None or (exc.status or 0) >= 500:
-                        await asyncio.sleep(cfg.retry_seconds)  # polling is a read: safe to try again
-                        continue
-                    if isinstance(exc, NotFound) or exc.code == "InvalidContinuationToken":
-                        # Azure forgot the job: find out from the inventory what it did.
-                        batch = replace(batch, status=BatchStatus.STARTED, token=None)
-                        stored = await save(batch)
-                        continue
-                    gone = len(batch.resource_ids) - len(batch.sent_ids or batch.resource_ids)
-                    batch = replace(batch, status=BatchStatus.FAILED, error=exc.error, moved=gone,
-                                    finished_at=self._workflow_now())
-                    stored = await save(batch)
-                    break
-                stored = await self._access_back(stored)
-                batch = replace(batch, status=BatchStatus.SUCCEEDED, moved=len(batch.resource_ids),
-                                finished_at=self._workflow_now())
-                stored = await save(batch)
-                break
-            if batch.status is BatchStatus.STARTED:
-                try:
-                    remaining = await self._still_in_source(request.source_subscription_id, request.tenant_id,
-                                                            batch.resource_ids)
-                except TenantAccessDenied as exc:
-                    stored = await self._access_lost(stored, exc)
-                    continue
-                except ArmError as exc:  # throttled or unreachable: never guess, ask again later
-                    log.warning("move %s: cannot read the source inventory yet: %r", request.id, str(exc))
-                    await asyncio.sleep(cfg.retry_seconds)
-                    continue
-                stored = await self._access_back(stored)
-                if not remaining:
-                    batch = replace(batch, status=BatchStatus.SUCCEEDED, moved=len(batch.resource_ids),
-                                    finished_at=self._workflow_now())
-                    stored = await save(batch)
-                    break
-            else:
-                remaining = batch.resource_ids
-            batch = replace(batch, status=BatchStatus.STARTED, token=None, sent_ids=tuple(remaining),
-                            posts=batch.posts + 1, started_at=batch.started_at or self._workflow_now())
-            stored = await save(batch)  # recorded before the POST: a crash from here on is reconciled
-            try:
-                op = await gw.begin_move(
-                    request.source_subscription_id, batch.group, resource_ids=remaining,
-                    target_resource_group_id=group.target_group_id, tenant_id=request.tenant_id,
-                )
-            except TenantAccessDenied as exc:
-                # Refused before anything started (no token, or no role): wait, then reconcile and send again.
-                batch = replace(batch, posts=batch.posts - 1)
-                stored = await save(batch)
-                stored = await self._access_lost(stored, exc)
-                continue
-            except ArmError as exc:
-                if exc.status is not None and exc.status < 500:
-                    batch = replace(batch, posts=batch.posts - 1)  # refused outright: no move started
-                if exc.status is None or exc.code == _MOVE_IN_PROGRESS or (exc.status or 0) >= 500:
-                    # The answer was lost, or a move (maybe our own lost one) holds the group: wait,
-                    # then reconcile from the inventory instead of re-sending blindly.
-                    busy_since = busy_since or loop.time()
-                    if loop.time() - busy_since < _BUSY_LIMIT_SECONDS:
-                        stored = await save(batch)
-                        await asyncio.sleep(cfg.retry_seconds)
-                        continue
-                gone = len(batch.resource_ids) - len(remaining)
-                batch = replace(batch, status=BatchStatus.FAILED, error=exc.error, moved=gone,
-                                finished_at=self._workflow_now())
-                stored = await save(batch)
-                break
-            batch = replace(batch, status=BatchStatus.RUNNING, token=op.continuation_token())
-            stored = await save(batch)
-            stored = await self._access_back(stored)
-        await self._workflow.audit(request.id, "batch", by=None, tenant_id=None, detail={
-            "group": batch.group, "index": batch.index, "status": batch.status.value, "resources":
-            len(batch.resource_ids), "moved": batch.moved, "posts": batch.posts,
-            "code": batch.error.code if batch.error else None})
-        return stored
 
     def _workflow_now(self) -> datetime:
         return self._workflow.now()
-
-    async def _still_in_source(self, subscription_id: str, tenant_id: str, ids: Sequence[str]) -> list[str]:
-        inventory = {r.id.lower() for r in await self._gateway.list_resources(subscription_id, tenant_id=tenant_id)}
-        return [i for i in ids if i.lower() in inventory]
 
     async def _conclude(self, stored: StoredRequest) -> StoredRequest:
         """Read both subscriptions again to confirm what moved, then set the final state."""
         request = stored.request
         confirmed: dict[str, int] | None = None
         leftovers: tuple[str, ...] = stored.leftovers
+        azure = self._gateway.for_tenant(request.tenant_id)
         try:
-            source = await self._gateway.list_resources(request.source_subscription_id, tenant_id=request.tenant_id)
-            target = await self._gateway.list_resources(request.target_subscription_id, tenant_id=request.tenant_id)
+            confirmed, leftovers = await confirm_moved(azure, request)
         except ArmError as exc:
             log.warning("move %s: could not read the inventories to confirm the move: %r", request.id, str(exc))
-        else:
-            in_target = {r.id.lower() for r in target}
-            confirmed = {}
-            for g in request.groups:
-                tgt = _group_name(g.target_group_id)
-                confirmed[g.source_group] = sum(
-                    _moved_id(i, request.target_subscription_id, tgt).lower() in in_target for i in g.resource_ids
-                )
-            leftovers = tuple(sorted(r.id for r in source if _top_level(r.id)))
 
         try:
-            verified: frozenset[str] = await verify(self._gateway, stored)
+            verified: frozenset[str] = await verify(azure, stored)
         except ArmError as exc:  # access lost meanwhile: nothing is ticked, the engineer checks by hand
             log.warning("move %s: could not confirm the follow-through: %r", request.id, str(exc))
             verified = frozenset()

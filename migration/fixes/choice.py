@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from migration.model import GroupAssessment, GroupMove, Severity, Verdict
+from migration.model import GroupAssessment, GroupMove, ResourceId, Severity, Verdict
 from migration.model.commands import Script
 from migration.model.plan import AUTOMATIC_ACTIONS, ChosenFix, PlanStep, StepKind
 
@@ -71,9 +71,8 @@ def regroup(groups: Sequence[GroupMove], steps: Iterable[PlanStep]) -> tuple[Gro
             ids[source] = [i for i in ids[source] if i.lower() not in moving]
         if destination in ids:
             for rid in step.arg("ids").split():
-                parts = rid.strip("/").split("/")
-                parts[3] = by_name[destination].source_group
-                new = "/" + "/".join(parts)
+                moved = ResourceId.parse(rid)
+                new = str(moved.in_group(ResourceId(moved.subscription, by_name[destination].source_group)))
                 if new.lower() not in {i.lower() for i in ids[destination]}:
                     ids[destination].append(new)
     return tuple(replace(g, resource_ids=tuple(ids[g.source_group.lower()])) for g in groups

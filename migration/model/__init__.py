@@ -30,6 +30,7 @@ from migration.model.findings import (  # noqa: F401
     Severity,
     Verdict,
 )
+from migration.model.ids import ResourceId, ScopeKind, group_of, name_of  # noqa: F401
 from migration.model.requests import (  # noqa: F401
     Decision,
     GroupMove,

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from migration.model.ids import ResourceId
+
 
 @dataclass(frozen=True, slots=True)
 class ArmErrorDetail:
@@ -25,12 +27,14 @@ class ArmErrorDetail:
 
 
 class ArmError(Exception):
-    """An Azure Resource Manager failure, as a domain error (never an SDK exception)."""
+    """An Azure Resource Manager failure, as a domain error (never an SDK exception). `about`: the
+    subscription or resource of the call that failed, when it had one."""
 
-    def __init__(self, status: int | None, error: ArmErrorDetail) -> None:
+    def __init__(self, status: int | None, error: ArmErrorDetail, *, about: ResourceId | None = None) -> None:
         super().__init__(f"({error.code}) {error.message}")
         self.status = status
         self.error = error
+        self.about = about
 
     @property
     def code(self) -> str:
@@ -56,8 +60,8 @@ class TenantAccessDenied(ArmError):
     default_fix = "Check the bot's Azure identity and its access to this tenant, then click Check again."
 
     def __init__(self, status: int | None, error: ArmErrorDetail, *, fix: str | None = None,
-                 action: str | None = None, scope: str | None = None) -> None:
-        super().__init__(status, error)
+                 action: str | None = None, scope: str | None = None, about: ResourceId | None = None) -> None:
+        super().__init__(status, error, about=about)
         self.fix = fix or self.default_fix
         self.action = action  # the Azure action refused (ROLE_MISSING), when Azure named it
         self.scope = scope  # the scope it was refused on

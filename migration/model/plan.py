@@ -14,6 +14,7 @@ from typing import Any
 
 from migration import DATA_DIR
 from migration.model.commands import Script, fill
+from migration.model.ids import ResourceId
 
 STEPS_FILE = DATA_DIR / "steps.json"
 
@@ -155,7 +156,8 @@ def _command_values(step: PlanStep) -> dict[str, Any]:
                               for site, *rest in bindings]
     if step.kind is StepKind.RECREATE_MANAGED_CERTIFICATE:
         if bindings:
-            parts = bindings[0][0].strip("/").split("/")
-            values.update(create_site=parts[-1], create_group=parts[3], create_subscription=parts[1])
+            site = ResourceId.parse(bindings[0][0])
+            values.update(create_site=site.name, create_group=site.resource_group,
+                          create_subscription=site.subscription)
         values["properties"] = json.dumps({"canonicalName": step.arg("host"), "serverFarmId": step.arg("plan")})
     return values

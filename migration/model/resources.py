@@ -118,7 +118,13 @@ class RoleAssignment:
 
     @property
     def role_guid(self) -> str:
-        return self.role_definition_id.rstrip("/").rsplit("/", 1)[-1]
+        return role_guid(self.role_definition_id)
+
+
+def role_guid(role_definition_id: str) -> str:
+    """A role definition's GUID, whichever scope its id names (a subscription's, or the tenant's
+    `/providers/Microsoft.Authorization/roleDefinitions/{guid}`): only the GUID counts."""
+    return role_definition_id.rstrip("/").rsplit("/", 1)[-1]
 
 
 @dataclass(frozen=True, slots=True)

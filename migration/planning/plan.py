@@ -7,25 +7,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Protocol
 
-from migration.azure.ports import AzureGateway
+from migration.azure.ports import HasAuthorization, HasGroups, HasInventory, HasLocks
 from migration.fixes.choice import regroup
 from migration.fixes.plan import PlanFacts, deleted_before, plan_fixes, snapshot
-from migration.model import GroupMove, NotFound, Resource, RoleDefinition
+from migration.model import GroupMove, NotFound, Resource, ResourceId, RoleDefinition
 from migration.model.plan import ChosenFix, FixPlan
 
 
-async def read_facts(gateway: AzureGateway, *, tenant_id: str, source_subscription_id: str,
+class PlanReads(HasInventory, HasGroups, HasLocks, HasAuthorization, Protocol):
+    """What planning reads in the customer's tenant (it changes nothing)."""
+
+
+async def read_facts(azure: PlanReads, *, source_subscription_id: str,
                      target_subscription_id: str, groups: tuple[GroupMove, ...], plan_id: str,
                      regrouped: Sequence[str] = ()) -> PlanFacts:
     """What planning the fixes needs, read from Azure at plan time: the source inventory and groups, the locks
     of both subscriptions, the role assignments of the source, and the custom roles those use (on the moved
     groups and resources, and on `regrouped`: resources in-subscription fixes move, wherever they are)."""
-    resources = await gateway.list_resources(source_subscription_id, tenant_id=tenant_id)
-    source_groups = await gateway.list_resource_groups(source_subscription_id, tenant_id=tenant_id)
-    locks = [*await gateway.list_locks(source_subscription_id, tenant_id=tenant_id),
-             *await gateway.list_locks(target_subscription_id, tenant_id=tenant_id)]
-    assignments = await gateway.list_role_assignments(source_subscription_id, tenant_id=tenant_id)
+    resources = await azure.inventory.list_resources(source_subscription_id)
+    source_groups = await azure.groups.list_groups(source_subscription_id)
+    locks = [*await azure.locks.list_locks(source_subscription_id),
+             *await azure.locks.list_locks(target_subscription_id)]
+    assignments = await azure.authorization.list_role_assignments(source_subscription_id)
     definitions: dict[str, RoleDefinition] = {}
     moved_in_source = [i.lower() for i in regrouped]
     kept = [*snapshot(assignments, groups, source_subscription_id),
@@ -35,8 +40,8 @@ async def read_facts(gateway: AzureGateway, *, tenant_id: str, source_subscripti
         if a.role_guid.lower() in definitions:
             continue
         try:
-            definitions[a.role_guid.lower()] = await gateway.get_role_definition(
-                a.role_definition_id, scope=f"/subscriptions/{source_subscription_id}", tenant_id=tenant_id)
+            definitions[a.role_guid.lower()] = await azure.authorization.get_role_definition(
+                a.role_definition_id, scope=ResourceId(source_subscription_id))
         except NotFound:
             continue  # a role deleted since: re-creating the assignment will say so
     wanted = {g.source_group.lower() for g in groups}
@@ -47,21 +52,20 @@ async def read_facts(gateway: AzureGateway, *, tenant_id: str, source_subscripti
         plan_id=plan_id)
 
 
-async def plan_with_fixes(gateway: AzureGateway, *, tenant_id: str, source_subscription_id: str,
+async def plan_with_fixes(azure: PlanReads, *, source_subscription_id: str,
                           target_subscription_id: str, groups: tuple[GroupMove, ...], chosen: Sequence[ChosenFix],
                           plan_id: str) -> tuple[tuple[GroupMove, ...], FixPlan]:
     """The request's groups as they will stand after the in-subscription fixes (without the groups a fix the
     bot cannot make now holds back), and the steps around the moves, from what Azure says now."""
     regrouped = [i for c in chosen if c.action in ("consolidate_dependencies", "move_app_service_back")
                  for i in c.resource_ids]
-    facts = await read_facts(gateway, tenant_id=tenant_id, source_subscription_id=source_subscription_id,
+    facts = await read_facts(azure, source_subscription_id=source_subscription_id,
                              target_subscription_id=target_subscription_id, groups=groups, plan_id=plan_id,
                              regrouped=regrouped)
-    facts = replace(facts, linked_services=await _linked_services(gateway, chosen, tenant_id=tenant_id))
+    facts = replace(facts, linked_services=await _linked_services(azure, chosen))
     if any(c.action == "disable_customer_managed_key" for c in chosen):
         # A disk goes back on a customer-managed key only with an encryption set the target has.
-        facts = replace(facts, target_resources=tuple(await gateway.list_resources(target_subscription_id,
-                                                                                   tenant_id=tenant_id)))
+        facts = replace(facts, target_resources=tuple(await azure.inventory.list_resources(target_subscription_id)))
     first = plan_fixes(facts, chosen)
     # A fix the bot would make but cannot now (a disk a running VM uses) holds its group: plan without that
     # group, from the same facts, and keep the fix (reason and command) for the engineer.
@@ -79,17 +83,19 @@ async def plan_with_fixes(gateway: AzureGateway, *, tenant_id: str, source_subsc
     return moved, replace(first, manual=(*first.manual, *(m for m in holding if m.group.lower() in held)))
 
 
-async def _linked_services(gateway: AzureGateway, chosen: Sequence[ChosenFix], *,
-                           tenant_id: str) -> tuple[Resource, ...]:
+async def _linked_services(azure: HasInventory, chosen: Sequence[ChosenFix]) -> tuple[Resource, ...]:
     """The Automation links the chosen fixes remove, as Azure holds them now (Resource Graph does not list
     them)."""
     out: list[Resource] = []
-    workspaces = {rid.lower(): rid for c in chosen if c.action == "unlink_automation_workspace"
-                  for rid in c.resource_ids if rid.lower().count("/providers/") == 1
-                  and rid.lower().rstrip("/").split("/")[-2] == "workspaces"}
+    named = [ResourceId.parse(i) for c in chosen if c.action == "unlink_automation_workspace" for i in c.resource_ids
+             if ResourceId.is_valid(i)]
+    workspaces = {w.key: w for w in named if w.is_top_level and w.type.lower() == _WORKSPACE}
     for workspace in workspaces.values():
-        out += await gateway.list_linked_services(workspace, tenant_id=tenant_id)
+        out += await azure.inventory.list_linked_services(str(workspace))
     return tuple(out)
+
+
+_WORKSPACE = "microsoft.operationalinsights/workspaces"
 
 
 def _without(groups: tuple[GroupMove, ...], deleted: frozenset[str]) -> tuple[GroupMove, ...]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from migration import DATA_DIR
 from migration.azure.explain import explain
-from migration.model import ArmErrorDetail, GroupMove, GroupState, RequestState
+from migration.model import ArmErrorDetail, GroupMove, GroupState, RequestState, ResourceId, name_of
 from migration.model.commands import Script, fill
 from migration.model.plan import ChosenFix, PlanStep, StepKind
 from migration.model.records import BatchStatus, StepStatus, StoredRequest
@@ -203,15 +203,6 @@ def _group_outcome(state: GroupState, request_state: RequestState) -> Outcome:
             GroupState.SKIPPED: Outcome.SKIPPED, GroupState.PENDING: Outcome.NOT_STARTED}.get(state, Outcome.RUNNING)
 
 
-def _name(arm_id: str) -> str:
-    return arm_id.rstrip("/").rsplit("/", 1)[-1]
-
-
-def _sub(arm_id: str) -> str:
-    parts = arm_id.strip("/").split("/")
-    return parts[1] if len(parts) > 1 else ""
-
-
 def _group_state(stored: StoredRequest, name: str) -> GroupState | None:
     return next((g.state for g in stored.request.groups if g.source_group.lower() == name.lower()), None)
 
@@ -232,8 +223,9 @@ def _unmoved_ids(stored: StoredRequest, group: GroupMove) -> tuple[str, ...]:
 
 def _group_line(stored: StoredRequest, group: GroupMove) -> GroupLine:
     ids = _unmoved_ids(stored, group)
-    command = fill(_data()["groupCommand"], {"target_group": _name(group.target_group_id),
-                                             "target_subscription": _sub(group.target_group_id),
+    target = ResourceId.parse(group.target_group_id)
+    command = fill(_data()["groupCommand"], {"target_group": target.resource_group,
+                                             "target_subscription": target.subscription,
                                              "ids": list(ids)}) if ids else Script()
     error = group.error
     if error is not None and " Fix: " not in error.message and error.code != "DependencyFailed":
@@ -251,7 +243,7 @@ def _move_line(stored: StoredRequest, line: GroupLine, group: GroupMove, before:
                  *(f"the move of group {a}" for a in group.after
                    if _group_state(stored, a) is not GroupState.SUCCEEDED))
     resources = f"{line.resources} resource" + ("" if line.resources == 1 else "s")
-    text = str(_data()["groupText"]).format(group=group.source_group, target_group=_name(group.target_group_id),
+    text = str(_data()["groupText"]).format(group=group.source_group, target_group=name_of(group.target_group_id),
                                             resources=resources)
     return StepLine(f"move:{group.source_group}", "moves", MOVE_KIND, group.source_group, text, outcome,
                     line.error if outcome in (Outcome.FAILED, Outcome.SKIPPED) else None, waits,

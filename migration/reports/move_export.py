@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from migration.model import ArmErrorDetail
+from migration.model import ArmErrorDetail, name_of
 from migration.model.commands import Script, Shown
 from migration.reports import csv_cells
 from migration.reports.assessment_export import command_doc
@@ -69,7 +69,7 @@ def to_csv(report: MoveReport) -> str:
     for c in report.checklist:
         row("checklist", item=f"{c.title}: {c.detail}", outcome="Verified by the bot" if c.verified else "To check")
     for r in report.leftovers:
-        row("still in source", item=r.rstrip("/").rsplit("/", 1)[-1], key=r)
+        row("still in source", item=name_of(r) or r, key=r)
     return csv_cells.to_csv(CSV_COLUMNS, rows)
 
 

@@ -148,7 +148,7 @@ async def main(resources: int, groups: int, baseline_groups: int, concurrency: i
             a = await assess(gw, tenant_id=tenant, source_subscription_id=source, target_subscription_id=target)
             t_assess = time.perf_counter() - t0
             names = [g.name for g in a.groups]
-            checked = await run_dry_run(gw, a, groups=names, tenant_id=tenant, create_target_groups=True,
+            checked = await run_dry_run(gw.for_tenant(tenant), a, groups=names, create_target_groups=True,
                                         concurrency=concurrency)
             wall = time.perf_counter() - t0
             stats = await _admin(url, ca, "stats")
@@ -182,13 +182,13 @@ async def main(resources: int, groups: int, baseline_groups: int, concurrency: i
             t0 = time.perf_counter()
             a = await assess(gw, tenant_id=tenant, source_subscription_id=source, target_subscription_id=target)
             b_assess = time.perf_counter() - t0
+            azure = gw.for_tenant(tenant)
             for g in (x for x in a.groups if x.name in set(sample)):
-                await gw.ensure_resource_group(target, g.name, location="westeurope", tenant_id=tenant)
+                await azure.groups.ensure_group(target, g.name, location="westeurope")
                 try:
-                    op = await gw.begin_validate_move(
+                    op = await azure.moves.begin_validate(
                         source, g.name, resource_ids=top_level_ids(g),
-                        target_resource_group_id=f"/subscriptions/{target}/resourceGroups/{g.name}",
-                        tenant_id=tenant)
+                        target_group_id=f"/subscriptions/{target}/resourceGroups/{g.name}")
                     await op.wait()
                 except ArmError:
                     pass  # Azure's refusal is an answer too

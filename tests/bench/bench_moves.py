@@ -120,7 +120,7 @@ async def one(groups: int, move_seconds: float, parallel: int, *, validate_secon
                 await runner.run_once()
                 wall = time.perf_counter() - started
                 stats = await _admin(url, ca, "stats")
-                held = gateway.pacer(TENANT).held
+                held = gateway.for_tenant(TENANT).pacer.held
             finally:
                 await gateway.close()
         done = await workflow.get(stored.id)

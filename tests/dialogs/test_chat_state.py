@@ -53,7 +53,7 @@ async def test_cancel_stops_the_plan_made_in_this_chat_and_creates_nothing(start
     assert connector.texts() == [f"Move plan {plan_id} was cancelled. Nothing was moved."]
     again = await click(bot, connector, buttons(confirm)["Create groups and run dry run"])
     assert "no longer exists" in text_of(again)
-    groups = await bot.app_gateway().list_resource_groups(CSP, tenant_id=CONTOSO_TENANT_ID)
+    groups = await bot.app_gateway().for_tenant(CONTOSO_TENANT_ID).groups.list_groups(CSP)
     assert "rg-web-prod" not in {g.name for g in groups}
 
 

@@ -80,7 +80,7 @@ async def test_move_journey_from_plan_to_report(start_bot, connector):
 
     # Azure agrees: the resources now live in the CSP subscription.
     gateway = bot.app_gateway()
-    moved = await gateway.list_resources(CSP, tenant_id="0c0a7050-0000-4000-8000-000000000001")
+    moved = await gateway.for_tenant("0c0a7050-0000-4000-8000-000000000001").inventory.list_resources(CSP)
     groups = {r.resource_group.lower() for r in moved}
     assert {"rg-web-prod", "rg-vm-app"} <= groups
     assert "rg-integration" not in groups
@@ -94,7 +94,7 @@ async def test_cancelling_a_plan_creates_nothing(start_bot, connector):
     again = await click(bot, connector, buttons(confirm)["Create groups and run dry run"])
     assert "no longer exists" in text_of(again)
     gateway = bot.app_gateway()
-    groups = await gateway.list_resource_groups(CSP, tenant_id="0c0a7050-0000-4000-8000-000000000001")
+    groups = await gateway.for_tenant("0c0a7050-0000-4000-8000-000000000001").groups.list_groups(CSP)
     assert "rg-web-prod" not in {g.name for g in groups}
 
 
@@ -122,3 +122,12 @@ async def test_after_the_dry_run_the_summary_shows_azures_answer(start_bot, conn
     # Azure refused rg-integration although our rules found it ready: shown, with the disagreement.
     assert "rg-integration" in text and "rg-web-prod" in text
     assert "SSIS" in text or "integration runtime" in text.lower() or "refused" in text.lower()
+
+
+async def test_a_target_azure_does_not_know_is_named_on_the_card(start_bot, connector):
+    missing = "0c0a7050-dead-4000-8000-000000000009"
+    bot = await start_bot()
+    await bot.post(teams.message(f"move {CONTOSO} {PAYG} {missing}", connector.url))
+    card = await wait_update(connector, "not found")
+    assert f"Subscription {missing} is not in that tenant" in text_of(card)
+    assert PAYG not in text_of(card), "the source was found: the card names the target"

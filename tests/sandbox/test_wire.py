@@ -192,17 +192,16 @@ async def test_admin_endpoint_reports_and_switches(http, sandbox):
 async def test_state_survives_a_restart(gateway_factory, tmp_path):
     stapp = arm_id(PAYG, "rg-app", "Microsoft.Storage/storageAccounts/stapp1")
     async with start_sandbox("test-small", state_dir=tmp_path, lro_seconds=0.5, poll_interval=0.05) as first:
-        op = await gateway_factory(first).begin_move(
-            PAYG, "rg-app", resource_ids=[stapp], target_resource_group_id=group_id(CSP, "rg-target"),
-            tenant_id=FABRIKAM)
+        op = await gateway_factory(first).for_tenant(FABRIKAM).moves.begin_move(
+            PAYG, "rg-app", resource_ids=[stapp], target_group_id=group_id(CSP, "rg-target"))
         token, url, ca = op.continuation_token(), first.url, first.ca_path.read_bytes()
     # Restarted on the same address; the saved state wins over the scenario named on the command line.
     port = int(url.rsplit(":", 1)[1])
     async with start_sandbox("empty", state_dir=tmp_path, port=port, lro_seconds=0.5, poll_interval=0.05) as second:
         assert second.url == url and second.ca_path.read_bytes() == ca  # clients keep trusting the same CA
         gw = gateway_factory(second)
-        await (await gw.resume_move(token, tenant_id=FABRIKAM)).wait()
-        ids = {r.id for r in await gw.list_resources(CSP, tenant_id=FABRIKAM)}
+        await (await gw.for_tenant(FABRIKAM).moves.resume(token)).wait()
+        ids = {r.id for r in await gw.for_tenant(FABRIKAM).inventory.list_resources(CSP)}
         assert ids == {arm_id(CSP, "rg-target", "Microsoft.Storage/storageAccounts/stapp1")}
     async with start_sandbox("test-small", state_dir=tmp_path) as third:
         assert third.world.resource(arm_id(CSP, "rg-target", "Microsoft.Storage/storageAccounts/stapp1"))

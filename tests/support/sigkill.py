@@ -51,7 +51,7 @@ async def plan_and_submit(gateway: AzureGateway, workflow: Workflow, *, picked: 
     plans = {p.name: p for p in planned_target_groups(assessment, groups=[g.name for g in groups])}
     moves = tuple(GroupMove(g.name, plans[g.name].id, plans[g.name].location, tuple(top_level_ids(g)))
                   for g in groups)
-    moves, plan = await plan_with_fixes(gateway, tenant_id=tenant, source_subscription_id=source,
+    moves, plan = await plan_with_fixes(gateway.for_tenant(tenant), source_subscription_id=source,
                                         target_subscription_id=target, groups=moves, chosen=chosen,
                                         plan_id=request_id)
     return await workflow.submit(

@@ -9,6 +9,7 @@ from typing import Any
 from migration.assessment.dependencies import parent_id
 from migration.assessment.rules.base import Inventory, dig, finding, items
 from migration.model import Finding, Resource
+from migration.model.ids import name_of
 
 VM = "microsoft.compute/virtualmachines"
 VMSS = "microsoft.compute/virtualmachinescalesets"
@@ -109,7 +110,7 @@ def vm6_spot_and_scale_sets(inv: Inventory) -> Iterator[Finding]:
             continue
         lbs = behind.get(r.id.lower())
         if lbs:
-            yield finding(inv, "VM6", r, detail=f"it is behind Standard load balancer {lbs[0].rsplit('/', 1)[-1]}")
+            yield finding(inv, "VM6", r, detail=f"it is behind Standard load balancer {name_of(lbs[0])}")
 
 
 def vm7_zonal_disk(inv: Inventory) -> Iterator[Finding]:
@@ -138,7 +139,7 @@ def cmk1_customer_managed_key(inv: Inventory) -> Iterator[Finding]:
             # After the move the disk is encrypted again with a set of the same name in the target.
             target_des = des.replace(f"/subscriptions/{inv.source.id}/",
                                      f"/subscriptions/{inv.target.id if inv.target else '<target>'}/", 1)
-            yield finding(inv, "CMK1", disk, detail=des.rsplit("/", 1)[-1] or "unknown", target_des=target_des)
+            yield finding(inv, "CMK1", disk, detail=name_of(des) or "unknown", target_des=target_des)
 
 
 def sn1_incremental_snapshot(inv: Inventory) -> Iterator[Finding]:

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 from migration.assessment.dependencies import NOT_CONSOLIDATABLE, parent_id
 from migration.assessment.rules.base import Inventory, finding, is_child
-from migration.model import Finding, Lock
+from migration.model import Finding, Lock, ResourceId, ScopeKind
 from migration.model.commands import Command, Data, Script
+from migration.model.ids import name_of
 
 MAX_RESOURCES_PER_REQUEST = 800  # ARM refuses larger move requests
 
@@ -70,7 +71,7 @@ def g19_managed_group(inv: Inventory) -> Iterator[Finding]:
         group = inv.groups.get(key)
         if group is not None and group.managed_by:
             manager = inv.get(group.managed_by)
-            shown = manager.name if manager else group.managed_by.rsplit("/", 1)[-1]
+            shown = manager.name if manager else name_of(group.managed_by)
             yield finding(inv, "G19", group=group.name, detail=shown)
 
 
@@ -99,24 +100,23 @@ def g11_child_without_parent(inv: Inventory) -> Iterator[Finding]:
     for r in inv.resources:
         parent = parent_id(r.id)
         if parent is not None and inv.get(parent) is None:
-            yield finding(inv, "G11", r, detail=parent.rsplit("/", 1)[-1])
+            yield finding(inv, "G11", r, detail=name_of(parent))
 
 
 def g12_read_only_lock(inv: Inventory) -> Iterator[Finding]:
     """ReadOnly locks on a source group or on the same-named target group (subscription locks: preconditions)."""
-    targets = {f"{inv.target.arm_id}/resourcegroups/".lower()} if inv.target else set()
     for lock in inv.locks:
-        if lock.level.lower() != "readonly":
+        if lock.level.lower() != "readonly" or not ResourceId.is_valid(lock.scope):
             continue
-        scope = lock.scope.rstrip("/").lower()
-        head, _, name = scope.rpartition("/")
-        if "/providers/" in scope or not head.endswith("/resourcegroups"):
+        scope = ResourceId.parse(lock.scope)
+        if scope.kind is not ScopeKind.GROUP:
             continue  # a lock on a resource itself does not block a move
-        if head == f"{inv.source.arm_id}/resourcegroups".lower() and name in inv.by_group:
+        name, subscription = scope.resource_group.lower(), scope.subscription.lower()
+        if subscription == inv.source.id.lower() and name in inv.by_group:
             yield lock_finding(inv, lock, group=inv.group_name(name), where=f"group {inv.group_name(name)}",
                                scope=("--resource-group", Data(inv.group_name(name)), "--subscription",
                                       Data(inv.source.id)))
-        elif head + "/" in targets and name in inv.by_group and inv.target is not None:
+        elif inv.target is not None and subscription == inv.target.id.lower() and name in inv.by_group:
             yield lock_finding(inv, lock, group=inv.group_name(name), where=f"target group {inv.group_name(name)}",
                                scope=("--resource-group", Data(inv.group_name(name)), "--subscription",
                                       Data(inv.target.id)))

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 from migration.assessment.dependencies import top_level_id
 from migration.assessment.rules.base import Inventory, dig, finding, items
-from migration.model import Finding, Resource
+from migration.model import Finding, Resource, ResourceId
 from migration.model.commands import Command, Data, Script
+from migration.model.ids import name_of
 
 PIP = "microsoft.network/publicipaddresses"
 NIC = "microsoft.network/networkinterfaces"
@@ -20,14 +21,8 @@ def _sku(r: Resource) -> str:
 
 
 def _id_type(resource_id: str) -> str:
-    """`.../providers/NS/type/name` -> `NS/type`."""
-    parts = top_level_id(resource_id).split("/")
-    return "/".join(parts[-3:-1]) if len(parts) >= 3 else ""
-
-
-def _arm_path(resource_id: str, top: str) -> str:
-    """`.../networkInterfaces/nic/ipConfigurations/ipconfig1` under `top` -> `ipconfig1` (the child's name)."""
-    return resource_id[len(top):].strip("/").rsplit("/", 1)[-1] if resource_id.lower().startswith(top.lower()) else ""
+    """`.../providers/NS/type/name[/child/name]` -> `NS/type` ("" for no id)."""
+    return ResourceId.parse(resource_id).top_level.type if ResourceId.is_valid(resource_id) else ""
 
 
 def n1_standard_public_ip(inv: Inventory) -> Iterator[Finding]:
@@ -62,8 +57,8 @@ def n2_peered_network(inv: Inventory) -> Iterator[Finding]:
     for r in inv.of_type(VNET):
         for p in items(dig(r.properties, "virtualNetworkPeerings")):
             remote = str(dig(p, "properties", "remoteVirtualNetwork", "id") or "")
-            name = str(dig(p, "name") or remote.rsplit("/", 1)[-1] or "peering")
-            yield finding(inv, "N2", r, detail=remote.rsplit("/", 1)[-1] or "another network", peering=name,
+            name = str(dig(p, "name") or name_of(remote) or "peering")
+            yield finding(inv, "N2", r, detail=name_of(remote) or "another network", peering=name,
                           remote=remote or "<remote vnet id>")
 
 
@@ -81,7 +76,7 @@ def n7_subnet_attachments(inv: Inventory) -> Iterator[Finding]:
         for subnet in items(dig(vnet.properties, "subnets")):
             nat = str(dig(subnet, "properties", "natGateway", "id") or "")
             if nat:
-                name = nat.rsplit("/", 1)[-1]
+                name = name_of(nat)
                 yield finding(inv, "N7", vnet, detail=dig(subnet, "name"), other=f"NAT gateway {name}",
                               fix_ids=(vnet.id, nat),
                               detach=Script.of(Command.of(
@@ -96,7 +91,7 @@ def n7_subnet_attachments(inv: Inventory) -> Iterator[Finding]:
                 vnet = inv.get(top_level_id(subnet_id)) if subnet_id else None
                 if vnet is None:
                     continue
-                subnet = subnet_id.rsplit("/", 1)[-1]
+                subnet = name_of(subnet_id)
                 if detachable:
                     yield finding(inv, "N7", vnet, detail=subnet, other=f"{label} {r.name}", fix_ids=(vnet.id, r.id),
                                   detach=Script.of(Command.of("az", "network", "bastion", "delete", "-g",
@@ -134,7 +129,7 @@ def n5_private_endpoint(inv: Inventory) -> Iterator[Finding]:
             target = str(dig(c, "properties", "privateLinkServiceId") or "")
             kind = _id_type(target)
             if target and not inv.catalog.private_endpoint_movable(kind):
-                yield finding(inv, "N5", r, detail=f"{target.rsplit('/', 1)[-1]} ({kind})")
+                yield finding(inv, "N5", r, detail=f"{name_of(target)} ({kind})")
                 break
 
 

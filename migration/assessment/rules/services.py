@@ -10,6 +10,7 @@ from migration.assessment.dependencies import top_level_id
 from migration.assessment.rules.base import Inventory, dig, finding, is_child, items
 from migration.model import Finding, Resource
 from migration.model.commands import Command, Data, Script
+from migration.model.ids import name_of
 
 
 def r1_recovery_vault(inv: Inventory) -> Iterator[Finding]:
@@ -27,7 +28,7 @@ def r1_recovery_vault(inv: Inventory) -> Iterator[Finding]:
 def s1_sql_databases(inv: Inventory) -> Iterator[Finding]:
     for server in inv.of_type("microsoft.sql/servers"):
         dbs = [d for d in inv.children_of(server, "microsoft.sql/servers/databases")
-               if d.id.rsplit("/", 1)[-1].lower() != "master"]
+               if name_of(d.id).lower() != "master"]
         if dbs:
             yield finding(inv, "S1", server, detail=len(dbs))
 
@@ -38,7 +39,7 @@ def s2_workspace_automation(inv: Inventory) -> Iterator[Finding]:
         for link in inv.links_under(workspace, "microsoft.operationalinsights/workspaces/linkedservices"):
             target = str(dig(link.properties, "resourceId") or dig(link.properties, "writeAccessResourceId") or "")
             if "/microsoft.automation/automationaccounts/" in target.lower():
-                yield finding(inv, "S2", workspace, detail=target.rsplit("/", 1)[-1], fix_ids=(workspace.id, link.id),
+                yield finding(inv, "S2", workspace, detail=name_of(target), fix_ids=(workspace.id, link.id),
                               link=link.name.rsplit("/", 1)[-1], automation_id=target)
 
 
@@ -54,7 +55,7 @@ def s5_hdinsight_network(inv: Inventory) -> Iterator[Finding]:
         for role in items(dig(cluster.properties, "computeProfile", "roles")):
             vnet = dig(role, "virtualNetworkProfile", "id")
             if vnet:
-                yield finding(inv, "S5", cluster, detail=str(top_level_id(vnet)).rsplit("/", 1)[-1])
+                yield finding(inv, "S5", cluster, detail=name_of(top_level_id(vnet)))
                 break
 
 
@@ -77,7 +78,7 @@ def s8_app_insights(inv: Inventory) -> Iterator[Finding]:
     for c in inv.of_type("microsoft.insights/components"):
         workspace = dig(c.properties, "WorkspaceResourceId") or dig(c.properties, "workspaceResourceId")
         if workspace:
-            yield finding(inv, "S8", c, detail=f"workspace {str(workspace).rsplit('/', 1)[-1]}")
+            yield finding(inv, "S8", c, detail=f"workspace {name_of(str(workspace))}")
 
 
 def s9_saas(inv: Inventory) -> Iterator[Finding]:
@@ -139,5 +140,5 @@ def sql1_sql_iaas_registration(inv: Inventory) -> Iterator[Finding]:
     for reg in inv.of_type("microsoft.sqlvirtualmachine/sqlvirtualmachines"):
         vm_id = str(dig(reg.properties, "virtualMachineResourceId") or "")
         vm = inv.get(vm_id)
-        yield finding(inv, "SQL1", reg, detail=vm.name if vm else (vm_id.rsplit("/", 1)[-1] or reg.name),
+        yield finding(inv, "SQL1", reg, detail=vm.name if vm else (name_of(vm_id) or reg.name),
                       license=dig(reg.properties, "sqlServerLicenseType") or "PAYG")

@@ -59,8 +59,8 @@ async def _assessed(sandbox_factory: SandboxFactory, gateway_factory: GatewayFac
     gw: ArmGateway = gateway_factory(sb)
     a = await assess(gw, tenant_id=ADATUM, source_subscription_id=PAYG, target_subscription_id=CSP)
     names = [g.name for g in a.groups]
-    await ensure_target_groups(gw, a, groups=names, tenant_id=ADATUM)
-    return a, await run_dry_run(gw, a, groups=names, tenant_id=ADATUM)
+    await ensure_target_groups(gw.for_tenant(ADATUM), a, groups=names)
+    return a, await run_dry_run(gw.for_tenant(ADATUM), a, groups=names)
 
 
 async def test_every_group_gets_the_right_verdict_before_and_after_the_dry_run(

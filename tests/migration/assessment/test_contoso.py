@@ -94,8 +94,8 @@ async def test_every_group_gets_the_right_verdict_after_azures_dry_run(contoso: 
     sb, gw = contoso
     a = await _assess(gw)
     names = [g.name for g in a.groups]
-    await ensure_target_groups(gw, a, groups=names, tenant_id=CONTOSO)
-    checked = await run_dry_run(gw, a, groups=names, tenant_id=CONTOSO)
+    await ensure_target_groups(gw.for_tenant(CONTOSO), a, groups=names)
+    checked = await run_dry_run(gw.for_tenant(CONTOSO), a, groups=names)
     assert {g.name: g.final_verdict for g in checked.groups} == FINAL
     groups = {g.name: g for g in checked.groups}
     assert "Azure accepts group rg-ops" in (groups["rg-ops"].dry_run.disagreement or "")
@@ -109,7 +109,7 @@ async def test_every_group_gets_the_right_verdict_after_azures_dry_run(contoso: 
 
 async def test_registering_the_provider_clears_g4(contoso: tuple[Sandbox, ArmGateway]) -> None:
     _, gw = contoso
-    await gw.register_provider(CSP, "Microsoft.Sql", tenant_id=CONTOSO)
+    await gw.for_tenant(CONTOSO).providers.register_provider(CSP, "Microsoft.Sql")
     a = await _assess(gw)
     data = next(g for g in a.groups if g.name == "rg-data")
     assert data.verdict is Verdict.READY
@@ -131,10 +131,10 @@ async def test_dry_run_of_ready_groups_records_azure_disagreeing(contoso: tuple[
     assert [(p.name, p.location, p.resource_count) for p in plans] == [
         ("rg-integration", "westeurope", 2), ("rg-vm-app", "westeurope", 6), ("rg-web-prod", "westeurope", 5)]
     assert {g.name for g in sb.world.sub(CSP).groups.values()} == set()  # nothing created before confirming
-    await ensure_target_groups(gw, a, groups=[p.name for p in plans], tenant_id=CONTOSO)
+    await ensure_target_groups(gw.for_tenant(CONTOSO), a, groups=[p.name for p in plans])
     assert {g.name for g in sb.world.sub(CSP).groups.values()} == {p.name for p in plans}
 
-    checked = await run_dry_run(gw, a, groups=[p.name for p in plans], tenant_id=CONTOSO)
+    checked = await run_dry_run(gw.for_tenant(CONTOSO), a, groups=[p.name for p in plans])
     runs = {g.name: g.dry_run for g in checked.groups if g.dry_run}
     assert {n: r.valid for n, r in runs.items()} == {"rg-integration": False, "rg-vm-app": True, "rg-web-prod": True}
     refused = runs["rg-integration"]
@@ -148,8 +148,8 @@ async def test_dry_run_of_ready_groups_records_azure_disagreeing(contoso: tuple[
 async def test_dry_run_of_a_split_group_agrees_with_missing_dependencies(contoso: tuple[Sandbox, ArmGateway]) -> None:
     _, gw = contoso
     a = await _assess(gw)
-    await ensure_target_groups(gw, a, groups=["rg-app-split"], tenant_id=CONTOSO)
-    checked = await run_dry_run(gw, a, groups=["rg-app-split"], tenant_id=CONTOSO)
+    await ensure_target_groups(gw.for_tenant(CONTOSO), a, groups=["rg-app-split"])
+    checked = await run_dry_run(gw.for_tenant(CONTOSO), a, groups=["rg-app-split"])
     run = next(g.dry_run for g in checked.groups if g.name == "rg-app-split")
     assert run is not None and not run.valid and run.disagreement is None
     codes = {d.code for e in run.errors for d in e.walk()}

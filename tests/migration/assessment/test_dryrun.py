@@ -9,7 +9,7 @@ import pytest
 
 from migration.assessment.dryrun import NoTargetError, expand, planned_target_groups, run_dry_run, top_level_ids
 from migration.model import ArmError, ArmErrorDetail
-from tests.support.builders import DST, TENANT, assess_resources, res
+from tests.support.builders import DST, assess_resources, res
 
 
 class _Op:
@@ -24,17 +24,25 @@ class _Op:
             raise self.error
 
 
-class ScriptedAzure:
+class ScriptedMoves:
     """Answers validateMoveResources per group as scripted; records the requests."""
 
     def __init__(self, refuse: dict[str, ArmError]) -> None:
         self.refuse = refuse
         self.requests: list[tuple[str, list[str], str]] = []
 
-    async def begin_validate_move(self, subscription_id: str, resource_group: str, *, resource_ids: Sequence[str],
-                                  target_resource_group_id: str, tenant_id: str) -> _Op:
-        self.requests.append((resource_group, list(resource_ids), target_resource_group_id))
+    async def begin_validate(self, subscription_id: str, resource_group: str, *, resource_ids: Sequence[str],
+                             target_group_id: str) -> _Op:
+        self.requests.append((resource_group, list(resource_ids), target_group_id))
         return _Op(self.refuse.get(resource_group))
+
+
+class ScriptedAzure:
+    """A tenant whose dry runs answer as scripted (no target groups are created: they exist)."""
+
+    def __init__(self, refuse: dict[str, ArmError]) -> None:
+        self.moves = ScriptedMoves(refuse)
+        self.groups = None
 
 
 def _assessment():  # type: ignore[no-untyped-def]
@@ -47,16 +55,16 @@ def _assessment():  # type: ignore[no-untyped-def]
 async def test_azure_refusing_a_ready_group_is_a_disagreement() -> None:
     azure = ScriptedAzure({"rg-ok": ArmError(409, ArmErrorDetail("ResourceMoveProviderValidationFailed", "failed",
                                                                  details=(ArmErrorDetail("QuotaExceeded", "vCPU"),)))})
-    out = await run_dry_run(azure, _assessment(), tenant_id=TENANT)  # type: ignore[arg-type]
+    out = await run_dry_run(azure, _assessment())  # type: ignore[arg-type]
     ok = next(g for g in out.groups if g.name == "rg-ok")
     assert ok.dry_run is not None and not ok.dry_run.valid
     assert ok.dry_run.disagreement and "QuotaExceeded: vCPU" in ok.dry_run.disagreement
     # Only top-level ids are sent, into the same-named group of the target.
-    assert azure.requests == [("rg-ok", [ok.resource_ids[0]], f"/subscriptions/{DST}/resourceGroups/rg-ok")]
+    assert azure.moves.requests == [("rg-ok", [ok.resource_ids[0]], f"/subscriptions/{DST}/resourceGroups/rg-ok")]
 
 
 async def test_azure_accepting_a_blocked_group_is_a_disagreement_and_stands() -> None:
-    out = await run_dry_run(ScriptedAzure({}), _assessment(), groups=["rg-plan"], tenant_id=TENANT)  # type: ignore[arg-type]
+    out = await run_dry_run(ScriptedAzure({}), _assessment(), groups=["rg-plan"])  # type: ignore[arg-type]
     plan = next(g for g in out.groups if g.name == "rg-plan")
     assert plan.dry_run is not None and plan.dry_run.valid
     assert plan.dry_run.disagreement and "VM1" in plan.dry_run.disagreement
@@ -64,7 +72,7 @@ async def test_azure_accepting_a_blocked_group_is_a_disagreement_and_stands() ->
 
 
 async def test_agreement_records_no_disagreement() -> None:
-    out = await run_dry_run(ScriptedAzure({}), _assessment(), tenant_id=TENANT)  # type: ignore[arg-type]
+    out = await run_dry_run(ScriptedAzure({}), _assessment())  # type: ignore[arg-type]
     assert [(g.name, g.dry_run.valid, g.dry_run.disagreement) for g in out.groups if g.dry_run] == [
         ("rg-ok", True, None)]
 

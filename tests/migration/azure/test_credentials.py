@@ -73,9 +73,10 @@ def managed_identity(entra, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def _sees_its_subscription(gw: ArmGateway, tenant: str) -> None:
-    subs = await gw.list_subscriptions(tenant_id=tenant)
+    azure = gw.for_tenant(tenant)
+    subs = await azure.subscriptions.list_subscriptions()
     assert SUB[tenant] in [s.id for s in subs] and {s.tenant_id for s in subs} == {tenant}
-    resources = await gw.list_resources(SUB[tenant], tenant_id=tenant)
+    resources = await azure.inventory.list_resources(SUB[tenant])
     assert [r.name for r in resources] == ["st1"]
 
 
@@ -97,9 +98,10 @@ async def test_app_secretless_with_a_federated_credential_from_the_managed_ident
 async def test_a_managed_identity_alone_cannot_act_in_a_customer_tenant(make: Make, managed_identity):
     # What the old set-up did: the managed identity's token is always of the partner tenant.
     gw = make("lighthouse", managed_identity_client_id=MI)
-    assert await gw.list_subscriptions(tenant_id=CONSENTED) == []
+    azure = gw.for_tenant(CONSENTED)
+    assert await azure.subscriptions.list_subscriptions() == []
     with pytest.raises(NotDelegated) as denied:
-        await gw.get_subscription(SUB[CONSENTED], tenant_id=CONSENTED)
+        await azure.subscriptions.get_subscription(SUB[CONSENTED])
     assert denied.value.code == "InvalidAuthenticationTokenTenant"
 
 
@@ -125,7 +127,7 @@ async def test_azure_cli_not_logged_in_is_named(make: Make, entra, tmp_path: Pat
     bin_dir = fake_az(tmp_path, authority=sandbox.url, ca=str(sandbox.ca_path), logged_in=False)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     with pytest.raises(IdentityUnavailable) as denied:
-        await make("cli").list_subscriptions(tenant_id=CONSENTED)
+        await make("cli").for_tenant(CONSENTED).subscriptions.list_subscriptions()
     assert "az login" in denied.value.error.message
 
 
@@ -135,14 +137,14 @@ async def test_azure_cli_not_logged_in_is_named(make: Make, entra, tmp_path: Pat
 async def test_app_not_consented_in_the_tenant(make: Make):
     gw = make("app", client_id=APP, tenant_id=PARTNER, client_secret=SECRET)
     with pytest.raises(AppNotConsented) as denied:
-        await gw.list_subscriptions(tenant_id=NOT_CONSENTED)
+        await gw.for_tenant(NOT_CONSENTED).subscriptions.list_subscriptions()
     assert denied.value.code == "AADSTS700016" and APP in denied.value.error.message
 
 
 async def test_unknown_tenant(make: Make):
     gw = make("app", client_id=APP, tenant_id=PARTNER, client_secret=SECRET)
     with pytest.raises(TenantNotFound) as denied:
-        await gw.list_subscriptions(tenant_id=UNKNOWN_TENANT)
+        await gw.for_tenant(UNKNOWN_TENANT).subscriptions.list_subscriptions()
     assert denied.value.code == "AADSTS90002"
 
 
@@ -150,7 +152,7 @@ async def test_unknown_tenant(make: Make):
 async def test_wrong_or_expired_secret(make: Make, secret: str, code: str):
     gw = make("app", client_id=APP, tenant_id=PARTNER, client_secret=secret)
     with pytest.raises(CredentialRejected) as denied:
-        await gw.list_subscriptions(tenant_id=CONSENTED)
+        await gw.for_tenant(CONSENTED).subscriptions.list_subscriptions()
     assert denied.value.code == code
     assert secret not in str(denied.value) and secret not in denied.value.fix, "a secret never reaches a message"
 
@@ -159,7 +161,7 @@ async def test_managed_identity_unavailable(make: Make, managed_identity):
     # The managed identity named in the settings is not assigned to the machine the bot runs on.
     gw = make("app", client_id=APP, tenant_id=PARTNER, managed_identity_client_id=PARTNER)
     with pytest.raises(IdentityUnavailable) as denied:
-        await gw.list_subscriptions(tenant_id=CONSENTED)
+        await gw.for_tenant(CONSENTED).subscriptions.list_subscriptions()
     assert "managed identity" in denied.value.error.message.lower()
 
 
@@ -169,25 +171,26 @@ async def test_no_managed_identity_endpoint_at_all(make: Make, monkeypatch: pyte
     monkeypatch.setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9")  # IMDS at a closed port
     gw = make("lighthouse", managed_identity_client_id=MI)
     with pytest.raises(IdentityUnavailable):
-        await gw.list_subscriptions(tenant_id=DELEGATED)
+        await gw.for_tenant(DELEGATED).subscriptions.list_subscriptions()
 
 
 async def test_consented_but_no_role(make: Make):
     gw = make("app", client_id=APP, tenant_id=PARTNER, client_secret=SECRET)
-    assert await gw.list_subscriptions(tenant_id=NO_ROLE) == [], "no role: the subscription is not even listed"
+    azure = gw.for_tenant(NO_ROLE)
+    assert await azure.subscriptions.list_subscriptions() == [], "no role: the subscription is not even listed"
     with pytest.raises(RoleMissing) as denied:
-        await gw.get_subscription(SUB[NO_ROLE], tenant_id=NO_ROLE)
+        await azure.subscriptions.get_subscription(SUB[NO_ROLE])
     assert denied.value.status == 403 and denied.value.action == "Microsoft.Resources/subscriptions/read"
     # Resource Graph silently leaves out what the caller may not read: an empty inventory is not believed.
     with pytest.raises(RoleMissing):
-        await gw.list_resources(SUB[NO_ROLE], tenant_id=NO_ROLE)
+        await azure.inventory.list_resources(SUB[NO_ROLE])
 
 
 async def test_reader_may_read_but_not_move(make: Make):
     gw = make("app", client_id=APP, tenant_id=PARTNER, client_secret=SECRET)
     await _sees_its_subscription(gw, READER_ONLY)
     with pytest.raises(RoleMissing) as denied:
-        await gw.ensure_resource_group(SUB[READER_ONLY], "rg-new", location="westeurope", tenant_id=READER_ONLY)
+        await gw.for_tenant(READER_ONLY).groups.ensure_group(SUB[READER_ONLY], "rg-new", location="westeurope")
     assert denied.value.action == "Microsoft.Resources/subscriptions/resourceGroups/write"
 
 
@@ -202,13 +205,13 @@ async def test_permissions_say_what_each_role_allows(make: Make):
     def granted(perms, side):
         return {c.requirement.key: c.granted for c in evaluate(perms, subscription_id="x", side=side)}
 
-    contributor = await gw.list_permissions(SUB[CONSENTED], tenant_id=CONSENTED)
+    contributor = await gw.for_tenant(CONSENTED).authorization.list_permissions(SUB[CONSENTED])
     assert granted(contributor, "source") == {"read": True, "move": True, "read_locks": True, "delete_locks": False}
     assert granted(contributor, "target")["write_role_assignments"] is False, "Contributor cannot assign roles"
     assert granted(contributor, "target")["register_providers"] is True
-    reader = await gw.list_permissions(SUB[READER_ONLY], tenant_id=READER_ONLY)
+    reader = await gw.for_tenant(READER_ONLY).authorization.list_permissions(SUB[READER_ONLY])
     assert granted(reader, "source") == {"read": True, "move": False, "read_locks": True, "delete_locks": False}
-    assert await gw.list_permissions(SUB[NO_ROLE], tenant_id=NO_ROLE) == []
+    assert await gw.for_tenant(NO_ROLE).authorization.list_permissions(SUB[NO_ROLE]) == []
 
 
 async def test_assessment_checks_the_permissions_instead_of_asking(make: Make):
@@ -229,4 +232,4 @@ async def test_withdrawn_consent_takes_the_roles_with_it(make: Make, entra):
     await _sees_its_subscription(gw, CONSENTED)
     sandbox.world.directory.consent[CONSENTED.lower()].discard(APP.lower())  # the admin deletes the app
     with pytest.raises(RoleMissing):  # the token it already has still signs in, but holds nothing
-        await gw.get_subscription(SUB[CONSENTED], tenant_id=CONSENTED)
+        await gw.for_tenant(CONSENTED).subscriptions.get_subscription(SUB[CONSENTED])

@@ -18,19 +18,20 @@ def _pooled(gw: ArmGateway) -> int:
 async def test_every_client_of_the_gateway_shares_one_kept_alive_connection(gateway):
     # Different SDK clients (subscriptions, resources, locks, graph) and the tenant lookup, one after the other.
     await gateway.resolve_tenant("fabrikam.onmicrosoft.com")
+    azure = gateway.for_tenant(FABRIKAM)
     for _ in range(5):
-        await gateway.get_subscription(PAYG, tenant_id=FABRIKAM)
-        await gateway.list_resource_groups(PAYG, tenant_id=FABRIKAM)
-        await gateway.list_locks(PAYG, tenant_id=FABRIKAM)
-        await gateway.list_resources(PAYG, tenant_id=FABRIKAM)
+        await azure.subscriptions.get_subscription(PAYG)
+        await azure.groups.list_groups(PAYG)
+        await azure.locks.list_locks(PAYG)
+        await azure.inventory.list_resources(PAYG)
     # A context per request (the SDK's `connection_verify=<path>`) left one idle connection per call.
     assert _pooled(gateway) == 1
 
 
 async def test_a_started_validation_is_polled_once_after_its_retry_after(sandbox_factory, gateway_factory):
     sb = await sandbox_factory(lro_seconds=0.2, poll_interval=0.3)
-    op = await gateway_factory(sb).begin_validate_move(
-        PAYG, "rg-app", resource_ids=[STAPP], target_resource_group_id=group_id(CSP, "rg-target"), tenant_id=FABRIKAM)
+    op = await gateway_factory(sb).for_tenant(FABRIKAM).moves.begin_validate(
+        PAYG, "rg-app", resource_ids=[STAPP], target_group_id=group_id(CSP, "rg-target"))
     await op.wait()
     assert sb.stats()["lro_polls"] == 1  # azure-core alone polls at once too, before the job can be done
 
@@ -38,9 +39,10 @@ async def test_a_started_validation_is_polled_once_after_its_retry_after(sandbox
 async def test_resumed_job_is_polled_at_once(sandbox_factory, gateway_factory):
     sb = await sandbox_factory(lro_seconds=0.0, poll_interval=5)
     gw = gateway_factory(sb)
-    op = await gw.begin_validate_move(
-        PAYG, "rg-app", resource_ids=[STAPP], target_resource_group_id=group_id(CSP, "rg-target"), tenant_id=FABRIKAM)
-    resumed = await gw.resume_move(op.continuation_token(), tenant_id=FABRIKAM)
+    azure = gw.for_tenant(FABRIKAM)
+    op = await azure.moves.begin_validate(PAYG, "rg-app", resource_ids=[STAPP],
+                                          target_group_id=group_id(CSP, "rg-target"))
+    resumed = await azure.moves.resume(op.continuation_token())
     await resumed.wait()  # would take 5 s if it waited the Retry-After first
     assert sb.stats()["lro_polls"] == 1
 
@@ -48,14 +50,14 @@ async def test_resumed_job_is_polled_at_once(sandbox_factory, gateway_factory):
 async def test_inventory_follows_a_move_although_graph_answers_are_cached(sandbox_factory, gateway_factory):
     sb = await sandbox_factory(lro_seconds=0.5)
     gw = gateway_factory(sb)
-    before = {r.id for r in await gw.list_resources(PAYG, tenant_id=FABRIKAM)}
+    azure = gw.for_tenant(FABRIKAM)
+    before = {r.id for r in await azure.inventory.list_resources(PAYG)}
     assert STAPP in before
-    op = await gw.begin_move(PAYG, "rg-app", resource_ids=[STAPP], target_resource_group_id=group_id(CSP, "rg-target"),
-                             tenant_id=FABRIKAM)
+    op = await azure.moves.begin_move(PAYG, "rg-app", resource_ids=[STAPP], target_group_id=group_id(CSP, "rg-target"))
     # Read (and cached) while the job runs; the job then finishes on a later request, not on a write.
-    assert {r.id for r in await gw.list_resources(PAYG, tenant_id=FABRIKAM)} == before
+    assert {r.id for r in await azure.inventory.list_resources(PAYG)} == before
     await op.wait()
-    after = {r.id for r in await gw.list_resources(PAYG, tenant_id=FABRIKAM)}
+    after = {r.id for r in await azure.inventory.list_resources(PAYG)}
     assert after == before - {STAPP}
-    moved = {r.id for r in await gw.list_resources(CSP, tenant_id=FABRIKAM)}
+    moved = {r.id for r in await azure.inventory.list_resources(CSP)}
     assert arm_id(CSP, "rg-target", "Microsoft.Storage/storageAccounts/stapp1") in moved

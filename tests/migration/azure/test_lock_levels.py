@@ -25,24 +25,25 @@ def _locks_at(locks, scope):
 ], ids=["subscription", "group", "resource"])
 async def test_a_lock_is_lifted_and_put_back_at_its_scope(gateway, sandbox, scope, lock):
     name, level, notes = lock
-    assert _locks_at(await gateway.list_locks(PAYG, tenant_id=FABRIKAM), scope) == {lock}
+    azure = gateway.for_tenant(FABRIKAM)
+    assert _locks_at(await azure.locks.list_locks(PAYG), scope) == {lock}
 
-    await gateway.delete_lock(scope, name=name, tenant_id=FABRIKAM)
-    assert _locks_at(await gateway.list_locks(PAYG, tenant_id=FABRIKAM), scope) == set()
-    await gateway.delete_lock(scope, name=name, tenant_id=FABRIKAM)  # already gone: not an error
+    await azure.locks.delete_lock(scope, name=name)
+    assert _locks_at(await azure.locks.list_locks(PAYG), scope) == set()
+    await azure.locks.delete_lock(scope, name=name)  # already gone: not an error
 
-    restored = await gateway.create_lock(scope, name=name, level=level, notes=notes, tenant_id=FABRIKAM)
+    restored = await azure.locks.create_lock(scope, name=name, level=level, notes=notes)
     assert (restored.name, restored.level, restored.notes, restored.scope.lower()) == (*lock, scope.lower())
-    assert _locks_at(await gateway.list_locks(PAYG, tenant_id=FABRIKAM), scope) == {lock}
+    assert _locks_at(await azure.locks.list_locks(PAYG), scope) == {lock}
     applied = sandbox.stats()["applied_by_operation"]
     assert (applied["ManagementLocks_DeleteByScope"], applied["ManagementLocks_CreateOrUpdateByScope"]) == (2, 1)
 
 
 async def test_a_lock_on_a_child_resource_is_put_on_and_lifted(gateway, sandbox):
-    lock = await gateway.create_lock(DATABASE, name="keep-db", level="CanNotDelete", notes="Keep the data",
-                                     tenant_id=FABRIKAM)
+    azure = gateway.for_tenant(FABRIKAM)
+    lock = await azure.locks.create_lock(DATABASE, name="keep-db", level="CanNotDelete", notes="Keep the data")
     assert (lock.name, lock.scope.lower()) == ("keep-db", DATABASE.lower())
     assert sandbox.world.resource(DATABASE).locks == [{"name": "keep-db", "level": "CanNotDelete",
                                                        "notes": "Keep the data"}]
-    await gateway.delete_lock(DATABASE, name="keep-db", tenant_id=FABRIKAM)
+    await azure.locks.delete_lock(DATABASE, name="keep-db")
     assert sandbox.world.resource(DATABASE).locks == []

@@ -29,26 +29,27 @@ async def test_resource_graph_429_without_retry_after_waits_for_the_quota_reset(
     sandbox.reset_stats()
 
     # The gateway waits out such 429s by the reset time, and then does not spend more than the quota.
-    results = await asyncio.gather(*(gateway.list_resources(PAYG, tenant_id=FABRIKAM) for _ in range(4)))
+    azure = gateway.for_tenant(FABRIKAM)
+    results = await asyncio.gather(*(azure.inventory.list_resources(PAYG) for _ in range(4)))
     assert all(len(r) == 16 for r in results)
     stats = sandbox.stats()
     assert stats["graph"] - stats["throttled_429"] == 4, "every query answered once"
     assert stats["throttled_429"] >= 1
-    assert gateway.pacer(FABRIKAM).remaining("user", "graph") is not None, "the quota header was read"
+    assert azure.pacer.remaining("user", "graph") is not None, "the quota header was read"
 
 
 async def test_writes_wait_while_the_remaining_writes_header_says_none_are_left(sandbox, gateway):
     # A small write bucket (5, +5/s) on the CSP subscription: learn it is spent, then ask for 10 more.
     sandbox.server.throttle.specs["writes"] = BucketSpec(5, 5)
     sandbox.server.throttle.reset()
+    azure = gateway.for_tenant(FABRIKAM)
     for i in range(5):
-        await gateway.ensure_resource_group(CSP, f"rg-paced-{i}", location="westeurope", tenant_id=FABRIKAM)
-    pacer = gateway.pacer(FABRIKAM)
+        await azure.groups.ensure_group(CSP, f"rg-paced-{i}", location="westeurope")
+    pacer = azure.pacer
     assert pacer.remaining(f"subscription:{CSP}", "writes") == 0
     before, held = sandbox.stats(), pacer.held
 
-    await asyncio.gather(*(gateway.ensure_resource_group(CSP, f"rg-later-{i}", location="westeurope",
-                                                         tenant_id=FABRIKAM) for i in range(10)))
+    await asyncio.gather(*(azure.groups.ensure_group(CSP, f"rg-later-{i}", location="westeurope") for i in range(10)))
     after = sandbox.stats()
     stats = {k: after[k] - before[k] for k in ("writes", "throttled_429")}
     assert stats["writes"] - stats["throttled_429"] == 10

@@ -265,7 +265,7 @@ async def test_an_inventory_read_without_access_is_not_taken_for_a_finished_batc
                                                                    sent_ids=ids, posts=1, started_at=started_at),))
 
     await workflow.update(stored.id, died_before_the_answer)
-    await gateway.ensure_resource_group(TARGET, "rg-web-csp", location="westeurope", tenant_id=CUSTOMER)  # validated
+    await gateway.for_tenant(CUSTOMER).groups.ensure_group(TARGET, "rg-web-csp", location="westeurope")  # validated
     roles = sandbox.world.directory.assignments[CUSTOMER.lower()]
     held = list(roles)
     roles.clear()

@@ -48,7 +48,7 @@ async def _assess(gateway: ArmGateway) -> Assessment:
     """The assessment with Azure's own dry run of every ready group (validateMoveResources, a slow job)."""
     assessment = await assess(gateway, tenant_id=CONTOSO, source_subscription_id=PAYG, target_subscription_id=CSP,
                               now=NOW)
-    return await run_dry_run(gateway, assessment, tenant_id=CONTOSO)
+    return await run_dry_run(gateway.for_tenant(CONTOSO), assessment)
 
 
 async def test_assessment_under_faults_equals_the_clean_assessment(
@@ -58,7 +58,7 @@ async def test_assessment_under_faults_equals_the_clean_assessment(
     gateway = gateway_factory(sandbox)
     plain = await assess(gateway, tenant_id=CONTOSO, source_subscription_id=PAYG, target_subscription_id=CSP, now=NOW)
     ready = [p.name for p in planned_target_groups(plain)]
-    await ensure_target_groups(gateway, plain, groups=ready, tenant_id=CONTOSO)  # what the engineer confirms
+    await ensure_target_groups(gateway.for_tenant(CONTOSO), plain, groups=ready)  # what the engineer confirms
     clean = await _assess(gateway)
     assert sandbox.stats()["faults"] == {}
     # The clean run is the real thing: 16 groups, 60 resources; of the three ready groups Azure accepts two

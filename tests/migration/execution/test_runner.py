@@ -140,10 +140,11 @@ async def test_a_post_whose_answer_was_lost_is_reconciled_not_resent(workflow, s
     web, app = stored.group("rg-web"), stored.group("rg-app")
     # A runner validated, recorded batch 0 of rg-web as started, POSTed it and died before saving the
     # token; batch 0 of rg-app was recorded as started but the process died before its POST.
-    await gateway.ensure_resource_group(TARGET, "rg-web-csp", location="westeurope", tenant_id=stored.request.tenant_id)
-    await gateway.ensure_resource_group(TARGET, "rg-app-csp", location="westeurope", tenant_id=stored.request.tenant_id)
-    await gateway.begin_move(stored.request.source_subscription_id, "rg-web", resource_ids=web.resource_ids,
-                             target_resource_group_id=web.target_group_id, tenant_id=stored.request.tenant_id)
+    azure = gateway.for_tenant(stored.request.tenant_id)
+    await azure.groups.ensure_group(TARGET, "rg-web-csp", location="westeurope")
+    await azure.groups.ensure_group(TARGET, "rg-app-csp", location="westeurope")
+    await azure.moves.begin_move(stored.request.source_subscription_id, "rg-web", resource_ids=web.resource_ids,
+                                 target_group_id=web.target_group_id)
     now = workflow.now()
 
     def crashed(s: StoredRequest) -> StoredRequest:

@@ -25,35 +25,38 @@ async def _steps(gw) -> dict[StepKind, PlanStep]:
     assessment = await assess(gw, tenant_id=FABRIKAM, source_subscription_id=PAYG, target_subscription_id=CSP)
     picked = [g for g in assessment.groups if g.name in PICKED]
     moves = tuple(GroupMove(g.name, group_id(CSP, "rg-web-csp"), "westeurope", g.resource_ids) for g in picked)
-    _, plan = await plan_with_fixes(gw, tenant_id=FABRIKAM, source_subscription_id=PAYG, target_subscription_id=CSP,
+    _, plan = await plan_with_fixes(gw.for_tenant(FABRIKAM), source_subscription_id=PAYG, target_subscription_id=CSP,
                                     groups=moves, chosen=chosen_fixes(picked), plan_id="N1")
     return {s.kind: s for s in plan.steps}
 
 
 async def _do(gw, step: PlanStep) -> None:
-    assert not await already_done(gw, step, tenant_id=FABRIKAM), step.key
-    await carry_out(gw, step, tenant_id=FABRIKAM)
-    assert await already_done(gw, step, tenant_id=FABRIKAM), step.key  # a crash now: not done again
+    azure = gw.for_tenant(FABRIKAM)
+    assert not await already_done(azure, step), step.key
+    await carry_out(azure, step)
+    assert await already_done(azure, step), step.key  # a crash now: not done again
 
 
 async def test_when_the_move_did_not_happen_the_app_gets_its_integration_back_where_it_stayed(gw):
     steps = await _steps(gw)
     await _do(gw, steps[StepKind.REMOVE_VNET_INTEGRATION])
     await _do(gw, steps[StepKind.DETACH_NAT_GATEWAY])
-    assert await gw.get_vnet_integration(SITE, tenant_id=FABRIKAM) == ""
-    assert await gw.get_subnet_nat_gateway(VNET, "egress", tenant_id=FABRIKAM) == ""
+    azure = gw.for_tenant(FABRIKAM)
+    assert await azure.web.get_vnet_integration(SITE) == ""
+    assert await azure.network.get_subnet_nat_gateway(VNET, "egress") == ""
     # The move failed (or was never made): the step after it puts the integration back in the source.
     add = steps[StepKind.ADD_VNET_INTEGRATION]
     assert add.arg("site").startswith(f"/subscriptions/{CSP}/")
     await _do(gw, add)
-    assert await gw.get_vnet_integration(SITE, tenant_id=FABRIKAM) == APPS
+    assert await azure.web.get_vnet_integration(SITE) == APPS
 
 
 async def test_a_locked_group_refuses_the_step_with_azures_reason_and_nothing_changes(gw):
     steps = await _steps(gw)
-    await gw.create_lock(group_id(PAYG, "rg-web"), name="frozen", level="ReadOnly", notes=None, tenant_id=FABRIKAM)
+    azure = gw.for_tenant(FABRIKAM)
+    await azure.locks.create_lock(group_id(PAYG, "rg-web"), name="frozen", level="ReadOnly", notes=None)
     with pytest.raises(ArmError) as caught:
-        await carry_out(gw, steps[StepKind.REMOVE_VNET_INTEGRATION], tenant_id=FABRIKAM)
+        await carry_out(azure, steps[StepKind.REMOVE_VNET_INTEGRATION])
     assert caught.value.code == "ScopeLocked"
-    assert await gw.get_vnet_integration(SITE, tenant_id=FABRIKAM) == APPS
-    assert not await already_done(gw, steps[StepKind.REMOVE_VNET_INTEGRATION], tenant_id=FABRIKAM)
+    assert await azure.web.get_vnet_integration(SITE) == APPS
+    assert not await already_done(azure, steps[StepKind.REMOVE_VNET_INTEGRATION])

@@ -46,8 +46,9 @@ async def test_an_integrated_app_moves_and_an_app_with_a_private_endpoint_is_hel
     target = stored.request.groups[0].target_group_id
     gateway = bot.app_gateway()
     moved = f"/subscriptions/{PAYG}/resourceGroups/rg-web"
-    assert await gateway.get_vnet_integration(SITE.replace(moved, target), tenant_id=FABRIKAM) == \
+    azure = gateway.for_tenant(FABRIKAM)
+    assert await azure.web.get_vnet_integration(SITE.replace(moved, target)) == \
         APPS.replace(moved, target)
-    assert await gateway.get_subnet_nat_gateway(VNET.replace(moved, target), "egress", tenant_id=FABRIKAM) == ""
-    left = {r.id.lower() for r in await gateway.list_resources(PAYG, tenant_id=FABRIKAM)}
+    assert await azure.network.get_subnet_nat_gateway(VNET.replace(moved, target), "egress") == ""
+    left = {r.id.lower() for r in await azure.inventory.list_resources(PAYG)}
     assert PRIVATE_SITE.lower() in left  # held: not moved, its endpoint untouched

@@ -63,9 +63,9 @@ async def test_an_integrated_app_and_a_subnet_on_a_nat_gateway_move_with_one_app
         target = next(g.target_group_id for g in done.request.groups if g.source_group == "rg-web")
         new_site = SITE.replace(f"/subscriptions/{PAYG}/resourceGroups/rg-web", target)
         new_vnet = VNET.replace(f"/subscriptions/{PAYG}/resourceGroups/rg-web", target)
-        integration = await gateway.get_vnet_integration(new_site, tenant_id=FABRIKAM)
-        egress_nat = await gateway.get_subnet_nat_gateway(new_vnet, "egress", tenant_id=FABRIKAM)
-        left = {r.id.lower() for r in await gateway.list_resources(PAYG, tenant_id=FABRIKAM)}
+        integration = await gateway.for_tenant(FABRIKAM).web.get_vnet_integration(new_site)
+        egress_nat = await gateway.for_tenant(FABRIKAM).network.get_subnet_nat_gateway(new_vnet, "egress")
+        left = {r.id.lower() for r in await gateway.for_tenant(FABRIKAM).inventory.list_resources(PAYG)}
 
     assert done.state is RequestState.SUCCEEDED, done
     assert seen == {s.key for s in steps} and kills >= 2  # killed at every step, before and after the moves

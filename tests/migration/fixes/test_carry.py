@@ -66,7 +66,7 @@ async def _run(gw, steps, *, outcome, before_moves=None):
         step = ready[0]
         pending.remove(step)
         try:
-            await carry_out(gw, step, tenant_id=FABRIKAM)
+            await carry_out(gw.for_tenant(FABRIKAM), step)
             outcome[step.key] = True
         except ArmError as exc:
             outcome[step.key] = False
@@ -75,14 +75,14 @@ async def _run(gw, steps, *, outcome, before_moves=None):
 
 
 async def _move(gw, group: GroupMove, outcome):
-    await gw.ensure_resource_group(CSP, group.target_group_id.rsplit("/", 1)[-1], location="westeurope",
-                                   tenant_id=FABRIKAM)
+    azure = gw.for_tenant(FABRIKAM)
+    await azure.groups.ensure_group(CSP, group.target_group_id.rsplit("/", 1)[-1], location="westeurope")
     try:
-        op = await gw.begin_validate_move(PAYG, group.source_group, resource_ids=group.resource_ids,
-                                          target_resource_group_id=group.target_group_id, tenant_id=FABRIKAM)
+        op = await azure.moves.begin_validate(PAYG, group.source_group, resource_ids=group.resource_ids,
+                                              target_group_id=group.target_group_id)
         await op.wait()
-        op = await gw.begin_move(PAYG, group.source_group, resource_ids=group.resource_ids,
-                                 target_resource_group_id=group.target_group_id, tenant_id=FABRIKAM)
+        op = await azure.moves.begin_move(PAYG, group.source_group, resource_ids=group.resource_ids,
+                                          target_group_id=group.target_group_id)
         await op.wait()
         outcome[f"move:{group.source_group}"] = True
     except ArmError as exc:
@@ -96,14 +96,15 @@ async def gw(sandbox_factory, gateway_factory):
 
 
 async def test_fixes_moves_and_follow_through_leave_everything_back_at_the_new_scopes(gw):
-    await gw.update_group_tags(PAYG, "rg-app", tags={"env": "prod", "owner": "ops"}, tenant_id=FABRIKAM)
-    inventory = await gw.list_resources(PAYG, tenant_id=FABRIKAM)
+    azure = gw.for_tenant(FABRIKAM)
+    await azure.groups.update_tags(PAYG, "rg-app", tags={"env": "prod", "owner": "ops"})
+    inventory = await azure.inventory.list_resources(PAYG)
     app = _group(inventory, "rg-app", "rg-target")
     app = GroupMove(app.source_group, app.target_group_id, app.location,
                     tuple(i for i in app.resource_ids if "/storageAccounts/" in i or "/publicIPAddresses/" in i
                           or "/networkInterfaces/" in i or "/disks/" in i or "/virtualMachines/" in i))
     groups = (app, _group(inventory, "rg-locked", "rg-locked-csp"), _group(inventory, "rg-net", "rg-net-csp"))
-    facts = await read_facts(gw, tenant_id=FABRIKAM, source_subscription_id=PAYG, target_subscription_id=CSP,
+    facts = await read_facts(azure, source_subscription_id=PAYG, target_subscription_id=CSP,
                              groups=groups, plan_id="req-1")
     plan = plan_fixes(facts, _fixes())
     kinds = [s.kind for s in plan.steps]
@@ -128,41 +129,42 @@ async def test_fixes_moves_and_follow_through_leave_everything_back_at_the_new_s
     assert all(outcome[s.key] for s in after), outcome
 
     # Locks: back on the source group and on its new target group, same name, level and notes.
-    locks = {(lk.scope, lk.name, lk.level, lk.notes) for lk in [*await gw.list_locks(PAYG, tenant_id=FABRIKAM),
-                                                                 *await gw.list_locks(CSP, tenant_id=FABRIKAM)]}
+    locks = {(lk.scope, lk.name, lk.level, lk.notes) for lk in [*await azure.locks.list_locks(PAYG),
+                                                                *await azure.locks.list_locks(CSP)]}
     assert (group_id(PAYG, "rg-locked"), "freeze", "ReadOnly", "Change freeze") in locks
     assert (group_id(CSP, "rg-locked-csp"), "freeze", "ReadOnly", "Change freeze") in locks
     # Tags of the source group on the target group.
-    target_groups = {g.name: g for g in await gw.list_resource_groups(CSP, tenant_id=FABRIKAM)}
+    target_groups = {g.name: g for g in await azure.groups.list_groups(CSP)}
     assert target_groups["rg-target"].tags == {"env": "prod", "owner": "ops"}
     # The public IP is associated again, in the target.
-    rows = {r.id: r for r in await gw.list_resources(CSP, tenant_id=FABRIKAM)}
+    rows = {r.id: r for r in await azure.inventory.list_resources(CSP)}
     new_nic, new_pip = (NIC1.replace(PAYG, CSP).replace("rg-app", "rg-target"),
                         PIP.replace(PAYG, CSP).replace("rg-app", "rg-target"))
     assert rows[new_nic].properties["ipConfigurations"][0]["properties"]["publicIPAddress"]["id"] == new_pip
     # The peering exists again on both sides, connected.
     new_vnet = VNET1.replace(PAYG, CSP).replace("rg-net", "rg-net-csp")
-    assert (await gw.get_peering(new_vnet, "to-hub", tenant_id=FABRIKAM)).state == "Connected"
-    hub_side = await gw.get_peering(HUB, "to-vnet-1", tenant_id=FABRIKAM)
+    assert (await azure.network.get_peering(new_vnet, "to-hub")).state == "Connected"
+    hub_side = await azure.network.get_peering(HUB, "to-vnet-1")
     assert (hub_side.remote_vnet_id, hub_side.state) == (new_vnet, "Connected")
     # Role assignments made on the moved group and resource are back on the new scopes.
     csp = {(a.scope, a.principal_id, a.role_guid, a.condition, a.description)
-           for a in await gw.list_role_assignments(CSP, tenant_id=FABRIKAM)}
+           for a in await azure.authorization.list_role_assignments(CSP)}
     assert (group_id(CSP, "rg-target"), ALICE, "acdd72a7-3385-48ef-bd42-f606fba81ae7", None,
             "Auditors read the app group") in csp
     assert (STAPP1.replace(PAYG, CSP).replace("rg-app", "rg-target"), OPS, "b24988ac-6180-42a0-ab88-20f7382dd24c",
             CONDITION, "Ops write the logs container") in csp
     # The App Service app went back to its plan's group first, and the provider was registered.
     assert any(r.name == "app-2" and r.resource_group == "rg-web"
-               for r in await gw.list_resources(PAYG, tenant_id=FABRIKAM))
+               for r in await azure.inventory.list_resources(PAYG))
     # Every follow-through step reads as done, so a run resumed after a crash does none of them again.
-    assert [await already_done(gw, s, tenant_id=FABRIKAM) for s in after] == [True] * len(after)
+    assert [await already_done(azure, s) for s in after] == [True] * len(after)
 
 
 async def test_a_deleted_principal_and_a_custom_role_are_handled_and_reported(gw):
-    inventory = await gw.list_resources(PAYG, tenant_id=FABRIKAM)
+    azure = gw.for_tenant(FABRIKAM)
+    inventory = await azure.inventory.list_resources(PAYG)
     web = _group(inventory, "rg-web", "rg-web-csp")
-    facts = await read_facts(gw, tenant_id=FABRIKAM, source_subscription_id=PAYG, target_subscription_id=CSP,
+    facts = await read_facts(azure, source_subscription_id=PAYG, target_subscription_id=CSP,
                              groups=(web,), plan_id="req-2")
     plan = plan_fixes(facts, [ChosenFix("rg-web", "register_provider", (), script("az provider register --namespace "
                                         f"Microsoft.Web --subscription {CSP}"))])
@@ -176,31 +178,31 @@ async def test_a_deleted_principal_and_a_custom_role_are_handled_and_reported(gw
     recreate = {s.arg("principal"): s for s in plan.steps if s.kind is StepKind.RECREATE_ASSIGNMENT}
     assert outcome[recreate[ALICE].key] is True
     assert outcome[recreate[BOB].key] is False and outcome[f"error:{recreate[BOB].key}"] == "PrincipalNotFound"
-    assert f"--assignee-object-id {BOB}" in recreate[BOB].command.posix() and group_id(CSP, "rg-web-csp") in recreate[
-        BOB].command.posix()
-    assert not await already_done(gw, recreate[BOB], tenant_id=FABRIKAM)
+    assert f"--assignee-object-id {BOB}" in recreate[BOB].command.posix() and group_id(CSP, "rg-web-csp") in \
+        recreate[BOB].command.posix()
+    assert not await already_done(azure, recreate[BOB])
 
 
 async def test_split_dependencies_are_brought_into_one_group_validated_first(sandbox_factory, gateway_factory):
     sandbox = await sandbox_factory(fixes_scenario())
     gw = gateway_factory(sandbox)
     vm3 = group_id(PAYG, "rg-split") + "/providers/Microsoft.Compute/virtualMachines/vm-3"
-    fix = ChosenFix("rg-split", "consolidate_dependencies", (vm3,), script(
-        f"az resource move --destination-group rg-net "
-                    f"--ids {vm3}"))
-    inventory = await gw.list_resources(PAYG, tenant_id=FABRIKAM)
+    fix = ChosenFix("rg-split", "consolidate_dependencies", (vm3,),
+                    script(f"az resource move --destination-group rg-net --ids {vm3}"))
+    azure = gw.for_tenant(FABRIKAM)
+    inventory = await azure.inventory.list_resources(PAYG)
     groups = (_group(inventory, "rg-net", "rg-net-csp"), _group(inventory, "rg-split", "rg-split-csp"))
-    facts = await read_facts(gw, tenant_id=FABRIKAM, source_subscription_id=PAYG, target_subscription_id=CSP,
+    facts = await read_facts(azure, source_subscription_id=PAYG, target_subscription_id=CSP,
                              groups=groups, plan_id="req-3")
     (step,) = [s for s in plan_fixes(facts, [fix]).steps if s.kind is StepKind.CONSOLIDATE]
     assert step.text == "Move 1 resource(s) into group rg-net (same subscription) so dependencies move together"
-    assert not await already_done(gw, step, tenant_id=FABRIKAM)
-    await carry_out(gw, step, tenant_id=FABRIKAM)
-    assert await already_done(gw, step, tenant_id=FABRIKAM)
-    where = {r.name: r.resource_group for r in await gw.list_resources(PAYG, tenant_id=FABRIKAM)}
+    assert not await already_done(azure, step)
+    await carry_out(azure, step)
+    assert await already_done(azure, step)
+    where = {r.name: r.resource_group for r in await azure.inventory.list_resources(PAYG)}
     assert where["vm-3"] == "rg-net"
     ops = sandbox.stats()["by_operation"]
     assert (ops["Resources_ValidateMoveResources"], ops["Resources_MoveResources"]) == (1, 1)
-    await carry_out(gw, step, tenant_id=FABRIKAM)  # a second run finds nothing left to move, and moves nothing
+    await carry_out(azure, step)  # a second run finds nothing left to move, and moves nothing
     ops = sandbox.stats()["by_operation"]
     assert (ops["Resources_ValidateMoveResources"], ops["Resources_MoveResources"]) == (1, 1)

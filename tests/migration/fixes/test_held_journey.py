@@ -52,7 +52,8 @@ async def test_a_disk_a_running_vm_uses_holds_its_group_out_and_its_lock_stays(h
     assert "**The bot cannot do this** (rg-busy)" in text_of(report)
 
     gateway = bot.app_gateway()
-    in_target = {r.name for r in await gateway.list_resources(CSP, tenant_id=FABRIKAM)}
+    azure = gateway.for_tenant(FABRIKAM)
+    in_target = {r.name for r in await azure.inventory.list_resources(CSP)}
     assert "data-1" in in_target and "data-2" not in in_target
-    locks = {(lk.scope.rsplit("/", 1)[-1], lk.name) for lk in await gateway.list_locks(PAYG, tenant_id=FABRIKAM)}
+    locks = {(lk.scope.rsplit("/", 1)[-1], lk.name) for lk in await azure.locks.list_locks(PAYG)}
     assert ("rg-busy", "freeze") in locks  # never lifted

@@ -100,5 +100,5 @@ async def test_one_approval_then_the_report_lists_every_step(fix_bot, connector)
     assert "- [ ] **Failed**: Give Unknown b0b00000-0000-4000-8000-000000000b0b the role Reader" in markdown
 
     gateway = fix_bot.app_gateway()
-    locks = {(lk.scope.rsplit("/", 1)[-1], lk.name) for lk in await gateway.list_locks(CSP, tenant_id=FABRIKAM)}
+    locks = {(lk.scope.rsplit("/", 1)[-1], lk.name) for lk in await gateway.for_tenant(FABRIKAM).locks.list_locks(CSP)}
     assert ("rg-locked", "freeze") in locks

@@ -38,11 +38,12 @@ async def test_a_peered_network_moves_with_one_approval_and_both_peering_sides_c
     assert all(f"✓ {s}" in done for s in (REMOVE, RECREATE_HERE, RECREATE_THERE)), done
 
     gateway = bot.app_gateway()
-    moved = next(r for r in await gateway.list_resources(CSP, tenant_id=FABRIKAM) if r.name == "vnet-1")
-    here = await gateway.get_peering(moved.id, "to-hub", tenant_id=FABRIKAM)
-    there = await gateway.get_peering(HUB, "to-vnet-1", tenant_id=FABRIKAM)
+    azure = gateway.for_tenant(FABRIKAM)
+    moved = next(r for r in await azure.inventory.list_resources(CSP) if r.name == "vnet-1")
+    here = await azure.network.get_peering(moved.id, "to-hub")
+    there = await azure.network.get_peering(HUB, "to-vnet-1")
     assert here.remote_vnet_id.lower() == HUB.lower() and there.remote_vnet_id.lower() == moved.id.lower()
     assert here.state == there.state == "Connected"
     assert here.allow_forwarded_traffic and here.allow_virtual_network_access  # the flags it had
     with pytest.raises(NotFound):  # the network is gone from the source, with its old peering
-        await gateway.get_peering(VNET1, "to-hub", tenant_id=FABRIKAM)
+        await azure.network.get_peering(VNET1, "to-hub")

@@ -48,7 +48,8 @@ async def test_assignments_on_a_web_app_moved_back_to_its_plan_are_on_its_new_id
 
     app_now = f"{web.target_group_id}/providers/Microsoft.Web/sites/app-2"
     plan_now = f"{web.target_group_id}/providers/Microsoft.Web/serverFarms/plan-1"
-    in_target = await gateway.list_role_assignments(CSP, tenant_id=FABRIKAM)
+    azure = gateway.for_tenant(FABRIKAM)
+    in_target = await azure.authorization.list_role_assignments(CSP)
     on_app = sorted((a.principal_id, a.role_guid, a.description or "") for a in in_target
                     if a.scope.lower() == app_now.lower())
     # Alice's App Operator on rg-web, which the app inherits there, is not copied onto it.
@@ -59,7 +60,7 @@ async def test_assignments_on_a_web_app_moved_back_to_its_plan_are_on_its_new_id
     on_group = {(a.principal_id, a.role_guid) for a in in_target if a.scope.lower() == web.target_group_id.lower()}
     assert (ALICE, APP_OPERATOR) in on_group  # the group's own, on the group only
     # Nothing of the app's is left behind in the source (Azure dropped them with the move back).
-    in_source = await gateway.list_role_assignments(PAYG, tenant_id=FABRIKAM)
+    in_source = await azure.authorization.list_role_assignments(PAYG)
     assert not [a for a in in_source if "/sites/app-2" in a.scope.lower()]
     # Each assignment is a step the report lists: done, or not (the deleted user's), with its command.
     for_app = {(s.arg("principal"), s.arg("role").rsplit("/", 1)[-1]): s for s in done.fix_steps

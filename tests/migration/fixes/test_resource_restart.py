@@ -71,14 +71,14 @@ async def test_a_job_a_disk_on_its_own_key_and_a_backed_up_vm_move_with_one_appr
         done = await workflow.get(stored.id)
         assert done is not None
         target_of = {g.source_group: g.target_group_id.rsplit("/", 1)[-1] for g in done.request.groups}
-        moved = {r.name: r for r in await gateway.list_resources(CSP, tenant_id=FABRIKAM)}
-        job = await gateway.get_resource(moved["asa-1"].id, tenant_id=FABRIKAM)
-        disk = await gateway.get_resource(moved["data-1"].id, tenant_id=FABRIKAM)
+        moved = {r.name: r for r in await gateway.for_tenant(FABRIKAM).inventory.list_resources(CSP)}
+        job = await gateway.for_tenant(FABRIKAM).resources.get_resource(moved["asa-1"].id)
+        disk = await gateway.for_tenant(FABRIKAM).resources.get_resource(moved["data-1"].id)
         with pytest.raises(NotFound):
-            await gateway.get_resource(COLLECTION, tenant_id=FABRIKAM)
+            await gateway.for_tenant(FABRIKAM).resources.get_resource(COLLECTION)
         with pytest.raises(NotFound):
-            await gateway.get_resource(JOB, tenant_id=FABRIKAM)
-        left = {r.id for r in await gateway.list_resources(PAYG, tenant_id=FABRIKAM)}
+            await gateway.for_tenant(FABRIKAM).resources.get_resource(JOB)
+        left = {r.id for r in await gateway.for_tenant(FABRIKAM).inventory.list_resources(PAYG)}
 
     assert done.state is RequestState.SUCCEEDED, done
     assert seen == {s.key for s in steps} and kills >= 2  # killed at every step, before and after the moves

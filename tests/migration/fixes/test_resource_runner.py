@@ -38,6 +38,7 @@ async def test_a_disk_a_vm_took_since_approval_stops_only_its_group(workflow: Wo
     assert "its command is in the move report" in groups["rg-disks"].error.message  # what to do by hand
     assert groups["rg-stream"].state is GroupState.SUCCEEDED and groups["rg-backup"].state is GroupState.SUCCEEDED
     assert done.state is RequestState.PARTIALLY_SUCCEEDED
-    moved = {r.name: r for r in await gateway.list_resources(CSP, tenant_id=FABRIKAM)}
-    assert (await gateway.get_resource(moved["asa-1"].id, tenant_id=FABRIKAM)).properties["jobState"] == "Running"
+    azure = gateway.for_tenant(FABRIKAM)
+    moved = {r.name: r for r in await azure.inventory.list_resources(CSP)}
+    assert (await azure.resources.get_resource(moved["asa-1"].id)).properties["jobState"] == "Running"
     assert "vm-b" in moved and "data-1" not in moved

@@ -59,14 +59,14 @@ async def test_one_approval_moves_with_fixes_and_follow_through_across_sigkill_a
                 stats = await response.json()
         done = await workflow.get(stored.id)
         trail = await workflow.audit_trail(stored.id)
-        locks = [*await gateway.list_locks(PAYG, tenant_id=FABRIKAM), *await gateway.list_locks(
-            CSP, tenant_id=FABRIKAM)]
-        target_groups = {g.name: g for g in await gateway.list_resource_groups(CSP, tenant_id=FABRIKAM)}
-        assignments = await gateway.list_role_assignments(CSP, tenant_id=FABRIKAM)
-        inventory = {r.id: r for r in await gateway.list_resources(CSP, tenant_id=FABRIKAM)}
+        azure = gateway.for_tenant(FABRIKAM)
+        locks = [*await azure.locks.list_locks(PAYG), *await azure.locks.list_locks(CSP)]
+        target_groups = {g.name: g for g in await gateway.for_tenant(FABRIKAM).groups.list_groups(CSP)}
+        assignments = await gateway.for_tenant(FABRIKAM).authorization.list_role_assignments(CSP)
+        inventory = {r.id: r for r in await gateway.for_tenant(FABRIKAM).inventory.list_resources(CSP)}
         moved_vnet = next(r.id for r in inventory.values() if r.name == "vnet-1")
-        peerings = (await gateway.get_peering(moved_vnet, "to-hub", tenant_id=FABRIKAM),
-                    await gateway.get_peering(HUB, "to-vnet-1", tenant_id=FABRIKAM))
+        peerings = (await gateway.for_tenant(FABRIKAM).network.get_peering(moved_vnet, "to-hub"),
+                    await gateway.for_tenant(FABRIKAM).network.get_peering(HUB, "to-vnet-1"))
 
     assert done is not None and done.state is RequestState.SUCCEEDED, done
     # Every step was killed at its boundary (recorded as started, its call on its way or not yet sent); steps

@@ -74,7 +74,7 @@ async def test_a_failed_fix_stops_only_the_group_that_needs_it(workflow: Workflo
     web_follow = [done.step_record(s.key).status for s in done.fix_steps if s.group == "rg-web" and s.phase == "after"]
     assert web_follow and set(web_follow) == {StepStatus.SKIPPED}  # nothing moved, nothing to follow through
     assert set(by_kind[StepKind.RESTORE_LOCK]) == {StepStatus.SUCCEEDED}
-    locks = {(lk.scope, lk.name) for lk in await gateway.list_locks(PAYG, tenant_id=FABRIKAM)}
+    locks = {(lk.scope, lk.name) for lk in await gateway.for_tenant(FABRIKAM).locks.list_locks(PAYG)}
     assert (group_id(PAYG, "rg-locked"), "freeze") in locks
     assert CSP
 
@@ -105,7 +105,7 @@ async def test_without_a_role_for_locks_the_step_fails_with_its_command_instead_
                             (f"{src}/providers/Microsoft.Storage/storageAccounts/st1",)),)
         chosen = [ChosenFix("rg-app", "lift_read_only_lock", (f"{src}/providers/Microsoft.Authorization/locks/freeze",),
                             script("az lock delete --name freeze --resource-group rg-app"))]
-        groups, plan = await plan_with_fixes(gateway, tenant_id=CONSENTED, source_subscription_id=SUB[CONSENTED],
+        groups, plan = await plan_with_fixes(gateway.for_tenant(CONSENTED), source_subscription_id=SUB[CONSENTED],
                                              target_subscription_id=target, groups=groups, chosen=chosen,
                                              plan_id="PERM")
         stored = await workflow.submit(customer_tenant_id=CONSENTED, source_subscription_id=SUB[CONSENTED],

@@ -52,12 +52,12 @@ async def test_one_approval_removes_moves_and_makes_again_across_sigkill_at_ever
         done = await run.workflow.get(stored.id)
         assert done is not None
         target = {g.source_group: g.target_group_id for g in done.request.groups}
-        link = await gateway.get_resource(_moved(LINK, target["rg-ops"]), tenant_id=FABRIKAM)
-        registration = await gateway.get_resource(_moved(REGISTRATION, target["rg-ops"]), tenant_id=FABRIKAM)
-        cert = await gateway.get_resource(_moved(CERT, target["rg-site"]), tenant_id=FABRIKAM)
-        binding = await gateway.get_resource(f"{_moved(SITE, target['rg-site'])}/hostNameBindings/{HOST}",
-                                             tenant_id=FABRIKAM)
-        source_locks = await gateway.list_locks(PAYG, tenant_id=FABRIKAM)
+        link = await gateway.for_tenant(FABRIKAM).resources.get_resource(_moved(LINK, target["rg-ops"]))
+        registration = await gateway.for_tenant(FABRIKAM).resources.get_resource(_moved(REGISTRATION, target["rg-ops"]))
+        cert = await gateway.for_tenant(FABRIKAM).resources.get_resource(_moved(CERT, target["rg-site"]))
+        binding = await gateway.for_tenant(FABRIKAM).resources.get_resource(
+            f"{_moved(SITE, target['rg-site'])}/hostNameBindings/{HOST}")
+        source_locks = await gateway.for_tenant(FABRIKAM).locks.list_locks(PAYG)
 
     assert done.state is RequestState.SUCCEEDED, done
     assert {r.key: r.status for r in done.step_records} == {s.key: StepStatus.SUCCEEDED for s in steps}

@@ -61,24 +61,25 @@ async def test_one_approval_unlinks_unregisters_and_deletes_moves_and_makes_each
     assert REGISTRATION.lower() not in sent and CERT.lower() not in sent
 
     # Read back from Azure: the link, the registration and the certificate exist at the new scopes...
-    link = await gateway.get_resource(_new(LINK, done), tenant_id=FABRIKAM)
+    azure = gateway.for_tenant(FABRIKAM)
+    link = await azure.resources.get_resource(_new(LINK, done))
     assert link.properties["resourceId"] == _new(SQL_PROPERTIES["virtualMachineResourceId"], done).replace(
         "Microsoft.Compute/virtualMachines/vm-sql", "Microsoft.Automation/automationAccounts/aa-ops")
-    registration = await gateway.get_resource(_new(REGISTRATION, done), tenant_id=FABRIKAM)
+    registration = await azure.resources.get_resource(_new(REGISTRATION, done))
     assert registration.properties["virtualMachineResourceId"] == _new(SQL_PROPERTIES["virtualMachineResourceId"],
                                                                         done)
     assert (registration.properties["sqlServerLicenseType"], registration.properties["sqlManagement"],
             registration.properties["sqlImageSku"]) == ("AHUB", "Full", "Enterprise")
-    cert = await gateway.get_resource(_new(CERT, done), tenant_id=FABRIKAM)
+    cert = await azure.resources.get_resource(_new(CERT, done))
     assert cert.properties["canonicalName"] == HOST
     assert cert.properties["serverFarmId"] == _new(SITE, done).replace("sites/app-site", "serverfarms/plan-site")
-    binding = await gateway.get_resource(f"{_new(SITE, done)}/hostNameBindings/{HOST}", tenant_id=FABRIKAM)
+    binding = await azure.resources.get_resource(f"{_new(SITE, done)}/hostNameBindings/{HOST}")
     assert (binding.properties["sslState"], binding.properties["thumbprint"]) == ("SniEnabled",
                                                                                   cert.properties["thumbprint"])
     # ... and not at the old ones.
     for gone in (LINK, REGISTRATION, CERT):
         try:
-            await gateway.get_resource(gone, tenant_id=FABRIKAM)
+            await azure.resources.get_resource(gone)
         except NotFound:
             continue
         raise AssertionError(f"{gone} is still there")
@@ -159,7 +160,7 @@ async def test_a_lock_on_the_certificate_itself_is_lifted_for_its_deletion_and_p
     assert done.state is RequestState.SUCCEEDED
     assert {done.step_record(s.key).status for s in done.fix_steps} == {StepStatus.SUCCEEDED}
     locks = {(lk.scope.lower(), lk.name, lk.level, lk.notes)
-             for lk in await gateway.list_locks(done.request.target_subscription_id, tenant_id=FABRIKAM)}
+             for lk in await gateway.for_tenant(FABRIKAM).locks.list_locks(done.request.target_subscription_id)}
     assert (_new(CERT, done).lower(), "keep-cert", "CanNotDelete", "Shop certificate") in locks
 
 
@@ -181,8 +182,9 @@ async def test_a_certificate_bound_to_an_app_moved_back_to_its_plan_is_bound_aga
     (recreate,) = [s for s in done.fix_steps if s.kind is StepKind.RECREATE_MANAGED_CERTIFICATE]
     target = done.request.groups[0].target_group_id
     app = f"{target}/providers/Microsoft.Web/sites/app-contoso-api"
-    cert = await gateway.get_resource(recreate.arg("certificate"), tenant_id=contoso)
-    binding = await gateway.get_resource(f"{app}/hostNameBindings/api.contoso.com", tenant_id=contoso)
+    azure = gateway.for_tenant(contoso)
+    cert = await azure.resources.get_resource(recreate.arg("certificate"))
+    binding = await azure.resources.get_resource(f"{app}/hostNameBindings/api.contoso.com")
     assert recreate.arg("certificate").startswith(target + "/providers/Microsoft.Web/certificates/")
     assert binding.properties["thumbprint"] == cert.properties["thumbprint"] != "5F3A1C9B7E"
 
@@ -198,11 +200,11 @@ async def test_a_workspace_in_a_read_only_group_is_unlinked_once_the_lock_is_lif
     assert done.state is RequestState.SUCCEEDED, done
     (relink,) = [s for s in done.fix_steps if s.kind is StepKind.RELINK_WORKSPACE]
     target = done.request.groups[0].target_group_id
-    link = await gateway.get_resource(relink.arg("link"), tenant_id=CONTOSO["tenant"])
+    link = await gateway.for_tenant(CONTOSO["tenant"]).resources.get_resource(relink.arg("link"))
     assert relink.arg("link").startswith(target + "/providers/Microsoft.OperationalInsights/workspaces/law-contoso/")
     assert link.properties["resourceId"] == f"{target}/providers/Microsoft.Automation/automationAccounts/aa-contoso"
     locks = {(lk.scope.lower(), lk.name) for side in ("source", "target")
-             for lk in await gateway.list_locks(CONTOSO[side], tenant_id=CONTOSO["tenant"])}
+             for lk in await gateway.for_tenant(CONTOSO["tenant"]).locks.list_locks(CONTOSO[side])}
     assert {(target.lower(), "finance-freeze"),
             (f"/subscriptions/{CONTOSO['source']}/resourcegroups/rg-locked", "finance-freeze")} <= locks
 
@@ -222,12 +224,13 @@ async def test_when_azure_refuses_the_moves_each_removal_is_undone_where_it_was(
     assert done.state is RequestState.FAILED
     assert {g.state for g in done.request.groups} == {GroupState.FAILED}
     assert {done.step_record(s.key).status for s in done.fix_steps} == {StepStatus.SUCCEEDED}
-    link = await gateway.get_resource(LINK, tenant_id=FABRIKAM)
+    azure = gateway.for_tenant(FABRIKAM)
+    link = await azure.resources.get_resource(LINK)
     assert link.properties["resourceId"] == SQL_PROPERTIES["virtualMachineResourceId"].replace(
         "Microsoft.Compute/virtualMachines/vm-sql", "Microsoft.Automation/automationAccounts/aa-ops")
-    registration = await gateway.get_resource(REGISTRATION, tenant_id=FABRIKAM)
+    registration = await azure.resources.get_resource(REGISTRATION)
     assert registration.properties["virtualMachineResourceId"] == SQL_PROPERTIES["virtualMachineResourceId"]
-    cert = await gateway.get_resource(CERT, tenant_id=FABRIKAM)
-    binding = await gateway.get_resource(f"{SITE}/hostNameBindings/{HOST}", tenant_id=FABRIKAM)
+    cert = await azure.resources.get_resource(CERT)
+    binding = await azure.resources.get_resource(f"{SITE}/hostNameBindings/{HOST}")
     assert (binding.properties["sslState"], binding.properties["thumbprint"]) == ("SniEnabled",
                                                                                   cert.properties["thumbprint"])

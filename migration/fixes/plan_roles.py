@@ -1,0 +1,108 @@
+"""Planned follow-through for what does not travel with a move: each source group's tags copied to its
+target group, and the role assignments made on moved groups and resources re-created on their new scopes
+(a custom role first made assignable there), including those on resources an in-subscription fix moves."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from migration.fixes.facts import PlanFacts, Relocation, args, scope_name
+from migration.model import GroupMove, ResourceId, RoleAssignment
+from migration.model.plan import PlanStep, StepKind
+
+
+def follow_through(facts: PlanFacts, moves: Relocation, add: Any) -> None:
+    for g in facts.groups:
+        tags = dict(facts.group_tags.get(g.source_group, {}))
+        if tags:
+            target = ResourceId.parse(g.target_group_id)
+            add(PlanStep(f"tag_group:{g.target_group_id}".lower(), StepKind.TAG_GROUP, g.source_group,
+                         args(group=g.target_group_id, tags=json.dumps(tags, sort_keys=True),
+                              source_name=g.source_group, target_name=target.resource_group,
+                              subscription=target.subscription),
+                         after=(f"move:{g.source_group}",)))
+    for a in snapshot(facts.assignments, facts.groups, facts.source_subscription_id):
+        target_group = moves.group_target(a.scope)
+        new_scope = target_group.target_group_id if target_group is not None else moves.new_id(a.scope)
+        group = target_group or moves.group_for(a.scope)
+        if group is None:
+            continue
+        _recreate(facts, a, new_scope, group.source_group, (f"move:{group.source_group}",), add)
+
+
+def _recreate(facts: PlanFacts, a: RoleAssignment, new_scope: str, served: str, after: tuple[str, ...],
+              add: Any) -> None:
+    """Re-create `a` on `new_scope` once `after` succeeded (a custom role first made assignable there)."""
+    custom = facts.definitions.get(a.role_guid.lower())
+    role_name = custom.role_name if custom else a.role_guid
+    if custom is not None and custom.custom and not _covers_any(custom.assignable_scopes, new_scope):
+        widen = PlanStep(f"add_assignable_scope:{a.role_guid}".lower(), StepKind.ADD_ASSIGNABLE_SCOPE, "",
+                         args(role=a.role_definition_id, role_name=custom.role_name,
+                              scope=ResourceId.parse(new_scope).subscription_scope))
+        add(widen)
+        after = (*after, widen.key)
+    name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"recreate/{facts.plan_id}/{a.id}".lower()))
+    add(PlanStep(f"recreate_assignment:{new_scope}/{a.name}".lower(), StepKind.RECREATE_ASSIGNMENT, served,
+                 args(scope=new_scope, name=name, role=a.role_definition_id, role_name=role_name,
+                      principal=a.principal_id, principal_type=a.principal_type, condition=a.condition,
+                      description=a.description, source_scope=a.scope, scope_name=scope_name(new_scope, facts)),
+                 after=after))
+
+
+def _covers_any(scopes: Iterable[str], scope: str) -> bool:
+    """Whether a role's assignable scopes (`/`, a management group, subscriptions...) include `scope`."""
+    low = scope.lower()
+    return any(low == s.lower().rstrip("/") or low.startswith(s.lower().rstrip("/") + "/") for s in scopes)
+
+
+def snapshot(assignments: Iterable[RoleAssignment], groups: Sequence[GroupMove],
+             source_subscription_id: str) -> list[RoleAssignment]:
+    """The role assignments made directly on each moved group or on a moved resource (or below it): the
+    ones that do not travel. Inherited ones (subscription, management group) stay where they are."""
+    group_ids = {ResourceId(source_subscription_id, g.source_group).key for g in groups}
+    prefixes = [rid.lower() for g in groups for rid in g.resource_ids]
+    out = []
+    for a in assignments:
+        low = a.scope.lower().rstrip("/")
+        if low in group_ids or any(low == p or low.startswith(p + "/") for p in prefixes):
+            out.append(a)
+    return out
+
+
+# ---------------------------------------------------------------- assignments on resources moved in the source
+
+def regrouped(steps: Sequence[PlanStep]) -> dict[str, PlanStep]:
+    """Lower-case id of each resource an in-subscription fix moves -> that fix's step."""
+    return {rid.lower(): s for s in steps if s.kind in (StepKind.CONSOLIDATE, StepKind.MOVE_APP_BACK)
+            for rid in s.arg("ids").split()}
+
+
+def regrouped_from(moved: Mapping[str, PlanStep], scope: str) -> tuple[str, PlanStep] | None:
+    """For a scope at or below a resource an in-subscription fix moves: that resource's id and the fix."""
+    low = scope.lower().rstrip("/")
+    for rid, step in moved.items():
+        if low == rid or low.startswith(rid + "/"):
+            return rid, step
+    return None
+
+
+def follow_regrouped(facts: PlanFacts, moves: Relocation, moved: Mapping[str, PlanStep], add: Any) -> None:
+    """An in-subscription fix moves a resource before the moves, and Azure drops the role assignments made
+    on it (and below it). Each is re-created where the resource ends: the group of the target subscription
+    its destination group moves to, or the destination group itself when that group stays. Assignments it
+    only inherited (from its group or above) are not copied onto it."""
+    for a in facts.assignments:
+        found = regrouped_from(moved, a.scope)
+        if found is None:
+            continue
+        _, step = found
+        scope = ResourceId.parse(a.scope)
+        in_source = str(scope.in_group(ResourceId(scope.subscription, step.group)))  # in the destination group
+        group = moves.group_for(in_source)
+        final = moves.new_id(in_source) if group is not None else in_source
+        served = group.source_group if group is not None else step.group
+        after = (step.key, *((f"move:{group.source_group}",) if group is not None else ()))
+        _recreate(facts, a, final, served, after, add)
