@@ -1,7 +1,8 @@
 """Settings from the environment (and an optional `.env`), validated once at start-up.
 
-The names are a contract (DESIGN.md); a wrong value stops the bot with a message naming the
-variable and what is wrong, instead of failing later in the middle of a conversation.
+The names are a contract (the README's settings table, the deployment template); a wrong value stops
+the bot with a message naming the variable and what is wrong, instead of failing later in the middle
+of a conversation.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ def render(stored: StoredRequest, *, approver_mris: Sequence[str], view: str = "
         RequestState.CANCELLED,
     ):
         return approval_card(
-            request, view=view, approver_mris=approver_mris,  # type: ignore[arg-type]
+            request, view=view, approver_mris=approver_mris,  # type: ignore[arg-type]  # a view string the card checks
             checklist=stored.checklist, dry_runs=stored.dry_runs, steps=stored.fix_steps,
             manual=stored.manual_fixes,
         )

@@ -225,8 +225,8 @@ def onboarding_card(
         ]
         limits = lighthouse_limits()
         extra = [k.text("Azure Lighthouse cannot delegate Owner, and User Access Administrator only to assign roles "
-                        "to managed identities. " + str(limits["steps"]["locks"]) + " "  # type: ignore[index]
-                        + str(limits["steps"]["role_assignments"]), small=True)]  # type: ignore[index]
+                        "to managed identities. " + str(limits["steps"]["locks"]) + " "  # type: ignore[index]  # JSON data
+                        + str(limits["steps"]["role_assignments"]), small=True)]  # type: ignore[index]  # JSON data
         if template_url:
             actions.append(k.open_url("Download delegation template", template_url))
             actions.append(k.open_url("Deploy in the customer's portal", DEPLOY_URL.format(uri=quote(template_url,

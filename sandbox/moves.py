@@ -2,7 +2,11 @@
 
 Two phases, as in Azure: the front door checks the request synchronously (400/403/404/409 on the
 POST), then the job validates with the resource providers and, for a move, moves (the LRO result:
-204, or 409 with a nested CloudError). Error shapes follow the attested bodies in notes/arm.md §1.6.
+204, or 409 with a nested CloudError). Error shapes follow Microsoft's REST examples of
+Resources_ValidateMoveResources and Resources_MoveResources (github.com/Azure/azure-rest-api-specs,
+specification/resources/resource-manager/Microsoft.Resources) and the codes on
+https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-move-resources
+(or the move guide: https://learn.microsoft.com/azure/azure-resource-manager/management/move-resource-group-and-subscription).
 """
 
 from __future__ import annotations

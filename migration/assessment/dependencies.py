@@ -15,7 +15,8 @@ from typing import Any
 from migration.model import Resource
 
 # type -> ((path, kind), ...). "*" walks a list. The referenced id is cut to its top-level resource
-# (a subnet id names its virtual network). Pairs from the move docs (shared notes, domain.md 2.2-2.3).
+# (a subnet id names its virtual network). Pairs from Microsoft's move pages
+# (the services' move limitations under https://learn.microsoft.com/azure/azure-resource-manager/management/move-resource-group-and-subscription).
 _REFERENCES: Mapping[str, tuple[tuple[tuple[str, ...], str], ...]] = {
     "microsoft.compute/virtualmachines": (
         (("networkProfile", "networkInterfaces", "*", "id"), "nic"),

@@ -229,7 +229,7 @@ async def _validate(azure: DryRunAzure, assessment: Assessment, group: GroupAsse
             await pacers[assessment.source.id].acquire()
             await validate_move(azure.moves, assessment.source.id, group.name, resource_ids=top_level_ids(group),
                                 target_group_id=target_group)
-            valid, errors = True, ()
+            valid, errors = True, tuple[ArmErrorDetail, ...]()
         except TenantAccessDenied:
             raise  # the bot may not act here: not the group's verdict; the flow names the cause and its fix
         except ArmError as exc:  # refused at the front door (400/403/409) or by the providers (409)

@@ -46,7 +46,8 @@ class ArmAuthorization:
         role = where.subscription_scope.child("roleDefinitions", role_guid(role_definition_id),
                                               namespace="Microsoft.Authorization")
         params = am.RoleAssignmentCreateParameters(
-            role_definition_id=str(role), principal_id=principal_id, principal_type=principal_type,
+            role_definition_id=str(role), principal_id=principal_id,
+            principal_type=principal_type,  # type: ignore[arg-type]  # None: Azure infers it; the SDK sends nothing
             description=description, condition=condition, condition_version="2.0" if condition else None)
         client = self._clients.authorization(where.subscription)
         return convert.assignment(await client.role_assignments.create(str(where), name, params))

@@ -77,9 +77,10 @@ class TenantClients:
         key = (cls, subscription_id.lower())
         client = self._per_subscription.get(key)
         if client is None:
+            # Every management client takes (credential, subscription_id, **options); `type` cannot say so.
             client = self._per_subscription[key] = cls(self.credential, subscription_id,  # type: ignore[call-arg]
                                                        **self._kwargs())
-        return client  # type: ignore[no-any-return]
+        return client
 
     def resources(self, subscription_id: str) -> ResourceManagementClient:
         return self._per(ResourceManagementClient, subscription_id)

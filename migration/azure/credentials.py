@@ -206,7 +206,7 @@ class PartnerTenantCredential:
 
     async def get_token_info(self, *scopes: str, options: Any = None) -> AccessTokenInfo:
         rest = {k: v for k, v in (options or {}).items() if k != "tenant_id"}
-        return await self._inner.get_token_info(*scopes, options=rest or None)  # type: ignore[arg-type]
+        return await self._inner.get_token_info(*scopes, options=rest or None)
 
     async def close(self) -> None:
         await self._inner.close()

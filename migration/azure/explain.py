@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from migration.model import ArmErrorDetail
 
-# ARM error code -> (what happened, in plain words; what to do). Codes from notes/arm.md §1.6 and §5.
+# ARM error code -> (what happened, in plain words; what to do). Codes from
+# https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-move-resources and
+# https://learn.microsoft.com/azure/azure-resource-manager/management/move-resource-group-and-subscription (its FAQ).
 _EXPLAIN: dict[str, tuple[str, str]] = {
     "ResourceMoveNotSupported": (
         "This resource type cannot move to another subscription.",

@@ -43,7 +43,7 @@ class ArmOperation(Generic[Result]):
 
     poller: AsyncLROPoller[Any] | None
     about: ResourceId | None = None  # what it acts on, named by its errors
-    convert: Callable[[Any], Result] = _nothing  # type: ignore[assignment]
+    convert: Callable[[Any], Result] = _nothing  # type: ignore[assignment]  # only with Result None
     result: Result | None = None
 
     def continuation_token(self) -> str:
@@ -55,7 +55,7 @@ class ArmOperation(Generic[Result]):
     async def wait(self) -> Result:
         """Return when Azure reports success (with what it answered); raise `ArmError` when it reports failure."""
         if self.poller is None:
-            return self.result  # type: ignore[return-value]
+            return self.result  # type: ignore[return-value]  # set whenever there is no poller
         return self.convert(await self.poller.result())
 
 

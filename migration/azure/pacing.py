@@ -146,14 +146,14 @@ class Pacer:
         budget.answered.set()
 
 
-class PacingPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
+class PacingPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]  # azure-core types it by transport; any will do
     """Every attempt (it runs inside the retry policy) waits for its budget and reports Azure's figures."""
 
     def __init__(self, pacer: Pacer) -> None:
         super().__init__()
         self._pacer = pacer
 
-    async def send(self, request: PipelineRequest) -> PipelineResponse:  # type: ignore[type-arg]
+    async def send(self, request: PipelineRequest) -> PipelineResponse:  # type: ignore[type-arg]  # azure-core types it by transport; any will do
         http = request.http_request
         key = kind_of(http.method, http.url)
         request_id = http.headers.get("x-ms-client-request-id", "")  # the same on every retry
@@ -171,7 +171,7 @@ class PacingPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
             self._pacer.release(key, status=status, headers=headers, retry_after=retry_after, request_id=request_id)
 
 
-class ArmRetryPolicy(AsyncRetryPolicy):
+class ArmRetryPolicy(AsyncRetryPolicy):  # type: ignore[type-arg]  # azure-core types it by transport; any will do
     """azure-core's retry policy with two facts about ARM it cannot know:
 
     - a Resource Graph query and a validateMoveResources call are POSTs that change nothing in Azure,
@@ -206,7 +206,7 @@ class ArmRetryPolicy(AsyncRetryPolicy):
             return True
         return bool(super()._is_method_retryable(settings, request, response=response))
 
-    def get_retry_after(self, response: PipelineResponse) -> float | None:  # type: ignore[type-arg]
+    def get_retry_after(self, response: PipelineResponse) -> float | None:  # type: ignore[type-arg]  # azure-core types it by transport; any will do
         found = super().get_retry_after(response)
         if found is None and response.http_response.status_code == 429:
             return resets_after(response.http_response.headers.get("x-ms-user-quota-resets-after"))

@@ -42,7 +42,9 @@ class ArmPipeline:
         config.proxy_policy = core.ProxyPolicy()
         config.redirect_policy = core.AsyncRedirectPolicy()
         config.retry_policy = ArmRetryPolicy()
-        config.authentication_policy = AsyncARMChallengeAuthenticationPolicy(credential, ARM_SCOPE)  # type: ignore[arg-type]
+        # azure-identity's async credentials satisfy the protocol azure-core declares under another name.
+        config.authentication_policy = AsyncARMChallengeAuthenticationPolicy(credential,  # type: ignore[arg-type]
+                                                                              ARM_SCOPE)
         config.custom_hook_policy = core.CustomHookPolicy()
         config.logging_policy = core.NetworkTraceLoggingPolicy()
         config.http_logging_policy = ARMHttpLoggingPolicy()
@@ -68,7 +70,8 @@ class ArmPipeline:
         response = await self.client.send_request(request)
         if response.status_code not in ok:
             raise HttpResponseError(response=response)
-        return response
+        answer: AsyncHttpResponse = response
+        return answer
 
     async def get_json(self, path: str, *, api_version: str | None) -> dict[str, Any]:
         found: dict[str, Any] = (await self.send("GET", path, api_version=api_version)).json()

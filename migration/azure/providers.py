@@ -14,7 +14,7 @@ class ArmProviders:
     @maps_errors(about="subscription_id")
     async def list_providers(self, subscription_id: str) -> list[ProviderRegistration]:
         client = self._clients.resources(subscription_id)
-        return [ProviderRegistration(namespace=p.namespace, registration_state=p.registration_state or "Unknown")
+        return [ProviderRegistration(namespace=p.namespace or "", registration_state=p.registration_state or "Unknown")
                 async for p in client.providers.list()]
 
     @maps_errors(write=True, about="subscription_id")

@@ -13,8 +13,9 @@ exception raised, and the run is resumed later from what the steps saved.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +26,7 @@ class Step:
     ended: tuple[str, ...] = ()  # keys of the steps that must have ended first, whatever their outcome
 
 
-RunStep = Callable[[Step], Awaitable[bool]]  # True: the step succeeded
+RunStep = Callable[[Step], Coroutine[Any, Any, bool]]  # True: the step succeeded
 SkipStep = Callable[[Step, str], Awaitable[None]]  # told the key of the failed step it waited for
 
 

@@ -9,6 +9,7 @@ is tried again.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
@@ -62,7 +63,7 @@ class FixStepRunner:
                     break  # it took effect before the process stopped: not done again
                 if record is None:
                     record = StepRecord(step.key, StepStatus.STARTED, at=self._workflow.now())
-                    stored = await self._save(rid, lambda s, r=record: _record(s, r))  # before any call
+                    stored = await self._save(rid, functools.partial(_record, record=record))  # before any call
                 await carry_out(azure, step)
             except TenantAccessDenied as exc:
                 if _not_permitted_here(exc) or await self._withheld(azure, exc):

@@ -189,7 +189,7 @@ class GroupMoveRunner:
                     stored = await save(batch)
                     break
             else:
-                remaining = batch.resource_ids
+                remaining = list(batch.resource_ids)
             batch = replace(batch, status=BatchStatus.STARTED, token=None, sent_ids=tuple(remaining),
                             posts=batch.posts + 1, started_at=batch.started_at or self._workflow.now())
             stored = await save(batch)  # recorded before the POST: a crash from here on is reconciled

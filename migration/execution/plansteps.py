@@ -25,7 +25,9 @@ def top_level(resource_id: str) -> bool:
 
 
 def replace_group(stored: StoredRequest, name: str, **changes: object) -> StoredRequest:
-    groups = tuple(replace(g, **changes) if g.source_group == name else g for g in stored.request.groups)  # type: ignore[arg-type]
+    # `changes` are GroupMove fields, checked by `replace` at run time.
+    groups = tuple(replace(g, **changes)  # type: ignore[arg-type]
+                   if g.source_group == name else g for g in stored.request.groups)
     return replace(stored, request=replace(stored.request, groups=groups))
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import uuid
@@ -209,12 +210,15 @@ class MoveRunner:
                 continue  # another runner was faster
             task = asyncio.create_task(self._guarded(stored), name=f"move {request_id}")
             self._work[request_id] = task
-            task.add_done_callback(lambda _t, rid=request_id: (self._work.pop(rid, None),
-                                                               self._access.forget(rid)))
+            task.add_done_callback(functools.partial(self._ended, request_id))
             started.append(request_id)
         if wait:
             await asyncio.gather(*(self._work[r] for r in started if r in self._work), return_exceptions=True)
         return started
+
+    def _ended(self, request_id: str, _task: asyncio.Task[None]) -> None:
+        self._work.pop(request_id, None)
+        self._access.forget(request_id)
 
     async def _guarded(self, stored: StoredRequest) -> None:
         main = asyncio.current_task()

@@ -7,7 +7,8 @@ the resource first, so a step a crash interrupted is waited for or found done, n
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 from migration.azure.ports import HasCompute, HasJobs, HasNetwork, HasResources, HasWeb
 from migration.model import NotFound, Resource, ResourceId
@@ -150,7 +151,8 @@ async def _nat_gateway_detached(azure: AppNetworkAzure, step: PlanStep) -> bool:
 
 
 # kind -> (carry it out, did it take effect)
-STEPS = {
+STEPS: dict[StepKind, tuple[Callable[[Any, PlanStep], Awaitable[None]],
+                             Callable[[Any, PlanStep], Awaitable[bool]]]] = {
     StepKind.STOP_JOB: (_carry_out_job, _done_on_resource),
     StepKind.START_JOB: (_carry_out_job, _done_on_resource),
     StepKind.DISK_TO_PLATFORM_KEY: (_carry_out_disk, _done_on_resource),

@@ -7,7 +7,8 @@ Whether a step took effect is read back by id.
 from __future__ import annotations
 
 import json
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 from migration.azure.ports import HasInventory, HasResources
 from migration.model import ArmError, NotFound, Resource, ResourceId
@@ -159,7 +160,8 @@ async def _certificate_recreated(azure: ServiceAzure, step: PlanStep) -> bool:
 
 
 # kind -> (carry it out, did it take effect)
-STEPS = {
+STEPS: dict[StepKind, tuple[Callable[[Any, PlanStep], Awaitable[None]],
+                             Callable[[Any, PlanStep], Awaitable[bool]]]] = {
     StepKind.UNLINK_WORKSPACE: (_unlink, _unlinked),
     StepKind.RELINK_WORKSPACE: (_relink, _relinked),
     StepKind.DELETE_SQL_REGISTRATION: (_delete_registration, _registration_deleted),

@@ -48,7 +48,7 @@ def movable_with(group: GroupAssessment, chosen: Iterable[ChosenFix]) -> bool:
 def regroup_destinations(chosen: Iterable[ChosenFix]) -> list[str]:
     """Groups that in-subscription fixes move resources into: they join the request, since what moves into
     them must then move on with them."""
-    out = []
+    out: list[str] = []
     for c in chosen:
         if c.action in ("consolidate_dependencies", "move_app_service_back"):
             destination = c.command.option("--destination-group")

@@ -4,7 +4,7 @@ records, the steps of a plan, and the store's interface. Frozen dataclasses; no 
 Imports nothing else of `migration`. The names below are the model's public surface.
 """
 
-from migration.model.errors import (  # noqa: F401
+from migration.model.errors import (
     AccessCause,
     AppNotConsented,
     ArmError,
@@ -17,7 +17,7 @@ from migration.model.errors import (  # noqa: F401
     TenantAccessDenied,
     TenantNotFound,
 )
-from migration.model.findings import (  # noqa: F401
+from migration.model.findings import (
     Assessment,
     DryRun,
     Finding,
@@ -30,8 +30,8 @@ from migration.model.findings import (  # noqa: F401
     Severity,
     Verdict,
 )
-from migration.model.ids import ResourceId, ScopeKind, group_of, name_of  # noqa: F401
-from migration.model.requests import (  # noqa: F401
+from migration.model.ids import ResourceId, ScopeKind, group_of, name_of
+from migration.model.requests import (
     Decision,
     GroupMove,
     GroupState,
@@ -39,7 +39,7 @@ from migration.model.requests import (  # noqa: F401
     Person,
     RequestState,
 )
-from migration.model.resources import (  # noqa: F401
+from migration.model.resources import (
     JSON,
     Lock,
     Peering,
@@ -52,3 +52,49 @@ from migration.model.resources import (  # noqa: F401
     RoleDefinition,
     Subscription,
 )
+
+__all__ = [
+    "AccessCause",
+    "AppNotConsented",
+    "ArmError",
+    "ArmErrorDetail",
+    "Assessment",
+    "CredentialRejected",
+    "Decision",
+    "DryRun",
+    "Finding",
+    "Fix",
+    "FixAction",
+    "GroupAssessment",
+    "GroupMove",
+    "GroupState",
+    "IdentityUnavailable",
+    "JSON",
+    "Lock",
+    "ManualCheck",
+    "MoveRequest",
+    "NotDelegated",
+    "NotFound",
+    "Offer",
+    "Peering",
+    "Permission",
+    "Person",
+    "Principal",
+    "ProviderRegistration",
+    "RequestState",
+    "Resource",
+    "ResourceGroup",
+    "ResourceId",
+    "RoleAssignment",
+    "RoleDefinition",
+    "RoleMissing",
+    "Rule",
+    "ScopeKind",
+    "Severity",
+    "Subscription",
+    "TenantAccessDenied",
+    "TenantNotFound",
+    "Verdict",
+    "group_of",
+    "name_of",
+]

@@ -77,9 +77,9 @@ def to_csv(assessment: Assessment) -> str:
                 row(g.name, gv, dry, "", "", "", "", f, "")
         for r in resources.get(g.name.lower(), ()):
             rv = verdicts[r.id].value
-            found = by_resource.get(r.id.lower()) or [None]
-            for f in found:
-                row(g.name, gv, dry, r.name, r.type, r.location, rv, f, r.id)
+            found: list[Finding | None] = [*by_resource.get(r.id.lower(), ())] or [None]
+            for finding in found:
+                row(g.name, gv, dry, r.name, r.type, r.location, rv, finding, r.id)
     return csv_cells.to_csv(CSV_COLUMNS, rows)
 
 

@@ -51,3 +51,43 @@ def test_the_flows_reach_azure_and_the_store_only_through_the_application() -> N
         modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         assert not {m for m in modules if m.startswith(("migration.azure.gateway", "migration.assessment.assess"))}, \
             path.name
+
+
+# The domain's packages, inner first (the docstring of `migration/__init__.py` says what each holds).
+DOMAIN_ORDER = ("model", "azure", "assessment", "fixes", "planning", "reports", "execution", "application")
+
+
+def _domain_imports(path: Path) -> set[str]:
+    """The domain packages `path` imports (`migration.<package>...`, relative imports resolved)."""
+    package = path.relative_to(MIGRATION).parts[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 1:
+                names = [f"migration.{package}"]
+            elif node.level == 2:
+                names = [f"migration.{node.module}" if node.module else "migration"]
+            elif node.module:
+                names = [node.module]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "migration" and len(parts) > 1 and parts[1] in DOMAIN_ORDER:
+                found.add(parts[1])
+    return found
+
+
+def test_every_domain_package_is_in_the_order() -> None:
+    packages = {p.name for p in MIGRATION.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert packages == set(DOMAIN_ORDER)
+    assert not [p.name for p in MIGRATION.glob("*.py") if p.name != "__init__.py"], "no flat modules in migration/"
+
+
+@pytest.mark.parametrize("path", sorted(p for p in MIGRATION.rglob("*.py") if p.parent != MIGRATION),
+                         ids=lambda p: str(p.relative_to(MIGRATION)))
+def test_a_domain_package_imports_only_packages_before_it(path: Path) -> None:
+    package = path.relative_to(MIGRATION).parts[0]
+    allowed = set(DOMAIN_ORDER[: DOMAIN_ORDER.index(package) + 1])
+    assert _domain_imports(path) - allowed == set(), f"{package} may import only {sorted(allowed)}"

@@ -106,13 +106,40 @@ async def approve_and_kill_at_every_step(session: aiohttp.ClientSession, workflo
                 raise AssertionError(f"the move stalled: {current}")
             if current.report_sent:
                 return kills, seen
-            # A step is recorded as started and its call may be on its way: kill right there.
+            # A step is recorded as started and its call may be on its way: kill right there, or once
+            # `before_kill` returned, or as soon as the bot starts a further step meanwhile (so no step runs
+            # from start to end unkilled while the test waits, on a busy machine too).
             if before_kill is not None:
-                await before_kill(started - seen)
+                started |= await _first_of(before_kill(started - seen),
+                                           _further_step(workflow, request_id, known=started | seen))
             seen |= started
             os.killpg(bot.pid, signal.SIGKILL)
             await bot.wait()
             kills += 1
+
+
+async def _further_step(workflow: Workflow, request_id: str, *, known: set[str]) -> set[str]:
+    """Returns the keys of the steps recorded as started that are not `known`, once there are any."""
+    while True:
+        current = await workflow.get(request_id)
+        assert current is not None
+        started = {r.key for r in current.step_records if r.status is StepStatus.STARTED} - known
+        if started:
+            return started
+        await asyncio.sleep(0.01)
+
+
+async def _first_of(wait: Awaitable[None], watch: Awaitable[set[str]]) -> set[str]:
+    """Waits for whichever ends first; the steps `watch` saw started (none when `wait` ended first)."""
+    tasks = [asyncio.ensure_future(wait), asyncio.ensure_future(watch)]
+    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    for task in done:
+        task.result()  # an error in either is the test's
+    watched = tasks[1]
+    return watched.result() if watched in done else set()
 
 
 @dataclass(frozen=True)

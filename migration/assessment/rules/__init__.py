@@ -1,6 +1,7 @@
 """The assessment rules: pure functions from an `Inventory` to `Finding`s, one module per family.
 
-Ids and sources: shared notes domain.md sections 2.2-2.3; texts: `migration/data/rules.json`.
+Ids, texts and sources (each rule's Microsoft Learn page and section): `migration/data/rules.json` and
+`migration/data/move-support.json`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Generic move rules G4-G17 (shared notes, domain.md 2.2): per resource or per group."""
+"""Generic move rules G4-G17 (sources in `migration/data/rules.json`): per resource or per group."""
 
 from __future__ import annotations
 

@@ -88,16 +88,17 @@ def n7_subnet_attachments(inv: Inventory) -> Iterator[Finding]:
             configs = items(dig(r.properties, "ipConfigurations")) + items(dig(r.properties, "gatewayIPConfigurations"))
             for config in configs:
                 subnet_id = str(dig(config, "properties", "subnet", "id") or "")
-                vnet = inv.get(top_level_id(subnet_id)) if subnet_id else None
-                if vnet is None:
+                owning_vnet = inv.get(top_level_id(subnet_id)) if subnet_id else None
+                if owning_vnet is None:
                     continue
                 subnet = name_of(subnet_id)
                 if detachable:
-                    yield finding(inv, "N7", vnet, detail=subnet, other=f"{label} {r.name}", fix_ids=(vnet.id, r.id),
+                    yield finding(inv, "N7", owning_vnet, detail=subnet, other=f"{label} {r.name}",
+                                  fix_ids=(owning_vnet.id, r.id),
                                   detach=Script.of(Command.of("az", "network", "bastion", "delete", "-g",
                                                               Data(r.resource_group), "-n", Data(r.name))))
                 else:
-                    yield finding(inv, "N7", vnet, case="redeploy", detail=subnet, other=f"{label} {r.name}")
+                    yield finding(inv, "N7", owning_vnet, case="redeploy", detail=subnet, other=f"{label} {r.name}")
                 break
 
 

@@ -112,7 +112,7 @@ def u1_user_assigned_identity(inv: Inventory) -> Iterator[Finding]:
 
 def kv1_disk_encryption_vault(inv: Inventory) -> Iterator[Finding]:
     """Key Vaults that encrypt disks: through a disk encryption set (CMK) or Azure Disk Encryption."""
-    encrypted: dict[str, list[tuple[Resource, str]]] = defaultdict(list)
+    encrypted: dict[str, list[tuple[Resource, Command]]] = defaultdict(list)
     sets = {d.id.lower(): d for d in inv.of_type("microsoft.compute/diskencryptionsets")}
     for disk in inv.of_type("microsoft.compute/disks"):
         des = sets.get(str(dig(disk.properties, "encryption", "diskEncryptionSetId") or "").lower())
@@ -128,11 +128,11 @@ def kv1_disk_encryption_vault(inv: Inventory) -> Iterator[Finding]:
                 encrypted[top_level_id(ade).lower()].append(
                     (disk, Command.of("az", "vm", "encryption", "disable", "-g", Data(disk.resource_group), "-n",
                                       Data(vm.name if vm else "<vm>"), "--volume-type", "all")))
-    for vault in inv.of_type("microsoft.keyvault/vaults"):
-        disks = encrypted.get(vault.id.lower())
+    for key_vault in inv.of_type("microsoft.keyvault/vaults"):
+        disks = encrypted.get(key_vault.id.lower())
         if disks:
             commands = list(dict.fromkeys(c for _, c in disks))
-            yield finding(inv, "KV1", vault, detail=", ".join(sorted(d.name for d, _ in disks)),
+            yield finding(inv, "KV1", key_vault, detail=", ".join(sorted(d.name for d, _ in disks)),
                           fix_ids=tuple(d.id for d, _ in disks), disk_commands=Script(tuple(commands)))
 
 
