@@ -92,7 +92,8 @@ def _regroup(facts: PlanFacts, fixes: Sequence[ChosenFix], add: Any) -> list[Cho
             group = ResourceId.parse(rid).resource_group if ResourceId.is_valid(rid) else ""
             if group.lower() != destination.lower():  # what already is in the destination stays
                 moving.setdefault((kind, group, destination), {}).setdefault(rid.lower(), rid)
-    for (kind, source_group, destination), ids in sorted(moving.items(), key=lambda kv: tuple(k.lower() for k in kv[0])):
+    by_place = sorted(moving.items(), key=lambda kv: tuple(k.lower() for k in kv[0]))
+    for (kind, source_group, destination), ids in by_place:
         part = tuple(sorted(ids.values()))
         add(PlanStep(f"{kind.value}:{source_group}->{destination}".lower(), kind,
                      destination, args(destination=destination, source_group=source_group, ids=" ".join(part),

@@ -50,7 +50,8 @@ def test_what_must_move_together_is_a_set_of_resources_not_of_groups() -> None:
 
 def test_each_set_goes_to_its_best_ranked_group_picked_first_then_most_then_by_name() -> None:
     ids = [rid("rg-b", "Microsoft.Compute/disks", "d1"), rid("rg-b", "Microsoft.Compute/disks", "d2"),
-           rid("rg-a", "Microsoft.Compute/virtualMachines", "vm"), rid("rg-C", "Microsoft.Compute/availabilitySets", "s")]
+           rid("rg-a", "Microsoft.Compute/virtualMachines", "vm"),
+           rid("rg-C", "Microsoft.Compute/availabilitySets", "s")]
     assert destinations([ids]) == ["rg-b"]  # most of the set
     assert destinations([ids], picked=["rg-a", "RG-C"]) == ["rg-a"]  # a picked group, even holding fewer; tie by name
     assert destinations([ids], picked=["rg-c"]) == ["rg-C"]  # named as listed

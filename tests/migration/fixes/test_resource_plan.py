@@ -86,8 +86,9 @@ def test_an_unattached_disk_goes_to_platform_keys_and_back_on_the_target_set_of_
     assert back.arg("des") == TARGET_DES and back.arg("encryption_type") == CMK
     assert back.command.posix().endswith(f"--encryption-type {CMK} --disk-encryption-set {TARGET_DES}")
     # When the move did not happen: its own set, on the disk where it stayed.
+    own_set = _disk().properties["encryption"]["diskEncryptionSetId"]
     assert back.in_place().command.posix() == (f"az disk update --ids {DISK} --encryption-type {CMK} "
-                                               f"--disk-encryption-set {_disk().properties['encryption']['diskEncryptionSetId']}")
+                                               f"--disk-encryption-set {own_set}")
 
 
 def test_the_only_set_of_the_disks_target_group_serves_when_none_has_its_name():
