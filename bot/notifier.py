@@ -77,13 +77,16 @@ def report_card(stored: StoredRequest, *, report: ReportLink | None = None, base
                              expires_at=report.expires_at if report else None)
 
 
+NOTE_ID = "click-answer"  # the answer to a click, on the card it answers
+
+
 def with_note(card: dict[str, Any], note: str, *, attention: bool = False) -> dict[str, Any]:
-    """The card with a short message on top (why a click changed nothing)."""
-    block = {"type": "Container", "style": "attention" if attention else "emphasis",
-             "items": [{"type": "TextBlock", "text": untrusted(note), "wrap": True}]}
-    body = list(card.get("body") or [])
-    body.insert(1 if body else 0, block)
-    return {**card, "body": body}
+    """The card with the answer to a click (why it changed nothing) where the person clicked: at the end of
+    the body, right above the card's buttons. Long cards keep their details behind "Show all", so the card
+    is short enough that its top (what it is about) is on the same screen."""
+    block = {"type": "Container", "id": NOTE_ID, "style": "attention" if attention else "emphasis",
+             "spacing": "medium", "items": [{"type": "TextBlock", "text": untrusted(note), "wrap": True}]}
+    return {**card, "body": [*(card.get("body") or []), block]}
 
 
 # --------------------------------------------------------------------------- the notifier

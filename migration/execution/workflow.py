@@ -323,7 +323,7 @@ class Workflow:
         allowed_from = _OPEN if action == "cancelled" else frozenset({RequestState.PENDING_APPROVAL})
         for _ in range(_MAX_CAS_ATTEMPTS):
             if stored.state not in allowed_from:
-                return Outcome(stored, note=_already(stored))
+                return Outcome(stored, note=_already(stored, actor))
             decision = Decision(action, actor.person, self._now(), actor.tenant_id or "", comment or None)
             request = replace(stored.request, state=to, decisions=(*stored.request.decisions, decision))
             if to is RequestState.CANCELLED or to is RequestState.REJECTED:
@@ -475,9 +475,15 @@ def _claimable(stored: StoredRequest, now: datetime) -> bool:
     return stored.state in _RUN_FINAL and not stored.report_sent and lapsed
 
 
-def _already(stored: StoredRequest) -> str:
+def _already(stored: StoredRequest, actor: Actor) -> str:
+    """Why a decision changed nothing: the request had moved on. Said to the person who decided it in their
+    own words ("You approved this at ..."), to anyone else with who did."""
     request = stored.request
     last = next((d for d in reversed(request.decisions) if d.action != "requested"), None)
+    if last is not None and last.by.id == actor.person.id and last.action in ("approved", "rejected", "cancelled"):
+        moment = last.at if last.at.tzinfo else last.at.replace(tzinfo=UTC)
+        at = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return f"You {last.action} this request at {at}; nothing else changed."
     who = f" by {last.by.name}" if last else ""
     labels = {
         RequestState.APPROVED: f"already approved{who}",
