@@ -217,11 +217,12 @@ def final_report_card(report: MoveReport, *, report_url: str | None = None,
         if shown < total:
             body.append(_more(total - shown, "to do by hand", bool(report_url)))
     done, shown_done, total_done = _done(report, budget - _size(needs))
+    rest: list[k.Element] = []
     if total_done:
-        body.append(k.subheading("Done"))
-        body += done
+        rest += [k.subheading("Done"), *done]
         if shown_done < total_done:
-            body.append(_more(total_done - shown_done, "done", bool(report_url)))
-    body += tail
+            rest.append(_more(total_done - shown_done, "done", bool(report_url)))
+    # What happened and what needs the engineer on the first screen; what went fine behind "Show all".
+    body += k.expandable([*rest, *tail], key="report")
     summary = summary_line(report).replace("**", "")
     return k.card(body, actions, fallback_text=f"Move {report.request_id}: {STATE_LABEL[report.state]}. {summary}")
