@@ -207,8 +207,8 @@ def create_app(
     workflow = Workflow(store)
     reports = ReportLinks(store)
     notifier = Notifier(proactive, workflow, reports=reports, public_base_url=settings.public_base_url)
-    runner = MoveRunner(workflow, gateway, listener=notifier, alerts=notifier, telemetry=MoveCounters(),
-                        config=runner_config or RunnerConfig())
+    runner = MoveRunner(workflow, gateway, listener=notifier, alerts=notifier, resumes=notifier,
+                        telemetry=MoveCounters(), config=runner_config or RunnerConfig())
     app[MOVES] = MoveParts(workflow, notifier, runner)
 
     # The application services, then the chat flows that call them, then the routes.

@@ -61,13 +61,14 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     return f"{num(count)} {word}"
 
 
-def utc(moment: datetime | None) -> str:
-    """A time as users read it: always UTC, always labelled, minutes precision."""
+def utc(moment: datetime | None, *, seconds: bool = False) -> str:
+    """A time as users read it: always UTC, always labelled, minutes precision (`seconds` for a wait of
+    seconds)."""
     if moment is None:
         return "not yet"
     if moment.tzinfo is None:  # the domain stores UTC; a naive value is taken as UTC
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")
 
 
 def clip(text: str, limit: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from adaptive_cards import types
@@ -453,9 +454,9 @@ def _comment_input() -> Any:
 
 
 def move_progress_card(request: MoveRequest, *, steps: Sequence[PlanStep] = (),
-                       records: Sequence[Any] = ()) -> dict[str, Any]:
+                       records: Sequence[Any] = (), resuming_at: datetime | None = None) -> dict[str, Any]:
     """Live status of a request, with how far the fixes and the follow-through got; also the `status <id>`
-    answer."""
+    answer. `resuming_at`: the bot running the move stopped (a restart): when another run takes it up."""
     total, moved = request.resource_count, request.moved_count
     counts = Counter(g.state for g in request.groups)
     ended = {r.key: r.status.value for r in records if r.status.value != "started"}
@@ -468,6 +469,9 @@ def move_progress_card(request: MoveRequest, *, steps: Sequence[PlanStep] = (),
     body: list[k.Element] = [
         k.heading(f"Move {k.unbroken_id(request.id)}: {STATE_LABEL[request.state].lower()}"),
         *_status_banner(request),
+        *([k.note(f"Resuming: the bot running this move stopped (a restart). It resumes by "
+                  f"{k.utc(resuming_at, seconds=True)}, where it stopped; nothing done is done again, and this "
+                  "card carries on then.", style=types.ContainerStyle.EMPHASIS)] if resuming_at else []),
         k.text(
             f"**Moved {k.num(moved)} of {k.plural(total, 'resource')}** "
             f"({moved * 100 // total if total else 0}%). "

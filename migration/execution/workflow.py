@@ -370,6 +370,19 @@ class Workflow:
                 out.append(stored.id)
         return out
 
+    async def stalled(self, *, within: float) -> list[StoredRequest]:
+        """Running requests whose runner stopped renewing its lease (it died or hangs): the lease lapses within
+        `within` seconds, closer than a live runner ever lets it come, and then another runner resumes them."""
+        now = self._now()
+        out: list[StoredRequest] = []
+        for entry in await self._store.list(ACTIVE):
+            stored = await self.get(entry.key)
+            lease = stored.lease if stored is not None else None
+            if stored is not None and lease is not None and stored.state in _RUNNING \
+                    and now < lease.expires_at <= now + timedelta(seconds=within):
+                out.append(stored)
+        return out
+
     async def claim(self, request_id: str, owner: str, *, lease_seconds: float) -> StoredRequest | None:
         """Take the request for `owner` (None when it is not claimable or someone else got it first)."""
         stored = await self.get(request_id)
