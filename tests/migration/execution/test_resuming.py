@@ -5,9 +5,7 @@ lease lapses (seconds, not minutes), and finishes."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import signal
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,17 +13,14 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from cards import verbs
 from migration.execution.runner import RunnerConfig
 from migration.model import RequestState
 from migration.model.records import CardRef
-from tests.support import teams
 from tests.support.bot_http import Connector
 from tests.support.cardtools import text_of
 from tests.support.moves import move_scenario, submit_move
 from tests.support.processes import python_process
-from tests.support.sigkill import sandbox_and_bot
-from tests.support.teams import APPROVER
+from tests.support.sigkill import approve_and_kill_once_moving, sandbox_and_bot
 
 pytestmark = pytest.mark.restart
 
@@ -44,20 +39,8 @@ async def test_after_a_crash_the_card_says_the_move_resumes_and_when_and_it_does
                      "bot": {"id": "28:bot"}, "user": {"id": "29:user"}}
         await run.workflow.set_card(stored.id, CardRef(reference, "card-1"))
         async with aiohttp.ClientSession() as session:
-            async with python_process(*args, ready="BOT_READY") as (bot, _):
-                click = teams.card_action(verbs.REQUEST_APPROVE, {"requestId": stored.id}, connector.url,
-                                          user=APPROVER)
-                async with session.post(f"http://127.0.0.1:{run.port}/api/messages", json=click) as response:
-                    assert response.status == 200
-                for _ in range(600):  # until a move call is under way and its token saved
-                    current = await run.workflow.get(stored.id)
-                    if current and any(b.token for b in current.batches):
-                        break
-                    await asyncio.sleep(0.02)
-                else:
-                    raise AssertionError("the move never started")
-                os.killpg(bot.pid, signal.SIGKILL)
-                await bot.wait()
+            await approve_and_kill_once_moving(session, run.workflow, request_id=stored.id, bot_args=args,
+                                               port=run.port, connector_url=connector.url)
             killed_at, killed = time.monotonic(), datetime.now(UTC)
             connector.clear()
 
