@@ -280,6 +280,11 @@ def _announce(settings: Settings) -> None:
         log.warning("local mode: no MicrosoftAppId, inbound requests are not authenticated (Agents Playground)")
     if not settings.allowed_tenant_ids:
         log.warning("ALLOWED_TENANT_IDS is empty: users of any Teams tenant may talk to the bot")
+    if settings.approver_ids:
+        log.info("approvers (APPROVER_IDS, Entra object ids): %s", ", ".join(sorted(settings.approver_ids)))
+    else:
+        log.warning("no approvers: nobody can approve a move until APPROVER_IDS names them (Entra object ids, "
+                    "comma-separated)")
     if settings.embedded_sandbox:
         log.warning("no Azure configured: running on the built-in sandbox tenant (contoso.onmicrosoft.com)")
     else:

@@ -65,6 +65,7 @@ def test_help_lists_commands_steps_and_buttons() -> None:
         assert command in seen
     # Angle brackets would be swallowed as HTML tags by the Teams renderer.
     assert "<" not in seen
+    assert "accepts your reseller relationship request" in seen and "invitation" not in seen
     for step in ("Attach the tenant", "Assess", "Find classic resources", "Move with approval"):
         assert step in seen
     assert "sandbox" not in seen.lower()
