@@ -22,7 +22,7 @@ run: $(RUN_STAMP) $(NODE_STAMP)
 
 # A second Agents Playground, as Megan Bowen (the approver in .m365agentsplayground.yml), against the bot
 # `make run` started (BOT_ENDPOINT for another address).
-approver: $(NODE_STAMP)
+approver: $(RUN_STAMP) $(NODE_STAMP)
 	$(BIN)/python tools/playground.py --current-user "Megan Bowen" --port 56151 \
 	  --log build/m365agentsplayground-approver.log
 

@@ -206,7 +206,7 @@ def final_report_card(report: MoveReport, *, report_url: str | None = None,
         actions.append(k.open_url("Download the move report (CSV)", report_url))
     # Links expire (and a card re-drawn later has none): a click brings a fresh one.
     actions.append(k.execute("New report link", verbs.REQUEST_REPORT, {"requestId": report.request_id}))
-    actions.append(k.execute("Show all groups", verbs.REQUEST_STATUS, {"requestId": report.request_id}))
+    actions.append(k.execute("Status of every group", verbs.REQUEST_STATUS, {"requestId": report.request_id}))
     fixed = len(json.dumps(k.card([*head, *tail], actions, fallback_text="x" * 80)))
     budget = BUDGET_BYTES - fixed - 600  # the subheadings and "And N more" lines below
 

@@ -57,7 +57,7 @@ _EXPLAIN: dict[str, tuple[str, str]] = {
         "Check the network path to Azure, then request the move again.",
     ),
 }
-_GENERIC_FIX = "Fix what Azure names above, then assess again and request a new move."
+_GENERIC_FIX = "Change what Azure names, then assess again and request a new move."
 
 
 def reason_and_fix(error: ArmErrorDetail) -> tuple[str, str, ArmErrorDetail]:

@@ -405,7 +405,7 @@ def test_dry_run_reasons_are_whole_sentences_and_say_when_the_bot_fixes_them() -
                                    replace(draft.groups[1], source_group="rg-b")))
     seen = texts(move_plan_card(draft, dry_runs=refused, after_fixes=["rg-b"]))
     assert "…" not in seen
-    assert long + " Fix: Fix what Azure names above, then assess again and request a new move." in seen
+    assert long + " Fix: Change what Azure names, then assess again and request a new move." in seen
     # rg-b's lock is one of the bot's own steps: no "request it again".
     assert "A read-only lock on the group or subscription blocks the move. The bot makes this fix before the " \
            "moves" in seen and "request it again" not in seen

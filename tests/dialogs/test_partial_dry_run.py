@@ -17,7 +17,7 @@ async def test_partly_refused_dry_run_names_reasons_and_what_approval_requests(s
     row = text[text.index("rg-integration", text.index("Refused group")):]
     assert "integration runtime" in row.lower() or "ssis" in row.lower(), row[:400]
     # Azure's reason and its fix in whole sentences: nothing is cut mid-word.
-    assert "Fix: Fix what Azure names above, then assess again and request a new move." in row, row[:600]
+    assert "Fix: Change what Azure names, then assess again and request a new move." in row, row[:600]
     assert "…" not in text
     # What the button will do, exactly, on the first screen: before the details behind "Show all".
     first = text[:text.index("Show all")]
