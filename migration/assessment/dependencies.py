@@ -3,16 +3,20 @@
 A reference from one resource to another (a VM's NIC, a NIC's subnet...) means Azure wants both in the
 same move request (`MissingMoveDependentResources`); when they sit in different groups, those groups must be
 consolidated first. App Service pairs are kept apart: they cannot be consolidated (rule A1).
+
+What must move together is a connected component of the graph (`components`): all of it goes into ONE group
+(`destination`), so no two in-subscription moves ever undo each other.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from migration.model import Resource
+from migration.model.ids import group_of
 
 # type -> ((path, kind), ...). "*" walks a list. The referenced id is cut to its top-level resource
 # (a subnet id names its virtual network). Pairs from Microsoft's move pages
@@ -119,6 +123,12 @@ def references(resource: Resource) -> list[tuple[str, str]]:
 class DependencyGraph:
     edges: tuple[Edge, ...]
     groups: Mapping[str, str]  # lower-case resource id -> its group as listed
+    # The sets of resources that must move together and sit in more than one group (`_components`),
+    # lower-case id -> its set, and lower-case id -> the group its set goes to when nothing is picked
+    # (`destinations`); computed once by build_graph.
+    components: tuple[tuple[str, ...], ...] = ()
+    component_of: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    destination_of: Mapping[str, str] = field(default_factory=dict)
 
     def group_of(self, resource_id: str) -> str | None:
         return self.groups.get(resource_id.lower())
@@ -132,8 +142,19 @@ class DependencyGraph:
 
     def consolidation(self) -> dict[str, tuple[str, ...]]:
         """Lower-case group -> the other groups (display names, sorted) it must be consolidated with."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for members in self.components:
+            groups = {self.group_of(m) or "" for m in members}
+            for g in groups:
+                out[g.lower()] |= {o for o in groups if o.lower() != g.lower()}
+        return {g: tuple(sorted(o, key=str.lower)) for g, o in out.items()}
+
+    def _components(self) -> tuple[tuple[str, ...], ...]:
+        """The sets of resources that must move together and sit in more than one group: connected
+        components over the edges a consolidation can keep (same-group edges included: a VM brought to its
+        availability set's group brings its disk and NIC along). Each set's ids sorted, as listed."""
         parent: dict[str, str] = {}
-        names: dict[str, str] = {}
+        shown: dict[str, str] = {}
 
         def find(x: str) -> str:
             while parent.setdefault(x, x) != x:
@@ -141,16 +162,43 @@ class DependencyGraph:
                 x = parent[x]
             return x
 
-        for e in self.split_edges():
+        for e in self.edges:
             if e.kind in NOT_CONSOLIDATABLE:
                 continue
-            a, b = self.group_of(e.source) or "", self.group_of(e.target) or ""
-            names[a.lower()], names[b.lower()] = a, b
-            parent[find(a.lower())] = find(b.lower())
+            a, b = e.source.lower(), e.target.lower()
+            shown[a], shown[b] = e.source, e.target
+            parent[find(a)] = find(b)
         members: dict[str, list[str]] = defaultdict(list)
-        for g in names:
-            members[find(g)].append(g)
-        return {g: tuple(sorted((names[o] for o in members[find(g)] if o != g), key=str.lower)) for g in names}
+        for rid in shown:
+            members[find(rid)].append(shown[rid])
+        out = [tuple(sorted(m, key=str.lower)) for m in members.values()
+               if len({(self.group_of(i) or "").lower() for i in m}) > 1]
+        return tuple(sorted(out, key=lambda m: m[0].lower()))
+
+    def together_with(self, resource_id: str) -> tuple[str, ...]:
+        """The set `resource_id` must move with (empty when it is in one group with all it depends on)."""
+        return self.component_of.get(resource_id.lower(), ())
+
+
+def destinations(sets: Sequence[Sequence[str]], *, picked: Iterable[str] = ()) -> list[str]:
+    """The ONE group each set of resources that must move together is brought into (ids name their groups).
+    Groups are ranked once for all the sets: those the engineer picked first, then those holding the most
+    resources of the sets, then by name; each set goes into its best-ranked group. One ranking for every set
+    means resources only ever move one way between two groups (no step undoes another), and a group the
+    engineer did not pick is never the destination while the set has a picked one."""
+    count: dict[str, int] = defaultdict(int)
+    shown: dict[str, str] = {}
+    for members in sets:
+        for rid in members:
+            group = group_of(rid)
+            count[group.lower()] += 1
+            shown.setdefault(group.lower(), group)
+    chosen = {p.lower() for p in picked}
+
+    def rank(group: str) -> tuple[bool, int, str]:
+        return group not in chosen, -count[group], group
+
+    return [shown[min({group_of(i).lower() for i in members}, key=rank)] for members in sets]
 
 
 def build_graph(resources: Iterable[Resource]) -> DependencyGraph:
@@ -182,4 +230,10 @@ def build_graph(resources: Iterable[Resource]) -> DependencyGraph:
                 cert = certificates.get(str((state or {}).get("thumbprint") or "").upper())
                 if cert is not None:
                     add(r, cert.id, "web")
-    return DependencyGraph(tuple(edges), {k: v.resource_group for k, v in listed.items()})
+    graph = DependencyGraph(tuple(edges), {k: v.resource_group for k, v in listed.items()})
+    components = graph._components()
+    homes = destinations(components)
+    return replace(graph, components=components,
+                   component_of={i.lower(): members for members in components for i in members},
+                   destination_of={i.lower(): home for members, home in zip(components, homes, strict=True)
+                                   for i in members})

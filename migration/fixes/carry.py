@@ -28,6 +28,7 @@ from migration.azure.ports import (
     HasWeb,
 )
 from migration.fixes import carry_resources, carry_services
+from migration.fixes.places import placed
 from migration.model import ArmError, NotFound, Peering, ResourceId
 from migration.model.plan import PlanStep, StepKind
 
@@ -58,6 +59,7 @@ def _peering(step: PlanStep) -> Peering:
 
 async def carry_out(azure: FixAzure, step: PlanStep) -> None:
     """Do the step in Azure. Raises `ArmError` (the step failed) or `TenantAccessDenied` (wait for access)."""
+    step = await placed(azure, step)
     kind = step.kind
     if kind is StepKind.LIFT_LOCK:
         await azure.locks.delete_lock(step.arg("scope"), name=step.arg("name"))
@@ -134,6 +136,7 @@ async def _still_in(azure: HasInventory, subscription: str, group: str, ids: lis
 
 async def already_done(azure: FixAzure, step: PlanStep) -> bool:
     """For a step that was started but not recorded as ended (the process died): did it take effect?"""
+    step = await placed(azure, step)
     kind = step.kind
     if kind in (StepKind.LIFT_LOCK, StepKind.RESTORE_LOCK):
         scope, name = ResourceId.parse(step.arg("scope")), step.arg("name").lower()

@@ -3,7 +3,9 @@ engineer left out, and which groups those fixes make movable.
 
 In-subscription fixes (bring dependencies together, move App Service back) move resources between groups
 of the source subscription: the groups they move into join the request, and `regroup` gives the request's
-groups as they will be once those fixes have run.
+groups as they will be once those fixes have run. Each set of resources that must move together is one fix
+(its findings all carry the set), brought into ONE group decided here from the engineer's pick
+(`dependencies.destination`): no two in-subscription moves can undo each other.
 """
 
 from __future__ import annotations
@@ -11,14 +13,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from migration.assessment.dependencies import destinations
 from migration.model import GroupAssessment, GroupMove, ResourceId, Severity, Verdict
-from migration.model.commands import Script
+from migration.model.commands import Command, Data, Script
+from migration.model.ids import group_of
 from migration.model.plan import AUTOMATIC_ACTIONS, ChosenFix, PlanStep, StepKind
 
 
-def chosen_fixes(groups: Iterable[GroupAssessment], *, skip: Iterable[str] = ()) -> list[ChosenFix]:
+def chosen_fixes(groups: Sequence[GroupAssessment], *, skip: Iterable[str] = (),
+                 picked: Iterable[str] | None = None) -> list[ChosenFix]:
     """Every fix the findings of these groups carry, minus the actions the engineer left out (`skip`:
-    FixAction values). By default that is every fix the bot can do, plus the others for the checklist."""
+    FixAction values). By default that is every fix the bot can do, plus the others for the checklist.
+    A set of resources that must move together is one fix, into the destination decided for all the sets
+    at once with the groups the engineer `picked` (default: these groups)."""
     left_out = set(skip)
     out: list[ChosenFix] = []
     seen: set[tuple[str, tuple[str, ...], Script]] = set()
@@ -27,10 +34,26 @@ def chosen_fixes(groups: Iterable[GroupAssessment], *, skip: Iterable[str] = ())
             if f.fix is None or f.severity is not Severity.FIX_FIRST or f.fix.action.value in left_out:
                 continue
             key = (f.fix.action.value, f.fix.resource_ids, f.fix.command)
+            if f.fix.action.value == CONSOLIDATE:
+                key = (CONSOLIDATE, f.fix.resource_ids, Script())  # one fix per set, whichever finding says it
             if key not in seen:
                 seen.add(key)
                 out.append(ChosenFix(g.name, f.fix.action.value, f.fix.resource_ids, f.fix.command))
-    return out
+    sets = [c for c in out if c.action == CONSOLIDATE]
+    homes = dict(zip((c.resource_ids for c in sets), destinations(
+        [c.resource_ids for c in sets], picked=[g.name for g in groups] if picked is None else picked), strict=True))
+    return [replace(c, command=_consolidation(c.resource_ids, into=homes[c.resource_ids]))
+            if c.action == CONSOLIDATE else c for c in out]
+
+
+CONSOLIDATE = "consolidate_dependencies"
+
+
+def _consolidation(members: Sequence[str], *, into: str) -> Script:
+    """The one move that brings a set of resources together: those outside its destination, into it."""
+    moving = [i for i in members if group_of(i).lower() != into.lower()]
+    return Script.of(Command.of("az", "resource", "move", "--destination-group", Data(into), "--ids",
+                                [Data(i) for i in moving]))
 
 
 def movable_with(group: GroupAssessment, chosen: Iterable[ChosenFix]) -> bool:
@@ -50,7 +73,7 @@ def regroup_destinations(chosen: Iterable[ChosenFix]) -> list[str]:
     them must then move on with them."""
     out: list[str] = []
     for c in chosen:
-        if c.action in ("consolidate_dependencies", "move_app_service_back"):
+        if c.action in (CONSOLIDATE, "move_app_service_back"):
             destination = c.command.option("--destination-group")
             if destination and destination.lower() not in {o.lower() for o in out}:
                 out.append(destination)
@@ -86,12 +109,13 @@ def pick_with_fixes(groups: Sequence[GroupAssessment], picked: Sequence[GroupAss
     picked groups that still cannot move (a blocker, or a fix left out or beyond the bot)."""
     by_name = {g.name.lower(): g for g in groups}
     out = list(picked)
-    chosen = chosen_fixes(out, skip=skip)
+    names = [g.name for g in picked]
+    chosen = chosen_fixes(out, skip=skip, picked=names)
     for name in regroup_destinations(chosen):
         extra = by_name.get(name.lower())
         if extra is not None and extra.name.lower() not in {g.name.lower() for g in out}:
             out.append(extra)
-    chosen = chosen_fixes(out, skip=skip)
+    chosen = chosen_fixes(out, skip=skip, picked=names)
     not_ready = [g.name for g in out if not movable_with(g, chosen)]
     return out, chosen, not_ready
 

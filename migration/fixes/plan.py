@@ -40,6 +40,7 @@ def plan_fixes(facts: PlanFacts, chosen: Sequence[ChosenFix]) -> FixPlan:
     moves = Relocation(facts)
     steps: dict[str, PlanStep] = {}
     manual: list[ChosenFix] = []
+    regrouping: list[ChosenFix] = []
 
     def add(step: PlanStep) -> None:
         steps.setdefault(step.key, step)
@@ -52,9 +53,10 @@ def plan_fixes(facts: PlanFacts, chosen: Sequence[ChosenFix]) -> FixPlan:
         elif fix.action == "register_provider":
             _providers(facts, fix, add)
         elif fix.action in ("consolidate_dependencies", "move_app_service_back"):
-            manual += _regroup(facts, fix, add)
+            regrouping.append(fix)
         elif fix.action in PLANNERS:
             manual += PLANNERS[fix.action](facts, moves, fix, add)
+    manual += _regroup(facts, regrouping, add)
     moved = plan_roles.regrouped(list(steps.values()))
     # Assignments on what an in-subscription fix moves follow it to its final scope (below); the others as usual.
     plan_roles.follow_through(replace(facts, assignments=tuple(
@@ -75,20 +77,27 @@ def _providers(facts: PlanFacts, fix: ChosenFix, add: Any) -> None:
                      args(namespace=ns, subscription=facts.target_subscription_id)))
 
 
-def _regroup(facts: PlanFacts, fix: ChosenFix, add: Any) -> list[ChosenFix]:
-    """An in-subscription move of the fix's resources into the group its command names, one per source group."""
-    destination = fix.command.option("--destination-group")
-    if not destination or not fix.resource_ids:
-        return [fix]
-    kind = StepKind.CONSOLIDATE if fix.action == "consolidate_dependencies" else StepKind.MOVE_APP_BACK
-    ids = tuple(sorted(set(fix.resource_ids)))
-    groups = {i: ResourceId.parse(i).resource_group if ResourceId.is_valid(i) else "" for i in ids}
-    for source_group in sorted(set(groups.values())):
-        part = tuple(i for i in ids if groups[i] == source_group)
+def _regroup(facts: PlanFacts, fixes: Sequence[ChosenFix], add: Any) -> list[ChosenFix]:
+    """In-subscription moves of the fixes' resources into the group each command names: one step per source
+    and destination group (two sets brought into the same group from the same group move in one step)."""
+    manual: list[ChosenFix] = []
+    moving: dict[tuple[StepKind, str, str], dict[str, str]] = {}
+    for fix in fixes:
+        destination = fix.command.option("--destination-group")
+        if not destination or not fix.resource_ids:
+            manual.append(fix)
+            continue
+        kind = StepKind.CONSOLIDATE if fix.action == "consolidate_dependencies" else StepKind.MOVE_APP_BACK
+        for rid in fix.resource_ids:
+            group = ResourceId.parse(rid).resource_group if ResourceId.is_valid(rid) else ""
+            if group.lower() != destination.lower():  # what already is in the destination stays
+                moving.setdefault((kind, group, destination), {}).setdefault(rid.lower(), rid)
+    for (kind, source_group, destination), ids in sorted(moving.items(), key=lambda kv: tuple(k.lower() for k in kv[0])):
+        part = tuple(sorted(ids.values()))
         add(PlanStep(f"{kind.value}:{source_group}->{destination}".lower(), kind,
                      destination, args(destination=destination, source_group=source_group, ids=" ".join(part),
                                        count=len(part), subscription=facts.source_subscription_id)))
-    return []
+    return manual
 
 
 # The arguments naming what a step writes (or makes again in place when a move did not happen); the others

@@ -17,6 +17,8 @@ _SITES = ("microsoft.web/sites", "microsoft.web/sites/slots")
 
 
 def _public_ips(facts: PlanFacts, moves: Relocation, fix: ChosenFix, add: Any) -> list[ChosenFix]:
+    """Disassociate each Standard public IP from its NIC (where the NIC is once the in-subscription fixes
+    ran); associate it again once the moves ended: at the new ids, or where NIC and IP stayed."""
     for rid in fix.resource_ids:
         nic = facts.resource(rid)
         if nic is None or nic.type_lower != "microsoft.network/networkinterfaces":
@@ -26,28 +28,30 @@ def _public_ips(facts: PlanFacts, moves: Relocation, fix: ChosenFix, add: Any) -
             if not ip:
                 continue
             name = str(config.get("name") or "")
-            lift = PlanStep(f"disassociate_ip:{nic.id}/{name}".lower(), StepKind.DISASSOCIATE_IP, nic.resource_group,
-                            args(nic=nic.id, ipconfig=name, ip=ip, nic_name=nic.name, ip_name=name_of(ip)))
+            nic_now, ip_now = moves.current(nic.id), moves.current(ip)
+            lift = PlanStep(f"disassociate_ip:{nic_now}/{name}".lower(), StepKind.DISASSOCIATE_IP, nic.resource_group,
+                            args(nic=nic_now, ipconfig=name, ip=ip_now, nic_name=nic.name, ip_name=name_of(ip)))
             add(lift)
-            group = moves.group_for(nic.id)
-            new_nic, new_ip = moves.new_id(nic.id), moves.new_id(ip)
-            after = (lift.key, *((f"move:{group.source_group}",) if group else ()))
-            ip_group = moves.group_for(ip)
-            if ip_group is not None and ip_group is not group:
-                after = (*after, f"move:{ip_group.source_group}")
+            group = moves.moving_with(nic.id)
+            new_nic, new_ip = moves.relocated(nic.id), moves.relocated(ip)
             add(PlanStep(f"reassociate_ip:{new_nic}/{name}".lower(), StepKind.REASSOCIATE_IP,
                          group.source_group if group else nic.resource_group,
-                         args(nic=new_nic, ipconfig=name, ip=new_ip, nic_name=nic.name, ip_name=name_of(ip)),
-                         after=after))
+                         args(nic=new_nic, ipconfig=name, ip=new_ip, nic_name=nic.name, ip_name=name_of(ip),
+                              nic_source=nic_now, ip_source=ip_now),
+                         after=(lift.key,), ended=moves.waits_for_moves(nic.id, ip)))
     return []
 
 
 def _peerings(facts: PlanFacts, moves: Relocation, fix: ChosenFix, add: Any) -> list[ChosenFix]:
+    """Delete each peering of the network (where it is once the in-subscription fixes ran); once the moves
+    ended, make both sides again: at the new ids, or on the network where it stayed (never left deleted
+    because a move failed)."""
     for rid in fix.resource_ids:
         vnet = facts.resource(rid)
         if vnet is None or vnet.type_lower != "microsoft.network/virtualnetworks":
             continue
-        group = moves.group_for(vnet.id)
+        group = moves.moving_with(vnet.id)
+        vnet_now = moves.current(vnet.id)
         for peering in vnet.properties.get("virtualNetworkPeerings") or []:
             props = peering.get("properties") or {}
             remote = str((props.get("remoteVirtualNetwork") or {}).get("id") or "")
@@ -59,26 +63,27 @@ def _peerings(facts: PlanFacts, moves: Relocation, fix: ChosenFix, add: Any) -> 
                      "allow_gateway_transit": props.get("allowGatewayTransit", False),
                      "use_remote_gateways": props.get("useRemoteGateways", False)}
             flags = {k: str(bool(v)).lower() for k, v in flags.items()}
-            lift = PlanStep(f"delete_peering:{vnet.id}/{name}".lower(), StepKind.DELETE_PEERING, vnet.resource_group,
-                            args(vnet=vnet.id, name=name, remote=remote, vnet_name=vnet.name,
+            lift = PlanStep(f"delete_peering:{vnet_now}/{name}".lower(), StepKind.DELETE_PEERING, vnet.resource_group,
+                            args(vnet=vnet_now, name=name, remote=moves.current(remote), vnet_name=vnet.name,
                                  remote_name=name_of(remote), **flags))
             add(lift)
-            waits = (lift.key, *((f"move:{group.source_group}",) if group else ()))
-            remote_group = moves.group_for(remote)
-            if remote_group is not None and remote_group is not group:
-                waits = (*waits, f"move:{remote_group.source_group}")
-            new_vnet, new_remote = moves.new_id(vnet.id), moves.new_id(remote)
+            ended = moves.waits_for_moves(vnet.id, remote)
+            sides = ((moves.relocated(vnet.id), vnet_now, moves.relocated(remote), moves.current(remote), name),
+                     (moves.relocated(remote), moves.current(remote), moves.relocated(vnet.id), vnet_now,
+                      _remote_side_name(facts, remote, vnet.id)))
             served = group.source_group if group else vnet.resource_group
-            for here, there in ((new_vnet, new_remote), (new_remote, new_vnet)):
+            for here, here_now, there, there_now, side_name in sides:
                 # This side with its own name; the remote side (kept name) now pointing at the moved network.
-                side_name = name if here == new_vnet else _remote_side_name(facts, remote, vnet.id)
                 if not side_name:
                     continue
-                side = ResourceId.parse(here)
+                side, stayed = ResourceId.parse(here), ResourceId.parse(here_now)
                 add(PlanStep(f"recreate_peering:{here}/{side_name}".lower(), StepKind.RECREATE_PEERING, served,
                              args(vnet=here, name=side_name, remote=there, vnet_name=side.name,
                                   remote_name=name_of(there), vnet_group=side.resource_group,
-                                  vnet_subscription=side.subscription, **flags), after=waits))
+                                  vnet_subscription=side.subscription, **flags, vnet_source=here_now,
+                                  remote_source=there_now, vnet_group_source=stayed.resource_group,
+                                  vnet_subscription_source=stayed.subscription),
+                             after=(lift.key,), ended=ended))
     return []
 
 

@@ -91,9 +91,12 @@ def _disk_keys(facts: PlanFacts, moves: Relocation, fix: ChosenFix, add: Any) ->
                                                    location=disk.location) if group else
                                     message("cmk_back_in_place", disk=disk.name, des_name=name_of(des))))
             continue
+        # Back on a customer-managed key once the move ended: the target's set, or its own where it stayed.
         add(PlanStep(f"disk_to_customer_key:{new_disk}".lower(), StepKind.DISK_TO_CUSTOMER_KEY, group.source_group,
                      args(disk=new_disk, name=disk.name, des=target_set.id, des_name=target_set.name,
-                          encryption_type=kind), after=(off.key, f"move:{group.source_group}")))
+                          encryption_type=kind, disk_source=moves.current(disk.id), des_source=des,
+                          des_name_source=name_of(des)),
+                     after=(off.key,), ended=(f"move:{group.source_group}",)))
     return manual
 
 

@@ -7,7 +7,7 @@ A step's user-facing text, command and Microsoft source live in the data file, k
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -17,6 +17,7 @@ from migration.model.commands import Script, fill
 from migration.model.ids import ResourceId
 
 STEPS_FILE = DATA_DIR / "steps.json"
+_SOURCE = "_source"  # the suffix of an argument's value where things are when a move did not happen
 
 
 class StepKind(StrEnum):
@@ -71,6 +72,17 @@ class PlanStep:
 
     def arg(self, name: str, default: str = "") -> str:
         return next((v for k, v in self.args if k == name), default)
+
+    def in_place(self) -> PlanStep:
+        """The step as it applies where things still are when the move it follows did not happen: each
+        argument `X` recorded with an `X_source` (its value in the source) takes that value."""
+        kept = dict(self.args)
+        return replace(self, args=tuple((k, kept.get(k + _SOURCE, v)) for k, v in self.args))
+
+    @property
+    def falls_back(self) -> bool:
+        """Whether the step knows where to act when the move it follows did not happen (`in_place`)."""
+        return any(k.endswith(_SOURCE) for k, _ in self.args)
 
     @property
     def phase(self) -> str:

@@ -263,10 +263,19 @@ def _blockers(step: PlanStep, outcomes: dict[str, Outcome], texts: dict[str, str
     return tuple(dict.fromkeys(out))
 
 
-def _fix_line(step: PlanStep, outcome: Outcome, error: ArmErrorDetail | None, waits: tuple[str, ...]) -> StepLine:
+def as_things_stand(step: PlanStep, stored: StoredRequest) -> PlanStep:
+    """The step where its resources are now: in place (`PlanStep.in_place`) when a move it follows did not
+    happen, so a command to do it by hand never names a place the resource never reached."""
+    moves = [key.partition(":")[2] for key in (*step.after, *step.ended) if key.startswith("move:")]
+    stayed = any(_group_state(stored, name) is not GroupState.SUCCEEDED for name in moves)
+    return step.in_place() if stayed and step.falls_back else step
+
+
+def _fix_line(step: PlanStep, outcome: Outcome, error: ArmErrorDetail | None, waits: tuple[str, ...],
+              stored: StoredRequest) -> StepLine:
     return StepLine(step.key, step.phase, step.kind.value, step.group, step.text, outcome, error,
                     waits if outcome is not Outcome.DONE else (),
-                    step.command if outcome is not Outcome.DONE else Script(),
+                    as_things_stand(step, stored).command if outcome is not Outcome.DONE else Script(),
                     step.source)
 
 
@@ -298,7 +307,7 @@ def build(stored: StoredRequest, *, now: datetime) -> MoveReport:
         record = records.get(s.key)
         waits = _blockers(s, outcomes, texts, stored) if outcome in (Outcome.SKIPPED, Outcome.NOT_STARTED) else ()
         error = record.error if record is not None and outcome is Outcome.FAILED else None
-        lines[s.key] = _fix_line(s, outcome, error, waits)
+        lines[s.key] = _fix_line(s, outcome, error, waits, stored)
 
     groups = tuple(_group_line(stored, g) for g in request.groups)
     before = [lines[s.key] for s in stored.fix_steps if s.phase == "before"]

@@ -96,15 +96,17 @@ async def plan_card(bot: RunningBot, connector: Any, groups: str) -> dict[str, A
     return await dry_run(bot, connector, await click(bot, connector, buttons(picker)["Continue"], groups=groups))
 
 
-async def approve_and_report(bot: RunningBot, connector: Any, submitted: dict[str, Any]) -> dict[str, Any]:
-    """The approver approves the request on `submitted` (the requester's approval card): the final report."""
+async def approve_and_report(bot: RunningBot, connector: Any, submitted: dict[str, Any], *,
+                             ending: str = "moved") -> dict[str, Any]:
+    """The approver approves the request on `submitted` (the requester's approval card): the final report
+    (its title "Move <id>: <ending>...")."""
     request_id = next(a["data"]["requestId"] for a in buttons(submitted).values()
                       if "requestId" in (a.get("data") or {}))
     approve = {"type": "Action.Execute", "verb": "request.approve", "data": {"requestId": request_id}}
     await click(bot, connector, approve, user=teams.APPROVER)
     deadline = asyncio.get_running_loop().time() + 90
     while asyncio.get_running_loop().time() < deadline:
-        report = next((c for c in connector.cards() if f"Move {request_id}: moved" in text_of(c)), None)
+        report = next((c for c in connector.cards() if f"Move {request_id}: {ending}" in text_of(c)), None)
         if report is not None:
             return report
         await asyncio.sleep(0.3)

@@ -21,6 +21,7 @@ from migration.model import (
     Subscription,
 )
 from migration.model.commands import Script, fill
+from migration.model.ids import group_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,17 @@ class Inventory:
 
 
 Rule = Callable[[Inventory], Iterable[Finding]]
+
+
+def together(inv: Inventory, resource_id: str) -> dict[str, Any]:
+    """A consolidation finding's fix values: it acts on the whole set of resources that must move together
+    (`fix_ids`: every finding of one set carries the same fix), moving those outside the ONE destination
+    group (`dest`, the rule of `dependencies.destinations`; planning decides again with the engineer's pick)
+    there (`move_ids`)."""
+    members = inv.graph.together_with(resource_id) or (resource_id,)
+    dest = inv.graph.destination_of.get(resource_id.lower()) or group_of(resource_id)
+    return {"fix_ids": members, "dest": dest,
+            "move_ids": [i for i in members if (inv.graph.group_of(i) or "").lower() != dest.lower()]}
 
 
 def is_child(resource: Resource) -> bool:

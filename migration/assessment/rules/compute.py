@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from migration.assessment.dependencies import parent_id
-from migration.assessment.rules.base import Inventory, dig, finding, items
+from migration.assessment.rules.base import Inventory, dig, finding, items, together
 from migration.model import Finding, Resource
 from migration.model.ids import name_of
 
@@ -71,9 +71,8 @@ def vm4_availability_set_split(inv: Inventory) -> Iterator[Finding]:
             continue
         for vm in vms:
             others = sorted({inv.group_name(g) for g in groups if g != vm.resource_group.lower()}, key=str.lower)
-            # The fix brings the VM into the availability set's group (or the set into the VM's).
-            yield finding(inv, "VM4", vm, detail=", ".join(others), other=aset.name, fix_ids=(vm.id,),
-                          move_ids=vm.id, dest=aset.resource_group)
+            # The fix brings the set and all its machines (with what they depend on) into one group.
+            yield finding(inv, "VM4", vm, detail=", ".join(others), other=aset.name, **together(inv, vm.id))
 
 
 def vm5_network_split(inv: Inventory) -> Iterator[Finding]:
@@ -88,8 +87,7 @@ def vm5_network_split(inv: Inventory) -> Iterator[Finding]:
             continue
         groups = sorted({u.resource_group for u in users}, key=str.lower)
         names = ", ".join(sorted(u.name for u in users))
-        yield finding(inv, "VM5", vnet, detail=", ".join(groups), other=names, fix_ids=(vnet.id,),
-                      move_ids=vnet.id, dest=users[0].resource_group)
+        yield finding(inv, "VM5", vnet, detail=", ".join(groups), other=names, **together(inv, vnet.id))
 
 
 def vm6_spot_and_scale_sets(inv: Inventory) -> Iterator[Finding]:

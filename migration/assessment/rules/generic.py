@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migration.assessment.dependencies import NOT_CONSOLIDATABLE, parent_id
-from migration.assessment.rules.base import Inventory, finding, is_child
+from migration.assessment.rules.base import Inventory, finding, is_child, together
 from migration.model import Finding, Lock, ResourceId, ScopeKind
 from migration.model.commands import Command, Data, Script
 from migration.model.ids import name_of
@@ -89,11 +89,11 @@ def g10_dependencies_split(inv: Inventory) -> Iterator[Finding]:
         src, dst = inv.get(e.source), inv.get(e.target)
         if src is None or dst is None:
             continue
-        # The fix brings the dependency into the dependent's group (a move inside the subscription).
-        yield finding(inv, "G10", src, detail=dst.resource_group, other=dst.name, fix_ids=(dst.id,), move_ids=dst.id)
+        # The fix brings the whole set into one group (a move inside the subscription).
+        fix = together(inv, src.id)
+        yield finding(inv, "G10", src, detail=dst.resource_group, other=dst.name, **fix)
         if e.kind != "vnet":  # the network's side is worded by VM5
-            yield finding(inv, "G10", dst, case="used_by", detail=src.resource_group, other=src.name,
-                          fix_ids=(dst.id,), move_ids=dst.id)
+            yield finding(inv, "G10", dst, case="used_by", detail=src.resource_group, other=src.name, **fix)
 
 
 def g11_child_without_parent(inv: Inventory) -> Iterator[Finding]:

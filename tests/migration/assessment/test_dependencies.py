@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from migration.assessment.dependencies import build_graph, parent_id, top_level_id
+from migration.assessment.dependencies import build_graph, destinations, parent_id, top_level_id
 from tests.support.builders import ref, res, rid
 
 
@@ -34,15 +34,32 @@ def test_vm_nic_subnet_pip_nsg_chain() -> None:
     assert graph.consolidation() == {"rg-app": ("rg-net",), "rg-net": ("rg-app",)}
 
 
-def test_consolidation_is_transitive_and_ignores_outside_references() -> None:
+def test_what_must_move_together_is_a_set_of_resources_not_of_groups() -> None:
     a = res("rg-a", "Microsoft.Compute/disks", "d")
     b = res("rg-b", "Microsoft.Compute/virtualMachines", "vm", props={
         "storageProfile": {"osDisk": {"managedDisk": ref(a)}},
         "networkProfile": {"networkInterfaces": [{"id": rid("rg-gone", "Microsoft.Network/networkInterfaces", "n")}]}})
     c = res("rg-c", "Microsoft.Compute/availabilitySets", "set")
     b2 = res("rg-b", "Microsoft.Compute/virtualMachines", "vm2", props={"availabilitySet": ref(c)})
-    assert build_graph([a, b, c, b2]).consolidation() == {
-        "rg-a": ("rg-b", "rg-c"), "rg-b": ("rg-a", "rg-c"), "rg-c": ("rg-a", "rg-b")}
+    graph = build_graph([a, b, c, b2])
+    # vm needs its disk, vm2 its availability set: two sets, although both VMs share rg-b.
+    assert {frozenset(m) for m in graph.components} == {frozenset({a.id, b.id}), frozenset({c.id, b2.id})}
+    assert graph.consolidation() == {"rg-a": ("rg-b",), "rg-b": ("rg-a", "rg-c"), "rg-c": ("rg-b",)}
+    assert graph.together_with(b.id.upper()) == (a.id, b.id)
+
+
+def test_each_set_goes_to_its_best_ranked_group_picked_first_then_most_then_by_name() -> None:
+    ids = [rid("rg-b", "Microsoft.Compute/disks", "d1"), rid("rg-b", "Microsoft.Compute/disks", "d2"),
+           rid("rg-a", "Microsoft.Compute/virtualMachines", "vm"), rid("rg-C", "Microsoft.Compute/availabilitySets", "s")]
+    assert destinations([ids]) == ["rg-b"]  # most of the set
+    assert destinations([ids], picked=["rg-a", "RG-C"]) == ["rg-a"]  # a picked group, even holding fewer; tie by name
+    assert destinations([ids], picked=["rg-c"]) == ["rg-C"]  # named as listed
+    assert destinations([ids], picked=["rg-other"]) == ["rg-b"]  # none of the set's groups picked: the rule alone
+    # Two sets between the same two groups: one ranking, so both go the same way (never one each way).
+    other = [rid("rg-a", "Microsoft.Compute/disks", "d3"), rid("rg-a", "Microsoft.Compute/disks", "d4"),
+             rid("rg-b", "Microsoft.Compute/virtualMachines", "vm2")]
+    assert destinations([ids, other]) == ["rg-a", "rg-a"]  # rg-a holds 3 of the sets' resources, rg-b 3: by name
+    assert destinations([ids, other], picked=["rg-b"]) == ["rg-b", "rg-b"]
 
 
 def test_web_app_plan_and_certificate_by_thumbprint() -> None:

@@ -47,3 +47,24 @@ async def test_a_peered_network_moves_with_one_approval_and_both_peering_sides_c
     assert here.allow_forwarded_traffic and here.allow_virtual_network_access  # the flags it had
     with pytest.raises(NotFound):  # the network is gone from the source, with its old peering
         await azure.network.get_peering(VNET1, "to-hub")
+
+
+async def test_when_the_move_fails_the_peering_is_made_again_on_the_network_where_it_stayed(fix_bots: FixBot,
+                                                                                           connector):
+    bot = fix_bots.bot
+    plan = await plan_card(bot, connector, "rg-net")
+    connector.clear()
+    submitted = await click(bot, connector, buttons(plan)["Ask for approval"])
+    # Azure accepted the dry run; the move itself fails (no resource moved).
+    fix_bots.sandbox.set_faults(lro_failure_rate=1.0, operations=("Resources_MoveResources",))
+    report = await approve_and_report(bot, connector, submitted, ending="failed")
+    text = text_of(report)
+    done = text[text.index('"Done"'):]
+    assert all(f"✓ {s}" in done for s in (REMOVE, RECREATE_HERE, RECREATE_THERE)), text
+
+    azure = fix_bots.bot.app_gateway().for_tenant(FABRIKAM)
+    here = await azure.network.get_peering(VNET1, "to-hub")  # on the source network: it never left
+    there = await azure.network.get_peering(HUB, "to-vnet-1")
+    assert here.remote_vnet_id.lower() == HUB.lower() and there.remote_vnet_id.lower() == VNET1.lower()
+    assert here.state == there.state == "Connected"
+    assert here.allow_forwarded_traffic and here.allow_virtual_network_access  # the flags it had

@@ -79,11 +79,15 @@ def test_an_unattached_disk_goes_to_platform_keys_and_back_on_the_target_set_of_
     off, back = plan_fixes(facts, chosen_fixes([disks])).steps
     assert (off.kind, off.phase, off.group) == (StepKind.DISK_TO_PLATFORM_KEY, "before", "rg-disks")
     assert off.command.posix() == f"az disk update --ids {DISK} --encryption-type EncryptionAtRestWithPlatformKey"
-    assert (back.kind, back.phase, back.after) == (StepKind.DISK_TO_CUSTOMER_KEY, "after",
-                                                   (off.key, "move:rg-disks"))
+    # Once the move ended, whatever it did: a disk is never left off its customer-managed key.
+    assert (back.kind, back.phase, back.after, back.ended) == (StepKind.DISK_TO_CUSTOMER_KEY, "after",
+                                                               (off.key,), ("move:rg-disks",))
     assert back.arg("disk") == f"{TG}/rg-disks-csp/providers/Microsoft.Compute/disks/data-1"
     assert back.arg("des") == TARGET_DES and back.arg("encryption_type") == CMK
     assert back.command.posix().endswith(f"--encryption-type {CMK} --disk-encryption-set {TARGET_DES}")
+    # When the move did not happen: its own set, on the disk where it stayed.
+    assert back.in_place().command.posix() == (f"az disk update --ids {DISK} --encryption-type {CMK} "
+                                               f"--disk-encryption-set {_disk().properties['encryption']['diskEncryptionSetId']}")
 
 
 def test_the_only_set_of_the_disks_target_group_serves_when_none_has_its_name():

@@ -214,3 +214,20 @@ def test_an_assignment_the_bot_may_not_make_says_who_can_and_gives_the_command()
     [line] = build(stored, now=AT).assignments
     assert not line.recreated and "Owner or User Access Administrator" in line.why and "AuthorizationFailed" in line.why
     assert line.command.posix() == step.command.posix()
+
+
+def test_a_command_for_what_was_not_made_again_names_where_the_resource_stayed():
+    """The move failed: re-creating the peering was not done (its own call failed), and its command names the
+    network in the source, where it still is, not the CSP subscription it never reached."""
+    moved, stayed = (f"/subscriptions/{s}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet-hub"
+                     for s in (DST, SRC))
+    remote = f"/subscriptions/{SRC}/resourceGroups/rg-b/providers/Microsoft.Network/virtualNetworks/vnet-2"
+    peering = PlanStep(f"recreate_peering:{moved}/to-2".lower(), StepKind.RECREATE_PEERING, "rg-a", (
+        ("vnet", moved), ("name", "to-2"), ("remote", remote), ("vnet_name", "vnet-hub"), ("remote_name", "vnet-2"),
+        ("vnet_group", "rg-a"), ("vnet_subscription", DST), ("vnet_source", stayed), ("remote_source", remote),
+        ("vnet_group_source", "rg-a"), ("vnet_subscription_source", SRC)), ended=("move:rg-a",))
+    failed = StepRecord(peering.key, StepStatus.FAILED, ArmErrorDetail("Conflict", "busy"), AT)
+    for state, where in ((GroupState.FAILED, SRC), (GroupState.SUCCEEDED, DST)):
+        line = next(s for s in build(_stored((_group("rg-a", state=state),), (peering,), (failed,),
+                                             state=RequestState.FAILED), now=AT).steps if s.key == peering.key)
+        assert f"--subscription {where} " in line.command.posix()
