@@ -204,13 +204,14 @@ def _validation_errors(world: World, facts: MoveFacts, op: Operation,
         for res in moving.values():
             missing = [d for d in res.depends_on if d.lower() not in moving and d.lower() not in target_keys]
             if missing:
-                # The dependency check answers with its error serialised inside `message` (arm.md §1.6 (c)).
+                # The dependency check answers with its error serialised inside `message`, as Azure does.
                 inner = {"error": {"details": [{
                     "code": "MissingMoveDependentResources", "target": dep,
                     "message": "The move resources request does not contain all the dependent resources. "
                                "Please check error details for missing resource ids.",
                 } for dep in missing]}}
                 details.append({"code": "BadRequest", "target": res.type, "message": json.dumps(inner)})
+        details.extend(_plans_hosting_elsewhere(world, source, moving))
     if not details:
         return None
     return error_body(
@@ -218,6 +219,26 @@ def _validation_errors(world: World, facts: MoveFacts, op: Operation,
         "Resource move validation failed. Please see details. " + _diagnostics(op.subscription_id),
         details=details,
     )
+
+
+def _plans_hosting_elsewhere(world: World, source: Group, moving: dict[str, Res]) -> list[dict[str, Any]]:
+    """App Service moves all its resources together ("You must move all App Service resources in the resource
+    group together", App Service move limitations on Microsoft Learn): a plan does not change subscription
+    while it hosts apps that stay behind. The provider's exact code is not published; Azure reports it as a
+    provider validation failure naming the apps."""
+    sub = world.sub(source.subscription_id)
+    if sub is None:
+        return []
+    plans = {key: res for key, res in moving.items() if res.type.lower() == "microsoft.web/serverfarms"}
+    left: dict[str, list[str]] = {}
+    for res in world.resources(sub):
+        farm = str(res.properties.get("serverFarmId") or "").lower()
+        if res.type.lower() == "microsoft.web/sites" and farm in plans and res.id.lower() not in moving:
+            left.setdefault(farm, []).append(res.name)
+    return [{"code": "BadRequest", "target": plans[farm].id,
+             "message": f"Cannot move resources because some site(s) are hosted by other resource group(s) but "
+                        f"not included in the request. Hosted site(s): '{', '.join(sorted(names))}'."}
+            for farm, names in sorted(left.items())]
 
 
 def finish(world: World, facts: MoveFacts, op: Operation, *, fail: bool) -> None:

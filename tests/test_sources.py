@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # Names of papers kept outside the repository; a citation of one is a dead end for a reader.
-OUTSIDE = re.compile(r"\.\./shared|/work/shared|\bshared notes|notes/(arm|domain|teams-bot|tooling)\.md"
+OUTSIDE = re.compile(r"\.\./shared|/work/shared|\bshared notes|\barm\.md\b|notes/(arm|domain|teams-bot|tooling)\.md"
                      r"|\bDESIGN\.md|\bdomain\.md\b")
 
 

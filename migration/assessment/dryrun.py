@@ -26,7 +26,9 @@ from migration.model import (
 )
 
 DEFAULT_CONCURRENCY = 20  # validations in flight: their polls stay under ARM's 25 reads/s per subscription
-ARM_WRITE_BURST = 200  # ARM's write bucket per subscription and principal (arm.md 4.1)
+# ARM's write bucket per subscription and principal
+# (https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling).
+ARM_WRITE_BURST = 200
 ARM_WRITES_PER_SECOND = 10.0
 
 
@@ -171,7 +173,8 @@ def top_level_ids(group: GroupAssessment) -> list[str]:
 
 
 def expand(detail: ArmErrorDetail) -> ArmErrorDetail:
-    """Some providers serialise their error tree inside `message` (arm.md 1.6 (c)): unfold it."""
+    """Some providers serialise their error tree inside `message` (Azure's answer to a failed dependency
+    check): unfold it."""
     nested: tuple[ArmErrorDetail, ...] = ()
     text = detail.message.strip()
     if text.startswith("{"):

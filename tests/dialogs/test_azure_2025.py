@@ -49,22 +49,23 @@ async def test_assess_shows_four_verdicts_and_fixes_with_commands(bot: RunningBo
     summary = await final_update(connector)
     assert "55 in 32 groups" in text_of(summary)
     # No target chosen in chat yet: rules only (G4 and target locks need the target).
-    assert _readiness(summary) == {"Ready": ["9", "10"], "Azure decides": ["2", "2"],
-                                   "Ready after fixes": ["12", "32"], "Blocked": ["9", "11"]}
+    # rg-webapp-home is ready only after fixes: its plan hosts the app of rg-webapp-moved.
+    assert _readiness(summary) == {"Ready": ["8", "9"], "Azure decides": ["2", "2"],
+                                   "Ready after fixes": ["13", "33"], "Blocked": ["9", "11"]}
     assert "ms.date 10/26/2025" in text_of(summary)
 
     pages = [await click(bot, connector, buttons(summary)["Show blockers"])]
     while "Next page" in buttons(pages[-1]):
         pages.append(await click(bot, connector, buttons(pages[-1])["Next page"]))
     text = "\n".join(text_of(p) for p in pages)
-    assert "11 blocked, 18 fix first, 2 Azure decides." in text
+    assert "11 blocked, 19 fix first, 2 Azure decides." in text
     commands = [b["text"] for p in pages for b in walk(p) if b.get("fontType") == "monospace"]
     assert ("az network nic ip-config update -g rg-vm-stdip --nic-name vm-web-1-nic -n ipconfig1 "
             "--remove publicIpAddress") in commands
     assert "az sql vm delete -g rg-sqlvm -n vm-sql --yes" in commands
     assert f"az lock delete --name change-freeze --resource-group rg-locked-ro --subscription {PAYG}" in commands
     names = re.findall(r"\*\*\d+\. ([^*]+)\*\*", text)
-    assert len(names) == 31 and "vm-web-1-nic" in names
+    assert len(names) == 32 and "vm-web-1-nic" in names and "plan-web" in names
 
 
 @pytest.mark.parametrize(("group", "accepted"), [("rg-unknown", 1), ("rg-unknown-refused", 0)])

@@ -33,13 +33,26 @@ def a1_app_service(inv: Inventory) -> Iterator[Finding]:
             yield finding(inv, "A1", r, case="not_original", original=original,
                           detail=f"is in group {r.resource_group} but was created in group {original}")
     for e in inv.graph.split_edges():
-        if e.kind != "web" or e.source.lower() in misplaced or e.target.lower() in misplaced:
-            continue  # moving the misplaced side back is the fix
         src, dst = inv.get(e.source), inv.get(e.target)
-        if src is None or dst is None:
+        if e.kind != "web" or src is None or dst is None:
+            continue
+        # Azure refuses to move a plan that hosts apps that do not move with it: the plan's group needs the
+        # app's fix too, so that it is never "ready" on its own.
+        hosted = f"hosts {src.name}, which is in group {src.resource_group}"
+        plan = dst.type.lower() == "microsoft.web/serverfarms"
+        if e.source.lower() in misplaced:
+            original = original_group(inv, src)
+            if plan and original and original.lower() == dst.resource_group.lower():
+                yield finding(inv, "A1", dst, case="hosts_misplaced", id=src.id, original=original,
+                              app=src.name, fix_ids=(src.id,), detail=hosted)
+            continue  # moving the misplaced side back is the fix
+        if e.target.lower() in misplaced:
             continue
         yield finding(inv, "A1", src, case="split_unknown", detail=f"is in group {src.resource_group} but {dst.name} "
                       f"({dst.type.rsplit('/', 1)[-1]}) is in group {dst.resource_group}")
+        if plan:
+            yield finding(inv, "A1", dst, case="hosts_split", id=src.id, app=src.name, fix_ids=(src.id,),
+                          detail=hosted)
     endpoints: dict[str, set[str]] = {}
     for pe in inv.of_type("microsoft.network/privateendpoints"):
         for c in items(dig(pe.properties, "privateLinkServiceConnections")):

@@ -25,7 +25,7 @@ EXPECTED: dict[str, tuple[Verdict, Verdict, set[str]]] = {
     "rg-snapshots": (F, F, {"SN1"}),  # incremental snapshot: left behind, re-taken
     "rg-snapshots-full": (R, R, set()),
     "rg-sqlvm": (F, F, {"SQL1"}),  # delete the SQL IaaS registration, re-register after
-    "rg-webapp-home": (R, R, set()),
+    "rg-webapp-home": (F, F, {"A1"}),  # its plan hosts the app in rg-webapp-moved: Azure moves them together
     "rg-webapp-moved": (F, F, {"A1"}),  # webSpace says it was created in rg-webapp-home
     "rg-nat": (F, F, {"N7", "G7"}),  # detach the NAT gateway, re-create it in the target
     "rg-bastion": (F, F, {"N7", "G7"}),

@@ -25,7 +25,7 @@ EXPECTED = {
     "AzureBackupRG_westeurope_1": (B, 1, {"G7": 1}),
     "rg-app-split": (F, 3, {"G10": 2, "VM3": 1, "VM4": 1, "VM7": 1}),
     "rg-appsvc-api": (F, 1, {"A1": 1}),  # created in rg-appsvc-plans (webSpace): move it back first
-    "rg-appsvc-plans": (F, 2, {"A1": 1}),  # free managed certificate: delete, re-create after
+    "rg-appsvc-plans": (F, 2, {"A1": 2}),  # free managed certificate; its plan hosts the app of rg-appsvc-api
     "rg-build": (B, 5, {"G13": 1, "S4": 1}),
     "rg-data": (F, 4, {"G4": 1, "S1": 1}),
     "rg-integration": (R, 2, {}),

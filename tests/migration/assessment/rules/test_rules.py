@@ -370,19 +370,25 @@ def test_g10_names_both_sides_and_the_groups_to_consolidate() -> None:
 
 def test_app_service_split_is_fixed_by_moving_back_to_the_group_it_was_created_in() -> None:
     a = assess_resources(_site("rg-a", "rg-b", created_in="rg-b"))
+    # The plan's group is not ready on its own: Azure does not move a plan that hosts apps elsewhere.
     assert {g.name: (g.verdict, g.consolidate_with) for g in a.groups} == {
-        "rg-a": ("ready_after_fixes", ()), "rg-b": ("ready", ())}
+        "rg-a": ("ready_after_fixes", ()), "rg-b": ("ready_after_fixes", ())}
     assert of_rule(a, "G10") == []
-    [found] = of_rule(a, "A1")
-    assert found.fix is not None and found.fix.action is FixAction.MOVE_APP_SERVICE_BACK
     site = rid("rg-a", "Microsoft.Web/sites", "web")
-    assert found.fix.command.posix() == f"az resource move --destination-group rg-b --ids {site}"
+    found = of_rule(a, "A1")
+    assert [(f.resource_group, f.fix.action if f.fix else None) for f in found] == [
+        ("rg-a", FixAction.MOVE_APP_SERVICE_BACK), ("rg-b", FixAction.MOVE_APP_SERVICE_BACK)]
+    commands = {f.fix.command.posix() for f in found if f.fix}
+    assert commands == {f"az resource move --destination-group rg-b --ids {site}"}
+    assert all(f.fix and f.fix.resource_ids == (site,) for f in found)
+    assert "hosts web, which is in group rg-a" in found[1].message
 
 
 def test_app_service_split_without_webspace_says_how_to_find_the_original_group() -> None:
     a = assess_resources(_site("rg-a", "rg-b"))
-    assert [(f.severity, f.fix.action if f.fix else None) for f in of_rule(a, "A1")] == [
-        (Severity.FIX_FIRST, FixAction.MANUAL)]
+    assert [(f.resource_group, f.severity, f.fix.action if f.fix else None) for f in of_rule(a, "A1")] == [
+        ("rg-a", Severity.FIX_FIRST, FixAction.MANUAL), ("rg-b", Severity.FIX_FIRST, FixAction.MANUAL)]
+    assert {g.name: g.verdict for g in a.groups} == {"rg-a": "ready_after_fixes", "rg-b": "ready_after_fixes"}
 
 
 def test_n1_standard_ip_is_disassociated_first_and_moves_itself() -> None:
