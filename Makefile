@@ -15,10 +15,16 @@ DEV_STAMP  := $(VENV)/.stamp-dev-$(DEV_HASH)
 NODE_STAMP := node_modules/.stamp-$(NODE_HASH)
 INFRA_STAMP := $(INFRA_VENV)/.stamp-$(INFRA_HASH)
 
-.PHONY: run test package bench cards catalog lint infra chromium libreoffice clean
+.PHONY: run approver test package bench cards catalog lint infra chromium libreoffice clean
 
 run: $(RUN_STAMP) $(NODE_STAMP)
 	$(BIN)/python tools/run.py
+
+# A second Agents Playground, as Megan Bowen (the approver in .m365agentsplayground.yml), against the bot
+# `make run` started (BOT_ENDPOINT for another address).
+approver: $(RUN_STAMP) $(NODE_STAMP)
+	$(BIN)/python tools/playground.py --current-user "Megan Bowen" --port 56151 \
+	  --log build/m365agentsplayground-approver.log
 
 test: $(DEV_STAMP) $(NODE_STAMP) $(INFRA_STAMP) chromium libreoffice
 	$(BIN)/python -m pytest

@@ -207,8 +207,8 @@ def create_app(
     workflow = Workflow(store)
     reports = ReportLinks(store)
     notifier = Notifier(proactive, workflow, reports=reports, public_base_url=settings.public_base_url)
-    runner = MoveRunner(workflow, gateway, listener=notifier, alerts=notifier, telemetry=MoveCounters(),
-                        config=runner_config or RunnerConfig())
+    runner = MoveRunner(workflow, gateway, listener=notifier, alerts=notifier, resumes=notifier,
+                        telemetry=MoveCounters(), config=runner_config or RunnerConfig())
     app[MOVES] = MoveParts(workflow, notifier, runner)
 
     # The application services, then the chat flows that call them, then the routes.
@@ -280,6 +280,11 @@ def _announce(settings: Settings) -> None:
         log.warning("local mode: no MicrosoftAppId, inbound requests are not authenticated (Agents Playground)")
     if not settings.allowed_tenant_ids:
         log.warning("ALLOWED_TENANT_IDS is empty: users of any Teams tenant may talk to the bot")
+    if settings.approver_ids:
+        log.info("approvers (APPROVER_IDS, Entra object ids): %s", ", ".join(sorted(settings.approver_ids)))
+    else:
+        log.warning("no approvers: nobody can approve a move until APPROVER_IDS names them (Entra object ids, "
+                    "comma-separated)")
     if settings.embedded_sandbox:
         log.warning("no Azure configured: running on the built-in sandbox tenant (contoso.onmicrosoft.com)")
     else:

@@ -49,6 +49,14 @@ class AccessPolicy:
     def may_approve(self, caller: Caller) -> bool:
         return self.tenant_allowed(caller) and caller.user_id is not None and caller.user_id in self.approver_ids
 
+    def how_to_become_approver(self) -> str:
+        """Said with a refusal to someone who is not an approver: who decides instead, or how anyone becomes one
+        when nobody is an approver yet."""
+        if self.approver_ids:
+            return "An approver decides; the bot's administrator adds approvers to the setting APPROVER_IDS."
+        return ("Nobody is an approver yet: the bot's administrator names them in the setting APPROVER_IDS "
+                "(their Entra object ids, comma-separated) and restarts the bot.")
+
     def actor(self, caller: Caller) -> Actor:
         """The caller as the workflow's decisions take them."""
         return Actor(person_of(caller), caller.tenant_id, may_approve=self.may_approve(caller),

@@ -109,7 +109,11 @@ class Guards:
         reason = self._decisions.refusal(stored, self._policy.actor(turn.caller), action)
         if reason is None:
             return None
-        shown = f"Not allowed: {reason} Nothing was changed."
+        hint = ""
+        if action != "cancelled" and self._policy.tenant_allowed(turn.caller) and \
+                not self._policy.may_approve(turn.caller):
+            hint = f" {self._policy.how_to_become_approver()}"
+        shown = f"Not allowed: {reason}{hint} Nothing was changed."
         card = None if as_text else with_note(await self._answers.view(stored, turn.caller), shown, attention=True)
         return Refusal(reason, card=card, text=shown if as_text else None, request_id=stored.id,
                        audit={"attempted": action, "reason": reason, "state": stored.state.value})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from bot.port import Card, ConversationReference, Turn
@@ -56,11 +57,13 @@ def render(stored: StoredRequest, *, approver_mris: Sequence[str], view: str = "
     return progress_card(stored)
 
 
-def progress_card(stored: StoredRequest) -> dict[str, Any]:
-    """Where the move stands (also `status`): with the wait and its fix while it waits for access."""
+def progress_card(stored: StoredRequest, *, resuming_at: datetime | None = None) -> dict[str, Any]:
+    """Where the move stands (also `status`): with the wait and its fix while it waits for access; with when it
+    resumes when the bot running it stopped."""
     if stored.access_wait is not None and not stored.state.is_final:
         return waiting_for_access_card(stored.request, stored.access_wait)
-    return move_progress_card(stored.request, steps=stored.fix_steps, records=stored.step_records)
+    return move_progress_card(stored.request, steps=stored.fix_steps, records=stored.step_records,
+                              resuming_at=resuming_at)
 
 
 def base_view(approver_mris: Sequence[str]) -> str:
@@ -77,13 +80,16 @@ def report_card(stored: StoredRequest, *, report: ReportLink | None = None, base
                              expires_at=report.expires_at if report else None)
 
 
+NOTE_ID = "click-answer"  # the answer to a click, on the card it answers
+
+
 def with_note(card: dict[str, Any], note: str, *, attention: bool = False) -> dict[str, Any]:
-    """The card with a short message on top (why a click changed nothing)."""
-    block = {"type": "Container", "style": "attention" if attention else "emphasis",
-             "items": [{"type": "TextBlock", "text": untrusted(note), "wrap": True}]}
-    body = list(card.get("body") or [])
-    body.insert(1 if body else 0, block)
-    return {**card, "body": body}
+    """The card with the answer to a click (why it changed nothing) where the person clicked: at the end of
+    the body, right above the card's buttons. Long cards keep their details behind "Show all", so the card
+    is short enough that its top (what it is about) is on the same screen."""
+    block = {"type": "Container", "id": NOTE_ID, "style": "attention" if attention else "emphasis",
+             "spacing": "medium", "items": [{"type": "TextBlock", "text": untrusted(note), "wrap": True}]}
+    return {**card, "body": [*(card.get("body") or []), block]}
 
 
 # --------------------------------------------------------------------------- the notifier
@@ -161,12 +167,15 @@ class Notifier:
         activity_id = await self._send(target, card)
         return await self._workflow.set_card(request_id, CardRef(target, activity_id))
 
-    async def update_card(self, stored: StoredRequest, *, report: ReportLink | None = None) -> None:
-        """Bring the shared approval card up to date, in place (posted again if Teams lost it)."""
+    async def update_card(self, stored: StoredRequest, *, report: ReportLink | None = None,
+                          card: Card | None = None) -> None:
+        """Bring the shared approval card up to date (or show `card` there), in place (posted again if Teams
+        lost it)."""
         if stored.card is None:
             return
         mris = await self.approver_mris()
-        card = render(stored, approver_mris=mris, view=base_view(mris), report=report, base_url=self._base_url)
+        card = card or render(stored, approver_mris=mris, view=base_view(mris), report=report,
+                              base_url=self._base_url)
         reference = stored.card.conversation
         if stored.card.activity_id:
             shown = await self._proactive.update_card(reference, stored.card.activity_id, card)
@@ -185,6 +194,11 @@ class Notifier:
         report = report_card(stored, report=link, base_url=self._base_url)
         for place in self._places(stored):
             await self._send(place, report)
+
+    async def resuming(self, stored: StoredRequest, *, at: datetime) -> None:
+        """The bot running the move stopped: its card says the move resumes, and when (the runner's ResumeAlerts).
+        """
+        await self.update_card(stored, card=progress_card(stored, resuming_at=at))
 
     async def move_report(self, stored: StoredRequest) -> ReportLink | None:
         """The move report rendered now and stored behind a new expiring link (None when it could not be

@@ -23,6 +23,11 @@ Card = dict[str, Any]  # an Adaptive Card, as the `cards` package builds it
 ConversationReference = Mapping[str, Any]
 
 
+class CardGone(Exception):
+    """The channel no longer has the message a card update names (Teams answers 404,
+    ActivityNotFoundInConversation): the card can only be posted again."""
+
+
 @dataclass(frozen=True, slots=True)
 class Conversation:
     id: str  # a channel's conversation id names the thread too
@@ -70,6 +75,7 @@ class Outbox(Protocol):
         """Post a card; returns the message's id."""
 
     async def update_card(self, reference: ConversationReference, activity_id: str, card: Card) -> None:
-        """Replace the card of a message in place; raises when the channel refused (the message is gone)."""
+        """Replace the card of a message in place; raises CardGone when the channel no longer has the message,
+        and the channel's error for any other refusal."""
 
     async def typing(self, reference: ConversationReference) -> None: ...

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from bot.port import Card, ConversationReference, Outbox
+from bot.port import Card, CardGone, ConversationReference, Outbox
 from telemetry import background_job
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,8 @@ class Proactive:
     def __init__(self, outbox: Outbox) -> None:
         self._outbox = outbox
         self._tasks: set[asyncio.Task[Any]] = set()
+        # (conversation, message Teams lost) -> the message posted in its place: later updates go there.
+        self._replaced: dict[tuple[str, str], str] = {}
 
     # ------------------------------------------------------------------ sending
 
@@ -31,14 +33,21 @@ class Proactive:
         await self._outbox.typing(reference)
 
     async def update_card(self, reference: ConversationReference, activity_id: str, card: Card) -> str | None:
-        """Replace the card in place; if Teams lost the message (ActivityNotFoundInConversation), post
-        it again. Returns the id of the message that now shows the card."""
+        """Replace the card in place; if Teams lost the message (CardGone), post it again, once: later updates
+        of the lost message go to the new one. Returns the id of the message that now shows the card. Any
+        other failure is raised (posting again would show the card twice)."""
+        conversation = str((reference.get("conversation") or {}).get("id") or "")
+        shown = self._replaced.get((conversation, activity_id), activity_id)
         try:
-            await self._outbox.update_card(reference, activity_id, card)
-            return activity_id
-        except Exception as error:  # noqa: BLE001 - any failed update falls back to a new message
-            log.warning("card update failed (%s); posting it again", type(error).__name__)
-            return await self.send_card(reference, card)
+            await self._outbox.update_card(reference, shown, card)
+            return shown
+        except CardGone:
+            log.warning("card message %s is gone from its conversation (Teams answered 404): posting it again",
+                        shown)
+        posted = await self.send_card(reference, card)
+        if posted:
+            self._replaced[(conversation, activity_id)] = self._replaced[(conversation, shown)] = posted
+        return posted
 
     def live_card(self, reference: ConversationReference, activity_id: str) -> LiveCard:
         return LiveCard(self, reference, activity_id)
@@ -92,12 +101,15 @@ class LiveCard:
         while self._latest is not None and not self._final:
             card, self._latest = self._latest, None
             try:
-                await self._proactive.update_card(self._reference, self.activity_id, card)
-            except Exception:  # noqa: BLE001 - a lost progress update is not worth stopping the work
-                log.warning("progress update of card %s failed", self.activity_id)
+                self.activity_id = await self._proactive.update_card(self._reference, self.activity_id,
+                                                                     card) or self.activity_id
+            except Exception as error:  # noqa: BLE001 - a lost progress update is not worth stopping the work
+                log.warning("progress update of card %s failed (%s)", self.activity_id, type(error).__name__)
 
     async def finish(self, card: Card) -> str | None:
         self._final, self._latest = True, None
         if self._sending is not None:
             await asyncio.gather(self._sending, return_exceptions=True)
-        return await self._proactive.update_card(self._reference, self.activity_id, card)
+        shown = await self._proactive.update_card(self._reference, self.activity_id, card)
+        self.activity_id = shown or self.activity_id
+        return shown

@@ -25,7 +25,7 @@ from botbuilder.schema import (
 )
 
 from bot.access import Caller
-from bot.port import Card, CardClick, Conversation
+from bot.port import Card, CardClick, CardGone, Conversation
 from bot.port import ConversationReference as Reference
 from bot.routes import Router
 
@@ -105,8 +105,20 @@ class BotbuilderOutbox:
         self._app_id = app_id or "local-bot"
 
     async def _in(self, reference: Reference, logic: Callable[[TurnContext], Awaitable[None]]) -> None:
-        await self._adapter.continue_conversation(ConversationReference().deserialize(dict(reference)), logic,
+        """Run `logic` in the conversation; its failure is raised here. botbuilder would hand it to the adapter's
+        turn-error handler, which logs a traceback and swallows it: the caller could never react (post again)."""
+        failed: list[Exception] = []
+
+        async def guarded(context: TurnContext) -> None:
+            try:
+                await logic(context)
+            except Exception as error:  # noqa: BLE001 - raised again below, outside botbuilder's pipeline
+                failed.append(error)
+
+        await self._adapter.continue_conversation(ConversationReference().deserialize(dict(reference)), guarded,
                                                   self._app_id)
+        if failed:
+            raise failed[0]
 
     async def send_card(self, reference: Reference, card: Card) -> str | None:
         sent: list[str | None] = []
@@ -125,7 +137,13 @@ class BotbuilderOutbox:
         async def logic(context: TurnContext) -> None:
             await context.update_activity(activity)
 
-        await self._in(reference, logic)
+        try:
+            await self._in(reference, logic)
+        except Exception as error:
+            # The Bot Connector's ErrorResponseException carries the HTTP response it got.
+            if getattr(getattr(error, "response", None), "status_code", None) == HTTPStatus.NOT_FOUND:
+                raise CardGone(activity_id) from None
+            raise
 
     async def typing(self, reference: Reference) -> None:
         async def logic(context: TurnContext) -> None:

@@ -8,6 +8,7 @@ patched after serialization.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,7 @@ from adaptive_cards.card import (
     ActionExecute,
     ActionOpenUrl,
     ActionSet,
+    ActionToggleVisibility,
     AdaptiveCard,
     Column,
     ColumnSet,
@@ -28,6 +30,7 @@ from adaptive_cards.card import (
     TableCell,
     TableColumnDefinition,
     TableRow,
+    TargetElement,
     TextBlock,
     TextRun,
 )
@@ -41,6 +44,7 @@ MAX_REFRESH_USERS = 60  # Teams ignores refresh.userIds beyond 60 MRIs
 
 Element = Any  # an adaptive-cards-py element model
 Action = ActionExecute | ActionOpenUrl
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 # --------------------------------------------------------------------------- formats
@@ -57,19 +61,43 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     return f"{num(count)} {word}"
 
 
-def utc(moment: datetime | None) -> str:
-    """A time as users read it: always UTC, always labelled, minutes precision."""
+def utc(moment: datetime | None, *, seconds: bool = False) -> str:
+    """A time as users read it: always UTC, always labelled, minutes precision (`seconds` for a wait of
+    seconds)."""
     if moment is None:
         return "not yet"
     if moment.tzinfo is None:  # the domain stores UTC; a naive value is taken as UTC
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")
 
 
 def clip(text: str, limit: int) -> str:
-    """Keep ARM messages and names from blowing up a card; marks the cut with an ellipsis."""
+    """Keep a single name or id from blowing up a card; marks the cut with an ellipsis. Never for sentences
+    (reasons, fixes, notes): those are shortened by `sentences`, which chooses what to show."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def sentences(text: str, limit: int) -> tuple[str, str]:
+    """(shown, rest): the leading whole sentences that fit in `limit` characters (the first one however long
+    it is), and the sentences left for "Show all". Words and sentences are never cut."""
+    parts = [p for p in _SENTENCE_END.split(" ".join(text.split())) if p]
+    shown: list[str] = []
+    for part in parts:
+        if shown and len(" ".join([*shown, part])) > limit:
+            break
+        shown.append(part)
+    return " ".join(shown), " ".join(parts[len(shown):])
+
+
+def listed(names: Sequence[str], *, shown: int = 8) -> str:
+    """"a, b and c"; past `shown` names, "a, b, … and 4 more": a list is shortened by counting, never cut."""
+    names = [" ".join(n.split()) for n in names]
+    if len(names) <= 1:
+        return "".join(names)
+    if len(names) > shown:
+        return f"{', '.join(names[:shown])} and {num(len(names) - shown)} more"
+    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def untrusted(value: object) -> str:
@@ -246,6 +274,25 @@ def execute(
 
 def open_url(title: str, url: str) -> ActionOpenUrl:
     return ActionOpenUrl(title=title, url=url)
+
+
+def expandable(rest: Sequence[Element], *, key: str, title: str = "Show all") -> list[Element]:
+    """The rest of a long card one click away, and back: `rest` in a hidden container that `title` opens and
+    "Show less" (at its end) closes. Action.ToggleVisibility is carried out by Teams itself: nothing is sent
+    to the bot, so the card's decision stays on the first screen and nothing is lost."""
+    if not rest:
+        return []
+    more, opener = f"{key}-all", f"{key}-open"
+
+    def toggle(label: str, *, show: bool) -> ActionToggleVisibility:
+        return ActionToggleVisibility(title=label, target_elements=[TargetElement(element_id=more, is_visible=show),
+                                                                    TargetElement(element_id=opener,
+                                                                                  is_visible=not show)])
+
+    return [ActionSet(id=opener, actions=[toggle(title, show=True)], spacing=types.Spacing.SMALL),
+            Container(id=more, is_visible=False, spacing=types.Spacing.NONE,
+                      items=[*rest, ActionSet(actions=[toggle("Show less", show=False)],
+                                              spacing=types.Spacing.MEDIUM)])]
 
 
 def action_set(actions: Sequence[Action]) -> ActionSet:

@@ -36,7 +36,7 @@ def waiting_lines(request: MoveRequest, wait: AccessWait) -> list[k.Element]:
             style=types.ContainerStyle.WARNING,
         ),
         k.text(f"**To fix:** {k.untrusted(wait.fix)}"),
-        k.text(f"Azure said ({k.untrusted(wait.code)}): {k.untrusted(k.clip(wait.message, 300))}", small=True,
+        k.text(f"Azure said ({k.untrusted(wait.code)}): {k.untrusted(k.sentences(wait.message, 300)[0])}", small=True,
                subtle=True),
     ]
 

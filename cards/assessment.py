@@ -167,7 +167,7 @@ def assessment_summary_card(
         body.append(
             k.box(
                 [k.text("**Before any move**"),
-                 k.bullets(k.untrusted(k.clip(f.message, 160)) for f in stopping_pre[:5])],
+                 k.bullets(k.untrusted(k.sentences(f.message, 160)[0]) for f in stopping_pre[:5])],
                 style=types.ContainerStyle.WARNING,
             )
         )
@@ -214,7 +214,7 @@ def assessment_summary_card(
         body += [
             k.subheading("Check by hand"),
             k.text("The data cannot decide these. Check them before the move.", subtle=True),
-            k.bullets(k.untrusted(k.clip(m.title, 120)) for m in assessment.manual_checks[:5]),
+            k.bullets(k.untrusted(k.sentences(m.title, 120)[0]) for m in assessment.manual_checks[:5]),
         ]
         if len(assessment.manual_checks) > 5:
             body.append(k.text(f"And {k.num(len(assessment.manual_checks) - 5)} more.", subtle=True))
@@ -306,8 +306,9 @@ def blockers_card(
     if entries:
         body.append(k.text(f"{counted[:1].upper()}{counted[1:]}.", spacing=types.Spacing.NONE))
     for i, e in enumerate(entries[start : start + per_page]):
-        color = {Severity.BLOCKER: types.Colors.ATTENTION, Severity.FIX_FIRST: types.Colors.WARNING}.get(
-            e.severity, types.Colors.ACCENT)
+        # Default (dark) text for "Fix first": Teams' yellow fails WCAG AA contrast on its white background.
+        color = {Severity.BLOCKER: types.Colors.ATTENTION, Severity.FIX_FIRST: None}.get(e.severity,
+                                                                                         types.Colors.ACCENT)
         where = f"Group {k.untrusted(e.group)}" if e.group else "Whole subscription"
         items: list[k.Element] = [
             k.text(f"**{start + i + 1}. {k.untrusted(k.clip(e.name, 60))}** ({k.untrusted(e.kind)}) · "
@@ -318,8 +319,8 @@ def blockers_card(
         for f in e.findings[:4]:
             items += [
                 k.text(f"**{k.untrusted(_rule_title(f.rule_id, rules))}** · {SEVERITY_LABEL[f.severity]}: "
-                       f"{k.untrusted(k.clip(f.message, 200))}", spacing=types.Spacing.SMALL),
-                k.text(f"**Fix:** {k.untrusted(k.clip(f.remediation, 220))} [Source]({f.source})",
+                       f"{k.untrusted(k.sentences(f.message, 200)[0])}", spacing=types.Spacing.SMALL),
+                k.text(f"**Fix:** {k.untrusted(k.sentences(f.remediation, 220)[0])} [Source]({f.source})",
                        spacing=types.Spacing.NONE),
             ]
             if f.fix is not None and f.fix.command:
@@ -388,14 +389,14 @@ def dry_run_card(
         items: list[k.Element] = [
             k.text(
                 f"**{k.untrusted(k.clip(d.resource_group, 60))}**: {'passed' if d.valid else 'failed'}",
-                color=types.Colors.GOOD if d.valid else types.Colors.ATTENTION,
+                color=None if d.valid else types.Colors.ATTENTION,  # Teams' green fails WCAG AA on white
             )
         ]
         if d.disagreement:
-            items.append(k.text(k.untrusted(k.clip(d.disagreement, 160)), spacing=types.Spacing.NONE))
+            items.append(k.text(k.untrusted(k.sentences(d.disagreement, 160)[0]), spacing=types.Spacing.NONE))
         errors = [e for top in d.errors for e in top.walk() if not e.details] or list(d.errors)
         for e in errors[:2]:
-            items.append(k.text(f"{k.untrusted(e.code)}: {k.untrusted(k.clip(e.message, 200))}", small=True,
+            items.append(k.text(f"{k.untrusted(e.code)}: {k.untrusted(k.sentences(e.message, 200)[0])}", small=True,
                                 spacing=types.Spacing.NONE))
         if len(errors) > 2:
             items.append(k.text(f"And {k.plural(len(errors) - 2, 'more error')}.", subtle=True, small=True))

@@ -23,8 +23,14 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("approvals here", "Send approval cards to this chat or channel."),
 )
 
+# Step 1 as Microsoft's process has it: a reseller relationship the customer's global administrator accepts
+# (https://learn.microsoft.com/partner-center/customers/request-a-relationship-with-a-customer), GDAP roles
+# asked for apart from it (https://learn.microsoft.com/partner-center/customers/gdap-introduction); neither
+# gives access to the customer's Azure subscriptions, which the bot's identity needs on its own.
 STEPS: tuple[str, ...] = (
-    "**Attach the tenant.** The customer accepts our reseller invitation.",
+    "**Attach the tenant.** The customer's global administrator accepts your reseller relationship request "
+    "(Partner Center; GDAP admin roles are requested apart from it), and gives the bot's identity access to the "
+    "subscriptions: attach checks that access.",
     "**Assess.** I read every resource in the subscription and say what can move.",
     "**Find classic resources.** They must be migrated to Azure Resource Manager first.",
     "**Move with approval.** An approver confirms, then I move the groups side by side.",

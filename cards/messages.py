@@ -22,7 +22,7 @@ def error_card(
     """A plain message and the next step. `code` (an ARM error code) helps support, so it is shown small."""
     body: list[k.Element] = [
         k.heading(title),
-        k.note(k.untrusted(k.clip(message, 600)), style=types.ContainerStyle.ATTENTION),
+        k.note(k.untrusted(k.sentences(message, 600)[0]), style=types.ContainerStyle.ATTENTION),
         k.text(f"**What to do:** {k.untrusted(what_to_do)}"),
     ]
     if code:

@@ -5,19 +5,21 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from adaptive_cards import types
 
 from cards import _kit as k
 from cards import verbs
-from cards.steps import fix_choice, plan_steps
-from migration.azure.explain import explain
+from cards.steps import approved_scope, fix_choice, interruptions, plan_steps
+from migration.azure.explain import reason_and_fix
 from migration.fixes.families import labels
 from migration.model import DryRun, GroupMove, GroupState, MoveRequest, RequestState, name_of
 from migration.model.plan import ChosenFix, PlanStep
 
 TOP_GROUPS = 15
+REASON_CHARS = 320  # whole sentences of Azure's reason up to about this; the rest is in the assessment export
 CHECKLIST_MAX = 12
 HISTORY_PER_PAGE = 10
 MOVE_BATCH = 800  # ARM's documented ceiling per move call
@@ -149,7 +151,8 @@ def _progress_table(groups: Sequence[GroupMove], limit: int) -> list[k.Element]:
     return out
 
 
-def _dry_run_summary(request: MoveRequest, dry_runs: Sequence[DryRun]) -> list[k.Element]:
+def _dry_run_summary(request: MoveRequest, dry_runs: Sequence[DryRun],
+                     after_fixes: Sequence[str] = ()) -> list[k.Element]:
     # Callers may pass the whole assessment's dry runs; only this request's groups count.
     mine = {g.source_group for g in request.groups}
     dry_runs = [d for d in dry_runs if d.resource_group in mine]
@@ -157,28 +160,31 @@ def _dry_run_summary(request: MoveRequest, dry_runs: Sequence[DryRun]) -> list[k
         return [k.text("No dry run yet. The bot runs one before moving.", subtle=True)]
     failed = [d for d in dry_runs if not d.valid]
     passed = len(dry_runs) - len(failed)
-    out: list[k.Element] = [
-        k.text(
-            f"Azure accepted {k.num(passed)} of {k.plural(len(dry_runs), 'group')}.",
-            # Yellow text is unreadable on Teams' white; failures get red on their own line instead.
-            color=types.Colors.GOOD if not failed else None,
-        )
-    ]
+    # Default text colour: Teams' green and yellow fail WCAG AA contrast on its white background.
+    out: list[k.Element] = [k.text(f"Azure accepted {k.num(passed)} of {k.plural(len(dry_runs), 'group')}.")]
     if failed:
         # Each refused group with Azure's reason, in plain words where the code is known.
+        fixed = {name.lower() for name in after_fixes}
         shown = failed[:TOP_GROUPS]
         out.append(k.table(["Refused group", "Azure's reason"],
-                           [(d.resource_group, k.clip(dry_run_reason(d), 240)) for d in shown], widths=[2, 5]))
+                           [(d.resource_group, dry_run_reason(d, fixed_by_bot=d.resource_group.lower() in fixed))
+                            for d in shown], widths=[2, 5]))
         if len(failed) > len(shown):
             out.append(k.text(f"And {k.plural(len(failed) - len(shown), 'more refused group')}.", subtle=True))
     return out
 
 
-def dry_run_reason(dry_run: DryRun) -> str:
-    """Why Azure's dry run refused a group: its explained reason and fix, else Azure's own message."""
+FIXED_BY_BOT = ("The bot makes this fix before the moves (steps below); Azure checks the group again right before "
+                "it moves.")
+
+
+def dry_run_reason(dry_run: DryRun, *, fixed_by_bot: bool = False) -> str:
+    """Why Azure's dry run refused a group and what to do, in whole sentences: Azure's reason (its first
+    sentences), then the fix, which is the bot's own step when the plan makes it (`fixed_by_bot`)."""
     if not dry_run.errors:
         return "Azure refused it without a reason."
-    return explain(dry_run.errors[0]).message
+    plain, fix, _ = reason_and_fix(dry_run.errors[0])
+    return f"{k.sentences(plain, REASON_CHARS)[0]} {FIXED_BY_BOT if fixed_by_bot else 'Fix: ' + fix}"
 
 
 def _approval_scope(request: MoveRequest, dry_runs: Sequence[DryRun],
@@ -191,21 +197,24 @@ def _approval_scope(request: MoveRequest, dry_runs: Sequence[DryRun],
         return []
     going = [g.source_group for g in request.groups if verdict.get(g.source_group.lower())]
     left = [g.source_group for g in request.groups if not verdict.get(g.source_group.lower())]
-    refused = {d.resource_group.lower() for d in dry_runs if not d.valid}
-    fixed = [g for g in going if g.lower() in refused]
-    out = [k.text(f"Azure refused {k.untrusted(k.clip(', '.join(fixed), 300))} until the steps before the moves are "
-                  "done; “Ask for approval” includes them, and Azure validates them again right before they move.",
-                  subtle=True)] if fixed else []
     if not left:
-        return out
+        return []
     if not going:
         return [k.note("Azure's dry run refused every group, so there is nothing to ask approval for. Fix what "
-                       "it reported above, then plan the move again.", style=types.ContainerStyle.ATTENTION)]
-    return [*out, k.note(f"“Ask for approval” requests {k.plural(len(going), 'group')}: "
-                         f"{k.untrusted(k.clip(', '.join(going), 300))}. Left out: "
-                         f"{k.untrusted(k.clip(', '.join(left), 300))}, which Azure's "
-                         "dry run refused (reasons above); plan them again once fixed.",
-                         style=types.ContainerStyle.WARNING)]
+                       "it reported (Show all), then plan the move again.", style=types.ContainerStyle.ATTENTION)]
+    refused = {d.resource_group.lower(): d for d in dry_runs if not d.valid}
+    why = [f"{k.untrusted(name)}: {k.untrusted(dry_run_reason(refused[name.lower()]))}" for name in left[:5]
+           if name.lower() in refused]
+    return [k.box([k.text(f"**Left out of the request:** {k.untrusted(k.listed(left))}. Azure's dry run refused "
+                          "them; plan them again once fixed."),
+                   *([k.bullets(why)] if why else [])], style=types.ContainerStyle.WARNING)]
+
+
+def _going(request: MoveRequest, dry_runs: Sequence[DryRun], after_fixes: Sequence[str]) -> list[GroupMove]:
+    """The groups "Ask for approval" requests: those Azure accepted or refused only until the bot's fixes."""
+    verdict = {d.resource_group.lower(): d.valid for d in dry_runs}
+    verdict.update({name.lower(): True for name in after_fixes})
+    return [g for g in request.groups if not verdict or verdict.get(g.source_group.lower())]
 
 
 def _checklist(checklist: Sequence[ChecklistItem], steps: Sequence[PlanStep] = ()) -> list[k.Element]:
@@ -217,7 +226,7 @@ def _checklist(checklist: Sequence[ChecklistItem], steps: Sequence[PlanStep] = (
         # An entry the plan's own steps carry out: say so, rather than ask the engineer to do it too.
         if set(getattr(c, "kinds", ())) & planned and not getattr(c, "done", False):
             return "The bot does this after the moves (steps above) and ticks it once Azure confirms it."
-        return k.clip(c.detail, 200)
+        return c.detail
 
     out: list[k.Element] = [
         k.subheading("Checklist after the move"),
@@ -236,7 +245,7 @@ def _decisions(request: MoveRequest) -> list[k.Element]:
         line = f"{k.untrusted(DECISION_LABEL.get(d.action, d.action.capitalize()))} by {k.untrusted(d.by.name)}, " \
                f"{k.utc(d.at)}"
         if d.comment:
-            line += f": “{k.untrusted(k.clip(d.comment, 140))}”"
+            line += f": “{k.untrusted(d.comment)}”"
         lines.append(line)
     return [k.subheading("History"), k.bullets(lines)] if lines else []
 
@@ -296,28 +305,32 @@ def move_plan_card(request: MoveRequest, *, dry_runs: Sequence[DryRun] = (), ste
     asking for approval submits exactly this plan, or nothing."""
     calls = sum(max(1, -(-len(g.resource_ids) // MOVE_BATCH)) for g in request.groups)
     rid: dict[str, Any] = {**_rid(request), **({"revision": revision} if revision is not None else {})}
+    draft = request.state is RequestState.DRAFT
+    # The first screen holds the decision (what is requested, what it interrupts, what is left out and why);
+    # the rest is behind "Show all".
     body: list[k.Element] = [
         k.heading(f"Move plan {k.unbroken_id(request.id)}"),
         *([k.note(notice)] if notice else []),
-        *([k.note(f"Left out of this plan: {k.untrusted(k.clip(', '.join(left_out[:5]), 200))}. A fix it needs is "
-                  "not included; tick it again to move it.")] if left_out else []),
-        *([k.note(f"Not in this plan: {k.untrusted(k.clip(', '.join(held[:5]), 200))}. A fix it needs before its "
-                  "move must be done by hand first (below, with why and the command); then plan again.")]
-          if held else []),
-        _request_facts(request),
-        k.text(
-            f"Groups move side by side, in {k.plural(calls, 'move call')}. Azure locks the source and target "
-            "groups during each call, for up to 4 hours. Resources keep running.",
-            spacing=types.Spacing.MEDIUM,
-        ),
-        k.subheading("Groups"),
-        *_plan_table(request.groups, TOP_GROUPS),
-        k.subheading("Dry run"),
-        *_dry_run_summary(request, dry_runs),
-        *plan_steps(steps, request.groups, manual),
+        *([k.note(f"Left out of this plan: {k.untrusted(k.listed(left_out, shown=5))}. A fix it needs is not "
+                  "included; tick it again to move it.")] if left_out else []),
+        *([k.note(f"Not in this plan: {k.untrusted(k.listed(held, shown=5))}. A fix it needs before its move must "
+                  "be done by hand first (Show all: why, and the command); then plan again.")] if held else []),
+        *approved_scope(steps, _going(request, dry_runs, after_fixes),
+                        lead="Asking for approval requests" if draft else "This plan runs"),
+        *interruptions(steps),
+        *(_approval_scope(request, dry_runs, after_fixes) if draft else []),
+        *k.expandable([
+            _request_facts(request),
+            k.text(f"Groups move side by side, in {k.plural(calls, 'move call')}. Azure locks the source and target "
+                   "groups during each call, for up to 4 hours. Resources keep running.",
+                   spacing=types.Spacing.MEDIUM),
+            k.subheading("Groups"),
+            *_plan_table(request.groups, TOP_GROUPS),
+            k.subheading("Dry run"),
+            *_dry_run_summary(request, dry_runs, after_fixes),
+            *plan_steps(steps, request.groups, manual),
+        ], key="plan"),
     ]
-    if request.state is RequestState.DRAFT:
-        body += _approval_scope(request, dry_runs, after_fixes)
     actions: list[k.Action] = []
     if request.state is RequestState.DRAFT:
         choice = fix_choice(offered, kept)
@@ -370,17 +383,25 @@ def approval_card(
     `approver` (Approve move / Reject) for the approvers and `requester` (Cancel request) for the
     requester. The refresh is read-only; decisions come only from the buttons."""
     pending = request.state is RequestState.PENDING_APPROVAL
+    # The first screen: who asks, and exactly what one click approves and interrupts; the rest behind "Show all".
     body: list[k.Element] = [
         k.heading(f"Move request {k.unbroken_id(request.id)}" + (": approval needed" if pending else "")),
         *_status_banner(request),
-        _request_facts(request),
-        k.subheading("Plan"),
-        *_plan_table(request.groups, TOP_GROUPS if not pending else 10),
-        k.subheading("Dry run"),
-        *_dry_run_summary(request, dry_runs),
-        *plan_steps(steps, request.groups, manual),
-        *_checklist(checklist, steps),
-        *_decisions(request),
+        k.text(f"{k.untrusted(request.requested_by.name)} asks to move resources of "
+               f"{k.untrusted(request.source_name or request.source_subscription_id)} to "
+               f"{k.untrusted(request.target_name or request.target_subscription_id)}.", spacing=types.Spacing.SMALL),
+        *approved_scope(steps, request.groups, lead="Approving runs" if pending else "The request runs"),
+        *interruptions(steps),
+        *k.expandable([
+            _request_facts(request),
+            k.subheading("Plan"),
+            *_plan_table(request.groups, TOP_GROUPS if not pending else 10),
+            k.subheading("Dry run"),
+            *_dry_run_summary(request, dry_runs, [g.source_group for g in request.groups]),
+            *plan_steps(steps, request.groups, manual),
+            *_checklist(checklist, steps),
+            *_decisions(request),
+        ], key="request"),
     ]
     actions: list[k.Action] = []
     if pending and view == "approver":
@@ -431,15 +452,13 @@ def _comment_input() -> Any:
         placeholder="Why should this move not happen?",
         is_multiline=True,
         max_length=500,
-        is_required=True,
-        error_message="Say why you reject the move.",
     )
 
 
 def move_progress_card(request: MoveRequest, *, steps: Sequence[PlanStep] = (),
-                       records: Sequence[Any] = ()) -> dict[str, Any]:
+                       records: Sequence[Any] = (), resuming_at: datetime | None = None) -> dict[str, Any]:
     """Live status of a request, with how far the fixes and the follow-through got; also the `status <id>`
-    answer."""
+    answer. `resuming_at`: the bot running the move stopped (a restart): when another run takes it up."""
     total, moved = request.resource_count, request.moved_count
     counts = Counter(g.state for g in request.groups)
     ended = {r.key: r.status.value for r in records if r.status.value != "started"}
@@ -452,6 +471,9 @@ def move_progress_card(request: MoveRequest, *, steps: Sequence[PlanStep] = (),
     body: list[k.Element] = [
         k.heading(f"Move {k.unbroken_id(request.id)}: {STATE_LABEL[request.state].lower()}"),
         *_status_banner(request),
+        *([k.note(f"Resuming: the bot running this move stopped (a restart). It resumes by "
+                  f"{k.utc(resuming_at, seconds=True)}, where it stopped; nothing done is done again, and this "
+                  "card carries on then.", style=types.ContainerStyle.EMPHASIS)] if resuming_at else []),
         k.text(
             f"**Moved {k.num(moved)} of {k.plural(total, 'resource')}** "
             f"({moved * 100 // total if total else 0}%). "
@@ -493,7 +515,7 @@ def history_card(
                 [
                     (
                         k.unbroken_id(r.id),
-                        k.clip(", ".join(g.source_group for g in r.groups), 120)
+                        k.listed([g.source_group for g in r.groups], shown=6)
                         + (f" ({r.source_name} → {r.target_name})" if r.source_name else ""),
                         STATE_LABEL[r.state],
                         k.utc(r.requested_at),

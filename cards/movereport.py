@@ -70,13 +70,13 @@ def summary_line(report: MoveReport) -> str:
 def _undone_entry(s: StepLine, powershell: bool) -> list[k.Element]:
     why = ""
     if s.outcome is Outcome.FAILED and s.error is not None:
-        why = f" Azure: {s.error.code}: {k.clip(s.error.message, 220)}"  # Azure's words may hold the tenant's
+        why = f" Azure: {s.error.code}: {k.sentences(s.error.message, 220)[0]}"  # Azure's words may hold the tenant's
     elif s.waits_for:
-        why = f" It waits for {k.clip('; '.join(s.waits_for), 200)}, which did not succeed."
+        why = f" It waits for {k.listed(s.waits_for, shown=4)}, which did not succeed."
     elif s.error is not None:  # a group skipped for a reason of its own
-        why = f" {k.clip(s.error.message, 220)}"
+        why = f" {k.sentences(s.error.message, 220)[0]}"
     lead = _LEAD[s.outcome]
-    out: list[k.Element] = [k.text(f"**{lead}**: {k.untrusted(k.clip(s.text, 200))}.{k.untrusted(why)}",
+    out: list[k.Element] = [k.text(f"**{lead}**: {k.untrusted(s.text)}.{k.untrusted(why)}",
                                    spacing=types.Spacing.SMALL)]
     return out + _command(s.command, powershell)
 
@@ -114,7 +114,7 @@ def _done(report: MoveReport, budget: int) -> tuple[list[k.Element], int, int]:
     lines: list[str] = []
     used = 0
     for s in done[:DONE_SHOWN]:
-        line = f"✓ {k.untrusted(k.clip(s.text, 140))}"
+        line = f"✓ {k.untrusted(s.text)}"
         if used + len(line) + 4 > budget:
             break
         lines.append(line)
@@ -157,7 +157,7 @@ def _checklist(report: MoveReport) -> list[k.Element]:
     out: list[k.Element] = [
         k.subheading("Checklist after the move"),
         # Ticked: what the bot did and Azure confirmed afterwards (locks back, role assignments, tags).
-        k.facts((("✓ " if c.verified else "") + k.clip(c.title, 60), k.clip(c.detail, 200)) for c in shown),
+        k.facts((("✓ " if c.verified else "") + k.clip(c.title, 60), k.sentences(c.detail, 200)[0]) for c in shown),
     ]
     if len(report.checklist) > len(shown):
         out.append(k.text(f"And {k.num(len(report.checklist) - len(shown))} more in the move report.", subtle=True))
@@ -176,7 +176,7 @@ def _leftovers(report: MoveReport) -> list[k.Element]:
 
 def _history(report: MoveReport) -> list[k.Element]:
     lines = [f"{k.untrusted(d.action.capitalize())} by {k.untrusted(d.by)}, {k.utc(d.at)}"
-             + (f": “{k.untrusted(k.clip(d.comment, 140))}”" if d.comment else "") for d in report.decisions[-6:]]
+             + (f": “{k.untrusted(d.comment)}”" if d.comment else "") for d in report.decisions[-6:]]
     return [k.subheading("History"), k.bullets(lines)] if lines else []
 
 
@@ -206,7 +206,7 @@ def final_report_card(report: MoveReport, *, report_url: str | None = None,
         actions.append(k.open_url("Download the move report (CSV)", report_url))
     # Links expire (and a card re-drawn later has none): a click brings a fresh one.
     actions.append(k.execute("New report link", verbs.REQUEST_REPORT, {"requestId": report.request_id}))
-    actions.append(k.execute("Show all groups", verbs.REQUEST_STATUS, {"requestId": report.request_id}))
+    actions.append(k.execute("Status of every group", verbs.REQUEST_STATUS, {"requestId": report.request_id}))
     fixed = len(json.dumps(k.card([*head, *tail], actions, fallback_text="x" * 80)))
     budget = BUDGET_BYTES - fixed - 600  # the subheadings and "And N more" lines below
 
@@ -217,11 +217,12 @@ def final_report_card(report: MoveReport, *, report_url: str | None = None,
         if shown < total:
             body.append(_more(total - shown, "to do by hand", bool(report_url)))
     done, shown_done, total_done = _done(report, budget - _size(needs))
+    rest: list[k.Element] = []
     if total_done:
-        body.append(k.subheading("Done"))
-        body += done
+        rest += [k.subheading("Done"), *done]
         if shown_done < total_done:
-            body.append(_more(total_done - shown_done, "done", bool(report_url)))
-    body += tail
+            rest.append(_more(total_done - shown_done, "done", bool(report_url)))
+    # What happened and what needs the engineer on the first screen; what went fine behind "Show all".
+    body += k.expandable([*rest, *tail], key="report")
     summary = summary_line(report).replace("**", "")
     return k.card(body, actions, fallback_text=f"Move {report.request_id}: {STATE_LABEL[report.state]}. {summary}")

@@ -22,7 +22,7 @@ WARNINGS_SHOWN = 6  # what steps before the moves interrupt or lose (their famil
 
 
 def _lines(steps: Sequence[PlanStep]) -> list[k.Element]:
-    shown = [k.untrusted(k.clip(s.text, 160)) for s in steps[:STEPS_SHOWN]]
+    shown = [k.untrusted(s.text) for s in steps[:STEPS_SHOWN]]
     out: list[k.Element] = [k.numbered(shown)]
     if len(steps) > STEPS_SHOWN:
         out.append(k.text(f"And {k.plural(len(steps) - STEPS_SHOWN, 'more step')}.", subtle=True))
@@ -30,7 +30,8 @@ def _lines(steps: Sequence[PlanStep]) -> list[k.Element]:
 
 
 def plan_steps(steps: Sequence[PlanStep], groups: Sequence[GroupMove], manual: Sequence[ChosenFix]) -> list[k.Element]:
-    """Before, the moves, after; then what stays with the engineer. Approving approves all of it."""
+    """Before, the moves, after; then what stays with the engineer. Approving approves all of it. What the steps
+    interrupt is said once, on the card's first screen (`interruptions`)."""
     if not steps and not manual:
         return []
     before = [s for s in steps if s.phase == "before"]
@@ -38,7 +39,6 @@ def plan_steps(steps: Sequence[PlanStep], groups: Sequence[GroupMove], manual: S
     out: list[k.Element] = [k.subheading("Steps")]
     if before:
         out += [k.text("**Before the moves**"), *_lines(before)]
-    out += _warnings(before)
     out.append(k.text(f"**The moves**: {k.plural(len(groups), 'group')}, side by side.",
                       spacing=types.Spacing.SMALL))
     if after:
@@ -46,13 +46,27 @@ def plan_steps(steps: Sequence[PlanStep], groups: Sequence[GroupMove], manual: S
     return out + _manual(manual)
 
 
-def _warnings(before: Sequence[PlanStep]) -> list[k.Element]:
+def approved_scope(steps: Sequence[PlanStep], groups: Sequence[GroupMove], *, lead: str) -> list[k.Element]:
+    """What one click approves, in one sentence for the first screen: the steps before, the moves (which groups),
+    the steps after. `lead`: "Asking for approval requests" on the plan, "Approving runs" on the request."""
+    before = sum(1 for s in steps if s.phase == "before")
+    after = sum(1 for s in steps if s.phase == "after")
+    resources = sum(len(g.resource_ids) for g in groups)
+    parts = [f"{k.plural(before, 'step')} in the source subscription first"] if before else []
+    parts.append(f"the moves of {k.plural(resources, 'resource')} in {k.plural(len(groups), 'group')} "
+                 f"({k.untrusted(k.listed([g.source_group for g in groups]))})")
+    if after:
+        parts.append(f"{k.plural(after, 'step')} after them")
+    return [k.text(f"**{lead} all of this:** {'; then '.join(parts)}.", spacing=types.Spacing.MEDIUM)]
+
+
+def interruptions(steps: Sequence[PlanStep]) -> list[k.Element]:
     """What stops working from a step before the moves until the step after them restores it (a host name
     without its certificate, a stopped job, a NIC without its public IP), said before anyone approves."""
-    said = list(dict.fromkeys(s.warning for s in before if s.warning))
+    said = list(dict.fromkeys(s.warning for s in steps if s.phase == "before" and s.warning))
     if not said:
         return []
-    lines = [k.untrusted(k.clip(w, 300)) for w in said[:WARNINGS_SHOWN]]
+    lines = [k.untrusted(w) for w in said[:WARNINGS_SHOWN]]
     if len(said) > WARNINGS_SHOWN:
         lines.append(f"And {k.num(len(said) - WARNINGS_SHOWN)} more like these.")
     return [k.box([k.bullets(lines)], style=types.ContainerStyle.WARNING)]
@@ -88,7 +102,7 @@ def _manual(manual: Sequence[ChosenFix]) -> list[k.Element]:
     out: list[k.Element] = [k.text("**Left to you** (the bot cannot do these):")]
     for fix in manual[:MANUAL_SHOWN]:
         if fix.reason:
-            out.append(k.text(k.untrusted(k.clip(fix.reason, 300)), spacing=types.Spacing.SMALL))
+            out.append(k.text(k.untrusted(fix.reason), spacing=types.Spacing.SMALL))
         out += _command(fix.command)
     if len(manual) > MANUAL_SHOWN:
         out.append(k.text(f"And {k.num(len(manual) - MANUAL_SHOWN)} more.", subtle=True))

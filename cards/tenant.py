@@ -262,7 +262,7 @@ def onboarding_card(
     relationship, relationship_actions = _relationship(partner_tenant_id)
     body: list[k.Element] = [
         k.heading(f"Not attached yet: {tenant}"),
-        k.note(f"**{CAUSE_TITLE[cause]}.** {k.untrusted(k.clip(detail, 300))}"),
+        k.note(f"**{CAUSE_TITLE[cause]}.** {k.untrusted(k.sentences(detail, 300)[0])}"),
         k.subheading("What to do"),
         k.numbered(steps),
         *extra,

@@ -42,6 +42,8 @@ class AssessFlow:
 
     async def assess_command(self, turn: Turn, command: Command) -> None:
         args = command.args
+        if not args and (attached := (await self._chats.get(ChatKey.of(turn))).tenant_id):
+            args = (attached,)  # the tenant this person attached (or last used) in this chat
         if await self._questions.asked_for_tenant(turn, "assess", args):
             return
         await turn.typing()

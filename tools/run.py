@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from settings import SettingsError, load_settings  # noqa: E402
-from tools.playground import start_playground  # noqa: E402
+from tools.playground import load_config, start_playground  # noqa: E402
 
 
 def _wait_healthy(url: str, bot: subprocess.Popen[bytes], timeout: float = 60.0) -> bool:
@@ -30,6 +30,18 @@ def _wait_healthy(url: str, bot: subprocess.Popen[bytes], timeout: float = 60.0)
         except OSError:
             time.sleep(0.3)
     return False
+
+
+def approvers_line(approver_ids: frozenset[str]) -> str:
+    """Who may approve, by the Playground's names (.m365agentsplayground.yml), or how to name an approver."""
+    cfg = load_config()
+    people = {p["aadObjectId"].lower(): p["name"] for p in (cfg["currentUser"], *cfg["users"])}
+    if approver_ids:
+        named = ", ".join(f"{people.get(i, 'not a Playground user')} ({i})" for i in sorted(approver_ids))
+        return f"Approvers: {named}. `make approver` opens a Playground as Megan Bowen."
+    megan = next(i for i, name in people.items() if name == "Megan Bowen")
+    return (f"No approvers: nobody can approve a move. To try one, restart with APPROVER_IDS={megan} make run "
+            "(Megan Bowen), then `make approver`.")
 
 
 def main() -> int:
@@ -48,7 +60,8 @@ def main() -> int:
         if settings.local_mode:
             port = int(os.environ.get("PLAYGROUND_PORT", "56150"))
             playground, url = start_playground(f"{base}/api/messages", port=port)
-            print(f"\nAgents Playground: {url}   (type help there; Ctrl-C stops both)\n", flush=True)
+            print(f"\nAgents Playground: {url}   (type help there; Ctrl-C stops both)", flush=True)
+            print(approvers_line(settings.approver_ids) + "\n", flush=True)
         else:
             print(f"\nBot endpoint: {base}/api/messages (Bot registration {settings.app_id})\n", flush=True)
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))

@@ -57,19 +57,22 @@ _EXPLAIN: dict[str, tuple[str, str]] = {
         "Check the network path to Azure, then request the move again.",
     ),
 }
-_GENERIC_FIX = "Fix what Azure names above, then assess again and request a new move."
+_GENERIC_FIX = "Change what Azure names, then assess again and request a new move."
+
+
+def reason_and_fix(error: ArmErrorDetail) -> tuple[str, str, ArmErrorDetail]:
+    """What Azure refused, in plain words, and what to do, each whole; and the node of the tree they explain."""
+    nodes = error.walk()
+    known = next((n for n in nodes if n.code in _EXPLAIN), None)
+    if known is not None:
+        plain, fix = _EXPLAIN[known.code]
+        return plain, fix, known
+    leaf = next((n for n in reversed(nodes) if n.message), error)
+    return leaf.message.split(" Diagnostic information:")[0], _GENERIC_FIX, leaf
 
 
 def explain(error: ArmErrorDetail) -> ArmErrorDetail:
     """Azure's error tree -> one readable line (reason and fix) under the most telling code. The
     original tree is kept below it, so nothing Azure said is lost."""
-    nodes = error.walk()
-    known = next((n for n in nodes if n.code in _EXPLAIN), None)
-    if known is not None:
-        plain, fix = _EXPLAIN[known.code]
-        code, target = known.code, known.target
-    else:
-        leaf = next((n for n in reversed(nodes) if n.message), error)
-        plain, fix = leaf.message.split(" Diagnostic information:")[0], _GENERIC_FIX
-        code, target = leaf.code, leaf.target
-    return ArmErrorDetail(code=code, message=f"{plain} Fix: {fix}", target=target, details=(error,))
+    plain, fix, node = reason_and_fix(error)
+    return ArmErrorDetail(code=node.code, message=f"{plain} Fix: {fix}", target=node.target, details=(error,))

@@ -65,6 +65,12 @@ class ProgressListener(Protocol):
     async def request_changed(self, stored: StoredRequest, *, final: bool) -> None: ...
 
 
+class ResumeAlerts(Protocol):
+    """Told when a running move's runner stopped (a crash, a restart) and when another resumes it."""
+
+    async def resuming(self, stored: StoredRequest, *, at: datetime) -> None: ...
+
+
 class MoveTelemetry(Protocol):
     """Told of every change the listener is told of, to count steps and moves (`telemetry.py`)."""
 
@@ -104,7 +110,10 @@ class _Coalesced:
 
 @dataclass(frozen=True, slots=True)
 class RunnerConfig:
-    lease_seconds: float = 120.0  # a dead runner's requests are resumed this long after it stopped
+    # A dead runner's requests are resumed this long after it stopped; a live one renews its lease every
+    # sixth of it, so a lease not renewed twice in a row says its runner stopped (the cards then say when
+    # the move resumes).
+    lease_seconds: float = 30.0
     poll_seconds: float = 5.0  # how often the store is scanned for work without a wake-up
     batch_size: int = MAX_BATCH
     retry_seconds: float = 15.0  # wait before re-trying a group held by another move / a lost answer
@@ -126,6 +135,7 @@ class MoveRunner:
         *,
         listener: ProgressListener | None = None,
         alerts: AccessAlerts | None = None,
+        resumes: ResumeAlerts | None = None,
         telemetry: MoveTelemetry | None = None,
         config: RunnerConfig = RunnerConfig(),
         owner: str | None = None,
@@ -133,6 +143,8 @@ class MoveRunner:
         self._workflow = workflow
         self._gateway = gateway
         self._listener = listener
+        self._resumes = resumes
+        self._announced: dict[str, datetime] = {}  # request -> the lapse of the lease its cards were told of
         self._options = config
         self.owner = owner or f"runner-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
@@ -193,6 +205,7 @@ class MoveRunner:
         while True:
             try:
                 await self.run_once(wait=False)
+                await self._announce_stalled()
             except Exception:  # noqa: BLE001 - the store may be briefly unreachable; try again later
                 log.exception("move runner: scanning for work failed")
             with contextlib.suppress(TimeoutError):
@@ -208,6 +221,7 @@ class MoveRunner:
             stored = await self._workflow.claim(request_id, self.owner, lease_seconds=self._options.lease_seconds)
             if stored is None:
                 continue  # another runner was faster
+            self._announced.pop(request_id, None)
             task = asyncio.create_task(self._guarded(stored), name=f"move {request_id}")
             self._work[request_id] = task
             task.add_done_callback(functools.partial(self._ended, request_id))
@@ -219,6 +233,20 @@ class MoveRunner:
     def _ended(self, request_id: str, _task: asyncio.Task[None]) -> None:
         self._work.pop(request_id, None)
         self._access.forget(request_id)
+
+    async def _announce_stalled(self) -> None:
+        """Moves whose runner stopped: their cards say they resume, and when (once per lapse)."""
+        if self._resumes is None:
+            return
+        for stored in await self._workflow.stalled(within=self._options.lease_seconds * 2 / 3):
+            lapse = stored.lease.expires_at if stored.lease else None
+            if lapse is None or stored.id in self._work or self._announced.get(stored.id) == lapse:
+                continue
+            self._announced[stored.id] = lapse
+            try:
+                await self._resumes.resuming(stored, at=lapse)
+            except Exception as error:  # noqa: BLE001 - telling people must never stop or repeat the move
+                log.warning("move %s: could not say that it resumes (%s)", stored.id, type(error).__name__)
 
     async def _guarded(self, stored: StoredRequest) -> None:
         main = asyncio.current_task()
@@ -246,7 +274,7 @@ class MoveRunner:
 
     async def _renew(self, request_id: str, main: asyncio.Task[None]) -> None:
         while True:
-            await asyncio.sleep(self._options.lease_seconds / 3)
+            await asyncio.sleep(self._options.lease_seconds / 6)
             try:
                 await self._save(request_id, lambda s: None)
             except LeaseLost:

@@ -323,7 +323,7 @@ class Workflow:
         allowed_from = _OPEN if action == "cancelled" else frozenset({RequestState.PENDING_APPROVAL})
         for _ in range(_MAX_CAS_ATTEMPTS):
             if stored.state not in allowed_from:
-                return Outcome(stored, note=_already(stored))
+                return Outcome(stored, note=_already(stored, actor))
             decision = Decision(action, actor.person, self._now(), actor.tenant_id or "", comment or None)
             request = replace(stored.request, state=to, decisions=(*stored.request.decisions, decision))
             if to is RequestState.CANCELLED or to is RequestState.REJECTED:
@@ -368,6 +368,19 @@ class Workflow:
                 continue
             if _claimable(stored, self._now()):
                 out.append(stored.id)
+        return out
+
+    async def stalled(self, *, within: float) -> list[StoredRequest]:
+        """Running requests whose runner stopped renewing its lease (it died or hangs): the lease lapses within
+        `within` seconds, closer than a live runner ever lets it come, and then another runner resumes them."""
+        now = self._now()
+        out: list[StoredRequest] = []
+        for entry in await self._store.list(ACTIVE):
+            stored = await self.get(entry.key)
+            lease = stored.lease if stored is not None else None
+            if stored is not None and lease is not None and stored.state in _RUNNING \
+                    and now < lease.expires_at <= now + timedelta(seconds=within):
+                out.append(stored)
         return out
 
     async def claim(self, request_id: str, owner: str, *, lease_seconds: float) -> StoredRequest | None:
@@ -475,9 +488,15 @@ def _claimable(stored: StoredRequest, now: datetime) -> bool:
     return stored.state in _RUN_FINAL and not stored.report_sent and lapsed
 
 
-def _already(stored: StoredRequest) -> str:
+def _already(stored: StoredRequest, actor: Actor) -> str:
+    """Why a decision changed nothing: the request had moved on. Said to the person who decided it in their
+    own words ("You approved this at ..."), to anyone else with who did."""
     request = stored.request
     last = next((d for d in reversed(request.decisions) if d.action != "requested"), None)
+    if last is not None and last.by.id == actor.person.id and last.action in ("approved", "rejected", "cancelled"):
+        moment = last.at if last.at.tzinfo else last.at.replace(tzinfo=UTC)
+        at = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return f"You {last.action} this request at {at}; nothing else changed."
     who = f" by {last.by.name}" if last else ""
     labels = {
         RequestState.APPROVED: f"already approved{who}",

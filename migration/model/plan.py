@@ -16,6 +16,7 @@ from typing import Any
 
 from migration import DATA_DIR
 from migration.model.commands import Script
+from migration.model.ids import ResourceId
 
 STEPS_FILE = DATA_DIR / "steps.json"  # the format of the texts, and the messages no family owns
 TEXTS_DIR = DATA_DIR / "fixes"  # one file a fix family: its fixes' labels, its steps' texts, its messages
@@ -159,4 +160,9 @@ class _Blank(dict[str, str]):
 
 
 def _fill(template: str, step: PlanStep) -> str:
-    return template.format_map(_Blank(step.args))
+    values = _Blank(step.args)
+    if step.arg("ids"):  # a step that moves resources says which: "vm-1, disk-1 and nic-1"
+        names = [ResourceId.parse(i).name if ResourceId.is_valid(i) else i for i in step.arg("ids").split()]
+        values["names"] = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return template.format_map(values)
+

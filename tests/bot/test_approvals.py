@@ -13,7 +13,7 @@ from cards import verbs
 from migration.model import GroupState, RequestState
 from tests.support.cardtools import buttons
 from tests.support.cardtools import text_of as _text
-from tests.support.moves import APPROVALS_CHAT, OUTSIDER, TARGET, MoveBot
+from tests.support.moves import APPROVALS_CHAT, OUTSIDER, TARGET, MoveBot, submit_move
 from tests.support.teams import APPROVER, ENGINEER
 
 FOREIGN_TENANT = "9b1d4a3e-0000-4000-8000-0000000000ff"
@@ -95,7 +95,8 @@ async def test_reject_needs_a_reason_and_nothing_moves(move_bot: MoveBot):
     answer = await bot.click(verbs.REQUEST_REJECT, {"requestId": stored.id, "comment": "Wrong CSP subscription"})
     assert "Rejected" in _text(answer) and "Wrong CSP subscription" in _text(answer)
     late = await bot.click(verbs.REQUEST_APPROVE, {"requestId": stored.id})
-    assert "already rejected by Megan Bowen" in _text(late)
+    # Said to Megan, who rejected it, in her own words.
+    assert "You rejected this request at " in _text(late) and "already rejected" not in _text(late)
     await asyncio.sleep(0.6)  # a few runner scans
     current = await bot.parts.workflow.get(stored.id)
     assert current is not None and current.state is RequestState.REJECTED
@@ -165,3 +166,16 @@ async def test_twenty_concurrent_approve_clicks_move_once(move_bot: MoveBot):
     assert stats["by_operation"]["Resources_MoveResources"] == 3
     assert stats["moves"] == {"started": 3, "succeeded": 3}
     assert all(g.state is GroupState.SUCCEEDED for g in done.request.groups)
+
+
+@pytest.mark.parametrize("move_bot", [""], indirect=True)
+async def test_with_no_approver_named_the_refusal_says_how_to_name_one_next_to_the_buttons(move_bot: MoveBot):
+    bot = move_bot
+    assert await bot.say("status") in (200, 201)
+    stored = await submit_move(bot.parts.workflow, "rg-web")
+    card = await bot.click(verbs.REQUEST_APPROVE, {"requestId": stored.id})
+    answer = card["body"][-1]  # the last element before the card's buttons: where the click was
+    said = _text(answer)
+    assert "Only approvers can approve or reject moves. Nobody is an approver yet" in said, said
+    assert "APPROVER_IDS" in said and "Nothing was changed." in said
+    assert (await bot.parts.workflow.get(stored.id)).state is RequestState.PENDING_APPROVAL

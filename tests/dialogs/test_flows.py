@@ -162,3 +162,18 @@ async def test_summary_offers_the_report_download_with_every_resource(start_bot,
     again = await _click(bot, connector, _buttons(summary)["Show blockers"])
     back = await _click(bot, connector, _buttons(again)["Back to summary"])
     assert url in _text(back)
+
+
+async def test_assess_alone_uses_the_tenant_just_attached_in_this_chat(start_bot, connector):
+    bot = await start_bot()
+    await bot.post(teams.message(f"attach {CONTOSO}", connector.url))
+    await connector.wait_for(1)
+    await bot.post(teams.message("assess", connector.url))
+    await connector.wait_for(2)
+    picker = connector.cards()[-1]
+    assert "Which customer tenant?" not in " ".join(connector.texts()), "it does not ask for the tenant again"
+    assert any("Pay-As-You-Go" in c["title"] for c in _choices(picker, "subscriptionId"))
+    # Another chat has attached nothing: there the question is asked.
+    await bot.post(teams.message("assess", connector.url, conversation_id="a:other-chat"))
+    await connector.wait_for(3)
+    assert "Which customer tenant?" in connector.texts()[-1]

@@ -16,10 +16,14 @@ async def test_partly_refused_dry_run_names_reasons_and_what_approval_requests(s
     assert "Refused group" in text and "Azure's reason" in text
     row = text[text.index("rg-integration", text.index("Refused group")):]
     assert "integration runtime" in row.lower() or "ssis" in row.lower(), row[:400]
-    # What the button will do, exactly.
-    assert "“Ask for approval” requests 2 groups: rg-web-prod, rg-vm-app" in text or \
-        "“Ask for approval” requests 2 groups: rg-vm-app, rg-web-prod" in text
-    assert "Left out: rg-integration, which Azure's dry run refused" in text
+    # Azure's reason and its fix in whole sentences: nothing is cut mid-word.
+    assert "Fix: Change what Azure names, then assess again and request a new move." in row, row[:600]
+    assert "…" not in text
+    # What the button will do, exactly, on the first screen: before the details behind "Show all".
+    first = text[:text.index("Show all")]
+    assert "Asking for approval requests all of this:** the moves of 11 resources in 2 groups (rg-vm-app and " \
+           "rg-web-prod)" in first or "2 groups (rg-web-prod and rg-vm-app)" in first, first[:1500]
+    assert "Left out of the request:** rg-integration. Azure's dry run refused them" in first
 
     submitted = await _click_submit(bot, connector, plan)
     assert "rg-web-prod" in submitted and "rg-vm-app" in submitted

@@ -30,16 +30,26 @@
 
 const {
   journey, openChat, send, waitForReplyCard, waitForCard, clickButton, cardText, cardButtons, screenshot,
-  cardScreenshot, watchMessage, messageTimeline, inMessage, messageCount,
+  cardScreenshot, watchMessage, messageTimeline, inMessage, messageCount, placeOf, textShowingAll,
 } = require('./lib');
 
 const CONTOSO = 'contoso.onmicrosoft.com';
 const PAYG = '0c0a7050-5ab1-4000-8000-000000000001';
 const CSP = '0c0a7050-c5b1-4000-8000-000000000002';
-const MOVE = `move ${CONTOSO} ${PAYG} ${CSP} rg-web-prod,rg-vm-app`;
+// rg-integration: Azure's dry run refuses it (a running SSIS runtime), so the plan says why it is left out.
+const MOVE = `move ${CONTOSO} ${PAYG} ${CSP} rg-web-prod,rg-vm-app,rg-integration`;
 
 async function seen(card) {
   return { text: await cardText(card), buttons: await cardButtons(card) };
+}
+
+// What the card shows on its first screen (its top scrolled to the top of the chat), and all of it.
+async function firstScreen(page, card, needle, out, name) {
+  await card.evaluate((e) => e.scrollIntoView({ block: 'start' }));
+  await page.waitForTimeout(200);
+  const place = await placeOf(card, needle);
+  const shot = await screenshot(page, out, name);
+  return { place, shot };
 }
 
 journey(async ({ page: alex, ctx, url, out, args }) => {
@@ -65,6 +75,12 @@ journey(async ({ page: alex, ctx, url, out, args }) => {
   mark('plan');
   const planSeen = await seen(plan);
   shots.plan = await cardScreenshot(plan, out, '2-move-plan');
+  const planFirst = await firstScreen(alex, plan, 'Asking for approval requests all of this', out,
+    '2a-move-plan-first-screen');
+  shots.planFirst = planFirst.shot;
+  planSeen.all = await textShowingAll(plan, { close: false });
+  shots.planAll = await cardScreenshot(plan, out, '2b-move-plan-show-all');
+  await clickButton(plan, 'Show less');
 
   const beforeAsk = await messageCount(alex);
   await clickButton(plan, 'Ask for approval');
@@ -83,14 +99,21 @@ journey(async ({ page: alex, ctx, url, out, args }) => {
   shots.requested = await cardScreenshot(requested, out, '3-request-requester-view');
   shots.approvalCard = await cardScreenshot(approvalCard, out, '4-approval-card');
   shots.alexPage = await screenshot(alex, out, '4-alex-chat');
+  const approvalFirst = await firstScreen(alex, approvalCard, 'Approving runs all of this', out,
+    '4a-approval-first-screen');
+  shots.approvalFirst = approvalFirst.shot;
 
   // 2. Alex tries to approve his own request.
   const approval = await watchMessage(approvalCard, 'approval');
   await clickButton(approval, 'Approve move');
   const refused = approval.filter({ hasText: 'Not allowed' });
   await refused.waitFor();
+  await alex.waitForTimeout(300); // the Playground re-renders a replaced card in two passes
   mark('refused');
   const refusedSeen = await seen(refused);
+  // Where the answer sits, as Alex sees it right after his click: next to the button, on screen.
+  refusedSeen.place = await placeOf(refused, 'Not allowed', { button: 'Cancel request' });
+  shots.refusedInChat = await screenshot(alex, out, '5a-own-approval-refused-in-chat');
   const afterRefusal = await messageCount(alex);
   shots.refused = await cardScreenshot(refused, out, '5-own-approval-refused');
 
@@ -140,8 +163,10 @@ journey(async ({ page: alex, ctx, url, out, args }) => {
   await alex.waitForTimeout(300); // let the last update settle before reading the message list
   const reportCard = alex.locator('.ac-adaptiveCard', { hasText: `Move ${shown}: moved` }).last();
   const reportSeen = await seen(reportCard);
+  reportSeen.all = await textShowingAll(reportCard);
   const reportInApprovalMessage = await inMessage(reportCard, 'approval');
   const finalSeen = await seen(done);
+  finalSeen.all = await textShowingAll(done);
   shots.moved = await cardScreenshot(done, out, '9-approval-card-moved');
   shots.report = await cardScreenshot(reportCard, out, '10-final-report');
   shots.alexEnd = await screenshot(alex, out, '10-alex-chat');
@@ -161,6 +186,8 @@ journey(async ({ page: alex, ctx, url, out, args }) => {
     planId: (planSeen.text.match(/Move plan (MR-[A-Z0-9]+)/) || [])[1] || null,
     confirm: confirmSeen,
     plan: planSeen,
+    planFirstScreen: planFirst.place,
+    approvalFirstScreen: approvalFirst.place,
     requested: requestedSeen,
     approvalCard: approvalSeen,
     refused: refusedSeen,

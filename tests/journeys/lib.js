@@ -196,6 +196,48 @@ async function cardFacts(card) {
   }));
 }
 
+// Where the innermost element of `card` that shows `text` sits, and whether the reader sees it now (inside the
+// chat pane on screen): {top, bottom} in px from the card's top, inView; and with `button` (a title) the top
+// of that button, so a test can tell how far the text is from it. null when nothing shows `text`.
+async function placeOf(card, text, { button } = {}) {
+  return card.evaluate((root, [needle, name]) => {
+    const shows = (e) => e.innerText && e.innerText.replace(/\u2060/g, '').includes(needle);
+    const all = Array.from(root.querySelectorAll('*')).filter(shows);
+    const el = all.filter((e) => !Array.from(e.children).some(shows)).pop();
+    if (!el) return null;
+    const card = root.getBoundingClientRect();
+    const box = el.getBoundingClientRect();
+    let pane = el.parentElement;
+    while (pane && !(pane.scrollHeight > pane.clientHeight + 1 && /(auto|scroll)/.test(getComputedStyle(pane).overflowY))) {
+      pane = pane.parentElement;
+    }
+    const view = pane ? pane.getBoundingClientRect() : { top: 0, bottom: window.innerHeight };
+    const out = { top: Math.round(box.top - card.top), bottom: Math.round(box.bottom - card.top),
+      cardHeight: Math.round(card.height), inView: box.top >= view.top - 1 && box.bottom <= view.bottom + 1 };
+    if (name) {
+      const b = Array.from(root.querySelectorAll('button')).find((x) => x.innerText.trim() === name);
+      out.buttonTop = b ? Math.round(b.getBoundingClientRect().top - card.top) : null;
+    }
+    return out;
+  }, [text, button || null]);
+}
+
+// The card's text with its "Show all" part open (Action.ToggleVisibility, done by the renderer itself);
+// "Show less" closes it again afterwards. Cards without "Show all" are read as they are.
+async function textShowingAll(card, { close = true } = {}) {
+  const open = card.getByRole('button', { name: 'Show all', exact: true });
+  if (!(await open.count())) return cardText(card);
+  await open.click();
+  const less = card.getByRole('button', { name: 'Show less', exact: true });
+  await less.waitFor();
+  const text = await cardText(card);
+  if (close) {
+    await less.click();
+    await open.waitFor();
+  }
+  return text;
+}
+
 async function screenshot(page, outDir, name) {
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `${name}.png`);
@@ -286,5 +328,5 @@ function journey(body) {
 module.exports = {
   CHATS, MESSAGE, launch, openChat, composeBox, send, waitForCard, waitForReplyCard, waitForText, clickButton, cardText,
   cardFacts, cardTables, cardButtons, pickChoice, screenshot, cardScreenshot, watchMessage, messageTimeline, inMessage,
-  messageCount, journey,
+  messageCount, journey, placeOf, textShowingAll,
 };

@@ -57,14 +57,25 @@ def test_move_requested_by_alex_approved_by_megan_updates_the_card_in_place(
     # The one-line move asks before it creates anything in the CSP subscription.
     confirm = result["confirm"]
     assert confirm["text"].startswith("Create target resource groups?"), confirm["text"][:200]
-    assert "rg-web-prod" in confirm["text"] and "rg-vm-app" in confirm["text"]
+    assert all(g in confirm["text"] for g in ("rg-web-prod", "rg-vm-app", "rg-integration"))
     assert confirm["buttons"] == ["Create groups and run dry run", "Cancel"]
 
-    # The same card became the plan, with Azure's dry run, then the request.
+    # The same card became the plan, with Azure's dry run, then the request. Its first screen says what asking
+    # for approval requests, and what is left out and why; the details are behind "Show all".
     plan = result["plan"]
     assert plan["text"].startswith("Move plan MR-"), plan["text"][:200]
-    assert "11 in 2 groups" in plan["text"] and "Azure accepted 2 of 2 groups." in plan["text"]
-    assert plan["buttons"] == ["Ask for approval", "Cancel"]
+    assert "Asking for approval requests all of this: the moves of 11 resources in 2 groups" in plan["text"]
+    assert "Left out of the request: rg-integration." in plan["text"]
+    assert plan["buttons"] == ["Show all", "Ask for approval", "Cancel"]
+    first = result["planFirstScreen"]
+    assert first and first["inView"], f"what is requested is not on the plan's first screen: {first}"
+    # Every reason whole: Azure's (a running SSIS runtime) and its fix, never cut mid-word.
+    everything = plan["all"]
+    assert "13 in 3 groups" in everything and "Azure accepted 2 of 3 groups." in everything
+    assert "…" not in everything and "…" not in plan["text"]
+    assert "integration runtimes" in everything
+    assert "Fix: Change what Azure names, then assess again and request a new move." in everything
+    assert "Show less" in everything
     heads = _heads(result["requestMessage"]["timeline"])
     assert heads[0] == "Create target resource groups?", heads
     assert heads[-1] == f"Move request {rid}: approval needed", heads
@@ -73,29 +84,37 @@ def test_move_requested_by_alex_approved_by_megan_updates_the_card_in_place(
     # Alex's own view of his request: he may cancel it, not approve it.
     requested = result["requested"]
     assert requested["text"].startswith(f"Move request {rid}: approval needed")
-    assert "Waiting for approval" in requested["text"]
     assert "You asked for this move. Another person must approve it." in requested["text"]
-    assert requested["buttons"] == ["Cancel request"]
+    assert requested["buttons"] == ["Show all", "Cancel request"]
 
     # The approval card was posted in his chat as one new message, with the decision buttons.
     card = result["approvalCard"]
     assert card["text"].startswith(f"Move request {rid}: approval needed")
-    assert "rg-web-prod" in card["text"] and "rg-vm-app" in card["text"]
-    assert "Requested by\nAlex Wilber" in card["text"]
-    assert card["buttons"] == ["Approve move", "Reject"]
+    assert "Alex Wilber asks to move resources of Contoso Pay-As-You-Go" in card["text"]
+    assert "Approving runs all of this: the moves of 11 resources in 2 groups (rg-vm-app and rg-web-prod)" in \
+        card["text"] or "(rg-web-prod and rg-vm-app)" in card["text"], card["text"][:600]
+    assert "rg-integration" not in card["text"]
+    assert card["buttons"] == ["Show all", "Approve move", "Reject"]
+    first = result["approvalFirstScreen"]
+    assert first and first["inView"], f"what is approved is not on the approval card's first screen: {first}"
+    assert "Reason (needed only to reject)" in card["text"] and "*" not in card["text"].split("Reason")[1][:40]
     messages = result["messages"]
     assert messages["afterAsk"] == messages["beforeAsk"] + 1, messages
 
     # Alex clicking Approve move on his own request: refused, nothing changed, no new message.
     refused = result["refused"]
-    assert "Not allowed: Only approvers can approve or reject moves. Nothing was changed." in refused["text"]
-    assert "Waiting for approval" in refused["text"]
-    assert "Approve move" not in refused["buttons"]
+    assert "Not allowed: Only approvers can approve or reject moves." in refused["text"]
+    assert "An approver decides" in refused["text"] and "Nothing was changed." in refused["text"]
+    assert "Approve move" not in refused["buttons"] and "Cancel request" in refused["buttons"]
+    # The answer sits where Alex clicked: on screen right after the click, just above the card's buttons.
+    place = refused["place"]
+    assert place["inView"], f"the refusal is out of sight after the click: {place}"
+    assert 0 <= place["buttonTop"] - place["bottom"] < 60, f"the refusal is not next to the buttons: {place}"
     assert messages["afterRefusal"] == messages["afterAsk"], messages
 
     # Megan, in the approvers' group chat, sees the request with her buttons and approves it.
     assert result["meganRequest"]["text"].startswith(f"Move request {rid}: approval needed")
-    assert result["meganRequest"]["buttons"] == ["Approve move", "Reject"]
+    assert result["meganRequest"]["buttons"] == ["Show all", "Approve move", "Reject"]
     after = result["meganAfter"]
     assert re.match(rf"Move {rid}: (approved, starting soon|running the dry run|moving|moved)", after["text"]), after
     assert "Approve move" not in after["buttons"] and "Refresh status" in after["buttons"]
@@ -109,8 +128,8 @@ def test_move_requested_by_alex_approved_by_megan_updates_the_card_in_place(
     assert heads.index(f"Move {rid}: moving") < heads.index(f"Move {rid}: moved")
     final = result["final"]
     assert "Moved. 11 of 11 resources moved." in final["text"], final["text"][:300]
-    assert "Approved by Megan Bowen" in final["text"]
-    assert "Still in the source subscription" in final["text"]
+    assert "Approved by Megan Bowen" in final["all"]
+    assert "Still in the source subscription" in final["all"]
 
     # The final report came as a new message after it.
     report = result["report"]
@@ -119,7 +138,7 @@ def test_move_requested_by_alex_approved_by_megan_updates_the_card_in_place(
     assert report["text"].startswith(f"Move {rid}: moved"), report["text"][:200]
     assert "Moved. 11 of 11 resources moved." in report["text"]
     assert "11 resources in 2 groups" in report["text"] and "Not moved\n0 resources" in report["text"]
-    assert "Checklist after the move" in report["text"], "the post-move checklist"
+    assert "Checklist after the move" in report["all"], "the post-move checklist"
 
     # Megan's card, refreshed, says the move is done.
     refreshed = result["meganRefreshed"]
@@ -134,6 +153,10 @@ def test_move_requested_by_alex_approved_by_megan_updates_the_card_in_place(
     stages = {
         "confirm",
         "plan",
+        "planFirst",
+        "planAll",
+        "approvalFirst",
+        "refusedInChat",
         "requested",
         "approvalCard",
         "refused",

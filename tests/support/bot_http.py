@@ -28,6 +28,10 @@ class Connector:
     updated: list[dict[str, Any]] = field(default_factory=list)  # card updates (PUT), in the order they land
     # Seconds each next card update takes to land (popped per PUT): Teams shows whichever lands last.
     put_delays: list[float] = field(default_factory=list)
+    # Messages Teams has lost (a chat cleared, a message deleted): their updates get Teams' 404.
+    gone: set[str] = field(default_factory=set)
+    lose_next_card: bool = False  # the next card posted is lost as soon as it is shown
+    refused_updates: list[str] = field(default_factory=list)  # the ids of updates answered 404
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -57,10 +61,18 @@ def _connector_app(connector: Connector) -> web.Application:
         body["_conversation"] = request.match_info["conversation"]
         connector.sent.append(body)
         connector._arrived.set()
-        return web.json_response({"id": f"activity-{next(connector._ids)}"})
+        activity_id = f"activity-{next(connector._ids)}"
+        if connector.lose_next_card and body.get("attachments"):
+            connector.lose_next_card = False
+            connector.gone.add(activity_id)
+        return web.json_response({"id": activity_id})
 
     async def put_activity(request: web.Request) -> web.Response:
         body = await request.json()
+        if request.match_info["activity"] in connector.gone:
+            connector.refused_updates.append(request.match_info["activity"])
+            return web.json_response({"error": {"code": "ActivityNotFoundInConversation",
+                                                "message": "The activity was not found."}}, status=404)
         if connector.put_delays:
             await asyncio.sleep(connector.put_delays.pop(0))
         body["_activity_id"] = request.match_info["activity"]

@@ -142,6 +142,25 @@ async def _first_of(wait: Awaitable[None], watch: Awaitable[set[str]]) -> set[st
     return watched.result() if watched in done else set()
 
 
+async def approve_and_kill_once_moving(session: aiohttp.ClientSession, workflow: Workflow, *, request_id: str,
+                                       bot_args: Sequence[str], port: int, connector_url: str) -> None:
+    """Start the bot, approve the request, and kill the bot with SIGKILL as soon as a move call is under way
+    (its continuation token saved)."""
+    async with python_process(*bot_args, ready="BOT_READY") as (bot, _):
+        click = teams.card_action(verbs.REQUEST_APPROVE, {"requestId": request_id}, connector_url, user=APPROVER)
+        async with session.post(f"http://127.0.0.1:{port}/api/messages", json=click) as response:
+            assert response.status == 200
+        for _ in range(600):
+            current = await workflow.get(request_id)
+            if current and any(b.token for b in current.batches):
+                break
+            await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the move never started")
+        os.killpg(bot.pid, signal.SIGKILL)
+        await bot.wait()
+
+
 @dataclass(frozen=True)
 class Run:
     """A sandbox process and what starting the bot against it takes."""

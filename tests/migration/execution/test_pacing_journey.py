@@ -121,7 +121,7 @@ async def test_a_group_in_an_open_request_cannot_be_requested_again(move_bot: Mo
     [history] = await bot.connector.wait_for(1)
     text = _text(history)
     assert first.id.replace("-", "\u2011") in json.dumps(history, ensure_ascii=False), "ids do not wrap mid-word"
-    assert "rg-web, rg-app" in text, "history shows each request's groups"
+    assert "rg-web and rg-app" in text, "history shows each request's groups"
     assert len(await bot.parts.workflow.history()) == before
 
     # Once the first request is finished (here: cancelled), its groups are free again.

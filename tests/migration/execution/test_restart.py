@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
 import socket
 import ssl
 import sys
@@ -15,14 +13,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from cards import verbs
 from migration.execution.workflow import Workflow
 from migration.model import RequestState
 from storage import SqliteDocumentStore
-from tests.support import teams
 from tests.support.bot_http import Connector
 from tests.support.moves import TARGET, move_scenario, submit_move
 from tests.support.processes import python_process as _process
+from tests.support.sigkill import approve_and_kill_once_moving
 from tests.support.teams import APPROVER, PARTNER_TENANT
 
 pytestmark = pytest.mark.restart
@@ -56,20 +53,8 @@ async def test_sigkill_in_the_middle_of_a_move_then_restart_finishes_without_mov
         try:
             stored = await submit_move(workflow, "rg-app")
             async with aiohttp.ClientSession() as session:
-                async with _process(*bot_args, ready="BOT_READY") as (bot, _):
-                    click = teams.card_action(verbs.REQUEST_APPROVE, {"requestId": stored.id}, connector.url,
-                                              user=APPROVER)
-                    async with session.post(f"http://127.0.0.1:{port}/api/messages", json=click) as response:
-                        assert response.status == 200
-                    for _ in range(300):  # until a move call is under way and its token saved
-                        current = await workflow.get(stored.id)
-                        if current and any(b.token for b in current.batches):
-                            break
-                        await asyncio.sleep(0.02)
-                    else:
-                        raise AssertionError("the move never started")
-                    os.killpg(bot.pid, signal.SIGKILL)
-                    await bot.wait()
+                await approve_and_kill_once_moving(session, workflow, request_id=stored.id, bot_args=bot_args,
+                                                   port=port, connector_url=connector.url)
                 killed = await workflow.get(stored.id)
                 assert killed is not None and killed.state is RequestState.MOVING and not killed.report_sent
 

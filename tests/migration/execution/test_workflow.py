@@ -61,11 +61,14 @@ async def test_an_approver_approves_once_and_later_clicks_get_the_current_state(
     first = await workflow.approve(stored.id, approver_actor)
     assert first.changed and first.stored is not None and first.stored.state is RequestState.APPROVED
     second_approver = Actor(OTHER_APPROVER, approver_actor.tenant_id, may_approve=True)
-    for outcome in (await workflow.approve(stored.id, approver_actor), await workflow.reject(stored.id,
-                                                                                            second_approver, "no")):
+    again, other = (await workflow.approve(stored.id, approver_actor),
+                    await workflow.reject(stored.id, second_approver, "no"))
+    for outcome in (again, other):
         assert not outcome.changed and outcome.refusal is None
         assert outcome.stored is not None and outcome.stored.state is RequestState.APPROVED
-        assert "already approved by Megan Bowen" in (outcome.note or "")
+    # Megan is told in her own words; the other approver who approved it.
+    assert (again.note or "").startswith("You approved this request at ") and "Megan" not in (again.note or "")
+    assert "already approved by Megan Bowen" in (other.note or "")
     actions = [e.action for e in await workflow.audit_trail(stored.id)]
     assert actions == ["requested", "approved"]
 

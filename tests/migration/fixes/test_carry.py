@@ -196,7 +196,8 @@ async def test_split_dependencies_are_brought_into_one_group_validated_first(san
     facts = await read_facts(azure, source_subscription_id=PAYG, target_subscription_id=CSP,
                              groups=groups, plan_id="req-3")
     (step,) = [s for s in plan_fixes(facts, [fix]).steps if s.kind is StepKind.CONSOLIDATE]
-    assert step.text == "Move 1 resource(s) into group rg-net (same subscription) so dependencies move together"
+    assert step.text == ("Move vm-3 from group rg-split into group rg-net (same subscription) so dependencies "
+                         "move together")
     assert not await already_done(azure, step)
     await carry_out(azure, step)
     assert await already_done(azure, step)

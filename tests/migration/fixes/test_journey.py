@@ -31,7 +31,7 @@ async def test_the_plan_lists_the_fixes_and_the_approver_sees_every_step(fix_bot
     text = text_of(plan)
     assert "Before the moves" in text and "After the moves" in text
     assert "Lift ReadOnly lock freeze on group rg-locked" in text
-    assert "Move 1 App Service resource(s) back to group rg-web" in text
+    assert "Move App Service app-2 from group rg-" in text and " back to group rg-web" in text
     assert "Disassociate Standard public IP pip-1 from vm-1-nic" in text
     assert "interrupts that traffic" in text
     assert "Register Microsoft.Web in the target subscription" in text

@@ -31,9 +31,16 @@ def actions(card: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def buttons(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Visible buttons by title (the refresh action is not a button)."""
+    """Buttons that act, by title: those that go to the bot or open a link (the refresh action is not a button;
+    "Show all" / "Show less", which only show or hide part of the card, are in `toggles`)."""
     refresh = card.get("refresh", {}).get("action")
-    return {a["title"]: a for a in actions(card) if a is not refresh and "title" in a}
+    return {a["title"]: a for a in actions(card)
+            if a is not refresh and "title" in a and a["type"] != "Action.ToggleVisibility"}
+
+
+def toggles(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """The card's Action.ToggleVisibility buttons ("Show all", "Show less")."""
+    return [a for a in actions(card) if a["type"] == "Action.ToggleVisibility"]
 
 
 def texts(card: dict[str, Any]) -> str:

@@ -26,7 +26,7 @@ async def test_a_peered_network_moves_with_one_approval_and_both_peering_sides_c
     assert REMOVE in text and RECREATE_HERE in text and RECREATE_THERE in text
     assert text.index(REMOVE) < text.index("The moves") < text.index(RECREATE_HERE)
     assert "Remove VNet peerings and re-create them" in text  # a fix the engineer may leave out
-    assert "nothing to ask approval for" not in text and "Azure refused rg-net until the steps" in text
+    assert "nothing to ask approval for" not in text and "The bot makes this fix before the moves" in text
 
     connector.clear()
     submitted = await click(bot, connector, buttons(plan)["Ask for approval"])
