@@ -12,8 +12,9 @@ from adaptive_cards import types
 
 from cards import _kit as k
 from cards import verbs
-from cards.steps import FIX_LABELS, approved_scope, fix_choice, interruptions, plan_steps
+from cards.steps import approved_scope, fix_choice, interruptions, plan_steps
 from migration.azure.explain import reason_and_fix
+from migration.fixes.families import labels
 from migration.model import DryRun, GroupMove, GroupState, MoveRequest, RequestState, name_of
 from migration.model.plan import ChosenFix, PlanStep
 
@@ -348,8 +349,9 @@ def plan_updating_card(request: MoveRequest, *, kept: Sequence[str], offered: Se
     """A click on a plan that is being planned again: nothing was submitted or changed; the new plan
     replaces this card when it is ready (or on Show the plan); Plan again starts over if it never comes
     (the bot restarted meanwhile)."""
-    chosen = [FIX_LABELS[a] for a in FIX_LABELS if a in offered and a in kept]
-    dropped = [FIX_LABELS[a] for a in FIX_LABELS if a in offered and a not in kept]
+    names = labels()
+    chosen = [names[a] for a in names if a in offered and a in kept]
+    dropped = [names[a] for a in names if a in offered and a not in kept]
     body: list[k.Element] = [
         k.heading(f"Move plan {k.unbroken_id(request.id)}: being updated"),
         k.note("The plan is being updated with the fixes you chose, so nothing was submitted and nothing "

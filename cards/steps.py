@@ -10,30 +10,15 @@ from adaptive_cards import types
 from adaptive_cards.card import InputChoice, InputChoiceSet
 
 from cards import _kit as k
+from migration.fixes.families import labels
 from migration.model import GroupMove
 from migration.model.commands import Script
 from migration.model.plan import ChosenFix, PlanStep
 
 STEPS_SHOWN = 8  # per phase; the rest is counted
 MANUAL_SHOWN = 5
-FIX_LABELS = {  # FixAction values the plan card offers to leave out
-    "lift_read_only_lock": "Lift ReadOnly locks and put them back",
-    "register_provider": "Register resource providers in the target",
-    "consolidate_dependencies": "Bring split dependencies into one group",
-    "move_app_service_back": "Move App Service resources back to their original group",
-    "disassociate_public_ip": "Disassociate Standard public IPs and associate them again (downtime)",
-    "disable_peering": "Remove VNet peerings and re-create them (traffic stops meanwhile)",
-    "unlink_automation_workspace": "Unlink Automation from workspaces and link it again",
-    "delete_sql_iaas_registration": "Delete SQL IaaS Agent registrations and register the VMs again",
-    "recreate_managed_certificate": "Delete and re-issue managed certificates (HTTPS breaks meanwhile)",
-    "stop_job": "Stop Stream Analytics jobs and start them again (no events processed meanwhile)",
-    "disable_customer_managed_key": "Switch disks to platform-managed keys and back to their customer-managed key",
-    "remove_restore_points": "Delete Azure Backup restore point collections (instant-restore snapshots are lost)",
-    "remove_app_networking": "Remove apps' VNet integration and add it again (no private access meanwhile)",
-    "detach_subnet_resource": "Remove NAT gateways from subnets (a new one in the target stays with you)",
-}
 COMMAND_MAX = 600  # longer commands (many resource ids) are pointed at, never cut
-WARNINGS_SHOWN = 6  # what steps before the moves interrupt or lose (steps.json), said once each
+WARNINGS_SHOWN = 6  # what steps before the moves interrupt or lose (their families' texts), said once each
 
 
 def _lines(steps: Sequence[PlanStep]) -> list[k.Element]:
@@ -89,12 +74,13 @@ def interruptions(steps: Sequence[PlanStep]) -> list[k.Element]:
 
 def fix_choice(offered: Sequence[str], kept: Sequence[str]) -> list[k.Element]:
     """The fixes the engineer lets the bot make (every one it can, unless told otherwise)."""
-    choices = [a for a in FIX_LABELS if a in offered]
+    names = labels()  # each fix family's, in the order they are registered
+    choices = [a for a in names if a in offered]
     if not choices:
         return []
     return [InputChoiceSet(
         id="fixes", label="Fixes the bot makes", is_multi_select=True, style=types.ChoiceInputStyle.EXPANDED,
-        choices=[InputChoice(title=FIX_LABELS[a], value=a) for a in choices],
+        choices=[InputChoice(title=names[a], value=a) for a in choices],
         value=",".join(a for a in choices if a in kept) or None)]
 
 

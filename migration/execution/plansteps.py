@@ -8,8 +8,8 @@ from dataclasses import replace
 
 from migration.execution.engine import Step
 from migration.execution.fixstep import finished_steps
+from migration.fixes.families import holds as fix_holds
 from migration.model import GroupMove, GroupState, ResourceId
-from migration.model.plan import PlanStep, StepKind
 from migration.model.records import BatchRecord, StoredRequest
 
 FINAL_GROUP = frozenset({GroupState.SUCCEEDED, GroupState.FAILED, GroupState.SKIPPED})
@@ -44,14 +44,6 @@ def _holds(request_source: str, group: GroupMove) -> frozenset[str]:
     return frozenset({source, group.target_group_id.rstrip("/").lower()})
 
 
-def _fix_holds(request_source: str, step: PlanStep) -> frozenset[str]:
-    """An in-subscription move holds its two groups, as Azure does; the other fixes hold nothing."""
-    if step.kind not in (StepKind.CONSOLIDATE, StepKind.MOVE_APP_BACK):
-        return frozenset()
-    base = f"/subscriptions/{request_source}/resourcegroups/"
-    return frozenset({(base + step.arg("source_group")).lower(), (base + step.group).lower()})
-
-
 def _fixes_before(stored: StoredRequest, group: str) -> tuple[str, ...]:
     """The fix steps a group's validation waits for: those serving it, or every group."""
     low = group.lower()
@@ -69,7 +61,7 @@ def engine_steps(stored: StoredRequest) -> list[Step]:
     fixes = {
         # A reference to a move the plan no longer has (a group emptied by a fix) is dropped.
         s.key: Step(s.key, after=tuple(a for a in s.after if a in keys), ended=tuple(e for e in s.ended if e in keys),
-                    holds=_fix_holds(request.source_subscription_id, s))
+                    holds=fix_holds(request.source_subscription_id, s))
         for s in stored.fix_steps
     }
     # In the order they depend on each other: fixes before, the moves, the follow-through.

@@ -1,5 +1,7 @@
-"""The fixes before a move and the follow-through after it: which fixes a plan carries, the steps
-planned from them, and how each step is carried out in Azure and checked after a crash.
+"""The fixes before a move and the follow-through after it: one module per fix family (`families/`,
+registered once), each planning its steps, carrying them out in Azure and checking them after a crash; and
+what they share: which fixes a plan carries (`choice`), the facts read at plan time (`facts`), planning
+(`plan`), the carry dispatcher (`carry`), where a follow-through step acts (`places`).
 
-Imports `migration.model`, `migration.azure` and `migration.assessment.assess`.
+Imports `migration.model`, `migration.azure` and `migration.assessment`.
 """

@@ -14,10 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from migration.assessment.dependencies import destinations
+from migration.fixes.families import AUTOMATIC_ACTIONS, REGROUP_ACTIONS, SPECS
+from migration.fixes.families.consolidation import CONSOLIDATE, consolidation
 from migration.model import GroupAssessment, GroupMove, ResourceId, Severity, Verdict
-from migration.model.commands import Command, Data, Script
-from migration.model.ids import group_of
-from migration.model.plan import AUTOMATIC_ACTIONS, ChosenFix, PlanStep, StepKind
+from migration.model.commands import Script
+from migration.model.plan import ChosenFix, PlanStep
 
 
 def chosen_fixes(groups: Sequence[GroupAssessment], *, skip: Iterable[str] = (),
@@ -42,18 +43,8 @@ def chosen_fixes(groups: Sequence[GroupAssessment], *, skip: Iterable[str] = (),
     sets = [c for c in out if c.action == CONSOLIDATE]
     homes = dict(zip((c.resource_ids for c in sets), destinations(
         [c.resource_ids for c in sets], picked=[g.name for g in groups] if picked is None else picked), strict=True))
-    return [replace(c, command=_consolidation(c.resource_ids, into=homes[c.resource_ids]))
+    return [replace(c, command=consolidation(c.resource_ids, into=homes[c.resource_ids]))
             if c.action == CONSOLIDATE else c for c in out]
-
-
-CONSOLIDATE = "consolidate_dependencies"
-
-
-def _consolidation(members: Sequence[str], *, into: str) -> Script:
-    """The one move that brings a set of resources together: those outside its destination, into it."""
-    moving = [i for i in members if group_of(i).lower() != into.lower()]
-    return Script.of(Command.of("az", "resource", "move", "--destination-group", Data(into), "--ids",
-                                [Data(i) for i in moving]))
 
 
 def movable_with(group: GroupAssessment, chosen: Iterable[ChosenFix]) -> bool:
@@ -73,7 +64,7 @@ def regroup_destinations(chosen: Iterable[ChosenFix]) -> list[str]:
     them must then move on with them."""
     out: list[str] = []
     for c in chosen:
-        if c.action in (CONSOLIDATE, "move_app_service_back"):
+        if c.action in REGROUP_ACTIONS:
             destination = c.command.option("--destination-group")
             if destination and destination.lower() not in {o.lower() for o in out}:
                 out.append(destination)
@@ -86,7 +77,7 @@ def regroup(groups: Sequence[GroupMove], steps: Iterable[PlanStep]) -> tuple[Gro
     by_name = {g.source_group.lower(): g for g in groups}
     ids = {g.source_group.lower(): list(g.resource_ids) for g in groups}
     for step in steps:
-        if step.kind not in (StepKind.CONSOLIDATE, StepKind.MOVE_APP_BACK):
+        if not SPECS[step.kind].regroups:
             continue
         source, destination = step.arg("source_group").lower(), step.group.lower()
         moving = {i.lower() for i in step.arg("ids").split()}

@@ -3,31 +3,23 @@
 A step after the moves records each resource it acts on at its id after the moves (`X`) and where it is
 when that move did not happen (`X_source`: in the source, after the in-subscription fixes). When it runs, or
 is checked after a restart, each anchor is looked up: at its moved id when that exists, else where it
-stayed, with the arguments that go with it (its group, its subscription, the key it had). So something
-removed before a move that then failed is put back on the resource where it still is.
+stayed, with the arguments that go with it (its group, its subscription, the key it had: each step kind's
+`anchors`). So something removed before a move that then failed is put back on the resource where it still is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from migration.azure.ports import HasInventory
-from migration.fixes.carry_services import exists
-from migration.model.plan import PlanStep, StepKind
-
-# kind -> its anchors, each with the arguments that follow it when it stayed where it was
-ANCHORS: Mapping[StepKind, tuple[tuple[str, ...], ...]] = {
-    StepKind.RECREATE_PEERING: (("vnet", "vnet_group", "vnet_subscription"), ("remote",)),
-    StepKind.REASSOCIATE_IP: (("nic",), ("ip",)),
-    StepKind.DISK_TO_CUSTOMER_KEY: (("disk", "des", "des_name"),),
-}
+from migration.fixes.families import SPECS
+from migration.fixes.lookups import exists
+from migration.model.plan import PlanStep
 
 
 async def placed(azure: HasInventory, step: PlanStep) -> PlanStep:
     """The step with each anchor where it is now (unchanged for a step without anchors)."""
     values = dict(step.args)
     changed = False
-    for anchor, *companions in ANCHORS.get(step.kind, ()):
+    for anchor, *companions in SPECS[step.kind].anchors:
         moved, stayed = values.get(anchor, ""), values.get(anchor + "_source", "")
         if not stayed or stayed.lower() == moved.lower() or await exists(azure, moved):
             continue

@@ -1,7 +1,9 @@
-"""The vocabulary of a move plan's steps: their kinds, the step itself, and their texts from `steps.json`.
+"""The vocabulary of a move plan's steps: their kinds, the step itself, and their texts.
 
-A step's user-facing text, command and Microsoft source live in the data file, keyed by kind; the planner
-(`migration.fixes.plan`) fills in the arguments, the runner (`migration.execution.fixstep`) carries steps out.
+A step's user-facing text, command template and Microsoft source live in its fix family's data file
+(`data/fixes/<family>.json`, keyed by kind; the format in `data/steps.json`); the families
+(`migration.fixes.families`) plan steps and carry them out, and `migration.fixes.families.command` fills a
+step's command (some families add the lists their templates iterate over).
 """
 
 from __future__ import annotations
@@ -13,52 +15,44 @@ from functools import cache
 from typing import Any
 
 from migration import DATA_DIR
-from migration.model.commands import Script, fill
+from migration.model.commands import Script
 from migration.model.ids import ResourceId
 
-STEPS_FILE = DATA_DIR / "steps.json"
+STEPS_FILE = DATA_DIR / "steps.json"  # the format of the texts, and the messages no family owns
+TEXTS_DIR = DATA_DIR / "fixes"  # one file a fix family: its fixes' labels, its steps' texts, its messages
 _SOURCE = "_source"  # the suffix of an argument's value where things are when a move did not happen
 
 
 class StepKind(StrEnum):
-    LIFT_LOCK = "lift_lock"
-    REGISTER_PROVIDER = "register_provider"
-    CONSOLIDATE = "consolidate"
-    MOVE_APP_BACK = "move_app_back"
-    DISASSOCIATE_IP = "disassociate_ip"
-    DELETE_PEERING = "delete_peering"
+    """Every kind of step, stored with each step of a request; each belongs to one fix family."""
+
+    # By family (migration/fixes/families/<family>.py, which says what each does).
+    LIFT_LOCK = "lift_lock"  # locks
     RESTORE_LOCK = "restore_lock"
+    REGISTER_PROVIDER = "register_provider"  # providers
+    CONSOLIDATE = "consolidate"  # consolidation
+    MOVE_APP_BACK = "move_app_back"
+    DISASSOCIATE_IP = "disassociate_ip"  # public_ips
     REASSOCIATE_IP = "reassociate_ip"
+    DELETE_PEERING = "delete_peering"  # peerings
     RECREATE_PEERING = "recreate_peering"
-    TAG_GROUP = "tag_group"
-    ADD_ASSIGNABLE_SCOPE = "add_assignable_scope"
-    RECREATE_ASSIGNMENT = "recreate_assignment"
-    # What Azure refuses to move, removed before and created again after: a workspace's Automation link,
-    # a SQL IaaS Agent registration, a free App Service managed certificate (and its bindings).
-    UNLINK_WORKSPACE = "unlink_workspace"
+    UNLINK_WORKSPACE = "unlink_workspace"  # workspace_links
     RELINK_WORKSPACE = "relink_workspace"
-    DELETE_SQL_REGISTRATION = "delete_sql_registration"
+    DELETE_SQL_REGISTRATION = "delete_sql_registration"  # sql_registrations
     REGISTER_SQL_VM = "register_sql_vm"
-    DELETE_MANAGED_CERTIFICATE = "delete_managed_certificate"
+    DELETE_MANAGED_CERTIFICATE = "delete_managed_certificate"  # managed_certificates
     RECREATE_MANAGED_CERTIFICATE = "recreate_managed_certificate"
-    # Stream Analytics jobs, disks on customer-managed keys, Azure Backup restore points.
-    STOP_JOB = "stop_job"
-    DISK_TO_PLATFORM_KEY = "disk_to_platform_key"
-    DELETE_RESTORE_POINTS = "delete_restore_points"
+    STOP_JOB = "stop_job"  # stream_jobs
     START_JOB = "start_job"
+    DISK_TO_PLATFORM_KEY = "disk_to_platform_key"  # disk_keys
     DISK_TO_CUSTOMER_KEY = "disk_to_customer_key"
-    # An app's VNet integration, a subnet's NAT gateway.
-    REMOVE_VNET_INTEGRATION = "remove_vnet_integration"
-    DETACH_NAT_GATEWAY = "detach_nat_gateway"
+    DELETE_RESTORE_POINTS = "delete_restore_points"  # restore_points
+    REMOVE_VNET_INTEGRATION = "remove_vnet_integration"  # app_networking
     ADD_VNET_INTEGRATION = "add_vnet_integration"
-
-
-# The rules' fix actions (migration.model.FixAction values) the bot carries out itself.
-AUTOMATIC_ACTIONS = frozenset({"lift_read_only_lock", "register_provider", "consolidate_dependencies",
-                               "move_app_service_back", "disassociate_public_ip", "disable_peering",
-                               "unlink_automation_workspace", "delete_sql_iaas_registration",
-                               "recreate_managed_certificate", "stop_job", "disable_customer_managed_key",
-                               "remove_restore_points", "remove_app_networking", "detach_subnet_resource"})
+    DETACH_NAT_GATEWAY = "detach_nat_gateway"
+    TAG_GROUP = "tag_group"  # group_tags
+    ADD_ASSIGNABLE_SCOPE = "add_assignable_scope"  # role_assignments
+    RECREATE_ASSIGNMENT = "recreate_assignment"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +87,9 @@ class PlanStep:
         return _fill(str(_texts()[self.kind.value]["text"]), self)
 
     @property
-    def command(self) -> Script:
-        """How to do it by hand: steps.json's argument template filled from the step's arguments."""
-        return fill(_texts()[self.kind.value]["command"], _command_values(self))
+    def template(self) -> Any:
+        """The argument template of its command by hand (`migration.fixes.families.command` fills it)."""
+        return _texts()[self.kind.value]["command"]
 
     @property
     def source(self) -> str:
@@ -125,24 +119,38 @@ class FixPlan:
     manual: tuple[ChosenFix, ...] = ()  # fixes the bot cannot do: they stay on the checklist
 
 
+def _family_files() -> list[dict[str, Any]]:
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(TEXTS_DIR.glob("*.json"))]
+
+
+def _merged(part: str, found: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for data in found:
+        twice = set(out) & set(data.get(part, {}))
+        if twice:
+            raise ValueError(f"{TEXTS_DIR.name}/: {part} {sorted(twice)} in more than one file")
+        out.update(data.get(part, {}))
+    return out
+
 
 @cache
 def _texts() -> dict[str, dict[str, Any]]:
-    data: dict[str, dict[str, Any]] = json.loads(STEPS_FILE.read_text(encoding="utf-8"))["steps"]
+    data: dict[str, dict[str, Any]] = _merged("steps", _family_files())
     missing = {k.value for k in StepKind} - set(data)
     if missing:
-        raise ValueError(f"{STEPS_FILE.name}: no texts for {sorted(missing)}")
+        raise ValueError(f"{TEXTS_DIR.name}/: no texts for {sorted(missing)}")
     return data
 
 
 @cache
 def _messages() -> dict[str, str]:
-    data: dict[str, str] = json.loads(STEPS_FILE.read_text(encoding="utf-8"))["messages"]
+    own = json.loads(STEPS_FILE.read_text(encoding="utf-8"))
+    data: dict[str, str] = _merged("messages", [own, *_family_files()])
     return data
 
 
 def message(name: str, **values: str) -> str:
-    """A user-facing sentence about steps, from the data file."""
+    """A user-facing sentence about steps, from the data files (steps.json, or its family's)."""
     return _messages()[name].format(**values)
 
 
@@ -158,22 +166,3 @@ def _fill(template: str, step: PlanStep) -> str:
         values["names"] = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
     return template.format_map(values)
 
-
-def _command_values(step: PlanStep) -> dict[str, Any]:
-    """The step's arguments, and the lists its command template iterates over: the group tags as
-    `key=value` arguments, the sites a certificate is bound to ("site|host|state" items)."""
-    values: dict[str, Any] = dict(step.args)
-    if step.arg("tags"):
-        values["tag_pairs"] = [f"{k}={v}" for k, v in sorted(json.loads(step.arg("tags")).items())]
-    bindings = [b.split("|") for b in step.arg("bindings").split()]
-    values["bound_sites"] = list(dict.fromkeys(site for site, *_ in bindings))
-    values["new_bindings"] = [{"site": site, "ssl_type": "IP" if rest[-1:] and rest[-1].lower() == "ipbasedenabled"
-                               else "SNI"}
-                              for site, *rest in bindings]
-    if step.kind is StepKind.RECREATE_MANAGED_CERTIFICATE:
-        if bindings:
-            site = ResourceId.parse(bindings[0][0])
-            values.update(create_site=site.name, create_group=site.resource_group,
-                          create_subscription=site.subscription)
-        values["properties"] = json.dumps({"canonicalName": step.arg("host"), "serverFarmId": step.arg("plan")})
-    return values

@@ -11,7 +11,10 @@ from typing import Protocol
 
 from migration.azure.ports import HasAuthorization, HasGroups, HasInventory, HasLocks
 from migration.fixes.choice import regroup
-from migration.fixes.plan import PlanFacts, deleted_before, plan_fixes, snapshot
+from migration.fixes.families import REGROUP_ACTIONS, deleted_before, reads
+from migration.fixes.families.role_assignments import snapshot
+from migration.fixes.family import PlanRead
+from migration.fixes.plan import PlanFacts, plan_fixes
 from migration.model import GroupMove, NotFound, Resource, ResourceId, RoleDefinition
 from migration.model.plan import ChosenFix, FixPlan
 
@@ -57,13 +60,12 @@ async def plan_with_fixes(azure: PlanReads, *, source_subscription_id: str,
                           plan_id: str) -> tuple[tuple[GroupMove, ...], FixPlan]:
     """The request's groups as they will stand after the in-subscription fixes (without the groups a fix the
     bot cannot make now holds back), and the steps around the moves, from what Azure says now."""
-    regrouped = [i for c in chosen if c.action in ("consolidate_dependencies", "move_app_service_back")
-                 for i in c.resource_ids]
+    regrouped = [i for c in chosen if c.action in REGROUP_ACTIONS for i in c.resource_ids]
     facts = await read_facts(azure, source_subscription_id=source_subscription_id,
                              target_subscription_id=target_subscription_id, groups=groups, plan_id=plan_id,
                              regrouped=regrouped)
-    facts = replace(facts, linked_services=await _linked_services(azure, chosen))
-    if any(c.action == "disable_customer_managed_key" for c in chosen):
+    facts = replace(facts, linked_services=await _linked_services(azure, reads(chosen, PlanRead.LINKED_SERVICES)))
+    if reads(chosen, PlanRead.TARGET_RESOURCES):
         # A disk goes back on a customer-managed key only with an encryption set the target has.
         facts = replace(facts, target_resources=tuple(await azure.inventory.list_resources(target_subscription_id)))
     first = plan_fixes(facts, chosen)
@@ -84,11 +86,10 @@ async def plan_with_fixes(azure: PlanReads, *, source_subscription_id: str,
 
 
 async def _linked_services(azure: HasInventory, chosen: Sequence[ChosenFix]) -> tuple[Resource, ...]:
-    """The Automation links the chosen fixes remove, as Azure holds them now (Resource Graph does not list
-    them)."""
+    """The linked services (Automation links) of the workspaces these fixes name, as Azure holds them now
+    (Resource Graph does not list them)."""
     out: list[Resource] = []
-    named = [ResourceId.parse(i) for c in chosen if c.action == "unlink_automation_workspace" for i in c.resource_ids
-             if ResourceId.is_valid(i)]
+    named = [ResourceId.parse(i) for c in chosen for i in c.resource_ids if ResourceId.is_valid(i)]
     workspaces = {w.key: w for w in named if w.is_top_level and w.type.lower() == _WORKSPACE}
     for workspace in workspaces.values():
         out += await azure.inventory.list_linked_services(str(workspace))

@@ -21,6 +21,7 @@ from typing import Any
 
 from migration import DATA_DIR
 from migration.azure.explain import explain
+from migration.fixes.families import command
 from migration.model import ArmErrorDetail, GroupMove, GroupState, RequestState, ResourceId, name_of
 from migration.model.commands import Script, fill
 from migration.model.plan import ChosenFix, PlanStep, StepKind
@@ -275,7 +276,7 @@ def _fix_line(step: PlanStep, outcome: Outcome, error: ArmErrorDetail | None, wa
               stored: StoredRequest) -> StepLine:
     return StepLine(step.key, step.phase, step.kind.value, step.group, step.text, outcome, error,
                     waits if outcome is not Outcome.DONE else (),
-                    as_things_stand(step, stored).command if outcome is not Outcome.DONE else Script(),
+                    command(as_things_stand(step, stored)) if outcome is not Outcome.DONE else Script(),
                     step.source)
 
 

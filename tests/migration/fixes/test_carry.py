@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from migration.fixes.carry import already_done, carry_out
+from migration.fixes.families import command
 from migration.fixes.plan import plan_fixes
 from migration.model import ArmError, GroupMove
 from migration.model.plan import ChosenFix, StepKind
@@ -115,7 +116,7 @@ async def test_fixes_moves_and_follow_through_leave_everything_back_at_the_new_s
     assert len(by_kind[StepKind.RESTORE_LOCK]) == 2  # on the source group and on its target group
     assert {s.arg("scope") for s in by_kind[StepKind.RECREATE_ASSIGNMENT]} == {
         group_id(CSP, "rg-target"), STAPP1.replace(PAYG, CSP).replace("rg-app", "rg-target")}
-    assert all("az " in s.command.posix() for s in plan.steps)
+    assert all("az " in command(s).posix() for s in plan.steps)
 
     outcome: dict[str, object] = {}
     before = [s for s in plan.steps if s.phase == "before"]
@@ -178,8 +179,8 @@ async def test_a_deleted_principal_and_a_custom_role_are_handled_and_reported(gw
     recreate = {s.arg("principal"): s for s in plan.steps if s.kind is StepKind.RECREATE_ASSIGNMENT}
     assert outcome[recreate[ALICE].key] is True
     assert outcome[recreate[BOB].key] is False and outcome[f"error:{recreate[BOB].key}"] == "PrincipalNotFound"
-    assert f"--assignee-object-id {BOB}" in recreate[BOB].command.posix() and group_id(CSP, "rg-web-csp") in \
-        recreate[BOB].command.posix()
+    assert f"--assignee-object-id {BOB}" in command(recreate[BOB]).posix() and group_id(CSP, "rg-web-csp") in \
+        command(recreate[BOB]).posix()
     assert not await already_done(azure, recreate[BOB])
 
 

@@ -4,6 +4,7 @@ what each step says and would run by hand."""
 from __future__ import annotations
 
 from migration.fixes.choice import chosen_fixes, movable_with, regroup, regroup_destinations
+from migration.fixes.families import command
 from migration.fixes.plan import PlanFacts, plan_fixes
 from migration.model import (
     Finding,
@@ -56,7 +57,7 @@ def test_resources_moved_back_into_their_group_move_on_from_there():
     webapp = GroupMove("rg-webapp", f"/subscriptions/{T}/resourceGroups/rg-webapp", "westeurope", (APP2,))
     plan = plan_fixes(PlanFacts(S, T, (web, webapp)), chosen)
     assert [s.kind for s in plan.steps] == [StepKind.MOVE_APP_BACK]
-    assert plan.steps[0].command.posix() == f"az resource move --destination-group rg-web --ids {APP2}"
+    assert command(plan.steps[0]).posix() == f"az resource move --destination-group rg-web --ids {APP2}"
     groups = regroup((web, webapp), plan.steps)
     assert [g.source_group for g in groups] == ["rg-web"]  # rg-webapp is empty now
     assert groups[0].resource_ids[-1] == f"{G}/rg-web/providers/Microsoft.Web/sites/app-2"
@@ -81,7 +82,7 @@ def test_a_lock_goes_back_on_the_source_whatever_the_move_did_and_last_on_the_ne
                               f"recreate_assignment:/subscriptions/{T}/resourcegroups/rg-locked-csp/r1".lower()}
     assert new.text == "Put ReadOnly lock freeze back on group rg-locked-csp in the CSP subscription"
     assert back.text == "Put ReadOnly lock freeze back on group rg-locked in the source subscription"
-    assert new.command.posix() == (f"az lock create --name freeze --lock-type ReadOnly --resource /subscriptions/{T}/"
+    assert command(new).posix() == (f"az lock create --name freeze --lock-type ReadOnly --resource /subscriptions/{T}/"
                                      "resourceGroups/rg-locked-csp --notes 'Change freeze'")
     # Re-created assignments get names of their own, the same on every planning of this request.
     again = {s.key: s for s in plan_fixes(facts, chosen_fixes([LOCKED])).steps}
@@ -95,8 +96,8 @@ def test_every_step_says_what_it_does_and_how_to_do_it_by_hand():
     move = GroupMove("rg-web", f"/subscriptions/{T}/resourceGroups/rg-web", "westeurope", ())
     (step,) = plan_fixes(PlanFacts(S, T, (move,)), chosen).steps
     assert step.text == "Register Microsoft.Web in the target subscription"
-    assert step.command.posix() == f"az provider register --namespace Microsoft.Web --subscription {T}"
-    assert "{" not in step.command.posix() and step.source.startswith("https://learn.microsoft.com/")
+    assert command(step).posix() == f"az provider register --namespace Microsoft.Web --subscription {T}"
+    assert "{" not in command(step).posix() and step.source.startswith("https://learn.microsoft.com/")
 
 
 # ---------------------------------------------------------------- assignments on resources a fix moves first
@@ -154,7 +155,7 @@ def test_assignments_on_a_web_app_moved_back_follow_it_to_the_target_and_inherit
         assert step.arg("source_scope").startswith(APP2) and step.group == "rg-web"
         assert back.key in step.after and "move:rg-web" in step.after
         assert step.arg("principal") in {"p1", "p2"} and step.arg("description") == f"{name} description"
-        assert f"--scope {step.arg('scope')}" in step.command.posix()
+        assert f"--scope {step.arg('scope')}" in command(step).posix()
     widen = next(s for s in steps if s.kind is StepKind.ADD_ASSIGNABLE_SCOPE)
     assert widen.arg("scope") == f"/subscriptions/{T}" and widen.key in recreated["custom-on-app"].after
     # Exactly one step per assignment: nothing inherited is duplicated onto the web app.

@@ -9,6 +9,7 @@ import pytest
 from migration.assessment.assess import assess
 from migration.fixes.carry import already_done, carry_out
 from migration.fixes.choice import chosen_fixes
+from migration.fixes.families import command
 from migration.model import ArmError, GroupMove
 from migration.model.plan import PlanStep, StepKind
 from migration.planning.plan import plan_with_fixes
@@ -80,7 +81,7 @@ async def test_a_disk_a_vm_started_using_since_the_plan_fails_with_azures_reason
     with pytest.raises(ArmError) as caught:
         await carry_out(azure, off)
     assert caught.value.code == "OperationNotAllowed"
-    assert off.command.posix() == f"az disk update --ids {DISK} --encryption-type EncryptionAtRestWithPlatformKey"
+    assert command(off).posix() == f"az disk update --ids {DISK} --encryption-type EncryptionAtRestWithPlatformKey"
     assert not await already_done(azure, off)
     assert (await azure.resources.get_resource(DISK)).properties["encryption"]["type"] == CMK
     assert [s.kind for s in steps] == [StepKind.DISK_TO_PLATFORM_KEY, StepKind.DISK_TO_CUSTOMER_KEY]

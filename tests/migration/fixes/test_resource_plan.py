@@ -5,6 +5,7 @@ engineer (with the reason and the command) when Azure would refuse the bot."""
 from __future__ import annotations
 
 from migration.fixes.choice import chosen_fixes, movable_with
+from migration.fixes.families import command
 from migration.fixes.plan import PlanFacts, plan_fixes
 from migration.model import Finding, Fix, FixAction, GroupAssessment, GroupMove, Resource, Severity, Verdict
 from migration.model.plan import StepKind
@@ -55,14 +56,14 @@ def test_a_running_job_is_stopped_before_and_started_after_at_its_new_id_from_it
     stop, start = plan_fixes(PlanFacts(S, T, (_move("rg-stream"),), resources=(job,)), chosen).steps
     assert (stop.kind, stop.phase, stop.group) == (StepKind.STOP_JOB, "before", "rg-stream")
     assert "processes no events until it is started again" in stop.text
-    assert stop.command.posix() == (f"az stream-analytics job stop --resource-group rg-stream --name asa-1 "
+    assert command(stop).posix() == (f"az stream-analytics job stop --resource-group rg-stream --name asa-1 "
                                     f"--subscription {S}")
     assert (start.kind, start.phase) == (StepKind.START_JOB, "after")
     assert start.arg("job") == f"{TG}/rg-stream-csp/providers/Microsoft.StreamAnalytics/streamingjobs/asa-1"
     assert start.arg("old_job") == JOB  # started where it stayed if its group did not move
     assert start.after == (stop.key,) and start.ended == ("move:rg-stream",)  # started again whatever the move did
-    assert start.command.posix().endswith(f"--subscription {T} --output-start-mode LastOutputEventTime")
-    assert "--resource-group rg-stream-csp" in start.command.posix()
+    assert command(start).posix().endswith(f"--subscription {T} --output-start-mode LastOutputEventTime")
+    assert "--resource-group rg-stream-csp" in command(start).posix()
 
 
 def test_a_job_stopped_since_the_assessment_is_left_alone():
@@ -78,16 +79,16 @@ def test_an_unattached_disk_goes_to_platform_keys_and_back_on_the_target_set_of_
                       target_resources=(_target_set("des-other", "rg-disks-csp"), _target_set()))
     off, back = plan_fixes(facts, chosen_fixes([disks])).steps
     assert (off.kind, off.phase, off.group) == (StepKind.DISK_TO_PLATFORM_KEY, "before", "rg-disks")
-    assert off.command.posix() == f"az disk update --ids {DISK} --encryption-type EncryptionAtRestWithPlatformKey"
+    assert command(off).posix() == f"az disk update --ids {DISK} --encryption-type EncryptionAtRestWithPlatformKey"
     # Once the move ended, whatever it did: a disk is never left off its customer-managed key.
     assert (back.kind, back.phase, back.after, back.ended) == (StepKind.DISK_TO_CUSTOMER_KEY, "after",
                                                                (off.key,), ("move:rg-disks",))
     assert back.arg("disk") == f"{TG}/rg-disks-csp/providers/Microsoft.Compute/disks/data-1"
     assert back.arg("des") == TARGET_DES and back.arg("encryption_type") == CMK
-    assert back.command.posix().endswith(f"--encryption-type {CMK} --disk-encryption-set {TARGET_DES}")
+    assert command(back).posix().endswith(f"--encryption-type {CMK} --disk-encryption-set {TARGET_DES}")
     # When the move did not happen: its own set, on the disk where it stayed.
     own_set = _disk().properties["encryption"]["diskEncryptionSetId"]
-    assert back.in_place().command.posix() == (f"az disk update --ids {DISK} --encryption-type {CMK} "
+    assert command(back.in_place()).posix() == (f"az disk update --ids {DISK} --encryption-type {CMK} "
                                                f"--disk-encryption-set {own_set}")
 
 
@@ -131,7 +132,7 @@ def test_a_restore_point_collection_is_deleted_before_the_vm_moves_and_resuming_
     (delete,) = plan.steps
     assert (delete.kind, delete.phase, delete.group) == (StepKind.DELETE_RESTORE_POINTS, "before", "rg-backup")
     assert "(its instant-restore snapshots are lost; the vault's backups stay)" in delete.text
-    assert delete.command.posix() == f"az resource delete --ids {RPC}"
+    assert command(delete).posix() == f"az resource delete --ids {RPC}"
     (resume,) = plan.manual
     assert "resume Azure Backup of vm-b from a Recovery Services vault in the target" in resume.reason
     assert f"--vm {TG}/rg-backup-csp/providers/Microsoft.Compute/virtualMachines/vm-b" in resume.command.posix()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from migration.fixes.choice import chosen_fixes, movable_with
+from migration.fixes.families import command
 from migration.fixes.plan import PlanFacts, deleted_before, plan_fixes
 from migration.model import Finding, Fix, FixAction, GroupAssessment, GroupMove, Lock, Resource, Severity, Verdict
 from migration.model.plan import ChosenFix, StepKind
@@ -88,10 +89,10 @@ def test_the_link_is_removed_before_and_made_again_on_the_moved_workspace_for_th
     assert (relink.after, relink.ended) == ((unlink.key,), ("move:rg-ops",))
     assert (relink.arg("link_source"), relink.arg("automation_source")) == (LINK, AA)
     assert unlink.text == "Unlink Automation account aa-ops from workspace log-ops"
-    assert unlink.command.posix() == (f"az monitor log-analytics workspace linked-service delete --subscription {S} "
+    assert command(unlink).posix() == (f"az monitor log-analytics workspace linked-service delete --subscription {S} "
                                       f"-g rg-ops "
                               "--workspace-name log-ops -n Automation --yes")
-    assert relink.command.posix() == (f"az monitor log-analytics workspace linked-service create --subscription {T} "
+    assert command(relink).posix() == (f"az monitor log-analytics workspace linked-service create --subscription {T} "
                               f"-g rg-ops-csp --workspace-name log-ops -n Automation --resource-id "
                               f"{relink.arg('automation')}")
     assert "Update Management" in unlink.warning and relink.warning == ""
@@ -117,7 +118,7 @@ def test_the_registration_is_recorded_deleted_and_registered_again_with_the_move
     assert (register.arg("vm_source"), register.arg("registration_source")) == (VM, REG)
     assert delete.text == "Delete the SQL IaaS Agent registration of virtual machine vm-sql (AHUB license, Full " \
                           "management)"
-    assert register.command.posix() == (f"az sql vm create --subscription {T} -g rg-ops-csp -n vm-sql -l westeurope "
+    assert command(register).posix() == (f"az sql vm create --subscription {T} -g rg-ops-csp -n vm-sql -l westeurope "
                                 "--license-type AHUB --sql-mgmt-type Full --image-sku Enterprise")
     assert "SQL Server itself keeps running" in delete.warning
 
@@ -134,9 +135,9 @@ def test_the_certificate_is_unbound_deleted_and_issued_again_for_the_moved_plan_
     assert delete.warning == (f"Deleting the managed certificate for {HOST} breaks HTTPS on {HOST} until the "
                               "certificate is issued again and bound after the move.")
     assert recreate.text == f"Issue a free managed certificate for {HOST} again and bind it to app-site"
-    assert delete.command.posix().startswith(
+    assert command(delete).posix().startswith(
         f"az webapp config ssl unbind --certificate-thumbprint {THUMB} --ids {SITE} && ")
-    assert recreate.command.posix().startswith(
+    assert command(recreate).posix().startswith(
         f"az webapp config ssl create --subscription {T} -g rg-site-csp -n app-site "
                                        f"--hostname {HOST} && az webapp config ssl bind")
     # What is deleted before the moves leaves the moves' requests.

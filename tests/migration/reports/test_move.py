@@ -10,6 +10,7 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from migration.fixes.families import command
 from migration.model import ArmErrorDetail, Decision, GroupMove, GroupState, MoveRequest, Person, RequestState
 from migration.model.plan import ChosenFix, PlanStep, StepKind
 from migration.model.records import BatchRecord, BatchStatus, ChecklistEntry, StepRecord, StepStatus, StoredRequest
@@ -213,7 +214,7 @@ def test_an_assignment_the_bot_may_not_make_says_who_can_and_gives_the_command()
                      (StepRecord(step.key, StepStatus.FAILED, denied),), state=RequestState.SUCCEEDED)
     [line] = build(stored, now=AT).assignments
     assert not line.recreated and "Owner or User Access Administrator" in line.why and "AuthorizationFailed" in line.why
-    assert line.command.posix() == step.command.posix()
+    assert line.command.posix() == command(step).posix()
 
 
 def test_a_command_for_what_was_not_made_again_names_where_the_resource_stayed():

@@ -8,6 +8,7 @@ from __future__ import annotations
 from bot.notifier import report_card
 from migration.execution.runner import MoveRunner
 from migration.execution.workflow import Workflow
+from migration.fixes.families import command
 from migration.model import RequestState
 from migration.model.plan import StepKind
 from migration.model.records import StepStatus
@@ -68,7 +69,7 @@ async def test_assignments_on_a_web_app_moved_back_to_its_plan_are_on_its_new_id
     assert {k: done.step_record(s.key).status for k, s in for_app.items()} == {
         (OPS, WRITER): StepStatus.SUCCEEDED, (OPS, APP_OPERATOR): StepStatus.SUCCEEDED,
         (BOB, READER): StepStatus.FAILED}
-    assert all(f"--scope {app_now}" in s.command.posix() for s in for_app.values())
+    assert all(f"--scope {app_now}" in command(s).posix() for s in for_app.values())
     assert done.step_record(for_app[BOB, READER].key).error.code == "PrincipalNotFound"
     report = text_of(report_card(done))
     assert f"--assignee-object-id {BOB}" in report and f"--scope {app_now}" in report

@@ -5,6 +5,7 @@ gateway in the target, Azure Disk Encryption) says why, and holds its group when
 from __future__ import annotations
 
 from migration.fixes.choice import chosen_fixes, movable_with
+from migration.fixes.families import command
 from migration.fixes.plan import PlanFacts, plan_fixes
 from migration.model import Finding, Fix, FixAction, GroupAssessment, GroupMove, Lock, Resource, Severity, Verdict
 from migration.model.plan import ChosenFix, StepKind
@@ -55,7 +56,7 @@ def test_vnet_integration_comes_off_before_and_back_after_on_the_moved_app_and_s
     assert (remove.kind, remove.phase, add.kind, add.phase) == (
         StepKind.REMOVE_VNET_INTEGRATION, "before", StepKind.ADD_VNET_INTEGRATION, "after")
     assert "cannot reach private resources until it is added again" in remove.text
-    assert remove.command.posix() == ("az webapp vnet-integration remove --resource-group rg-web --name app-1 "
+    assert command(remove).posix() == ("az webapp vnet-integration remove --resource-group rg-web --name app-1 "
                               f"--subscription {S}")
     assert add.arg("site") == f"{TG}/rg-web-csp/providers/Microsoft.Web/sites/app-1"
     assert add.arg("subnet") == f"{TG}/rg-web-csp/providers/Microsoft.Network/virtualNetworks/vnet-web/subnets/apps"
@@ -63,7 +64,7 @@ def test_vnet_integration_comes_off_before_and_back_after_on_the_moved_app_and_s
     # Added again even when the move failed (where the app then is): it waits for the move to end, not succeed.
     assert (add.after, add.ended) == ((remove.key,), ("move:rg-web",))
     assert f"--subscription {T} --vnet {TG}/rg-web-csp/providers/Microsoft.Network/virtualNetworks/vnet-web " \
-           "--subnet apps" in add.command.posix()
+           "--subnet apps" in command(add).posix()
     assert plan.manual == ()
 
 
@@ -110,7 +111,7 @@ def test_a_nat_gateway_comes_off_its_subnet_and_a_new_one_in_the_target_is_left_
     assert (detach.kind, detach.phase, detach.arg("subnet"), detach.arg("nat")) == (
         StepKind.DETACH_NAT_GATEWAY, "before", "egress", NAT)
     assert "fixed outbound IP is gone" in detach.text
-    assert detach.command.posix().endswith("--name egress --subscription " + S + " --remove natGateway")
+    assert command(detach).posix().endswith("--name egress --subscription " + S + " --remove natGateway")
     (later,) = plan.manual
     assert not later.holds and "new outbound address" in later.reason
     assert f"subnet update -g rg-web-csp --vnet-name vnet-web -n egress --subscription {T} --nat-gateway nat-1" \

@@ -1,40 +1,40 @@
-"""Planned follow-through for what does not travel with a move: each source group's tags copied to its
-target group, and the role assignments made on moved groups and resources re-created on their new scopes
-(a custom role first made assignable there), including those on resources an in-subscription fix moves."""
+"""Role assignments: those made on the moved groups and resources do not travel, so they are read at plan
+time and re-created on the new scopes (principal, role, condition, description; a custom role first made
+assignable there) under names derived from the request, so a second attempt finds its own assignment
+instead of making another. Those on a resource an in-subscription fix moves are dropped by that move too:
+they are re-created where the resource ends. Inherited ones stay where they are."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
+from migration.azure.ports import HasAuthorization
 from migration.fixes.facts import PlanFacts, Relocation, args, scope_name
-from migration.model import GroupMove, ResourceId, RoleAssignment
+from migration.fixes.family import Add, FixFamily, Specs, Steps, StepSpec
+from migration.model import ArmError, GroupMove, ResourceId, RoleAssignment
 from migration.model.plan import PlanStep, StepKind
 
+_ALREADY = {"RoleAssignmentExists"}
 
-def follow_through(facts: PlanFacts, moves: Relocation, add: Any) -> None:
-    for g in facts.groups:
-        tags = dict(facts.group_tags.get(g.source_group, {}))
-        if tags:
-            target = ResourceId.parse(g.target_group_id)
-            add(PlanStep(f"tag_group:{g.target_group_id}".lower(), StepKind.TAG_GROUP, g.source_group,
-                         args(group=g.target_group_id, tags=json.dumps(tags, sort_keys=True),
-                              source_name=g.source_group, target_name=target.resource_group,
-                              subscription=target.subscription),
-                         after=(f"move:{g.source_group}",)))
-    for a in snapshot(facts.assignments, facts.groups, facts.source_subscription_id):
+
+def _follow_through(facts: PlanFacts, moves: Relocation, steps: Steps, specs: Specs, add: Add) -> None:
+    """Assignments on what an in-subscription fix moves follow it to its final scope; the others go to the
+    new scope of the group or resource they were made on."""
+    moved = regrouped(list(steps.values()), specs)
+    for a in snapshot([a for a in facts.assignments if regrouped_from(moved, a.scope) is None], facts.groups,
+                      facts.source_subscription_id):
         target_group = moves.group_target(a.scope)
         new_scope = target_group.target_group_id if target_group is not None else moves.new_id(a.scope)
         group = target_group or moves.group_for(a.scope)
         if group is None:
             continue
         _recreate(facts, a, new_scope, group.source_group, (f"move:{group.source_group}",), add)
+    follow_regrouped(facts, moves, moved, add)
 
 
 def _recreate(facts: PlanFacts, a: RoleAssignment, new_scope: str, served: str, after: tuple[str, ...],
-              add: Any) -> None:
+              add: Add) -> None:
     """Re-create `a` on `new_scope` once `after` succeeded (a custom role first made assignable there)."""
     custom = facts.definitions.get(a.role_guid.lower())
     role_name = custom.role_name if custom else a.role_guid
@@ -72,12 +72,10 @@ def snapshot(assignments: Iterable[RoleAssignment], groups: Sequence[GroupMove],
     return out
 
 
-# ---------------------------------------------------------------- assignments on resources moved in the source
 
-def regrouped(steps: Sequence[PlanStep]) -> dict[str, PlanStep]:
+def regrouped(steps: Sequence[PlanStep], specs: Specs) -> dict[str, PlanStep]:
     """Lower-case id of each resource an in-subscription fix moves -> that fix's step."""
-    return {rid.lower(): s for s in steps if s.kind in (StepKind.CONSOLIDATE, StepKind.MOVE_APP_BACK)
-            for rid in s.arg("ids").split()}
+    return {rid.lower(): s for s in steps if specs[s.kind].regroups for rid in s.arg("ids").split()}
 
 
 def regrouped_from(moved: Mapping[str, PlanStep], scope: str) -> tuple[str, PlanStep] | None:
@@ -89,7 +87,7 @@ def regrouped_from(moved: Mapping[str, PlanStep], scope: str) -> tuple[str, Plan
     return None
 
 
-def follow_regrouped(facts: PlanFacts, moves: Relocation, moved: Mapping[str, PlanStep], add: Any) -> None:
+def follow_regrouped(facts: PlanFacts, moves: Relocation, moved: Mapping[str, PlanStep], add: Add) -> None:
     """An in-subscription fix moves a resource before the moves, and Azure drops the role assignments made
     on it (and below it). Each is re-created where the resource ends: the group of the target subscription
     its destination group moves to, or the destination group itself when that group stays. Assignments it
@@ -106,3 +104,37 @@ def follow_regrouped(facts: PlanFacts, moves: Relocation, moved: Mapping[str, Pl
         served = group.source_group if group is not None else step.group
         after = (step.key, *((f"move:{group.source_group}",) if group is not None else ()))
         _recreate(facts, a, final, served, after, add)
+
+
+
+async def _add_scope(azure: HasAuthorization, step: PlanStep) -> None:
+    await azure.authorization.add_assignable_scope(step.arg("role"), scope=step.arg("scope"))
+
+
+async def _never_done(azure: HasAuthorization, step: PlanStep) -> bool:
+    return False  # reading and writing the role is one idempotent step: doing it again changes nothing
+
+
+async def _create(azure: HasAuthorization, step: PlanStep) -> None:
+    try:
+        await azure.authorization.create_role_assignment(
+            step.arg("scope"), name=step.arg("name"), role_definition_id=step.arg("role"),
+            principal_id=step.arg("principal"), principal_type=step.arg("principal_type") or None,
+            condition=step.arg("condition") or None, description=step.arg("description") or None)
+    except ArmError as exc:
+        if exc.code not in _ALREADY:
+            raise
+
+
+async def _created(azure: HasAuthorization, step: PlanStep) -> bool:
+    assignments = await azure.authorization.list_role_assignments(ResourceId.parse(step.arg("scope")).subscription)
+    return any(a.name.lower() == step.arg("name").lower() for a in assignments)
+
+
+FAMILY = FixFamily(
+    name="role_assignments",
+    follow_through=_follow_through,
+    # Adding a scope writes the role definition, not under the scope it adds.
+    steps=(StepSpec(StepKind.ADD_ASSIGNABLE_SCOPE, _add_scope, _never_done, writes_scopes=False),
+           StepSpec(StepKind.RECREATE_ASSIGNMENT, _create, _created)),
+)

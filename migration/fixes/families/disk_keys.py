@@ -1,49 +1,28 @@
-"""Planned steps on resources a move needs changed: Stream Analytics jobs (stopped, started again at their new
-ids), disks on customer-managed keys (off the key, then onto the target's encryption set) and the restore
-point collections Azure Backup keeps beside a VM (deleted; resuming the backup is the engineer's)."""
+"""Disks on customer-managed keys: each switched to platform-managed keys before the moves, when Azure allows
+it now (unattached, or its VM deallocated); after the moves, encrypted again with a disk encryption set of
+the target (the one of the same name, else the only one in its target group, in its region), or with its
+own set where it stayed. What the bot cannot do stays with the engineer, with the reason and the command;
+Azure Disk Encryption always does (`left_to_engineer`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Protocol
 
+from migration.azure.ports import HasCompute, HasResources
 from migration.fixes.facts import PlanFacts, Relocation, args
-from migration.model import Resource, ResourceId
+from migration.fixes.family import Add, FixFamily, PlanRead, StepSpec, each
+from migration.model import NotFound, Resource
 from migration.model.commands import Command, Data, Script
 from migration.model.ids import group_of, name_of
 from migration.model.plan import ChosenFix, PlanStep, StepKind, message
 
-_JOB_RUNNING = ("running", "starting", "restarting", "degraded")
 _CUSTOMER_KEY = ("encryptionatrestwithcustomerkey", "encryptionatrestwithplatformandcustomerkeys")
 # Azure changes a disk's keys only while no running VM uses it: unattached, or its VM deallocated (Reserved).
 _KEYS_CHANGEABLE = ("unattached", "reserved")
+_PLATFORM_KEY = "EncryptionAtRestWithPlatformKey"
 
 
-def _jobs(facts: PlanFacts, moves: Relocation, fix: ChosenFix, add: Any) -> list[ChosenFix]:
-    """Stop each running Stream Analytics job before the move; start it again after, at its new id (or where
-    it stayed, if its group did not move), from its last output so no event is lost. A job stopped since the
-    assessment is left alone: only jobs that ran are started again."""
-    for rid in fix.resource_ids:
-        job = facts.resource(rid)
-        if job is None or job.type_lower != "microsoft.streamanalytics/streamingjobs":
-            continue
-        if str(job.properties.get("jobState") or "").lower() not in _JOB_RUNNING:
-            continue
-        old = ResourceId.parse(job.id)
-        stop = PlanStep(f"stop_job:{job.id}".lower(), StepKind.STOP_JOB, job.resource_group,
-                        args(job=job.id, name=job.name, group=old.resource_group, subscription=old.subscription))
-        add(stop)
-        group = moves.group_for(job.id)
-        new_id = moves.new_id(job.id)
-        new = ResourceId.parse(new_id)
-        served = group.source_group if group else job.resource_group
-        add(PlanStep(f"start_job:{new_id}".lower(), StepKind.START_JOB, served,
-                     args(job=new_id, old_job=job.id, name=job.name, group=new.resource_group,
-                          subscription=new.subscription, mode="LastOutputEventTime"),
-                     after=(stop.key,), ended=(f"move:{group.source_group}",) if group else ()))
-    return []
-
-
-def _disk_keys(facts: PlanFacts, moves: Relocation, fix: ChosenFix, add: Any) -> list[ChosenFix]:
+def _disk_keys(facts: PlanFacts, moves: Relocation, fix: ChosenFix, add: Add) -> list[ChosenFix]:
     """Switch each disk on a customer-managed key to platform-managed keys before the move, when Azure allows
     it now (unattached, or its VM deallocated); after the move, encrypt it again with a disk encryption set
     of the target (the one of the same name, else the only one in its target group, in its region). What
@@ -111,24 +90,42 @@ def _target_encryption_set(facts: PlanFacts, disk: Resource, des: str, target_gr
     return here[0] if len(here) == 1 else None
 
 
-def _restore_points(facts: PlanFacts, moves: Relocation, fix: ChosenFix, add: Any) -> list[ChosenFix]:
-    """Delete the VM's restore point collection before the move (its instant-restore snapshots go; the
-    vault's backups stay). Resuming the backup from a vault in the target stays with the engineer."""
-    vm = next((i for i in fix.resource_ids if "/microsoft.compute/virtualmachines/" in i.lower()), "")
-    for rid in fix.resource_ids:
-        rpc = facts.resource(rid)
-        if rpc is None or rpc.type_lower != "microsoft.compute/restorepointcollections":
-            continue
-        add(PlanStep(f"delete_restore_points:{rpc.id}".lower(), StepKind.DELETE_RESTORE_POINTS, fix.group,
-                     args(collection=rpc.id, name=rpc.name, vm=vm, vm_name=name_of(vm))))
-    if not vm:
-        return []
-    new_vm = moves.new_id(vm)
-    return [ChosenFix(fix.group, fix.action, (new_vm,),
-                      Script.of(Command.of("az", "backup", "protection", "enable-for-vm", "--vm", Data(new_vm),
-                                           "--vault-name", "<vault in the target>", "--resource-group",
-                                           "<the vault's group>", "--policy-name", "<backup policy>")),
-                      reason=message("resume_backup", vm_name=name_of(vm)))]
+
+class DiskAzure(HasResources, HasCompute, Protocol):
+    """What the disk steps use."""
 
 
-PLANNERS = {"stop_job": _jobs, "disable_customer_managed_key": _disk_keys, "remove_restore_points": _restore_points}
+async def _carry_out_disk(azure: DiskAzure, step: PlanStep) -> None:
+    if step.kind is StepKind.DISK_TO_PLATFORM_KEY:
+        op = await azure.compute.begin_set_disk_encryption(step.arg("disk"), encryption_type=_PLATFORM_KEY,
+                                                           disk_encryption_set_id=None)
+    else:
+        op = await azure.compute.begin_set_disk_encryption(
+            step.arg("disk"), encryption_type=step.arg("encryption_type"), disk_encryption_set_id=step.arg("des"))
+    await op.wait()
+
+
+
+async def _keys_as_wanted(azure: HasResources, step: PlanStep) -> bool:
+    try:
+        found = await azure.resources.get_resource(step.arg("disk"))
+    except NotFound:
+        return False
+    encryption = found.properties.get("encryption") or {}
+    kind_now = str(encryption.get("type") or "").lower()
+    if step.kind is StepKind.DISK_TO_PLATFORM_KEY:
+        return kind_now == _PLATFORM_KEY.lower()
+    return (kind_now == step.arg("encryption_type").lower()
+            and str(encryption.get("diskEncryptionSetId") or "").lower() == step.arg("des").lower())
+
+
+FAMILY = FixFamily(
+    name="disk_keys",
+    actions=("disable_customer_managed_key",),
+    plan=each(_disk_keys),
+    reads=frozenset({PlanRead.TARGET_RESOURCES}),  # a disk goes back on a key only with a set the target has
+    left_to_engineer={"disable_disk_encryption": "ade_manual"},
+    steps=(StepSpec(StepKind.DISK_TO_PLATFORM_KEY, _carry_out_disk, _keys_as_wanted),
+           StepSpec(StepKind.DISK_TO_CUSTOMER_KEY, _carry_out_disk, _keys_as_wanted,
+                    anchors=(("disk", "des", "des_name"),))),
+)
