@@ -12,7 +12,7 @@ from typing import Protocol
 from migration.azure.ports import HasAuthorization, HasGroups, HasInventory, HasLocks
 from migration.fixes.choice import regroup
 from migration.fixes.families import REGROUP_ACTIONS, deleted_before, reads
-from migration.fixes.families.role_assignments import snapshot
+from migration.fixes.families.role_assignments import at_subscription, snapshot
 from migration.fixes.family import PlanRead
 from migration.fixes.plan import PlanFacts, plan_fixes
 from migration.model import GroupMove, NotFound, Resource, ResourceId, RoleDefinition
@@ -27,8 +27,9 @@ async def read_facts(azure: PlanReads, *, source_subscription_id: str,
                      target_subscription_id: str, groups: tuple[GroupMove, ...], plan_id: str,
                      regrouped: Sequence[str] = ()) -> PlanFacts:
     """What planning the fixes needs, read from Azure at plan time: the source inventory and groups, the locks
-    of both subscriptions, the role assignments of the source, and the custom roles those use (on the moved
-    groups and resources, and on `regrouped`: resources in-subscription fixes move, wherever they are)."""
+    of both subscriptions, the role assignments of the source, and the custom roles those use (on the source
+    subscription itself, on the moved groups and resources, and on `regrouped`: resources in-subscription
+    fixes move, wherever they are)."""
     resources = await azure.inventory.list_resources(source_subscription_id)
     source_groups = await azure.groups.list_groups(source_subscription_id)
     locks = [*await azure.locks.list_locks(source_subscription_id),
@@ -37,6 +38,7 @@ async def read_facts(azure: PlanReads, *, source_subscription_id: str,
     definitions: dict[str, RoleDefinition] = {}
     moved_in_source = [i.lower() for i in regrouped]
     kept = [*snapshot(assignments, groups, source_subscription_id),
+            *at_subscription(assignments, source_subscription_id),
             *(a for a in assignments if any(a.scope.lower() == i or a.scope.lower().startswith(i + "/")
                                             for i in moved_in_source))]
     for a in kept:

@@ -1,0 +1,107 @@
+"""Subscription settings follow the move, across SIGKILL (sandbox scenario `litware`, in its own process).
+
+What is set on the source subscription itself stays behind when its groups move: one approval, given through
+/api/messages, moves the groups and re-creates those settings on the target subscription. The bot is killed
+with SIGKILL at every step once Azure carried out the step's call and started again each time; read back from
+the sandbox afterwards, every setting is on the target, Azure carried out each write once, and what Azure
+refused (a principal since deleted) is a failed step with Azure's reason and the command, stopping nothing.
+"""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.notifier import report_card
+from migration.fixes.families import command
+from migration.model import RequestState
+from migration.model.plan import StepKind
+from migration.model.records import StepStatus
+from sandbox.state import load_scenario
+from tests.support.bot_http import Connector
+from tests.support.cardtools import text_of
+from tests.support.scenarios.litware import (
+    ALICE,
+    BILLING,
+    BOB,
+    CONTRIBUTOR,
+    FINANCE,
+    LITWARE,
+    PICKED,
+    READER,
+    SOURCE,
+    TARGET,
+)
+from tests.support.sigkill import (
+    approve_and_kill_at_every_step,
+    once_azure_took_it,
+    plan_and_submit,
+    sandbox_and_bot,
+    slow_writes,
+)
+
+pytestmark = pytest.mark.restart
+
+WRITE_OF = {"recreate_assignment": "RoleAssignments_Create",
+            "add_assignable_scope": "RoleDefinitions_CreateOrUpdate"}
+ON_TARGET = f"/subscriptions/{TARGET}"
+
+
+async def test_one_approval_carries_the_subscription_settings_to_the_target_across_sigkill(
+    tmp_path: Path, connector: Connector
+):
+    async with sandbox_and_bot(tmp_path, load_scenario("litware")) as run:
+        stored = await plan_and_submit(run.gateway, run.workflow, picked=PICKED, request_id="SUB1", tenant=LITWARE,
+                                       source=SOURCE, target=TARGET)
+        steps = stored.fix_steps
+        on_subscription = [s for s in steps if s.kind is StepKind.RECREATE_ASSIGNMENT
+                           and s.arg("scope") == ON_TARGET]
+        # Each assignment made on the source subscription is a step of the plan, on the target subscription.
+        assert sorted((s.arg("principal"), s.arg("role").rsplit("/", 1)[-1]) for s in on_subscription) == sorted(
+            [(ALICE, READER), (FINANCE, CONTRIBUTOR), (FINANCE, BILLING), (BOB, READER)])
+        assert [s.arg("role_name") for s in steps if s.kind is StepKind.ADD_ASSIGNABLE_SCOPE] == [
+            "Billing Reader (Litware)"]
+
+        async with aiohttp.ClientSession() as session:
+            await slow_writes(session, run.arm, run.ca, sorted(set(WRITE_OF.values())))
+            kills, seen = await approve_and_kill_at_every_step(
+                session, run.workflow, request_id=stored.id, bot_args=run.bot_args, port=run.port,
+                connector_url=connector.url, before_kill=once_azure_took_it(session, run.arm, run.ca, WRITE_OF))
+            async with session.get(f"{run.arm}/_sandbox/stats", ssl=ssl.create_default_context(cafile=run.ca)) as r:
+                stats = await r.json()
+        done = await run.workflow.get(stored.id)
+        assert done is not None
+        azure = run.gateway.for_tenant(LITWARE)
+        in_target = await azure.authorization.list_role_assignments(TARGET)
+        billing = await azure.authorization.get_role_definition(BILLING, scope=ON_TARGET)
+
+    # A refused setting stops nothing: the groups moved, every other step succeeded.
+    assert done.state is RequestState.SUCCEEDED, done
+    # Killed at each step of the subscription's settings.
+    settings = {s.key for s in steps if s.kind.value in WRITE_OF}
+    assert settings <= seen and kills >= 1  # (they run side by side: one kill may catch several)
+    status = {s.key: done.step_record(s.key).status for s in steps}
+    bob = next(s for s in on_subscription if s.arg("principal") == BOB)
+    assert status == {s.key: StepStatus.FAILED if s is bob else StepStatus.SUCCEEDED for s in steps}
+    assert done.step_record(bob.key).error.code == "PrincipalNotFound"
+    # Read back from the sandbox: the assignments are on the target subscription, as they were on the source.
+    made = {(a.principal_id, a.role_guid, a.condition or "", a.description or "") for a in in_target
+            if a.scope.lower() == ON_TARGET}
+    assert made >= {(ALICE, READER, "", "Auditors read the subscription"),
+                    (FINANCE, CONTRIBUTOR, "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name]"
+                     " StringEquals 'invoices'", "Finance writes the invoices container"),
+                    (FINANCE, BILLING, "", "")}
+    assert not any(a.principal_id == BOB for a in in_target)
+    assert ON_TARGET in billing.assignable_scopes and f"/subscriptions/{SOURCE}" in billing.assignable_scopes
+    # Azure carried out every write once: nothing was repeated across the kills.
+    ops = stats["applied_by_operation"]
+    assert (ops["RoleAssignments_Create"], ops["RoleDefinitions_CreateOrUpdate"]) == (3, 1)
+    # The report names the refused one with Azure's reason and the command that does it by hand.
+    report = text_of(report_card(done))
+    assert "PrincipalNotFound" in report or "does not exist in the directory" in report
+    assert command(bob).posix().startswith(f"az role assignment create --assignee-object-id {BOB} ")
+    assert command(bob).posix().endswith(f" --scope {ON_TARGET}")
+    assert f"--assignee-object-id {BOB}" in report
