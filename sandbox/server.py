@@ -39,13 +39,14 @@ from sandbox.state import World, load_scenario
 from sandbox.stats import Stats
 from sandbox.subnets import SubnetApi
 from sandbox.subscriptions import SubscriptionApi
+from sandbox.tags import TagsApi
 from sandbox.throttle import Throttle, Throttled, charge
 from sandbox.tls import server_ssl_context
 
 STATE_FILE = "state.json"
 API_MODULES: tuple[type[ArmApi], ...] = (
     SubscriptionApi, ProviderApi, MoveApi, ResourceGraphApi, PermissionApi, LockApi, RbacApi, NetworkApi, SubnetApi,
-    ComputeApi, JobsApi, AppNetworkApi, ResourceApi,
+    ComputeApi, JobsApi, AppNetworkApi, ResourceApi, TagsApi,
 )
 
 

@@ -32,6 +32,7 @@ from migration.azure.pacing import Pacer
 from migration.azure.providers import ArmProviders
 from migration.azure.resources import ArmResources
 from migration.azure.subscriptions import ArmSubscriptions
+from migration.azure.tags import ArmTags
 from migration.azure.web import ArmWeb
 from migration.model import ArmError, ArmErrorDetail, NotFound
 
@@ -52,6 +53,7 @@ class TenantClient:
         self.moves = ArmMoves(clients)
         self.locks = ArmLocks(clients)
         self.authorization = ArmAuthorization(clients)
+        self.tags = ArmTags(clients)
         self.providers = ArmProviders(clients)
         self.network = ArmNetwork(clients)
         self.web = ArmWeb(self.resources)

@@ -120,6 +120,14 @@ class Authorization(Protocol):
         """The bot's identity as its token for this tenant names it (None: a token without claims)."""
 
 
+class Tags(Protocol):
+    """The tags of a subscription, a group or a resource (Microsoft.Resources/tags)."""
+
+    async def get_tags(self, scope: Id) -> dict[str, str]: ...
+
+    async def begin_merge_tags(self, scope: Id, *, tags: dict[str, str]) -> Operation[None]: ...
+
+
 class Providers(Protocol):
     async def list_providers(self, subscription_id: str) -> list[ProviderRegistration]: ...
 
@@ -202,6 +210,11 @@ class HasAuthorization(Protocol):
     def authorization(self) -> Authorization: ...
 
 
+class HasTags(Protocol):
+    @property
+    def tags(self) -> Tags: ...
+
+
 class HasProviders(Protocol):
     @property
     def providers(self) -> Providers: ...
@@ -234,7 +247,7 @@ class HasPacer(Protocol):
 
 
 class TenantAzure(HasSubscriptions, HasGroups, HasInventory, HasResources, HasMoves, HasLocks, HasAuthorization,
-                  HasProviders, HasNetwork, HasWeb, HasJobs, HasCompute, HasPacer, Protocol):
+                  HasTags, HasProviders, HasNetwork, HasWeb, HasJobs, HasCompute, HasPacer, Protocol):
     """Every family of one tenant (the chat edge's view; the domain asks for less)."""
 
 

@@ -19,6 +19,7 @@ class PlanFacts:
     target_subscription_id: str
     groups: tuple[GroupMove, ...]
     group_tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # source group -> tags
+    subscription_tags: Mapping[str, str] = field(default_factory=dict)  # the source subscription's own
     resources: tuple[Resource, ...] = ()  # the source inventory
     locks: tuple[Lock, ...] = ()  # of both subscriptions
     assignments: tuple[RoleAssignment, ...] = ()  # of the source subscription

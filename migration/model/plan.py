@@ -51,6 +51,7 @@ class StepKind(StrEnum):
     ADD_VNET_INTEGRATION = "add_vnet_integration"
     DETACH_NAT_GATEWAY = "detach_nat_gateway"
     TAG_GROUP = "tag_group"  # group_tags
+    TAG_SUBSCRIPTION = "tag_subscription"  # subscription_tags
     ADD_ASSIGNABLE_SCOPE = "add_assignable_scope"  # role_assignments
     RECREATE_ASSIGNMENT = "recreate_assignment"
 

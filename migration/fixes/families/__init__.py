@@ -31,6 +31,7 @@ from migration.fixes.families import (
     role_assignments,
     sql_registrations,
     stream_jobs,
+    subscription_tags,
     workspace_links,
 )
 from migration.fixes.family import FixFamily, PlanRead, StepSpec
@@ -51,6 +52,7 @@ FAMILIES: tuple[FixFamily, ...] = (
     restore_points.FAMILY,
     app_networking.FAMILY,
     group_tags.FAMILY,
+    subscription_tags.FAMILY,
     role_assignments.FAMILY,
 )
 

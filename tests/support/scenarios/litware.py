@@ -13,3 +13,4 @@ READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 BILLING = "1177a4e0-b111-4000-8000-0000000b111a"  # custom role, assignable in the source only
 PICKED = ("rg-web", "rg-data")
+SOURCE_TAGS = {"costCenter": "CC-1042", "owner": "it-ops@litware.com", "note": "billing $(whoami); 'quoted'"}

@@ -10,16 +10,19 @@ refused (a principal since deleted) is a failed step with Azure's reason and the
 from __future__ import annotations
 
 import ssl
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from bot.notifier import report_card
+from bot.notifier import render, report_card
 from migration.fixes.families import command
 from migration.model import RequestState
 from migration.model.plan import StepKind
 from migration.model.records import StepStatus
+from migration.reports.move import build
+from migration.reports.move_export import to_markdown
 from sandbox.state import load_scenario
 from tests.support.bot_http import Connector
 from tests.support.cardtools import text_of
@@ -33,6 +36,7 @@ from tests.support.scenarios.litware import (
     PICKED,
     READER,
     SOURCE,
+    SOURCE_TAGS,
     TARGET,
 )
 from tests.support.sigkill import (
@@ -46,7 +50,7 @@ from tests.support.sigkill import (
 pytestmark = pytest.mark.restart
 
 WRITE_OF = {"recreate_assignment": "RoleAssignments_Create",
-            "add_assignable_scope": "RoleDefinitions_CreateOrUpdate"}
+            "add_assignable_scope": "RoleDefinitions_CreateOrUpdate", "tag_subscription": "Tags_UpdateAtScope"}
 ON_TARGET = f"/subscriptions/{TARGET}"
 
 
@@ -64,6 +68,11 @@ async def test_one_approval_carries_the_subscription_settings_to_the_target_acro
             [(ALICE, READER), (FINANCE, CONTRIBUTOR), (FINANCE, BILLING), (BOB, READER)])
         assert [s.arg("role_name") for s in steps if s.kind is StepKind.ADD_ASSIGNABLE_SCOPE] == [
             "Billing Reader (Litware)"]
+        [tagging] = [s for s in steps if s.kind is StepKind.TAG_SUBSCRIPTION]
+        assert tagging.text == f"Put the 3 tags of the source subscription on the target subscription {TARGET}"
+        # The approver sees each setting the one click carries, before clicking.
+        approval = text_of(render(stored, approver_mris=[], view="approver"))
+        assert tagging.text in approval and f"Give User {ALICE} the role Reader on subscription {TARGET}" in approval
 
         async with aiohttp.ClientSession() as session:
             await slow_writes(session, run.arm, run.ca, sorted(set(WRITE_OF.values())))
@@ -77,6 +86,8 @@ async def test_one_approval_carries_the_subscription_settings_to_the_target_acro
         azure = run.gateway.for_tenant(LITWARE)
         in_target = await azure.authorization.list_role_assignments(TARGET)
         billing = await azure.authorization.get_role_definition(BILLING, scope=ON_TARGET)
+        target_tags = await azure.tags.get_tags(ON_TARGET)
+        target_tags = await azure.tags.get_tags(ON_TARGET)
 
     # A refused setting stops nothing: the groups moved, every other step succeeded.
     assert done.state is RequestState.SUCCEEDED, done
@@ -98,10 +109,21 @@ async def test_one_approval_carries_the_subscription_settings_to_the_target_acro
     assert ON_TARGET in billing.assignable_scopes and f"/subscriptions/{SOURCE}" in billing.assignable_scopes
     # Azure carried out every write once: nothing was repeated across the kills.
     ops = stats["applied_by_operation"]
-    assert (ops["RoleAssignments_Create"], ops["RoleDefinitions_CreateOrUpdate"]) == (3, 1)
+    assert (ops["RoleAssignments_Create"], ops["RoleDefinitions_CreateOrUpdate"], ops["Tags_UpdateAtScope"]) == (
+        3, 1, 1)
+    # The source subscription's tags are on the target subscription; its command quotes them for a shell.
+    assert target_tags == SOURCE_TAGS
+    assert command(tagging).posix() == (f"az tag update --resource-id {ON_TARGET} --operation Merge --tags "
+                                        "costCenter=CC-1042 'note=billing $(whoami); '\"'\"'quoted'\"'\"'' "
+                                        "owner=it-ops@litware.com")
     # The report names the refused one with Azure's reason and the command that does it by hand.
     report = text_of(report_card(done))
     assert "PrincipalNotFound" in report or "does not exist in the directory" in report
     assert command(bob).posix().startswith(f"az role assignment create --assignee-object-id {BOB} ")
     assert command(bob).posix().endswith(f" --scope {ON_TARGET}")
     assert f"--assignee-object-id {BOB}" in report
+    # The move report lists every setting: carried (ticked) or failed (to do by hand, with its command).
+    markdown = to_markdown(build(done, now=datetime.now(UTC)))
+    to_do, finished = markdown.split("## Done", 1)
+    assert "## To do by hand" in to_do and f"--assignee-object-id {BOB}" in to_do
+    assert all(s.text in finished for s in steps if s is not bob) and bob.text not in finished
