@@ -19,6 +19,7 @@ from sandbox.answers import failure_answer, json_answer
 from sandbox.api import ArmApi, Runtime, Timing, read_body
 from sandbox.appnetwork import AppNetworkApi
 from sandbox.auth import ArmAuth
+from sandbox.budgets import BudgetApi
 from sandbox.compute import ComputeApi
 from sandbox.entra import Entra, load_or_create_signing_key
 from sandbox.errors import ArmFailure, error_body
@@ -46,7 +47,7 @@ from sandbox.tls import server_ssl_context
 STATE_FILE = "state.json"
 API_MODULES: tuple[type[ArmApi], ...] = (
     SubscriptionApi, ProviderApi, MoveApi, ResourceGraphApi, PermissionApi, LockApi, RbacApi, NetworkApi, SubnetApi,
-    ComputeApi, JobsApi, AppNetworkApi, ResourceApi, TagsApi,
+    ComputeApi, JobsApi, AppNetworkApi, ResourceApi, TagsApi, BudgetApi,
 )
 
 

@@ -128,6 +128,16 @@ class Tags(Protocol):
     async def begin_merge_tags(self, scope: Id, *, tags: dict[str, str]) -> Operation[None]: ...
 
 
+class SubscriptionSettings(Protocol):
+    """Settings made on a subscription that are resources at its scope (budgets), by type."""
+
+    async def list_settings(self, subscription_id: str, type_: str) -> list[Resource]: ...
+
+    async def get_setting(self, setting_id: Id) -> Resource: ...
+
+    async def create_setting(self, setting_id: Id, *, properties: dict[str, Any]) -> Resource: ...
+
+
 class Providers(Protocol):
     async def list_providers(self, subscription_id: str) -> list[ProviderRegistration]: ...
 
@@ -215,6 +225,11 @@ class HasTags(Protocol):
     def tags(self) -> Tags: ...
 
 
+class HasSettings(Protocol):
+    @property
+    def settings(self) -> SubscriptionSettings: ...
+
+
 class HasProviders(Protocol):
     @property
     def providers(self) -> Providers: ...
@@ -247,7 +262,7 @@ class HasPacer(Protocol):
 
 
 class TenantAzure(HasSubscriptions, HasGroups, HasInventory, HasResources, HasMoves, HasLocks, HasAuthorization,
-                  HasTags, HasProviders, HasNetwork, HasWeb, HasJobs, HasCompute, HasPacer, Protocol):
+                  HasTags, HasSettings, HasProviders, HasNetwork, HasWeb, HasJobs, HasCompute, HasPacer, Protocol):
     """Every family of one tenant (the chat edge's view; the domain asks for less)."""
 
 

@@ -20,6 +20,7 @@ class PlanFacts:
     groups: tuple[GroupMove, ...]
     group_tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # source group -> tags
     subscription_tags: Mapping[str, str] = field(default_factory=dict)  # the source subscription's own
+    budgets: tuple[Resource, ...] = ()  # the source subscription's own (Microsoft.Consumption/budgets)
     resources: tuple[Resource, ...] = ()  # the source inventory
     locks: tuple[Lock, ...] = ()  # of both subscriptions
     assignments: tuple[RoleAssignment, ...] = ()  # of the source subscription

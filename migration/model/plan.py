@@ -52,6 +52,7 @@ class StepKind(StrEnum):
     DETACH_NAT_GATEWAY = "detach_nat_gateway"
     TAG_GROUP = "tag_group"  # group_tags
     TAG_SUBSCRIPTION = "tag_subscription"  # subscription_tags
+    CREATE_BUDGET = "create_budget"  # budgets
     ADD_ASSIGNABLE_SCOPE = "add_assignable_scope"  # role_assignments
     RECREATE_ASSIGNMENT = "recreate_assignment"
 

@@ -1,7 +1,7 @@
 """A move plan's groups and steps from what Azure says at plan time: the facts read once (inventory,
-groups, locks, the source subscription's tags, role assignments, custom roles, linked services), the fixes
-planned from them, the groups a fix the bot cannot make now holds back, and the groups as the in-subscription
-fixes leave them.
+groups, locks, the source subscription's tags, budgets, role assignments, custom roles, linked services), the
+fixes planned from them, the groups a fix the bot cannot make now holds back, and the groups as the
+in-subscription fixes leave them.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from migration.azure.ports import HasAuthorization, HasGroups, HasInventory, HasLocks, HasTags
+from migration.azure.ports import HasAuthorization, HasGroups, HasInventory, HasLocks, HasSettings, HasTags
 from migration.fixes.choice import regroup
 from migration.fixes.families import REGROUP_ACTIONS, deleted_before, reads
+from migration.fixes.families.budgets import BUDGETS
 from migration.fixes.families.role_assignments import at_subscription, snapshot
 from migration.fixes.family import PlanRead
 from migration.fixes.plan import PlanFacts, plan_fixes
@@ -20,7 +21,7 @@ from migration.model import GroupMove, NotFound, Resource, ResourceId, RoleDefin
 from migration.model.plan import ChosenFix, FixPlan
 
 
-class PlanReads(HasInventory, HasGroups, HasLocks, HasAuthorization, HasTags, Protocol):
+class PlanReads(HasInventory, HasGroups, HasLocks, HasAuthorization, HasTags, HasSettings, Protocol):
     """What planning reads in the customer's tenant (it changes nothing)."""
 
 
@@ -28,9 +29,9 @@ async def read_facts(azure: PlanReads, *, source_subscription_id: str,
                      target_subscription_id: str, groups: tuple[GroupMove, ...], plan_id: str,
                      regrouped: Sequence[str] = ()) -> PlanFacts:
     """What planning the fixes needs, read from Azure at plan time: the source inventory and groups, the locks
-    of both subscriptions, the source subscription's tags and role assignments, and the custom roles those use
-    (on the source subscription itself, on the moved groups and resources, and on `regrouped`: resources
-    in-subscription fixes move, wherever they are)."""
+    of both subscriptions, the source subscription's tags, budgets and role assignments, and the custom roles
+    those use (on the source subscription itself, on the moved groups and resources, and on `regrouped`:
+    resources in-subscription fixes move, wherever they are)."""
     resources = await azure.inventory.list_resources(source_subscription_id)
     source_groups = await azure.groups.list_groups(source_subscription_id)
     locks = [*await azure.locks.list_locks(source_subscription_id),
@@ -52,11 +53,12 @@ async def read_facts(azure: PlanReads, *, source_subscription_id: str,
             continue  # a role deleted since: re-creating the assignment will say so
     wanted = {g.source_group.lower() for g in groups}
     subscription_tags = await azure.tags.get_tags(f"/subscriptions/{source_subscription_id}")
+    budgets = await azure.settings.list_settings(source_subscription_id, BUDGETS)
     return PlanFacts(
         source_subscription_id=source_subscription_id, target_subscription_id=target_subscription_id,
         groups=groups, group_tags={g.name: dict(g.tags) for g in source_groups if g.name.lower() in wanted},
         resources=tuple(resources), locks=tuple(locks), assignments=tuple(assignments), definitions=definitions,
-        subscription_tags=subscription_tags, plan_id=plan_id)
+        subscription_tags=subscription_tags, budgets=tuple(budgets), plan_id=plan_id)
 
 
 async def plan_with_fixes(azure: PlanReads, *, source_subscription_id: str,

@@ -19,6 +19,7 @@ from typing import Any
 
 from migration.fixes.families import (
     app_networking,
+    budgets,
     consolidation,
     disk_keys,
     group_tags,
@@ -53,6 +54,7 @@ FAMILIES: tuple[FixFamily, ...] = (
     app_networking.FAMILY,
     group_tags.FAMILY,
     subscription_tags.FAMILY,
+    budgets.FAMILY,
     role_assignments.FAMILY,
 )
 

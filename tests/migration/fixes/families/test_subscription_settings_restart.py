@@ -50,7 +50,8 @@ from tests.support.sigkill import (
 pytestmark = pytest.mark.restart
 
 WRITE_OF = {"recreate_assignment": "RoleAssignments_Create",
-            "add_assignable_scope": "RoleDefinitions_CreateOrUpdate", "tag_subscription": "Tags_UpdateAtScope"}
+            "add_assignable_scope": "RoleDefinitions_CreateOrUpdate", "tag_subscription": "Tags_UpdateAtScope",
+            "create_budget": "Budgets_CreateOrUpdate"}
 ON_TARGET = f"/subscriptions/{TARGET}"
 
 
@@ -70,9 +71,15 @@ async def test_one_approval_carries_the_subscription_settings_to_the_target_acro
             "Billing Reader (Litware)"]
         [tagging] = [s for s in steps if s.kind is StepKind.TAG_SUBSCRIPTION]
         assert tagging.text == f"Put the 3 tags of the source subscription on the target subscription {TARGET}"
+        budgets = {s.arg("name"): s for s in steps if s.kind is StepKind.CREATE_BUDGET}
+        assert sorted(budgets) == ["monthly-cap", "team-web"]
         # The approver sees each setting the one click carries, before clicking.
         approval = text_of(render(stored, approver_mris=[], view="approver"))
         assert tagging.text in approval and f"Give User {ALICE} the role Reader on subscription {TARGET}" in approval
+        # ...and that the customer sees budgets and costs only once cost visibility is on, at retail prices.
+        assert ("Make budget monthly-cap again on the target subscription (amount 5000, Monthly, alert rules: 2)"
+                in approval)
+        assert "only once you turn cost visibility on for them in Partner Center, at retail prices" in approval
 
         async with aiohttp.ClientSession() as session:
             await slow_writes(session, run.arm, run.ca, sorted(set(WRITE_OF.values())))
@@ -87,7 +94,15 @@ async def test_one_approval_carries_the_subscription_settings_to_the_target_acro
         in_target = await azure.authorization.list_role_assignments(TARGET)
         billing = await azure.authorization.get_role_definition(BILLING, scope=ON_TARGET)
         target_tags = await azure.tags.get_tags(ON_TARGET)
+        budget_ids = {n: s.arg("id") for n, s in budgets.items()}
+        cap = await azure.settings.get_setting(budget_ids["monthly-cap"])
+        partners = await azure.settings.get_setting(budget_ids["team-web"])
+        source_cap = await azure.settings.get_setting(budget_ids["monthly-cap"].replace(TARGET, SOURCE))
         target_tags = await azure.tags.get_tags(ON_TARGET)
+        budget_ids = {n: s.arg("id") for n, s in budgets.items()}
+        cap = await azure.settings.get_setting(budget_ids["monthly-cap"])
+        partners = await azure.settings.get_setting(budget_ids["team-web"])
+        source_cap = await azure.settings.get_setting(budget_ids["monthly-cap"].replace(TARGET, SOURCE))
 
     # A refused setting stops nothing: the groups moved, every other step succeeded.
     assert done.state is RequestState.SUCCEEDED, done
@@ -96,8 +111,16 @@ async def test_one_approval_carries_the_subscription_settings_to_the_target_acro
     assert settings <= seen and kills >= 1  # (they run side by side: one kill may catch several)
     status = {s.key: done.step_record(s.key).status for s in steps}
     bob = next(s for s in on_subscription if s.arg("principal") == BOB)
-    assert status == {s.key: StepStatus.FAILED if s is bob else StepStatus.SUCCEEDED for s in steps}
+    refused = {bob.key, budgets["team-web"].key}
+    assert status == {s.key: StepStatus.FAILED if s.key in refused else StepStatus.SUCCEEDED for s in steps}
     assert done.step_record(bob.key).error.code == "PrincipalNotFound"
+    # The target's own budget of that name is Azure's to keep: it refuses the overwrite, and it stays as it was.
+    assert "There are changes made to Budget team-web" in done.step_record(budgets["team-web"].key).error.message
+    assert partners.properties["amount"] == 300
+    # The budget is on the target as on the source: amount, grain, period, alert rules (not the spend so far).
+    assert {k: cap.properties[k] for k in ("amount", "timeGrain", "timePeriod", "notifications")} == {
+        k: source_cap.properties[k] for k in ("amount", "timeGrain", "timePeriod", "notifications")}
+    assert "currentSpend" not in cap.properties
     # Read back from the sandbox: the assignments are on the target subscription, as they were on the source.
     made = {(a.principal_id, a.role_guid, a.condition or "", a.description or "") for a in in_target
             if a.scope.lower() == ON_TARGET}
@@ -109,8 +132,8 @@ async def test_one_approval_carries_the_subscription_settings_to_the_target_acro
     assert ON_TARGET in billing.assignable_scopes and f"/subscriptions/{SOURCE}" in billing.assignable_scopes
     # Azure carried out every write once: nothing was repeated across the kills.
     ops = stats["applied_by_operation"]
-    assert (ops["RoleAssignments_Create"], ops["RoleDefinitions_CreateOrUpdate"], ops["Tags_UpdateAtScope"]) == (
-        3, 1, 1)
+    assert (ops["RoleAssignments_Create"], ops["RoleDefinitions_CreateOrUpdate"], ops["Tags_UpdateAtScope"],
+            ops["Budgets_CreateOrUpdate"]) == (3, 1, 1, 1)
     # The source subscription's tags are on the target subscription; its command quotes them for a shell.
     assert target_tags == SOURCE_TAGS
     assert command(tagging).posix() == (f"az tag update --resource-id {ON_TARGET} --operation Merge --tags "
@@ -122,8 +145,10 @@ async def test_one_approval_carries_the_subscription_settings_to_the_target_acro
     assert command(bob).posix().startswith(f"az role assignment create --assignee-object-id {BOB} ")
     assert command(bob).posix().endswith(f" --scope {ON_TARGET}")
     assert f"--assignee-object-id {BOB}" in report
+    assert f"az rest --method put --url '{budget_ids['team-web']}?api-version=2024-08-01' --body '" in report
     # The move report lists every setting: carried (ticked) or failed (to do by hand, with its command).
     markdown = to_markdown(build(done, now=datetime.now(UTC)))
     to_do, finished = markdown.split("## Done", 1)
     assert "## To do by hand" in to_do and f"--assignee-object-id {BOB}" in to_do
-    assert all(s.text in finished for s in steps if s is not bob) and bob.text not in finished
+    assert all(s.text in finished for s in steps if s.key not in refused)
+    assert not any(s.text in finished for s in steps if s.key in refused)
