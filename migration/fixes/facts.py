@@ -24,6 +24,7 @@ class PlanFacts:
     resources: tuple[Resource, ...] = ()  # the source inventory
     locks: tuple[Lock, ...] = ()  # of both subscriptions
     assignments: tuple[RoleAssignment, ...] = ()  # of the source subscription
+    target_assignments: tuple[RoleAssignment, ...] = ()  # of the target subscription (on it, above and below)
     definitions: Mapping[str, RoleDefinition] = field(default_factory=dict)  # lower-case role GUID -> custom role
     plan_id: str = ""  # seeds the names of re-created role assignments (stable across restarts)
     linked_services: tuple[Resource, ...] = ()  # of the workspaces whose Automation link a fix removes

@@ -54,10 +54,12 @@ async def read_facts(azure: PlanReads, *, source_subscription_id: str,
     wanted = {g.source_group.lower() for g in groups}
     subscription_tags = await azure.tags.get_tags(f"/subscriptions/{source_subscription_id}")
     budgets = await azure.settings.list_settings(source_subscription_id, BUDGETS)
+    target_assignments = await azure.authorization.list_role_assignments(target_subscription_id)
     return PlanFacts(
         source_subscription_id=source_subscription_id, target_subscription_id=target_subscription_id,
         groups=groups, group_tags={g.name: dict(g.tags) for g in source_groups if g.name.lower() in wanted},
         resources=tuple(resources), locks=tuple(locks), assignments=tuple(assignments), definitions=definitions,
+        target_assignments=tuple(target_assignments),
         subscription_tags=subscription_tags, budgets=tuple(budgets), plan_id=plan_id)
 
 

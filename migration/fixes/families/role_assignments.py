@@ -35,7 +35,8 @@ def _follow_through(facts: PlanFacts, moves: Relocation, steps: Steps, specs: Sp
     follow_regrouped(facts, moves, moved, add)
     target = f"/subscriptions/{facts.target_subscription_id}"
     for a in at_subscription(facts.assignments, facts.source_subscription_id):
-        _recreate(facts, a, target, "", (), add)
+        if not _held(facts.target_assignments, a, target):
+            _recreate(facts, a, target, "", (), add)
 
 
 def _recreate(facts: PlanFacts, a: RoleAssignment, new_scope: str, served: str, after: tuple[str, ...],
@@ -55,6 +56,14 @@ def _recreate(facts: PlanFacts, a: RoleAssignment, new_scope: str, served: str, 
                       principal=a.principal_id, principal_type=a.principal_type, condition=a.condition,
                       description=a.description, source_scope=a.scope, scope_name=scope_name(new_scope, facts)),
                  after=after))
+
+
+def _held(assignments: Iterable[RoleAssignment], wanted: RoleAssignment, scope: str) -> bool:
+    """Whether the principal already holds that role on `scope` (made there or above it, with no condition or the
+    same one): nothing to make again (the bot's own access to the target, often)."""
+    return any(a.principal_id.lower() == wanted.principal_id.lower() and a.role_guid.lower() == wanted.role_guid.lower()
+               and (a.condition or None) in (None, wanted.condition or None) and _covers_any((a.scope,), scope)
+               for a in assignments)
 
 
 def _covers_any(scopes: Iterable[str], scope: str) -> bool:

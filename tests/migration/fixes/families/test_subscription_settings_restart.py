@@ -64,7 +64,8 @@ async def test_one_approval_carries_the_subscription_settings_to_the_target_acro
         steps = stored.fix_steps
         on_subscription = [s for s in steps if s.kind is StepKind.RECREATE_ASSIGNMENT
                            and s.arg("scope") == ON_TARGET]
-        # Each assignment made on the source subscription is a step of the plan, on the target subscription.
+        # Each assignment made on the source subscription is a step of the plan, on the target subscription;
+        # not Finance's Reader, which the target subscription already gives it.
         assert sorted((s.arg("principal"), s.arg("role").rsplit("/", 1)[-1]) for s in on_subscription) == sorted(
             [(ALICE, READER), (FINANCE, CONTRIBUTOR), (FINANCE, BILLING), (BOB, READER)])
         assert [s.arg("role_name") for s in steps if s.kind is StepKind.ADD_ASSIGNABLE_SCOPE] == [
