@@ -1,5 +1,6 @@
 """Settings made on a subscription itself that are resources of their own provider at subscription scope
-(`/subscriptions/{id}/providers/{type}/{name}`): budgets. Listed, read and created; no move of resource groups
+(`/subscriptions/{id}/providers/{type}/{name}`): budgets, the diagnostic settings that export its
+Activity Log. Listed, read and created; no move of resource groups
 carries them, so the fixes re-create them on the target subscription.
 
 Each type's api-version is in `SETTING_APIS`.
@@ -14,7 +15,9 @@ from migration.azure.clients import TenantClients
 from migration.azure.errors import maps_errors
 from migration.model import Resource, ResourceId
 
-SETTING_APIS = {"microsoft.consumption/budgets": "2024-08-01"}  # lower-case type -> its provider's api-version
+# Lower-case type -> its provider's api-version.
+SETTING_APIS = {"microsoft.consumption/budgets": "2024-08-01",
+                "microsoft.insights/diagnosticsettings": "2021-05-01-preview"}
 
 
 def _api(type_: str) -> str:
@@ -47,7 +50,7 @@ class ArmSettings:
     @maps_errors(write=True, about="setting_id")
     async def create_setting(self, setting_id: ResourceId | str, *, properties: dict[str, Any]) -> Resource:
         """Create a setting of that name (with no eTag: a provider that keeps one refuses to overwrite a setting
-        of that name made meanwhile)."""
+        of that name made meanwhile; one that keeps none replaces it)."""
         sid = ResourceId.of(setting_id)
         answer = await self._clients.pipeline().send("PUT", str(sid), api_version=_api(sid.type),
                                                      body={"properties": properties}, ok=(200, 201))

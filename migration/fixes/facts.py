@@ -21,6 +21,7 @@ class PlanFacts:
     group_tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # source group -> tags
     subscription_tags: Mapping[str, str] = field(default_factory=dict)  # the source subscription's own
     budgets: tuple[Resource, ...] = ()  # the source subscription's own (Microsoft.Consumption/budgets)
+    diagnostic_settings: tuple[Resource, ...] = ()  # the source subscription's own (its Activity Log's export)
     resources: tuple[Resource, ...] = ()  # the source inventory
     locks: tuple[Lock, ...] = ()  # of both subscriptions
     assignments: tuple[RoleAssignment, ...] = ()  # of the source subscription

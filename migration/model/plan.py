@@ -53,6 +53,7 @@ class StepKind(StrEnum):
     TAG_GROUP = "tag_group"  # group_tags
     TAG_SUBSCRIPTION = "tag_subscription"  # subscription_tags
     CREATE_BUDGET = "create_budget"  # budgets
+    CREATE_DIAGNOSTIC_SETTING = "create_diagnostic_setting"  # diagnostic_settings
     ADD_ASSIGNABLE_SCOPE = "add_assignable_scope"  # role_assignments
     RECREATE_ASSIGNMENT = "recreate_assignment"
 

@@ -21,6 +21,7 @@ from migration.fixes.families import (
     app_networking,
     budgets,
     consolidation,
+    diagnostic_settings,
     disk_keys,
     group_tags,
     locks,
@@ -55,6 +56,7 @@ FAMILIES: tuple[FixFamily, ...] = (
     group_tags.FAMILY,
     subscription_tags.FAMILY,
     budgets.FAMILY,
+    diagnostic_settings.FAMILY,
     role_assignments.FAMILY,
 )
 

@@ -13,7 +13,8 @@ from typing import Any
 from migration.azure.ports import HasSettings
 from migration.fixes.facts import PlanFacts, Relocation, args
 from migration.fixes.family import Add, FixFamily, Specs, Steps, StepSpec
-from migration.model import NotFound, Resource
+from migration.fixes.lookups import setting
+from migration.model import Resource
 from migration.model.plan import PlanStep, StepKind
 
 BUDGETS = "Microsoft.Consumption/budgets"
@@ -51,13 +52,11 @@ async def _create(azure: HasSettings, step: PlanStep) -> None:
 
 
 async def _created(azure: HasSettings, step: PlanStep) -> bool:
-    try:
-        found = await azure.settings.get_setting(step.arg("id"))
-    except NotFound:
-        return False
+    found = await setting(azure, step.arg("id"))
     wanted = json.loads(step.arg("properties"))
     # The target's own budget of that name (another amount or grain) is not this step's: it is not done.
-    return all(found.properties.get(k) == wanted.get(k) for k in ("amount", "timeGrain", "category"))
+    return found is not None and all(found.properties.get(k) == wanted.get(k)
+                                     for k in ("amount", "timeGrain", "category"))
 
 
 FAMILY = FixFamily(

@@ -54,3 +54,24 @@ async def test_a_budget_of_that_name_is_never_overwritten_unread(azure):
         await azure.settings.create_setting(_id(TARGET, "team-web"), properties=MONTHLY)
     assert "There are changes made to Budget team-web" in refused.value.error.message
     assert (await azure.settings.get_setting(_id(TARGET, "team-web"))).properties["amount"] == 300
+
+
+DIAGNOSTICS = "Microsoft.Insights/diagnosticSettings"
+WORKSPACE = (f"/subscriptions/{SOURCE}/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/"
+             "log-litware")
+
+
+@pytest.mark.parametrize(("properties", "says"), [
+    ({"logs": [{"category": "Administrative", "enabled": True}]}, "must send to a workspace"),
+    ({"workspaceId": WORKSPACE.replace("log-litware", "gone"), "logs": []}, "could not be found"),
+    ({"workspaceId": WORKSPACE, "logs": [{"category": "AuditEvent", "enabled": True}]}, "is not supported"),
+], ids=["no-destination", "missing-workspace", "not-an-activity-log-category"])
+async def test_an_activity_log_export_azure_refuses_is_refused_and_nothing_is_made(azure, properties, says):
+    setting = f"/subscriptions/{TARGET}/providers/{DIAGNOSTICS}/to-logs"
+    with pytest.raises(ArmError) as refused:
+        await azure.settings.create_setting(setting, properties=properties)
+    assert says in refused.value.error.message
+    assert await azure.settings.list_settings(TARGET, DIAGNOSTICS) == []
+    made = await azure.settings.create_setting(setting, properties={
+        "workspaceId": WORKSPACE, "logs": [{"category": "Administrative", "enabled": True}]})
+    assert made.properties["workspaceId"] == WORKSPACE  # a workspace of another subscription of the tenant

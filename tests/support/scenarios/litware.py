@@ -12,5 +12,7 @@ BOB = "1177a4e0-0000-4000-8000-000000000b0b"  # a user since deleted
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 BILLING = "1177a4e0-b111-4000-8000-0000000b111a"  # custom role, assignable in the source only
-PICKED = ("rg-web", "rg-data")
+PICKED = ("rg-web", "rg-data", "rg-logs")
 SOURCE_TAGS = {"costCenter": "CC-1042", "owner": "it-ops@litware.com", "note": "billing $(whoami); 'quoted'"}
+WORKSPACE = (f"/subscriptions/{SOURCE}/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/"
+             "log-litware")  # the Activity Log's destination, in a group that moves

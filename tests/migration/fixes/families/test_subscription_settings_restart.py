@@ -38,6 +38,7 @@ from tests.support.scenarios.litware import (
     SOURCE,
     SOURCE_TAGS,
     TARGET,
+    WORKSPACE,
 )
 from tests.support.sigkill import (
     approve_and_kill_at_every_step,
@@ -51,7 +52,8 @@ pytestmark = pytest.mark.restart
 
 WRITE_OF = {"recreate_assignment": "RoleAssignments_Create",
             "add_assignable_scope": "RoleDefinitions_CreateOrUpdate", "tag_subscription": "Tags_UpdateAtScope",
-            "create_budget": "Budgets_CreateOrUpdate"}
+            "create_budget": "Budgets_CreateOrUpdate",
+            "create_diagnostic_setting": "SubscriptionDiagnosticSettings_CreateOrUpdate"}
 ON_TARGET = f"/subscriptions/{TARGET}"
 
 
@@ -74,6 +76,10 @@ async def test_one_approval_carries_the_subscription_settings_to_the_target_acro
         assert tagging.text == f"Put the 3 tags of the source subscription on the target subscription {TARGET}"
         budgets = {s.arg("name"): s for s in steps if s.kind is StepKind.CREATE_BUDGET}
         assert sorted(budgets) == ["monthly-cap", "team-web"]
+        [export] = [s for s in steps if s.kind is StepKind.CREATE_DIAGNOSTIC_SETTING]
+        assert export.text == ("Export the target subscription's Activity Log (Administrative, Security, Policy, "
+                               "ServiceHealth) to log-litware, as setting activity-to-logs does for the source")
+        assert export.after == ("move:rg-logs",)  # the workspace's new id exists once it moved
         # The approver sees each setting the one click carries, before clicking.
         approval = text_of(render(stored, approver_mris=[], view="approver"))
         assert tagging.text in approval and f"Give User {ALICE} the role Reader on subscription {TARGET}" in approval
@@ -99,11 +105,13 @@ async def test_one_approval_carries_the_subscription_settings_to_the_target_acro
         cap = await azure.settings.get_setting(budget_ids["monthly-cap"])
         partners = await azure.settings.get_setting(budget_ids["team-web"])
         source_cap = await azure.settings.get_setting(budget_ids["monthly-cap"].replace(TARGET, SOURCE))
+        exported = await azure.settings.get_setting(export.arg("id"))
         target_tags = await azure.tags.get_tags(ON_TARGET)
         budget_ids = {n: s.arg("id") for n, s in budgets.items()}
         cap = await azure.settings.get_setting(budget_ids["monthly-cap"])
         partners = await azure.settings.get_setting(budget_ids["team-web"])
         source_cap = await azure.settings.get_setting(budget_ids["monthly-cap"].replace(TARGET, SOURCE))
+        exported = await azure.settings.get_setting(export.arg("id"))
 
     # A refused setting stops nothing: the groups moved, every other step succeeded.
     assert done.state is RequestState.SUCCEEDED, done
@@ -122,6 +130,10 @@ async def test_one_approval_carries_the_subscription_settings_to_the_target_acro
     assert {k: cap.properties[k] for k in ("amount", "timeGrain", "timePeriod", "notifications")} == {
         k: source_cap.properties[k] for k in ("amount", "timeGrain", "timePeriod", "notifications")}
     assert "currentSpend" not in cap.properties
+    # The target's Activity Log goes to the workspace at its new id, in the target subscription.
+    assert exported.properties["workspaceId"] == WORKSPACE.replace(SOURCE, TARGET)
+    assert [x["category"] for x in exported.properties["logs"] if x["enabled"]] == [
+        "Administrative", "Security", "Policy", "ServiceHealth"]
     # Read back from the sandbox: the assignments are on the target subscription, as they were on the source.
     made = {(a.principal_id, a.role_guid, a.condition or "", a.description or "") for a in in_target
             if a.scope.lower() == ON_TARGET}
@@ -134,7 +146,7 @@ async def test_one_approval_carries_the_subscription_settings_to_the_target_acro
     # Azure carried out every write once: nothing was repeated across the kills.
     ops = stats["applied_by_operation"]
     assert (ops["RoleAssignments_Create"], ops["RoleDefinitions_CreateOrUpdate"], ops["Tags_UpdateAtScope"],
-            ops["Budgets_CreateOrUpdate"]) == (3, 1, 1, 1)
+            ops["Budgets_CreateOrUpdate"], ops["SubscriptionDiagnosticSettings_CreateOrUpdate"]) == (3, 1, 1, 1, 1)
     # The source subscription's tags are on the target subscription; its command quotes them for a shell.
     assert target_tags == SOURCE_TAGS
     assert command(tagging).posix() == (f"az tag update --resource-id {ON_TARGET} --operation Merge --tags "
