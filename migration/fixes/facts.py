@@ -22,6 +22,8 @@ class PlanFacts:
     subscription_tags: Mapping[str, str] = field(default_factory=dict)  # the source subscription's own
     budgets: tuple[Resource, ...] = ()  # the source subscription's own (Microsoft.Consumption/budgets)
     diagnostic_settings: tuple[Resource, ...] = ()  # the source subscription's own (its Activity Log's export)
+    defender_plans: tuple[Resource, ...] = ()  # the source subscription's Defender for Cloud plans (pricings)
+    security_contacts: tuple[Resource, ...] = ()  # the source subscription's Defender for Cloud contacts
     resources: tuple[Resource, ...] = ()  # the source inventory
     locks: tuple[Lock, ...] = ()  # of both subscriptions
     assignments: tuple[RoleAssignment, ...] = ()  # of the source subscription
