@@ -50,6 +50,7 @@ class StepKind(StrEnum):
     REMOVE_VNET_INTEGRATION = "remove_vnet_integration"  # app_networking
     ADD_VNET_INTEGRATION = "add_vnet_integration"
     DETACH_NAT_GATEWAY = "detach_nat_gateway"
+    REATTACH_NAT_GATEWAY = "reattach_nat_gateway"
     TAG_GROUP = "tag_group"  # group_tags
     ADD_ASSIGNABLE_SCOPE = "add_assignable_scope"  # role_assignments
     RECREATE_ASSIGNMENT = "recreate_assignment"

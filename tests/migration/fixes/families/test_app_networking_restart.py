@@ -45,8 +45,8 @@ async def test_an_integrated_app_and_a_subnet_on_a_nat_gateway_move_with_one_app
         stored = await plan_and_submit(gateway, workflow, picked=PICKED, request_id="NET1")
         steps = stored.fix_steps
         fixes = [(s.phase, s.kind) for s in steps if s.kind is not StepKind.REGISTER_PROVIDER]
-        assert sorted(fixes) == [("after", StepKind.ADD_VNET_INTEGRATION), ("before", StepKind.DETACH_NAT_GATEWAY),
-                                 ("before", StepKind.REMOVE_VNET_INTEGRATION)]
+        assert sorted(fixes) == [("after", StepKind.ADD_VNET_INTEGRATION), ("after", StepKind.REATTACH_NAT_GATEWAY),
+                                 ("before", StepKind.DETACH_NAT_GATEWAY), ("before", StepKind.REMOVE_VNET_INTEGRATION)]
         # A NAT gateway in the target is the engineer's, with its command.
         assert [f.action for f in stored.manual_fixes] == ["detach_subnet_resource"]
         assert "az network nat gateway create" in stored.manual_fixes[0].command.posix()
@@ -71,7 +71,7 @@ async def test_an_integrated_app_and_a_subnet_on_a_nat_gateway_move_with_one_app
     assert seen == {s.key for s in steps} and kills >= 2  # killed at every step, before and after the moves
     assert {r.key: r.status for r in done.step_records} == {s.key: StepStatus.SUCCEEDED for s in steps}
     # The app is integrated again, on its new id, with the subnet's new id; the moved subnet has no NAT
-    # gateway, and the NAT gateway stayed in the source.
+    # gateway, and the NAT gateway stayed in the source (nothing stayed to put it back on).
     assert target.startswith(f"/subscriptions/{CSP}/")
     assert integration == APPS.replace(f"/subscriptions/{PAYG}/resourceGroups/rg-web", target)
     assert egress_nat == ""
