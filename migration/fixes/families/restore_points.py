@@ -50,5 +50,5 @@ FAMILY = FixFamily(
     name="restore_points",
     actions=("remove_restore_points",),
     plan=each(_restore_points),
-    steps=(StepSpec(StepKind.DELETE_RESTORE_POINTS, _delete, _deleted),),
+    steps=(StepSpec(StepKind.DELETE_RESTORE_POINTS, _delete, _deleted, lasting=True),),
 )
