@@ -10,10 +10,8 @@ back where they stayed, across SIGKILL too.
 
 from __future__ import annotations
 
-import ssl
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from migration.model import RequestState
@@ -23,13 +21,7 @@ from tests.support.bot_http import Connector
 from tests.support.sandbox import CSP, FABRIKAM, PAYG
 from tests.support.scenarios.app_network import APPS, NAT, PICKED, SITE, VNET, app_network_scenario
 from tests.support.scenarios.refused import refused_moves
-from tests.support.sigkill import (
-    approve_and_kill_at_every_step,
-    once_azure_took_it,
-    plan_and_submit,
-    sandbox_and_bot,
-    slow_writes,
-)
+from tests.support.sigkill import killed_once_azure_took_each_step, plan_and_submit, sandbox_and_bot
 
 pytestmark = pytest.mark.restart
 
@@ -42,8 +34,7 @@ async def test_an_integrated_app_and_a_subnet_on_a_nat_gateway_move_with_one_app
     tmp_path: Path, connector: Connector
 ):
     async with sandbox_and_bot(tmp_path, app_network_scenario()) as run:
-        arm, ca, port, bot_args, workflow, gateway = (run.arm, run.ca, run.port, run.bot_args, run.workflow,
-                                                      run.gateway)
+        workflow, gateway = run.workflow, run.gateway
         stored = await plan_and_submit(gateway, workflow, picked=PICKED, request_id="NET1")
         steps = stored.fix_steps
         fixes = [(s.phase, s.kind) for s in steps if s.kind is not StepKind.REGISTER_PROVIDER]
@@ -53,13 +44,8 @@ async def test_an_integrated_app_and_a_subnet_on_a_nat_gateway_move_with_one_app
         assert [f.action for f in stored.manual_fixes] == ["detach_subnet_resource"]
         assert "az network nat gateway create" in stored.manual_fixes[0].command.posix()
 
-        async with aiohttp.ClientSession() as session:
-            await slow_writes(session, arm, ca, sorted(set(WRITE_OF.values())))
-            kills, seen = await approve_and_kill_at_every_step(
-                session, workflow, request_id=stored.id, bot_args=bot_args, port=port, connector_url=connector.url,
-                before_kill=once_azure_took_it(session, arm, ca, WRITE_OF))
-            async with session.get(f"{arm}/_sandbox/stats", ssl=ssl.create_default_context(cafile=ca)) as r:
-                stats = await r.json()
+        kills, seen, stats = await killed_once_azure_took_each_step(run, request_id=stored.id,
+                                                                    connector_url=connector.url, write_of=WRITE_OF)
         done = await workflow.get(stored.id)
         assert done is not None
         target = next(g.target_group_id for g in done.request.groups if g.source_group == "rg-web")
@@ -90,17 +76,11 @@ async def test_when_the_move_fails_integration_and_nat_gateway_come_back_where_t
     """Azure accepts the dry run, then refuses the move: the steps after it put back what the steps before it
     took away, on the app and the network where they stayed, each once, with the bot killed at every step."""
     async with sandbox_and_bot(tmp_path, refused_moves(app_network_scenario(), PICKED)) as run:
-        arm, ca, port, bot_args, workflow, gateway = (run.arm, run.ca, run.port, run.bot_args, run.workflow,
-                                                      run.gateway)
+        workflow, gateway = run.workflow, run.gateway
         stored = await plan_and_submit(gateway, workflow, picked=PICKED, request_id="NET2")
-        write_of = {**WRITE_OF, "reattach_nat_gateway": "Subnets_CreateOrUpdate"}
-        async with aiohttp.ClientSession() as session:
-            await slow_writes(session, arm, ca, sorted(set(write_of.values())))
-            kills, seen = await approve_and_kill_at_every_step(
-                session, workflow, request_id=stored.id, bot_args=bot_args, port=port, connector_url=connector.url,
-                before_kill=once_azure_took_it(session, arm, ca, write_of))
-            async with session.get(f"{arm}/_sandbox/stats", ssl=ssl.create_default_context(cafile=ca)) as r:
-                stats = await r.json()
+        kills, seen, stats = await killed_once_azure_took_each_step(
+            run, request_id=stored.id, connector_url=connector.url,
+            write_of={**WRITE_OF, "reattach_nat_gateway": "Subnets_CreateOrUpdate"})
         done = await workflow.get(stored.id)
         assert done is not None
         azure = gateway.for_tenant(FABRIKAM)
