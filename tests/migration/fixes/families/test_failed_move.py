@@ -41,7 +41,16 @@ class Walk:
 
 FIXES = Walk(fixes_scenario, ("rg-app", "rg-locked", "rg-net", "rg-webapp"),
              ("rg-app", "rg-locked", "rg-net", "rg-web"))  # app-2 goes back to rg-web first, in the source
-SERVICES = Walk(services_scenario, ("rg-ops", "rg-site"), ("rg-ops", "rg-site"))
+def _locked_certificate() -> dict[str, Any]:
+    """The services, with a delete lock on the managed certificate the move deletes and issues again."""
+    data = services_scenario()
+    site = next(g for s in data["subscriptions"] for g in s["resourceGroups"] if g["name"] == "rg-site")
+    cert = next(r for r in site["resources"] if r["name"] == "www-cert")
+    cert["locks"] = [{"name": "keep-cert", "level": "CanNotDelete", "notes": "Keep the certificate"}]
+    return data
+
+
+SERVICES = Walk(_locked_certificate, ("rg-ops", "rg-site"), ("rg-ops", "rg-site"))
 RESOURCES = Walk(resource_fixes_scenario, ("rg-stream", "rg-disks", "rg-backup"),
                  ("rg-stream", "rg-disks", "rg-backup"))
 NETWORK = Walk(app_network_scenario, ("rg-web",), ("rg-web",))
@@ -165,11 +174,12 @@ async def test_a_failed_move_leaves_the_customers_azure_as_it_was_or_the_report_
         named = [n for n in said if key == n or key.startswith(n + "/")]
         assert any(n.rsplit("/", 1)[1] in lines[said[n].key].text.lower() for n in named) or \
             _empty_target_group(key, walked.changed[key], done), (key, [lines[said[n].key].text for n in named])
-    # Every step of the family that puts back what a step before the moves took away did, where it stayed.
+    # Every step that puts back what a step before the moves took away did, where it stayed.
     before = {s.key for s in done.fix_steps if s.phase == "before"}
-    for step in mine:
+    for step in done.fix_steps:
         if step.phase == "after" and before & set(step.after):
             assert lines[step.key].outcome is Outcome.DONE, (lines[step.key].text, lines[step.key].error)
+            assert "CSP subscription" not in lines[step.key].text  # says where it happened: where it stayed
 
 
 def _empty_target_group(key: str, change: tuple[Any, Any], done: StoredRequest) -> bool:
