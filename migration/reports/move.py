@@ -21,7 +21,7 @@ from typing import Any
 
 from migration import DATA_DIR
 from migration.azure.explain import explain
-from migration.fixes.families import command
+from migration.fixes.families import command, labels
 from migration.model import ArmErrorDetail, GroupMove, GroupState, RequestState, ResourceId, name_of
 from migration.model.commands import Script, fill
 from migration.model.plan import ChosenFix, PlanStep, StepKind
@@ -298,6 +298,22 @@ def _stayed(stored: StoredRequest, group: str) -> bool:
         stored.request.state.is_final and state is not GroupState.SUCCEEDED)
 
 
+def _manual_as_things_stand(stored: StoredRequest) -> tuple[ChosenFix, ...]:
+    """The fixes left to the engineer once the moves they follow ended: one after a move that did not happen
+    says what to do where the resource stayed, or is gone when nothing is left to do."""
+    ended = stored.request.state.is_final
+    out = (m.as_things_stand(moved=not (ended and m.follows and _stayed(stored, m.follows)))
+           for m in stored.manual_fixes)
+    return tuple(m for m in out if m is not None)
+
+
+def manual_title(fix: ChosenFix) -> str:
+    """What a fix left to the engineer asks for, as a sentence: its reason, else the plan card's name of its
+    fix (never the name of a fix the bot made, for what is left after it)."""
+    title = fix.reason or labels().get(fix.action) or fix.action.replace("_", " ")
+    return title if title.endswith((".", ":")) else title + "."
+
+
 def _fix_line(step: PlanStep, outcome: Outcome, error: ArmErrorDetail | None, waits: tuple[str, ...],
               stored: StoredRequest) -> StepLine:
     now = as_things_stand(step, stored)
@@ -350,7 +366,7 @@ def build(stored: StoredRequest, *, now: datetime) -> MoveReport:
         requested_by=request.requested_by.name, requested_at=request.requested_at, finished_at=stored.finished_at,
         generated_at=now,
         decisions=tuple(DecisionLine(d.action, d.by.name, d.at, d.comment or "") for d in request.decisions),
-        groups=groups, steps=steps, assignments=assignments, manual=stored.manual_fixes,
+        groups=groups, steps=steps, assignments=assignments, manual=_manual_as_things_stand(stored),
         checklist=tuple(ChecklistLine(c.title, c.detail, c.done) for c in stored.checklist),
         leftovers=stored.leftovers,
     )

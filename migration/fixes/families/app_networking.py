@@ -101,9 +101,10 @@ def _subnet_attachments(facts: PlanFacts, moves: Relocation, fix: ChosenFix, add
             Command.of("az", "network", "vnet", "subnet", "update", "-g", Data(target.resource_group),
                        "--vnet-name", Data(vnet.name), "-n", Data(name), "--subscription", Data(target.subscription),
                        "--nat-gateway", Data(name_of(nat))))
+        # Moot when the network's move did not happen: the NAT gateway went back on the subnet there.
         manual.append(ChosenFix(fix.group, fix.action, (f"{new_vnet}/subnets/{name}",), command,
                                 reason=message("nat_gateway_after", nat_name=name_of(nat), subnet=name,
-                                               vnet_name=vnet.name)))
+                                               vnet_name=vnet.name), follows=group.source_group))
     return manual
 
 

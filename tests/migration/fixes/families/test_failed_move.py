@@ -21,9 +21,11 @@ from migration.fixes.families import FAMILIES, SPECS
 from migration.model import GroupState, ResourceId
 from migration.model.plan import PlanStep
 from migration.model.records import StoredRequest
-from migration.reports.move import Outcome, build
+from migration.reports.move import Outcome, build, manual_title
+from migration.reports.move_export import to_markdown
 from tests.migration.fixes.test_runner import FAST
 from tests.support.moves import approver_actor
+from tests.support.sandbox import CSP
 from tests.support.scenarios.app_network import app_network_scenario
 from tests.support.scenarios.fixes import fixes_scenario
 from tests.support.scenarios.refused import refused_moves
@@ -54,10 +56,21 @@ SERVICES = Walk(_locked_certificate, ("rg-ops", "rg-site"), ("rg-ops", "rg-site"
 RESOURCES = Walk(resource_fixes_scenario, ("rg-stream", "rg-disks", "rg-backup"),
                  ("rg-stream", "rg-disks", "rg-backup"))
 NETWORK = Walk(app_network_scenario, ("rg-web",), ("rg-web",))
-WALKS = {"locks": FIXES, "providers": FIXES, "consolidation": FIXES, "public_ips": FIXES, "peerings": FIXES,
-         "group_tags": FIXES, "role_assignments": FIXES, "workspace_links": SERVICES, "sql_registrations": SERVICES,
-         "managed_certificates": SERVICES, "stream_jobs": RESOURCES, "disk_keys": RESOURCES,
-         "restore_points": RESOURCES, "app_networking": NETWORK}
+
+
+def _no_target_set() -> dict[str, Any]:
+    """The fixes on single resources, with no disk encryption set in the target for the disk to go back on."""
+    data = resource_fixes_scenario()
+    csp = next(s for s in data["subscriptions"] if s["id"] == CSP)
+    csp["resourceGroups"] = [g for g in csp["resourceGroups"] if g["name"] != "rg-keys"]
+    return data
+
+
+KEYLESS = Walk(_no_target_set, ("rg-disks",), ("rg-disks",))
+WALKS = {"locks": (FIXES, SERVICES), "providers": (FIXES,), "consolidation": (FIXES,), "public_ips": (FIXES,),
+         "peerings": (FIXES,), "group_tags": (FIXES,), "role_assignments": (FIXES,), "workspace_links": (SERVICES,),
+         "sql_registrations": (SERVICES,), "managed_certificates": (SERVICES,), "stream_jobs": (RESOURCES,),
+         "disk_keys": (RESOURCES, KEYLESS), "restore_points": (RESOURCES,), "app_networking": (NETWORK,)}
 
 
 @dataclass(frozen=True)
@@ -153,7 +166,11 @@ async def _walk(walk: Walk, workflow: Workflow, sandbox_factory: Any, gateway_fa
 async def test_a_failed_move_leaves_the_customers_azure_as_it_was_or_the_report_says_what_differs(
         family: str, workflow: Workflow, sandbox_factory: Any, gateway_factory: Any) -> None:
     assert family in WALKS, f"no failed move walks {family}: add its scenario to WALKS"
-    walked = await _walk(WALKS[family], workflow, sandbox_factory, gateway_factory)
+    for walk in WALKS[family]:
+        _check(family, await _walk(walk, workflow, sandbox_factory, gateway_factory))
+
+
+def _check(family: str, walked: Walked) -> None:
     done = walked.done
     assert {g.state for g in done.request.groups} == {GroupState.FAILED}, done.request.groups
     kinds = {s.kind for s in done.fix_steps}
@@ -187,3 +204,22 @@ def _empty_target_group(key: str, change: tuple[Any, Any], done: StoredRequest) 
     before, after = change
     return before is None and after is not None and any(g.target_group_id.lower() == key
                                                         for g in done.request.groups)
+
+
+async def test_after_a_failed_move_what_is_left_to_do_by_hand_names_where_things_stayed(
+        workflow: Workflow, sandbox_factory: Any, gateway_factory: Any) -> None:
+    """Nothing to do in the target for a move that did not happen: no NAT gateway or disk encryption set to
+    make there; resuming a backup is asked of the VM's own vault, and says so rather than naming the fix made
+    before the move."""
+    for walk in (RESOURCES, NETWORK, KEYLESS):
+        done = (await _walk(walk, workflow, sandbox_factory, gateway_factory)).done
+        report = build(done, now=datetime.now(UTC))
+        assert all(CSP not in m.command.posix() and "in the target" not in manual_title(m) for m in report.manual)
+        text = to_markdown(report)
+        assert "remove restore points" not in text.lower()
+        if walk is RESOURCES:
+            assert "**The bot cannot do this** (rg-backup): The move of vm-b did not happen: its vault backs it " \
+                   "up where it stayed" in text
+            assert "az backup protection resume" in text and "--item-name vm-b" in text
+        else:
+            assert report.manual == ()  # the steps after the move put everything back where it stayed
