@@ -130,6 +130,7 @@ class Workflow:
         request_id: str | None = None,
         fix_steps: Sequence[PlanStep] = (),
         manual_fixes: Sequence[ChosenFix] = (),
+        authors: Sequence[str] = (),
     ) -> StoredRequest:
         """A new request waiting for approval (the `move` flow calls this after the dry run).
         `request_id`: keep the id the engineer saw on the plan (a fresh one is drawn if it is taken)."""
@@ -167,7 +168,8 @@ class Workflow:
                 target_name=target_name,
             )
             stored = StoredRequest(request, "", dry_runs=tuple(dry_runs), checklist=tuple(checklist),
-                                   fix_steps=tuple(fix_steps), manual_fixes=tuple(manual_fixes))
+                                   fix_steps=tuple(fix_steps), manual_fixes=tuple(manual_fixes),
+                                   authors=tuple(dict.fromkeys((*authors, requester.id))))
             await self._store.put(TIMELINE, _timeline_key(request), {"request_id": request.id})
             try:
                 record = await self._store.put(REQUESTS, request.id, stored_to_json(stored), etag="")
@@ -307,6 +309,8 @@ class Workflow:
             return "Only approvers can approve or reject moves."
         if actor.person.id == requester.id:
             return "You asked for this move, so another approver must decide."
+        if actor.person.id in stored.authors:
+            return "You made or changed this plan, so another approver must decide."
         return None
 
     async def _decide(

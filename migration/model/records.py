@@ -139,6 +139,7 @@ class StoredRequest:
     fix_steps: tuple[PlanStep, ...] = ()  # the approved fixes before the moves and follow-through after them
     manual_fixes: tuple[ChosenFix, ...] = ()  # fixes the bot cannot do: on the checklist with their commands
     step_records: tuple[StepRecord, ...] = ()  # how far each fix step got
+    authors: tuple[str, ...] = ()  # who made, changed or submitted the plan (person ids): none may approve it
 
     def step_record(self, key: str) -> StepRecord | None:
         return next((r for r in self.step_records if r.key == key), None)
