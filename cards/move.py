@@ -16,6 +16,7 @@ from cards.steps import approved_scope, fix_choice, interruptions, plan_steps
 from migration.azure.explain import reason_and_fix
 from migration.fixes.families import labels
 from migration.model import DryRun, GroupMove, GroupState, MoveRequest, RequestState, name_of
+from migration.model.digest import short
 from migration.model.plan import ChosenFix, PlanStep
 
 TOP_GROUPS = 15
@@ -377,8 +378,10 @@ def approval_card(
     dry_runs: Sequence[DryRun] = (),
     steps: Sequence[PlanStep] = (),
     manual: Sequence[ChosenFix] = (),
+    plan_hash: str = "",
 ) -> dict[str, Any]:
-    """The approval card; approving approves every step shown. Everyone sees `base`; while the request
+    """The approval card; approving approves every step shown, and `plan_hash` (the plan's digest, shown
+    shortened) is what the approval records. Everyone sees `base`; while the request
     waits, Teams refreshes it into
     `approver` (Approve move / Reject) for the approvers and `requester` (Cancel request) for the
     requester. The refresh is read-only; decisions come only from the buttons."""
@@ -390,6 +393,8 @@ def approval_card(
         k.text(f"{k.untrusted(request.requested_by.name)} asks to move resources of "
                f"{k.untrusted(request.source_name or request.source_subscription_id)} to "
                f"{k.untrusted(request.target_name or request.target_subscription_id)}.", spacing=types.Spacing.SMALL),
+        *([k.text(f"Plan hash {short(plan_hash)}: the approval records it, and the bot carries out only the "
+                  "plan with this hash.", subtle=True, spacing=types.Spacing.SMALL)] if plan_hash else []),
         *approved_scope(steps, request.groups, lead="Approving runs" if pending else "The request runs"),
         *interruptions(steps),
         *k.expandable([

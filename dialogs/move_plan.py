@@ -32,6 +32,7 @@ from migration.application.move_plans import (
 )
 from migration.application.move_submission import MoveSubmission, NotSubmitted, Refused
 from migration.model import MoveRequest
+from migration.model.digest import plan_digest
 from migration.model.records import StoredRequest
 from migration.planning.revisions import FixDraft, PlanChanged
 
@@ -164,7 +165,8 @@ def plan_card(request: MoveRequest, fixes: FixDraft, *, notice: str = "") -> Car
 
 def _requester_card(stored: StoredRequest) -> Card:
     return approval_card(stored.request, view="requester", approver_mris=[], checklist=stored.checklist,
-                         dry_runs=stored.dry_runs, steps=stored.fix_steps, manual=stored.manual_fixes)
+                         dry_runs=stored.dry_runs, steps=stored.fix_steps, manual=stored.manual_fixes,
+                         plan_hash=plan_digest(stored))
 
 
 def not_yours(planner: str = "another engineer") -> str:

@@ -86,6 +86,7 @@ class MoveSubmission:
                 requester=replace(by, mri=by.mri or request.requested_by.mri),
                 requester_tenant_id=tenant_id,
                 authors=_authors(request.requested_by.id, *fixes.edited_by, by.id),
+                revision=fixes.revision,
                 dry_runs=fixes.dry_runs,
                 checklist=post_move_checklist(),
                 source_name=request.source_name,

@@ -31,6 +31,7 @@ from migration.model import (
     RequestState,
 )
 from migration.model.codec import decode, to_json
+from migration.model.digest import plan_digest
 from migration.model.plan import ChosenFix, PlanStep
 from migration.model.records import Actor, AuditEntry, CardRef, ChecklistEntry, Lease, Outcome, StoredRequest
 from migration.model.store import ConcurrencyError, DocumentStore
@@ -131,6 +132,7 @@ class Workflow:
         fix_steps: Sequence[PlanStep] = (),
         manual_fixes: Sequence[ChosenFix] = (),
         authors: Sequence[str] = (),
+        revision: int = 0,
     ) -> StoredRequest:
         """A new request waiting for approval (the `move` flow calls this after the dry run).
         `request_id`: keep the id the engineer saw on the plan (a fresh one is drawn if it is taken)."""
@@ -169,7 +171,7 @@ class Workflow:
             )
             stored = StoredRequest(request, "", dry_runs=tuple(dry_runs), checklist=tuple(checklist),
                                    fix_steps=tuple(fix_steps), manual_fixes=tuple(manual_fixes),
-                                   authors=tuple(dict.fromkeys((*authors, requester.id))))
+                                   authors=tuple(dict.fromkeys((*authors, requester.id))), revision=revision)
             await self._store.put(TIMELINE, _timeline_key(request), {"request_id": request.id})
             try:
                 record = await self._store.put(REQUESTS, request.id, stored_to_json(stored), etag="")
@@ -177,7 +179,8 @@ class Workflow:
                 continue  # id collision: draw another
             await self.audit(request.id, "requested", by=requester, tenant_id=requester_tenant_id,
                              detail={"groups": len(clean), "resources": request.resource_count,
-                                     "steps": [s.key for s in fix_steps]})
+                                     "steps": [s.key for s in fix_steps], "revision": revision,
+                                     "plan_hash": plan_digest(stored)})
             return replace(stored, etag=record.etag)
         raise RuntimeError("could not allocate a request id")
 
@@ -335,6 +338,8 @@ class Workflow:
                 request = replace(request, groups=groups)
             changed = replace(stored, request=request, finished_at=None if to is RequestState.APPROVED else
                               decision.at)
+            if to is RequestState.APPROVED:  # the approval names exactly what it approves
+                changed = replace(changed, approved_hash=plan_digest(stored))
             if _active(changed):
                 # Indexed before the write: the runner may see an entry too many (it checks), never one too few.
                 await self._store.put(ACTIVE, stored.id, {})
@@ -347,6 +352,8 @@ class Workflow:
                 stored = fresh
                 continue
             detail: dict[str, Any] = {"from": stored.state.value, "to": to.value}
+            if changed.approved_hash:
+                detail["plan_hash"] = changed.approved_hash
             if comment:
                 detail["comment"] = comment
             await self.audit(stored.id, action, by=actor.person, tenant_id=actor.tenant_id, detail=detail)

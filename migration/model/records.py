@@ -140,6 +140,8 @@ class StoredRequest:
     manual_fixes: tuple[ChosenFix, ...] = ()  # fixes the bot cannot do: on the checklist with their commands
     step_records: tuple[StepRecord, ...] = ()  # how far each fix step got
     authors: tuple[str, ...] = ()  # who made, changed or submitted the plan (person ids): none may approve it
+    revision: int = 0  # the plan's revision that was submitted
+    approved_hash: str | None = None  # the digest of the plan as approved (migration.model.digest): all that runs
 
     def step_record(self, key: str) -> StepRecord | None:
         return next((r for r in self.step_records if r.key == key), None)

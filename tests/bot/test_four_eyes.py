@@ -11,6 +11,7 @@ from __future__ import annotations
 from app import STORE
 from cards import verbs
 from migration.execution.workflow import Workflow
+from migration.model.digest import plan_digest, short
 from migration.planning.revisions import FixDrafts
 from tests.support import teams
 from tests.support.cardtools import buttons, click, text_of
@@ -62,3 +63,4 @@ async def test_an_approver_cannot_edit_submit_or_approve_a_colleagues_plan(fix_b
     assert stored.request.requested_by.mri == teams.ENGINEER["id"]
     assert stored.authors == (teams.ENGINEER["aadObjectId"],)
     assert any(s.kind.value == "disassociate_ip" for s in stored.fix_steps)
+    assert f"Plan hash {short(plan_digest(stored))}" in text_of(mine), "the card names the plan an approval approves"
