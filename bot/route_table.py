@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from bot.guards import Guards
 from bot.plan_guard import plan_owner
-from bot.routes import Routes
+from bot.routes import Guard, Routes
 from cards import verbs
 from dialogs.assess import AssessFlow
 from dialogs.attach import AttachFlow
+from dialogs.audit import AuditFlow
 from dialogs.cancel import CancelFlow
 from dialogs.decisions import DecisionFlow
 from dialogs.move import MoveFlow
@@ -32,9 +33,10 @@ class Flows:
     decisions: DecisionFlow
     requests: RequestsFlow
     cancel: CancelFlow
+    audit: AuditFlow
 
 
-def route_table(flows: Flows, guards: Guards) -> Routes:
+def route_table(flows: Flows, guards: Guards, *, auditors: Guard) -> Routes:
     routes = Routes()
     engineers = guards.engineers
 
@@ -83,4 +85,5 @@ def route_table(flows: Flows, guards: Guards) -> Routes:
     routes.command("report", flows.requests.report, guard=guards.report_viewers)
     routes.verb(verbs.REQUEST_REPORT, flows.requests.report_click, guard=guards.report_viewers)
     routes.command("approvals", flows.requests.approvals_here, guard=guards.approvers_choose_where)
+    routes.command("audit", flows.audit.audit_command, guard=auditors)
     return routes

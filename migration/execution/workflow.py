@@ -6,7 +6,8 @@ click, retried invoke or concurrent approver just gets the current request back.
 
 Collections in the document store:
 - `requests`: key = request id; the MoveRequest plus what the runner and the notifier keep with it.
-- `audit`: append-only, key = "{request id}/{iso time}/{uuid}", written with etag="" (never replaced).
+- `trail` and `audithead`: the audit trail, append-only and hash-chained per request (migration.execution.audit);
+  a decision's entry is written in the same compare-and-swap as the decision (`unaudited`), then chained.
 - `settings`: small shared values, e.g. the approvals conversation (written by the notifier).
 - `claims`: which open request holds a source group; `active` and `timeline`: indexes by state and by time.
 """
@@ -21,6 +22,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from migration.execution.audit import AuditTrail
 from migration.model import (
     Decision,
     DryRun,
@@ -37,7 +39,6 @@ from migration.model.records import Actor, AuditEntry, CardRef, ChecklistEntry, 
 from migration.model.store import ConcurrencyError, DocumentStore
 
 REQUESTS = "requests"
-AUDIT = "audit"
 SETTINGS = "settings"
 CLAIMS = "claims"  # key = "{source subscription}/{group}" (lower case) -> the request holding the group
 # Indexes, so neither the runner nor `history` reads every request ever stored:
@@ -105,6 +106,11 @@ class Workflow:
         self._store = store
         self._now = clock
         self._indexed = False
+        self._trail = AuditTrail(store)
+
+    @property
+    def trail(self) -> AuditTrail:
+        return self._trail
 
     @property
     def store(self) -> DocumentStore:
@@ -172,16 +178,17 @@ class Workflow:
             stored = StoredRequest(request, "", dry_runs=tuple(dry_runs), checklist=tuple(checklist),
                                    fix_steps=tuple(fix_steps), manual_fixes=tuple(manual_fixes),
                                    authors=tuple(dict.fromkeys((*authors, requester.id))), revision=revision)
+            entry = self._entry(request.id, "requested", by=requester, tenant_id=requester_tenant_id,
+                                detail={"groups": len(clean), "resources": request.resource_count,
+                                        "steps": [s.key for s in fix_steps], "revision": revision,
+                                        "plan_hash": plan_digest(stored)})
+            stored = replace(stored, unaudited=(entry,))
             await self._store.put(TIMELINE, _timeline_key(request), {"request_id": request.id})
             try:
                 record = await self._store.put(REQUESTS, request.id, stored_to_json(stored), etag="")
             except ConcurrencyError:
                 continue  # id collision: draw another
-            await self.audit(request.id, "requested", by=requester, tenant_id=requester_tenant_id,
-                             detail={"groups": len(clean), "resources": request.resource_count,
-                                     "steps": [s.key for s in fix_steps], "revision": revision,
-                                     "plan_hash": plan_digest(stored)})
-            return replace(stored, etag=record.etag)
+            return await self._chain(replace(stored, etag=record.etag))
         raise RuntimeError("could not allocate a request id")
 
     async def _claim_groups(self, request_id: str, subscription_id: str, groups: Sequence[GroupMove]) -> None:
@@ -322,6 +329,7 @@ class Workflow:
         stored = await self.get(request_id)
         if stored is None:
             return Outcome(None, note="There is no move request with this id.")
+        stored = await self.complete_audit(stored)
         refusal = self.refusal(stored, actor, action)
         if refusal is not None:
             await self.audit(stored.id, "refused", by=actor.person, tenant_id=actor.tenant_id,
@@ -340,6 +348,13 @@ class Workflow:
                               decision.at)
             if to is RequestState.APPROVED:  # the approval names exactly what it approves
                 changed = replace(changed, approved_hash=plan_digest(stored))
+            detail: dict[str, Any] = {"from": stored.state.value, "to": to.value}
+            if changed.approved_hash:
+                detail["plan_hash"] = changed.approved_hash
+            if comment:
+                detail["comment"] = comment
+            entry = self._entry(stored.id, action, by=actor.person, tenant_id=actor.tenant_id, detail=detail)
+            changed = replace(changed, unaudited=(*changed.unaudited, entry))  # one write: decision and audit
             if _active(changed):
                 # Indexed before the write: the runner may see an entry too many (it checks), never one too few.
                 await self._store.put(ACTIVE, stored.id, {})
@@ -351,13 +366,7 @@ class Workflow:
                     return Outcome(None, note="There is no move request with this id.")
                 stored = fresh
                 continue
-            detail: dict[str, Any] = {"from": stored.state.value, "to": to.value}
-            if changed.approved_hash:
-                detail["plan_hash"] = changed.approved_hash
-            if comment:
-                detail["comment"] = comment
-            await self.audit(stored.id, action, by=actor.person, tenant_id=actor.tenant_id, detail=detail)
-            return Outcome(replace(changed, etag=record.etag), changed=True)
+            return Outcome(await self._chain(replace(changed, etag=record.etag)), changed=True)
         raise RuntimeError(f"{stored.id}: too much contention")
 
     # ------------------------------------------------------------------ the runner's side
@@ -397,6 +406,8 @@ class Workflow:
     async def claim(self, request_id: str, owner: str, *, lease_seconds: float) -> StoredRequest | None:
         """Take the request for `owner` (None when it is not claimable or someone else got it first)."""
         stored = await self.get(request_id)
+        if stored is not None:
+            stored = await self.complete_audit(stored)  # an approval's entry a crash left unchained
         while stored is not None:
             now = self._now()
             if not _claimable(stored, now):
@@ -468,15 +479,39 @@ class Workflow:
         tenant_id: str | None,
         detail: Mapping[str, Any] | None = None,
     ) -> AuditEntry:
-        """Append one entry. The key is unique and the write is insert-only, so nothing is overwritten."""
-        entry = AuditEntry(request_id, action, self._now(), by, tenant_id, dict(detail or {}))
-        key = f"{request_id}/{entry.at.isoformat()}/{uuid.uuid4().hex}"
-        await self._store.put(AUDIT, key, _audit_to_json(entry), etag="")
+        """Append one entry to the request's chain (insert-only: nothing is overwritten)."""
+        entry = self._entry(request_id, action, by=by, tenant_id=tenant_id, detail=detail)
+        await self._trail.append(entry)
         return entry
 
+    def _entry(self, request_id: str, action: str, *, by: Person | None, tenant_id: str | None,
+               detail: Mapping[str, Any] | None) -> AuditEntry:
+        return AuditEntry(request_id, action, self._now(), by, tenant_id, dict(detail or {}), event=uuid.uuid4().hex)
+
     async def audit_trail(self, request_id: str) -> list[AuditEntry]:
-        records = await self._store.list(AUDIT, prefix=normalize_id(request_id) + "/")
-        return [_audit_from_json(r.value) for r in records]
+        return await self._trail.entries(normalize_id(request_id))
+
+    async def _chain(self, stored: StoredRequest) -> StoredRequest:
+        """Right after a decision's write: its entries into the chain, then off the request."""
+        for entry in stored.unaudited:
+            await self._trail.append(entry)
+        return await self._chained(stored)
+
+    async def complete_audit(self, stored: StoredRequest) -> StoredRequest:
+        """Entries a crash left between the decision's write and the chain: chained once (the chain is read
+        for each, since it may have got there before the crash)."""
+        if not stored.unaudited:
+            return stored
+        for entry in stored.unaudited:
+            await self._trail.append_once(entry)
+        return await self._chained(stored)
+
+    async def _chained(self, stored: StoredRequest) -> StoredRequest:
+        done = {e.event for e in stored.unaudited}
+        if not done:
+            return stored
+        return await self.update(stored.id, lambda s: replace(
+            s, unaudited=tuple(e for e in s.unaudited if e.event not in done)) if s.unaudited else None)
 
 
 def _active(stored: StoredRequest) -> bool:
@@ -536,11 +571,3 @@ def stored_to_json(s: StoredRequest) -> dict[str, Any]:
 def stored_from_json(d: Mapping[str, Any], etag: str) -> StoredRequest:
     return decode(StoredRequest, {**d, "etag": etag})
 
-
-def _audit_to_json(e: AuditEntry) -> dict[str, Any]:
-    value: dict[str, Any] = to_json(e)
-    return value
-
-
-def _audit_from_json(d: Mapping[str, Any]) -> AuditEntry:
-    return decode(AuditEntry, d)

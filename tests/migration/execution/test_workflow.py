@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from migration.execution.audit import TRAIL
 from migration.execution.workflow import (
-    AUDIT,
     LeaseLost,
     Workflow,
     WorkflowError,
@@ -152,9 +152,9 @@ async def test_only_the_requester_cancels_and_only_before_the_move(workflow: Wor
 
 async def test_audit_entries_are_never_overwritten(workflow: Workflow, store: SqliteDocumentStore):
     stored = await submit_sample(workflow)
-    [record] = await store.list(AUDIT, prefix=stored.id + "/")
+    [record] = await store.list(TRAIL, prefix=stored.id + "/")
     with pytest.raises(ConcurrencyError):
-        await store.put(AUDIT, record.key, {"action": "approved"}, etag="")
+        await store.put(TRAIL, record.key, {"action": "approved"}, etag="")
 
 
 async def test_a_lease_is_exclusive_until_it_lapses(workflow: Workflow):
