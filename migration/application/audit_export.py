@@ -17,7 +17,8 @@ from typing import Any
 
 from migration.application.ports import Clock, ReportArchive, utc_now
 from migration.execution.audit import AuditTrail, Link, heads, tenant_chain
-from migration.execution.workflow import Workflow, normalize_id
+from migration.execution.stored import normalize_id
+from migration.execution.workflow import Workflow
 from migration.model import Person
 from migration.model.links import ReportLink
 
@@ -78,7 +79,7 @@ class AuditExports:
         link = await self._archive.create_audit(f"audit-{_file_part(subject)}-{_stamp(at)}", "\n".join(lines) + "\n")
         for name in names:
             if name in chains:
-                await self._trail.record(name, "audit_exported", by=by, tenant_id=tenant_id, at=at,
+                await self._trail.append(name, "audit_exported", by=by, tenant_id=tenant_id,
                                          detail={"scope": scope, "subject": subject, "head": chains[name]["head"]})
         return AuditExport(subject, link, chains, len(links))
 

@@ -17,9 +17,9 @@ import contextlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from migration.execution.stored import AUDIT, Clock, audit_from_json, normalize_id
 from migration.model import Person
 from migration.model.codec import decode, to_json
 from migration.model.digest import digest
@@ -28,7 +28,7 @@ from migration.model.store import ConcurrencyError, DocumentStore
 
 TRAIL = "trail"  # key = "{chain}/{seq:010d}": the chained entries
 HEADS = "audithead"  # key = chain: {"seq", "hash"} of its newest entry (a hint)
-LEGACY = "audit"  # entries written before the chain (key "{request id}/{time}/{uuid}"), read, never written
+LEGACY = AUDIT  # entries written before the chain (key "{request id}/{time}/{uuid}"): read, never written
 GENESIS = "0" * 64
 _ATTEMPTS = 1000  # places taken by racing writers before giving up (a handful in practice)
 
@@ -68,17 +68,25 @@ def _key(chain: str, seq: int) -> str:
 
 
 class AuditTrail:
-    def __init__(self, store: DocumentStore) -> None:
+    def __init__(self, store: DocumentStore, *, clock: Clock) -> None:
         self._store = store
+        self._now = clock
 
-    async def record(self, chain: str, action: str, *, by: Person | None, tenant_id: str | None, at: datetime,
-                     detail: Mapping[str, Any] | None = None) -> Link:
-        entry = AuditEntry(chain, action, at, by, tenant_id, dict(detail or {}), event=uuid.uuid4().hex)
-        return await self.append(entry)
+    def entry(self, chain: str, action: str, *, by: Person | None, tenant_id: str | None,
+              detail: Mapping[str, Any] | None = None) -> AuditEntry:
+        """A new entry of `chain` (a request id, or `tenant_chain(...)`), not written yet."""
+        return AuditEntry(chain, action, self._now(), by, tenant_id, dict(detail or {}), event=uuid.uuid4().hex)
 
-    async def append(self, entry: AuditEntry, *, chain: str | None = None) -> Link:
-        """Append `entry` at the end of its chain (its request id unless `chain` says otherwise)."""
-        name = chain or entry.request_id
+    async def append(self, chain: str, action: str, *, by: Person | None, tenant_id: str | None,
+                     detail: Mapping[str, Any] | None = None) -> AuditEntry:
+        """Append one entry at the end of `chain`."""
+        entry = self.entry(chain, action, by=by, tenant_id=tenant_id, detail=detail)
+        await self.chain_entry(entry)
+        return entry
+
+    async def chain_entry(self, entry: AuditEntry) -> Link:
+        """Append `entry` at the end of its chain (its `request_id`)."""
+        name = entry.request_id
         seq, prev = await self._head(name)
         for _ in range(_ATTEMPTS):
             value = sealed(entry, chain=name, seq=seq + 1, prev=prev)
@@ -96,15 +104,16 @@ class AuditTrail:
     async def append_once(self, entry: AuditEntry) -> None:
         """Append `entry` unless its event is in the chain already (completing a write a crash interrupted)."""
         if not any(link.entry.event == entry.event for link in await self.chain(entry.request_id)):
-            await self.append(entry)
+            await self.chain_entry(entry)
 
     async def chain(self, name: str) -> list[Link]:
         return [_link(r.value) for r in await self._store.list(TRAIL, prefix=name + "/")]
 
     async def entries(self, request_id: str) -> list[AuditEntry]:
         """A request's entries, oldest first: any written before the chain existed, then the chain."""
-        legacy = [decode(AuditEntry, r.value) for r in await self._store.list(LEGACY, prefix=request_id + "/")]
-        return legacy + [link.entry for link in await self.chain(request_id)]
+        chain = normalize_id(request_id)
+        legacy = [audit_from_json(r.value) for r in await self._store.list(LEGACY, prefix=chain + "/")]
+        return legacy + [link.entry for link in await self.chain(chain)]
 
     async def chains(self, prefix: str = "") -> list[str]:
         """The chains whose name starts with `prefix` (from their heads)."""

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from bot.notifier import render
 from migration.execution.runner import MoveRunner
-from migration.execution.workflow import REQUESTS, stored_to_json
+from migration.execution.stored import REQUESTS, stored_to_json
 from migration.model import GroupState, RequestState
 from migration.model.digest import plan_digest, short
 from tests.support.cardtools import text_of

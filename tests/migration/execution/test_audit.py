@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from migration.application.audit_export import AuditExports
-from migration.execution.audit import TRAIL, AuditTrail
-from migration.execution.workflow import REQUESTS, Workflow, stored_to_json
+from migration.execution.audit import TRAIL
+from migration.execution.stored import REQUESTS, stored_to_json
+from migration.execution.workflow import Workflow
 from migration.model.records import AuditEntry
 from migration.model.store import DocumentStore
 from storage import open_store
@@ -59,7 +60,7 @@ async def test_the_export_verifies_and_names_each_chain_head(store: DocumentStor
     verdict = verify(lines)
     assert verdict.ok, verdict.problems
     manifest = json.loads(lines[0])["manifest"]
-    chain = await AuditTrail(store).chain(request_id)
+    chain = await Workflow(store).trail.chain(request_id)
     assert [link.entry.action for link in chain[:3]] == ["requested", "refused", "approved"]
     assert manifest["chains"] == {request_id: {"entries": 3, "head": chain[2].hash}} == verdict.heads
     assert chain[3].entry.action == "audit_exported" and chain[3].entry.by == APPROVER_PERSON, "the export is recorded"
