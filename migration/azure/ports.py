@@ -159,6 +159,9 @@ class Network(Protocol):
 
     async def begin_remove_subnet_nat_gateway(self, vnet_id: Id, subnet: str) -> Operation[None]: ...
 
+    async def begin_attach_subnet_nat_gateway(self, vnet_id: Id, subnet: str, *,
+                                              nat_gateway_id: str) -> Operation[None]: ...
+
 
 class Web(Protocol):
     async def get_vnet_integration(self, site_id: Id) -> str:

@@ -45,9 +45,11 @@ def _recreate(facts: PlanFacts, a: RoleAssignment, new_scope: str, served: str, 
     custom = facts.definitions.get(a.role_guid.lower())
     role_name = custom.role_name if custom else a.role_guid
     if custom is not None and custom.custom and not _covers_any(custom.assignable_scopes, new_scope):
-        widen = PlanStep(f"add_assignable_scope:{a.role_guid}".lower(), StepKind.ADD_ASSIGNABLE_SCOPE, "",
-                         args(role=a.role_definition_id, role_name=custom.role_name,
-                              scope=ResourceId.parse(new_scope).subscription_scope))
+        # Once the move it serves happened: a move that fails leaves the role as it was. One step a group
+        # served (a second one finds the scope there and changes nothing).
+        widen = PlanStep(f"add_assignable_scope:{a.role_guid}:{served}".lower(), StepKind.ADD_ASSIGNABLE_SCOPE,
+                         served, args(role=a.role_definition_id, role_name=custom.role_name,
+                                      scope=ResourceId.parse(new_scope).subscription_scope), after=after)
         add(widen)
         after = (*after, widen.key)
     name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"recreate/{facts.plan_id}/{a.id}".lower()))
