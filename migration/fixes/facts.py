@@ -116,6 +116,12 @@ class Relocation:
         return str(ResourceId.parse(arm_id).in_group(ResourceId(self.source, g.source_group))) if g is not None \
             else arm_id
 
+    @property
+    def every_move(self) -> tuple[str, ...]:
+        """The move step of each group: what the subscription's own settings wait for. They follow the
+        workload, so a move that does not happen leaves the target as it was (and the step with its command)."""
+        return tuple(f"move:{g.source_group}" for g in self.groups.values())
+
     def waits_for_moves(self, *arm_ids: str) -> tuple[str, ...]:
         """The move steps that take these resources."""
         out: list[str] = []

@@ -2,7 +2,8 @@
 and its security contact are settings of the subscription that no move carries, so each plan on Standard is
 turned on in the target too (same sub-plan and extensions) and the contact set there the same. A plan the
 target already runs on another sub-plan is the target's choice: the step fails with the reason and its command,
-and nothing else stops. A plan Free in the source is not touched in the target."""
+and nothing else stops. A plan Free in the source is not touched in the target. Each step waits for every move:
+the settings follow the workload."""
 
 from __future__ import annotations
 
@@ -33,14 +34,14 @@ def _follow_through(facts: PlanFacts, moves: Relocation, steps: Steps, specs: Sp
                      args(id=target, plan=plan.name, sub_plan=properties.get("subPlan") or "",
                           plan_name=" ".join(filter(None, (plan.name, properties.get("subPlan")))),
                           extensions=", ".join(enabled) or "none", properties=json.dumps(properties, sort_keys=True),
-                          body=json.dumps({"properties": properties}, sort_keys=True))))
+                          body=json.dumps({"properties": properties}, sort_keys=True)), after=moves.every_move))
     for contact in facts.security_contacts:
         target = f"{base}/{CONTACTS}/{contact.name}"
         properties = dict(contact.properties)
         add(PlanStep(f"set_security_contact:{target}".lower(), StepKind.SET_SECURITY_CONTACT, "",
                      args(id=target, emails=properties.get("emails") or "", properties=json.dumps(properties,
                                                                                                   sort_keys=True),
-                          body=json.dumps({"properties": properties}, sort_keys=True))))
+                          body=json.dumps({"properties": properties}, sort_keys=True)), after=moves.every_move))
 
 
 async def _enable(azure: HasSettings, step: PlanStep) -> None:

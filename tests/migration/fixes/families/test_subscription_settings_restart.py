@@ -80,7 +80,9 @@ async def test_one_approval_carries_the_subscription_settings_to_the_target_acro
         [export] = [s for s in steps if s.kind is StepKind.CREATE_DIAGNOSTIC_SETTING]
         assert export.text == ("Export the target subscription's Activity Log (Administrative, Security, Policy, "
                                "ServiceHealth) to log-litware, as setting activity-to-logs does for the source")
-        assert export.after == ("move:rg-logs",)  # the workspace's new id exists once it moved
+        # Every setting waits for every move: it follows the workload (and the workspace's new id exists then).
+        assert all(set(s.after) >= {f"move:{g}" for g in PICKED} for s in steps if s.kind.value in WRITE_OF
+                   and s.kind is not StepKind.ADD_ASSIGNABLE_SCOPE)
         plans = {s.arg("plan"): s for s in steps if s.kind is StepKind.ENABLE_DEFENDER_PLAN}
         assert sorted(plans) == ["Arm", "StorageAccounts", "VirtualMachines"]  # not KeyVaults: Free in the source
         assert plans["VirtualMachines"].text == ("Turn on Defender plan VirtualMachines P2 in the target subscription "
