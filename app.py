@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.access import AccessPolicy
+from bot.access import AccessPolicy, CustomerScope
 from bot.adapter import create_adapter, messages_handler
 from bot.guards import Guards, RefusalAuditTrail
 from bot.notifier import Notifier
@@ -32,6 +32,7 @@ from dialogs.assess import AssessFlow
 from dialogs.attach import AttachFlow
 from dialogs.background import BackgroundWork
 from dialogs.cancel import CancelFlow
+from dialogs.customers import CustomersFlow
 from dialogs.decisions import DecisionFlow
 from dialogs.move import MoveFlow
 from dialogs.move_plan import MovePlanFlow
@@ -41,12 +42,15 @@ from dialogs.slow_work import SlowWork
 from dialogs.state import ChatStates
 from dialogs.tenants import TenantCards
 from migration.application.assessments import SubscriptionAssessments
+from migration.application.customers import CustomerRegistry
 from migration.application.decisions import RequestDecisions
 from migration.application.move_plans import MovePlans
 from migration.application.move_submission import MoveSubmission
 from migration.application.tenant_access import TenantAccess
 from migration.assessment.catalog import load_catalog
+from migration.azure.credentials import build_credential
 from migration.azure.gateway import create_gateway
+from migration.azure.graph import GraphMembership
 from migration.azure.permissions import AccessIdentity
 from migration.azure.ports import AzureGateway
 from migration.execution.runner import MoveRunner, RunnerConfig
@@ -59,6 +63,7 @@ from sandbox.tls import CA_FILE
 from settings import Settings, SettingsError, load_settings
 from storage import open_store
 from storage.assessments import StoredAssessments
+from storage.customers import StoredCustomers
 from storage.reports import ReportLinks
 from telemetry import MoveCounters, configure_telemetry, traced_turns
 from workers.assessment import AssessmentWorkers, WorkerSettings
@@ -171,6 +176,17 @@ def _gateway_spec(settings: Settings, sandbox_dir: Path) -> dict[str, Any]:
             "authority_host": settings.authority_host}
 
 
+def _graph(settings: Settings, spec: Mapping[str, Any]) -> GraphMembership:
+    """Microsoft Graph with the bot's identity in the partner's tenant. On the sandbox (its static credential),
+    the sandbox's own Graph unless GRAPH_ENDPOINT says otherwise."""
+    credential = spec["credential"]
+    on_sandbox = (credential if isinstance(credential, str) else credential.mode) == "sandbox"
+    endpoint = spec["endpoint"] if on_sandbox and not settings.graph_endpoint_set else settings.graph_endpoint
+    return GraphMembership(build_credential(credential, endpoint=endpoint), endpoint=endpoint,
+                           partner_tenant_id=settings.partner_tenant_id or settings.azure_tenant_id,
+                           ca_bundle=spec.get("ca_bundle"), cache_seconds=settings.group_cache_seconds)
+
+
 def create_app(
     settings: Settings, *, gateway_spec: Mapping[str, Any] | None = None, runner_config: RunnerConfig | None = None
 ) -> web.Application:
@@ -215,6 +231,10 @@ def create_app(
     decisions = RequestDecisions(workflow, runner=runner)
     access = TenantAccess(gateway=gateway, catalog=(catalog := load_catalog()), identity=access_identity(settings),
                           reports=reports)
+    graph = _graph(settings, spec)
+    registry = CustomerRegistry(store=StoredCustomers(store), membership=graph, resolver=access,
+                                admins=settings.partner_admin_ids)
+    scope = CustomerScope(registry=registry, tenants=access, policy=policy)
     assessments = SubscriptionAssessments(pool=workers, latest=StoredAssessments(store))
     drafts, fix_drafts = Drafts(store), FixDrafts(store)
     plans = MovePlans(gateway=gateway, workflow=workflow, drafts=drafts, fix_drafts=fix_drafts,
@@ -222,15 +242,15 @@ def create_app(
     submission = MoveSubmission(plans=plans, workflow=workflow, drafts=drafts, fix_drafts=fix_drafts)
 
     chats = ChatStates(store)
-    tenants = TenantCards(access=access, chats=chats, partner_tenant_id=settings.partner_tenant_id,
+    tenants = TenantCards(access=access, chats=chats, scope=scope, partner_tenant_id=settings.partner_tenant_id,
                           public_base_url=settings.public_base_url)
     background = BackgroundWork(store, proactive)
     slow = SlowWork(proactive=proactive, background=background, tenants=tenants)
     questions = Questions(chats=chats, tenants=tenants, store=store, sandbox=settings.embedded_sandbox)
     assess = AssessFlow(assessments=assessments, tenants=tenants, questions=questions, chats=chats,
                         slow=slow, catalog=catalog, public_base_url=settings.public_base_url)
-    answers = DecisionFlow(decisions=decisions, notifier=notifier, policy=policy)
-    requests = RequestsFlow(decisions=decisions, notifier=notifier, answers=answers)
+    answers = DecisionFlow(decisions=decisions, notifier=notifier, policy=policy, scope=scope)
+    requests = RequestsFlow(decisions=decisions, notifier=notifier, answers=answers, scope=scope)
     cancel = CancelFlow(chats=chats, plans=plans, submission=submission, decisions=decisions, answers=answers)
     flows = Flows(
         questions=questions,
@@ -242,8 +262,9 @@ def create_app(
         decisions=answers,
         requests=requests,
         cancel=cancel,
+        customers=CustomersFlow(registry=registry),
     )
-    routes = route_table(flows, Guards(policy=policy, decisions=decisions, answers=answers, cancels=cancel,
+    routes = route_table(flows, Guards(policy=policy, scope=scope, decisions=decisions, answers=answers, cancels=cancel,
                                        requests=requests))
     app[ROUTES] = routes
     bot = TeamsBot(Router(routes, policy=policy, audit=RefusalAuditTrail(decisions)))
@@ -258,6 +279,8 @@ def create_app(
                 log.info("sandbox Azure (tenant contoso.onmicrosoft.com) at %s", sandbox.url)
             stack.push_async_callback(store.close)
             stack.push_async_callback(gateway.close)
+            stack.push_async_callback(graph.close)
+            await registry.load_file(settings.customers)  # a tenant Entra does not know stops the start-up
             stack.push_async_callback(workers.close)  # after the drain below: its jobs are cancelled by then
             stack.push_async_callback(answers.drain)
             stack.push_async_callback(proactive.drain)
