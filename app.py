@@ -27,7 +27,7 @@ from bot.notifier import Notifier
 from bot.proactive import Proactive
 from bot.route_table import Flows, route_table
 from bot.routes import Router, Routes
-from bot.teams_edge import BotbuilderOutbox, TeamsBot
+from bot.teams_edge import BotbuilderOutbox, GuestCheck, TeamsBot
 from dialogs.assess import AssessFlow
 from dialogs.attach import AttachFlow
 from dialogs.background import BackgroundWork
@@ -42,7 +42,7 @@ from dialogs.slow_work import SlowWork
 from dialogs.state import ChatStates
 from dialogs.tenants import TenantCards
 from migration.application.assessments import SubscriptionAssessments
-from migration.application.customers import CustomerRegistry
+from migration.application.customers import CustomerRegistry, RegistryError
 from migration.application.decisions import RequestDecisions
 from migration.application.move_plans import MovePlans
 from migration.application.move_submission import MoveSubmission
@@ -217,6 +217,7 @@ def create_app(
         allowed_tenant_ids=settings.allowed_tenant_ids,
         engineer_ids=settings.engineer_ids,
         approver_ids=settings.approver_ids,
+        anyone_engineers=settings.local_mode,  # a registered bot with no ENGINEER_IDS has no engineers
     )
     adapter = create_adapter(settings)
     proactive = Proactive(BotbuilderOutbox(adapter, app_id=settings.app_id))
@@ -249,7 +250,7 @@ def create_app(
     questions = Questions(chats=chats, tenants=tenants, store=store, sandbox=settings.embedded_sandbox)
     assess = AssessFlow(assessments=assessments, tenants=tenants, questions=questions, chats=chats,
                         slow=slow, catalog=catalog, public_base_url=settings.public_base_url)
-    answers = DecisionFlow(decisions=decisions, notifier=notifier, policy=policy, scope=scope)
+    answers = DecisionFlow(decisions=decisions, notifier=notifier, scope=scope)
     requests = RequestsFlow(decisions=decisions, notifier=notifier, answers=answers, scope=scope)
     cancel = CancelFlow(chats=chats, plans=plans, submission=submission, decisions=decisions, answers=answers)
     flows = Flows(
@@ -267,7 +268,8 @@ def create_app(
     routes = route_table(flows, Guards(policy=policy, scope=scope, decisions=decisions, answers=answers, cancels=cancel,
                                        requests=requests))
     app[ROUTES] = routes
-    bot = TeamsBot(Router(routes, policy=policy, audit=RefusalAuditTrail(decisions)))
+    guests = None if settings.allow_guests else GuestCheck(strict=not settings.local_mode)
+    bot = TeamsBot(Router(routes, policy=policy, audit=RefusalAuditTrail(decisions)), guests=guests)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
@@ -301,6 +303,9 @@ def create_app(
 def _announce(settings: Settings) -> None:
     if settings.local_mode:
         log.warning("local mode: no MicrosoftAppId, inbound requests are not authenticated (Agents Playground)")
+        if settings.allow_local_azure and not settings.embedded_sandbox:
+            log.warning("ALLOW_LOCAL_MODE_ON_AZURE: local mode acts on %s with no inbound authentication: anyone on "
+                        "this machine can act as any engineer or approver", settings.arm_endpoint)
     if not settings.allowed_tenant_ids:
         log.warning("ALLOWED_TENANT_IDS is empty: users of any Teams tenant may talk to the bot")
     if settings.approver_ids:
@@ -331,7 +336,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _announce(settings)
     configure_telemetry(settings)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=_printer(settings))
+    try:
+        web.run_app(create_app(settings), host=settings.host, port=settings.port, print=_printer(settings))
+    except RegistryError as refused:  # CUSTOMERS_FILE names a tenant Entra does not know
+        print(refused, file=sys.stderr)
+        return 2
     return 0
 
 

@@ -41,6 +41,7 @@ PRODUCTION_SETTINGS = (
     "MicrosoftAppTenantId",
     "ALLOWED_TENANT_IDS",
     "APPROVER_IDS",
+    "PARTNER_ADMIN_IDS",
     "PARTNER_TENANT_ID",
     "PUBLIC_BASE_URL",
     "AZURE_CREDENTIAL",
@@ -99,6 +100,9 @@ class Settings:
     graph_endpoint: str = "https://graph.microsoft.com"
     graph_endpoint_set: bool = False  # GRAPH_ENDPOINT given (else the sandbox's own, on the sandbox)
     group_cache_seconds: float = 300.0
+    allow_guests: bool = False  # B2B guests of the partner's tenant (the Teams roster says guest)
+    # Local mode (no inbound authentication) against a non-loopback Azure: only when this says so.
+    allow_local_azure: bool = False
 
     @property
     def identity(self) -> IdentityConfig:
@@ -219,6 +223,13 @@ def customers_file(path: str) -> tuple[FileEntry, ...]:
     if problems:
         raise SettingsError("\n".join(problems))
     return tuple(found)
+
+
+def _flag(env: Mapping[str, str], name: str, errors: list[str]) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw not in ("", "true", "false"):
+        errors.append(f"{name}: {raw!r} is not true or false")
+    return raw == "true"
 
 
 def _url(env: Mapping[str, str], name: str, default: str, errors: list[str]) -> str:
@@ -402,6 +413,21 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
         except SettingsError as error:
             errors.extend(str(error).splitlines())
 
+    allow_guests = _flag(env, "ALLOW_GUESTS", errors)
+    allow_local_azure = _flag(env, "ALLOW_LOCAL_MODE_ON_AZURE", errors)
+    if app_id:
+        # A registered bot serves a whole partner: it never answers every tenant, nor makes everyone an engineer.
+        if not allowed:
+            errors.append("ALLOWED_TENANT_IDS: required when MicrosoftAppId is set: the partner's own Teams tenant "
+                          "(a bot registered in Azure would otherwise answer any organisation)")
+        if not engineers and not customers_path and not admins:
+            errors.append("ENGINEER_IDS: required when MicrosoftAppId is set, unless CUSTOMERS_FILE or "
+                          "PARTNER_ADMIN_IDS gives a customer registry: who may act in customers' tenants")
+    elif not embedded and not is_loopback_url(arm_endpoint) and not allow_local_azure:
+        # Without inbound authentication anyone on this machine can claim to be anyone: not against real Azure.
+        errors.append(f"ARM_ENDPOINT: local mode (no MicrosoftAppId) runs only on the sandbox, not {arm_endpoint}; "
+                      "register the bot, or set ALLOW_LOCAL_MODE_ON_AZURE=true to accept the risk on this machine")
+
     if errors:
         raise SettingsError("Invalid settings:\n" + "\n".join(f"  - {e}" for e in errors))
     return Settings(
@@ -436,4 +462,6 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
         graph_endpoint=graph,
         graph_endpoint_set=graph_set,
         group_cache_seconds=cache_seconds,
+        allow_guests=allow_guests,
+        allow_local_azure=allow_local_azure,
     )

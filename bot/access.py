@@ -41,6 +41,7 @@ class AccessPolicy:
     allowed_tenant_ids: frozenset[str]
     engineer_ids: frozenset[str]
     approver_ids: frozenset[str]
+    anyone_engineers: bool = True  # no ENGINEER_IDS: everyone of an allowed tenant (local mode only)
 
     def tenant_allowed(self, caller: Caller) -> bool:
         if not self.allowed_tenant_ids:
@@ -48,11 +49,12 @@ class AccessPolicy:
         return caller.tenant_id is not None and caller.tenant_id in self.allowed_tenant_ids
 
     def may_engineer(self, caller: Caller) -> bool:
-        """Assess and request moves: listed engineers, or anyone of an allowed tenant when none are listed."""
+        """Assess and request moves: listed engineers, or anyone of an allowed tenant when none are listed (in
+        local mode; a registered bot then has no engineers until customers are registered)."""
         if not self.tenant_allowed(caller):
             return False
         if not self.engineer_ids:
-            return True
+            return self.anyone_engineers
         return caller.user_id is not None and caller.user_id in self.engineer_ids
 
     def may_approve(self, caller: Caller) -> bool:
@@ -151,6 +153,12 @@ class CustomerScope:
         if not await self.active():
             return self._policy.may_approve(caller)
         return await self.refusal(caller, Role.APPROVER, tenant_id) is None
+
+    async def approves_anywhere(self, caller: Caller) -> bool:
+        """An approver (of some customer, once customers are registered)."""
+        if not await self.active():
+            return self._policy.may_approve(caller)
+        return await self.refusal(caller, Role.APPROVER, None) is None
 
     async def actor(self, caller: Caller, tenant_id: str) -> Actor:
         """The caller as the workflow's decisions on one of `tenant_id`'s requests take them."""

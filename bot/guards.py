@@ -63,6 +63,9 @@ class Guards:
             named = subject.get("tenantId") or subject.get("tenant")
             tenant = named if isinstance(named, str) else None
             subscriptions = tuple(str(subject[k]) for k in _SUBSCRIPTION_KEYS if isinstance(subject.get(k), str))
+            if subject.get("requestId") is not None:
+                # A plan's or request's customer is the stored one's, whatever else the click names.
+                tenant = await self._tenant_of(subject.get("requestId")) or tenant
         reason = await self._scope.refusal(turn.caller, Role.ENGINEER, tenant,
                                            subscriptions=[s for s in subscriptions if GUID.match(s)])
         if reason is None:
@@ -102,7 +105,7 @@ class Guards:
     async def approvers_choose_where(self, turn: Turn, subject: Subject) -> Refusal | None:
         """`approvals here`: only an approver sets where approval cards go (anyone may ask where they go)."""
         here = isinstance(subject, Command) and bool(subject.args) and subject.args[0].lower() == "here"
-        if not here or self._policy.may_approve(turn.caller):
+        if not here or await self._scope.approves_anywhere(turn.caller):
             return None
         return Refusal(APPROVERS_CHOOSE, card=not_allowed_card(APPROVERS_CHOOSE))
 
@@ -155,6 +158,12 @@ class Guards:
                        request_id=stored.id, audit={"attempted": "report", "reason": NOT_IN_AUDIENCE})
 
     # ------------------------------------------------------------------ helpers
+
+    async def _tenant_of(self, request_id: object) -> str | None:
+        """The customer tenant of the plan or request an id names; None when it names none."""
+        named = await self._cancels.named(request_id)
+        request = named.draft.request if named.draft else named.request.request if named.request else None
+        return request.tenant_id if request else None
 
     async def _request_refusal(self, turn: Turn, stored: StoredRequest, action: str, *,
                                as_text: bool) -> Refusal | None:

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from bot.access import AccessPolicy, Caller, CustomerScope, person_of
+from bot.access import Caller, CustomerScope, person_of
 from bot.notifier import Notifier, progress_card, with_note
 from bot.port import Card, Turn
 from cards.messages import error_card
@@ -33,11 +33,9 @@ def missing_request_card() -> Card:
 
 
 class DecisionFlow:
-    def __init__(self, *, decisions: RequestDecisions, notifier: Notifier, policy: AccessPolicy,
-                 scope: CustomerScope) -> None:
+    def __init__(self, *, decisions: RequestDecisions, notifier: Notifier, scope: CustomerScope) -> None:
         self._decisions = decisions
         self._notifier = notifier
-        self._policy = policy
         self._scope = scope  # who approves for the request's customer
         self._background: set[asyncio.Task[None]] = set()
 
@@ -49,7 +47,7 @@ class DecisionFlow:
     async def seen(self, turn: Turn) -> None:
         """Remember where this person talks to the bot (the reports go there), and an approver's Teams id."""
         await self._notifier.remember(turn)
-        if self._policy.may_approve(turn.caller):
+        if await self._scope.approves_anywhere(turn.caller):
             await self._notifier.learn_approver(turn.caller.mri)
 
     async def view(self, stored: StoredRequest, caller: Caller) -> Card:
@@ -111,7 +109,7 @@ class DecisionFlow:
         stored = await self._decisions.find(data.get("requestId"))
         if stored is None:
             return missing_request_card()
-        if self._policy.may_approve(turn.caller):
+        if await self._scope.may_approve(turn.caller, stored.request.tenant_id):
             await self._notifier.learn_approver(turn.caller.mri)
         return await self.view(stored, turn.caller)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from migration.application.ports import Clock, utc_now
-from migration.model import Person
+from migration.model import NotFound, Person
 from migration.model.customers import Change, Customer, Grant, Role
 from migration.model.store import ConcurrencyError
 
@@ -139,7 +139,11 @@ class CustomerRegistry:
         """CUSTOMERS_FILE at start-up: each customer as the file says (its grants replaced), recorded as a change
         by the file when anything differs. Customers only registered in chat are kept."""
         for entry in entries:
-            tenant_id = (await self._resolver.resolve(entry.tenant)).lower()
+            try:
+                tenant_id = (await self._resolver.resolve(entry.tenant)).lower()
+            except NotFound:
+                raise RegistryError(f"CUSTOMERS_FILE: Entra knows no tenant {entry.tenant} (customer "
+                                    f"{entry.name}); correct the file or remove the customer") from None
             domains = () if entry.tenant.lower() == tenant_id else (entry.tenant.lower(),)
             grants = (*(Grant(Role.ENGINEER, e) for e in entry.engineers),
                       *(Grant(Role.APPROVER, a) for a in entry.approvers))

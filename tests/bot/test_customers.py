@@ -166,3 +166,21 @@ def test_a_bad_customers_file_stops_start_up(tmp_path):
         with pytest.raises(SettingsError, match="CUSTOMERS_FILE") as refused:
             load_settings({"CUSTOMERS_FILE": str(bad)})
         assert says in str(refused.value)
+
+
+async def test_a_plan_click_is_judged_by_the_stored_plans_customer_not_the_click(customers_bot):
+    bot = await customers_bot()
+    theirs = await submit_for(bot, BETA, ENGINEER_B)
+    for verb in (verbs.REQUEST_PLAN, verbs.REQUEST_SUBMIT, verbs.REQUEST_CREATE_GROUPS):
+        card = await bot.click(verb, {"requestId": theirs.id, "tenantId": ALPHA} if verb == verbs.REQUEST_PLAN
+                               else {"requestId": theirs.id}, user=ENGINEER, conversation="a:conv-personal")
+        assert "not an engineer of the customer" in text_of(card), verb
+
+
+async def test_registered_approvers_see_and_set_where_approval_cards_go(customers_bot):
+    bot = await customers_bot()
+    said = await _says(bot, "approvals here", user=APPROVER_B, conversation="19:approvals@thread.v2",
+                       kind="groupChat")
+    assert "From now on" in said
+    assert "Only approvers" in await _says(bot, "approvals here", user=ENGINEER_B,
+                                           conversation="19:approvals@thread.v2", kind="groupChat")
