@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.guards import Guards
-from bot.routes import Routes
+from bot.plan_guard import plan_owner
+from bot.routes import Guard, Routes
 from cards import verbs
 from dialogs.assess import AssessFlow
 from dialogs.attach import AttachFlow
+from dialogs.audit import AuditFlow
 from dialogs.cancel import CancelFlow
 from dialogs.customers import CustomersFlow
 from dialogs.decisions import DecisionFlow
@@ -34,9 +36,10 @@ class Flows:
     requests: RequestsFlow
     cancel: CancelFlow
     customers: CustomersFlow
+    audit: AuditFlow
 
 
-def route_table(flows: Flows, guards: Guards) -> Routes:
+def route_table(flows: Flows, guards: Guards, *, auditors: Guard) -> Routes:
     routes = Routes()
     engineers = guards.engineers
 
@@ -63,10 +66,11 @@ def route_table(flows: Flows, guards: Guards) -> Routes:
     routes.verb(verbs.MOVE_TARGET, flows.move.target_verb, guard=engineers)
     routes.verb(verbs.MOVE_GROUPS, flows.move.groups_verb, guard=engineers)
     routes.verb(verbs.MOVE_GROUPS_PAGE, flows.move.groups_page_verb, guard=engineers)
-    routes.verb(verbs.REQUEST_CREATE_GROUPS, flows.plan.create_groups_verb, guard=engineers)
-    routes.verb(verbs.REQUEST_FIXES, flows.plan.fixes_verb, guard=engineers)
-    routes.verb(verbs.REQUEST_PLAN, flows.plan.plan_verb, guard=engineers)
-    routes.verb(verbs.REQUEST_SUBMIT, flows.plan.submit_verb, guard=engineers)
+    # A draft's verbs: its own engineer's only (bot/plan_guard.py).
+    for verb, handler in ((verbs.REQUEST_CREATE_GROUPS, flows.plan.create_groups_verb),
+                          (verbs.REQUEST_FIXES, flows.plan.fixes_verb), (verbs.REQUEST_PLAN, flows.plan.plan_verb),
+                          (verbs.REQUEST_SUBMIT, flows.plan.submit_verb)):
+        routes.verb(verb, handler, guard=plan_owner(flows.plan.plans, verb, then=engineers))
 
     # Cancelling is checked against the plan's (or request's) own maker, not the engineer list.
     routes.command("cancel", flows.cancel.cancel_command, guard=guards.cancellers)
@@ -88,4 +92,5 @@ def route_table(flows: Flows, guards: Guards) -> Routes:
 
     routes.command("customers", flows.customers.list_command, guard=guards.admins)
     routes.command("customer", flows.customers.customer_command, guard=guards.admins)
+    routes.command("audit", flows.audit.audit_command, guard=auditors)
     return routes
