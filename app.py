@@ -270,7 +270,7 @@ def create_app(
         audit=AuditFlow(AuditExports(workflow, archive=reports), public_base_url=settings.public_base_url),
     )
     routes = route_table(flows, Guards(policy=policy, scope=scope, decisions=decisions, answers=answers, cancels=cancel,
-                                       requests=requests), auditors=auditors(policy))
+                                       requests=requests), auditors=auditors(scope, decisions))
     app[ROUTES] = routes
     guests = None if settings.allow_guests else GuestCheck(strict=not settings.local_mode)
     bot = TeamsBot(Router(routes, policy=policy, audit=RefusalAuditTrail(decisions)), guests=guests)

@@ -184,3 +184,12 @@ async def test_registered_approvers_see_and_set_where_approval_cards_go(customer
     assert "From now on" in said
     assert "Only approvers" in await _says(bot, "approvals here", user=ENGINEER_B,
                                            conversation="19:approvals@thread.v2", kind="groupChat")
+
+
+async def test_an_approver_exports_the_audit_trail_only_of_their_customers(customers_bot):
+    bot = await customers_bot()
+    theirs = await submit_for(bot, BETA, ENGINEER_B)
+    for subject in (theirs.id, BETA):
+        assert "Only the customer's approvers" in await _says(bot, f"audit export {subject}", user=APPROVER)
+    assert "Only approvers" in await _says(bot, f"audit export {theirs.id}", user=ENGINEER)
+    assert "Only the customer's approvers" not in await _says(bot, f"audit export {theirs.id}", user=APPROVER_B)
