@@ -15,14 +15,18 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.admin import answer_admin
+from sandbox.aliases import AliasApi, settle_aliases
 from sandbox.answers import failure_answer, json_answer
 from sandbox.api import ArmApi, Runtime, Timing, read_body
 from sandbox.appnetwork import AppNetworkApi
 from sandbox.auth import ArmAuth
+from sandbox.billing import BillingApi
 from sandbox.compute import ComputeApi
+from sandbox.diagnostics import DiagnosticSettingsApi
 from sandbox.entra import Entra, load_or_create_signing_key
 from sandbox.errors import ArmFailure, error_body
 from sandbox.faults import DROP_ANSWER, FaultConfig, FaultInjector, drop
+from sandbox.features import FeatureApi
 from sandbox.jobs import JobsApi
 from sandbox.locks import LockApi
 from sandbox.movability import load_facts
@@ -41,11 +45,13 @@ from sandbox.subnets import SubnetApi
 from sandbox.subscriptions import SubscriptionApi
 from sandbox.throttle import Throttle, Throttled, charge
 from sandbox.tls import server_ssl_context
+from sandbox.usages import UsageApi
 
 STATE_FILE = "state.json"
 API_MODULES: tuple[type[ArmApi], ...] = (
     SubscriptionApi, ProviderApi, MoveApi, ResourceGraphApi, PermissionApi, LockApi, RbacApi, NetworkApi, SubnetApi,
-    ComputeApi, JobsApi, AppNetworkApi, ResourceApi,
+    ComputeApi, JobsApi, AppNetworkApi, ResourceApi, BillingApi, AliasApi, UsageApi, FeatureApi,
+    DiagnosticSettingsApi,
 )
 
 
@@ -194,6 +200,9 @@ class ArmSandbox:
                     self._stats.move("succeeded" if op.status == 204 else "failed")
                 self.runtime.changed()
                 self.invalidate()
+        if settle_aliases(self.world, now):
+            self.runtime.changed()
+            self.invalidate()
 
     def _save(self) -> None:
         self.runtime.dirty = False
