@@ -14,6 +14,8 @@ from typing import Any, Protocol, TypeVar
 
 from migration.azure.pacing import Pacer
 from migration.model import (
+    BillingAccount,
+    BillingCustomer,
     Lock,
     Peering,
     Permission,
@@ -164,6 +166,17 @@ class Compute(Protocol):
     async def begin_delete_restore_points(self, collection_id: Id) -> Operation[None]: ...
 
 
+class Billing(Protocol):
+    """The partner's own billing side (read in the partner's tenant)."""
+
+    async def list_billing_accounts(self) -> list[BillingAccount]: ...
+
+    async def get_billing_account(self, name: str) -> BillingAccount: ...
+
+    async def get_customer(self, account: str, tenant_id: str) -> BillingCustomer:
+        """NotFound: the customer is not on the account with an Azure plan."""
+
+
 # --------------------------------------------------------------------------- a tenant's client, by what it has
 
 
@@ -238,13 +251,25 @@ class TenantAzure(HasSubscriptions, HasGroups, HasInventory, HasResources, HasMo
     """Every family of one tenant (the chat edge's view; the domain asks for less)."""
 
 
+class PartnerAzure(Protocol):
+    """Azure in the partner's own tenant: what the partner, not a customer, holds."""
+
+    @property
+    def billing(self) -> Billing: ...
+
+
+class HasPartner(Protocol):
+    def for_partner(self) -> PartnerAzure:
+        """The client acting in the partner's own tenant, with the identity's partner-tenant token."""
+
+
 class Gateway(Protocol[Tenant]):
     """Azure, by tenant. `for_tenant` is cheap: a tenant's client is made once and kept."""
 
     def for_tenant(self, tenant_id: str) -> Tenant: ...
 
 
-class AzureGateway(Gateway[TenantAzure], Protocol):
+class AzureGateway(Gateway[TenantAzure], HasPartner, Protocol):
     async def resolve_tenant(self, tenant: str) -> str:
         """A tenant GUID or verified domain -> the tenant GUID (OpenID metadata)."""
 

@@ -4,6 +4,7 @@ records, the steps of a plan, and the store's interface. Frozen dataclasses; no 
 Imports nothing else of `migration`. The names below are the model's public surface.
 """
 
+from migration.model.billing import BillingAccount, BillingCustomer, Relationship, RelationshipStatus
 from migration.model.errors import (
     AccessCause,
     AppNotConsented,
@@ -59,6 +60,8 @@ __all__ = [
     "ArmError",
     "ArmErrorDetail",
     "Assessment",
+    "BillingAccount",
+    "BillingCustomer",
     "CredentialRejected",
     "Decision",
     "DryRun",
@@ -81,6 +84,8 @@ __all__ = [
     "Person",
     "Principal",
     "ProviderRegistration",
+    "Relationship",
+    "RelationshipStatus",
     "RequestState",
     "Resource",
     "ResourceGroup",
