@@ -20,9 +20,11 @@ from yarl import URL
 
 from migration.azure.authorization import ArmAuthorization
 from migration.azure.billing import ArmBilling
+from migration.azure.capacity import ArmCapacity
 from migration.azure.clients import Connection, TenantClients
 from migration.azure.compute import ArmCompute
 from migration.azure.credentials import AsyncCredential, IdentityConfig, TenantCredential, build_credential
+from migration.azure.features import ArmFeatures
 from migration.azure.groups import ArmResourceGroups
 from migration.azure.inventory import ArmInventory
 from migration.azure.jobs import ArmStreamingJobs
@@ -58,6 +60,8 @@ class TenantClient:
         self.web = ArmWeb(self.resources)
         self.jobs = ArmStreamingJobs(self.resources)
         self.compute = ArmCompute(self.resources)
+        self.capacity = ArmCapacity(clients)
+        self.features = ArmFeatures(clients)
 
     @property
     def pacer(self) -> Pacer:

@@ -28,6 +28,7 @@ from migration.model import (
     RoleDefinition,
     Subscription,
 )
+from migration.model.capacity import Feature, QuotaUsage, VmSize
 
 # (done, total or None when unknown) -> awaited by long reads so the chat can show progress
 ProgressCallback = Callable[[int, int | None], Awaitable[None]]
@@ -166,6 +167,16 @@ class Compute(Protocol):
     async def begin_delete_restore_points(self, collection_id: Id) -> Operation[None]: ...
 
 
+class Capacity(Protocol):
+    async def list_usages(self, subscription_id: str, location: str) -> list[QuotaUsage]: ...
+
+    async def list_vm_sizes(self, subscription_id: str, location: str) -> list[VmSize]: ...
+
+
+class Features(Protocol):
+    async def list_features(self, subscription_id: str) -> list[Feature]: ...
+
+
 class Billing(Protocol):
     """The partner's own billing side (read in the partner's tenant)."""
 
@@ -240,6 +251,16 @@ class HasCompute(Protocol):
     def compute(self) -> Compute: ...
 
 
+class HasCapacity(Protocol):
+    @property
+    def capacity(self) -> Capacity: ...
+
+
+class HasFeatures(Protocol):
+    @property
+    def features(self) -> Features: ...
+
+
 class HasPacer(Protocol):
     @property
     def pacer(self) -> Pacer:
@@ -247,7 +268,7 @@ class HasPacer(Protocol):
 
 
 class TenantAzure(HasSubscriptions, HasGroups, HasInventory, HasResources, HasMoves, HasLocks, HasAuthorization,
-                  HasProviders, HasNetwork, HasWeb, HasJobs, HasCompute, HasPacer, Protocol):
+                  HasProviders, HasNetwork, HasWeb, HasJobs, HasCompute, HasCapacity, HasFeatures, HasPacer, Protocol):
     """Every family of one tenant (the chat edge's view; the domain asks for less)."""
 
 
