@@ -18,6 +18,7 @@ from aiohttp.helpers import get_env_proxy_for_url
 from azure.core.pipeline.transport import AioHttpTransport
 from yarl import URL
 
+from migration.azure.aliases import ArmAliases
 from migration.azure.authorization import ArmAuthorization
 from migration.azure.billing import ArmBilling
 from migration.azure.capacity import ArmCapacity
@@ -73,11 +74,13 @@ class TenantClient:
 
 
 class PartnerClient:
-    """Azure in the partner's own tenant (`migration.azure.ports.PartnerAzure`): its billing side."""
+    """Azure in the partner's own tenant (`migration.azure.ports.PartnerAzure`): its billing side, and the CSP
+    subscriptions it creates on it."""
 
     def __init__(self, clients: TenantClients) -> None:
         self._clients = clients
         self.billing = ArmBilling(clients)
+        self.aliases = ArmAliases(clients)
 
     async def close(self) -> None:
         await self._clients.close()

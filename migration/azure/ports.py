@@ -9,13 +9,14 @@ reads and a fix step only reaches what it changes. Long-running calls are `begin
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from migration.azure.pacing import Pacer
 from migration.model import (
     BillingAccount,
     BillingCustomer,
+    CreatedSubscription,
     Lock,
     Peering,
     Permission,
@@ -27,6 +28,7 @@ from migration.model import (
     RoleAssignment,
     RoleDefinition,
     Subscription,
+    Workload,
 )
 from migration.model.capacity import Feature, QuotaUsage, VmSize
 
@@ -272,11 +274,24 @@ class TenantAzure(HasSubscriptions, HasGroups, HasInventory, HasResources, HasMo
     """Every family of one tenant (the chat edge's view; the domain asks for less)."""
 
 
+class Aliases(Protocol):
+    """CSP subscriptions the partner creates (subscription aliases)."""
+
+    async def begin_create_subscription(self, name: str, *, display_name: str, workload: Workload,
+                                        billing_scope: str, tags: Mapping[str, str],
+                                        owner_id: str | None = None) -> Operation[CreatedSubscription]: ...
+
+    async def get_alias(self, name: str) -> CreatedSubscription: ...
+
+
 class PartnerAzure(Protocol):
     """Azure in the partner's own tenant: what the partner, not a customer, holds."""
 
     @property
     def billing(self) -> Billing: ...
+
+    @property
+    def aliases(self) -> Aliases: ...
 
 
 class HasPartner(Protocol):

@@ -4,7 +4,15 @@ records, the steps of a plan, and the store's interface. Frozen dataclasses; no 
 Imports nothing else of `migration`. The names below are the model's public surface.
 """
 
-from migration.model.billing import BillingAccount, BillingCustomer, Relationship, RelationshipStatus
+from migration.model.billing import (
+    BillingAccount,
+    BillingCustomer,
+    CreatedSubscription,
+    Relationship,
+    RelationshipStatus,
+    Workload,
+    alias_name,
+)
 from migration.model.errors import (
     AccessCause,
     AppNotConsented,
@@ -62,6 +70,7 @@ __all__ = [
     "Assessment",
     "BillingAccount",
     "BillingCustomer",
+    "CreatedSubscription",
     "CredentialRejected",
     "Decision",
     "DryRun",
@@ -100,6 +109,8 @@ __all__ = [
     "TenantAccessDenied",
     "TenantNotFound",
     "Verdict",
+    "Workload",
+    "alias_name",
     "group_of",
     "name_of",
 ]

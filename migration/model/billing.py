@@ -3,10 +3,13 @@ billing account, a customer on it with its Azure plans, and what attach conclude
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from enum import Enum
 
 MPA = "MicrosoftPartnerAgreement"
+# Names the bot's subscription aliases: one per (request, source), so a retry or a restart asks for the same one.
+_ALIASES = uuid.UUID("6f2c1a9e-4b7d-5e38-9c0a-5ab1a11a5000")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +54,33 @@ class Relationship:
     customer: BillingCustomer | None = None
     detail: str = ""  # Azure's words, when it refused (text from Azure: shown as data)
     code: str = ""  # Azure's error code, when it refused
+
+
+class Workload(Enum):
+    """A CSP subscription's workload (the alias API's `workload`): the Azure plan's offer, or its Dev/Test one."""
+
+    PRODUCTION = "Production"
+    DEVTEST = "DevTest"
+
+
+def alias_name(request_id: str, source_subscription_id: str) -> str:
+    """The subscription alias the bot asks for when it creates the CSP subscription for `source` in a request: the
+    same every time, so asking again finds the subscription already asked for instead of creating another."""
+    return str(uuid.uuid5(_ALIASES, f"{request_id}/{source_subscription_id}".lower()))
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedSubscription:
+    """A subscription alias as Azure answers it: the subscription it created (or is creating)."""
+
+    alias: str
+    subscription_id: str
+    display_name: str
+    billing_scope: str
+    workload: str
+    state: str  # Accepted, Succeeded, Failed
+    tags: dict[str, str] = field(default_factory=dict, hash=False)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.state == "Succeeded"
