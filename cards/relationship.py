@@ -4,8 +4,6 @@ not be read), and the next step for each."""
 
 from __future__ import annotations
 
-from adaptive_cards import types
-
 from cards import _kit as k
 from cards.tenant import invitation_url
 from migration.application.relationship import NO_PARTNER_ACCOUNT, NOT_A_PARTNER_ACCOUNT
@@ -49,8 +47,8 @@ def _unreadable(rel: Relationship) -> list[k.Element]:
         why = "BILLING_ACCOUNT_ID names a billing account that is not a Microsoft Partner Agreement"
     else:
         why = "Azure refused to show it"
-    out = [k.text(f"The partner's billing side could not be read: {why}. Nothing is known yet about the reseller "
-                  "relationship or the Azure plan.", color=types.Colors.WARNING),
+    out = [k.note(f"The partner's billing side could not be read: {why}. Nothing is known yet about the reseller "
+                  "relationship or the Azure plan."),
            k.bullets([f"In Partner Center, give the bot's identity the **Admin Agent** role ([Microsoft Learn]"
                       f"({ADMIN_AGENT_URL})), or set BILLING_ACCOUNT_ID to the partner's Microsoft Partner Agreement "
                       "billing account; then click **Check again**."])]
