@@ -21,6 +21,7 @@ from sandbox.api import ArmApi, Runtime, Timing, read_body
 from sandbox.appnetwork import AppNetworkApi
 from sandbox.auth import ArmAuth
 from sandbox.billing import BillingApi
+from sandbox.budgets import BudgetApi
 from sandbox.compute import ComputeApi
 from sandbox.diagnostics import DiagnosticSettingsApi
 from sandbox.entra import Entra, load_or_create_signing_key
@@ -36,6 +37,7 @@ from sandbox.network import NetworkApi
 from sandbox.permissions import PermissionApi
 from sandbox.providers import ProviderApi
 from sandbox.rbac import RbacApi
+from sandbox.resource_diagnostics import ResourceDiagnosticSettingsApi
 from sandbox.resourcegraph import ResourceGraphApi
 from sandbox.resources import ResourceApi
 from sandbox.routing import Kind, Match, Router, path_segments
@@ -43,6 +45,7 @@ from sandbox.state import World, load_scenario
 from sandbox.stats import Stats
 from sandbox.subnets import SubnetApi
 from sandbox.subscriptions import SubscriptionApi
+from sandbox.tags import TagsApi
 from sandbox.throttle import Throttle, Throttled, charge
 from sandbox.tls import server_ssl_context
 from sandbox.usages import UsageApi
@@ -50,8 +53,8 @@ from sandbox.usages import UsageApi
 STATE_FILE = "state.json"
 API_MODULES: tuple[type[ArmApi], ...] = (
     SubscriptionApi, ProviderApi, MoveApi, ResourceGraphApi, PermissionApi, LockApi, RbacApi, NetworkApi, SubnetApi,
-    ComputeApi, JobsApi, AppNetworkApi, ResourceApi, BillingApi, AliasApi, UsageApi, FeatureApi,
-    DiagnosticSettingsApi,
+    ComputeApi, JobsApi, AppNetworkApi, ResourceApi, TagsApi, BudgetApi, BillingApi, AliasApi, UsageApi,
+    FeatureApi, DiagnosticSettingsApi, ResourceDiagnosticSettingsApi,
 )
 
 

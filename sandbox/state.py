@@ -151,7 +151,10 @@ class Sub:
     providers: dict[str, tuple[str, str]] = field(default_factory=dict)  # lower ns -> (ns, state)
     locks: list[dict[str, Any]] = field(default_factory=list)
     groups: dict[str, Group] = field(default_factory=dict)  # lower-case name -> group
-    tags: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)  # the subscription's own (Microsoft.Resources/tags)
+    # Settings made on the subscription itself, by lower-case type then lower-case name: {"name", "properties",
+    # "eTag"?} (budgets: sandbox.budgets).
+    settings: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     # Compute quota: lower-case location -> usage name (`cores`, `standardDSv5Family`...) -> limit; a usage
     # the scenario does not name has the sandbox's default limit (sandbox/vm-sizes.json).
     quotas: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -231,6 +234,8 @@ class World:
             quotas={loc.lower(): {k: int(v) for k, v in limits.items()}
                     for loc, limits in (s.get("quotas") or {}).items()},
             features={name.lower(): (name, state) for name, state in (s.get("features") or {}).items()},
+            settings={t.lower(): {str(e["name"]).lower(): dict(e) for e in entries}
+                      for t, entries in (s.get("settings") or {}).items()},
         )
         for g in s.get("resourceGroups", []):
             name = str(_required(g, "name", f"{where} group"))
@@ -303,6 +308,7 @@ class World:
                     "quotaId": s.quota_id, "spendingLimit": s.spending_limit,
                     "providers": dict(s.providers.values()), "locks": s.locks, "tags": s.tags,
                     "quotas": s.quotas, "features": dict(s.features.values()),
+                    "settings": {t: list(entries.values()) for t, entries in s.settings.items()},
                     "resourceGroups": [
                         {
                             "name": g.name, "location": g.location, "tags": g.tags, "locks": g.locks,
