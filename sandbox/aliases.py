@@ -69,7 +69,10 @@ class AliasApi(ArmApi):
 
     def _answer(self, alias: Alias, status: int) -> web.Response:
         poll = self.runtime.timing.poll_interval
-        extra = {} if alias.done else {"retry-after-ms": str(int(poll * 1000)), "Retry-After": str(math.ceil(poll))}
+        extra = {} if alias.done else {"retry-after-ms": str(int(poll * 1000))}
+        if not alias.done and poll >= 1:
+            # azure-core prefers Retry-After over retry-after-ms, so it is only sent in whole seconds.
+            extra["Retry-After"] = str(math.ceil(poll))
         return self.answer(self._body(alias), status, extra)
 
     def _find(self, caller: Caller, name: str) -> Alias:
