@@ -49,6 +49,7 @@ from migration.application.customers import CustomerRegistry, RegistryError
 from migration.application.decisions import RequestDecisions
 from migration.application.move_plans import MovePlans
 from migration.application.move_submission import MoveSubmission
+from migration.application.relationship import PartnerRelationship
 from migration.application.tenant_access import TenantAccess
 from migration.assessment.catalog import load_catalog
 from migration.azure.credentials import build_credential
@@ -246,8 +247,9 @@ def create_app(
     submission = MoveSubmission(plans=plans, workflow=workflow, drafts=drafts, fix_drafts=fix_drafts)
 
     chats = ChatStates(store)
+    relationship = PartnerRelationship(gateway=gateway, billing_account_id=settings.billing_account_id)
     tenants = TenantCards(access=access, chats=chats, scope=scope, partner_tenant_id=settings.partner_tenant_id,
-                          public_base_url=settings.public_base_url)
+                          public_base_url=settings.public_base_url, relationship=relationship)
     background = BackgroundWork(store, proactive)
     slow = SlowWork(proactive=proactive, background=background, tenants=tenants)
     questions = Questions(chats=chats, tenants=tenants, store=store, sandbox=settings.embedded_sandbox)
