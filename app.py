@@ -21,13 +21,13 @@ from typing import Any
 from aiohttp import web
 
 from bot.access import AccessPolicy
-from bot.adapter import create_adapter, messages_handler
+from bot.edges import inbound_auth, open_edge
+from bot.endpoint import messages_handler
 from bot.guards import Guards, RefusalAuditTrail
 from bot.notifier import Notifier
 from bot.proactive import Proactive
 from bot.route_table import Flows, route_table
 from bot.routes import Router, Routes
-from bot.teams_edge import BotbuilderOutbox, TeamsBot
 from dialogs.assess import AssessFlow
 from dialogs.attach import AttachFlow
 from dialogs.background import BackgroundWork
@@ -202,8 +202,8 @@ def create_app(
         engineer_ids=settings.engineer_ids,
         approver_ids=settings.approver_ids,
     )
-    adapter = create_adapter(settings)
-    proactive = Proactive(BotbuilderOutbox(adapter, app_id=settings.app_id))
+    edge = open_edge(settings)  # BOT_SDK: botbuilder or the Agents SDK
+    proactive = Proactive(edge.outbox)
     workflow = Workflow(store)
     reports = ReportLinks(store)
     notifier = Notifier(proactive, workflow, reports=reports, public_base_url=settings.public_base_url)
@@ -246,7 +246,7 @@ def create_app(
     routes = route_table(flows, Guards(policy=policy, decisions=decisions, answers=answers, cancels=cancel,
                                        requests=requests))
     app[ROUTES] = routes
-    bot = TeamsBot(Router(routes, policy=policy, audit=RefusalAuditTrail(decisions)))
+    endpoint = edge.serve(Router(routes, policy=policy, audit=RefusalAuditTrail(decisions)))
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
@@ -268,7 +268,7 @@ def create_app(
             yield
 
     app.cleanup_ctx.append(lifecycle)
-    handler = messages_handler(adapter, bot, authenticate_first=not settings.local_mode)
+    handler = messages_handler(endpoint, auth=inbound_auth(settings))
     app.router.add_post("/api/messages", traced_turns(handler))
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/reports/{name}", _report_download(reports))

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from app import GATEWAY, create_app
 from migration.azure.ports import AzureGateway
-from settings import Settings, load_settings
+from settings import BotSdk, Settings, load_settings
 
 
 @dataclass
@@ -137,14 +137,21 @@ BotFactory = Callable[..., Any]
 
 
 @pytest.fixture
-async def start_bot(tmp_path: Path) -> AsyncIterator[BotFactory]:
+def edge() -> str:
+    """The Teams edge the bot runs on (BOT_SDK). botbuilder here; tests/bot runs its HTTP suite on both."""
+    return BotSdk.BOTBUILDER.value
+
+
+@pytest.fixture
+async def start_bot(tmp_path: Path, edge: str) -> AsyncIterator[BotFactory]:
     """`bot = await start_bot(ENV=...)`: the real app on a free port; call again to 'restart' it on the
-    same database (env overrides are Bot settings names)."""
+    same database (env overrides are Bot settings names). It runs on the `edge` fixture's Teams edge."""
     running: list[RunningBot] = []
     session = aiohttp.ClientSession()
 
     async def start(**env: str) -> RunningBot:
-        values = {"STORAGE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "HOST": "127.0.0.1", "PORT": "0"}
+        values = {"STORAGE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "HOST": "127.0.0.1", "PORT": "0",
+                  "BOT_SDK": edge}
         values.update(env)
         settings = load_settings(values)
         runner, url = await _serve(create_app(settings))
