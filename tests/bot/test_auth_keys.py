@@ -6,9 +6,11 @@ token signed with any other key, or one the bot cannot check, gets 401 and reach
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import jwt
 import pytest
 
 from tests.support import connector_tokens as identity
@@ -63,9 +65,21 @@ async def test_token_signed_with_the_published_key_is_accepted_and_the_reply_is_
         lambda idp, url: idp.trusted.token(audience=APP_ID, service_url="https://evil.example.com/"),
         lambda idp, url: idp.trusted.token(audience=APP_ID, service_url=url, issuer="https://sts.example.com/"),
         lambda idp, url: idp.trusted.token(audience=APP_ID, service_url=url, lifetime=-3600),
+        # The published key, but no kid: the Agents SDK's validator answers 500 (KeyError).
+        lambda idp, url: idp.trusted.token(audience=APP_ID, service_url=url, kid=""),
+        # No serviceurl claim: the Agents SDK's validator does not require it.
+        lambda idp, url: idp.trusted.token(audience=APP_ID, service_url=None),
+        # Another algorithm, keyed with what is public (the key id and the JWKS).
+        lambda idp, url: jwt.encode({"iss": identity.ISSUER, "aud": APP_ID, "serviceurl": url,
+                                     "exp": int(time.time()) + 600}, idp.trusted.jwk()["n"],
+                                    algorithm="HS256", headers={"kid": idp.trusted.kid}),
+        lambda idp, url: jwt.encode({"iss": identity.ISSUER, "aud": APP_ID, "serviceurl": url,
+                                     "exp": int(time.time()) + 600}, None, algorithm="none",
+                                    headers={"kid": idp.trusted.kid}),
     ],
     ids=["unknown-key-id", "other-key-same-key-id", "other-key-no-key-id", "other-bots-audience",
-         "other-service-url", "other-issuer", "expired"],
+         "other-service-url", "other-issuer", "expired", "published-key-no-key-id", "no-service-url-claim",
+         "hs256", "unsigned"],
 )
 async def test_token_not_signed_by_the_published_key_or_not_for_this_bot_is_refused(
     start_bot: BotFactory, connector: Connector, idp: Identity, forge: Any
@@ -75,6 +89,36 @@ async def test_token_not_signed_by_the_published_key_or_not_for_this_bot_is_refu
     # The handler never ran: nothing reached the Bot Connector, no outbound token was even asked for.
     assert connector.sent == [] and connector.updated == []
     assert identity.MSI_PATH not in idp.requests
+
+
+async def test_a_token_expired_within_five_minutes_is_still_accepted(
+    start_bot: BotFactory, connector: Connector, idp: Identity
+) -> None:
+    """Clock skew between the Bot Connector and the bot: Microsoft allows five minutes."""
+    bot = await start_bot(**_registration(idp.metadata_url))
+    assert await _send(bot, connector, idp.trusted.token(audience=APP_ID, service_url=connector.url,
+                                                         lifetime=-120)) in (200, 201)
+    await connector.wait_for(1)
+
+
+@pytest.mark.parametrize(
+    ("key", "jwks_uri"),
+    [(SigningKey("skype-only", endorsements=("skype",)), None),
+     (SigningKey("no-endorsements", endorsements=()), None),
+     (SigningKey("trusted-key-1"), "http://keys.example.com/v1/.well-known/keys")],
+    ids=["key-endorsed-for-another-channel", "key-endorsed-for-no-channel", "key-url-over-plain-http"],
+)
+async def test_a_key_not_endorsed_for_teams_or_published_over_plain_http_is_not_trusted(
+    start_bot: BotFactory, connector: Connector, monkeypatch: pytest.MonkeyPatch, key: SigningKey,
+    jwks_uri: str | None
+) -> None:
+    for server in identity.serve(key, jwks_uri=jwks_uri):
+        monkeypatch.setenv("IDENTITY_ENDPOINT", server.msi_endpoint)
+        monkeypatch.setenv("IDENTITY_HEADER", identity.MSI_HEADER)
+        bot = await start_bot(**_registration(server.metadata_url))
+        assert await _send(bot, connector, key.token(audience=APP_ID, service_url=connector.url)) == 401
+        assert connector.sent == []
+        assert identity.KEYS_PATH not in server.requests or jwks_uri is None
 
 
 async def test_signing_keys_that_cannot_be_fetched_refuse_with_401(

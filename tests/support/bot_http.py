@@ -28,6 +28,8 @@ class Connector:
     updated: list[dict[str, Any]] = field(default_factory=list)  # card updates (PUT), in the order they land
     # Seconds each next card update takes to land (popped per PUT): Teams shows whichever lands last.
     put_delays: list[float] = field(default_factory=list)
+    # Seconds each new message takes to land (the turn that sends it waits as long).
+    post_delay: float = 0.0
     # Messages Teams has lost (a chat cleared, a message deleted): their updates get Teams' 404.
     gone: set[str] = field(default_factory=set)
     lose_next_card: bool = False  # the next card posted is lost as soon as it is shown
@@ -58,6 +60,8 @@ class Connector:
 def _connector_app(connector: Connector) -> web.Application:
     async def post_activity(request: web.Request) -> web.Response:
         body = await request.json()
+        if connector.post_delay and body.get("type") == "message":
+            await asyncio.sleep(connector.post_delay)
         body["_conversation"] = request.match_info["conversation"]
         connector.sent.append(body)
         connector._arrived.set()
