@@ -17,9 +17,11 @@ from bot.port import Card, ConversationReference, Turn
 from bot.proactive import Proactive
 from cards._kit import untrusted
 from cards.access import access_alert_card, waiting_for_access_card
-from cards.move import approval_card, move_progress_card
+from cards.approval import approval_card
+from cards.move import move_progress_card
 from cards.movereport import final_report_card
-from migration.execution.workflow import SETTINGS, Workflow, utc_now
+from migration.execution.stored import SETTINGS, utc_now
+from migration.execution.workflow import Workflow
 from migration.model import RequestState
 from migration.model.records import CardRef, StoredRequest
 from migration.model.store import ConcurrencyError

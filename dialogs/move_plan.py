@@ -14,8 +14,9 @@ from typing import Any
 from bot.notifier import Notifier
 from bot.port import Card, ConversationReference, Turn
 from cards import verbs
+from cards.approval import approval_card
 from cards.messages import error_card
-from cards.move import approval_card, move_plan_card, plan_updating_card
+from cards.plan import move_plan_card, plan_updating_card
 from dialogs.move import groups_in_use_card
 from dialogs.replies import bad_click_card, progress, revision_of
 from dialogs.slow_work import SlowWork

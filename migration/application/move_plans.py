@@ -18,7 +18,8 @@ from migration.application.ports import Clock, utc_now
 from migration.application.tenant_access import MoveAccess, TenantAccess
 from migration.assessment.dryrun import planned_target_groups, run_dry_run, top_level_ids
 from migration.azure.ports import AzureGateway
-from migration.execution.workflow import Workflow, new_request_id
+from migration.execution.stored import new_request_id
+from migration.execution.workflow import Workflow
 from migration.fixes.choice import offered_actions, pick_with_fixes
 from migration.model import Assessment, DryRun, GroupMove, MoveRequest, Person, RequestState
 from migration.model.records import StoredRequest

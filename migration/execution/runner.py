@@ -37,8 +37,9 @@ from migration.execution.access import AccessAlerts, AccessWaits
 from migration.execution.engine import Step, run_steps
 from migration.execution.fixstep import FixStepRunner, verify
 from migration.execution.groupmove import GroupMoveRunner, confirm_moved
+from migration.execution.leases import LeaseLost
 from migration.execution.plansteps import engine_steps, finished, replace_group
-from migration.execution.workflow import LeaseLost, Workflow
+from migration.execution.workflow import Workflow
 from migration.fixes.carry import FixAzure
 from migration.model import (
     ArmError,
