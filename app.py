@@ -276,6 +276,7 @@ def create_app(
 
 
 def _announce(settings: Settings) -> None:
+    log.info("Teams edge: %s (BOT_SDK)", settings.bot_sdk.value)
     if settings.local_mode:
         log.warning("local mode: no MicrosoftAppId, inbound requests are not authenticated (Agents Playground)")
     if not settings.allowed_tenant_ids:
@@ -301,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
     logging.getLogger("azure.identity").setLevel(logging.WARNING)
     logging.getLogger("msrest.serialization").setLevel(logging.ERROR)
+    # The Agents SDK logs its connection settings (redacted) and each request's plumbing at INFO.
+    logging.getLogger("microsoft_agents").setLevel(logging.WARNING)
     try:
         settings = load_settings(force_sandbox=args.sandbox)
     except SettingsError as error:
