@@ -142,7 +142,7 @@ class AgentsBot:
         elif activity.type == ActivityTypes.invoke:
             await self._on_invoke(context, turn)
         elif activity.type == ActivityTypes.installation_update:
-            if str(activity.action or "").startswith("add"):
+            if activity.action in ("add", "add-upgrade"):  # botbuilder's on_installation_update_add
                 await self._router.welcome(turn)
         elif activity.type == ActivityTypes.conversation_update:
             bot_id = activity.recipient.id if activity.recipient else None

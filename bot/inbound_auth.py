@@ -151,9 +151,14 @@ class InboundAuth:
         for entry in document.get("keys") or []:
             if not isinstance(entry, Mapping) or not isinstance(entry.get("kid"), str) or entry.get("kty") != "RSA":
                 continue
+            try:
+                key = jwt.PyJWK(dict(entry), algorithm="RS256")
+            except jwt.PyJWTError:
+                log.warning("a published signing key could not be read; it is ignored")
+                continue  # one broken key must not lock out the others
             endorsements = entry.get("endorsements")
             keys[entry["kid"]] = _SigningKey(
-                jwt.PyJWK(dict(entry), algorithm="RS256"),
+                key,
                 frozenset(e for e in endorsements if isinstance(e, str)) if isinstance(endorsements, list)
                 else frozenset(),
             )
