@@ -5,6 +5,7 @@ token signed with any other key, or one the bot cannot check, gets 401 and reach
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import Iterator
@@ -16,7 +17,9 @@ import pytest
 from tests.support import connector_tokens as identity
 from tests.support import teams
 from tests.support.bot_http import BotFactory, Connector
+from tests.support.cardtools import text_of
 from tests.support.connector_tokens import Identity, SigningKey
+from tests.support.contoso import CONTOSO, PAYG
 
 APP_ID = "3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
 BOT_TENANT = "7a1e5c3d-9b2f-4d6e-8a0c-1f3e5d7b9c2a"
@@ -37,8 +40,8 @@ def _registration(metadata_url: str) -> dict[str, str]:
             "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": metadata_url}
 
 
-async def _send(bot: Any, connector: Connector, token: str) -> int:
-    response = await bot.post(teams.message("help", connector.url), headers={"Authorization": f"Bearer {token}"})
+async def _send(bot: Any, connector: Connector, token: str, text: str = "help") -> int:
+    response = await bot.post(teams.message(text, connector.url), headers={"Authorization": f"Bearer {token}"})
     return int(response.status)
 
 
@@ -53,6 +56,26 @@ async def test_token_signed_with_the_published_key_is_accepted_and_the_reply_is_
     # The keys came from the configured document, and the reply carried the bot's own outbound token.
     assert idp.requests[:2] == [identity.METADATA_PATH, identity.KEYS_PATH]
     assert identity.MSI_PATH in idp.requests
+
+
+async def test_cards_sent_after_the_turn_carry_the_bots_own_token(
+    start_bot: BotFactory, connector: Connector, idp: Identity
+) -> None:
+    """An assessment's progress card is updated by background work, outside any turn (a proactive send): it
+    too gets the managed identity's token, on either edge."""
+    bot = await start_bot(**_registration(idp.metadata_url))
+    for text in (f"attach {CONTOSO}", f"assess {CONTOSO} {PAYG}"):
+        assert await _send(bot, connector, idp.trusted.token(audience=APP_ID, service_url=connector.url),
+                           text) in (200, 201)
+    for _ in range(300):
+        if any("Assessment:" in text_of(a["attachments"][0]["content"]) for a in connector.updated
+               if a.get("attachments")):
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the assessment never showed")
+    assert connector.updated, "the summary replaced the progress card in place"
+    assert set(connector.authorizations) == {f"Bearer {identity.OUTBOUND_TOKEN}"}
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,7 @@ class Connector:
     gone: set[str] = field(default_factory=set)
     lose_next_card: bool = False  # the next card posted is lost as soon as it is shown
     refused_updates: list[str] = field(default_factory=list)  # the ids of updates answered 404
+    authorizations: list[str] = field(default_factory=list)  # each POST's and PUT's Authorization header
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -59,6 +60,7 @@ class Connector:
 
 def _connector_app(connector: Connector) -> web.Application:
     async def post_activity(request: web.Request) -> web.Response:
+        connector.authorizations.append(request.headers.get("Authorization", ""))
         body = await request.json()
         if connector.post_delay and body.get("type") == "message":
             await asyncio.sleep(connector.post_delay)
@@ -72,6 +74,7 @@ def _connector_app(connector: Connector) -> web.Application:
         return web.json_response({"id": activity_id})
 
     async def put_activity(request: web.Request) -> web.Response:
+        connector.authorizations.append(request.headers.get("Authorization", ""))
         body = await request.json()
         if request.match_info["activity"] in connector.gone:
             connector.refused_updates.append(request.match_info["activity"])
