@@ -46,7 +46,8 @@ def install_invoke_fix(enabled: bool = True) -> None:
 
 
 class _RefusingAuthentication(ConfigurationBotFrameworkAuthentication):
-    """botbuilder's inbound check, where any failure to verify the caller's token is a refusal (401).
+    """botbuilder's own inbound check, which runs only in local mode (a registered bot's tokens are checked by
+    bot/inbound_auth.py first), where any failure to verify a token is a refusal (401).
 
     botbuilder 4.17.1 lets other errors escape (HTTP 500): a token whose `kid` the signing keys do not
     list (IndexError), keys that cannot be fetched (no network: requests' ConnectionError), a broken
