@@ -32,6 +32,7 @@ from microsoft_agents.hosting.core import (
     AuthTypes,
     CardFactory,
     ClaimsIdentity,
+    ConnectorClientBase,
     MessageFactory,
     TurnContext,
 )
@@ -46,6 +47,7 @@ from bot.edge_shared import (
     unsupported_invoke,
 )
 from bot.endpoint import MalformedActivity
+from bot.guest_check import GuestCheck
 from bot.port import Card
 from bot.port import ConversationReference as Reference
 from bot.routes import Router
@@ -122,21 +124,44 @@ class AgentsOutbox(ContinuationOutbox):
         return isinstance(error, aiohttp.ClientResponseError) and error.status == HTTPStatus.NOT_FOUND
 
 
+async def _is_guest(guests: GuestCheck, context: TurnContext) -> bool:
+    activity = context.activity
+    sender = activity.from_property
+    sender_id = sender.id if sender else None
+
+    async def roster() -> str | None:
+        connector = context.services.get(ConnectorClientBase)
+        member = await connector.conversations.get_conversation_member(activity.conversation.id, sender_id)
+        return (member.model_extra or {}).get("userRole")
+
+    # The SDK's ChannelAccount keeps fields it does not model (userRole) in model_extra.
+    return await guests.is_guest(kind=activity.type, conversation_id=activity.conversation.id, sender_id=sender_id,
+                                 said_role=(sender.model_extra or {}).get("userRole") if sender else None,
+                                 roster=roster)
+
+
 class AgentsBot:
     """Each activity handed to the router as a Turn, dispatched here rather than by the SDK's ActivityHandler
     or AgentApplication (see the module's docstring)."""
 
-    def __init__(self, router: Router) -> None:
+    def __init__(self, router: Router, *, guests: GuestCheck | None = None) -> None:
         self._router = router
+        self._guests = guests  # None: guests are allowed (ALLOW_GUESTS)
 
     async def on_turn(self, context: TurnContext) -> None:
         activity = context.activity
         turn = AgentsTurn(context)
+        message = activity.type == ActivityTypes.message
         if not self._router.admits(turn.caller):
-            card = await self._router.refuse_foreign(turn, message=activity.type == ActivityTypes.message)
+            card = await self._router.refuse_foreign(turn, message=message)
             if activity.type == ActivityTypes.invoke:
                 await self._answer(context, HTTPStatus.OK, invoke_body(card))
             return  # nothing else happens: no handler, no state written
+        if self._guests is not None and await _is_guest(self._guests, context):
+            card = await self._router.refuse_guest(turn, message=message)
+            if activity.type == ActivityTypes.invoke:
+                await self._answer(context, HTTPStatus.OK, invoke_body(card))
+            return
         if activity.type == ActivityTypes.message:
             await self._router.on_message(turn)
         elif activity.type == ActivityTypes.invoke:

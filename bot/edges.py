@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.adapter import BotbuilderEdge, create_adapter
 from bot.agents_edge import AgentsBot, AgentsEdge, AgentsOutbox, create_agents_adapter
 from bot.endpoint import Edge
+from bot.guest_check import GuestCheck
 from bot.inbound_auth import PUBLIC_METADATA_URL, InboundAuth, InboundAuthConfig
 from bot.port import Outbox
 from bot.routes import Router
@@ -20,17 +21,17 @@ from settings import BotSdk, Settings
 class TeamsEdge:
     sdk: BotSdk
     outbox: Outbox
-    serve: Callable[[Router], Edge]
+    serve: Callable[[Router, GuestCheck | None], Edge]  # guests None: guests are allowed (ALLOW_GUESTS)
 
 
 def open_edge(settings: Settings) -> TeamsEdge:
     if settings.bot_sdk is BotSdk.AGENTS:
         agents = create_agents_adapter(settings)
         return TeamsEdge(settings.bot_sdk, AgentsOutbox(agents, app_id=settings.app_id),
-                         lambda router: AgentsEdge(agents, AgentsBot(router)))
+                         lambda router, guests: AgentsEdge(agents, AgentsBot(router, guests=guests)))
     adapter = create_adapter(settings)
     return TeamsEdge(settings.bot_sdk, BotbuilderOutbox(adapter, app_id=settings.app_id),
-                     lambda router: BotbuilderEdge(adapter, TeamsBot(router)))
+                     lambda router, guests: BotbuilderEdge(adapter, TeamsBot(router, guests=guests)))
 
 
 def inbound_auth(settings: Settings) -> InboundAuth | None:

@@ -67,6 +67,21 @@ def _text_field(envelope: Mapping[str, Any], name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _local_refusal(request: web.Request) -> web.Response | None:
+    """Local mode has no inbound authentication, so only a client on this machine that is not a web page may
+    talk: a loopback Host (no DNS rebinding), no Origin (no browser page posting across sites), and exactly
+    `application/json` (a form post a page could send without asking is not)."""
+    if "Origin" in request.headers:
+        return web.json_response({"error": "cross-origin requests are refused in local mode"}, status=403)
+    host = request.headers.get("Host", "")
+    name = host.rsplit("]", 1)[0].lstrip("[") if host.startswith("[") else host.rsplit(":", 1)[0]
+    if name.lower() not in ("localhost", "127.0.0.1", "::1") and not name.startswith("127."):
+        return web.json_response({"error": "local mode answers only a loopback Host"}, status=403)
+    if request.content_type != "application/json":
+        return web.json_response({"error": "Content-Type must be application/json"}, status=415)
+    return None
+
+
 def _unauthorized() -> web.Response:
     return web.json_response({"error": "unauthorized"}, status=401)
 
@@ -77,6 +92,8 @@ def messages_handler(edge: Edge, *, auth: InboundAuth | None) -> Handler:
 
     async def handle(request: web.Request) -> web.StreamResponse:
         claims: dict[str, Any] | None = None
+        if auth is None and (refused := _local_refusal(request)) is not None:
+            return refused
         if auth is not None:
             header = request.headers.get("Authorization", "")
             raw = _lenient_json(await request.read())

@@ -14,6 +14,7 @@ from http import HTTPStatus
 from typing import Any
 
 from botbuilder.core import ActivityHandler, BotAdapter, CardFactory, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import (
     Activity,
     ActivityTypes,
@@ -26,6 +27,7 @@ from botbuilder.schema import (
 
 from bot.edge_base import ContextTurn, ContinuationOutbox
 from bot.edge_shared import CARD, CARD_ACTION, invoke_body, is_card_execute, unsupported_invoke
+from bot.guest_check import GuestCheck
 from bot.port import Card
 from bot.port import ConversationReference as Reference
 from bot.routes import Router
@@ -73,20 +75,40 @@ class BotbuilderOutbox(ContinuationOutbox):
         return getattr(getattr(error, "response", None), "status_code", None) == HTTPStatus.NOT_FOUND
 
 
+async def _is_guest(guests: GuestCheck, context: TurnContext) -> bool:
+    activity = context.activity
+    sender = activity.from_property
+    sender_id = getattr(sender, "id", None) if sender else None
+
+    async def roster() -> str | None:
+        member = await TeamsInfo.get_member(context, sender_id)
+        return getattr(member, "user_role", None)
+
+    return await guests.is_guest(kind=activity.type, conversation_id=str(getattr(activity.conversation, "id", "")),
+                                 sender_id=sender_id, said_role=(getattr(sender, "additional_properties", None)
+                                                                 or {}).get("userRole"), roster=roster)
+
+
 class TeamsBot(ActivityHandler):
     """botbuilder's activity handler, reduced to handing each activity to the router as a Turn."""
 
-    def __init__(self, router: Router) -> None:
+    def __init__(self, router: Router, *, guests: GuestCheck | None = None) -> None:
         self._router = router
+        self._guests = guests  # None: guests are allowed (ALLOW_GUESTS)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         turn = BotbuilderTurn(turn_context)
+        kind = turn_context.activity.type
         if not self._router.admits(turn.caller):
-            kind = turn_context.activity.type
             card = await self._router.refuse_foreign(turn, message=kind == ActivityTypes.message)
             if kind == ActivityTypes.invoke:
                 await self._answer_invoke(turn_context, card)
             return  # nothing else happens: no handler, no state written
+        if self._guests is not None and await _is_guest(self._guests, turn_context):
+            card = await self._router.refuse_guest(turn, message=kind == ActivityTypes.message)
+            if kind == ActivityTypes.invoke:
+                await self._answer_invoke(turn_context, card)
+            return
         await super().on_turn(turn_context)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
