@@ -21,6 +21,7 @@ from sandbox.appnetwork import AppNetworkApi
 from sandbox.auth import ArmAuth
 from sandbox.budgets import BudgetApi
 from sandbox.compute import ComputeApi
+from sandbox.defender import DefenderApi
 from sandbox.diagnostics import DiagnosticSettingsApi
 from sandbox.entra import Entra, load_or_create_signing_key
 from sandbox.errors import ArmFailure, error_body
@@ -50,7 +51,7 @@ STATE_FILE = "state.json"
 API_MODULES: tuple[type[ArmApi], ...] = (
     SubscriptionApi, ProviderApi, MoveApi, ResourceGraphApi, PermissionApi, LockApi, RbacApi, NetworkApi, SubnetApi,
     ComputeApi, JobsApi, AppNetworkApi, ResourceApi, TagsApi, BudgetApi,
-    DiagnosticSettingsApi,
+    DiagnosticSettingsApi, DefenderApi,
 )
 
 
