@@ -21,14 +21,15 @@ from typing import Any
 from aiohttp import web
 
 from bot.access import AccessPolicy, CustomerScope
-from bot.adapter import create_adapter, messages_handler
 from bot.audit_guard import auditors
+from bot.edges import inbound_auth, open_edge
+from bot.endpoint import messages_handler
 from bot.guards import Guards, RefusalAuditTrail
+from bot.guest_check import GuestCheck
 from bot.notifier import Notifier
 from bot.proactive import Proactive
 from bot.route_table import Flows, route_table
 from bot.routes import Router, Routes
-from bot.teams_edge import BotbuilderOutbox, GuestCheck, TeamsBot
 from dialogs.assess import AssessFlow
 from dialogs.attach import AttachFlow
 from dialogs.audit import AuditFlow
@@ -223,8 +224,8 @@ def create_app(
         approver_ids=settings.approver_ids,
         anyone_engineers=settings.local_mode,  # a registered bot with no ENGINEER_IDS has no engineers
     )
-    adapter = create_adapter(settings)
-    proactive = Proactive(BotbuilderOutbox(adapter, app_id=settings.app_id))
+    edge = open_edge(settings)  # BOT_SDK: botbuilder or the Agents SDK
+    proactive = Proactive(edge.outbox)
     workflow = Workflow(store)
     reports = ReportLinks(store)
     notifier = Notifier(proactive, workflow, reports=reports, public_base_url=settings.public_base_url)
@@ -275,7 +276,7 @@ def create_app(
                                        requests=requests), auditors=auditors(scope, decisions))
     app[ROUTES] = routes
     guests = None if settings.allow_guests else GuestCheck(strict=not settings.local_mode)
-    bot = TeamsBot(Router(routes, policy=policy, audit=RefusalAuditTrail(decisions)), guests=guests)
+    endpoint = edge.serve(Router(routes, policy=policy, audit=RefusalAuditTrail(decisions)), guests)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
@@ -299,7 +300,7 @@ def create_app(
             yield
 
     app.cleanup_ctx.append(lifecycle)
-    handler = messages_handler(adapter, bot, authenticate_first=not settings.local_mode)
+    handler = messages_handler(endpoint, auth=inbound_auth(settings))
     app.router.add_post("/api/messages", traced_turns(handler))
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/reports/{name}", _report_download(reports))
@@ -307,6 +308,7 @@ def create_app(
 
 
 def _announce(settings: Settings) -> None:
+    log.info("Teams edge: %s (BOT_SDK)", settings.bot_sdk.value)
     if settings.local_mode:
         log.warning("local mode: no MicrosoftAppId, inbound requests are not authenticated (Agents Playground)")
         if settings.allow_local_azure and not settings.embedded_sandbox:
@@ -335,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
     logging.getLogger("azure.identity").setLevel(logging.WARNING)
     logging.getLogger("msrest.serialization").setLevel(logging.ERROR)
+    # The Agents SDK logs its connection settings (redacted) and each request's plumbing at INFO.
+    logging.getLogger("microsoft_agents").setLevel(logging.WARNING)
     try:
         settings = load_settings(force_sandbox=args.sandbox)
     except SettingsError as error:

@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -36,6 +37,7 @@ AZURE_IDENTITY_VARS = (
 PRODUCTION_SETTINGS = (
     "HOST",
     "PORT",
+    "BOT_SDK",
     "MicrosoftAppId",
     "MicrosoftAppType",
     "MicrosoftAppTenantId",
@@ -61,6 +63,13 @@ EMULATOR_OPENID_METADATA_URL = "https://login.microsoftonline.com/common/v2.0/.w
 PUBLIC_AZURE_CALLER_ID = "urn:botframework:azure"
 
 
+class BotSdk(StrEnum):
+    """The Teams SDK the bot's edge runs on (BOT_SDK); docs/TEAMS_EDGE.md compares them."""
+
+    BOTBUILDER = "botbuilder"  # Bot Framework SDK 4.17 (archived, no more fixes)
+    AGENTS = "agents"  # Microsoft 365 Agents SDK 1.9, its supported successor
+
+
 class SettingsError(ValueError):
     """One or more settings are wrong; the message lists each variable and the problem."""
 
@@ -69,6 +78,7 @@ class SettingsError(ValueError):
 class Settings:
     host: str = "127.0.0.1"
     port: int = 3978
+    bot_sdk: BotSdk = BotSdk.BOTBUILDER
     app_id: str = ""
     app_password: str = field(default="", repr=False)
     app_type: str = "MultiTenant"
@@ -300,6 +310,13 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
     else:
         port = int(port_raw)
 
+    sdk_raw = env.get("BOT_SDK", "").strip().lower() or BotSdk.BOTBUILDER.value
+    bot_sdk = BotSdk.BOTBUILDER
+    if sdk_raw not in {sdk.value for sdk in BotSdk}:
+        errors.append(f"BOT_SDK: {sdk_raw[:40]!r} is not one of {', '.join(sdk.value for sdk in BotSdk)}")
+    else:
+        bot_sdk = BotSdk(sdk_raw)
+
     app_id = env.get("MicrosoftAppId", "").strip()
     app_password = env.get("MicrosoftAppPassword", "")
     app_type = env.get("MicrosoftAppType", "").strip() or "MultiTenant"
@@ -441,6 +458,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
     return Settings(
         host=host,
         port=port,
+        bot_sdk=bot_sdk,
         app_id=app_id,
         app_password=app_password,
         app_type=app_type,
