@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from migration.application.move_plans import MovePlans, going
+from migration.application.move_plans import MovePlans
 from migration.execution.workflow import GroupInUse, Workflow, WorkflowError
 from migration.model import GroupMove, MoveRequest, Person
 from migration.model.plan import PlanStep
@@ -62,7 +62,7 @@ class MoveSubmission:
         fixes, etag = await self._plans.fix_draft(draft)
         if etag is None or not fixes.ready or revision != fixes.revision:
             return NotSubmitted.CHANGED
-        groups = going(fixes, request)
+        groups = fixes.groups  # what the plan moves (migration.planning.scope), Azure validates each again first
         if not groups:
             return NotSubmitted.NOTHING_TO_MOVE
         try:
