@@ -59,7 +59,8 @@ def _left_out(left_out: Sequence[LeftOut], joined: Sequence[Joined], dry_runs: S
             names = [e.group for e in rest if e.reason is reason]
             if names:
                 lines.append(f"{k.untrusted(k.listed(names))}: " + (
-                    "Azure's dry run refused them (Show all: its reasons)." if reason is LeftOutReason.DRY_RUN
+                    "Azure's dry run refused them, for reasons no fix of the bot's addresses (the assessment's "
+                    "Show dry run gives each one)." if reason is LeftOutReason.DRY_RUN
                     else LEFT_OUT_WHY[reason]))
         out.append(k.box([k.text(f"**Left out of this plan:** {k.plural(len(left_out), 'group')}."),
                           k.bullets(lines)], style=types.ContainerStyle.WARNING))

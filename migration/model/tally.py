@@ -30,11 +30,11 @@ class Tally:
     resources: int
 
     def said(self) -> str:
-        """"26 resources in 7 groups"."""
+        """In words, e.g. 26 resources in 7 groups."""
         return f"{_plural(self.resources, 'resource')} in {_plural(self.groups, 'group')}"
 
     def moved_of(self, total: Tally) -> str:
-        """This tally as the moved part of `total`: "18 of 24 resources, in 5 of 7 groups"."""
+        """This tally as the moved part of `total`, e.g. 18 of 24 resources, in 5 of 7 groups."""
         return (f"{self.resources:,} of {_plural(total.resources, 'resource')}, "
                 f"in {self.groups:,} of {_plural(total.groups, 'group')}")
 

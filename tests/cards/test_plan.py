@@ -47,3 +47,22 @@ def test_dry_run_reasons_are_whole_sentences_and_say_when_the_bot_fixes_them() -
     # rg-b's lock is one of the bot's own steps: no "request it again".
     assert "A read-only lock on the group or subscription blocks the move. The bot makes this fix before the " \
            "moves" in seen and "request it again" not in seen
+
+
+def test_a_long_left_out_list_names_every_group_and_nothing_to_approve_offers_no_approval() -> None:
+    draft = fx.make_request(fx.CONTOSO, RequestState.DRAFT)
+    left = [LeftOut(f"rg-out-{i}", LeftOutReason.DRY_RUN if i % 2 else LeftOutReason.FIX_LEFT_OUT) for i in range(14)]
+    card = move_plan_card(replace(draft, groups=()), left_out=left, offered=["lift_read_only_lock"], kept=[],
+                          revision=2)
+    seen = texts(card)
+    assert "**Left out of this plan:** 14 groups." in seen
+    assert all(e.group in seen for e in left), "a group past the first ten is named, not hidden behind a count"
+    assert "nothing to ask approval for" in seen and "Tick the fixes left out" in seen
+    assert "Ask for approval" not in buttons(card) and {"Update plan", "Plan again", "Cancel"} <= set(buttons(card))
+
+
+def test_when_the_target_groups_exist_the_confirmation_only_runs_the_dry_run() -> None:
+    draft = fx.make_request(fx.CONTOSO, RequestState.DRAFT)
+    card = create_groups_card(draft, new_groups=())
+    assert "exist already" in texts(card) and "0 empty" not in texts(card) and "New group" not in texts(card)
+    assert buttons(card)["Run dry run"]["verb"] == verbs.REQUEST_CREATE_GROUPS
