@@ -23,6 +23,7 @@ from cards.movereport import final_report_card
 from migration.execution.stored import SETTINGS, utc_now
 from migration.execution.workflow import Workflow
 from migration.model import RequestState
+from migration.model.digest import plan_digest
 from migration.model.records import CardRef, StoredRequest
 from migration.model.store import ConcurrencyError
 from migration.reports.move import build
@@ -52,7 +53,7 @@ def render(stored: StoredRequest, *, approver_mris: Sequence[str], view: str = "
         return approval_card(
             request, view=view, approver_mris=approver_mris,  # type: ignore[arg-type]  # a view string the card checks
             checklist=stored.checklist, dry_runs=stored.dry_runs, steps=stored.fix_steps,
-            manual=stored.manual_fixes,
+            manual=stored.manual_fixes, plan_hash=plan_digest(stored),
         )
     if request.state in _REPORTED:
         return report_card(stored, report=report, base_url=base_url)

@@ -20,6 +20,7 @@ from cards.move_parts import (
 )
 from cards.steps import approved_scope, interruptions, plan_steps
 from migration.model import DryRun, MoveRequest, RequestState
+from migration.model.digest import short
 from migration.model.plan import ChosenFix, PlanStep
 
 CHECKLIST_MAX = 12
@@ -87,8 +88,10 @@ def approval_card(
     dry_runs: Sequence[DryRun] = (),
     steps: Sequence[PlanStep] = (),
     manual: Sequence[ChosenFix] = (),
+    plan_hash: str = "",
 ) -> dict[str, Any]:
-    """The approval card; approving approves every step shown. Everyone sees `base`; while the request
+    """The approval card; approving approves every step shown, and `plan_hash` (the plan's digest, shown
+    shortened) is what the approval records. Everyone sees `base`; while the request
     waits, Teams refreshes it into
     `approver` (Approve move / Reject) for the approvers and `requester` (Cancel request) for the
     requester. The refresh is read-only; decisions come only from the buttons."""
@@ -100,6 +103,8 @@ def approval_card(
         k.text(f"{k.untrusted(request.requested_by.name)} asks to move resources of "
                f"{k.untrusted(request.source_name or request.source_subscription_id)} to "
                f"{k.untrusted(request.target_name or request.target_subscription_id)}.", spacing=types.Spacing.SMALL),
+        *([k.text(f"Plan hash {short(plan_hash)}: the approval records it, and the bot carries out only the "
+                  "plan with this hash.", subtle=True, spacing=types.Spacing.SMALL)] if plan_hash else []),
         *approved_scope(steps, request.groups, lead="Approving runs" if pending else "The request runs"),
         *interruptions(steps),
         *k.expandable([

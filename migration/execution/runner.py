@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hmac
 import logging
 import os
 import uuid
@@ -47,6 +48,7 @@ from migration.model import (
     GroupState,
     RequestState,
 )
+from migration.model.digest import plan_digest, short
 from migration.model.plan import message
 from migration.model.records import StoredRequest
 from migration.planning.batches import MAX_BATCH
@@ -79,6 +81,11 @@ class MoveTelemetry(Protocol):
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def as_approved(stored: StoredRequest) -> bool:
+    """The plan stored is exactly the one approved (its digest is the approval's); no approval digest: not."""
+    return stored.approved_hash is not None and hmac.compare_digest(stored.approved_hash, plan_digest(stored))
 
 
 _Change = tuple[Callable[[StoredRequest], "StoredRequest | None"], "asyncio.Future[StoredRequest]"]
@@ -335,6 +342,8 @@ class MoveRunner:
 
     async def _execute(self, stored: StoredRequest) -> None:
         rid = stored.id
+        if stored.state in (RequestState.VALIDATING, RequestState.MOVING) and not as_approved(stored):
+            stored = await self._refuse_unapproved(stored)
         if stored.state in (RequestState.VALIDATING, RequestState.MOVING):
             progress = _Coalesced(lambda s: self._notify(s))
             self._progress[rid] = progress
@@ -354,6 +363,28 @@ class MoveRunner:
             if await self._notify(stored, final=True):
                 await self._workflow.update(rid, lambda s: replace(s, report_sent=True, lease=None), owner=self.owner)
             # Otherwise the lease is kept and lapses: a later scan sends the report again.
+
+    async def _refuse_unapproved(self, stored: StoredRequest) -> StoredRequest:
+        """The stored plan is not the one approved (changed in the store since): nothing more is carried out.
+        What is not done yet is marked so, with why and what to do; checked at every claim, so a plan
+        changed while a move was interrupted stops there too."""
+        found = plan_digest(stored)
+        approved = stored.approved_hash or "none"
+        error = ArmErrorDetail(code="PlanNotAsApproved", message=message(
+            "plan_not_as_approved", found=short(found), approved=short(approved)))
+
+        def refuse(s: StoredRequest) -> StoredRequest:
+            groups = tuple(g if g.state is GroupState.SUCCEEDED else replace(g, state=GroupState.SKIPPED, error=error)
+                           for g in s.request.groups)
+            state = RequestState.PARTIALLY_SUCCEEDED if any(g.moved_count for g in groups) else RequestState.FAILED
+            return replace(s, request=replace(s.request, groups=groups, state=state),
+                           finished_at=self._workflow_now())
+
+        log.warning("move %s: the stored plan is not the approved one; carrying out nothing", stored.id)
+        await self._workflow.audit(stored.id, "refused_to_run", by=None, tenant_id=None,
+                                   detail={"reason": "plan not as approved", "approved_hash": approved,
+                                           "plan_hash": found})
+        return await self._save(stored.id, refuse)
 
     def _changed(self, stored: StoredRequest) -> None:
         """Progress people should see; updates are coalesced, so a burst of groups is one card update."""

@@ -39,6 +39,7 @@ from migration.model import (
     Person,
     RequestState,
 )
+from migration.model.digest import plan_digest
 from migration.model.plan import ChosenFix, PlanStep
 from migration.model.records import Actor, AuditEntry, CardRef, ChecklistEntry, Lease, Outcome, StoredRequest
 from migration.model.store import ConcurrencyError, DocumentStore
@@ -100,6 +101,8 @@ class Workflow:
         request_id: str | None = None,
         fix_steps: Sequence[PlanStep] = (),
         manual_fixes: Sequence[ChosenFix] = (),
+        authors: Sequence[str] = (),
+        revision: int = 0,
     ) -> StoredRequest:
         """A new request waiting for approval (the `move` flow calls this after the dry run).
         `request_id`: keep the id the engineer saw on the plan (a fresh one is drawn if it is taken)."""
@@ -137,16 +140,19 @@ class Workflow:
                 target_name=target_name,
             )
             stored = StoredRequest(request, "", dry_runs=tuple(dry_runs), checklist=tuple(checklist),
-                                   fix_steps=tuple(fix_steps), manual_fixes=tuple(manual_fixes))
+                                   fix_steps=tuple(fix_steps), manual_fixes=tuple(manual_fixes),
+                                   authors=tuple(dict.fromkeys((*authors, requester.id))), revision=revision)
+            entry = self._audit.entry(request.id, "requested", by=requester, tenant_id=requester_tenant_id,
+                                      detail={"groups": len(clean), "resources": request.resource_count,
+                                              "steps": [s.key for s in fix_steps], "revision": revision,
+                                              "plan_hash": plan_digest(stored)})
+            stored = replace(stored, unaudited=(entry,))  # the request and its first entry in one write
             await self._indexes.add(request)
             try:
                 record = await self._store.put(REQUESTS, request.id, stored_to_json(stored), etag="")
             except ConcurrencyError:
                 continue  # id collision: draw another
-            await self.audit(request.id, "requested", by=requester, tenant_id=requester_tenant_id,
-                             detail={"groups": len(clean), "resources": request.resource_count,
-                                     "steps": [s.key for s in fix_steps]})
-            return replace(stored, etag=record.etag)
+            return await self._chain(replace(stored, etag=record.etag))
         raise RuntimeError("could not allocate a request id")
 
     async def _claim_groups(self, request_id: str, subscription_id: str, groups: Sequence[GroupMove]) -> None:
@@ -232,6 +238,8 @@ class Workflow:
             return "Only approvers can approve or reject moves."
         if actor.person.id == requester.id:
             return "You asked for this move, so another approver must decide."
+        if actor.person.id in stored.authors:
+            return "You made or changed this plan, so another approver must decide."
         return None
 
     async def _decide(
@@ -240,6 +248,7 @@ class Workflow:
         stored = await self.get(request_id)
         if stored is None:
             return Outcome(None, note="There is no move request with this id.")
+        stored = await self.complete_audit(stored)
         refusal = self.refusal(stored, actor, action)
         if refusal is not None:
             await self.audit(stored.id, "refused", by=actor.person, tenant_id=actor.tenant_id,
@@ -256,6 +265,14 @@ class Workflow:
                 request = replace(request, groups=groups)
             changed = replace(stored, request=request, finished_at=None if to is RequestState.APPROVED else
                               decision.at)
+            detail: dict[str, Any] = {"from": stored.state.value, "to": to.value}
+            if to is RequestState.APPROVED:  # the approval names exactly what it approves
+                changed = replace(changed, approved_hash=plan_digest(stored))
+                detail["plan_hash"] = changed.approved_hash
+            if comment:
+                detail["comment"] = comment
+            entry = self._audit.entry(stored.id, action, by=actor.person, tenant_id=actor.tenant_id, detail=detail)
+            changed = replace(changed, unaudited=(*changed.unaudited, entry))  # one write: decision and audit
             if is_active(changed):
                 # Indexed before the write: the runner may see an entry too many (it checks), never one too few.
                 await self._indexes.mark_active(stored.id)
@@ -267,11 +284,7 @@ class Workflow:
                     return Outcome(None, note="There is no move request with this id.")
                 stored = fresh
                 continue
-            detail: dict[str, Any] = {"from": stored.state.value, "to": to.value}
-            if comment:
-                detail["comment"] = comment
-            await self.audit(stored.id, action, by=actor.person, tenant_id=actor.tenant_id, detail=detail)
-            return Outcome(replace(changed, etag=record.etag), changed=True)
+            return Outcome(await self._chain(replace(changed, etag=record.etag)), changed=True)
         raise RuntimeError(f"{stored.id}: too much contention")
 
     # ------------------------------------------------------------------ the runner's side
@@ -285,7 +298,11 @@ class Workflow:
         return await self._leases.stalled(within=within)
 
     async def claim(self, request_id: str, owner: str, *, lease_seconds: float) -> StoredRequest | None:
-        """Take the request for `owner` (None when it is not claimable or someone else got it first)."""
+        """Take the request for `owner` (None when it is not claimable or someone else got it first). An
+        approval's entry a crash left unchained is chained first."""
+        stored = await self.get(request_id)
+        if stored is not None and stored.unaudited:
+            await self.complete_audit(stored)
         return await self._leases.claim(request_id, owner, lease_seconds=lease_seconds)
 
     async def update(
@@ -346,6 +363,32 @@ class Workflow:
 
     async def audit_trail(self, request_id: str) -> list[AuditEntry]:
         return await self._audit.entries(request_id)
+
+    @property
+    def trail(self) -> AuditTrail:
+        return self._audit
+
+    async def _chain(self, stored: StoredRequest) -> StoredRequest:
+        """Right after a decision's write: its entries into the chain, then off the request."""
+        for entry in stored.unaudited:
+            await self._audit.chain_entry(entry)
+        return await self._chained(stored)
+
+    async def complete_audit(self, stored: StoredRequest) -> StoredRequest:
+        """Entries a crash left between the decision's write and the chain: chained once (the chain is read
+        for each, since it may have got there before the crash)."""
+        if not stored.unaudited:
+            return stored
+        for entry in stored.unaudited:
+            await self._audit.append_once(entry)
+        return await self._chained(stored)
+
+    async def _chained(self, stored: StoredRequest) -> StoredRequest:
+        done = {e.event for e in stored.unaudited}
+        if not done:
+            return stored
+        return await self.update(stored.id, lambda s: replace(
+            s, unaudited=tuple(e for e in s.unaudited if e.event not in done)) if s.unaudited else None)
 
 
 def _already(stored: StoredRequest, actor: Actor) -> str:

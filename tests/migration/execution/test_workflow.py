@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from migration.execution.stored import AUDIT
+from migration.execution.audit import TRAIL
 from migration.execution.workflow import Workflow, WorkflowError
 from migration.model import RequestState
 from migration.model.records import Actor
@@ -138,6 +138,6 @@ async def test_only_the_requester_cancels_and_only_before_the_move(workflow: Wor
 
 async def test_audit_entries_are_never_overwritten(workflow: Workflow, store: SqliteDocumentStore):
     stored = await submit_sample(workflow)
-    [record] = await store.list(AUDIT, prefix=stored.id + "/")
+    [record] = await store.list(TRAIL, prefix=stored.id + "/")
     with pytest.raises(ConcurrencyError):
-        await store.put(AUDIT, record.key, {"action": "approved"}, etag="")
+        await store.put(TRAIL, record.key, {"action": "approved"}, etag="")
