@@ -7,6 +7,7 @@ of a conversation.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from dialogs.inputs import DOMAIN
+from migration.application.customers import FileEntry
 from migration.azure.credentials import MODES, IdentityConfig, is_loopback_url
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -38,6 +41,7 @@ PRODUCTION_SETTINGS = (
     "MicrosoftAppTenantId",
     "ALLOWED_TENANT_IDS",
     "APPROVER_IDS",
+    "PARTNER_ADMIN_IDS",
     "PARTNER_TENANT_ID",
     "PUBLIC_BASE_URL",
     "AZURE_CREDENTIAL",
@@ -89,6 +93,16 @@ class Settings:
     embedded_sandbox: bool = True
     # Where the keys that sign the Bot Connector's tokens are published (empty: the public cloud's).
     to_bot_from_channel_openid_metadata_url: str = ""
+    # Who manages the customer registry in chat: Entra object ids of users or security groups.
+    partner_admin_ids: frozenset[str] = frozenset()
+    customers: tuple[FileEntry, ...] = ()  # CUSTOMERS_FILE, read at start-up
+    customers_file: str = ""
+    graph_endpoint: str = "https://graph.microsoft.com"
+    graph_endpoint_set: bool = False  # GRAPH_ENDPOINT given (else the sandbox's own, on the sandbox)
+    group_cache_seconds: float = 300.0
+    allow_guests: bool = False  # B2B guests of the partner's tenant (the Teams roster says guest)
+    # Local mode (no inbound authentication) against a non-loopback Azure: only when this says so.
+    allow_local_azure: bool = False
 
     @property
     def identity(self) -> IdentityConfig:
@@ -163,6 +177,59 @@ def _guid_set(env: Mapping[str, str], name: str, errors: list[str]) -> frozenset
     if bad:
         errors.append(f"{name}: {', '.join(bad[:3])} is not a GUID (expected comma-separated GUIDs)")
     return frozenset(v.lower() for v in values if GUID.match(v))
+
+
+def customers_file(path: str) -> tuple[FileEntry, ...]:
+    """CUSTOMERS_FILE: `{"customers": [{"tenant", "name", "engineers", "approvers", "subscriptions"?}]}`;
+    SettingsError naming the entry and what is wrong."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise SettingsError(f"CUSTOMERS_FILE: cannot read {path} ({error.strerror})") from None
+    except json.JSONDecodeError as error:
+        raise SettingsError(f"CUSTOMERS_FILE: {path} is not JSON (line {error.lineno}: {error.msg})") from None
+    entries = data.get("customers") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise SettingsError('CUSTOMERS_FILE: expected {"customers": [{"tenant": ..., "name": ..., "engineers": [...], '
+                            '"approvers": [...]}]}')
+    found: list[FileEntry] = []
+    problems: list[str] = []
+    for n, entry in enumerate(entries, 1):
+        where = f"CUSTOMERS_FILE: customer {n}"
+        if not isinstance(entry, dict):
+            problems.append(f"{where} is not an object")
+            continue
+        unknown = set(entry) - {"tenant", "name", "engineers", "approvers", "subscriptions"}
+        tenant, name = entry.get("tenant"), entry.get("name")
+        if unknown:
+            problems.append(f"{where}: unknown field {sorted(unknown)[0]!r}")
+        if not isinstance(tenant, str) or not (GUID.match(tenant) or DOMAIN.match(tenant)):
+            problems.append(f"{where}: 'tenant' must be a tenant id (GUID) or a verified domain")
+            continue
+        if not isinstance(name, str) or not name.strip():
+            problems.append(f"{where}: 'name' is missing")
+            continue
+        lists: dict[str, tuple[str, ...]] = {}
+        for key in ("engineers", "approvers", "subscriptions"):
+            values = entry.get(key, [])
+            if not isinstance(values, list) or not all(isinstance(v, str) and GUID.match(v) for v in values):
+                problems.append(f"{where} ({tenant}): {key!r} must be a list of Entra object ids (GUIDs)")
+                values = []
+            lists[key] = tuple(sorted({v.lower() for v in values}))
+        found.append(FileEntry(tenant.lower(), " ".join(name.split())[:120], lists["engineers"], lists["approvers"],
+                               lists["subscriptions"]))
+    tenants = [e.tenant for e in found]
+    problems += [f"CUSTOMERS_FILE: {t} is listed twice" for t in sorted({t for t in tenants if tenants.count(t) > 1})]
+    if problems:
+        raise SettingsError("\n".join(problems))
+    return tuple(found)
+
+
+def _flag(env: Mapping[str, str], name: str, errors: list[str]) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw not in ("", "true", "false"):
+        errors.append(f"{name}: {raw!r} is not true or false")
+    return raw == "true"
 
 
 def _url(env: Mapping[str, str], name: str, default: str, errors: list[str]) -> str:
@@ -329,6 +396,38 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
             # The document names the keys every inbound token is checked against: never over plain HTTP.
             errors.append("TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: must be https (http only on a loopback address)")
 
+    admins = _guid_set(env, "PARTNER_ADMIN_IDS", errors)
+    graph_set = bool(env.get("GRAPH_ENDPOINT", "").strip())
+    graph = _url(env, "GRAPH_ENDPOINT", "https://graph.microsoft.com", errors)
+    cache_raw = env.get("GROUP_CACHE_SECONDS", "").strip() or "300"
+    cache_seconds = 300.0
+    if not cache_raw.isdigit() or int(cache_raw) > 3600:
+        errors.append(f"GROUP_CACHE_SECONDS: {cache_raw!r} is not a number of seconds (0-3600)")
+    else:
+        cache_seconds = float(cache_raw)
+    customers_path = env.get("CUSTOMERS_FILE", "").strip()
+    customers: tuple[FileEntry, ...] = ()
+    if customers_path:
+        try:
+            customers = customers_file(customers_path)
+        except SettingsError as error:
+            errors.extend(str(error).splitlines())
+
+    allow_guests = _flag(env, "ALLOW_GUESTS", errors)
+    allow_local_azure = _flag(env, "ALLOW_LOCAL_MODE_ON_AZURE", errors)
+    if app_id:
+        # A registered bot serves a whole partner: it never answers every tenant, nor makes everyone an engineer.
+        if not allowed:
+            errors.append("ALLOWED_TENANT_IDS: required when MicrosoftAppId is set: the partner's own Teams tenant "
+                          "(a bot registered in Azure would otherwise answer any organisation)")
+        if not engineers and not customers_path and not admins:
+            errors.append("ENGINEER_IDS: required when MicrosoftAppId is set, unless CUSTOMERS_FILE or "
+                          "PARTNER_ADMIN_IDS gives a customer registry: who may act in customers' tenants")
+    elif not embedded and not is_loopback_url(arm_endpoint) and not allow_local_azure:
+        # Without inbound authentication anyone on this machine can claim to be anyone: not against real Azure.
+        errors.append(f"ARM_ENDPOINT: local mode (no MicrosoftAppId) runs only on the sandbox, not {arm_endpoint}; "
+                      "register the bot, or set ALLOW_LOCAL_MODE_ON_AZURE=true to accept the risk on this machine")
+
     if errors:
         raise SettingsError("Invalid settings:\n" + "\n".join(f"  - {e}" for e in errors))
     return Settings(
@@ -357,4 +456,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
         authority_host=authority,
         embedded_sandbox=embedded,
         to_bot_from_channel_openid_metadata_url=metadata_url,
+        partner_admin_ids=admins,
+        customers=customers,
+        customers_file=customers_path,
+        graph_endpoint=graph,
+        graph_endpoint_set=graph_set,
+        group_cache_seconds=cache_seconds,
+        allow_guests=allow_guests,
+        allow_local_azure=allow_local_azure,
     )

@@ -116,6 +116,21 @@ def _lenient_json(raw: bytes) -> Any:
         return None
 
 
+def _local_refusal(request: web.Request) -> web.Response | None:
+    """Local mode has no inbound authentication, so only a client on this machine that is not a web page may
+    talk: a loopback Host (no DNS rebinding), no Origin (no browser page posting across sites), and exactly
+    `application/json` (a form post a page could send without asking is not)."""
+    if "Origin" in request.headers:
+        return web.json_response({"error": "cross-origin requests are refused in local mode"}, status=403)
+    host = request.headers.get("Host", "")
+    name = host.rsplit("]", 1)[0].lstrip("[") if host.startswith("[") else host.rsplit(":", 1)[0]
+    if name.lower() not in ("localhost", "127.0.0.1", "::1") and not name.startswith("127."):
+        return web.json_response({"error": "local mode answers only a loopback Host"}, status=403)
+    if request.content_type != "application/json":
+        return web.json_response({"error": "Content-Type must be application/json"}, status=415)
+    return None
+
+
 def messages_handler(adapter: CloudAdapter, bot: Any, *,
                      authenticate_first: bool = False) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """POST /api/messages. botbuilder answers 500 to a malformed token, a missing Content-Type or broken
@@ -127,6 +142,8 @@ def messages_handler(adapter: CloudAdapter, bot: Any, *,
 
     async def handle(request: web.Request) -> web.StreamResponse:
         auth: AuthenticateRequestResult | None = None
+        if not authenticate_first and (refused := _local_refusal(request)) is not None:
+            return refused
         if authenticate_first:
             header = request.headers.get("Authorization", "")
             if not header.startswith("Bearer ") or not header[len("Bearer "):].strip():

@@ -9,11 +9,13 @@ goes into the invoke's response. botbuilder 4.17 quirks are handled here: the te
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
 from botbuilder.core import ActivityHandler, BotAdapter, CardFactory, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import (
     Activity,
     ActivityTypes,
@@ -32,6 +34,7 @@ from bot.routes import Router
 log = logging.getLogger(__name__)
 
 CARD = "application/vnd.microsoft.card.adaptive"
+GUEST_CACHE_SECONDS = 600.0
 
 
 def _card_activity(card: Card) -> Activity:
@@ -152,20 +155,58 @@ class BotbuilderOutbox:
         await self._in(reference, logic)
 
 
+class GuestCheck:
+    """Whether the person is a guest (B2B) of the partner's tenant: the activity's `from.userRole`, else the Teams
+    roster's `userRole` for them (TeamsChannelAccount, learn.microsoft.com/javascript/api/botframework-schema/
+    teamschannelaccount), asked once per person and kept for a while."""
+
+    def __init__(self, *, strict: bool, seconds: float = GUEST_CACHE_SECONDS) -> None:
+        self._strict = strict  # a roster that cannot answer means "refuse" (a registered bot)
+        self._seconds = seconds
+        self._known: dict[str, tuple[float, bool]] = {}
+
+    async def is_guest(self, context: TurnContext) -> bool:
+        sender = context.activity.from_property
+        if sender is None or context.activity.type not in (ActivityTypes.message, ActivityTypes.invoke):
+            return False
+        said = (getattr(sender, "additional_properties", None) or {}).get("userRole")
+        if isinstance(said, str):
+            return said.lower() != "user"
+        key, now = f"{context.activity.conversation.id if context.activity.conversation else ''}|{sender.id}", \
+            time.monotonic()
+        known = self._known.get(key)
+        if known is not None and now - known[0] < self._seconds:
+            return known[1]
+        try:
+            member = await TeamsInfo.get_member(context, sender.id)
+            guest = str(getattr(member, "user_role", None) or "user").lower() != "user"
+        except Exception:  # noqa: BLE001 - any failure of the roster: the strict answer
+            log.warning("the Teams roster did not say who %s is", str(sender.id)[:40])
+            guest = self._strict
+        self._known[key] = (now, guest)
+        return guest
+
+
 class TeamsBot(ActivityHandler):
     """botbuilder's activity handler, reduced to handing each activity to the router as a Turn."""
 
-    def __init__(self, router: Router) -> None:
+    def __init__(self, router: Router, *, guests: GuestCheck | None = None) -> None:
         self._router = router
+        self._guests = guests  # None: guests are allowed (ALLOW_GUESTS)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         turn = BotbuilderTurn(turn_context)
+        kind = turn_context.activity.type
         if not self._router.admits(turn.caller):
-            kind = turn_context.activity.type
             card = await self._router.refuse_foreign(turn, message=kind == ActivityTypes.message)
             if kind == ActivityTypes.invoke:
                 await self._answer_invoke(turn_context, card)
             return  # nothing else happens: no handler, no state written
+        if self._guests is not None and await self._guests.is_guest(turn_context):
+            card = await self._router.refuse_guest(turn, message=kind == ActivityTypes.message)
+            if kind == ActivityTypes.invoke:
+                await self._answer_invoke(turn_context, card)
+            return
         await super().on_turn(turn_context)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:

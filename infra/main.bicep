@@ -20,8 +20,11 @@ param allowedTenantIds string = ''
 @description('Entra object ids of the people who may approve moves (comma-separated GUIDs).')
 param approverIds string
 
-@description('Entra object ids of the people who may assess and request moves; empty = any allowed-tenant user.')
+@description('Entra object ids of the people who may assess and request moves for every tenant while no customer is registered; empty = nobody.')
 param engineerIds string = ''
+
+@description('Entra object ids of the users or security groups who manage the customer registry in chat (comma-separated GUIDs).')
+param partnerAdminIds string
 
 @description('The partner\'s Entra tenant, for the reseller-relationship invitation link; empty = this tenant.')
 param partnerTenantId string = ''
@@ -64,6 +67,7 @@ module resources 'resources.bicep' = {
     allowedTenantIds: empty(allowedTenantIds) ? tenant().tenantId : allowedTenantIds
     approverIds: approverIds
     engineerIds: engineerIds
+    partnerAdminIds: partnerAdminIds
     partnerTenantId: empty(partnerTenantId) ? tenant().tenantId : partnerTenantId
     azureCredential: azureCredential
     customerAppClientId: customerAppClientId

@@ -20,6 +20,7 @@ param botImage string
 param allowedTenantIds string
 param approverIds string
 param engineerIds string
+param partnerAdminIds string
 param partnerTenantId string
 @allowed([
   'lighthouse'
@@ -232,6 +233,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             { name: 'ALLOWED_TENANT_IDS', value: allowedTenantIds }
             { name: 'APPROVER_IDS', value: approverIds }
             { name: 'ENGINEER_IDS', value: engineerIds }
+            { name: 'PARTNER_ADMIN_IDS', value: partnerAdminIds }
             { name: 'PARTNER_TENANT_ID', value: partnerTenantId }
             { name: 'PUBLIC_BASE_URL', value: 'https://${appName}.${environment.properties.defaultDomain}' }
             // The customer-access mode: lighthouse acts as the managed identity itself; app acts as the

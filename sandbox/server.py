@@ -21,6 +21,7 @@ from sandbox.appnetwork import AppNetworkApi
 from sandbox.auth import ArmAuth
 from sandbox.budgets import BudgetApi
 from sandbox.compute import ComputeApi
+from sandbox.defender import DefenderApi
 from sandbox.diagnostics import DiagnosticSettingsApi
 from sandbox.entra import Entra, load_or_create_signing_key
 from sandbox.errors import ArmFailure, error_body
@@ -30,6 +31,7 @@ from sandbox.locks import LockApi
 from sandbox.movability import load_facts
 from sandbox.moveapi import MoveApi
 from sandbox.moves import finish
+from sandbox.msgraph import MicrosoftGraph
 from sandbox.network import NetworkApi
 from sandbox.permissions import PermissionApi
 from sandbox.providers import ProviderApi
@@ -49,7 +51,7 @@ STATE_FILE = "state.json"
 API_MODULES: tuple[type[ArmApi], ...] = (
     SubscriptionApi, ProviderApi, MoveApi, ResourceGraphApi, PermissionApi, LockApi, RbacApi, NetworkApi, SubnetApi,
     ComputeApi, JobsApi, AppNetworkApi, ResourceApi, TagsApi, BudgetApi,
-    DiagnosticSettingsApi,
+    DiagnosticSettingsApi, DefenderApi,
 )
 
 
@@ -62,6 +64,7 @@ class ArmSandbox:
         self.world = world
         self.entra = Entra(world, signing_key or load_or_create_signing_key(None))
         self.auth = ArmAuth(world, self.entra)
+        self.graph = MicrosoftGraph(world, self.entra)
         self.throttle = Throttle(enabled=throttle)
         self._stats = Stats()
         self._faults = FaultInjector(faults or FaultConfig(), seed=seed, stats=self._stats)
@@ -142,6 +145,9 @@ class ArmSandbox:
         entra = await self.entra.dispatch(request, list(segments))
         if entra is not None:
             return entra
+        graph = await self.graph.dispatch(request, list(segments))
+        if graph is not None:
+            return graph
         match = self.router.match(request.method, segments)
         if match is None:
             code = "InvalidResourceType" if request.method == "GET" else "NoRegisteredProviderFound"

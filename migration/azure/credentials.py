@@ -73,16 +73,26 @@ class AsyncCredential(Protocol):
     async def close(self) -> None: ...
 
 
+ARM_AUDIENCE = "https://management.azure.com"
+
+
+def _sandbox_token(scopes: tuple[str, ...], tenant_id: str | None) -> str:
+    """`sandbox.<tenant-id>` (`sandbox.partner` without a tenant) for ARM; for another audience (Microsoft
+    Graph) the audience follows an `@`, so neither side takes the other's token."""
+    audience = scopes[0].removesuffix("/.default").rstrip("/") if scopes else ARM_AUDIENCE
+    token = f"{SANDBOX_TOKEN_PREFIX}{tenant_id or 'partner'}"
+    return token if audience == ARM_AUDIENCE else f"{token}@{audience}"
+
+
 class SandboxCredential:
     """The sandbox's static tokens: `sandbox.<tenant-id>`, or `sandbox.partner` without a tenant."""
 
     async def get_token(self, *scopes: str, claims: str | None = None, tenant_id: str | None = None,
                         enable_cae: bool = False, **kwargs: Any) -> AccessToken:
-        return AccessToken(f"{SANDBOX_TOKEN_PREFIX}{tenant_id or 'partner'}", int(time.time()) + 3600)
+        return AccessToken(_sandbox_token(scopes, tenant_id), int(time.time()) + 3600)
 
     async def get_token_info(self, *scopes: str, options: Any = None) -> AccessTokenInfo:
-        tenant = (options or {}).get("tenant_id")
-        return AccessTokenInfo(f"{SANDBOX_TOKEN_PREFIX}{tenant or 'partner'}", int(time.time()) + 3600)
+        return AccessTokenInfo(_sandbox_token(scopes, (options or {}).get("tenant_id")), int(time.time()) + 3600)
 
     async def close(self) -> None:
         return None

@@ -31,7 +31,8 @@ def idp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Identity]:
 
 def _registration(metadata_url: str) -> dict[str, str]:
     return {"MicrosoftAppId": APP_ID, "MicrosoftAppType": "UserAssignedMSI", "MicrosoftAppTenantId": BOT_TENANT,
-            "AZURE_CREDENTIAL": "sandbox",
+            "AZURE_CREDENTIAL": "sandbox", "ALLOWED_TENANT_IDS": teams.PARTNER_TENANT,
+            "ENGINEER_IDS": teams.ENGINEER["aadObjectId"],
             "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": metadata_url}
 
 

@@ -32,6 +32,8 @@ class Connector:
     gone: set[str] = field(default_factory=set)
     lose_next_card: bool = False  # the next card posted is lost as soon as it is shown
     refused_updates: list[str] = field(default_factory=list)  # the ids of updates answered 404
+    guests: set[str] = field(default_factory=set)  # Teams ids (29:...) the roster calls guests
+    roster_asked: list[str] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -81,7 +83,11 @@ def _connector_app(connector: Connector) -> web.Application:
         return web.json_response({"id": request.match_info["activity"]})
 
     async def member(request: web.Request) -> web.Response:
-        return web.json_response({"id": request.match_info["member"], "name": "Member"})
+        # The roster, as Teams answers it (TeamsChannelAccount): guests say so in userRole.
+        who = request.match_info["member"]
+        connector.roster_asked.append(who)
+        return web.json_response({"id": who, "name": "Member",
+                                  "userRole": "guest" if who in connector.guests else "user"})
 
     app = web.Application()
     app.router.add_post("/v3/conversations/{conversation}/activities", post_activity)

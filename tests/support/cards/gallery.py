@@ -7,6 +7,7 @@ builder is checked everywhere once it is added here.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from cards.approval import approval_card
@@ -18,6 +19,7 @@ from cards.assessment import (
     page_count,
     stopping_findings,
 )
+from cards.customers import customer_card, customers_card
 from cards.help import help_card
 from cards.messages import error_card, not_allowed_card, question_card, unknown_action_card
 from cards.move import history_card, move_progress_card
@@ -29,6 +31,7 @@ from cards.tenant import attach_result_card, invitation_card, onboarding_card
 from cards.verbs import MOVE_SOURCE
 from migration.azure.permissions import AccessIdentity, evaluate
 from migration.model import AccessCause, Assessment, Permission, RequestState, Verdict
+from migration.model.customers import Change, Customer, Grant, Role
 from migration.model.scope import Joined, LeftOut, LeftOutReason
 from tests.support.cards import fixtures as fx
 
@@ -197,4 +200,14 @@ def build_all() -> dict[str, dict[str, Any]]:
     cards["final-report-500-groups"] = final_report_card(fx.move_report(
         everything, steps=many, records=fx.step_records(many), manual=fx.MANUAL_FIXES), report_url=REPORT_URL,
         expires_at=fx.AT)
+    customer = Customer("a1a1a1a1-0000-4000-8000-0000000000a1", "Alpha *Ltd* [x](https://evil.example)",
+                        ("alpha.onmicrosoft.com",), (),
+                        (Grant(Role.ENGINEER, "00000000-0000-0000-0000-00000000a001"),
+                         Grant(Role.APPROVER, "9e000000-0000-4000-8000-0000000000b1")),
+                        tuple(Change("00000000-0000-0000-0000-00000000ad01", "Nestor Wilke",
+                                     datetime(2026, 12, 7, 9, n, tzinfo=UTC), f"granted engineer to {n}")
+                              for n in range(12)))
+    cards["customers"] = customers_card([customer])
+    cards["customers-none"] = customers_card([])
+    cards["customer"] = customer_card(customer, note="Engineer granted to 00000000-0000-0000-0000-00000000a001.")
     return cards
