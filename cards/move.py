@@ -15,6 +15,7 @@ from cards import verbs
 from cards.move_parts import STATE_LABEL, TOP_GROUPS, request_data, request_facts, status_banner
 from migration.model import GroupMove, GroupState, MoveRequest, RequestState
 from migration.model.plan import PlanStep
+from migration.model.tally import moved_tally, tally
 
 HISTORY_PER_PAGE = 10
 
@@ -69,8 +70,8 @@ def move_progress_card(request: MoveRequest, *, steps: Sequence[PlanStep] = (),
                        records: Sequence[Any] = (), resuming_at: datetime | None = None) -> dict[str, Any]:
     """Live status of a request, with how far the fixes and the follow-through got; also the `status <id>`
     answer. `resuming_at`: the bot running the move stopped (a restart): when another run takes it up."""
-    total, moved = request.resource_count, request.moved_count
-    counts = Counter(g.state for g in request.groups)
+    whole, done_so_far = tally(request.groups), moved_tally(request.groups)
+    total, moved = whole.resources, done_so_far.resources
     ended = {r.key: r.status.value for r in records if r.status.value != "started"}
     step_line = ""
     if steps:
@@ -87,7 +88,7 @@ def move_progress_card(request: MoveRequest, *, steps: Sequence[PlanStep] = (),
         k.text(
             f"**Moved {k.num(moved)} of {k.plural(total, 'resource')}** "
             f"({moved * 100 // total if total else 0}%). "
-            f"{k.num(counts[GroupState.SUCCEEDED])} of {k.plural(len(request.groups), 'group')} done.{step_line}",
+            f"{k.num(done_so_far.groups)} of {k.plural(whole.groups, 'group')} done.{step_line}",
             spacing=types.Spacing.MEDIUM,
         ),
         request_facts(request),

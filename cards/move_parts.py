@@ -10,6 +10,7 @@ from adaptive_cards import types
 from cards import _kit as k
 from migration.azure.explain import reason_and_fix
 from migration.model import DryRun, GroupMove, MoveRequest, RequestState
+from migration.model.tally import moved_tally, tally
 
 TOP_GROUPS = 15
 REASON_CHARS = 320  # whole sentences of Azure's reason up to about this; the rest is in the assessment export
@@ -47,7 +48,7 @@ def request_facts(request: MoveRequest) -> k.Element:
             ("Request", k.unbroken_id(request.id)),
             ("From", request.source_name or request.source_subscription_id),
             ("To", request.target_name or request.target_subscription_id),
-            ("Resources", f"{k.num(request.resource_count)} in {k.plural(len(request.groups), 'group')}"),
+            ("Resources", tally(request.groups).said()),
             ("Requested by", f"{request.requested_by.name}, {k.utc(request.requested_at)}"),
             ("Status", STATE_LABEL[request.state]),
         ]
@@ -124,5 +125,6 @@ def status_banner(request: MoveRequest) -> list[k.Element]:
         last = next((d for d in reversed(request.decisions) if d.action == request.state.value), None)
         who = f" by {k.untrusted(last.by.name)}, {k.utc(last.at)}" if last else ""
         return [k.note(f"{STATE_LABEL[request.state]}{who}. Nothing was moved.", style=style)]
-    moved = f"{k.num(request.moved_count)} of {k.plural(request.resource_count, 'resource')} moved."
+    done, whole = moved_tally(request.groups), tally(request.groups)
+    moved = f"{k.num(done.resources)} of {k.plural(whole.resources, 'resource')} moved."
     return [k.note(f"{STATE_LABEL[request.state]}. {moved}", style=style)]

@@ -20,7 +20,8 @@ from cards import verbs
 from cards.move_parts import STATE_LABEL, STATE_STYLE
 from migration.model import name_of
 from migration.model.commands import Script
-from migration.reports.move import MOVE_KIND, MoveReport, Outcome, StepLine, manual_title
+from migration.model.tally import moved_tally, tally
+from migration.reports.move import MoveReport, Outcome, StepLine, manual_title
 
 BUDGET_BYTES = 26 * 1024  # of Teams' 28 KB: room for the serializer's overhead and the fallback text
 DONE_RESERVE = 2 * 1024  # what the "needs you" list leaves at least for the list of what went fine
@@ -126,7 +127,8 @@ def _banner(report: MoveReport) -> list[k.Element]:
     style = STATE_STYLE.get(report.state)
     if style is None:
         return []
-    moved = f"{k.num(report.moved)} of {k.plural(report.resources, 'resource')} moved."
+    done, whole = moved_tally(report.groups), tally(report.groups)
+    moved = f"{k.num(done.resources)} of {k.plural(whole.resources, 'resource')} moved."
     undone = len(report.undone()) + len(report.manual)
     todo = f" {k.num(undone)} to do by hand (below)." if undone else \
         " Every step is done; the checklist below is yours."
@@ -183,10 +185,9 @@ def _history(report: MoveReport) -> list[k.Element]:
 def final_report_card(report: MoveReport, *, report_url: str | None = None,
                       expires_at: datetime | None = None) -> dict[str, Any]:
     """`report_url`: the move report's CSV link (the JSON and Markdown ones end in .json and .md)."""
-    moved_groups = sum(1 for s in report.steps if s.kind == MOVE_KIND and s.done)
     facts = [("From", report.source_name or report.source_subscription_id),
              ("To", report.target_name or report.target_subscription_id),
-             ("Moved", f"{k.plural(report.moved, 'resource')} in {k.plural(moved_groups, 'group')}"),
+             ("Moved", moved_tally(report.groups).moved_of(tally(report.groups))),
              ("Not moved", k.plural(report.resources - report.moved, "resource"))]
     if report.assignments:
         again = sum(a.recreated for a in report.assignments)

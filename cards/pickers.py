@@ -11,6 +11,7 @@ from adaptive_cards.card import InputChoice, InputChoiceSet
 
 from cards import _kit as k
 from cards import verbs
+from migration.assessment.dryrun import top_level_ids
 from migration.fixes.choice import chosen_fixes, movable_with
 from migration.model import Assessment, Offer, Subscription, Verdict
 
@@ -103,8 +104,13 @@ def group_picker_card(
     # Ready, or ready once the fixes the bot makes are made (the plan lists them; the engineer may drop some).
     ready = sorted(
         (g for g in assessment.groups if g.can_move or movable_with(g, chosen_fixes([g]))),
-        key=lambda g: (-g.resource_count, g.name),
+        key=lambda g: (-len(top_level_ids(g)), g.name),
     )
+    # What the summary counts as ready after fixes but needs a fix the bot does not make: said, not dropped.
+    offered = {g.name for g in ready}
+    unoffered = [g.name for g in assessment.groups
+                 if g.final_verdict is Verdict.READY_AFTER_FIXES and g.name not in offered]
+    where = {"tenantId": assessment.tenant_id, "subscriptionId": assessment.source.id, "page": 1}
     pages = max(1, -(-len(ready) // per_page))
     page = min(max(1, page), pages)
     chunk = ready[(page - 1) * per_page : page * per_page]
@@ -116,16 +122,8 @@ def group_picker_card(
     body: list[k.Element] = [k.heading("Which resource groups?")]
     if not ready:
         body.append(k.text("No resource group is ready to move. Fix the blockers first."))
-        return k.card(
-            body,
-            [
-                k.execute(
-                    "Show blockers",
-                    verbs.ASSESSMENT_BLOCKERS,
-                    {"tenantId": assessment.tenant_id, "subscriptionId": assessment.source.id, "page": 1},
-                )
-            ],
-        )
+        body += _unoffered(unoffered)
+        return k.card(body, [k.execute("Show blockers", verbs.ASSESSMENT_BLOCKERS, where)])
     verb = "is" if len(ready) == 1 else "are"
     summary = (
         f"{k.plural(len(ready), 'group')} in {k.untrusted(assessment.source.display_name)} {verb} ready to move "
@@ -135,6 +133,7 @@ def group_picker_card(
         summary += f" Page {k.num(page)} of {k.num(pages)}, largest first. Pick on one page at a time."
     body += [
         k.text(summary, subtle=True, spacing=types.Spacing.SMALL),
+        *_unoffered(unoffered),
         InputChoiceSet(
             id="groups",
             label="Resource groups",
@@ -142,7 +141,7 @@ def group_picker_card(
             style=types.ChoiceInputStyle.EXPANDED,
             choices=[
                 # An expanded choice's title is read as Markdown (like a TextBlock): the name as data.
-                InputChoice(title=k.untrusted(f"{k.clip(g.name, 60)} ({k.plural(g.resource_count, 'resource')}"
+                InputChoice(title=k.untrusted(f"{k.clip(g.name, 60)} ({k.plural(len(top_level_ids(g)), 'resource')}"
                                               f"{'; Azure decides' if g.final_verdict is Verdict.AZURE_DECIDES else ''}"
                                               f"{'' if g.can_move else '; after fixes the bot makes'})"),
                             value=g.name)
@@ -153,8 +152,18 @@ def group_picker_card(
         ),
     ]
     actions = [k.execute("Continue", verbs.MOVE_GROUPS, data, style=types.ActionStyle.POSITIVE, inputs=True)]
+    if unoffered:
+        actions.append(k.execute("Show blockers", verbs.ASSESSMENT_BLOCKERS, where, inputs=False))
     if page > 1:
         actions.append(k.execute("Previous page", verbs.MOVE_GROUPS_PAGE, {**data, "page": page - 1}, inputs=False))
     if page < pages:
         actions.append(k.execute("Next page", verbs.MOVE_GROUPS_PAGE, {**data, "page": page + 1}, inputs=False))
     return k.card(body, actions, fallback_text="Which resource groups?")
+
+
+def _unoffered(names: Sequence[str]) -> list[k.Element]:
+    if not names:
+        return []
+    return [k.text(f"Not offered: {k.untrusted(k.listed(names))}. "
+                   f"{'It needs' if len(names) == 1 else 'Each needs'} a fix the bot does not make; make it first "
+                   "(Show blockers: what and how), then assess again.")]

@@ -23,91 +23,110 @@ from cards.steps import approved_scope, fix_choice, interruptions, plan_steps
 from migration.fixes.families import labels
 from migration.model import DryRun, GroupMove, MoveRequest, RequestState, name_of
 from migration.model.plan import ChosenFix, PlanStep
+from migration.model.scope import Joined, LeftOut, LeftOutReason
+
+# Why a picked group is not in the plan, in words, after its name.
+LEFT_OUT_WHY = {
+    LeftOutReason.FIX_LEFT_OUT: "a fix it needs is not ticked below; tick it again and click Update plan.",
+    LeftOutReason.BY_HAND: "a fix it needs before its move must be done by hand first (Show all: why, and the "
+                           "command); then plan again.",
+    LeftOutReason.NOT_FIXABLE: "a problem in its way is not one the bot fixes (the assessment's blockers say what "
+                               "to do); fix it, then plan the move again.",
+    LeftOutReason.EMPTIED: "nothing is left in it to move once the fixes before the moves ran.",
+}
+LEFT_OUT_SHOWN = 10  # groups named with their reason on the first screen; the rest counted per reason
 
 
-def _approval_scope(request: MoveRequest, dry_runs: Sequence[DryRun],
-                    after_fixes: Sequence[str] = ()) -> list[k.Element]:
-    """What "Ask for approval" will request, and what it leaves out and why. `after_fixes`: groups Azure
-    refused only until the fixes before the moves are made (it validates them again right before)."""
-    verdict = {d.resource_group.lower(): d.valid for d in dry_runs}
-    verdict.update({name.lower(): True for name in after_fixes})
-    if not verdict:
-        return []
-    going = [g.source_group for g in request.groups if verdict.get(g.source_group.lower())]
-    left = [g.source_group for g in request.groups if not verdict.get(g.source_group.lower())]
-    if not left:
-        return []
-    if not going:
-        return [k.note("Azure's dry run refused every group, so there is nothing to ask approval for. Fix what "
-                       "it reported (Show all), then plan the move again.", style=types.ContainerStyle.ATTENTION)]
+def _why(entry: LeftOut, refused: dict[str, DryRun]) -> str:
+    if entry.reason is LeftOutReason.DRY_RUN:
+        dry_run = refused.get(entry.group.lower())
+        said = dry_run_reason(dry_run) if dry_run else "Azure refused it without a reason."
+        return f"Azure's dry run refused it, for a reason no fix of the bot's addresses. {said}"
+    return LEFT_OUT_WHY[entry.reason]
+
+
+def _left_out(left_out: Sequence[LeftOut], joined: Sequence[Joined], dry_runs: Sequence[DryRun]) -> list[k.Element]:
+    """Every picked group the plan does not move as itself, with its reason: none vanishes."""
     refused = {d.resource_group.lower(): d for d in dry_runs if not d.valid}
-    why = [f"{k.untrusted(name)}: {k.untrusted(dry_run_reason(refused[name.lower()]))}" for name in left[:5]
-           if name.lower() in refused]
-    return [k.box([k.text(f"**Left out of the request:** {k.untrusted(k.listed(left))}. Azure's dry run refused "
-                          "them; plan them again once fixed."),
-                   *([k.bullets(why)] if why else [])], style=types.ContainerStyle.WARNING)]
+    out: list[k.Element] = []
+    if joined:
+        out.append(k.text("; ".join(f"{k.untrusted(j.group)} moves with {k.untrusted(j.into)} (the fixes bring its "
+                                    "resources together there first)" for j in joined) + "."))
+    if left_out:
+        lines = [f"{k.untrusted(e.group)}: {k.untrusted(_why(e, refused))}" for e in left_out[:LEFT_OUT_SHOWN]]
+        rest = left_out[LEFT_OUT_SHOWN:]
+        for reason in LeftOutReason:
+            names = [e.group for e in rest if e.reason is reason]
+            if names:
+                lines.append(f"{k.untrusted(k.listed(names))}: " + (
+                    "Azure's dry run refused them, for reasons no fix of the bot's addresses (the assessment's "
+                    "Show dry run gives each one)." if reason is LeftOutReason.DRY_RUN
+                    else LEFT_OUT_WHY[reason]))
+        out.append(k.box([k.text(f"**Left out of this plan:** {k.plural(len(left_out), 'group')}."),
+                          k.bullets(lines)], style=types.ContainerStyle.WARNING))
+    return out
 
 
-def _going(request: MoveRequest, dry_runs: Sequence[DryRun], after_fixes: Sequence[str]) -> list[GroupMove]:
-    """The groups "Ask for approval" requests: those Azure accepted or refused only until the bot's fixes."""
-    verdict = {d.resource_group.lower(): d.valid for d in dry_runs}
-    verdict.update({name.lower(): True for name in after_fixes})
-    return [g for g in request.groups if not verdict or verdict.get(g.source_group.lower())]
+def _nothing_to_approve(left_out: Sequence[LeftOut]) -> k.Element:
+    todo = ("Tick the fixes left out below and click Update plan, or fix what is listed under Left out and click "
+            "Plan again." if any(e.reason is LeftOutReason.FIX_LEFT_OUT for e in left_out)
+            else "Fix what is listed under Left out, then click Plan again, or Cancel.")
+    return k.note(f"Nothing in this plan can move as it stands, so there is nothing to ask approval for. {todo}",
+                  style=types.ContainerStyle.ATTENTION)
 
 
 def create_groups_card(request: MoveRequest, *, new_groups: Sequence[GroupMove]) -> dict[str, Any]:
-    """Confirmation before the bot creates empty target groups in the CSP subscription."""
+    """Confirmation before the bot creates empty target groups in the CSP subscription (when every target
+    group exists already, it only runs the dry run)."""
+    target = k.untrusted(request.target_name or request.target_subscription_id)
     shown = list(new_groups[:TOP_GROUPS])
-    body: list[k.Element] = [
-        k.heading("Create target resource groups?"),
-        k.text(
-            f"I will create {k.plural(len(new_groups), 'empty resource group')} in "
-            f"{k.untrusted(request.target_name or request.target_subscription_id)}, then run Azure's dry run. "
-            "Nothing moves yet.",
-        ),
-        k.table(
-            ["New group", "Location"],
-            [(k.clip(name_of(g.target_group_id), 60), g.location) for g in shown],
-            widths=[3, 2],
-        ),
-    ]
+    if not new_groups:
+        body: list[k.Element] = [
+            k.heading("Run Azure's dry run?"),
+            k.text(f"The target groups exist already in {target}. I will run Azure's dry run of "
+                   f"{k.plural(len(request.groups), 'group')}. Nothing moves yet."),
+        ]
+    else:
+        body = [
+            k.heading("Create target resource groups?"),
+            k.text(f"I will create {k.plural(len(new_groups), 'empty resource group')} in {target}, then run Azure's "
+                   "dry run. Nothing moves yet."),
+            k.table(["New group", "Location"],
+                    [(k.clip(name_of(g.target_group_id), 60), g.location) for g in shown], widths=[3, 2]),
+        ]
     if len(new_groups) > len(shown):
         body.append(k.text(f"And {k.plural(len(new_groups) - len(shown), 'more group')}.", subtle=True))
     actions = [
-        k.execute(
-            "Create groups and run dry run",
-            verbs.REQUEST_CREATE_GROUPS,
-            request_data(request),
-            style=types.ActionStyle.POSITIVE,
-        ),
+        k.execute("Create groups and run dry run" if new_groups else "Run dry run", verbs.REQUEST_CREATE_GROUPS,
+                  request_data(request), style=types.ActionStyle.POSITIVE),
         k.execute("Cancel", verbs.REQUEST_CANCEL, request_data(request)),
     ]
-    return k.card(body, actions, fallback_text=f"Create {len(new_groups)} resource groups?")
+    fallback = f"Create {len(new_groups)} resource groups?" if new_groups else "Run Azure's dry run?"
+    return k.card(body, actions, fallback_text=fallback)
 
 
 def move_plan_card(request: MoveRequest, *, dry_runs: Sequence[DryRun] = (), steps: Sequence[PlanStep] = (),
-                   manual: Sequence[ChosenFix] = (), offered: Sequence[str] = (),
-                   kept: Sequence[str] = (), left_out: Sequence[str] = (), held: Sequence[str] = (),
-                   revision: int | None = None, notice: str = "", after_fixes: Sequence[str] = ()) -> dict[str, Any]:
+                   manual: Sequence[ChosenFix] = (), offered: Sequence[str] = (), kept: Sequence[str] = (),
+                   left_out: Sequence[LeftOut] = (), joined: Sequence[Joined] = (), revision: int | None = None,
+                   notice: str = "") -> dict[str, Any]:
     """The plan the requester reviews before asking for approval: the fixes the bot makes first (the
-    engineer may leave some out), the moves, the follow-through. Its buttons carry the plan's `revision`:
-    asking for approval submits exactly this plan, or nothing."""
+    engineer may leave some out), the moves of `request.groups` (what the plan moves), the follow-through,
+    and every other picked group with its reason. Its buttons carry the plan's `revision`: asking for
+    approval submits exactly this plan, or nothing."""
     calls = sum(max(1, -(-len(g.resource_ids) // MOVE_BATCH)) for g in request.groups)
-    rid: dict[str, Any] = {**request_data(request), **({"revision": revision} if revision is not None else {})}
+    data: dict[str, Any] = {**request_data(request), **({"revision": revision} if revision is not None else {})}
     draft = request.state is RequestState.DRAFT
+    # Groups in the plan that Azure refuses only until the bot's fixes before the moves are made.
+    after_fixes = [g.source_group for g in request.groups]
     # The first screen holds the decision (what is requested, what it interrupts, what is left out and why);
     # the rest is behind "Show all".
     body: list[k.Element] = [
         k.heading(f"Move plan {k.unbroken_id(request.id)}"),
         *([k.note(notice)] if notice else []),
-        *([k.note(f"Left out of this plan: {k.untrusted(k.listed(left_out, shown=5))}. A fix it needs is not "
-                  "included; tick it again to move it.")] if left_out else []),
-        *([k.note(f"Not in this plan: {k.untrusted(k.listed(held, shown=5))}. A fix it needs before its move must "
-                  "be done by hand first (Show all: why, and the command); then plan again.")] if held else []),
-        *approved_scope(steps, _going(request, dry_runs, after_fixes),
-                        lead="Asking for approval requests" if draft else "This plan runs"),
+        *(approved_scope(steps, request.groups, lead="Asking for approval requests" if draft else "This plan runs")
+          if request.groups else ([_nothing_to_approve(left_out)] if draft else [])),
         *interruptions(steps),
-        *(_approval_scope(request, dry_runs, after_fixes) if draft else []),
+        *_left_out(left_out, joined, dry_runs),
         *k.expandable([
             request_facts(request),
             k.text(f"Groups move side by side, in {k.plural(calls, 'move call')}. Azure locks the source and target "
@@ -121,16 +140,17 @@ def move_plan_card(request: MoveRequest, *, dry_runs: Sequence[DryRun] = (), ste
         ], key="plan"),
     ]
     actions: list[k.Action] = []
-    if request.state is RequestState.DRAFT:
+    if draft:
         choice = fix_choice(offered, kept)
         body += choice
-        actions = [
-            k.execute("Ask for approval", verbs.REQUEST_SUBMIT, rid, style=types.ActionStyle.POSITIVE,
-                      inputs=False if choice else None),
-            k.execute("Cancel", verbs.REQUEST_CANCEL, request_data(request), inputs=False if choice else None),
-        ]
+        inputs = False if choice else None
+        actions = [k.execute("Ask for approval", verbs.REQUEST_SUBMIT, data, style=types.ActionStyle.POSITIVE,
+                             inputs=inputs)] if request.groups else []
         if choice:
-            actions.insert(1, k.execute("Update plan", verbs.REQUEST_FIXES, rid, inputs=True))
+            actions.append(k.execute("Update plan", verbs.REQUEST_FIXES, data, inputs=True))
+        if not request.groups:
+            actions.append(k.execute("Plan again", verbs.REQUEST_CREATE_GROUPS, request_data(request), inputs=inputs))
+        actions.append(k.execute("Cancel", verbs.REQUEST_CANCEL, request_data(request), inputs=inputs))
     return k.card(body, actions, fallback_text=f"Move plan {request.id}.")
 
 

@@ -14,6 +14,7 @@ from migration.fixes.families import labels
 from migration.model import GroupMove
 from migration.model.commands import Script
 from migration.model.plan import ChosenFix, PlanStep
+from migration.model.tally import tally
 
 STEPS_SHOWN = 8  # per phase; the rest is counted
 MANUAL_SHOWN = 5
@@ -51,9 +52,8 @@ def approved_scope(steps: Sequence[PlanStep], groups: Sequence[GroupMove], *, le
     the steps after. `lead`: "Asking for approval requests" on the plan, "Approving runs" on the request."""
     before = sum(1 for s in steps if s.phase == "before")
     after = sum(1 for s in steps if s.phase == "after")
-    resources = sum(len(g.resource_ids) for g in groups)
     parts = [f"{k.plural(before, 'step')} in the source subscription first"] if before else []
-    parts.append(f"the moves of {k.plural(resources, 'resource')} in {k.plural(len(groups), 'group')} "
+    parts.append(f"the moves of {tally(groups).said()} "
                  f"({k.untrusted(k.listed([g.source_group for g in groups]))})")
     if after:
         parts.append(f"{k.plural(after, 'step')} after them")

@@ -29,7 +29,6 @@ from migration.application.move_plans import (
     PlanState,
     PlanSubmitted,
     PlanUpdating,
-    going,
 )
 from migration.application.move_submission import MoveSubmission, NotSubmitted, Refused
 from migration.model import MoveRequest
@@ -121,8 +120,9 @@ class MovePlanFlow:
         if submitted is NotSubmitted.NOT_THE_PLANNER:
             return error_card(not_yours(), "Ask the engineer who planned it to ask for approval.")
         if submitted is NotSubmitted.NOTHING_TO_MOVE:
-            return error_card("Azure's dry run accepted none of the groups, so there is nothing to approve.",
-                              "Fix what the dry run reported, then plan the move again.", title="Nothing to move")
+            return error_card("Nothing in this plan can move as it stands, so there is nothing to approve.",
+                              "Fix what the plan lists under Left out, then plan the move again.",
+                              title="Nothing to move")
         if isinstance(submitted, Refused):
             if submitted.in_use:
                 return groups_in_use_card(submitted.in_use)
@@ -156,12 +156,9 @@ class MovePlanFlow:
 
 
 def plan_card(request: MoveRequest, fixes: FixDraft, *, notice: str = "") -> Card:
-    refused = {d.resource_group.lower() for d in fixes.dry_runs if not d.valid}
     return move_plan_card(request, dry_runs=fixes.dry_runs, steps=fixes.steps, manual=fixes.manual,
                           offered=fixes.offered, kept=[a for a in fixes.offered if a not in fixes.skip],
-                          left_out=fixes.left_out, held=fixes.held, revision=fixes.revision, notice=notice,
-                          after_fixes=[g.source_group for g in going(fixes, request)
-                                       if g.source_group.lower() in refused])
+                          left_out=fixes.excluded, joined=fixes.joined, revision=fixes.revision, notice=notice)
 
 
 def _requester_card(stored: StoredRequest) -> Card:

@@ -26,6 +26,7 @@ from migration.model.records import StoredRequest
 from migration.planning.drafts import Draft, Drafts
 from migration.planning.plan import plan_with_fixes
 from migration.planning.revisions import FixDraft, FixDrafts
+from migration.planning.scope import choose, settle
 
 _SUBMITTING_POLLS = 8  # a click that lost to another one waits this long for the request the other submits
 _SUBMITTING_POLL_SECONDS = 0.25
@@ -203,23 +204,25 @@ class MovePlans:
 
     async def _plan_fixes(self, assessment: Assessment, request: MoveRequest, revision: int,
                           dry_runs: tuple[DryRun, ...]) -> FixDraft | None:
-        """The fixes with those the engineer left out left out (and the groups that then cannot move
-        dropped), stored as the plan of `revision`; None when a newer planning started."""
+        """The plan of `revision` from the engineer's choices (`migration.planning.scope`): the groups that
+        can move with the fixes kept, the steps around their moves, and every other picked group with its
+        reason; None when a newer planning started."""
         draft = await self._fixes.get(request.id)
         if draft.revision != revision:
             return None
-        by_name = {g.name.lower(): g for g in assessment.groups}
-        picked = [by_name[g.source_group.lower()] for g in request.groups if g.source_group.lower() in by_name]
-        _, chosen, not_ready = pick_with_fixes(assessment.groups, picked, skip=draft.skip)
-        keep = tuple(g for g in request.groups if g.source_group not in not_ready)
+        choice = choose(assessment.groups, request.groups, skip=draft.skip, dry_runs=dry_runs)
         groups, plan = await plan_with_fixes(
             self._gateway.for_tenant(request.tenant_id), source_subscription_id=request.source_subscription_id,
-            target_subscription_id=request.target_subscription_id, groups=keep,
-            chosen=[c for c in chosen if c.group not in not_ready], plan_id=request.id)
+            target_subscription_id=request.target_subscription_id, groups=choice.groups,
+            chosen=choice.fixes, plan_id=request.id)
         # Groups a fix the bot cannot make now held back (plan_with_fixes planned without them).
-        held = tuple(sorted({m.group for m in plan.manual if m.holds} & {g.source_group for g in keep}))
+        held = {m.group for m in plan.manual if m.holds}
+        scope = settle(choice, planned=groups, held=held, steps=plan.steps)
+        by_name = {g.name.lower(): g for g in assessment.groups}
+        picked = [by_name[g.source_group.lower()] for g in request.groups if g.source_group.lower() in by_name]
         planned = replace(draft, steps=plan.steps, manual=plan.manual, offered=tuple(offered_actions(picked)),
-                          left_out=tuple(not_ready), held=held, groups=groups, dry_runs=dry_runs, planned=revision)
+                          excluded=scope.left_out, joined=scope.joined, groups=scope.groups, dry_runs=dry_runs,
+                          planned=revision)
         return planned if await self._fixes.finish(request.id, planned) else None
 
     async def as_it_stands(self, request_id: str) -> PlanState:
@@ -246,15 +249,3 @@ class MovePlans:
         if not fixes.dry_runs and draft.dry_runs:  # planned by an earlier version, which kept them on the draft
             fixes = replace(fixes, dry_runs=draft.dry_runs)
         return fixes, etag
-
-
-def going(fixes: FixDraft, request: MoveRequest) -> list[GroupMove]:
-    """The groups "Ask for approval" requests: those Azure's dry run accepted, and those it refuses until
-    the fixes before the moves are made (it validates each again right before its move)."""
-    passed = {d.resource_group.lower() for d in fixes.dry_runs if d.valid}
-    passed |= {s.group.lower() for s in fixes.steps if s.phase == "before"}
-    passed |= {s.arg("source_group").lower() for s in fixes.steps if s.phase == "before"}
-    planned = fixes.groups or request.groups
-    if any(s.phase == "before" and not s.group for s in fixes.steps):
-        passed |= {g.source_group.lower() for g in planned}
-    return [g for g in planned if g.source_group.lower() in passed]

@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from migration.application.move_plans import MovePlans, going
+from migration.application.move_plans import MovePlans
 from migration.execution.workflow import GroupInUse, Workflow, WorkflowError
 from migration.model import GroupMove, MoveRequest, Person
 from migration.model.plan import PlanStep
@@ -28,7 +28,7 @@ from migration.reports.checklist import post_move_checklist
 class NotSubmitted(enum.Enum):
     GONE = "gone"  # no such draft: submitted already (a second click) or cancelled
     CHANGED = "changed"  # the card's revision is not the plan as it stands, or it is being planned again
-    NOTHING_TO_MOVE = "nothing_to_move"  # Azure's dry run accepted none of the groups
+    NOTHING_TO_MOVE = "nothing_to_move"  # the plan moves no group (each picked one is left out, with its reason)
     NOT_THE_PLANNER = "not_the_planner"  # the draft is another engineer's
 
 
@@ -66,7 +66,7 @@ class MoveSubmission:
         fixes, etag = await self._plans.fix_draft(draft)
         if etag is None or not fixes.ready or revision != fixes.revision:
             return NotSubmitted.CHANGED
-        groups = going(fixes, request)
+        groups = fixes.groups  # what the plan moves (migration.planning.scope), Azure validates each again first
         if not groups:
             return NotSubmitted.NOTHING_TO_MOVE
         try:

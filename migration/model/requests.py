@@ -69,6 +69,14 @@ class GroupMove:
     error: ArmErrorDetail | None = None
     after: tuple[str, ...] = ()  # source groups whose move must finish first (a consolidation chain)
 
+    @property
+    def resources(self) -> int:
+        return len(self.resource_ids)
+
+    @property
+    def moved(self) -> int:
+        return self.moved_count
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from migration.model import DryRun, GroupMove
 from migration.model.codec import decode, to_json
 from migration.model.plan import ChosenFix, PlanStep
+from migration.model.scope import Joined, LeftOut
 from migration.model.store import ConcurrencyError, DocumentStore
 
 FIX_DRAFTS = "fixdrafts"
@@ -27,9 +28,9 @@ class FixDraft:
     steps: tuple[PlanStep, ...] = ()
     manual: tuple[ChosenFix, ...] = ()
     offered: tuple[str, ...] = ()  # the actions the plan card offers
-    left_out: tuple[str, ...] = ()  # groups dropped from the plan because a fix they need was left out
-    held: tuple[str, ...] = ()  # groups dropped because a fix they need before the move must be done by hand
-    groups: tuple[GroupMove, ...] = ()  # the groups as they stand once the in-subscription fixes ran
+    excluded: tuple[LeftOut, ...] = ()  # picked groups the plan does not move, each with its reason
+    joined: tuple[Joined, ...] = ()  # picked groups the fixes empty into another group of the plan
+    groups: tuple[GroupMove, ...] = ()  # what the plan moves, as the in-subscription fixes leave the groups
     dry_runs: tuple[DryRun, ...] = ()  # Azure's dry run the steps were planned with
     revision: int = 0  # the latest planning started
     planned: int = 0  # the revision the plan above is for: below `revision` while a planning runs

@@ -10,6 +10,7 @@ from typing import Any
 
 from migration.model import ArmErrorDetail, name_of
 from migration.model.commands import Script, Shown
+from migration.model.tally import moved_tally, tally
 from migration.reports import csv_cells
 from migration.reports.assessment_export import command_doc
 from migration.reports.markdown import fence
@@ -133,7 +134,7 @@ def to_markdown(report: MoveReport) -> str:
         f"- From: {md(report.source_name or '')} ({md(report.source_subscription_id)})",
         f"- To: {md(report.target_name or '')} ({md(report.target_subscription_id)})",
         f"- Customer tenant: {md(report.tenant_id)}",
-        f"- Moved: {report.moved} of {report.resources} resources in {len(report.groups)} groups",
+        f"- Moved: {moved_tally(report.groups).moved_of(tally(report.groups))}",
         f"- Steps: {len(report.steps)} ({counts or 'none'})",
         *(f"- {md(d.action.capitalize())} by {md(d.by)}, {d.at:%Y-%m-%d %H:%M} UTC"
           + (f": {md(d.comment)}" if d.comment else "") for d in report.decisions),

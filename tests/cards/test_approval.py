@@ -8,7 +8,7 @@ from cards import verbs
 from cards.approval import approval_card
 from migration.model import RequestState
 from tests.support.cards import fixtures as fx
-from tests.support.cards.cardwalk import buttons, texts, toggles, walk
+from tests.support.cards.cardwalk import buttons, first_screen, texts, toggles, walk
 
 
 def _approval(view, state=RequestState.PENDING_APPROVAL, mris=None):
@@ -50,19 +50,11 @@ def test_reject_reason_is_not_marked_required() -> None:
     assert not comment.get("isRequired") and "needed only to reject" in comment["label"]
 
 
-def _first_screen(card: dict) -> str:
-    """What shows before the card's "Show all": the body up to its ToggleVisibility button."""
-    body = card["body"]
-    opener = next(i for i, n in enumerate(body) if n.get("type") == "ActionSet"
-                  and n["actions"][0]["type"] == "Action.ToggleVisibility")
-    return texts({"body": body[:opener]})
-
-
 def test_approval_first_screen_says_what_one_click_approves_and_interrupts() -> None:
     pending = fx.make_request(fx.CONTOSO, RequestState.PENDING_APPROVAL)
     steps = fx.fix_plan(len(pending.groups))
     card = approval_card(pending, view="approver", checklist=fx.CHECKLIST, approver_mris=[], steps=steps)
-    first = _first_screen(card)
+    first = first_screen(card)
     before = sum(1 for s in steps if s.phase == "before")
     assert f"**Approving runs all of this:** {before} steps in the source subscription first; then the moves " \
            "of " in first

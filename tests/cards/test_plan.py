@@ -7,6 +7,7 @@ from dataclasses import replace
 from cards import verbs
 from cards.plan import create_groups_card, move_plan_card
 from migration.model import ArmErrorDetail, DryRun, RequestState
+from migration.model.scope import LeftOut, LeftOutReason
 from tests.support.cards import fixtures as fx
 from tests.support.cards.cardwalk import buttons, texts
 
@@ -23,7 +24,7 @@ def test_create_groups_confirmation() -> None:
 def test_move_plan_draft_asks_for_approval() -> None:
     draft = fx.make_request(fx.HUGE, RequestState.DRAFT)
     card = move_plan_card(draft)
-    assert "784 in 69 groups" in texts(card)
+    assert "784 resources in 69 groups" in texts(card)
     assert buttons(card)["Ask for approval"]["data"] == {"requestId": draft.id}
 
 
@@ -37,11 +38,31 @@ def test_dry_run_reasons_are_whole_sentences_and_say_when_the_bot_fixes_them() -
                DryRun("rg-b", "/subscriptions/x/resourceGroups/rg-b", False,
                       (ArmErrorDetail("ScopeLocked", "The scope is locked."),))]
     draft = fx.make_request(fx.CONTOSO, RequestState.DRAFT)
-    draft = replace(draft, groups=(replace(draft.groups[0], source_group="rg-a"),
-                                   replace(draft.groups[1], source_group="rg-b")))
-    seen = texts(move_plan_card(draft, dry_runs=refused, after_fixes=["rg-b"]))
+    # The plan moves rg-b (its lock is the bot's fix); Azure's dry run left rg-a out.
+    draft = replace(draft, groups=(replace(draft.groups[1], source_group="rg-b"),))
+    seen = texts(move_plan_card(draft, dry_runs=refused, left_out=[LeftOut("rg-a", LeftOutReason.DRY_RUN)]))
     assert "…" not in seen
-    assert long + " Fix: Change what Azure names, then assess again and request a new move." in seen
+    assert "rg-a: Azure's dry run refused it, for a reason no fix of the bot's addresses. " + long + \
+           " Fix: Change what Azure names, then assess again and request a new move." in seen
     # rg-b's lock is one of the bot's own steps: no "request it again".
     assert "A read-only lock on the group or subscription blocks the move. The bot makes this fix before the " \
            "moves" in seen and "request it again" not in seen
+
+
+def test_a_long_left_out_list_names_every_group_and_nothing_to_approve_offers_no_approval() -> None:
+    draft = fx.make_request(fx.CONTOSO, RequestState.DRAFT)
+    left = [LeftOut(f"rg-out-{i}", LeftOutReason.DRY_RUN if i % 2 else LeftOutReason.FIX_LEFT_OUT) for i in range(14)]
+    card = move_plan_card(replace(draft, groups=()), left_out=left, offered=["lift_read_only_lock"], kept=[],
+                          revision=2)
+    seen = texts(card)
+    assert "**Left out of this plan:** 14 groups." in seen
+    assert all(e.group in seen for e in left), "a group past the first ten is named, not hidden behind a count"
+    assert "nothing to ask approval for" in seen and "Tick the fixes left out" in seen
+    assert "Ask for approval" not in buttons(card) and {"Update plan", "Plan again", "Cancel"} <= set(buttons(card))
+
+
+def test_when_the_target_groups_exist_the_confirmation_only_runs_the_dry_run() -> None:
+    draft = fx.make_request(fx.CONTOSO, RequestState.DRAFT)
+    card = create_groups_card(draft, new_groups=())
+    assert "exist already" in texts(card) and "0 empty" not in texts(card) and "New group" not in texts(card)
+    assert buttons(card)["Run dry run"]["verb"] == verbs.REQUEST_CREATE_GROUPS

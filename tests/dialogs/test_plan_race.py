@@ -58,15 +58,15 @@ async def test_ask_for_approval_while_the_plan_is_updated_submits_nothing_then_o
     # The new plan replaces the card when it is ready.
     fix_bots.sandbox.set_faults(latency_ms=0)
     new = await wait_update(connector, "Left out of this plan", timeout=60)
-    assert IP_STEP not in text_of(new) and "Left out of this plan: rg-app" in text_of(new)
+    assert IP_STEP not in text_of(new) and "rg-app: a fix it needs is not ticked" in text_of(new)
 
     # The old card is stale for good: it shows the plan as it stands, and submits nothing.
     stale = await click(bot, connector, buttons(plan)["Ask for approval"])
     assert "The plan changed after that card was shown" in text_of(stale)
-    assert "Left out of this plan: rg-app" in text_of(stale)
+    assert "rg-app: a fix it needs is not ticked" in text_of(stale)
     assert await _requests(bot, request_id) is None
     shown = await click(bot, connector, buttons(early)["Show the plan"])
-    assert "Left out of this plan: rg-app" in text_of(shown)
+    assert "rg-app: a fix it needs is not ticked" in text_of(shown)
 
     submitted = await click(bot, connector, buttons(new)["Ask for approval"])
     assert "approval needed" in text_of(submitted) and IP_STEP not in text_of(submitted)

@@ -1,7 +1,7 @@
 """The deployment template, checked offline: it parses, checkov passes, it sets every setting the bot needs in
 Azure and nothing the bot does not know, and the Teams package takes the bot id from its output.
 
-No `azd up` runs here (no Azure); what a real deployment would add is said in the README.
+No `azd up` runs here (no Azure); what a real deployment would add is said in docs/DEPLOYING.md.
 """
 
 from __future__ import annotations

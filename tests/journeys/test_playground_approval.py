@@ -65,13 +65,13 @@ def test_move_requested_by_alex_approved_by_megan_updates_the_card_in_place(
     plan = result["plan"]
     assert plan["text"].startswith("Move plan MR-"), plan["text"][:200]
     assert "Asking for approval requests all of this: the moves of 11 resources in 2 groups" in plan["text"]
-    assert "Left out of the request: rg-integration." in plan["text"]
+    assert "rg-integration: Azure's dry run refused it" in plan["text"]
     assert plan["buttons"] == ["Show all", "Ask for approval", "Cancel"]
     first = result["planFirstScreen"]
     assert first and first["inView"], f"what is requested is not on the plan's first screen: {first}"
     # Every reason whole: Azure's (a running SSIS runtime) and its fix, never cut mid-word.
     everything = plan["all"]
-    assert "13 in 3 groups" in everything and "Azure accepted 2 of 3 groups." in everything
+    assert "11 resources in 2 groups" in everything and "Azure accepted 2 of 2 groups." in everything
     assert "…" not in everything and "…" not in plan["text"]
     assert "integration runtimes" in everything
     assert "Fix: Change what Azure names, then assess again and request a new move." in everything
@@ -137,7 +137,7 @@ def test_move_requested_by_alex_approved_by_megan_updates_the_card_in_place(
     assert messages["atEnd"] == messages["afterRefusal"] + 1, messages
     assert report["text"].startswith(f"Move {rid}: moved"), report["text"][:200]
     assert "Moved. 11 of 11 resources moved." in report["text"]
-    assert "11 resources in 2 groups" in report["text"] and "Not moved\n0 resources" in report["text"]
+    assert "11 of 11 resources, in 2 of 2 groups" in report["text"] and "Not moved\n0 resources" in report["text"]
     assert "Checklist after the move" in report["all"], "the post-move checklist"
 
     # Megan's card, refreshed, says the move is done.

@@ -1,14 +1,12 @@
-"""Which groups "Ask for approval" requests, and which steps go with them: pure, from the plan's fix draft."""
+"""Which steps go with the groups "Ask for approval" requests (which groups: tests/migration/planning/test_scope.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from migration.application.move_plans import going
 from migration.application.move_submission import steps_for
 from migration.model import DryRun, GroupMove, MoveRequest, Person, RequestState
 from migration.model.plan import PlanStep, StepKind
-from migration.planning.revisions import FixDraft
 from tests.support.moves import sample_groups
 
 GROUPS = sample_groups(3)  # rg-0, rg-1, rg-2
@@ -24,18 +22,6 @@ def _dry_run(group: GroupMove, valid: bool) -> DryRun:
 
 def _lift_lock(group: str) -> PlanStep:
     return PlanStep(f"lift_lock:{group}", StepKind.LIFT_LOCK, group, ())
-
-
-def test_the_groups_azure_accepted_go_and_a_refused_one_only_when_a_fix_comes_before_its_move() -> None:
-    accepted, refused, locked = GROUPS
-    fixes = FixDraft(dry_runs=(_dry_run(accepted, True), _dry_run(refused, False), _dry_run(locked, False)),
-                     steps=(_lift_lock(locked.source_group),), groups=GROUPS)
-    assert [g.source_group for g in going(fixes, DRAFT)] == ["rg-0", "rg-2"]
-
-
-def test_a_fix_before_the_moves_that_serves_every_group_lets_every_group_go() -> None:
-    fixes = FixDraft(dry_runs=tuple(_dry_run(g, False) for g in GROUPS), steps=(PROVIDER,), groups=GROUPS)
-    assert [g.source_group for g in going(fixes, DRAFT)] == ["rg-0", "rg-1", "rg-2"]
 
 
 def test_a_group_left_out_takes_its_steps_with_it_and_the_shared_steps_stay() -> None:

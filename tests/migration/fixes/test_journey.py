@@ -43,7 +43,7 @@ async def test_the_plan_lists_the_fixes_and_the_approver_sees_every_step(fix_bot
     await click(fix_bot, connector, buttons(plan)["Update plan"],
                 fixes="lift_read_only_lock,move_app_service_back,register_provider")
     narrower = await wait_update(connector, "Left out of this plan", timeout=60)
-    assert "Left out of this plan: rg-app" in text_of(narrower)
+    assert "rg-app: a fix it needs is not ticked" in text_of(narrower)
     assert "Disassociate Standard public IP pip-1 from vm-1-nic" not in text_of(narrower)
 
     # Ticking it again brings it back; then one approval covers every step.

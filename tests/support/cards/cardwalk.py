@@ -57,3 +57,12 @@ def texts(card: dict[str, Any]) -> str:
         if t and t.startswith("Input.") and "label" in d:
             out.append(d["label"])
     return "\n".join(out).replace("\u2011", "-")  # request ids are shown with a non-breaking hyphen
+
+
+def first_screen(card: dict[str, Any]) -> str:
+    """What a reader sees before the card's "Show all": the text of the body up to its ToggleVisibility button
+    (all of it when there is none)."""
+    body = card["body"]
+    opener = next((i for i, n in enumerate(body) if n.get("type") == "ActionSet"
+                   and n["actions"][0]["type"] == "Action.ToggleVisibility"), len(body))
+    return texts({"body": body[:opener]})

@@ -45,6 +45,7 @@ from migration.model import (
     Verdict,
 )
 from migration.model.customers import Change, Customer, Grant, Role
+from migration.model.scope import Joined, LeftOut, LeftOutReason
 from tests.support.cards import fixtures as fx
 
 SIZES: dict[str, Assessment] = {"contoso": fx.CONTOSO, "huge": fx.HUGE}
@@ -163,9 +164,19 @@ def build_all() -> dict[str, dict[str, Any]]:
                 steps=(*steps, *fx.service_fix_plan()), manual=fx.MANUAL_FIXES),
             f"move-plan-changed-{size}": move_plan_card(
                 draft, dry_runs=dry, steps=steps, offered=["lift_read_only_lock", "disassociate_public_ip"],
-                kept=["lift_read_only_lock"], revision=3, after_fixes=[draft.groups[0].source_group],
+                kept=["lift_read_only_lock"], revision=3,
                 notice="The plan changed after that card was shown: this is the plan as it stands now. Check it, "
                        "then ask for approval again."),
+            f"move-plan-left-out-{size}": move_plan_card(
+                replace(draft, groups=draft.groups[2:]), dry_runs=dry, steps=steps,
+                offered=["lift_read_only_lock"], kept=[], revision=2,
+                left_out=[LeftOut(draft.groups[0].source_group, LeftOutReason.FIX_LEFT_OUT),
+                          LeftOut(draft.groups[1].source_group, LeftOutReason.DRY_RUN)],
+                joined=[Joined("rg-hub", draft.groups[2].source_group)]),
+            f"move-plan-nothing-to-approve-{size}": move_plan_card(
+                replace(draft, groups=()), dry_runs=dry, offered=["lift_read_only_lock"], kept=[], revision=2,
+                left_out=[LeftOut(g.source_group, LeftOutReason.FIX_LEFT_OUT) for g in draft.groups]),
+            f"run-dry-run-{size}": create_groups_card(draft, new_groups=()),
             f"plan-updating-{size}": plan_updating_card(
                 draft, kept=["lift_read_only_lock"], offered=["lift_read_only_lock", "disassociate_public_ip"]),
             f"final-report-with-steps-{size}": final_report_card(fx.move_report(

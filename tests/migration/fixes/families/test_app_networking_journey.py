@@ -29,7 +29,7 @@ async def test_an_integrated_app_moves_and_an_app_with_a_private_endpoint_is_hel
     bot = net_bot.bot
     plan = await plan_card(bot, connector, "rg-web,rg-private")
     text = text_of(plan)
-    assert "Not in this plan: rg-private" in text, text[:1500]
+    assert "rg-private: a fix it needs before its move must be done by hand first" in text, text[:1500]
     assert "deleting one cuts private access to the app" in text and "az network private-endpoint delete" in text
     assert "Remove the VNet integration of app app-1" in text
     assert "cannot reach the private resources of that network" in text  # the warning, before approval
