@@ -46,8 +46,8 @@ from migration.model import (
     GroupState,
     RequestState,
 )
-from migration.model.plan import message
-from migration.model.records import StoredRequest
+from migration.model.plan import PlanStep, message
+from migration.model.records import StepStatus, StoredRequest
 from migration.planning.batches import MAX_BATCH
 from migration.reports.checklist import tick
 
@@ -396,7 +396,7 @@ class MoveRunner:
         waited_fix = next((s for s in stored.fix_steps if s.key == failed), None)
         if waited_fix is not None and kind == "validate":
             error = ArmErrorDetail(code="FixFailed", message=message(
-                "group_waits_for_fix", step=waited_fix.text))
+                "group_waits_for_fix", step=_first_failed(stored, waited_fix).text))
             stored = await self._save(rid, lambda s: replace_group(s, name, state=GroupState.SKIPPED, error=error))
             self._changed(stored)
             return
@@ -454,3 +454,19 @@ class MoveRunner:
             "state": stored.state.value, "moved": stored.request.moved_count,
             "resources": stored.request.resource_count, "confirmed_by_inventory": confirmed is not None})
         return stored
+
+
+def _first_failed(stored: StoredRequest, step: PlanStep) -> PlanStep:
+    """The step that failed, for a step skipped because a step it waits for did not succeed (the group's
+    message names the cause, not the link of the chain next to it)."""
+    by_key = {s.key: s for s in stored.fix_steps}
+    seen = {step.key}
+    while (record := stored.step_record(step.key)) is not None and record.status is StepStatus.SKIPPED:
+        waited = next((by_key[k] for k in step.after if k in by_key and k not in seen
+                       and (r := stored.step_record(k)) is not None
+                       and r.status in (StepStatus.FAILED, StepStatus.SKIPPED)), None)
+        if waited is None:
+            break
+        seen.add(waited.key)
+        step = waited
+    return step
