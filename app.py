@@ -22,6 +22,7 @@ from aiohttp import web
 
 from bot.access import AccessPolicy
 from bot.adapter import create_adapter, messages_handler
+from bot.audit_guard import auditors
 from bot.guards import Guards, RefusalAuditTrail
 from bot.notifier import Notifier
 from bot.proactive import Proactive
@@ -30,6 +31,7 @@ from bot.routes import Router, Routes
 from bot.teams_edge import BotbuilderOutbox, TeamsBot
 from dialogs.assess import AssessFlow
 from dialogs.attach import AttachFlow
+from dialogs.audit import AuditFlow
 from dialogs.background import BackgroundWork
 from dialogs.cancel import CancelFlow
 from dialogs.decisions import DecisionFlow
@@ -41,6 +43,7 @@ from dialogs.slow_work import SlowWork
 from dialogs.state import ChatStates
 from dialogs.tenants import TenantCards
 from migration.application.assessments import SubscriptionAssessments
+from migration.application.audit_export import AuditExports
 from migration.application.decisions import RequestDecisions
 from migration.application.move_plans import MovePlans
 from migration.application.move_submission import MoveSubmission
@@ -242,9 +245,10 @@ def create_app(
         decisions=answers,
         requests=requests,
         cancel=cancel,
+        audit=AuditFlow(AuditExports(workflow, archive=reports), public_base_url=settings.public_base_url),
     )
     routes = route_table(flows, Guards(policy=policy, decisions=decisions, answers=answers, cancels=cancel,
-                                       requests=requests))
+                                       requests=requests), auditors=auditors(policy))
     app[ROUTES] = routes
     bot = TeamsBot(Router(routes, policy=policy, audit=RefusalAuditTrail(decisions)))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-COMMANDS = ("help", "attach", "assess", "move", "status", "report", "history", "cancel", "approvals")
+COMMANDS = ("help", "attach", "assess", "move", "status", "report", "history", "cancel", "approvals", "audit")
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 
 

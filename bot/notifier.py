@@ -17,10 +17,13 @@ from bot.port import Card, ConversationReference, Turn
 from bot.proactive import Proactive
 from cards._kit import untrusted
 from cards.access import access_alert_card, waiting_for_access_card
-from cards.move import approval_card, move_progress_card
+from cards.approval import approval_card
+from cards.move import move_progress_card
 from cards.movereport import final_report_card
-from migration.execution.workflow import SETTINGS, Workflow, utc_now
+from migration.execution.stored import SETTINGS, utc_now
+from migration.execution.workflow import Workflow
 from migration.model import RequestState
+from migration.model.digest import plan_digest
 from migration.model.records import CardRef, StoredRequest
 from migration.model.store import ConcurrencyError
 from migration.reports.move import build
@@ -50,7 +53,7 @@ def render(stored: StoredRequest, *, approver_mris: Sequence[str], view: str = "
         return approval_card(
             request, view=view, approver_mris=approver_mris,  # type: ignore[arg-type]  # a view string the card checks
             checklist=stored.checklist, dry_runs=stored.dry_runs, steps=stored.fix_steps,
-            manual=stored.manual_fixes,
+            manual=stored.manual_fixes, plan_hash=plan_digest(stored),
         )
     if request.state in _REPORTED:
         return report_card(stored, report=report, base_url=base_url)

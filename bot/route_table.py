@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.guards import Guards
-from bot.routes import Routes
+from bot.plan_guard import plan_owner
+from bot.routes import Guard, Routes
 from cards import verbs
 from dialogs.assess import AssessFlow
 from dialogs.attach import AttachFlow
+from dialogs.audit import AuditFlow
 from dialogs.cancel import CancelFlow
 from dialogs.decisions import DecisionFlow
 from dialogs.move import MoveFlow
@@ -31,9 +33,10 @@ class Flows:
     decisions: DecisionFlow
     requests: RequestsFlow
     cancel: CancelFlow
+    audit: AuditFlow
 
 
-def route_table(flows: Flows, guards: Guards) -> Routes:
+def route_table(flows: Flows, guards: Guards, *, auditors: Guard) -> Routes:
     routes = Routes()
     engineers = guards.engineers
 
@@ -60,10 +63,11 @@ def route_table(flows: Flows, guards: Guards) -> Routes:
     routes.verb(verbs.MOVE_TARGET, flows.move.target_verb, guard=engineers)
     routes.verb(verbs.MOVE_GROUPS, flows.move.groups_verb, guard=engineers)
     routes.verb(verbs.MOVE_GROUPS_PAGE, flows.move.groups_page_verb, guard=engineers)
-    routes.verb(verbs.REQUEST_CREATE_GROUPS, flows.plan.create_groups_verb, guard=engineers)
-    routes.verb(verbs.REQUEST_FIXES, flows.plan.fixes_verb, guard=engineers)
-    routes.verb(verbs.REQUEST_PLAN, flows.plan.plan_verb, guard=engineers)
-    routes.verb(verbs.REQUEST_SUBMIT, flows.plan.submit_verb, guard=engineers)
+    # A draft's verbs: its own engineer's only (bot/plan_guard.py).
+    for verb, handler in ((verbs.REQUEST_CREATE_GROUPS, flows.plan.create_groups_verb),
+                          (verbs.REQUEST_FIXES, flows.plan.fixes_verb), (verbs.REQUEST_PLAN, flows.plan.plan_verb),
+                          (verbs.REQUEST_SUBMIT, flows.plan.submit_verb)):
+        routes.verb(verb, handler, guard=plan_owner(flows.plan.plans, verb, then=engineers))
 
     # Cancelling is checked against the plan's (or request's) own maker, not the engineer list.
     routes.command("cancel", flows.cancel.cancel_command, guard=guards.cancellers)
@@ -81,4 +85,5 @@ def route_table(flows: Flows, guards: Guards) -> Routes:
     routes.command("report", flows.requests.report, guard=guards.report_viewers)
     routes.verb(verbs.REQUEST_REPORT, flows.requests.report_click, guard=guards.report_viewers)
     routes.command("approvals", flows.requests.approvals_here, guard=guards.approvers_choose_where)
+    routes.command("audit", flows.audit.audit_command, guard=auditors)
     return routes

@@ -116,7 +116,7 @@ def choice_title(value: str) -> str:
 
 def unbroken_id(request_id: str) -> str:
     """A request id that never wraps mid-word on a card: its hyphen made non-breaking (U+2011). `status` and
-    `cancel` read an id copied with it (migration.execution.workflow.normalize_id)."""
+    `cancel` read an id copied with it (migration.execution.stored.normalize_id)."""
     return request_id.replace("-", "\u2011")
 
 

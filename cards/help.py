@@ -21,6 +21,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("history", "List recent move requests."),
     ("cancel", "Stop the current question, or cancel your open request."),
     ("approvals here", "Send approval cards to this chat or channel."),
+    ("audit export REQUEST-ID|TENANT-ID", "Approvers: the audit trail as a file anyone can check."),
 )
 
 # Step 1 as Microsoft's process has it: a reseller relationship the customer's global administrator accepts

@@ -17,7 +17,7 @@ from adaptive_cards import types
 
 from cards import _kit as k
 from cards import verbs
-from cards.move import STATE_LABEL, STATE_STYLE
+from cards.move_parts import STATE_LABEL, STATE_STYLE
 from migration.model import name_of
 from migration.model.commands import Script
 from migration.reports.move import MOVE_KIND, MoveReport, Outcome, StepLine, manual_title

@@ -19,8 +19,8 @@ from bot.port import Card, ConversationReference, Turn
 from cards import verbs
 from cards._kit import unbroken_id
 from cards.messages import error_card
-from cards.move import create_groups_card
 from cards.pickers import group_picker_card, target_picker_card
+from cards.plan import create_groups_card
 from dialogs.assess import AssessFlow
 from dialogs.inputs import subscription_problem
 from dialogs.questions import Questions

@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.access import person_of
 from bot.notifier import Notifier
 from bot.port import Card, ConversationReference, Turn
 from cards import verbs
+from cards.approval import approval_card
 from cards.messages import error_card
-from cards.move import approval_card, move_plan_card, plan_updating_card
+from cards.plan import move_plan_card, plan_updating_card
 from dialogs.move import groups_in_use_card
 from dialogs.replies import bad_click_card, progress, revision_of
 from dialogs.slow_work import SlowWork
@@ -31,6 +33,7 @@ from migration.application.move_plans import (
 )
 from migration.application.move_submission import MoveSubmission, NotSubmitted, Refused
 from migration.model import MoveRequest
+from migration.model.digest import plan_digest
 from migration.model.records import StoredRequest
 from migration.planning.revisions import FixDraft, PlanChanged
 
@@ -45,13 +48,18 @@ class MovePlanFlow:
         self._notifier = notifier
         self._slow = slow
 
+    @property
+    def plans(self) -> MovePlans:
+        return self._plans
+
     async def create_groups_verb(self, turn: Turn, data: Mapping[str, Any]) -> Card:
         """Create the target groups and plan (the first time, or again: Run again, Plan again)."""
         draft = await self._plans.find_draft(data.get("requestId"))
         if draft is None:
             return await self._as_it_stands(str(data.get("requestId") or ""))
         try:
-            started = await self._plans.begin(draft.request.id)  # a new revision: a planning still running is stale
+            # A new revision: a planning still running is stale.
+            started = await self._plans.begin(draft.request.id, by=person_of(turn.caller))
         except PlanChanged:
             return await self._as_it_stands(draft.request.id)
         self._plan_later(turn, draft.request, started.revision, name=f"dry run {draft.request.id}")
@@ -72,7 +80,7 @@ class MovePlanFlow:
         try:
             if seen is None:
                 raise PlanChanged(request.id)
-            started = await self._plans.begin(request.id, seen=seen, keep=kept)
+            started = await self._plans.begin(request.id, by=person_of(turn.caller), seen=seen, keep=kept)
         except PlanChanged:
             return await self._as_it_stands(request.id, notice=CHANGED)
         self._plan_later(turn, request, started.revision, name=f"replan {request.id}")
@@ -104,13 +112,14 @@ class MovePlanFlow:
         """Ask for approval of exactly the plan on the card clicked (its revision), or change nothing."""
         request_id = str(data.get("requestId") or "")
         submitted = await self._submission.submit(data.get("requestId"), revision=revision_of(data),
-                                                  requester_mri=turn.caller.mri,
-                                                  requester_tenant_id=turn.caller.tenant_id)
+                                                  by=person_of(turn.caller), tenant_id=turn.caller.tenant_id)
         if submitted is NotSubmitted.GONE:
             # Submitted already (a second click or a retried invoke): show where the request stands.
             return await self._as_it_stands(request_id)
         if submitted is NotSubmitted.CHANGED:
             return await self._as_it_stands(request_id.strip().upper(), notice=CHANGED)
+        if submitted is NotSubmitted.NOT_THE_PLANNER:
+            return error_card(not_yours(), "Ask the engineer who planned it to ask for approval.")
         if submitted is NotSubmitted.NOTHING_TO_MOVE:
             return error_card("Azure's dry run accepted none of the groups, so there is nothing to approve.",
                               "Fix what the dry run reported, then plan the move again.", title="Nothing to move")
@@ -157,7 +166,13 @@ def plan_card(request: MoveRequest, fixes: FixDraft, *, notice: str = "") -> Car
 
 def _requester_card(stored: StoredRequest) -> Card:
     return approval_card(stored.request, view="requester", approver_mris=[], checklist=stored.checklist,
-                         dry_runs=stored.dry_runs, steps=stored.fix_steps, manual=stored.manual_fixes)
+                         dry_runs=stored.dry_runs, steps=stored.fix_steps, manual=stored.manual_fixes,
+                         plan_hash=plan_digest(stored))
+
+
+def not_yours(planner: str = "another engineer") -> str:
+    return (f"This move plan is {planner}'s: only the engineer who planned a move changes, shows or submits it, "
+            "so that its approval is a second person's. Nothing was changed.")
 
 
 def draft_gone_card() -> Card:

@@ -22,7 +22,7 @@ from migration.reports.move_export import RENDERERS as MOVE_RENDERERS
 from storage.chunks import delete_large, get_text, put_text
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json",
-           "md": "text/markdown; charset=utf-8"}
+           "md": "text/markdown; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
 
@@ -65,6 +65,10 @@ class ReportLinks:
     async def create_document(self, name: str, text: str) -> ReportLink:
         """A JSON document (such as a delegation template) behind the same kind of expiring link."""
         return await self.create_files(name, {"json": lambda: text})
+
+    async def create_audit(self, name: str, text: str) -> ReportLink:
+        """An audit export (JSON Lines: its manifest, then the entries)."""
+        return await self.create_files(name, {"jsonl": lambda: text})
 
     async def create_files(self, filename: str, renders: Mapping[str, Callable[[], str]]) -> ReportLink:
         """Store each format's text under a new token (rendered one at a time: a 50,000-resource export is

@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from migration.application.ports import RunnerSignal
-from migration.execution.workflow import Workflow, normalize_id
+from migration.execution.stored import normalize_id
+from migration.execution.workflow import Workflow
 from migration.model import Person
 from migration.model.records import Actor, Outcome, StoredRequest
 

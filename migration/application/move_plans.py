@@ -18,7 +18,8 @@ from migration.application.ports import Clock, utc_now
 from migration.application.tenant_access import MoveAccess, TenantAccess
 from migration.assessment.dryrun import planned_target_groups, run_dry_run, top_level_ids
 from migration.azure.ports import AzureGateway
-from migration.execution.workflow import Workflow, new_request_id
+from migration.execution.stored import new_request_id
+from migration.execution.workflow import Workflow
 from migration.fixes.choice import offered_actions, pick_with_fixes
 from migration.model import Assessment, DryRun, GroupMove, MoveRequest, Person, RequestState
 from migration.model.records import StoredRequest
@@ -152,14 +153,30 @@ class MovePlans:
     async def find_draft(self, request_id: object) -> Draft | None:
         return await self._drafts.get(request_id) if isinstance(request_id, str) else None
 
-    async def begin(self, request_id: str, *, seen: int | None = None, keep: set[str] | None = None) -> FixDraft:
+    async def stranger(self, request_id: object, *, by: Person, tenant_id: str | None,
+                       attempted: str) -> Person | None:
+        """The draft's planner when `by` is someone else (the attempt then audited on the draft's id, which the
+        request keeps); None when `by` made it, or there is no such draft. A draft is one engineer's plan:
+        nobody else edits, plans, shows or submits it, so an approval is always a second person's."""
+        draft = await self.find_draft(request_id)
+        if draft is None or draft.request.requested_by.id == by.id:
+            return None
+        await self._workflow.audit(draft.request.id, "refused", by=by, tenant_id=tenant_id,
+                                   detail={"attempted": attempted, "reason": "not the plan's engineer",
+                                           "state": RequestState.DRAFT.value})
+        return draft.request.requested_by
+
+    async def begin(self, request_id: str, *, by: Person, seen: int | None = None,
+                    keep: set[str] | None = None) -> FixDraft:
         """Start a new revision: to plan the first time or again (any planning still running becomes stale),
         or, with the revision `seen` on the card and the fixes it `keep`s, to plan with another choice of
-        fixes. Raises PlanChanged when the card's revision is not the latest planned one."""
+        fixes. Raises PlanChanged when the card's revision is not the latest planned one. `by` is kept as an
+        editor of the plan (who may not approve it)."""
         if keep is None:
-            return await self._fixes.begin(request_id)
+            return await self._fixes.begin(request_id, by=by.id)
         current = await self._fixes.get(request_id)
-        return await self._fixes.begin(request_id, seen=seen, skip=tuple(a for a in current.offered if a not in keep))
+        return await self._fixes.begin(request_id, seen=seen, skip=tuple(a for a in current.offered if a not in keep),
+                                       by=by.id)
 
     async def offered(self, request_id: str) -> tuple[str, ...]:
         """The fixes the plan offers to leave out."""

@@ -29,6 +29,7 @@ class NotSubmitted(enum.Enum):
     GONE = "gone"  # no such draft: submitted already (a second click) or cancelled
     CHANGED = "changed"  # the card's revision is not the plan as it stands, or it is being planned again
     NOTHING_TO_MOVE = "nothing_to_move"  # Azure's dry run accepted none of the groups
+    NOT_THE_PLANNER = "not_the_planner"  # the draft is another engineer's
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,13 +53,16 @@ class MoveSubmission:
         self._drafts = drafts
         self._fixes = fix_drafts
 
-    async def submit(self, request_id: object, *, revision: int | None, requester_mri: str | None,
-                     requester_tenant_id: str | None) -> StoredRequest | NotSubmitted | Refused:
-        """The plan at `revision` (the card's) becomes a request waiting for approval."""
+    async def submit(self, request_id: object, *, revision: int | None, by: Person,
+                     tenant_id: str | None) -> StoredRequest | NotSubmitted | Refused:
+        """The plan at `revision` (the card's) becomes a request waiting for approval, asked for by `by` (the
+        person who clicked, who must be the draft's planner)."""
         draft = await self._plans.find_draft(request_id)
         if draft is None:
             return NotSubmitted.GONE
         request = draft.request
+        if request.requested_by.id != by.id:
+            return NotSubmitted.NOT_THE_PLANNER
         fixes, etag = await self._plans.fix_draft(draft)
         if etag is None or not fixes.ready or revision != fixes.revision:
             return NotSubmitted.CHANGED
@@ -79,8 +83,10 @@ class MoveSubmission:
                 source_subscription_id=request.source_subscription_id,
                 target_subscription_id=request.target_subscription_id,
                 groups=groups,
-                requester=replace(request.requested_by, mri=request.requested_by.mri or requester_mri),
-                requester_tenant_id=requester_tenant_id,
+                requester=replace(by, mri=by.mri or request.requested_by.mri),
+                requester_tenant_id=tenant_id,
+                authors=_authors(request.requested_by.id, *fixes.edited_by, by.id),
+                revision=fixes.revision,
                 dry_runs=fixes.dry_runs,
                 checklist=post_move_checklist(),
                 source_name=request.source_name,
@@ -104,6 +110,11 @@ class MoveSubmission:
         await self._drafts.discard(draft.request.id)
         await self._fixes.discard(draft.request.id)
         return DraftCancel.CANCELLED
+
+
+def _authors(*ids: str) -> tuple[str, ...]:
+    """Who made, changed or submitted the plan (each once, in order): none of them may approve it."""
+    return tuple(dict.fromkeys(ids))
 
 
 def steps_for(steps: Sequence[PlanStep], groups: Sequence[GroupMove]) -> tuple[PlanStep, ...]:

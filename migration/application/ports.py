@@ -48,6 +48,9 @@ class ReportArchive(Protocol):
 
     async def create_document(self, name: str, text: str) -> ReportLink: ...
 
+    async def create_audit(self, name: str, text: str) -> ReportLink:
+        """An audit export (JSON Lines)."""
+
 
 class RunnerSignal(Protocol):
     """What the move runner is told by a decision, so it acts now instead of at its next scan."""

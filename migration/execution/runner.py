@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hmac
 import logging
 import os
 import uuid
@@ -37,8 +38,9 @@ from migration.execution.access import AccessAlerts, AccessWaits
 from migration.execution.engine import Step, run_steps
 from migration.execution.fixstep import FixStepRunner, verify
 from migration.execution.groupmove import GroupMoveRunner, confirm_moved
-from migration.execution.plansteps import engine_steps, finished, replace_group
-from migration.execution.workflow import LeaseLost, Workflow
+from migration.execution.leases import LeaseLost
+from migration.execution.plansteps import engine_steps, finished, first_failed, replace_group
+from migration.execution.workflow import Workflow
 from migration.fixes.carry import FixAzure
 from migration.model import (
     ArmError,
@@ -46,8 +48,9 @@ from migration.model import (
     GroupState,
     RequestState,
 )
-from migration.model.plan import PlanStep, message
-from migration.model.records import StepStatus, StoredRequest
+from migration.model.digest import plan_digest, short
+from migration.model.plan import message
+from migration.model.records import StoredRequest
 from migration.planning.batches import MAX_BATCH
 from migration.reports.checklist import tick
 
@@ -78,6 +81,11 @@ class MoveTelemetry(Protocol):
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def as_approved(stored: StoredRequest) -> bool:
+    """The plan stored is exactly the one approved (its digest is the approval's); no approval digest: not."""
+    return stored.approved_hash is not None and hmac.compare_digest(stored.approved_hash, plan_digest(stored))
 
 
 _Change = tuple[Callable[[StoredRequest], "StoredRequest | None"], "asyncio.Future[StoredRequest]"]
@@ -334,6 +342,8 @@ class MoveRunner:
 
     async def _execute(self, stored: StoredRequest) -> None:
         rid = stored.id
+        if stored.state in (RequestState.VALIDATING, RequestState.MOVING) and not as_approved(stored):
+            stored = await self._refuse_unapproved(stored)
         if stored.state in (RequestState.VALIDATING, RequestState.MOVING):
             progress = _Coalesced(lambda s: self._notify(s))
             self._progress[rid] = progress
@@ -353,6 +363,28 @@ class MoveRunner:
             if await self._notify(stored, final=True):
                 await self._workflow.update(rid, lambda s: replace(s, report_sent=True, lease=None), owner=self.owner)
             # Otherwise the lease is kept and lapses: a later scan sends the report again.
+
+    async def _refuse_unapproved(self, stored: StoredRequest) -> StoredRequest:
+        """The stored plan is not the one approved (changed in the store since): nothing more is carried out.
+        What is not done yet is marked so, with why and what to do; checked at every claim, so a plan
+        changed while a move was interrupted stops there too."""
+        found = plan_digest(stored)
+        approved = stored.approved_hash or "none"
+        error = ArmErrorDetail(code="PlanNotAsApproved", message=message(
+            "plan_not_as_approved", found=short(found), approved=short(approved)))
+
+        def refuse(s: StoredRequest) -> StoredRequest:
+            groups = tuple(g if g.state is GroupState.SUCCEEDED else replace(g, state=GroupState.SKIPPED, error=error)
+                           for g in s.request.groups)
+            state = RequestState.PARTIALLY_SUCCEEDED if any(g.moved_count for g in groups) else RequestState.FAILED
+            return replace(s, request=replace(s.request, groups=groups, state=state),
+                           finished_at=self._workflow_now())
+
+        log.warning("move %s: the stored plan is not the approved one; carrying out nothing", stored.id)
+        await self._workflow.audit(stored.id, "refused_to_run", by=None, tenant_id=None,
+                                   detail={"reason": "plan not as approved", "approved_hash": approved,
+                                           "plan_hash": found})
+        return await self._save(stored.id, refuse)
 
     def _changed(self, stored: StoredRequest) -> None:
         """Progress people should see; updates are coalesced, so a burst of groups is one card update."""
@@ -396,7 +428,7 @@ class MoveRunner:
         waited_fix = next((s for s in stored.fix_steps if s.key == failed), None)
         if waited_fix is not None and kind == "validate":
             error = ArmErrorDetail(code="FixFailed", message=message(
-                "group_waits_for_fix", step=_first_failed(stored, waited_fix).text))
+                "group_waits_for_fix", step=first_failed(stored, waited_fix).text))
             stored = await self._save(rid, lambda s: replace_group(s, name, state=GroupState.SKIPPED, error=error))
             self._changed(stored)
             return
@@ -454,19 +486,3 @@ class MoveRunner:
             "state": stored.state.value, "moved": stored.request.moved_count,
             "resources": stored.request.resource_count, "confirmed_by_inventory": confirmed is not None})
         return stored
-
-
-def _first_failed(stored: StoredRequest, step: PlanStep) -> PlanStep:
-    """The step that failed, for a step skipped because a step it waits for did not succeed (the group's
-    message names the cause, not the link of the chain next to it)."""
-    by_key = {s.key: s for s in stored.fix_steps}
-    seen = {step.key}
-    while (record := stored.step_record(step.key)) is not None and record.status is StepStatus.SKIPPED:
-        waited = next((by_key[k] for k in step.after if k in by_key and k not in seen
-                       and (r := stored.step_record(k)) is not None
-                       and r.status in (StepStatus.FAILED, StepStatus.SKIPPED)), None)
-        if waited is None:
-            break
-        seen.add(waited.key)
-        step = waited
-    return step

@@ -1,26 +1,35 @@
-"""Move requests: the persisted state machine, its authorization rules and the audit trail.
+"""Move requests: the persisted state machine, its authorization rules and the claims on source groups.
 
 Every transition is get -> check -> put(etag): a compare-and-swap. When the put loses, the record is
 read again and the check runs again on the fresh state, so the first decision wins and every later
-click, retried invoke or concurrent approver just gets the current request back.
-
-Collections in the document store:
-- `requests`: key = request id; the MoveRequest plus what the runner and the notifier keep with it.
-- `audit`: append-only, key = "{request id}/{iso time}/{uuid}", written with etag="" (never replaced).
-- `settings`: small shared values, e.g. the approvals conversation (written by the notifier).
-- `claims`: which open request holds a source group; `active` and `timeline`: indexes by state and by time.
+click, retried invoke or concurrent approver just gets the current request back. How a request is stored
+is in `stored.py`, its indexes in `indexes.py`, the runners' leases in `leases.py`, the audit in `audit.py`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import secrets
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from migration.execution.audit import AuditTrail
+from migration.execution.indexes import RequestIndexes
+from migration.execution.leases import LeaseLost, Leases
+from migration.execution.stored import (
+    CLAIMS,
+    HOLDING,
+    OPEN,
+    REQUESTS,
+    Clock,
+    is_active,
+    new_request_id,
+    normalize_id,
+    read,
+    stored_to_json,
+    utc_now,
+)
 from migration.model import (
     Decision,
     DryRun,
@@ -30,52 +39,12 @@ from migration.model import (
     Person,
     RequestState,
 )
-from migration.model.codec import decode, to_json
+from migration.model.digest import plan_digest
 from migration.model.plan import ChosenFix, PlanStep
 from migration.model.records import Actor, AuditEntry, CardRef, ChecklistEntry, Lease, Outcome, StoredRequest
 from migration.model.store import ConcurrencyError, DocumentStore
 
-REQUESTS = "requests"
-AUDIT = "audit"
-SETTINGS = "settings"
-CLAIMS = "claims"  # key = "{source subscription}/{group}" (lower case) -> the request holding the group
-# Indexes, so neither the runner nor `history` reads every request ever stored:
-ACTIVE = "active"  # key = request id: approved, running, or finished with its report not sent yet
-TIMELINE = "timeline"  # key = newest-first time + request id: every request, for paging the history
-_INDEXED = "request_indexes"  # settings key: the indexes above cover every stored request
-
-ID_PREFIX = "MR-"
-_ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # base32 without I, O, 0, 1: easy to read and type
-# Hyphens a copied id may carry (cards show ids with a non-breaking one, so they never wrap mid-word).
-_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2212": "-"})
-_OPEN = frozenset({RequestState.DRAFT, RequestState.PENDING_APPROVAL, RequestState.APPROVED})
-_RUNNING = frozenset({RequestState.VALIDATING, RequestState.MOVING})
-_RUN_FINAL = frozenset({RequestState.SUCCEEDED, RequestState.PARTIALLY_SUCCEEDED, RequestState.FAILED})
-# A group in a request in one of these states is taken: it cannot be put in another request.
-_HOLDING = frozenset({RequestState.PENDING_APPROVAL, RequestState.APPROVED, RequestState.VALIDATING,
-                      RequestState.MOVING})
 _MAX_CAS_ATTEMPTS = 50  # contention is a handful of clicks; more means something is broken
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def normalize_id(value: str) -> str:
-    """What people type or copy from a card (`mr-ab12cd`, `AB12CD`, `MR‑AB12CD` with the cards' non-breaking
-    hyphen) -> the stored id (`MR-AB12CD`)."""
-    value = value.strip().upper().translate(_DASHES)
-    return value if value.startswith(ID_PREFIX) else ID_PREFIX + value
-
-
-def new_request_id() -> str:
-    return ID_PREFIX + "".join(secrets.choice(_ID_ALPHABET) for _ in range(6))
-
-
-class LeaseLost(Exception):
-    """The runner no longer holds the request's lease: another runner took it over; stop at once."""
 
 
 class WorkflowError(ValueError):
@@ -103,7 +72,9 @@ class Workflow:
     def __init__(self, store: DocumentStore, *, clock: Clock = utc_now) -> None:
         self._store = store
         self._now = clock
-        self._indexed = False
+        self._indexes = RequestIndexes(store, clock=clock)
+        self._audit = AuditTrail(store, clock=clock)
+        self._leases = Leases(store, clock=clock, indexes=self._indexes, audit=self._audit)
 
     @property
     def store(self) -> DocumentStore:
@@ -130,6 +101,8 @@ class Workflow:
         request_id: str | None = None,
         fix_steps: Sequence[PlanStep] = (),
         manual_fixes: Sequence[ChosenFix] = (),
+        authors: Sequence[str] = (),
+        revision: int = 0,
     ) -> StoredRequest:
         """A new request waiting for approval (the `move` flow calls this after the dry run).
         `request_id`: keep the id the engineer saw on the plan (a fresh one is drawn if it is taken)."""
@@ -167,16 +140,19 @@ class Workflow:
                 target_name=target_name,
             )
             stored = StoredRequest(request, "", dry_runs=tuple(dry_runs), checklist=tuple(checklist),
-                                   fix_steps=tuple(fix_steps), manual_fixes=tuple(manual_fixes))
-            await self._store.put(TIMELINE, _timeline_key(request), {"request_id": request.id})
+                                   fix_steps=tuple(fix_steps), manual_fixes=tuple(manual_fixes),
+                                   authors=tuple(dict.fromkeys((*authors, requester.id))), revision=revision)
+            entry = self._audit.entry(request.id, "requested", by=requester, tenant_id=requester_tenant_id,
+                                      detail={"groups": len(clean), "resources": request.resource_count,
+                                              "steps": [s.key for s in fix_steps], "revision": revision,
+                                              "plan_hash": plan_digest(stored)})
+            stored = replace(stored, unaudited=(entry,))  # the request and its first entry in one write
+            await self._indexes.add(request)
             try:
                 record = await self._store.put(REQUESTS, request.id, stored_to_json(stored), etag="")
             except ConcurrencyError:
                 continue  # id collision: draw another
-            await self.audit(request.id, "requested", by=requester, tenant_id=requester_tenant_id,
-                             detail={"groups": len(clean), "resources": request.resource_count,
-                                     "steps": [s.key for s in fix_steps]})
-            return replace(stored, etag=record.etag)
+            return await self._chain(replace(stored, etag=record.etag))
         raise RuntimeError("could not allocate a request id")
 
     async def _claim_groups(self, request_id: str, subscription_id: str, groups: Sequence[GroupMove]) -> None:
@@ -196,7 +172,7 @@ class Workflow:
                         if current is None:
                             continue
                         holder = await self.get(str(current.value.get("request_id") or ""))
-                        if holder is not None and holder.id != request_id and holder.state in _HOLDING:
+                        if holder is not None and holder.id != request_id and holder.state in HOLDING:
                             raise GroupInUse(g.source_group, holder.request) from None
                         try:
                             record = await self._store.put(CLAIMS, key, {"request_id": request_id},
@@ -217,65 +193,20 @@ class Workflow:
         for name in groups:
             record = await self._store.get(CLAIMS, f"{subscription_id}/{name}".lower())
             holder = await self.get(str(record.value.get("request_id") or "")) if record else None
-            if holder is not None and holder.state in _HOLDING:
+            if holder is not None and holder.state in HOLDING:
                 out[name] = holder.request
         return out
 
     async def get(self, request_id: str) -> StoredRequest | None:
-        record = await self._store.get(REQUESTS, normalize_id(request_id))
-        return stored_from_json(record.value, record.etag) if record else None
+        return await read(self._store, request_id)
 
     async def history(self, *, limit: int = 50, requester_id: str | None = None) -> list[StoredRequest]:
         """Requests, newest first (optionally only one person's); reads requests only until it has `limit`."""
-        out: list[StoredRequest] = []
-        for request_id in await self._timeline():
-            stored = await self.get(request_id)
-            if stored is not None and (not requester_id or stored.request.requested_by.id == requester_id):
-                out.append(stored)
-                if len(out) >= limit:
-                    break
-        return out
+        return await self._indexes.history(limit=limit, requester_id=requester_id)
 
     async def history_page(self, page: int, *, per_page: int) -> tuple[list[StoredRequest], int]:
         """One page of every request, newest first, and how many there are: only that page is read."""
-        ids = await self._timeline()
-        pages = max(1, -(-len(ids) // per_page))
-        page = min(max(1, page), pages)
-        chunk = ids[(page - 1) * per_page: page * per_page]
-        found = [await self.get(i) for i in chunk]
-        return [s for s in found if s is not None], len(ids)
-
-    async def _timeline(self) -> list[str]:
-        await self._ensure_indexes()
-        seen: set[str] = set()
-        out: list[str] = []
-        for record in await self._store.list(TIMELINE):
-            request_id = str(record.value.get("request_id") or "")
-            if request_id and request_id not in seen:  # an id drawn twice (a collision) is listed once
-                seen.add(request_id)
-                out.append(request_id)
-        return out
-
-    async def _ensure_indexes(self) -> None:
-        """Requests stored before the indexes existed are indexed once."""
-        if self._indexed:
-            return
-        if await self._store.get(SETTINGS, _INDEXED) is None:
-            records = await self._store.list(REQUESTS)
-            for record in records:
-                stored = stored_from_json(record.value, record.etag)
-                await self._store.put(TIMELINE, _timeline_key(stored.request), {"request_id": stored.id})
-                if _active(stored):
-                    await self._store.put(ACTIVE, stored.id, {})
-            if records:  # an empty store has nothing to index, and stays empty until someone uses the bot
-                await self._store.put(SETTINGS, _INDEXED, {"at": self._now().isoformat()})
-        self._indexed = True
-
-    async def _reindex(self, stored: StoredRequest) -> None:
-        """After a write: a request the runner has nothing more to do for leaves the active index."""
-        if not _active(stored):
-            with contextlib.suppress(ConcurrencyError):
-                await self._store.delete(ACTIVE, stored.id)
+        return await self._indexes.history_page(page, per_page=per_page)
 
     # ------------------------------------------------------------------ decisions
 
@@ -307,6 +238,8 @@ class Workflow:
             return "Only approvers can approve or reject moves."
         if actor.person.id == requester.id:
             return "You asked for this move, so another approver must decide."
+        if actor.person.id in stored.authors:
+            return "You made or changed this plan, so another approver must decide."
         return None
 
     async def _decide(
@@ -315,12 +248,13 @@ class Workflow:
         stored = await self.get(request_id)
         if stored is None:
             return Outcome(None, note="There is no move request with this id.")
+        stored = await self.complete_audit(stored)
         refusal = self.refusal(stored, actor, action)
         if refusal is not None:
             await self.audit(stored.id, "refused", by=actor.person, tenant_id=actor.tenant_id,
                              detail={"attempted": action, "reason": refusal, "state": stored.state.value})
             return Outcome(stored, refusal=refusal)
-        allowed_from = _OPEN if action == "cancelled" else frozenset({RequestState.PENDING_APPROVAL})
+        allowed_from = OPEN if action == "cancelled" else frozenset({RequestState.PENDING_APPROVAL})
         for _ in range(_MAX_CAS_ATTEMPTS):
             if stored.state not in allowed_from:
                 return Outcome(stored, note=_already(stored, actor))
@@ -331,9 +265,17 @@ class Workflow:
                 request = replace(request, groups=groups)
             changed = replace(stored, request=request, finished_at=None if to is RequestState.APPROVED else
                               decision.at)
-            if _active(changed):
+            detail: dict[str, Any] = {"from": stored.state.value, "to": to.value}
+            if to is RequestState.APPROVED:  # the approval names exactly what it approves
+                changed = replace(changed, approved_hash=plan_digest(stored))
+                detail["plan_hash"] = changed.approved_hash
+            if comment:
+                detail["comment"] = comment
+            entry = self._audit.entry(stored.id, action, by=actor.person, tenant_id=actor.tenant_id, detail=detail)
+            changed = replace(changed, unaudited=(*changed.unaudited, entry))  # one write: decision and audit
+            if is_active(changed):
                 # Indexed before the write: the runner may see an entry too many (it checks), never one too few.
-                await self._store.put(ACTIVE, stored.id, {})
+                await self._indexes.mark_active(stored.id)
             try:
                 record = await self._store.put(REQUESTS, stored.id, stored_to_json(changed), etag=stored.etag)
             except ConcurrencyError:
@@ -342,67 +284,26 @@ class Workflow:
                     return Outcome(None, note="There is no move request with this id.")
                 stored = fresh
                 continue
-            detail: dict[str, Any] = {"from": stored.state.value, "to": to.value}
-            if comment:
-                detail["comment"] = comment
-            await self.audit(stored.id, action, by=actor.person, tenant_id=actor.tenant_id, detail=detail)
-            return Outcome(replace(changed, etag=record.etag), changed=True)
+            return Outcome(await self._chain(replace(changed, etag=record.etag)), changed=True)
         raise RuntimeError(f"{stored.id}: too much contention")
 
     # ------------------------------------------------------------------ the runner's side
 
     async def claimable(self) -> list[str]:
-        """Approved requests, and started ones whose runner's lease lapsed (it died or hung), including
-        finished moves whose final report was not sent yet."""
-        await self._ensure_indexes()
-        out: list[str] = []
-        for entry in await self._store.list(ACTIVE):
-            stored = await self.get(entry.key)
-            if stored is None:  # never written (a failed submit), or gone: tidy the index
-                with contextlib.suppress(ConcurrencyError):
-                    await self._store.delete(ACTIVE, entry.key)
-                continue
-            if not _active(stored):  # e.g. cancelled after approval, before the runner saw it
-                if stored.state is not RequestState.PENDING_APPROVAL:  # else an approval is writing it now
-                    await self._reindex(stored)
-                continue
-            if _claimable(stored, self._now()):
-                out.append(stored.id)
-        return out
+        """Approved requests, and started ones whose runner's lease lapsed (see leases.py)."""
+        return await self._leases.claimable()
 
     async def stalled(self, *, within: float) -> list[StoredRequest]:
-        """Running requests whose runner stopped renewing its lease (it died or hangs): the lease lapses within
-        `within` seconds, closer than a live runner ever lets it come, and then another runner resumes them."""
-        now = self._now()
-        out: list[StoredRequest] = []
-        for entry in await self._store.list(ACTIVE):
-            stored = await self.get(entry.key)
-            lease = stored.lease if stored is not None else None
-            if stored is not None and lease is not None and stored.state in _RUNNING \
-                    and now < lease.expires_at <= now + timedelta(seconds=within):
-                out.append(stored)
-        return out
+        """Running requests whose runner stopped renewing its lease, lapsing within `within` seconds."""
+        return await self._leases.stalled(within=within)
 
     async def claim(self, request_id: str, owner: str, *, lease_seconds: float) -> StoredRequest | None:
-        """Take the request for `owner` (None when it is not claimable or someone else got it first)."""
+        """Take the request for `owner` (None when it is not claimable or someone else got it first). An
+        approval's entry a crash left unchained is chained first."""
         stored = await self.get(request_id)
-        while stored is not None:
-            now = self._now()
-            if not _claimable(stored, now):
-                return None
-            resumed = stored.state is not RequestState.APPROVED
-            request = stored.request if resumed else replace(stored.request, state=RequestState.VALIDATING)
-            previous = stored.lease.owner if stored.lease else None
-            changed = replace(stored, request=request, lease=Lease(owner, now + timedelta(seconds=lease_seconds)))
-            try:
-                record = await self._store.put(REQUESTS, stored.id, stored_to_json(changed), etag=stored.etag)
-            except ConcurrencyError:
-                stored = await self.get(request_id)
-                continue
-            await self.audit(stored.id, "resumed" if resumed else "claimed", by=None, tenant_id=None,
-                             detail={"runner": owner, "previous_runner": previous, "state": request.state.value})
-            return replace(changed, etag=record.etag)
-        return None
+        if stored is not None and stored.unaudited:
+            await self.complete_audit(stored)
+        return await self._leases.claim(request_id, owner, lease_seconds=lease_seconds)
 
     async def update(
         self,
@@ -435,8 +336,8 @@ class Workflow:
                 record = await self._store.put(REQUESTS, stored.id, stored_to_json(changed), etag=stored.etag)
             except ConcurrencyError:
                 continue
-            if _active(stored) and not _active(changed):
-                await self._reindex(changed)
+            if is_active(stored) and not is_active(changed):
+                await self._indexes.reindex(changed)
             return replace(changed, etag=record.etag)
         raise RuntimeError(f"{request_id}: too much contention")
 
@@ -458,34 +359,36 @@ class Workflow:
         detail: Mapping[str, Any] | None = None,
     ) -> AuditEntry:
         """Append one entry. The key is unique and the write is insert-only, so nothing is overwritten."""
-        entry = AuditEntry(request_id, action, self._now(), by, tenant_id, dict(detail or {}))
-        key = f"{request_id}/{entry.at.isoformat()}/{uuid.uuid4().hex}"
-        await self._store.put(AUDIT, key, _audit_to_json(entry), etag="")
-        return entry
+        return await self._audit.append(request_id, action, by=by, tenant_id=tenant_id, detail=detail)
 
     async def audit_trail(self, request_id: str) -> list[AuditEntry]:
-        records = await self._store.list(AUDIT, prefix=normalize_id(request_id) + "/")
-        return [_audit_from_json(r.value) for r in records]
+        return await self._audit.entries(request_id)
 
+    @property
+    def trail(self) -> AuditTrail:
+        return self._audit
 
-def _active(stored: StoredRequest) -> bool:
-    """The runner still has something to do (or to report) for this request."""
-    return stored.state in _RUNNING or stored.state is RequestState.APPROVED or (
-        stored.state in _RUN_FINAL and not stored.report_sent)
+    async def _chain(self, stored: StoredRequest) -> StoredRequest:
+        """Right after a decision's write: its entries into the chain, then off the request."""
+        for entry in stored.unaudited:
+            await self._audit.chain_entry(entry)
+        return await self._chained(stored)
 
+    async def complete_audit(self, stored: StoredRequest) -> StoredRequest:
+        """Entries a crash left between the decision's write and the chain: chained once (the chain is read
+        for each, since it may have got there before the crash)."""
+        if not stored.unaudited:
+            return stored
+        for entry in stored.unaudited:
+            await self._audit.append_once(entry)
+        return await self._chained(stored)
 
-def _timeline_key(request: MoveRequest) -> str:
-    newest_first = 10**11 - int(request.requested_at.timestamp() * 10)  # tenths of a second, inverted
-    return f"{newest_first:012d}-{request.id}"
-
-
-def _claimable(stored: StoredRequest, now: datetime) -> bool:
-    if stored.state is RequestState.APPROVED:
-        return True
-    lapsed = stored.lease is None or stored.lease.expires_at <= now
-    if stored.state in _RUNNING:
-        return lapsed
-    return stored.state in _RUN_FINAL and not stored.report_sent and lapsed
+    async def _chained(self, stored: StoredRequest) -> StoredRequest:
+        done = {e.event for e in stored.unaudited}
+        if not done:
+            return stored
+        return await self.update(stored.id, lambda s: replace(
+            s, unaudited=tuple(e for e in s.unaudited if e.event not in done)) if s.unaudited else None)
 
 
 def _already(stored: StoredRequest, actor: Actor) -> str:
@@ -510,26 +413,3 @@ def _already(stored: StoredRequest, actor: Actor) -> str:
         RequestState.DRAFT: "not submitted for approval yet",
     }
     return f"This request was {labels.get(request.state, request.state.value)}."
-
-
-# --------------------------------------------------------------------------- (de)serialization
-# The generic codec (snake_case keys, ISO 8601 datetimes); the etag lives in the record, not the value.
-
-
-def stored_to_json(s: StoredRequest) -> dict[str, Any]:
-    value: dict[str, Any] = to_json(s)
-    value.pop("etag", None)
-    return value
-
-
-def stored_from_json(d: Mapping[str, Any], etag: str) -> StoredRequest:
-    return decode(StoredRequest, {**d, "etag": etag})
-
-
-def _audit_to_json(e: AuditEntry) -> dict[str, Any]:
-    value: dict[str, Any] = to_json(e)
-    return value
-
-
-def _audit_from_json(d: Mapping[str, Any]) -> AuditEntry:
-    return decode(AuditEntry, d)

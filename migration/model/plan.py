@@ -54,6 +54,9 @@ class StepKind(StrEnum):
     DETACH_NAT_GATEWAY = "detach_nat_gateway"
     REATTACH_NAT_GATEWAY = "reattach_nat_gateway"
     TAG_GROUP = "tag_group"  # group_tags
+    TAG_SUBSCRIPTION = "tag_subscription"  # subscription_tags
+    CREATE_BUDGET = "create_budget"  # budgets
+    CREATE_DIAGNOSTIC_SETTING = "create_diagnostic_setting"  # diagnostic_settings
     ADD_ASSIGNABLE_SCOPE = "add_assignable_scope"  # role_assignments
     RECREATE_ASSIGNMENT = "recreate_assignment"
 

@@ -122,6 +122,17 @@ class CardRef:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditEntry:
+    request_id: str
+    action: str  # requested, approved, rejected, cancelled, refused, claimed, resumed, batch, finished...
+    at: datetime
+    by: Person | None
+    tenant_id: str | None
+    detail: Mapping[str, Any] = field(default_factory=dict)
+    event: str = ""  # unique per event: a write a crash interrupted is completed once, never twice
+
+
+@dataclass(frozen=True, slots=True)
 class StoredRequest:
     request: MoveRequest
     etag: str
@@ -139,6 +150,12 @@ class StoredRequest:
     fix_steps: tuple[PlanStep, ...] = ()  # the approved fixes before the moves and follow-through after them
     manual_fixes: tuple[ChosenFix, ...] = ()  # fixes the bot cannot do: on the checklist with their commands
     step_records: tuple[StepRecord, ...] = ()  # how far each fix step got
+    authors: tuple[str, ...] = ()  # who made, changed or submitted the plan (person ids): none may approve it
+    revision: int = 0  # the plan's revision that was submitted
+    approved_hash: str | None = None  # the digest of the plan as approved (migration.model.digest): all that runs
+    # Audit entries written with the decision in the same compare-and-swap, until they are in the chain: a
+    # crash between the two leaves them here, and the next reader of the request completes them.
+    unaudited: tuple[AuditEntry, ...] = ()
 
     def step_record(self, key: str) -> StepRecord | None:
         return next((r for r in self.step_records if r.key == key), None)
@@ -166,13 +183,3 @@ class Outcome:
     changed: bool = False
     refusal: str | None = None  # the actor may not do this; nothing changed, the attempt is audited
     note: str | None = None  # nothing changed because the request had moved on (first decision won)
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    request_id: str
-    action: str  # requested, approved, rejected, cancelled, refused, claimed, resumed, batch, finished...
-    at: datetime
-    by: Person | None
-    tenant_id: str | None
-    detail: Mapping[str, Any] = field(default_factory=dict)

@@ -33,6 +33,7 @@ class FixDraft:
     dry_runs: tuple[DryRun, ...] = ()  # Azure's dry run the steps were planned with
     revision: int = 0  # the latest planning started
     planned: int = 0  # the revision the plan above is for: below `revision` while a planning runs
+    edited_by: tuple[str, ...] = ()  # who started a planning of it (person ids): none of them may approve it
 
     @property
     def ready(self) -> bool:
@@ -57,8 +58,8 @@ class FixDrafts:
     async def get(self, request_id: str) -> FixDraft:
         return (await self.read(request_id))[0]
 
-    async def begin(self, request_id: str, *, seen: int | None = None,
-                    skip: tuple[str, ...] | None = None) -> FixDraft:
+    async def begin(self, request_id: str, *, seen: int | None = None, skip: tuple[str, ...] | None = None,
+                    by: str | None = None) -> FixDraft:
         """Start a new revision (with a new choice of fixes, when `skip` is given). With `seen`, only if the
         draft is still that revision and fully planned (the engineer changes what they see); without it,
         whatever the draft's state (planning again after an interruption). Raises PlanChanged."""
@@ -66,8 +67,9 @@ class FixDrafts:
             current, etag = await self.read(request_id)
             if seen is not None and (etag is None or current.revision != seen or not current.ready):
                 raise PlanChanged(request_id)
+            editors = current.edited_by if by is None or by in current.edited_by else (*current.edited_by, by)
             started = replace(current, revision=current.revision + 1,
-                              skip=current.skip if skip is None else skip)
+                              skip=current.skip if skip is None else skip, edited_by=editors)
             try:
                 await self._store.put(FIX_DRAFTS, _key(request_id), to_json(started), etag=etag or "")
             except ConcurrencyError:

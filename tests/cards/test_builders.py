@@ -18,19 +18,12 @@ from cards.assessment import (
 )
 from cards.help import help_card
 from cards.messages import error_card, not_allowed_card, unknown_action_card
-from cards.move import (
-    approval_card,
-    create_groups_card,
-    history_card,
-    move_plan_card,
-    move_progress_card,
-)
+from cards.move import history_card, move_progress_card
 from cards.movereport import final_report_card
 from cards.pickers import group_picker_card, subscription_picker_card, target_picker_card
 from cards.progress import Step, work_progress_card
 from cards.tenant import attach_result_card, invitation_card
 from migration.model import (
-    ArmErrorDetail,
     DryRun,
     Finding,
     Fix,
@@ -41,7 +34,7 @@ from migration.model import (
     Verdict,
 )
 from tests.support.cards import fixtures as fx
-from tests.support.cards.cardwalk import buttons, texts, toggles, walk
+from tests.support.cards.cardwalk import buttons, texts, walk
 from tests.support.cards.gallery import all_ready
 from tests.support.commands import script
 
@@ -309,123 +302,7 @@ def test_dry_run_lists_failures_first() -> None:
     assert "MissingMoveDependentResources" in seen  # the innermost ARM error, not the wrapper
 
 
-# --------------------------------------------------------------------------- move requests
-
-
-def test_create_groups_confirmation() -> None:
-    draft = fx.make_request(fx.HUGE, RequestState.DRAFT)
-    card = create_groups_card(draft, new_groups=draft.groups)
-    assert "69 empty resource groups" in texts(card) and "And 54 more groups." in texts(card)
-    b = buttons(card)
-    assert b["Create groups and run dry run"]["data"] == {"requestId": draft.id}
-    assert b["Cancel"]["verb"] == verbs.REQUEST_CANCEL
-
-
-def test_move_plan_draft_asks_for_approval() -> None:
-    draft = fx.make_request(fx.HUGE, RequestState.DRAFT)
-    card = move_plan_card(draft)
-    assert "784 in 69 groups" in texts(card)
-    assert buttons(card)["Ask for approval"]["data"] == {"requestId": draft.id}
-
-
-def _approval(view, state=RequestState.PENDING_APPROVAL, mris=None):
-    return approval_card(
-        fx.make_request(fx.CONTOSO, state),
-        view=view,
-        checklist=fx.CHECKLIST,
-        approver_mris=mris if mris is not None else [p.mri for p in fx.APPROVERS],
-    )
-
-
-def test_approval_base_has_no_buttons_and_refreshes_for_approvers() -> None:
-    card = _approval("base")
-    assert buttons(card) == {}
-    assert card["refresh"]["action"] == {
-        "type": "Action.Execute",
-        "title": "Refresh",
-        "verb": verbs.REQUEST_REFRESH,
-        "data": {"requestId": "MV-7K2Q"},
-    }
-    assert card["refresh"]["userIds"][:3] == [p.mri for p in fx.APPROVERS]
-    seen = texts(card)
-    for item in fx.CHECKLIST:
-        assert item.title in seen
-    assert "Waiting for approval" in seen and "Requested by Adele Vance, 2026-11-23 14:05 UTC" in seen
-
-
-def test_approval_approver_view() -> None:
-    b = buttons(_approval("approver"))
-    assert set(b) == {"Approve move", "Reject"}
-    assert b["Approve move"]["data"] == {"requestId": "MV-7K2Q"}
-    assert b["Reject"]["associatedInputs"] == "auto"
-    assert b["Approve move"]["associatedInputs"] == "none"
-
-
-def test_reject_reason_is_not_marked_required() -> None:
-    """Only rejecting needs a reason, and the bot asks for it then: no required asterisk on Approve's card."""
-    comment = next(n for n in walk(_approval("approver")) if n.get("id") == "comment")
-    assert not comment.get("isRequired") and "needed only to reject" in comment["label"]
-
-
-def _first_screen(card: dict) -> str:
-    """What shows before the card's "Show all": the body up to its ToggleVisibility button."""
-    body = card["body"]
-    opener = next(i for i, n in enumerate(body) if n.get("type") == "ActionSet"
-                  and n["actions"][0]["type"] == "Action.ToggleVisibility")
-    return texts({"body": body[:opener]})
-
-
-def test_approval_first_screen_says_what_one_click_approves_and_interrupts() -> None:
-    pending = fx.make_request(fx.CONTOSO, RequestState.PENDING_APPROVAL)
-    steps = fx.fix_plan(len(pending.groups))
-    card = approval_card(pending, view="approver", checklist=fx.CHECKLIST, approver_mris=[], steps=steps)
-    first = _first_screen(card)
-    before = sum(1 for s in steps if s.phase == "before")
-    assert f"**Approving runs all of this:** {before} steps in the source subscription first; then the moves " \
-           "of " in first
-    assert all(g.source_group in first for g in pending.groups[:8])
-    assert any(s.warning and s.warning in first for s in steps), "what the steps interrupt is on the first screen"
-    # The details are one click away, and back.
-    shown_by = [t["title"] for t in toggles(card)]
-    assert shown_by == ["Show all", "Show less"]
-    assert "Checklist after the move" in texts(card) and "Checklist after the move" not in first
-
-
-def test_dry_run_reasons_are_whole_sentences_and_say_when_the_bot_fixes_them() -> None:
-    long = ("One of the resources contain integration runtimes that are either SSIS-IRs in starting/started/stopping "
-            "state, or Self-Hosted IRs which are shared with other resources. Resource move is not supported for "
-            "those resources.")
-    refused = [DryRun("rg-a", "/subscriptions/x/resourceGroups/rg-a", False,
-                      (ArmErrorDetail("ResourceMoveValidationFailed", "1 error.",
-                                      details=(ArmErrorDetail("BadRequest", long),)),)),
-               DryRun("rg-b", "/subscriptions/x/resourceGroups/rg-b", False,
-                      (ArmErrorDetail("ScopeLocked", "The scope is locked."),))]
-    draft = fx.make_request(fx.CONTOSO, RequestState.DRAFT)
-    draft = replace(draft, groups=(replace(draft.groups[0], source_group="rg-a"),
-                                   replace(draft.groups[1], source_group="rg-b")))
-    seen = texts(move_plan_card(draft, dry_runs=refused, after_fixes=["rg-b"]))
-    assert "…" not in seen
-    assert long + " Fix: Change what Azure names, then assess again and request a new move." in seen
-    # rg-b's lock is one of the bot's own steps: no "request it again".
-    assert "A read-only lock on the group or subscription blocks the move. The bot makes this fix before the " \
-           "moves" in seen and "request it again" not in seen
-
-
-def test_approval_requester_can_only_cancel() -> None:
-    assert set(buttons(_approval("requester"))) == {"Cancel request"}
-
-
-def test_approval_refresh_capped_at_60_users() -> None:
-    card = _approval("base", mris=[p.mri for p in fx.MANY_APPROVERS])
-    assert len(card["refresh"]["userIds"]) == 60
-
-
-@pytest.mark.parametrize("state", [RequestState.REJECTED, RequestState.MOVING, RequestState.CANCELLED])
-def test_approval_after_decision_has_no_buttons_and_no_refresh(state) -> None:
-    card = _approval("approver", state)
-    assert buttons(card) == {} and "refresh" not in card
-    if state is RequestState.REJECTED:
-        assert "Wait for the change freeze to end." in texts(card)
+# ------------------------------------------- move requests (plan and approval cards: test_plan.py, test_approval.py)
 
 
 def test_move_progress_huge() -> None:

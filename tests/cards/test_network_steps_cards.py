@@ -4,7 +4,8 @@ gateway in the target stay by hand, with the reason and the command."""
 
 from __future__ import annotations
 
-from cards.move import approval_card, move_plan_card
+from cards.approval import approval_card
+from cards.plan import move_plan_card
 from migration.model import RequestState
 from tests.support.cards import fixtures as fx
 from tests.support.cardtools import text_of

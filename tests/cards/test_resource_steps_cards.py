@@ -3,7 +3,8 @@ approving, and what stays by hand comes with the reason and the command."""
 
 from __future__ import annotations
 
-from cards.move import approval_card, move_plan_card
+from cards.approval import approval_card
+from cards.plan import move_plan_card
 from migration.model import RequestState
 from tests.support.cards import fixtures as fx
 from tests.support.cardtools import text_of

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from cards.move import approval_card, move_plan_card
+from cards.approval import approval_card
 from cards.movereport import final_report_card
+from cards.plan import move_plan_card
 from migration.model import RequestState
 from migration.model.plan import ChosenFix
 from migration.model.records import StepRecord, StepStatus

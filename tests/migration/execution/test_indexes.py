@@ -6,10 +6,11 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from migration.execution.workflow import ACTIVE, REQUESTS, SETTINGS, TIMELINE, Workflow, stored_to_json
+from migration.execution.stored import ACTIVE, REQUESTS, SETTINGS, TIMELINE, stored_to_json
+from migration.execution.workflow import Workflow
 from migration.model import RequestState
 from storage import SqliteDocumentStore
-from tests.support.moves import approver_actor, requester_actor, submit_sample
+from tests.support.moves import APPROVER_PERSON, REQUESTER, approver_actor, requester_actor, submit_sample
 
 
 async def test_only_approved_and_unreported_requests_are_in_the_active_index(store: SqliteDocumentStore):
@@ -92,3 +93,12 @@ async def test_a_scan_during_an_approval_never_drops_the_request_from_the_runner
     held.release.set()
     assert (await approving).changed
     assert await other_runner.claimable() == [submitted.id], "approved, so a runner must find it"
+
+
+async def test_history_lists_newest_first(store: SqliteDocumentStore):
+    ticks = iter(datetime(2026, 11, 23, 10, m, tzinfo=UTC) for m in range(60))
+    workflow = Workflow(store, clock=lambda: next(ticks))
+    first = await submit_sample(workflow)
+    second = await submit_sample(workflow, requester=APPROVER_PERSON, source_subscription_id="src-sub-2")
+    assert [s.id for s in await workflow.history()] == [second.id, first.id]
+    assert [s.id for s in await workflow.history(requester_id=REQUESTER.id)] == [first.id]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from cards.approval import approval_card
 from cards.assessment import (
     BLOCKERS_PER_PAGE,
     assessment_summary_card,
@@ -19,16 +20,10 @@ from cards.assessment import (
 )
 from cards.help import help_card
 from cards.messages import error_card, not_allowed_card, question_card, unknown_action_card
-from cards.move import (
-    approval_card,
-    create_groups_card,
-    history_card,
-    move_plan_card,
-    move_progress_card,
-    plan_updating_card,
-)
+from cards.move import history_card, move_progress_card
 from cards.movereport import final_report_card
 from cards.pickers import group_picker_card, subscription_picker_card, target_picker_card
+from cards.plan import create_groups_card, move_plan_card, plan_updating_card
 from cards.progress import Step, work_progress_card
 from cards.tenant import attach_result_card, invitation_card, onboarding_card
 from cards.verbs import MOVE_SOURCE
