@@ -20,20 +20,22 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.access import AccessPolicy
-from bot.adapter import create_adapter, messages_handler
+from bot.access import AccessPolicy, CustomerScope
 from bot.audit_guard import auditors
+from bot.edges import inbound_auth, open_edge
+from bot.endpoint import messages_handler
 from bot.guards import Guards, RefusalAuditTrail
+from bot.guest_check import GuestCheck
 from bot.notifier import Notifier
 from bot.proactive import Proactive
 from bot.route_table import Flows, route_table
 from bot.routes import Router, Routes
-from bot.teams_edge import BotbuilderOutbox, TeamsBot
 from dialogs.assess import AssessFlow
 from dialogs.attach import AttachFlow
 from dialogs.audit import AuditFlow
 from dialogs.background import BackgroundWork
 from dialogs.cancel import CancelFlow
+from dialogs.customers import CustomersFlow
 from dialogs.decisions import DecisionFlow
 from dialogs.move import MoveFlow
 from dialogs.move_plan import MovePlanFlow
@@ -44,12 +46,16 @@ from dialogs.state import ChatStates
 from dialogs.tenants import TenantCards
 from migration.application.assessments import SubscriptionAssessments
 from migration.application.audit_export import AuditExports
+from migration.application.customers import CustomerRegistry, RegistryError
 from migration.application.decisions import RequestDecisions
 from migration.application.move_plans import MovePlans
 from migration.application.move_submission import MoveSubmission
+from migration.application.relationship import PartnerRelationship
 from migration.application.tenant_access import TenantAccess
 from migration.assessment.catalog import load_catalog
+from migration.azure.credentials import build_credential
 from migration.azure.gateway import create_gateway
+from migration.azure.graph import GraphMembership
 from migration.azure.permissions import AccessIdentity
 from migration.azure.ports import AzureGateway
 from migration.execution.runner import MoveRunner, RunnerConfig
@@ -62,6 +68,7 @@ from sandbox.tls import CA_FILE
 from settings import Settings, SettingsError, load_settings
 from storage import open_store
 from storage.assessments import StoredAssessments
+from storage.customers import StoredCustomers
 from storage.reports import ReportLinks
 from telemetry import MoveCounters, configure_telemetry, traced_turns
 from workers.assessment import AssessmentWorkers, WorkerSettings
@@ -174,6 +181,17 @@ def _gateway_spec(settings: Settings, sandbox_dir: Path) -> dict[str, Any]:
             "authority_host": settings.authority_host}
 
 
+def _graph(settings: Settings, spec: Mapping[str, Any]) -> GraphMembership:
+    """Microsoft Graph with the bot's identity in the partner's tenant. On the sandbox (its static credential),
+    the sandbox's own Graph unless GRAPH_ENDPOINT says otherwise."""
+    credential = spec["credential"]
+    on_sandbox = (credential if isinstance(credential, str) else credential.mode) == "sandbox"
+    endpoint = spec["endpoint"] if on_sandbox and not settings.graph_endpoint_set else settings.graph_endpoint
+    return GraphMembership(build_credential(credential, endpoint=endpoint), endpoint=endpoint,
+                           partner_tenant_id=settings.partner_tenant_id or settings.azure_tenant_id,
+                           ca_bundle=spec.get("ca_bundle"), cache_seconds=settings.group_cache_seconds)
+
+
 def create_app(
     settings: Settings, *, gateway_spec: Mapping[str, Any] | None = None, runner_config: RunnerConfig | None = None
 ) -> web.Application:
@@ -204,9 +222,10 @@ def create_app(
         allowed_tenant_ids=settings.allowed_tenant_ids,
         engineer_ids=settings.engineer_ids,
         approver_ids=settings.approver_ids,
+        anyone_engineers=settings.local_mode,  # a registered bot with no ENGINEER_IDS has no engineers
     )
-    adapter = create_adapter(settings)
-    proactive = Proactive(BotbuilderOutbox(adapter, app_id=settings.app_id))
+    edge = open_edge(settings)  # BOT_SDK: botbuilder or the Agents SDK
+    proactive = Proactive(edge.outbox)
     workflow = Workflow(store)
     reports = ReportLinks(store)
     notifier = Notifier(proactive, workflow, reports=reports, public_base_url=settings.public_base_url)
@@ -218,6 +237,10 @@ def create_app(
     decisions = RequestDecisions(workflow, runner=runner)
     access = TenantAccess(gateway=gateway, catalog=(catalog := load_catalog()), identity=access_identity(settings),
                           reports=reports)
+    graph = _graph(settings, spec)
+    registry = CustomerRegistry(store=StoredCustomers(store), membership=graph, resolver=access,
+                                admins=settings.partner_admin_ids)
+    scope = CustomerScope(registry=registry, tenants=access, policy=policy)
     assessments = SubscriptionAssessments(pool=workers, latest=StoredAssessments(store))
     drafts, fix_drafts = Drafts(store), FixDrafts(store)
     plans = MovePlans(gateway=gateway, workflow=workflow, drafts=drafts, fix_drafts=fix_drafts,
@@ -225,15 +248,16 @@ def create_app(
     submission = MoveSubmission(plans=plans, workflow=workflow, drafts=drafts, fix_drafts=fix_drafts)
 
     chats = ChatStates(store)
-    tenants = TenantCards(access=access, chats=chats, partner_tenant_id=settings.partner_tenant_id,
-                          public_base_url=settings.public_base_url)
+    relationship = PartnerRelationship(gateway=gateway, billing_account_id=settings.billing_account_id)
+    tenants = TenantCards(access=access, chats=chats, scope=scope, partner_tenant_id=settings.partner_tenant_id,
+                          public_base_url=settings.public_base_url, relationship=relationship)
     background = BackgroundWork(store, proactive)
     slow = SlowWork(proactive=proactive, background=background, tenants=tenants)
     questions = Questions(chats=chats, tenants=tenants, store=store, sandbox=settings.embedded_sandbox)
     assess = AssessFlow(assessments=assessments, tenants=tenants, questions=questions, chats=chats,
                         slow=slow, catalog=catalog, public_base_url=settings.public_base_url)
-    answers = DecisionFlow(decisions=decisions, notifier=notifier, policy=policy)
-    requests = RequestsFlow(decisions=decisions, notifier=notifier, answers=answers)
+    answers = DecisionFlow(decisions=decisions, notifier=notifier, scope=scope)
+    requests = RequestsFlow(decisions=decisions, notifier=notifier, answers=answers, scope=scope)
     cancel = CancelFlow(chats=chats, plans=plans, submission=submission, decisions=decisions, answers=answers)
     flows = Flows(
         questions=questions,
@@ -245,12 +269,14 @@ def create_app(
         decisions=answers,
         requests=requests,
         cancel=cancel,
+        customers=CustomersFlow(registry=registry),
         audit=AuditFlow(AuditExports(workflow, archive=reports), public_base_url=settings.public_base_url),
     )
-    routes = route_table(flows, Guards(policy=policy, decisions=decisions, answers=answers, cancels=cancel,
-                                       requests=requests), auditors=auditors(policy))
+    routes = route_table(flows, Guards(policy=policy, scope=scope, decisions=decisions, answers=answers, cancels=cancel,
+                                       requests=requests), auditors=auditors(scope, decisions))
     app[ROUTES] = routes
-    bot = TeamsBot(Router(routes, policy=policy, audit=RefusalAuditTrail(decisions)))
+    guests = None if settings.allow_guests else GuestCheck(strict=not settings.local_mode)
+    endpoint = edge.serve(Router(routes, policy=policy, audit=RefusalAuditTrail(decisions)), guests)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
@@ -262,6 +288,8 @@ def create_app(
                 log.info("sandbox Azure (tenant contoso.onmicrosoft.com) at %s", sandbox.url)
             stack.push_async_callback(store.close)
             stack.push_async_callback(gateway.close)
+            stack.push_async_callback(graph.close)
+            await registry.load_file(settings.customers)  # a tenant Entra does not know stops the start-up
             stack.push_async_callback(workers.close)  # after the drain below: its jobs are cancelled by then
             stack.push_async_callback(answers.drain)
             stack.push_async_callback(proactive.drain)
@@ -272,7 +300,7 @@ def create_app(
             yield
 
     app.cleanup_ctx.append(lifecycle)
-    handler = messages_handler(adapter, bot, authenticate_first=not settings.local_mode)
+    handler = messages_handler(endpoint, auth=inbound_auth(settings))
     app.router.add_post("/api/messages", traced_turns(handler))
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/reports/{name}", _report_download(reports))
@@ -280,8 +308,12 @@ def create_app(
 
 
 def _announce(settings: Settings) -> None:
+    log.info("Teams edge: %s (BOT_SDK)", settings.bot_sdk.value)
     if settings.local_mode:
         log.warning("local mode: no MicrosoftAppId, inbound requests are not authenticated (Agents Playground)")
+        if settings.allow_local_azure and not settings.embedded_sandbox:
+            log.warning("ALLOW_LOCAL_MODE_ON_AZURE: local mode acts on %s with no inbound authentication: anyone on "
+                        "this machine can act as any engineer or approver", settings.arm_endpoint)
     if not settings.allowed_tenant_ids:
         log.warning("ALLOWED_TENANT_IDS is empty: users of any Teams tenant may talk to the bot")
     if settings.approver_ids:
@@ -305,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
     logging.getLogger("azure.identity").setLevel(logging.WARNING)
     logging.getLogger("msrest.serialization").setLevel(logging.ERROR)
+    # The Agents SDK logs its connection settings (redacted) and each request's plumbing at INFO.
+    logging.getLogger("microsoft_agents").setLevel(logging.WARNING)
     try:
         settings = load_settings(force_sandbox=args.sandbox)
     except SettingsError as error:
@@ -312,7 +346,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _announce(settings)
     configure_telemetry(settings)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=_printer(settings))
+    try:
+        web.run_app(create_app(settings), host=settings.host, port=settings.port, print=_printer(settings))
+    except RegistryError as refused:  # CUSTOMERS_FILE names a tenant Entra does not know
+        print(refused, file=sys.stderr)
+        return 2
     return 0
 
 

@@ -7,13 +7,17 @@ of a conversation.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlparse
 
+from dialogs.inputs import DOMAIN
+from migration.application.customers import FileEntry
 from migration.azure.credentials import MODES, IdentityConfig, is_loopback_url
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -33,11 +37,13 @@ AZURE_IDENTITY_VARS = (
 PRODUCTION_SETTINGS = (
     "HOST",
     "PORT",
+    "BOT_SDK",
     "MicrosoftAppId",
     "MicrosoftAppType",
     "MicrosoftAppTenantId",
     "ALLOWED_TENANT_IDS",
     "APPROVER_IDS",
+    "PARTNER_ADMIN_IDS",
     "PARTNER_TENANT_ID",
     "PUBLIC_BASE_URL",
     "AZURE_CREDENTIAL",
@@ -47,12 +53,21 @@ PRODUCTION_SETTINGS = (
 )
 # An Azure Storage account name (https://learn.microsoft.com/azure/storage/common/storage-account-overview).
 STORAGE_ACCOUNT = re.compile(r"^[a-z0-9]{3,24}$")
+# A billing account's name: a Microsoft Partner Agreement's is "{guid}:{guid}_2019-05-31" (Microsoft.Billing).
+BILLING_ACCOUNT = re.compile(r"^[0-9A-Za-z][0-9A-Za-z:_.-]{0,199}$")
 
 # botframework.connector.auth.AuthenticationConstants and botbuilder.schema.CallerIdConstants (4.17.1).
 BOT_FRAMEWORK_API = "https://api.botframework.com"
 BOT_FRAMEWORK_LOGIN_PREFIX = "https://login.microsoftonline.com/"
 EMULATOR_OPENID_METADATA_URL = "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
 PUBLIC_AZURE_CALLER_ID = "urn:botframework:azure"
+
+
+class BotSdk(StrEnum):
+    """The Teams SDK the bot's edge runs on (BOT_SDK); docs/TEAMS_EDGE.md compares them."""
+
+    BOTBUILDER = "botbuilder"  # Bot Framework SDK 4.17 (archived, no more fixes)
+    AGENTS = "agents"  # Microsoft 365 Agents SDK 1.9, its supported successor
 
 
 class SettingsError(ValueError):
@@ -63,6 +78,7 @@ class SettingsError(ValueError):
 class Settings:
     host: str = "127.0.0.1"
     port: int = 3978
+    bot_sdk: BotSdk = BotSdk.BOTBUILDER
     app_id: str = ""
     app_password: str = field(default="", repr=False)
     app_type: str = "MultiTenant"
@@ -83,12 +99,23 @@ class Settings:
     # Telemetry goes to Application Insights only when this is set (telemetry.py).
     applicationinsights_connection_string: str = field(default="", repr=False)
     partner_tenant_id: str = ""
+    billing_account_id: str = ""  # the partner's MPA billing account, when the bot should not pick it
     public_base_url: str = "http://127.0.0.1:3978"
     authority_host: str = "https://login.microsoftonline.com"
     # True when the bot starts its own sandbox ARM in-process (fresh clone, or `app.py --sandbox`).
     embedded_sandbox: bool = True
     # Where the keys that sign the Bot Connector's tokens are published (empty: the public cloud's).
     to_bot_from_channel_openid_metadata_url: str = ""
+    # Who manages the customer registry in chat: Entra object ids of users or security groups.
+    partner_admin_ids: frozenset[str] = frozenset()
+    customers: tuple[FileEntry, ...] = ()  # CUSTOMERS_FILE, read at start-up
+    customers_file: str = ""
+    graph_endpoint: str = "https://graph.microsoft.com"
+    graph_endpoint_set: bool = False  # GRAPH_ENDPOINT given (else the sandbox's own, on the sandbox)
+    group_cache_seconds: float = 300.0
+    allow_guests: bool = False  # B2B guests of the partner's tenant (the Teams roster says guest)
+    # Local mode (no inbound authentication) against a non-loopback Azure: only when this says so.
+    allow_local_azure: bool = False
 
     @property
     def identity(self) -> IdentityConfig:
@@ -97,7 +124,7 @@ class Settings:
             mode=self.azure_credential, client_id=self.azure_client_id, tenant_id=self.azure_tenant_id,
             client_secret=self.azure_client_secret, certificate_path=self.azure_client_certificate_path,
             managed_identity_client_id=self.managed_identity_client_id, authority_host=self.authority_host,
-            ca_bundle=self.arm_ca_bundle)
+            ca_bundle=self.arm_ca_bundle, partner_tenant_id=self.partner_tenant_id)
 
     @property
     def local_mode(self) -> bool:
@@ -165,6 +192,59 @@ def _guid_set(env: Mapping[str, str], name: str, errors: list[str]) -> frozenset
     return frozenset(v.lower() for v in values if GUID.match(v))
 
 
+def customers_file(path: str) -> tuple[FileEntry, ...]:
+    """CUSTOMERS_FILE: `{"customers": [{"tenant", "name", "engineers", "approvers", "subscriptions"?}]}`;
+    SettingsError naming the entry and what is wrong."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise SettingsError(f"CUSTOMERS_FILE: cannot read {path} ({error.strerror})") from None
+    except json.JSONDecodeError as error:
+        raise SettingsError(f"CUSTOMERS_FILE: {path} is not JSON (line {error.lineno}: {error.msg})") from None
+    entries = data.get("customers") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise SettingsError('CUSTOMERS_FILE: expected {"customers": [{"tenant": ..., "name": ..., "engineers": [...], '
+                            '"approvers": [...]}]}')
+    found: list[FileEntry] = []
+    problems: list[str] = []
+    for n, entry in enumerate(entries, 1):
+        where = f"CUSTOMERS_FILE: customer {n}"
+        if not isinstance(entry, dict):
+            problems.append(f"{where} is not an object")
+            continue
+        unknown = set(entry) - {"tenant", "name", "engineers", "approvers", "subscriptions"}
+        tenant, name = entry.get("tenant"), entry.get("name")
+        if unknown:
+            problems.append(f"{where}: unknown field {sorted(unknown)[0]!r}")
+        if not isinstance(tenant, str) or not (GUID.match(tenant) or DOMAIN.match(tenant)):
+            problems.append(f"{where}: 'tenant' must be a tenant id (GUID) or a verified domain")
+            continue
+        if not isinstance(name, str) or not name.strip():
+            problems.append(f"{where}: 'name' is missing")
+            continue
+        lists: dict[str, tuple[str, ...]] = {}
+        for key in ("engineers", "approvers", "subscriptions"):
+            values = entry.get(key, [])
+            if not isinstance(values, list) or not all(isinstance(v, str) and GUID.match(v) for v in values):
+                problems.append(f"{where} ({tenant}): {key!r} must be a list of Entra object ids (GUIDs)")
+                values = []
+            lists[key] = tuple(sorted({v.lower() for v in values}))
+        found.append(FileEntry(tenant.lower(), " ".join(name.split())[:120], lists["engineers"], lists["approvers"],
+                               lists["subscriptions"]))
+    tenants = [e.tenant for e in found]
+    problems += [f"CUSTOMERS_FILE: {t} is listed twice" for t in sorted({t for t in tenants if tenants.count(t) > 1})]
+    if problems:
+        raise SettingsError("\n".join(problems))
+    return tuple(found)
+
+
+def _flag(env: Mapping[str, str], name: str, errors: list[str]) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw not in ("", "true", "false"):
+        errors.append(f"{name}: {raw!r} is not true or false")
+    return raw == "true"
+
+
 def _url(env: Mapping[str, str], name: str, default: str, errors: list[str]) -> str:
     value = env.get(name, "").strip() or default
     parsed = urlparse(value)
@@ -229,6 +309,13 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
         errors.append(f"PORT: {port_raw!r} is not a port number (0-65535)")
     else:
         port = int(port_raw)
+
+    sdk_raw = env.get("BOT_SDK", "").strip().lower() or BotSdk.BOTBUILDER.value
+    bot_sdk = BotSdk.BOTBUILDER
+    if sdk_raw not in {sdk.value for sdk in BotSdk}:
+        errors.append(f"BOT_SDK: {sdk_raw[:40]!r} is not one of {', '.join(sdk.value for sdk in BotSdk)}")
+    else:
+        bot_sdk = BotSdk(sdk_raw)
 
     app_id = env.get("MicrosoftAppId", "").strip()
     app_password = env.get("MicrosoftAppPassword", "")
@@ -317,6 +404,11 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
     if partner and not GUID.match(partner):
         errors.append("PARTNER_TENANT_ID: must be the partner's Entra tenant id (a GUID)")
 
+    billing_account = env.get("BILLING_ACCOUNT_ID", "").strip()
+    if billing_account and not BILLING_ACCOUNT.match(billing_account):
+        errors.append("BILLING_ACCOUNT_ID: must be a billing account's name, as Azure lists it "
+                      "(for a Microsoft Partner Agreement: <guid>:<guid>_2019-05-31)")
+
     public_base = _url(env, "PUBLIC_BASE_URL", f"http://{host}:{port}", errors)
     authority = _url(env, "AZURE_AUTHORITY_HOST", "https://login.microsoftonline.com", errors)
 
@@ -329,11 +421,44 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
             # The document names the keys every inbound token is checked against: never over plain HTTP.
             errors.append("TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: must be https (http only on a loopback address)")
 
+    admins = _guid_set(env, "PARTNER_ADMIN_IDS", errors)
+    graph_set = bool(env.get("GRAPH_ENDPOINT", "").strip())
+    graph = _url(env, "GRAPH_ENDPOINT", "https://graph.microsoft.com", errors)
+    cache_raw = env.get("GROUP_CACHE_SECONDS", "").strip() or "300"
+    cache_seconds = 300.0
+    if not cache_raw.isdigit() or int(cache_raw) > 3600:
+        errors.append(f"GROUP_CACHE_SECONDS: {cache_raw!r} is not a number of seconds (0-3600)")
+    else:
+        cache_seconds = float(cache_raw)
+    customers_path = env.get("CUSTOMERS_FILE", "").strip()
+    customers: tuple[FileEntry, ...] = ()
+    if customers_path:
+        try:
+            customers = customers_file(customers_path)
+        except SettingsError as error:
+            errors.extend(str(error).splitlines())
+
+    allow_guests = _flag(env, "ALLOW_GUESTS", errors)
+    allow_local_azure = _flag(env, "ALLOW_LOCAL_MODE_ON_AZURE", errors)
+    if app_id:
+        # A registered bot serves a whole partner: it never answers every tenant, nor makes everyone an engineer.
+        if not allowed:
+            errors.append("ALLOWED_TENANT_IDS: required when MicrosoftAppId is set: the partner's own Teams tenant "
+                          "(a bot registered in Azure would otherwise answer any organisation)")
+        if not engineers and not customers_path and not admins:
+            errors.append("ENGINEER_IDS: required when MicrosoftAppId is set, unless CUSTOMERS_FILE or "
+                          "PARTNER_ADMIN_IDS gives a customer registry: who may act in customers' tenants")
+    elif not embedded and not is_loopback_url(arm_endpoint) and not allow_local_azure:
+        # Without inbound authentication anyone on this machine can claim to be anyone: not against real Azure.
+        errors.append(f"ARM_ENDPOINT: local mode (no MicrosoftAppId) runs only on the sandbox, not {arm_endpoint}; "
+                      "register the bot, or set ALLOW_LOCAL_MODE_ON_AZURE=true to accept the risk on this machine")
+
     if errors:
         raise SettingsError("Invalid settings:\n" + "\n".join(f"  - {e}" for e in errors))
     return Settings(
         host=host,
         port=port,
+        bot_sdk=bot_sdk,
         app_id=app_id,
         app_password=app_password,
         app_type=app_type,
@@ -353,8 +478,17 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
         storage_connection_string=connection_string,
         applicationinsights_connection_string=insights,
         partner_tenant_id=partner.lower(),
+        billing_account_id=billing_account,
         public_base_url=public_base,
         authority_host=authority,
         embedded_sandbox=embedded,
         to_bot_from_channel_openid_metadata_url=metadata_url,
+        partner_admin_ids=admins,
+        customers=customers,
+        customers_file=customers_path,
+        graph_endpoint=graph,
+        graph_endpoint_set=graph_set,
+        group_cache_seconds=cache_seconds,
+        allow_guests=allow_guests,
+        allow_local_azure=allow_local_azure,
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-COMMANDS = ("help", "attach", "assess", "move", "status", "report", "history", "cancel", "approvals", "audit")
+COMMANDS = ("help", "attach", "assess", "move", "status", "report", "history", "cancel", "approvals", "audit",
+            "customers", "customer")
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 
 

@@ -1,7 +1,8 @@
 """Every chat command and card verb the bot answers, each with its handler and its guard, in one table.
 
-A route without a guard is open to everyone of an allowed tenant: help, the read-only looks at a request
-(status, history, refresh), and "Check again" (it only makes the runner look sooner).
+A route without a guard is open to everyone of an allowed tenant: help and `history` (which lists only what the
+caller may see). A request's status, refresh and "Check again" are for the people of its customer once
+customers are registered (without a registry, for everyone of an allowed tenant).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dialogs.assess import AssessFlow
 from dialogs.attach import AttachFlow
 from dialogs.audit import AuditFlow
 from dialogs.cancel import CancelFlow
+from dialogs.customers import CustomersFlow
 from dialogs.decisions import DecisionFlow
 from dialogs.move import MoveFlow
 from dialogs.move_plan import MovePlanFlow
@@ -33,6 +35,7 @@ class Flows:
     decisions: DecisionFlow
     requests: RequestsFlow
     cancel: CancelFlow
+    customers: CustomersFlow
     audit: AuditFlow
 
 
@@ -75,15 +78,19 @@ def route_table(flows: Flows, guards: Guards, *, auditors: Guard) -> Routes:
 
     routes.verb(verbs.REQUEST_APPROVE, flows.decisions.approve, guard=guards.deciders("approved"))
     routes.verb(verbs.REQUEST_REJECT, flows.decisions.reject, guard=guards.deciders("rejected"))
-    routes.verb(verbs.REQUEST_REFRESH, flows.decisions.refresh)
-    routes.verb(verbs.REQUEST_STATUS, flows.decisions.status_click)
-    routes.verb(verbs.REQUEST_RECHECK, flows.decisions.recheck)
+    viewers = guards.request_viewers
+    routes.verb(verbs.REQUEST_REFRESH, flows.decisions.refresh, guard=viewers)
+    routes.verb(verbs.REQUEST_STATUS, flows.decisions.status_click, guard=viewers)
+    routes.verb(verbs.REQUEST_RECHECK, flows.decisions.recheck, guard=viewers)
 
-    routes.command("status", flows.requests.status)
+    routes.command("status", flows.requests.status, guard=viewers)
     routes.command("history", flows.requests.history)
     routes.verb(verbs.HISTORY_PAGE, flows.requests.history_page)
     routes.command("report", flows.requests.report, guard=guards.report_viewers)
     routes.verb(verbs.REQUEST_REPORT, flows.requests.report_click, guard=guards.report_viewers)
     routes.command("approvals", flows.requests.approvals_here, guard=guards.approvers_choose_where)
+
+    routes.command("customers", flows.customers.list_command, guard=guards.admins)
+    routes.command("customer", flows.customers.customer_command, guard=guards.admins)
     routes.command("audit", flows.audit.audit_command, guard=auditors)
     return routes

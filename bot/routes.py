@@ -32,6 +32,7 @@ TextHandler = Callable[[Turn, str], Awaitable[bool]]  # free text (no @mention):
 TurnHandler = Callable[[Turn], Awaitable[None]]
 Subject = Command | Mapping[str, Any]  # what a guard judges: the command typed, or the click's data
 FOREIGN_TENANT = "Your organisation may not use this bot."
+GUESTS_REFUSED = "guests of the partner's organisation may not use this bot."
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +140,19 @@ class Router:
                 await self._audit.refused(turn.caller, request_id,
                                           {"verb": click.verb[:60], "reason": "tenant not allowed"})
         return not_allowed_card(FOREIGN_TENANT)
+
+    async def refuse_guest(self, turn: Turn, *, message: bool) -> Card:
+        """A guest of the partner's tenant (ALLOW_GUESTS is off): one refusal, nothing stored; a click naming a
+        real request is audited on it."""
+        log.warning("refused an activity from a guest of tenant %s", turn.caller.tenant_id)
+        if message:
+            await turn.reply(f"Sorry, {GUESTS_REFUSED} Nothing was done.")
+        click = turn.click
+        if click is not None:
+            request_id = click.data.get("requestId")
+            if isinstance(request_id, str) and request_id.strip():
+                await self._audit.refused(turn.caller, request_id, {"verb": click.verb[:60], "reason": "guest"})
+        return not_allowed_card(GUESTS_REFUSED, what_to_do="Ask the partner's bot administrator.")
 
     async def welcome(self, turn: Turn) -> None:
         if self._routes.greeting_handler is not None:

@@ -11,12 +11,12 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from bot.access import AccessPolicy, Caller, person_of
+from bot.access import Caller, CustomerScope, person_of
 from bot.notifier import Notifier, progress_card, with_note
 from bot.port import Card, Turn
 from cards.messages import error_card
 from migration.application.decisions import Recheck, RequestDecisions
-from migration.model.records import Outcome, StoredRequest
+from migration.model.records import Actor, Outcome, StoredRequest
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +33,10 @@ def missing_request_card() -> Card:
 
 
 class DecisionFlow:
-    def __init__(self, *, decisions: RequestDecisions, notifier: Notifier, policy: AccessPolicy) -> None:
+    def __init__(self, *, decisions: RequestDecisions, notifier: Notifier, scope: CustomerScope) -> None:
         self._decisions = decisions
         self._notifier = notifier
-        self._policy = policy
+        self._scope = scope  # who approves for the request's customer
         self._background: set[asyncio.Task[None]] = set()
 
     async def drain(self) -> None:
@@ -47,11 +47,12 @@ class DecisionFlow:
     async def seen(self, turn: Turn) -> None:
         """Remember where this person talks to the bot (the reports go there), and an approver's Teams id."""
         await self._notifier.remember(turn)
-        if self._policy.may_approve(turn.caller):
+        if await self._scope.approves_anywhere(turn.caller):
             await self._notifier.learn_approver(turn.caller.mri)
 
     async def view(self, stored: StoredRequest, caller: Caller) -> Card:
-        return await self._notifier.view(stored, person_id=caller.user_id, may_approve=self._policy.may_approve(caller))
+        return await self._notifier.view(stored, person_id=caller.user_id,
+                                         may_approve=await self._scope.may_approve(caller, stored.request.tenant_id))
 
     def update_shared_later(self, stored: StoredRequest) -> None:
         task = asyncio.create_task(self._update_shared(stored))
@@ -83,7 +84,7 @@ class DecisionFlow:
         if stored is None:
             return missing_request_card()
         await self.seen(turn)
-        return await self.answer(await self._decisions.approve(stored.id, self._policy.actor(turn.caller)),
+        return await self.answer(await self._decisions.approve(stored.id, await self._actor(turn, stored)),
                                  turn.caller)
 
     async def reject(self, turn: Turn, data: Mapping[str, Any]) -> Card:
@@ -92,20 +93,23 @@ class DecisionFlow:
             return missing_request_card()
         await self.seen(turn)
         comment = data.get("comment") if isinstance(data.get("comment"), str) else ""
-        return await self.answer(await self._decisions.reject(stored.id, self._policy.actor(turn.caller),
+        return await self.answer(await self._decisions.reject(stored.id, await self._actor(turn, stored),
                                                               str(comment)), turn.caller)
 
     async def cancel(self, turn: Turn, stored: StoredRequest) -> Outcome:
         """The request cancelled by the caller (`dialogs/cancel.py` decides what is cancelled)."""
         await self.seen(turn)
-        return await self._decisions.cancel(stored.id, self._policy.actor(turn.caller))
+        return await self._decisions.cancel(stored.id, await self._actor(turn, stored))
+
+    async def _actor(self, turn: Turn, stored: StoredRequest) -> Actor:
+        return await self._scope.actor(turn.caller, stored.request.tenant_id)
 
     async def refresh(self, turn: Turn, data: Mapping[str, Any]) -> Card:
         # Teams sends this on its own (trigger "automatic"): read-only, whatever the data says.
         stored = await self._decisions.find(data.get("requestId"))
         if stored is None:
             return missing_request_card()
-        if self._policy.may_approve(turn.caller):
+        if await self._scope.may_approve(turn.caller, stored.request.tenant_id):
             await self._notifier.learn_approver(turn.caller.mri)
         return await self.view(stored, turn.caller)
 

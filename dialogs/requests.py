@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.access import person_of
+from bot.access import CustomerScope, person_of
 from bot.commands import Command
 from bot.notifier import Notifier, progress_card, with_note
 from bot.port import Card, Turn
@@ -17,6 +17,7 @@ from migration.application.decisions import RequestDecisions
 from migration.model import RequestState
 from migration.model.records import StoredRequest
 
+HISTORY_SCAN = 500  # the newest requests a scoped history looks through
 _GROUP_CONVERSATIONS = frozenset({"channel", "groupChat"})
 # A request has a report once it ran: approved (about to run), running, or finished.
 REPORTABLE = frozenset({RequestState.APPROVED, RequestState.VALIDATING, RequestState.MOVING,
@@ -30,7 +31,9 @@ def no_report_text(command: Command) -> str:
 
 
 class RequestsFlow:
-    def __init__(self, *, decisions: RequestDecisions, notifier: Notifier, answers: DecisionFlow) -> None:
+    def __init__(self, *, decisions: RequestDecisions, notifier: Notifier, answers: DecisionFlow,
+                 scope: CustomerScope) -> None:
+        self._scope = scope
         self._decisions = decisions
         self._notifier = notifier
         self._answers = answers
@@ -53,15 +56,23 @@ class RequestsFlow:
 
     async def history(self, turn: Turn, command: Command) -> None:
         await self._answers.seen(turn)
-        await turn.reply_card(await self._history_card(1))
+        await turn.reply_card(await self._history_card(turn, 1))
 
     async def history_page(self, turn: Turn, data: Mapping[str, Any]) -> Card:
         page = data.get("page")
-        return await self._history_card(page if isinstance(page, int) else 1)
+        return await self._history_card(turn, page if isinstance(page, int) and page > 0 else 1)
 
-    async def _history_card(self, page: int) -> Card:
-        found, total = await self._decisions.history_page(page, per_page=HISTORY_PER_PAGE)
-        return history_card([s.request for s in found], page=page, total=total)
+    async def _history_card(self, turn: Turn, page: int) -> Card:
+        if not await self._scope.active():
+            found, total = await self._decisions.history_page(page, per_page=HISTORY_PER_PAGE)
+            return history_card([s.request for s in found], page=page, total=total)
+        # With customers registered: the caller's own requests, and those of the customers they approve for.
+        recent, _ = await self._decisions.history_page(1, per_page=HISTORY_SCAN)
+        me = turn.caller.user_id
+        shown = [s for s in recent if (me is not None and s.request.requested_by.id == me)
+                 or await self._scope.may_approve(turn.caller, s.request.tenant_id)]
+        start = (page - 1) * HISTORY_PER_PAGE
+        return history_card([s.request for s in shown[start:start + HISTORY_PER_PAGE]], page=page, total=len(shown))
 
     async def report(self, turn: Turn, command: Command) -> None:
         """`report [<request id>]`: the final report card with a fresh link to the whole move report (links

@@ -20,8 +20,11 @@ param allowedTenantIds string = ''
 @description('Entra object ids of the people who may approve moves (comma-separated GUIDs).')
 param approverIds string
 
-@description('Entra object ids of the people who may assess and request moves; empty = any allowed-tenant user.')
+@description('Entra object ids of the people who may assess and request moves for every tenant while no customer is registered; empty = nobody.')
 param engineerIds string = ''
+
+@description('Entra object ids of the users or security groups who manage the customer registry in chat (comma-separated GUIDs).')
+param partnerAdminIds string
 
 @description('The partner\'s Entra tenant, for the reseller-relationship invitation link; empty = this tenant.')
 param partnerTenantId string = ''
@@ -32,6 +35,13 @@ param partnerTenantId string = ''
 ])
 @description('How the bot acts in customer tenants (AZURE_CREDENTIAL). lighthouse: as this deployment\'s managed identity, on subscriptions customers delegate to it with Azure Lighthouse. app: as the partner\'s multi-tenant app (customerAppClientId), consented in each customer tenant, proving itself with this managed identity\'s token (a federated credential on the app: no secret).')
 param azureCredential string = 'lighthouse'
+
+@allowed([
+  'botbuilder'
+  'agents'
+])
+@description('The Teams SDK the bot runs on (BOT_SDK): botbuilder (Bot Framework SDK 4.17, the default) or agents (Microsoft 365 Agents SDK 1.9). The Azure Bot registration is the same for both.')
+param botSdk string = 'botbuilder'
 
 @description('Client id of the partner\'s multi-tenant app registration; needed when azureCredential is app.')
 param customerAppClientId string = ''
@@ -64,8 +74,10 @@ module resources 'resources.bicep' = {
     allowedTenantIds: empty(allowedTenantIds) ? tenant().tenantId : allowedTenantIds
     approverIds: approverIds
     engineerIds: engineerIds
+    partnerAdminIds: partnerAdminIds
     partnerTenantId: empty(partnerTenantId) ? tenant().tenantId : partnerTenantId
     azureCredential: azureCredential
+    botSdk: botSdk
     customerAppClientId: customerAppClientId
     minReplicas: minReplicas
     maxReplicas: maxReplicas

@@ -20,12 +20,14 @@ param botImage string
 param allowedTenantIds string
 param approverIds string
 param engineerIds string
+param partnerAdminIds string
 param partnerTenantId string
 @allowed([
   'lighthouse'
   'app'
 ])
 param azureCredential string
+param botSdk string
 param customerAppClientId string
 param minReplicas int
 param maxReplicas int
@@ -226,12 +228,14 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
           env: [
             { name: 'HOST', value: '0.0.0.0' }
             { name: 'PORT', value: string(port) }
+            { name: 'BOT_SDK', value: botSdk }
             { name: 'MicrosoftAppType', value: 'UserAssignedMSI' }
             { name: 'MicrosoftAppId', value: identity.properties.clientId }
             { name: 'MicrosoftAppTenantId', value: identity.properties.tenantId }
             { name: 'ALLOWED_TENANT_IDS', value: allowedTenantIds }
             { name: 'APPROVER_IDS', value: approverIds }
             { name: 'ENGINEER_IDS', value: engineerIds }
+            { name: 'PARTNER_ADMIN_IDS', value: partnerAdminIds }
             { name: 'PARTNER_TENANT_ID', value: partnerTenantId }
             { name: 'PUBLIC_BASE_URL', value: 'https://${appName}.${environment.properties.defaultDomain}' }
             // The customer-access mode: lighthouse acts as the managed identity itself; app acts as the

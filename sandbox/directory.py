@@ -134,6 +134,7 @@ class Directory:
         self.delegations: list[Delegation] = []
         self.custom_roles: dict[str, CustomRole] = {}  # lower-case id -> role
         self.principals: dict[str, dict[str, Any]] = {}  # tenant -> {lower object id: {"type", "deleted"?}}
+        self.groups: dict[str, dict[str, dict[str, Any]]] = {}  # tenant -> {lower group id: group}
         for a in scenario.get("apps") or []:
             app = App(a["clientId"], a["homeTenantId"], a.get("displayName", ""), list(a.get("secrets") or []),
                       list(a.get("certificates") or []), list(a.get("federatedCredentials") or []))
@@ -150,6 +151,8 @@ class Directory:
                                     c.get("description", ""), tid)
                 self.custom_roles[custom.id.lower()] = custom
             self.principals[tid] = {str(p["id"]).lower(): dict(p) for p in t.get("principals") or []}
+            # Security groups: {"id", "displayName", "members": [user or group ids]} (Microsoft Graph's facts).
+            self.groups[tid] = {str(g["id"]).lower(): dict(g) for g in t.get("groups") or []}
             self.assignments[tid] = [
                 Assignment(r.get("principalId") or r["appId"], r["role"], r["scope"], r.get("name", ""),
                            r.get("principalType", "User"), r.get("condition"), r.get("description"))
@@ -170,6 +173,23 @@ class Directory:
         """A built-in role, or a custom role of this directory."""
         custom = self.custom_roles.get(name_or_id.rsplit("/", 1)[-1].lower())
         return custom.as_role() if custom is not None else role(name_or_id)
+
+    def user_exists(self, tenant_id: str, user_id: str) -> bool:
+        listed = self.principals.get(tenant_id.lower(), {}).get(user_id.lower())
+        return listed is not None and listed.get("type", "User") == "User" and not listed.get("deleted", False)
+
+    def groups_of(self, tenant_id: str, object_id: str) -> set[str]:
+        """The groups the object is a member of, directly or through groups in groups (transitive)."""
+        groups = self.groups.get(tenant_id.lower(), {})
+        found: set[str] = set()
+        todo = [object_id.lower()]
+        while todo:
+            member = todo.pop()
+            for gid, group in groups.items():
+                if gid not in found and member in {str(m).lower() for m in group.get("members") or []}:
+                    found.add(gid)
+                    todo.append(gid)
+        return found
 
     def principal_exists(self, tenant_id: str, principal_id: str) -> bool:
         """Listed in the tenant (and not deleted), a managed identity, an app's service principal, or named
@@ -253,6 +273,7 @@ class Directory:
                                  "assignableScopes": c.assignable_scopes, "description": c.description}
                                 for c in self.custom_roles.values() if c.tenant == tid],
             "principals": list(self.principals.get(tid, {}).values()),
+            "groups": list(self.groups.get(tid, {}).values()),
             "delegations": [
                 {"subscriptionId": d.subscription_id, "managedByTenantId": d.managing_tenant,
                  "authorizations": [{"principalId": a.principal, "role": a.role} for a in d.authorizations]}

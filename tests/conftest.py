@@ -17,13 +17,14 @@ pytest_plugins = [
     "tests.support.playground",
     "tests.support.moves",
     "tests.support.fixbot",
+    "tests.support.customers",
 ]
 
 KINDS = ("unit", "http", "restart", "e2e", "bench")
 # Fixtures that serve or call over a real socket: a test using one is an `http` test unless marked otherwise.
 _SOCKET_FIXTURES = frozenset({"sandbox", "sandbox_factory", "gateway", "gateway_factory", "start_bot",
                               "connector", "move_bot", "fix_bot", "fix_bots", "azurite", "bot_server",
-                              "playground", "aiohttp_client", "aiohttp_server"})
+                              "playground", "aiohttp_client", "aiohttp_server", "customers_bot"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

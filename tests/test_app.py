@@ -67,6 +67,8 @@ def test_secrets_never_reach_the_log(tmp_path: Path) -> None:
         MicrosoftAppPassword=secret,
         AZURE_CLIENT_SECRET=azure_secret,
         AZURE_CREDENTIAL="sandbox",
+        ALLOWED_TENANT_IDS="72f988bf-86f1-41af-91ab-2d7cd011db47",
+        ENGINEER_IDS="00000000-0000-0000-0000-00000000a001",
     )
     activity = {"type": "message", "text": "help", "serviceUrl": "http://127.0.0.1:1", "conversation": {"id": "a:x"}}
     try:

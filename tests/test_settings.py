@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from settings import SettingsError, load_settings
+from settings import BotSdk, SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 GUID = "3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
@@ -26,8 +26,10 @@ def test_a_fresh_clone_runs_locally_on_the_embedded_sandbox() -> None:
 
 PARTNER = "0a0a0a0a-0000-4000-8000-00000000000a"
 MI = "e1e1e1e1-0000-4000-8000-0000000000e1"
+# Local mode on real Azure only when told (tests/bot/test_fail_closed.py): these read how the bot acts there.
+ON_AZURE = {"ALLOW_LOCAL_MODE_ON_AZURE": "true"}
 APP_SECRET = {"AZURE_CREDENTIAL": "app", "AZURE_CLIENT_ID": GUID, "AZURE_TENANT_ID": PARTNER,
-              "AZURE_CLIENT_SECRET": "s3cr3t-app-value"}
+              "AZURE_CLIENT_SECRET": "s3cr3t-app-value", **ON_AZURE}
 
 
 def test_the_partners_app_switches_to_real_azure() -> None:
@@ -43,9 +45,9 @@ def test_the_partners_app_switches_to_real_azure() -> None:
     ("env", "kind"),
     [
         ({"AZURE_CREDENTIAL": "app", "AZURE_CLIENT_ID": GUID, "AZURE_TENANT_ID": PARTNER,
-          "MANAGED_IDENTITY_CLIENT_ID": MI}, "federated credential (managed identity)"),
-        ({"AZURE_CREDENTIAL": "lighthouse", "MANAGED_IDENTITY_CLIENT_ID": MI}, "managed identity"),
-        ({"AZURE_CREDENTIAL": "cli"}, "Azure CLI login"),
+          "MANAGED_IDENTITY_CLIENT_ID": MI, **ON_AZURE}, "federated credential (managed identity)"),
+        ({"AZURE_CREDENTIAL": "lighthouse", "MANAGED_IDENTITY_CLIENT_ID": MI, **ON_AZURE}, "managed identity"),
+        ({"AZURE_CREDENTIAL": "cli", **ON_AZURE}, "Azure CLI login"),
     ],
 )
 def test_each_way_of_acting_is_accepted(env: dict[str, str], kind: str) -> None:
@@ -77,12 +79,14 @@ def test_without_inbound_authentication_the_bot_listens_on_loopback_only() -> No
         load_settings({"HOST": "0.0.0.0"})
     assert "HOST:" in str(raised.value) and "forged" in str(raised.value)
     assert load_settings({"HOST": "::1"}).host == "::1"
-    registered = {"MicrosoftAppId": GUID, "MicrosoftAppPassword": "x", "AZURE_CREDENTIAL": "sandbox"}
+    registered = {"MicrosoftAppId": GUID, "MicrosoftAppPassword": "x", "AZURE_CREDENTIAL": "sandbox",
+                  "ALLOWED_TENANT_IDS": GUID, "ENGINEER_IDS": GUID}
     assert load_settings({**registered, "HOST": "0.0.0.0"}).host == "0.0.0.0"
 
 
 def test_a_registered_bot_never_falls_back_to_the_sandbox_by_itself() -> None:
-    registered = {"MicrosoftAppId": GUID, "MicrosoftAppPassword": "x"}
+    registered = {"MicrosoftAppId": GUID, "MicrosoftAppPassword": "x", "ALLOWED_TENANT_IDS": GUID,
+                  "ENGINEER_IDS": GUID}
     with pytest.raises(SettingsError) as raised:
         load_settings(registered)
     assert "AZURE_CREDENTIAL: required when MicrosoftAppId is set" in str(raised.value)
@@ -99,6 +103,7 @@ def test_lists_of_ids_accept_commas_spaces_and_case() -> None:
     ("env", "named"),
     [
         ({"PORT": "eighty"}, "PORT"),
+        ({"BOT_SDK": "teams-ai"}, "BOT_SDK"),
         ({"MicrosoftAppId": "not-a-guid"}, "MicrosoftAppId"),
         ({"MicrosoftAppId": GUID, "AZURE_CREDENTIAL": "sandbox"}, "MicrosoftAppPassword"),
         ({"MicrosoftAppType": "Anything"}, "MicrosoftAppType"),
@@ -129,7 +134,7 @@ def test_each_wrong_value_is_named(env: dict[str, str], named: str) -> None:
 
 def test_secrets_never_appear_in_the_settings_repr() -> None:
     settings = load_settings({"MicrosoftAppId": GUID, "MicrosoftAppPassword": "s3cr3t-value",
-                              "AZURE_CREDENTIAL": "sandbox"})
+                              "AZURE_CREDENTIAL": "sandbox", "ALLOWED_TENANT_IDS": GUID, "ENGINEER_IDS": GUID})
     assert "s3cr3t-value" not in repr(settings)
 
 
@@ -147,7 +152,7 @@ def test_the_bot_refuses_to_start_and_says_which_setting_is_wrong(tmp_path: Path
 
 def test_table_storage_on_entra_id_needs_only_the_account() -> None:
     settings = load_settings({"STORAGE_URL": "azure-table://stbotfabrikam", "MANAGED_IDENTITY_CLIENT_ID": GUID,
-                              "AZURE_CREDENTIAL": "lighthouse"})
+                              "AZURE_CREDENTIAL": "lighthouse", **ON_AZURE})
     assert settings.storage_url == "azure-table://stbotfabrikam"
     assert settings.storage_connection_string is None
     assert settings.managed_identity_client_id.lower() == GUID.lower()
@@ -173,3 +178,9 @@ def test_unsafe_set_ups_do_not_start(tmp_path: Path, env: dict[str, str], said: 
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and said in done.stderr
     assert not (tmp_path / "data").exists(), "nothing was started or written"
+
+
+@pytest.mark.parametrize(("value", "sdk"), [("", BotSdk.BOTBUILDER), ("botbuilder", BotSdk.BOTBUILDER),
+                                            ("agents", BotSdk.AGENTS), (" Agents ", BotSdk.AGENTS)])
+def test_the_teams_edge_is_botbuilder_unless_agents_is_asked_for(value: str, sdk: BotSdk) -> None:
+    assert load_settings({"BOT_SDK": value}).bot_sdk is sdk

@@ -101,3 +101,8 @@ class NotDelegated(TenantAccessDenied):
 
 class NotFound(ArmError):
     """The subscription, group or operation does not exist (or is not visible)."""
+
+
+class DirectoryUnavailable(Exception):
+    """Microsoft Graph could not say whether a person is in a group (refused the bot's token, failed, timed
+    out): a grant through a group then counts for nothing until it can."""

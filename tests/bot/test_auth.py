@@ -11,6 +11,8 @@ REGISTRATION = {
     "MicrosoftAppId": "3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
     "MicrosoftAppPassword": "not-a-real-secret",
     "AZURE_CREDENTIAL": "sandbox",
+    "ALLOWED_TENANT_IDS": teams.PARTNER_TENANT,
+    "ENGINEER_IDS": teams.ENGINEER["aadObjectId"],
 }
 
 

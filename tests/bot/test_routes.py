@@ -93,6 +93,7 @@ async def test_every_button_on_every_card_the_bot_can_draw_has_a_route(routes: R
 
 
 async def test_who_may_use_a_route_is_declared_on_it(routes: Routes) -> None:
-    open_to_all = {verbs.HELP, verbs.REQUEST_REFRESH, verbs.REQUEST_STATUS, verbs.REQUEST_RECHECK, verbs.HISTORY_PAGE}
+    # A request's status, refresh and Check again are its customer's people's (tests/bot/test_customers.py).
+    open_to_all = {verbs.HELP, verbs.HISTORY_PAGE}
     assert {v for v, r in routes.verbs.items() if r.guard is None} == open_to_all
-    assert {c for c, r in routes.commands.items() if r.guard is None} == {"help", "status", "history"}
+    assert {c for c, r in routes.commands.items() if r.guard is None} == {"help", "history"}

@@ -38,6 +38,7 @@ MAIN_PARAMS = {
     "allowedTenantIds": "",
     "approverIds": "3a2b1c0d-9e8f-4a7b-8c6d-5e4f3a2b1c0d,4b3c2d1e-0f9a-4b8c-9d7e-6f5a4b3c2d1e",
     "engineerIds": "",
+    "partnerAdminIds": "5c4d3e2f-1a0b-4c9d-8e7f-6a5b4c3d2e1f",
     "partnerTenantId": "",
     "minReplicas": 2,
     "maxReplicas": 4,

@@ -7,6 +7,7 @@ builder is checked everywhere once it is added here.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from cards.approval import approval_card
@@ -18,6 +19,8 @@ from cards.assessment import (
     page_count,
     stopping_findings,
 )
+from cards.blockers import not_ready_card
+from cards.customers import customer_card, customers_card
 from cards.help import help_card
 from cards.messages import error_card, not_allowed_card, question_card, unknown_action_card
 from cards.move import history_card, move_progress_card
@@ -25,10 +28,23 @@ from cards.movereport import final_report_card
 from cards.pickers import group_picker_card, subscription_picker_card, target_picker_card
 from cards.plan import create_groups_card, move_plan_card, plan_updating_card
 from cards.progress import Step, work_progress_card
+from cards.relationship import relationship_section
 from cards.tenant import attach_result_card, invitation_card, onboarding_card
 from cards.verbs import MOVE_SOURCE
+from migration.application.relationship import NO_PARTNER_ACCOUNT
 from migration.azure.permissions import AccessIdentity, evaluate
-from migration.model import AccessCause, Assessment, Permission, RequestState, Verdict
+from migration.model import (
+    AccessCause,
+    Assessment,
+    BillingAccount,
+    BillingCustomer,
+    Permission,
+    Relationship,
+    RelationshipStatus,
+    RequestState,
+    Verdict,
+)
+from migration.model.customers import Change, Customer, Grant, Role
 from tests.support.cards import fixtures as fx
 
 SIZES: dict[str, Assessment] = {"contoso": fx.CONTOSO, "huge": fx.HUGE}
@@ -50,12 +66,29 @@ LIGHTHOUSE_IDENTITY = AccessIdentity(mode="lighthouse", kind="managed identity",
                                      principal_id="e2e2e2e2-0000-4000-8000-0000000000e2")
 
 
+MPA_ACCOUNT = BillingAccount("5e98e158-0000-4000-8000-000000000001:9a8b7c6d-0000-4000-8000-000000000002_2019-05-31",
+                             "Partner MPA", "MicrosoftPartnerAgreement")
+RELATIONSHIPS = (
+    Relationship(RelationshipStatus.CONFIRMED, MPA_ACCOUNT,
+                 BillingCustomer(fx.TENANT_ID, "Contoso Ltd", ("Microsoft Azure Plan",))),
+    Relationship(RelationshipStatus.NO_AZURE_PLAN, MPA_ACCOUNT),
+    Relationship(RelationshipStatus.UNREADABLE, code=NO_PARTNER_ACCOUNT),
+    Relationship(RelationshipStatus.UNREADABLE, MPA_ACCOUNT, code="AuthorizationFailed",
+                 detail="The client 'x' does not have authorization to perform action "
+                        "'Microsoft.Billing/billingAccounts/customers/read'."),
+)
+
+
 def build_all() -> dict[str, dict[str, Any]]:
     cards: dict[str, dict[str, Any]] = {
         "help": help_card(sandbox=False),
         "help-sandbox": help_card(sandbox=True),
         "attach-result": attach_result_card(tenant=fx.TENANT, tenant_id=fx.TENANT_ID, subscriptions=fx.SUBSCRIPTIONS),
         "invitation": invitation_card(tenant=fx.TENANT, partner_tenant_id=fx.PARTNER_TENANT_ID),
+        **{f"attach-result-relationship-{r.status.value}-{r.code or 'ok'}": attach_result_card(
+            tenant=fx.TENANT, tenant_id=fx.TENANT_ID, subscriptions=fx.SUBSCRIPTIONS, recheck=True,
+            relationship=relationship_section(r, partner_tenant_id=fx.PARTNER_TENANT_ID)) for r in RELATIONSHIPS},
+        "not-ready": not_ready_card([g for g in fx.CONTOSO.groups if g.verdict is Verdict.BLOCKED][:3]),
         "attach-result-missing-permissions": attach_result_card(
             tenant=fx.TENANT, tenant_id=fx.TENANT_ID, subscriptions=fx.SUBSCRIPTIONS, identity=APP_IDENTITY,
             checks=tuple(c for s, o in fx.SUBSCRIPTIONS if o.source_allowed or o.target_allowed
@@ -186,4 +219,14 @@ def build_all() -> dict[str, dict[str, Any]]:
     cards["final-report-500-groups"] = final_report_card(fx.move_report(
         everything, steps=many, records=fx.step_records(many), manual=fx.MANUAL_FIXES), report_url=REPORT_URL,
         expires_at=fx.AT)
+    customer = Customer("a1a1a1a1-0000-4000-8000-0000000000a1", "Alpha *Ltd* [x](https://evil.example)",
+                        ("alpha.onmicrosoft.com",), (),
+                        (Grant(Role.ENGINEER, "00000000-0000-0000-0000-00000000a001"),
+                         Grant(Role.APPROVER, "9e000000-0000-4000-8000-0000000000b1")),
+                        tuple(Change("00000000-0000-0000-0000-00000000ad01", "Nestor Wilke",
+                                     datetime(2026, 12, 7, 9, n, tzinfo=UTC), f"granted engineer to {n}")
+                              for n in range(12)))
+    cards["customers"] = customers_card([customer])
+    cards["customers-none"] = customers_card([])
+    cards["customer"] = customer_card(customer, note="Engineer granted to 00000000-0000-0000-0000-00000000a001.")
     return cards
