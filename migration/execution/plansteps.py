@@ -10,7 +10,8 @@ from migration.execution.engine import Step
 from migration.execution.fixstep import finished_steps
 from migration.fixes.families import holds as fix_holds
 from migration.model import GroupMove, GroupState, ResourceId
-from migration.model.records import BatchRecord, StoredRequest
+from migration.model.plan import PlanStep
+from migration.model.records import BatchRecord, StepStatus, StoredRequest
 
 FINAL_GROUP = frozenset({GroupState.SUCCEEDED, GroupState.FAILED, GroupState.SKIPPED})
 
@@ -86,3 +87,19 @@ def finished(stored: StoredRequest) -> dict[str, bool]:
         if g.state in FINAL_GROUP:
             done[f"move:{name}"] = g.state is GroupState.SUCCEEDED
     return done
+
+
+def first_failed(stored: StoredRequest, step: PlanStep) -> PlanStep:
+    """The step that failed, for a step skipped because a step it waits for did not succeed (the group's
+    message names the cause, not the link of the chain next to it)."""
+    by_key = {s.key: s for s in stored.fix_steps}
+    seen = {step.key}
+    while (record := stored.step_record(step.key)) is not None and record.status is StepStatus.SKIPPED:
+        waited = next((by_key[k] for k in step.after if k in by_key and k not in seen
+                       and (r := stored.step_record(k)) is not None
+                       and r.status in (StepStatus.FAILED, StepStatus.SKIPPED)), None)
+        if waited is None:
+            break
+        seen.add(waited.key)
+        step = waited
+    return step

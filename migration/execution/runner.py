@@ -39,7 +39,7 @@ from migration.execution.engine import Step, run_steps
 from migration.execution.fixstep import FixStepRunner, verify
 from migration.execution.groupmove import GroupMoveRunner, confirm_moved
 from migration.execution.leases import LeaseLost
-from migration.execution.plansteps import engine_steps, finished, replace_group
+from migration.execution.plansteps import engine_steps, finished, first_failed, replace_group
 from migration.execution.workflow import Workflow
 from migration.fixes.carry import FixAzure
 from migration.model import (
@@ -428,7 +428,7 @@ class MoveRunner:
         waited_fix = next((s for s in stored.fix_steps if s.key == failed), None)
         if waited_fix is not None and kind == "validate":
             error = ArmErrorDetail(code="FixFailed", message=message(
-                "group_waits_for_fix", step=waited_fix.text))
+                "group_waits_for_fix", step=first_failed(stored, waited_fix).text))
             stored = await self._save(rid, lambda s: replace_group(s, name, state=GroupState.SKIPPED, error=error))
             self._changed(stored)
             return

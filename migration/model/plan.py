@@ -32,6 +32,7 @@ class StepKind(StrEnum):
     REGISTER_PROVIDER = "register_provider"  # providers
     CONSOLIDATE = "consolidate"  # consolidation
     MOVE_APP_BACK = "move_app_back"
+    VALIDATE_REGROUPING = "validate_regrouping"
     DISASSOCIATE_IP = "disassociate_ip"  # public_ips
     REASSOCIATE_IP = "reassociate_ip"
     DELETE_PEERING = "delete_peering"  # peerings

@@ -1,6 +1,7 @@
 """In-subscription moves before the moves: split dependencies brought into one group, App Service resources
-moved back to the group they were created in. Each is validated first, like the moves themselves, and holds
-its two groups while it runs, as Azure does.
+moved back to the group they were created in. Azure's dry run of all of them comes first, so a part it refuses
+stops every one before anything moves; each is validated again just before it moves, and holds its two groups
+while it runs, as Azure does.
 
 The resources they move change group before the moves: the steps that act on those groups wait for them
 (`Regrouping` on each step kind), and `choice.regroup` gives the request's groups as they then stand.
@@ -9,8 +10,9 @@ The resources they move change group before the moves: the steps that act on tho
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import Protocol
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from migration.azure.ports import HasInventory, HasMoves
 from migration.fixes.facts import PlanFacts, Relocation, args
@@ -59,11 +61,36 @@ def _regroup(facts: PlanFacts, moves: Relocation, fixes: Sequence[ChosenFix], ad
     return manual
 
 
+def _validate_first(facts: PlanFacts, steps: Steps, regroup: Sequence[PlanStep]) -> None:
+    """Azure's dry run of the whole regrouping before any of its moves: when it refuses one part, none is
+    made (each move waits for it) and the step's error says why. It waits for what the moves wait for (the
+    locks lifted in their groups)."""
+    if not regroup:
+        return
+    parts = [{"source_group": s.arg("source_group"), "destination": s.group, "ids": s.arg("ids").split()}
+             for s in regroup]
+    first = tuple(dict.fromkeys(k for s in regroup for k in s.after))
+    key = f"{StepKind.VALIDATE_REGROUPING.value}:{facts.source_subscription_id}".lower()
+    # It serves the groups of the regrouping through their moves, which wait for it: not every group.
+    check = PlanStep(key, StepKind.VALIDATE_REGROUPING, regroup[0].group,
+                     args(parts=json.dumps(parts), count=len(parts), subscription=facts.source_subscription_id),
+                     after=first)
+    planned = list(steps.items())
+    steps.clear()
+    for k, s in planned:  # listed just before the first of them, as it runs
+        if k == regroup[0].key:
+            steps[key] = check
+        steps[k] = waiting(s, after=(key,)) if s in regroup else s
+
+
 def _wait_for_regrouping(facts: PlanFacts, steps: Steps, specs: Specs) -> None:
     """A step before the moves waits for the in-subscription moves it acts after: those of its group (it acts
-    on what they move), or all of them (the ids it records are those after them)."""
+    on what they move), or all of them (the ids it records are those after them); the moves wait for the dry
+    run of all of them."""
     before = [s for s in steps.values() if s.phase == "before"]
     regroup = [s for s in before if specs[s.kind].regroups]
+    _validate_first(facts, steps, regroup)
+    before = [steps[s.key] for s in before]
     for s in before:
         wanted = specs[s.kind].regrouping
         waits: list[str] = []
@@ -75,10 +102,18 @@ def _wait_for_regrouping(facts: PlanFacts, steps: Steps, specs: Specs) -> None:
         steps[s.key] = waiting(s, after=waits)
 
 
+def _parts(step: PlanStep) -> list[dict[str, Any]]:
+    """The whole regrouping's moves: source group, destination, ids."""
+    return list(json.loads(step.arg("parts") or "[]"))
+
+
 def _holds(source_subscription: str, step: PlanStep) -> frozenset[str]:
-    """An in-subscription move holds its two groups, as Azure does."""
+    """An in-subscription move, or its dry run, holds its two groups, as Azure does (the dry run of the whole
+    regrouping holds every group of it)."""
     base = f"/subscriptions/{source_subscription}/resourcegroups/"
-    return frozenset({(base + step.arg("source_group")).lower(), (base + step.group).lower()})
+    pairs = [(p["source_group"], p["destination"]) for p in _parts(step)] if step.kind is \
+        StepKind.VALIDATE_REGROUPING else [(step.arg("source_group"), step.group)]
+    return frozenset((base + g).lower() for pair in pairs for g in pair)
 
 
 class _Regrouping(HasInventory, HasMoves, Protocol):
@@ -110,6 +145,32 @@ async def _move(azure: _Regrouping, step: PlanStep) -> None:
             await asyncio.sleep(_BUSY_RETRY_SECONDS)
 
 
+async def _validate(azure: _Regrouping, step: PlanStep) -> None:
+    """Azure's dry run of each part still to move (a part a run before a restart moved is not asked again)."""
+    subscription = step.arg("subscription")
+    for part in _parts(step):
+        remaining = await still_in(azure, subscription, part["source_group"], part["ids"])
+        if remaining:
+            check = await azure.moves.begin_validate(subscription, part["source_group"], resource_ids=remaining,
+                                                     target_group_id=str(ResourceId(subscription,
+                                                                                    part["destination"])))
+            await check.wait()
+
+
+async def _never_done(azure: _Regrouping, step: PlanStep) -> bool:
+    return False  # a dry run changes nothing: after a restart it is simply asked again
+
+
+def _command_values(step: PlanStep) -> Mapping[str, Any]:
+    """Each part's dry run by hand: Azure's validateMoveResources for its source group."""
+    subscription = step.arg("subscription")
+    return {"checks": [{"url": f"https://management.azure.com/subscriptions/{subscription}/resourceGroups/"
+                               f"{p['source_group']}/validateMoveResources?api-version=2021-04-01",
+                        "body": json.dumps({"resources": p["ids"],
+                                            "targetResourceGroup": str(ResourceId(subscription, p["destination"]))})}
+                       for p in _parts(step)]}
+
+
 async def _moved(azure: HasInventory, step: PlanStep) -> bool:
     ids = [i for i in step.arg("ids").split() if i]
     return not await still_in(azure, step.arg("subscription"), step.arg("source_group"), ids)
@@ -121,5 +182,7 @@ FAMILY = FixFamily(
     plan=_regroup,
     together=True,
     finish=_wait_for_regrouping,
-    steps=tuple(StepSpec(kind, _move, _moved, regroups=True, lasting=True, holds=_holds) for kind in _KIND.values()),
+    steps=(*(StepSpec(kind, _move, _moved, regroups=True, lasting=True, holds=_holds) for kind in _KIND.values()),
+           StepSpec(StepKind.VALIDATE_REGROUPING, _validate, _never_done, writes_scopes=False, holds=_holds,
+                    command_values=_command_values)),
 )

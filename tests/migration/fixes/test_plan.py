@@ -3,6 +3,8 @@ what each step says and would run by hand."""
 
 from __future__ import annotations
 
+import shlex
+
 from migration.fixes.choice import chosen_fixes, movable_with, regroup, regroup_destinations
 from migration.fixes.families import command
 from migration.fixes.plan import PlanFacts, plan_fixes
@@ -56,8 +58,15 @@ def test_resources_moved_back_into_their_group_move_on_from_there():
                     (f"{G}/rg-web/providers/Microsoft.Web/serverFarms/plan-1",))
     webapp = GroupMove("rg-webapp", f"/subscriptions/{T}/resourceGroups/rg-webapp", "westeurope", (APP2,))
     plan = plan_fixes(PlanFacts(S, T, (web, webapp)), chosen)
-    assert [s.kind for s in plan.steps] == [StepKind.MOVE_APP_BACK]
-    assert command(plan.steps[0]).posix() == f"az resource move --destination-group rg-web --ids {APP2}"
+    check, back = plan.steps
+    assert [check.kind, back.kind] == [StepKind.VALIDATE_REGROUPING, StepKind.MOVE_APP_BACK]
+    assert back.after == (check.key,)  # Azure's dry run of the whole regrouping first
+    assert command(back).posix() == f"az resource move --destination-group rg-web --ids {APP2}"
+    assert command(check).posix() == (
+        "az rest --method post --url " + shlex.quote(f"https://management.azure.com/subscriptions/{S}/resourceGroups/"
+                                                    "rg-webapp/validateMoveResources?api-version=2021-04-01")
+        + " --body " + shlex.quote(
+            f'{{"resources": ["{APP2}"], "targetResourceGroup": "/subscriptions/{S}/resourceGroups/rg-web"}}'))
     groups = regroup((web, webapp), plan.steps)
     assert [g.source_group for g in groups] == ["rg-web"]  # rg-webapp is empty now
     assert groups[0].resource_ids[-1] == f"{G}/rg-web/providers/Microsoft.Web/sites/app-2"

@@ -44,7 +44,8 @@ async def test_one_approval_moves_with_fixes_and_follow_through_across_sigkill_a
         kinds = {s.kind for s in steps}
         # Every kind of step around locks, providers, App Service, networks and roles but one (the fixes on
         # single resources, such as jobs and disks, have a sibling test of their own).
-        assert kinds == {StepKind.LIFT_LOCK, StepKind.REGISTER_PROVIDER, StepKind.MOVE_APP_BACK,
+        assert kinds == {StepKind.LIFT_LOCK, StepKind.REGISTER_PROVIDER, StepKind.VALIDATE_REGROUPING,
+                         StepKind.MOVE_APP_BACK,
                          StepKind.DISASSOCIATE_IP, StepKind.DELETE_PEERING, StepKind.RESTORE_LOCK,
                          StepKind.REASSOCIATE_IP, StepKind.RECREATE_PEERING, StepKind.TAG_GROUP,
                          StepKind.ADD_ASSIGNABLE_SCOPE, StepKind.RECREATE_ASSIGNMENT}

@@ -70,7 +70,12 @@ async def test_a_failed_fix_stops_only_the_group_that_needs_it(workflow: Workflo
     by_kind = {}
     for s in done.fix_steps:
         by_kind.setdefault(s.kind, []).append(done.step_record(s.key).status)
-    assert by_kind[StepKind.MOVE_APP_BACK] == [StepStatus.FAILED]
+    # Azure's dry run of the regrouping refused it: nothing moved in the source, and the group says why.
+    assert by_kind[StepKind.VALIDATE_REGROUPING] == [StepStatus.FAILED]
+    assert by_kind[StepKind.MOVE_APP_BACK] == [StepStatus.SKIPPED]
+    assert "(Check with Azure's dry run that every in-subscription move can be made" in groups["rg-web"].error.message
+    left = {r.name: r.resource_group for r in await gateway.for_tenant(FABRIKAM).inventory.list_resources(PAYG)}
+    assert left["app-2"] == "rg-webapp"
     web_follow = [done.step_record(s.key).status for s in done.fix_steps if s.group == "rg-web" and s.phase == "after"]
     assert web_follow and set(web_follow) == {StepStatus.SKIPPED}  # nothing moved, nothing to follow through
     assert set(by_kind[StepKind.RESTORE_LOCK]) == {StepStatus.SUCCEEDED}
