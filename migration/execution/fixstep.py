@@ -105,10 +105,14 @@ class FixStepRunner:
     async def _end(self, stored: StoredRequest, step: PlanStep, status: StepStatus,
                    error: ArmErrorDetail | None) -> None:
         record = StepRecord(step.key, status, error, self._workflow.now())
-        await self._save(stored.id, lambda s: _record(s, record))
-        await self._workflow.audit(stored.id, "step", by=None, tenant_id=None, detail={
+        entry = self._workflow.trail.entry(stored.id, "step", by=None, tenant_id=None, detail={
             "step": step.key, "kind": step.kind.value, "phase": step.phase, "status": status.value,
             "code": error.code if error else None})
+        # The step's end and its audit entry in one write: a process stopped between the two would leave an
+        # ended step that is never audited (a resumed run does not end it again); the chain takes it now, or
+        # the next claim does.
+        saved = await self._save(stored.id, lambda s: replace(_record(s, record), unaudited=(*s.unaudited, entry)))
+        await self._workflow.complete_audit(saved)
 
 
 async def verify(azure: FixAzure, stored: StoredRequest) -> frozenset[str]:
