@@ -52,6 +52,7 @@ from migration.assessment.catalog import load_catalog
 from migration.azure.gateway import create_gateway
 from migration.azure.permissions import AccessIdentity
 from migration.azure.ports import AzureGateway
+from migration.execution.audit import AuditTrail
 from migration.execution.runner import MoveRunner, RunnerConfig
 from migration.execution.workflow import Workflow
 from migration.model.store import DocumentStore
@@ -62,7 +63,7 @@ from sandbox.tls import CA_FILE
 from settings import Settings, SettingsError, load_settings
 from storage import open_store
 from storage.assessments import StoredAssessments
-from storage.reports import ReportLinks
+from storage.reports import ReportLinks, token_hash
 from telemetry import MoveCounters, configure_telemetry, traced_turns
 from workers.assessment import AssessmentWorkers, WorkerSettings
 
@@ -110,13 +111,18 @@ async def _healthz(request: web.Request) -> web.Response:
     return web.json_response(body, status=200 if storage_ok else 503)
 
 
-def _report_download(reports: ReportLinks) -> Any:
-    """GET /reports/{token}.csv|.json|.md: an assessment export or a move report behind an unguessable,
-    expiring link."""
+def _report_download(reports: ReportLinks, trail: AuditTrail) -> Any:
+    """GET /reports/{token}.csv|.json|.md|.jsonl: an assessment export, a move report or an audit export behind
+    an unguessable, expiring link. Every download is recorded on the audit chain of what it holds; the link
+    carries no identity, so the entry says so."""
 
     async def download(request: web.Request) -> web.Response:
         token, _, fmt = request.match_info["name"].rpartition(".")
         report = await reports.resolve(token, fmt)
+        if report is not None and report.chain:
+            await trail.append(report.chain, "downloaded", by=None, tenant_id=None, detail={
+                "report": report.filename, "link": token_hash(token)[:16], "expires_at": report.expires_at.isoformat(),
+                "identity": "none: anyone with the link can download it"})
         if report is None:
             return web.Response(
                 status=404, text="This report link is unknown or has expired. For a fresh one, run the assessment "
@@ -275,7 +281,7 @@ def create_app(
     handler = messages_handler(adapter, bot, authenticate_first=not settings.local_mode)
     app.router.add_post("/api/messages", traced_turns(handler))
     app.router.add_get("/healthz", _healthz)
-    app.router.add_get("/reports/{name}", _report_download(reports))
+    app.router.add_get("/reports/{name}", _report_download(reports, workflow.trail))
     return app
 
 
