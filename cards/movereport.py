@@ -20,7 +20,7 @@ from cards import verbs
 from cards.move_parts import STATE_LABEL, STATE_STYLE
 from migration.model import name_of
 from migration.model.commands import Script
-from migration.reports.move import MOVE_KIND, MoveReport, Outcome, StepLine
+from migration.reports.move import MOVE_KIND, MoveReport, Outcome, StepLine, manual_title
 
 BUDGET_BYTES = 26 * 1024  # of Teams' 28 KB: room for the serializer's overhead and the fallback text
 DONE_RESERVE = 2 * 1024  # what the "needs you" list leaves at least for the list of what went fine
@@ -98,7 +98,7 @@ def _needs_you(report: MoveReport, budget: int) -> tuple[list[k.Element], int, i
     def entries(powershell: bool) -> list[list[k.Element]]:
         out = [_undone_entry(s, powershell) for s in report.undone()]
         return out + [[k.text(f"**The bot cannot do this** ({k.untrusted(m.group)}): "
-                              f"{k.untrusted(m.action.replace('_', ' '))}.", spacing=types.Spacing.SMALL),
+                              f"{k.untrusted(manual_title(m))}", spacing=types.Spacing.SMALL),
                        *_command(m.command, powershell)] for m in report.manual]
 
     both = entries(True)

@@ -19,7 +19,9 @@ from sandbox.answers import failure_answer, json_answer
 from sandbox.api import ArmApi, Runtime, Timing, read_body
 from sandbox.appnetwork import AppNetworkApi
 from sandbox.auth import ArmAuth
+from sandbox.budgets import BudgetApi
 from sandbox.compute import ComputeApi
+from sandbox.diagnostics import DiagnosticSettingsApi
 from sandbox.entra import Entra, load_or_create_signing_key
 from sandbox.errors import ArmFailure, error_body
 from sandbox.faults import DROP_ANSWER, FaultConfig, FaultInjector, drop
@@ -39,13 +41,15 @@ from sandbox.state import World, load_scenario
 from sandbox.stats import Stats
 from sandbox.subnets import SubnetApi
 from sandbox.subscriptions import SubscriptionApi
+from sandbox.tags import TagsApi
 from sandbox.throttle import Throttle, Throttled, charge
 from sandbox.tls import server_ssl_context
 
 STATE_FILE = "state.json"
 API_MODULES: tuple[type[ArmApi], ...] = (
     SubscriptionApi, ProviderApi, MoveApi, ResourceGraphApi, PermissionApi, LockApi, RbacApi, NetworkApi, SubnetApi,
-    ComputeApi, JobsApi, AppNetworkApi, ResourceApi,
+    ComputeApi, JobsApi, AppNetworkApi, ResourceApi, TagsApi, BudgetApi,
+    DiagnosticSettingsApi,
 )
 
 

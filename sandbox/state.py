@@ -148,6 +148,10 @@ class Sub:
     providers: dict[str, tuple[str, str]] = field(default_factory=dict)  # lower ns -> (ns, state)
     locks: list[dict[str, Any]] = field(default_factory=list)
     groups: dict[str, Group] = field(default_factory=dict)  # lower-case name -> group
+    tags: dict[str, str] = field(default_factory=dict)  # the subscription's own (Microsoft.Resources/tags)
+    # Settings made on the subscription itself, by lower-case type then lower-case name: {"name", "properties",
+    # "eTag"?} (budgets: sandbox.budgets).
+    settings: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def provider_state(self, namespace: str) -> str:
         return self.providers.get(namespace.lower(), (namespace, "Registered"))[1]
@@ -218,7 +222,9 @@ class World:
             sid, tenant, s.get("displayName", sid), s.get("state", "Enabled"),
             s.get("quotaId", "PayAsYouGo_2014-09-01"), s.get("spendingLimit", "Off"),
             {ns.lower(): (ns, state) for ns, state in (s.get("providers") or {}).items()},
-            list(s.get("locks", [])),
+            list(s.get("locks", [])), tags=dict(s.get("tags") or {}),
+            settings={t.lower(): {str(e["name"]).lower(): dict(e) for e in entries}
+                      for t, entries in (s.get("settings") or {}).items()},
         )
         for g in s.get("resourceGroups", []):
             name = str(_required(g, "name", f"{where} group"))
@@ -287,7 +293,8 @@ class World:
                 {
                     "id": s.id, "tenantId": s.tenant_id, "displayName": s.display_name, "state": s.state,
                     "quotaId": s.quota_id, "spendingLimit": s.spending_limit,
-                    "providers": dict(s.providers.values()), "locks": s.locks,
+                    "providers": dict(s.providers.values()), "locks": s.locks, "tags": s.tags,
+                    "settings": {t: list(entries.values()) for t, entries in s.settings.items()},
                     "resourceGroups": [
                         {
                             "name": g.name, "location": g.location, "tags": g.tags, "locks": g.locks,

@@ -31,7 +31,9 @@ from migration.azure.network import ArmNetwork
 from migration.azure.pacing import Pacer
 from migration.azure.providers import ArmProviders
 from migration.azure.resources import ArmResources
+from migration.azure.settings import ArmSettings
 from migration.azure.subscriptions import ArmSubscriptions
+from migration.azure.tags import ArmTags
 from migration.azure.web import ArmWeb
 from migration.model import ArmError, ArmErrorDetail, NotFound
 
@@ -52,6 +54,8 @@ class TenantClient:
         self.moves = ArmMoves(clients)
         self.locks = ArmLocks(clients)
         self.authorization = ArmAuthorization(clients)
+        self.tags = ArmTags(clients)
+        self.settings = ArmSettings(clients)
         self.providers = ArmProviders(clients)
         self.network = ArmNetwork(clients)
         self.web = ArmWeb(self.resources)

@@ -76,13 +76,23 @@ class ArmNetwork:
 
     @maps_errors(write=True, about="vnet_id")
     async def begin_remove_subnet_nat_gateway(self, vnet_id: ResourceId | str, subnet: str) -> ArmOperation[None]:
-        """Read the subnet and write it back without its NAT gateway (the PUT replaces the whole subnet); a
-        subnet without one is left as it is."""
-        vnet = ResourceId.of(vnet_id)
+        """Take the NAT gateway off the subnet; a subnet without one is left as it is."""
+        return await self._set_nat_gateway(ResourceId.of(vnet_id), subnet, None)
+
+    @maps_errors(write=True, about="vnet_id")
+    async def begin_attach_subnet_nat_gateway(self, vnet_id: ResourceId | str, subnet: str, *,
+                                              nat_gateway_id: str) -> ArmOperation[None]:
+        """Put a NAT gateway (of the network's subscription and region) on the subnet; one already there is
+        left as it is."""
+        return await self._set_nat_gateway(ResourceId.of(vnet_id), subnet, nat_gateway_id)
+
+    async def _set_nat_gateway(self, vnet: ResourceId, subnet: str, nat_gateway_id: str | None) -> ArmOperation[None]:
+        """Read the subnet and write it back with that NAT gateway (the PUT replaces the whole subnet)."""
         client = self._clients.network(vnet.subscription)
         found = await client.subnets.get(vnet.resource_group, vnet.name, subnet)
-        if found.nat_gateway is None:
+        now = str(found.nat_gateway.id) if found.nat_gateway is not None else None
+        if (now or "").lower() == (nat_gateway_id or "").lower():
             return done(None, about=vnet)
-        found.nat_gateway = None
+        found.nat_gateway = _models().SubResource(id=nat_gateway_id) if nat_gateway_id else None
         poller = await client.subnets.begin_create_or_update(vnet.resource_group, vnet.name, subnet, found)
         return ArmOperation(poller, vnet)

@@ -120,6 +120,24 @@ class Authorization(Protocol):
         """The bot's identity as its token for this tenant names it (None: a token without claims)."""
 
 
+class Tags(Protocol):
+    """The tags of a subscription, a group or a resource (Microsoft.Resources/tags)."""
+
+    async def get_tags(self, scope: Id) -> dict[str, str]: ...
+
+    async def begin_merge_tags(self, scope: Id, *, tags: dict[str, str]) -> Operation[None]: ...
+
+
+class SubscriptionSettings(Protocol):
+    """Settings made on a subscription that are resources at its scope (budgets), by type."""
+
+    async def list_settings(self, subscription_id: str, type_: str) -> list[Resource]: ...
+
+    async def get_setting(self, setting_id: Id) -> Resource: ...
+
+    async def create_setting(self, setting_id: Id, *, properties: dict[str, Any]) -> Resource: ...
+
+
 class Providers(Protocol):
     async def list_providers(self, subscription_id: str) -> list[ProviderRegistration]: ...
 
@@ -140,6 +158,9 @@ class Network(Protocol):
         """The NAT gateway id on the subnet ("" when none)."""
 
     async def begin_remove_subnet_nat_gateway(self, vnet_id: Id, subnet: str) -> Operation[None]: ...
+
+    async def begin_attach_subnet_nat_gateway(self, vnet_id: Id, subnet: str, *,
+                                              nat_gateway_id: str) -> Operation[None]: ...
 
 
 class Web(Protocol):
@@ -202,6 +223,16 @@ class HasAuthorization(Protocol):
     def authorization(self) -> Authorization: ...
 
 
+class HasTags(Protocol):
+    @property
+    def tags(self) -> Tags: ...
+
+
+class HasSettings(Protocol):
+    @property
+    def settings(self) -> SubscriptionSettings: ...
+
+
 class HasProviders(Protocol):
     @property
     def providers(self) -> Providers: ...
@@ -234,7 +265,7 @@ class HasPacer(Protocol):
 
 
 class TenantAzure(HasSubscriptions, HasGroups, HasInventory, HasResources, HasMoves, HasLocks, HasAuthorization,
-                  HasProviders, HasNetwork, HasWeb, HasJobs, HasCompute, HasPacer, Protocol):
+                  HasTags, HasSettings, HasProviders, HasNetwork, HasWeb, HasJobs, HasCompute, HasPacer, Protocol):
     """Every family of one tenant (the chat edge's view; the domain asks for less)."""
 
 

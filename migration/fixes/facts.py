@@ -19,9 +19,13 @@ class PlanFacts:
     target_subscription_id: str
     groups: tuple[GroupMove, ...]
     group_tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # source group -> tags
+    subscription_tags: Mapping[str, str] = field(default_factory=dict)  # the source subscription's own
+    budgets: tuple[Resource, ...] = ()  # the source subscription's own (Microsoft.Consumption/budgets)
+    diagnostic_settings: tuple[Resource, ...] = ()  # the source subscription's own (its Activity Log's export)
     resources: tuple[Resource, ...] = ()  # the source inventory
     locks: tuple[Lock, ...] = ()  # of both subscriptions
     assignments: tuple[RoleAssignment, ...] = ()  # of the source subscription
+    target_assignments: tuple[RoleAssignment, ...] = ()  # of the target subscription (on it, above and below)
     definitions: Mapping[str, RoleDefinition] = field(default_factory=dict)  # lower-case role GUID -> custom role
     plan_id: str = ""  # seeds the names of re-created role assignments (stable across restarts)
     linked_services: tuple[Resource, ...] = ()  # of the workspaces whose Automation link a fix removes

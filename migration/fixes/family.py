@@ -57,6 +57,9 @@ class StepSpec:
     leaves_moves: bool = False  # what it deletes is no longer in the moves' requests
     remakes: str = ""  # after the moves: the argument naming what it makes again (at `source_scope` if it stayed)
     regroups: bool = False  # an in-subscription move: resources change group before the moves
+    # Before the moves: what it changes stays so when a move did not happen (no step restores it), and its
+    # line in the report says what (a provider registered, a collection deleted, a resource regrouped).
+    lasting: bool = False
     holds: Holds | None = None  # groups it holds while it runs, as Azure does for a move
     # Each resource it acts on after the moves, with the arguments that follow it where it stayed
     # (`places.placed`): it acts at `X`, or at `X_source` when that move did not happen.

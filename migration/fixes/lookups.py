@@ -1,9 +1,10 @@
 """Reads and writes by resource id that several families' steps share: whether a resource is there, a generic
-PUT or DELETE that waits for Azure to finish, and where a follow-through step makes its resource again."""
+PUT or DELETE that waits for Azure to finish, where a follow-through step makes its resource again, and a
+subscription's own setting of a name (or None)."""
 
 from __future__ import annotations
 
-from migration.azure.ports import HasInventory, HasResources
+from migration.azure.ports import HasInventory, HasResources, HasSettings
 from migration.model import NotFound, Resource, ResourceId
 from migration.model.plan import PlanStep
 
@@ -11,6 +12,13 @@ from migration.model.plan import PlanStep
 async def get(azure: HasResources, resource_id: str) -> Resource | None:
     try:
         return await azure.resources.get_resource(resource_id)
+    except NotFound:
+        return None
+
+
+async def setting(azure: HasSettings, setting_id: str) -> Resource | None:
+    try:
+        return await azure.settings.get_setting(setting_id)
     except NotFound:
         return None
 

@@ -46,11 +46,16 @@ class StepKind(StrEnum):
     START_JOB = "start_job"
     DISK_TO_PLATFORM_KEY = "disk_to_platform_key"  # disk_keys
     DISK_TO_CUSTOMER_KEY = "disk_to_customer_key"
+    DISK_KEY_IN_PLACE = "disk_key_in_place"
     DELETE_RESTORE_POINTS = "delete_restore_points"  # restore_points
     REMOVE_VNET_INTEGRATION = "remove_vnet_integration"  # app_networking
     ADD_VNET_INTEGRATION = "add_vnet_integration"
     DETACH_NAT_GATEWAY = "detach_nat_gateway"
+    REATTACH_NAT_GATEWAY = "reattach_nat_gateway"
     TAG_GROUP = "tag_group"  # group_tags
+    TAG_SUBSCRIPTION = "tag_subscription"  # subscription_tags
+    CREATE_BUDGET = "create_budget"  # budgets
+    CREATE_DIAGNOSTIC_SETTING = "create_diagnostic_setting"  # diagnostic_settings
     ADD_ASSIGNABLE_SCOPE = "add_assignable_scope"  # role_assignments
     RECREATE_ASSIGNMENT = "recreate_assignment"
 
@@ -111,6 +116,21 @@ class ChosenFix:
     command: Script
     reason: str = ""  # why the bot leaves it to the engineer, when it could do such fixes elsewhere
     holds: bool = False  # the group cannot move until the engineer has done it (a fix before the move)
+    # After the moves: the source group whose move it follows. When that move did not happen the fix is moot,
+    # or, when `stayed_reason` is set, that and `stayed_command` say what to do where the resource stayed.
+    follows: str = ""
+    stayed_reason: str = ""
+    stayed_command: Script = Script()
+
+    def as_things_stand(self, *, moved: bool) -> ChosenFix | None:
+        """The fix once the move it follows ended: as planned when it happened; else what to do where the
+        resource stayed, or None when nothing is left to do."""
+        if moved or not self.follows:
+            return self
+        if not self.stayed_reason:
+            return None
+        return replace(self, command=self.stayed_command, reason=self.stayed_reason, follows="", stayed_reason="",
+                       stayed_command=Script())
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,25 +1,28 @@
 """A move plan's groups and steps from what Azure says at plan time: the facts read once (inventory,
-groups, locks, role assignments, custom roles, linked services), the fixes planned from them, the
-groups a fix the bot cannot make now holds back, and the groups as the in-subscription fixes leave them.
+groups, locks, role assignments, custom roles, the source subscription's own settings, linked services), the
+fixes planned from them, the groups a fix the bot cannot make now holds back, and the groups as the
+in-subscription fixes leave them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
-from migration.azure.ports import HasAuthorization, HasGroups, HasInventory, HasLocks
+from migration.azure.ports import HasAuthorization, HasGroups, HasInventory, HasLocks, HasSettings, HasTags
 from migration.fixes.choice import regroup
 from migration.fixes.families import REGROUP_ACTIONS, deleted_before, reads
-from migration.fixes.families.role_assignments import snapshot
+from migration.fixes.families.budgets import BUDGETS
+from migration.fixes.families.diagnostic_settings import DIAGNOSTIC_SETTINGS
+from migration.fixes.families.role_assignments import at_subscription, snapshot
 from migration.fixes.family import PlanRead
 from migration.fixes.plan import PlanFacts, plan_fixes
 from migration.model import GroupMove, NotFound, Resource, ResourceId, RoleDefinition
 from migration.model.plan import ChosenFix, FixPlan
 
 
-class PlanReads(HasInventory, HasGroups, HasLocks, HasAuthorization, Protocol):
+class PlanReads(HasInventory, HasGroups, HasLocks, HasAuthorization, HasTags, HasSettings, Protocol):
     """What planning reads in the customer's tenant (it changes nothing)."""
 
 
@@ -27,8 +30,10 @@ async def read_facts(azure: PlanReads, *, source_subscription_id: str,
                      target_subscription_id: str, groups: tuple[GroupMove, ...], plan_id: str,
                      regrouped: Sequence[str] = ()) -> PlanFacts:
     """What planning the fixes needs, read from Azure at plan time: the source inventory and groups, the locks
-    of both subscriptions, the role assignments of the source, and the custom roles those use (on the moved
-    groups and resources, and on `regrouped`: resources in-subscription fixes move, wherever they are)."""
+    of both subscriptions, the role assignments of both, the custom roles those of the source use (on the
+    source subscription itself, on the moved groups and resources, and on `regrouped`: resources
+    in-subscription fixes move, wherever they are), and the settings made on the source subscription itself
+    (tags, budgets, diagnostic settings)."""
     resources = await azure.inventory.list_resources(source_subscription_id)
     source_groups = await azure.groups.list_groups(source_subscription_id)
     locks = [*await azure.locks.list_locks(source_subscription_id),
@@ -37,6 +42,7 @@ async def read_facts(azure: PlanReads, *, source_subscription_id: str,
     definitions: dict[str, RoleDefinition] = {}
     moved_in_source = [i.lower() for i in regrouped]
     kept = [*snapshot(assignments, groups, source_subscription_id),
+            *at_subscription(assignments, source_subscription_id),
             *(a for a in assignments if any(a.scope.lower() == i or a.scope.lower().startswith(i + "/")
                                             for i in moved_in_source))]
     for a in kept:
@@ -48,11 +54,20 @@ async def read_facts(azure: PlanReads, *, source_subscription_id: str,
         except NotFound:
             continue  # a role deleted since: re-creating the assignment will say so
     wanted = {g.source_group.lower() for g in groups}
+    target_assignments = await azure.authorization.list_role_assignments(target_subscription_id)
     return PlanFacts(
         source_subscription_id=source_subscription_id, target_subscription_id=target_subscription_id,
         groups=groups, group_tags={g.name: dict(g.tags) for g in source_groups if g.name.lower() in wanted},
         resources=tuple(resources), locks=tuple(locks), assignments=tuple(assignments), definitions=definitions,
-        plan_id=plan_id)
+        target_assignments=tuple(target_assignments),
+        plan_id=plan_id, **await _subscription_settings(azure, source_subscription_id))
+
+
+async def _subscription_settings(azure: PlanReads, subscription_id: str) -> dict[str, Any]:
+    """What is set on the subscription itself, which no move of its groups carries (PlanFacts' fields)."""
+    return {"subscription_tags": await azure.tags.get_tags(f"/subscriptions/{subscription_id}"),
+            "budgets": tuple(await azure.settings.list_settings(subscription_id, BUDGETS)),
+            "diagnostic_settings": tuple(await azure.settings.list_settings(subscription_id, DIAGNOSTIC_SETTINGS))}
 
 
 async def plan_with_fixes(azure: PlanReads, *, source_subscription_id: str,

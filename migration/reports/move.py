@@ -21,7 +21,7 @@ from typing import Any
 
 from migration import DATA_DIR
 from migration.azure.explain import explain
-from migration.fixes.families import command
+from migration.fixes.families import command, labels
 from migration.model import ArmErrorDetail, GroupMove, GroupState, RequestState, ResourceId, name_of
 from migration.model.commands import Script, fill
 from migration.model.plan import ChosenFix, PlanStep, StepKind
@@ -264,20 +264,62 @@ def _blockers(step: PlanStep, outcomes: dict[str, Outcome], texts: dict[str, str
     return tuple(dict.fromkeys(out))
 
 
+def _moves_followed(step: PlanStep, stored: StoredRequest) -> set[str]:
+    """The groups whose moves the step follows, itself or through the steps it waits for."""
+    by_key = {s.key: s for s in stored.fix_steps}
+    groups: set[str] = set()
+    seen: set[str] = set()
+    waiting = [step]
+    while waiting:
+        current = waiting.pop()
+        for key in (*current.after, *current.ended):
+            if key.startswith("move:"):
+                groups.add(key.partition(":")[2])
+            elif key in by_key and key not in seen:
+                seen.add(key)
+                waiting.append(by_key[key])
+    return groups
+
+
 def as_things_stand(step: PlanStep, stored: StoredRequest) -> PlanStep:
-    """The step where its resources are now: in place (`PlanStep.in_place`) when a move it follows did not
-    happen, so a command to do it by hand never names a place the resource never reached."""
-    moves = [key.partition(":")[2] for key in (*step.after, *step.ended) if key.startswith("move:")]
-    stayed = any(_group_state(stored, name) is not GroupState.SUCCEEDED for name in moves)
-    return step.in_place() if stayed and step.falls_back else step
+    """The step where its resources are now: in place (`PlanStep.in_place`) when a move it follows (itself or
+    through a step it waits for) did not happen, so its text and its command to do it by hand never name a
+    place the resource never reached."""
+    if not step.falls_back:
+        return step
+    stayed = any(_stayed(stored, name) for name in _moves_followed(step, stored))
+    return step.in_place() if stayed else step
+
+
+def _stayed(stored: StoredRequest, group: str) -> bool:
+    """Whether the group's move did not happen (failed, skipped, or never made by a request that ended)."""
+    state = _group_state(stored, group)
+    return state in (GroupState.FAILED, GroupState.SKIPPED) or (
+        stored.request.state.is_final and state is not GroupState.SUCCEEDED)
+
+
+def _manual_as_things_stand(stored: StoredRequest) -> tuple[ChosenFix, ...]:
+    """The fixes left to the engineer once the moves they follow ended: one after a move that did not happen
+    says what to do where the resource stayed, or is gone when nothing is left to do."""
+    ended = stored.request.state.is_final
+    out = (m.as_things_stand(moved=not (ended and m.follows and _stayed(stored, m.follows)))
+           for m in stored.manual_fixes)
+    return tuple(m for m in out if m is not None)
+
+
+def manual_title(fix: ChosenFix) -> str:
+    """What a fix left to the engineer asks for, as a sentence: its reason, else the plan card's name of its
+    fix (never the name of a fix the bot made, for what is left after it)."""
+    title = fix.reason or labels().get(fix.action) or fix.action.replace("_", " ")
+    return title if title.endswith((".", ":")) else title + "."
 
 
 def _fix_line(step: PlanStep, outcome: Outcome, error: ArmErrorDetail | None, waits: tuple[str, ...],
               stored: StoredRequest) -> StepLine:
-    return StepLine(step.key, step.phase, step.kind.value, step.group, step.text, outcome, error,
+    now = as_things_stand(step, stored)
+    return StepLine(step.key, step.phase, step.kind.value, step.group, now.text, outcome, error,
                     waits if outcome is not Outcome.DONE else (),
-                    command(as_things_stand(step, stored)) if outcome is not Outcome.DONE else Script(),
-                    step.source)
+                    command(now) if outcome is not Outcome.DONE else Script(), step.source)
 
 
 def _assignment(line: StepLine, step: PlanStep) -> AssignmentLine:
@@ -324,7 +366,7 @@ def build(stored: StoredRequest, *, now: datetime) -> MoveReport:
         requested_by=request.requested_by.name, requested_at=request.requested_at, finished_at=stored.finished_at,
         generated_at=now,
         decisions=tuple(DecisionLine(d.action, d.by.name, d.at, d.comment or "") for d in request.decisions),
-        groups=groups, steps=steps, assignments=assignments, manual=stored.manual_fixes,
+        groups=groups, steps=steps, assignments=assignments, manual=_manual_as_things_stand(stored),
         checklist=tuple(ChecklistLine(c.title, c.detail, c.done) for c in stored.checklist),
         leftovers=stored.leftovers,
     )

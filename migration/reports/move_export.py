@@ -14,7 +14,7 @@ from migration.reports import csv_cells
 from migration.reports.assessment_export import command_doc
 from migration.reports.markdown import fence
 from migration.reports.markdown import literal as md
-from migration.reports.move import MoveReport, Outcome, StepLine, state_label
+from migration.reports.move import MoveReport, Outcome, StepLine, manual_title, state_label
 
 _NONE = Script()
 CSV_COLUMNS = (
@@ -64,7 +64,7 @@ def to_csv(report: MoveReport) -> str:
             row("step", phase=s.phase, group=s.group, item=s.text, outcome=s.outcome.label, error=s.error,
                 waits=_step_why(s), command=s.command, source=s.source, key=s.key)
     for m in report.manual:
-        row("left to you", group=m.group, item=m.action.replace("_", " "), outcome="The bot cannot do this",
+        row("left to you", group=m.group, item=manual_title(m), outcome="The bot cannot do this",
             command=m.command)
     for c in report.checklist:
         row("checklist", item=f"{c.title}: {c.detail}", outcome="Verified by the bot" if c.verified else "To check")
@@ -150,8 +150,7 @@ def to_markdown(report: MoveReport) -> str:
             lines.append(f"- [ ] **{s.outcome.label}**: {md(s.text)}.{md(waits)}{md(why)}")
             lines += _commands(s.command)
         for m in report.manual:
-            lines.append(f"- [ ] **The bot cannot do this** ({md(m.group)}): {md(m.action.replace('_', ' '))}"
-                         + (f". {md(m.reason)}" if m.reason else ""))
+            lines.append(f"- [ ] **The bot cannot do this** ({md(m.group)}): {md(manual_title(m))}")
             lines += _commands(m.command)
     lines += ["", "## Groups", "", "| Group | Moved | State | Azure's error |", "|---|---:|---|---|"]
     lines += [f"| {md(g.name)} | {g.moved} of {g.resources} | {state_label(g.state)} | "

@@ -218,3 +218,17 @@ def once_azure_took_it(session: aiohttp.ClientSession, arm: str, ca: str,
         counted.update({op: applied.get(op, 0) for op in wanted})
 
     return wait
+
+
+async def killed_once_azure_took_each_step(run: Run, *, request_id: str, connector_url: str,
+                                           write_of: dict[str, str]) -> tuple[int, set[str], dict[str, Any]]:
+    """Approve `request_id` and kill the bot at every step once Azure carried out its write (`write_of`: step
+    kind -> the sandbox's operation, each slowed down so the kill lands there): how many kills it took, the
+    steps seen started, and the sandbox's counters at the end."""
+    async with aiohttp.ClientSession() as session:
+        await slow_writes(session, run.arm, run.ca, sorted(set(write_of.values())))
+        kills, seen = await approve_and_kill_at_every_step(
+            session, run.workflow, request_id=request_id, bot_args=run.bot_args, port=run.port,
+            connector_url=connector_url, before_kill=once_azure_took_it(session, run.arm, run.ca, write_of))
+        async with session.get(f"{run.arm}/_sandbox/stats", ssl=ssl.create_default_context(cafile=run.ca)) as r:
+            return kills, seen, dict(await r.json())

@@ -19,7 +19,9 @@ from typing import Any
 
 from migration.fixes.families import (
     app_networking,
+    budgets,
     consolidation,
+    diagnostic_settings,
     disk_keys,
     group_tags,
     locks,
@@ -31,6 +33,7 @@ from migration.fixes.families import (
     role_assignments,
     sql_registrations,
     stream_jobs,
+    subscription_tags,
     workspace_links,
 )
 from migration.fixes.family import FixFamily, PlanRead, StepSpec
@@ -51,6 +54,9 @@ FAMILIES: tuple[FixFamily, ...] = (
     restore_points.FAMILY,
     app_networking.FAMILY,
     group_tags.FAMILY,
+    subscription_tags.FAMILY,
+    budgets.FAMILY,
+    diagnostic_settings.FAMILY,
     role_assignments.FAMILY,
 )
 

@@ -82,10 +82,16 @@ def _subnet_attachments(facts: PlanFacts, moves: Relocation, fix: ChosenFix, add
         if attached.lower() != nat.lower():
             continue
         name = str(subnet.get("name") or "")
-        add(PlanStep(f"detach_nat_gateway:{vnet.id}/{name}".lower(), StepKind.DETACH_NAT_GATEWAY, fix.group,
-                     args(vnet=vnet.id, vnet_name=vnet.name, subnet=name, nat=nat, nat_name=name_of(nat),
-                          resource_group=vnet.resource_group, subscription=vnet.subscription_id
-                          or facts.source_subscription_id)))
+        where = args(vnet=vnet.id, vnet_name=vnet.name, subnet=name, nat=nat, nat_name=name_of(nat),
+                     resource_group=vnet.resource_group, subscription=vnet.subscription_id
+                     or facts.source_subscription_id)
+        detach = PlanStep(f"detach_nat_gateway:{vnet.id}/{name}".lower(), StepKind.DETACH_NAT_GATEWAY, fix.group,
+                          where)
+        add(detach)
+        # Back on the subnet where the network stayed when its move did not happen (it cannot follow it).
+        waits = (f"move:{group.source_group}",) if group else tuple(f"move:{g.source_group}" for g in facts.groups)
+        add(PlanStep(f"reattach_nat_gateway:{vnet.id}/{name}".lower(), StepKind.REATTACH_NAT_GATEWAY,
+                     group.source_group if group else fix.group, where, after=(detach.key,), ended=waits))
         if group is None:
             continue
         command = Script.of(
@@ -95,9 +101,10 @@ def _subnet_attachments(facts: PlanFacts, moves: Relocation, fix: ChosenFix, add
             Command.of("az", "network", "vnet", "subnet", "update", "-g", Data(target.resource_group),
                        "--vnet-name", Data(vnet.name), "-n", Data(name), "--subscription", Data(target.subscription),
                        "--nat-gateway", Data(name_of(nat))))
+        # Moot when the network's move did not happen: the NAT gateway went back on the subnet there.
         manual.append(ChosenFix(fix.group, fix.action, (f"{new_vnet}/subnets/{name}",), command,
                                 reason=message("nat_gateway_after", nat_name=name_of(nat), subnet=name,
-                                               vnet_name=vnet.name)))
+                                               vnet_name=vnet.name), follows=group.source_group))
     return manual
 
 
@@ -156,6 +163,27 @@ async def _nat_gateway_detached(azure: AppNetworkAzure, step: PlanStep) -> bool:
     return not await azure.network.get_subnet_nat_gateway(step.arg("vnet"), step.arg("subnet"))
 
 
+async def _nat_gateway_now(azure: AppNetworkAzure, step: PlanStep) -> str | None:
+    """The NAT gateway on the subnet where the network stayed; None when the network moved (a NAT gateway
+    cannot follow it: the target's is the engineer's)."""
+    try:
+        return await azure.network.get_subnet_nat_gateway(step.arg("vnet"), step.arg("subnet"))
+    except NotFound:
+        return None
+
+
+async def _reattach_nat_gateway(azure: AppNetworkAzure, step: PlanStep) -> None:
+    if await _nat_gateway_now(azure, step) is None:
+        return  # the network moved: nothing stayed to put it back on
+    await (await azure.network.begin_attach_subnet_nat_gateway(step.arg("vnet"), step.arg("subnet"),
+                                                               nat_gateway_id=step.arg("nat"))).wait()
+
+
+async def _nat_gateway_back(azure: AppNetworkAzure, step: PlanStep) -> bool:
+    now = await _nat_gateway_now(azure, step)
+    return now is None or now.lower() == step.arg("nat").lower()
+
+
 
 FAMILY = FixFamily(
     name="app_networking",
@@ -165,5 +193,6 @@ FAMILY = FixFamily(
                     regrouping=Regrouping.ITS_GROUP),
            StepSpec(StepKind.ADD_VNET_INTEGRATION, _add_integration, _integration_added),
            StepSpec(StepKind.DETACH_NAT_GATEWAY, _detach_nat_gateway, _nat_gateway_detached,
-                    regrouping=Regrouping.ITS_GROUP)),
+                    regrouping=Regrouping.ITS_GROUP),
+           StepSpec(StepKind.REATTACH_NAT_GATEWAY, _reattach_nat_gateway, _nat_gateway_back)),
 )

@@ -121,5 +121,5 @@ FAMILY = FixFamily(
     plan=_regroup,
     together=True,
     finish=_wait_for_regrouping,
-    steps=tuple(StepSpec(kind, _move, _moved, regroups=True, holds=_holds) for kind in _KIND.values()),
+    steps=tuple(StepSpec(kind, _move, _moved, regroups=True, lasting=True, holds=_holds) for kind in _KIND.values()),
 )

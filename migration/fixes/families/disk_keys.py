@@ -1,8 +1,8 @@
 """Disks on customer-managed keys: each switched to platform-managed keys before the moves, when Azure allows
 it now (unattached, or its VM deallocated); after the moves, encrypted again with a disk encryption set of
 the target (the one of the same name, else the only one in its target group, in its region), or with its
-own set where it stayed. What the bot cannot do stays with the engineer, with the reason and the command;
-Azure Disk Encryption always does (`left_to_engineer`)."""
+own set where it stayed (also when the target has no set for it). What the bot cannot do stays with the
+engineer, with the reason and the command; Azure Disk Encryption always does (`left_to_engineer`)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,13 @@ def _disk_keys(facts: PlanFacts, moves: Relocation, fix: ChosenFix, add: Add) ->
                 "--disk-encryption-set", Data(wanted))),
                                     reason=message("cmk_no_target_set", disk=disk.name, des_name=name_of(des),
                                                    location=disk.location) if group else
-                                    message("cmk_back_in_place", disk=disk.name, des_name=name_of(des))))
+                                    message("cmk_back_in_place", disk=disk.name, des_name=name_of(des)),
+                                    follows=group.source_group if group else ""))
+            if group is not None:  # its own set, where it stayed when its move did not happen
+                add(PlanStep(f"disk_key_in_place:{disk.id}".lower(), StepKind.DISK_KEY_IN_PLACE, group.source_group,
+                             args(disk=moves.current(disk.id), name=disk.name, des=des, des_name=name_of(des),
+                                  encryption_type=kind),
+                             after=(off.key,), ended=(f"move:{group.source_group}",)))
             continue
         # Back on a customer-managed key once the move ended: the target's set, or its own where it stayed.
         add(PlanStep(f"disk_to_customer_key:{new_disk}".lower(), StepKind.DISK_TO_CUSTOMER_KEY, group.source_group,
@@ -106,6 +112,24 @@ async def _carry_out_disk(azure: DiskAzure, step: PlanStep) -> None:
 
 
 
+async def _in_place(azure: DiskAzure, step: PlanStep) -> None:
+    if await _stayed(azure, step):
+        await _carry_out_disk(azure, step)
+
+
+async def _stayed(azure: HasResources, step: PlanStep) -> bool:
+    """Whether the disk is still where it was (its move did not happen)."""
+    try:
+        await azure.resources.get_resource(step.arg("disk"))
+    except NotFound:
+        return False
+    return True
+
+
+async def _in_place_done(azure: HasResources, step: PlanStep) -> bool:
+    return not await _stayed(azure, step) or await _keys_as_wanted(azure, step)
+
+
 async def _keys_as_wanted(azure: HasResources, step: PlanStep) -> bool:
     try:
         found = await azure.resources.get_resource(step.arg("disk"))
@@ -127,5 +151,6 @@ FAMILY = FixFamily(
     left_to_engineer={"disable_disk_encryption": "ade_manual"},
     steps=(StepSpec(StepKind.DISK_TO_PLATFORM_KEY, _carry_out_disk, _keys_as_wanted),
            StepSpec(StepKind.DISK_TO_CUSTOMER_KEY, _carry_out_disk, _keys_as_wanted,
-                    anchors=(("disk", "des", "des_name"),))),
+                    anchors=(("disk", "des", "des_name"),)),
+           StepSpec(StepKind.DISK_KEY_IN_PLACE, _in_place, _in_place_done)),
 )

@@ -39,8 +39,8 @@ async def _tagged(azure: HasGroups, step: PlanStep) -> bool:
     return found is not None and all(found.tags.get(k) == v for k, v in wanted.items())
 
 
-def _command_values(step: PlanStep) -> Mapping[str, Any]:
-    """The tags as `key=value` arguments."""
+def tag_pairs(step: PlanStep) -> Mapping[str, Any]:
+    """The step's tags as `key=value` arguments (its command's `{*tag_pairs}`)."""
     return {"tag_pairs": [f"{k}={v}" for k, v in sorted(json.loads(step.arg("tags")).items())]} \
         if step.arg("tags") else {}
 
@@ -48,5 +48,5 @@ def _command_values(step: PlanStep) -> Mapping[str, Any]:
 FAMILY = FixFamily(
     name="group_tags",
     follow_through=_follow_through,
-    steps=(StepSpec(StepKind.TAG_GROUP, _tag, _tagged, command_values=_command_values),),
+    steps=(StepSpec(StepKind.TAG_GROUP, _tag, _tagged, command_values=tag_pairs),),
 )

@@ -77,9 +77,12 @@ def lift_delete_protection(facts: PlanFacts, steps: Steps, specs: Specs) -> None
         again = next((a for a in steps.values() if own is not None and own.key in a.after), None)
         if again is not None:  # a lock on the deleted resource itself goes on the one made again
             new_scope = _made_id(again, specs)
+            # ... where that is made: at the new id, or where it stayed when its move did not happen.
+            stayed = again.arg(specs[again.kind].remakes + "_source")
+            in_place = args(scope_source=stayed, scope_name_source=scope_name(stayed, facts)) if stayed else ()
             key = f"restore_lock:{new_scope}/{lock.name}".lower()
-            steps[key] = PlanStep(key, StepKind.RESTORE_LOCK, again.group, _lock_args(new_scope, lock, facts),
-                                  after=(lift.key, again.key))
+            steps[key] = PlanStep(key, StepKind.RESTORE_LOCK, again.group,
+                                  (*_lock_args(new_scope, lock, facts), *in_place), after=(lift.key, again.key))
             continue
         key = f"restore_lock:{lock.scope}/{lock.name}".lower()
         back = steps.get(key) or PlanStep(key, StepKind.RESTORE_LOCK, under[0].group,
@@ -159,5 +162,5 @@ FAMILY = FixFamily(
     plan=each(lift_read_only_locks),
     finish=_finish,
     steps=(StepSpec(StepKind.LIFT_LOCK, _lift, _lifted, under_locks=False),
-           StepSpec(StepKind.RESTORE_LOCK, _restore, _present)),
+           StepSpec(StepKind.RESTORE_LOCK, _restore, _present, anchors=(("scope", "scope_name"),))),
 )

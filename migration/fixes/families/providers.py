@@ -32,5 +32,6 @@ FAMILY = FixFamily(
     name="providers",
     actions=("register_provider",),
     plan=each(_providers),
-    steps=(StepSpec(StepKind.REGISTER_PROVIDER, _register, _registered, under_locks=False),),
+    steps=(StepSpec(StepKind.REGISTER_PROVIDER, _register, _registered, under_locks=False,
+                    lasting=True),),
 )

@@ -25,12 +25,19 @@ def _restore_points(facts: PlanFacts, moves: Relocation, fix: ChosenFix, add: Ad
                      args(collection=rpc.id, name=rpc.name, vm=vm, vm_name=name_of(vm))))
     if not vm:
         return []
-    new_vm = moves.new_id(vm)
+    new_vm, group = moves.new_id(vm), moves.group_for(vm)
+    # When the VM's move did not happen, its vault backs it up as before: only a backup stopped for the move
+    # is the engineer's to resume.
+    resume = Script.of(Command.of("az", "backup", "protection", "resume", "--vault-name", "<its vault>",
+                                  "--resource-group", "<the vault's group>", "--container-name", Data(name_of(vm)),
+                                  "--item-name", Data(name_of(vm)), "--policy-name", "<backup policy>"))
     return [ChosenFix(fix.group, fix.action, (new_vm,),
                       Script.of(Command.of("az", "backup", "protection", "enable-for-vm", "--vm", Data(new_vm),
                                            "--vault-name", "<vault in the target>", "--resource-group",
                                            "<the vault's group>", "--policy-name", "<backup policy>")),
-                      reason=message("resume_backup", vm_name=name_of(vm)))]
+                      reason=message("resume_backup", vm_name=name_of(vm)),
+                      follows=group.source_group if group else "",
+                      stayed_reason=message("resume_backup_in_place", vm_name=name_of(vm)), stayed_command=resume)]
 
 
 
@@ -50,5 +57,5 @@ FAMILY = FixFamily(
     name="restore_points",
     actions=("remove_restore_points",),
     plan=each(_restore_points),
-    steps=(StepSpec(StepKind.DELETE_RESTORE_POINTS, _delete, _deleted),),
+    steps=(StepSpec(StepKind.DELETE_RESTORE_POINTS, _delete, _deleted, lasting=True),),
 )

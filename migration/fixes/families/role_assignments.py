@@ -2,7 +2,9 @@
 time and re-created on the new scopes (principal, role, condition, description; a custom role first made
 assignable there) under names derived from the request, so a second attempt finds its own assignment
 instead of making another. Those on a resource an in-subscription fix moves are dropped by that move too:
-they are re-created where the resource ends. Inherited ones stay where they are."""
+they are re-created where the resource ends. Those made on the source subscription itself are a setting of
+the subscription that no move carries: they are re-created on the target subscription, waiting for no move.
+Inherited ones (management group, root) stay where they are."""
 
 from __future__ import annotations
 
@@ -31,6 +33,10 @@ def _follow_through(facts: PlanFacts, moves: Relocation, steps: Steps, specs: Sp
             continue
         _recreate(facts, a, new_scope, group.source_group, (f"move:{group.source_group}",), add)
     follow_regrouped(facts, moves, moved, add)
+    target = f"/subscriptions/{facts.target_subscription_id}"
+    for a in at_subscription(facts.assignments, facts.source_subscription_id):
+        if not _held(facts.target_assignments, a, target):
+            _recreate(facts, a, target, "", (), add)
 
 
 def _recreate(facts: PlanFacts, a: RoleAssignment, new_scope: str, served: str, after: tuple[str, ...],
@@ -39,9 +45,11 @@ def _recreate(facts: PlanFacts, a: RoleAssignment, new_scope: str, served: str, 
     custom = facts.definitions.get(a.role_guid.lower())
     role_name = custom.role_name if custom else a.role_guid
     if custom is not None and custom.custom and not _covers_any(custom.assignable_scopes, new_scope):
-        widen = PlanStep(f"add_assignable_scope:{a.role_guid}".lower(), StepKind.ADD_ASSIGNABLE_SCOPE, "",
-                         args(role=a.role_definition_id, role_name=custom.role_name,
-                              scope=ResourceId.parse(new_scope).subscription_scope))
+        # Once the move it serves happened: a move that fails leaves the role as it was. One step a group
+        # served (a second one finds the scope there and changes nothing).
+        widen = PlanStep(f"add_assignable_scope:{a.role_guid}:{served}".lower(), StepKind.ADD_ASSIGNABLE_SCOPE,
+                         served, args(role=a.role_definition_id, role_name=custom.role_name,
+                                      scope=ResourceId.parse(new_scope).subscription_scope), after=after)
         add(widen)
         after = (*after, widen.key)
     name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"recreate/{facts.plan_id}/{a.id}".lower()))
@@ -50,6 +58,14 @@ def _recreate(facts: PlanFacts, a: RoleAssignment, new_scope: str, served: str, 
                       principal=a.principal_id, principal_type=a.principal_type, condition=a.condition,
                       description=a.description, source_scope=a.scope, scope_name=scope_name(new_scope, facts)),
                  after=after))
+
+
+def _held(assignments: Iterable[RoleAssignment], wanted: RoleAssignment, scope: str) -> bool:
+    """Whether the principal already holds that role on `scope` (made there or above it, with no condition or the
+    same one): nothing to make again (the bot's own access to the target, often)."""
+    return any(a.principal_id.lower() == wanted.principal_id.lower() and a.role_guid.lower() == wanted.role_guid.lower()
+               and (a.condition or None) in (None, wanted.condition or None) and _covers_any((a.scope,), scope)
+               for a in assignments)
 
 
 def _covers_any(scopes: Iterable[str], scope: str) -> bool:
@@ -71,6 +87,11 @@ def snapshot(assignments: Iterable[RoleAssignment], groups: Sequence[GroupMove],
             out.append(a)
     return out
 
+
+def at_subscription(assignments: Iterable[RoleAssignment], subscription_id: str) -> list[RoleAssignment]:
+    """The role assignments made on the subscription itself (not inherited from above it, not below it)."""
+    own = f"/subscriptions/{subscription_id}".lower()
+    return [a for a in assignments if a.scope.lower().rstrip("/") == own]
 
 
 def regrouped(steps: Sequence[PlanStep], specs: Specs) -> dict[str, PlanStep]:

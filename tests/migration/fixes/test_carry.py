@@ -114,8 +114,9 @@ async def test_fixes_moves_and_follow_through_leave_everything_back_at_the_new_s
     assert {s.phase for s in plan.steps[:kinds.index(StepKind.RESTORE_LOCK)]} <= {"before", "after"}
     by_kind = {k: [s for s in plan.steps if s.kind is k] for k in StepKind}
     assert len(by_kind[StepKind.RESTORE_LOCK]) == 2  # on the source group and on its target group
+    # The one made on the source subscription itself goes to the target subscription (a subscription setting).
     assert {s.arg("scope") for s in by_kind[StepKind.RECREATE_ASSIGNMENT]} == {
-        group_id(CSP, "rg-target"), STAPP1.replace(PAYG, CSP).replace("rg-app", "rg-target")}
+        group_id(CSP, "rg-target"), STAPP1.replace(PAYG, CSP).replace("rg-app", "rg-target"), f"/subscriptions/{CSP}"}
     assert all("az " in command(s).posix() for s in plan.steps)
 
     outcome: dict[str, object] = {}
@@ -154,6 +155,7 @@ async def test_fixes_moves_and_follow_through_leave_everything_back_at_the_new_s
             "Auditors read the app group") in csp
     assert (STAPP1.replace(PAYG, CSP).replace("rg-app", "rg-target"), OPS, "b24988ac-6180-42a0-ab88-20f7382dd24c",
             CONDITION, "Ops write the logs container") in csp
+    assert (f"/subscriptions/{CSP}", ALICE, "acdd72a7-3385-48ef-bd42-f606fba81ae7") in {c[:3] for c in csp}
     # The App Service app went back to its plan's group first, and the provider was registered.
     assert any(r.name == "app-2" and r.resource_group == "rg-web"
                for r in await azure.inventory.list_resources(PAYG))

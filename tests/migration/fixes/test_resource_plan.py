@@ -103,11 +103,16 @@ def test_the_only_set_of_the_disks_target_group_serves_when_none_has_its_name():
 def test_without_a_set_in_the_target_the_disk_stays_on_platform_keys_and_the_engineer_gets_the_command():
     plan = plan_fixes(PlanFacts(S, T, (_move("rg-disks"),), resources=(_disk(),)),
                       chosen_fixes([_group("rg-disks", FixAction.DISABLE_CUSTOMER_MANAGED_KEY, (DISK,))]))
-    assert [s.kind for s in plan.steps] == [StepKind.DISK_TO_PLATFORM_KEY]
+    off, back = plan.steps
+    assert (off.kind, back.kind) == (StepKind.DISK_TO_PLATFORM_KEY, StepKind.DISK_KEY_IN_PLACE)
+    # When the move does not happen, the bot puts the disk back on its own set, where it stayed.
+    assert (back.arg("disk"), back.arg("des"), back.after, back.ended) == (DISK, DES, (off.key,), ("move:rg-disks",))
+    assert "if it did not move" in back.text
     (left,) = plan.manual
     assert "no disk encryption set des-1 in westeurope" in left.reason
     assert left.command.posix() == (f"az disk update --ids {TG}/rg-disks-csp/providers/Microsoft.Compute/disks/data-1 "
                             f"--encryption-type {CMK} --disk-encryption-set {TARGET_DES}")
+    assert left.as_things_stand(moved=False) is None  # the step did it where the disk stayed
 
 
 def test_a_disk_a_running_vm_uses_is_left_to_the_engineer_with_the_reason():

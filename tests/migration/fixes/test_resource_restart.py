@@ -9,10 +9,8 @@ are still being polled then), and started again each time; Azure carried out eac
 
 from __future__ import annotations
 
-import ssl
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from migration.model import NotFound, RequestState
@@ -30,17 +28,10 @@ from tests.support.scenarios.resource_fixes import (
     VM,
     resource_fixes_scenario,
 )
-from tests.support.sigkill import (
-    approve_and_kill_at_every_step,
-    once_azure_took_it,
-    plan_and_submit,
-    sandbox_and_bot,
-    slow_writes,
-)
+from tests.support.sigkill import killed_once_azure_took_each_step, plan_and_submit, sandbox_and_bot
 
 pytestmark = pytest.mark.restart
 
-FIX_WRITES = ("StreamingJobs_Stop", "StreamingJobs_Start", "Disks_Update", "RestorePointCollections_Delete")
 WRITE_OF = {"stop_job": "StreamingJobs_Stop", "start_job": "StreamingJobs_Start",
             "disk_to_platform_key": "Disks_Update", "disk_to_customer_key": "Disks_Update",
             "delete_restore_points": "RestorePointCollections_Delete"}
@@ -50,8 +41,7 @@ async def test_a_job_a_disk_on_its_own_key_and_a_backed_up_vm_move_with_one_appr
     tmp_path: Path, connector: Connector
 ):
     async with sandbox_and_bot(tmp_path, resource_fixes_scenario()) as run:
-        arm, ca, port, bot_args, workflow, gateway = (run.arm, run.ca, run.port, run.bot_args, run.workflow,
-                                                      run.gateway)
+        workflow, gateway = run.workflow, run.gateway
         stored = await plan_and_submit(gateway, workflow, picked=PICKED, request_id="RES1")
         steps = stored.fix_steps
         assert [s.kind for s in steps] == [
@@ -61,13 +51,8 @@ async def test_a_job_a_disk_on_its_own_key_and_a_backed_up_vm_move_with_one_appr
         assert [f.action for f in stored.manual_fixes] == ["remove_restore_points"]
         assert "az backup protection enable-for-vm" in stored.manual_fixes[0].command.posix()
 
-        async with aiohttp.ClientSession() as session:
-            await slow_writes(session, arm, ca, FIX_WRITES)
-            kills, seen = await approve_and_kill_at_every_step(
-                session, workflow, request_id=stored.id, bot_args=bot_args, port=port, connector_url=connector.url,
-                before_kill=once_azure_took_it(session, arm, ca, WRITE_OF))
-            async with session.get(f"{arm}/_sandbox/stats", ssl=ssl.create_default_context(cafile=ca)) as r:
-                stats = await r.json()
+        kills, seen, stats = await killed_once_azure_took_each_step(run, request_id=stored.id,
+                                                                    connector_url=connector.url, write_of=WRITE_OF)
         done = await workflow.get(stored.id)
         assert done is not None
         target_of = {g.source_group: g.target_group_id.rsplit("/", 1)[-1] for g in done.request.groups}

@@ -1,6 +1,6 @@
 """The network fixes planned from what the gateway reads and carried out step by step against the sandbox;
 each step knows afterwards that it took effect (a step started before a crash is not done again), and when
-the move did not happen the app gets its integration back where it stayed."""
+the move did not happen the app gets its integration back, and the subnet its NAT gateway, where they stayed."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from migration.model import ArmError, GroupMove
 from migration.model.plan import PlanStep, StepKind
 from migration.planning.plan import plan_with_fixes
 from tests.support.sandbox import CSP, FABRIKAM, PAYG, group_id
-from tests.support.scenarios.app_network import APPS, PICKED, SITE, VNET, app_network_scenario
+from tests.support.scenarios.app_network import APPS, NAT, PICKED, SITE, VNET, app_network_scenario
 
 
 @pytest.fixture
@@ -49,6 +49,22 @@ async def test_when_the_move_did_not_happen_the_app_gets_its_integration_back_wh
     assert add.arg("site").startswith(f"/subscriptions/{CSP}/")
     await _do(gw, add)
     assert await azure.web.get_vnet_integration(SITE) == APPS
+    # And the NAT gateway goes back on its subnet: the network stayed with it.
+    await _do(gw, steps[StepKind.REATTACH_NAT_GATEWAY])
+    assert await azure.network.get_subnet_nat_gateway(VNET, "egress") == NAT
+
+
+async def test_when_the_network_moved_its_nat_gateway_is_not_put_back_anywhere(gw, sandbox_factory):
+    steps = await _steps(gw)
+    await _do(gw, steps[StepKind.DETACH_NAT_GATEWAY])
+    azure = gw.for_tenant(FABRIKAM)
+    await (await azure.moves.begin_move(PAYG, "rg-web", resource_ids=[VNET],
+                                        target_group_id=group_id(PAYG, "rg-nat"))).wait()
+    back = steps[StepKind.REATTACH_NAT_GATEWAY]
+    assert await already_done(azure, back)  # nothing stayed to put it on
+    await carry_out(azure, back)
+    moved = VNET.replace("/resourceGroups/rg-web/", "/resourceGroups/rg-nat/")
+    assert await azure.network.get_subnet_nat_gateway(moved, "egress") == ""
 
 
 async def test_a_locked_group_refuses_the_step_with_azures_reason_and_nothing_changes(gw):

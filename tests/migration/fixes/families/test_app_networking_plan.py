@@ -101,17 +101,22 @@ def test_a_private_endpoint_stays_with_the_engineer_and_holds_its_group():
     assert "new private IP" in held.reason and "stays out of this plan" in held.reason
 
 
-def test_a_nat_gateway_comes_off_its_subnet_and_a_new_one_in_the_target_is_left_with_its_command():
+def test_a_nat_gateway_comes_off_its_subnet_goes_back_if_it_stayed_and_one_in_the_target_is_left_to_you():
     nat_fix = (FixAction.DETACH_SUBNET_RESOURCE, (VNET, NAT), "az network vnet subnet update ... --remove natGateway")
     web = _group("rg-web", nat_fix)
     chosen = chosen_fixes([web])
     assert movable_with(web, chosen)
     plan = plan_fixes(PlanFacts(S, T, (_move("rg-web", VNET),), resources=(_vnet(),)), chosen)
-    (detach,) = plan.steps
+    detach, back = plan.steps
     assert (detach.kind, detach.phase, detach.arg("subnet"), detach.arg("nat")) == (
         StepKind.DETACH_NAT_GATEWAY, "before", "egress", NAT)
     assert "fixed outbound IP is gone" in detach.text
     assert command(detach).posix().endswith("--name egress --subscription " + S + " --remove natGateway")
+    # Put back where the network stayed if its move did not happen, once that move ended (moved or not).
+    assert (back.kind, back.phase, back.after, back.ended) == (StepKind.REATTACH_NAT_GATEWAY, "after",
+                                                               (detach.key,), ("move:rg-web",))
+    assert "if the network did not move" in back.text
+    assert command(back).posix().endswith(f"--name egress --subscription {S} --nat-gateway {NAT}")
     (later,) = plan.manual
     assert not later.holds and "new outbound address" in later.reason
     assert f"subnet update -g rg-web-csp --vnet-name vnet-web -n egress --subscription {T} --nat-gateway nat-1" \
