@@ -47,6 +47,7 @@ from migration.application.audit_export import AuditExports
 from migration.application.decisions import RequestDecisions
 from migration.application.move_plans import MovePlans
 from migration.application.move_submission import MoveSubmission
+from migration.application.reads import ReadAudit
 from migration.application.tenant_access import TenantAccess
 from migration.assessment.catalog import load_catalog
 from migration.azure.gateway import create_gateway
@@ -231,14 +232,15 @@ def create_app(
     submission = MoveSubmission(plans=plans, workflow=workflow, drafts=drafts, fix_drafts=fix_drafts)
 
     chats = ChatStates(store)
-    tenants = TenantCards(access=access, chats=chats, partner_tenant_id=settings.partner_tenant_id,
+    reads = ReadAudit(workflow)
+    tenants = TenantCards(access=access, chats=chats, reads=reads, partner_tenant_id=settings.partner_tenant_id,
                           public_base_url=settings.public_base_url)
     background = BackgroundWork(store, proactive)
     slow = SlowWork(proactive=proactive, background=background, tenants=tenants)
     questions = Questions(chats=chats, tenants=tenants, store=store, sandbox=settings.embedded_sandbox)
     assess = AssessFlow(assessments=assessments, tenants=tenants, questions=questions, chats=chats,
                         slow=slow, catalog=catalog, public_base_url=settings.public_base_url)
-    answers = DecisionFlow(decisions=decisions, notifier=notifier, policy=policy)
+    answers = DecisionFlow(decisions=decisions, notifier=notifier, policy=policy, reads=reads)
     requests = RequestsFlow(decisions=decisions, notifier=notifier, answers=answers)
     cancel = CancelFlow(chats=chats, plans=plans, submission=submission, decisions=decisions, answers=answers)
     flows = Flows(

@@ -172,6 +172,9 @@ async def test_summary_offers_the_report_download_with_every_resource(start_bot,
     downloads = [link.entry for link in await Workflow(store).trail.chain(chain) if link.entry.action == "downloaded"]
     assert [e.detail["report"].rsplit(".", 1)[1] for e in downloads] == ["csv", "json"]
     assert all(e.by is None and e.detail["identity"].startswith("none") for e in downloads)
+    reads = [(e.detail["read"], e.by.id if e.by else None) for link in await Workflow(store).trail.chain(chain)
+             if (e := link.entry).action == "read"]
+    assert reads == [("subscriptions", teams.ENGINEER["aadObjectId"]), ("assessment", teams.ENGINEER["aadObjectId"])]
     # The store keeps only the token's hash: the summary re-rendered later has no link, and says how to get one.
     again = await _click(bot, connector, _buttons(summary)["Show blockers"])
     back = await _click(bot, connector, _buttons(again)["Back to summary"])
