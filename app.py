@@ -50,6 +50,7 @@ from migration.application.customers import CustomerRegistry, RegistryError
 from migration.application.decisions import RequestDecisions
 from migration.application.move_plans import MovePlans
 from migration.application.move_submission import MoveSubmission
+from migration.application.reads import ReadAudit
 from migration.application.relationship import PartnerRelationship
 from migration.application.tenant_access import TenantAccess
 from migration.assessment.catalog import load_catalog
@@ -58,6 +59,7 @@ from migration.azure.gateway import create_gateway
 from migration.azure.graph import GraphMembership
 from migration.azure.permissions import AccessIdentity
 from migration.azure.ports import AzureGateway
+from migration.execution.audit import AuditTrail
 from migration.execution.runner import MoveRunner, RunnerConfig
 from migration.execution.workflow import Workflow
 from migration.model.store import DocumentStore
@@ -69,7 +71,7 @@ from settings import Settings, SettingsError, load_settings
 from storage import open_store
 from storage.assessments import StoredAssessments
 from storage.customers import StoredCustomers
-from storage.reports import ReportLinks
+from storage.reports import ReportLinks, token_hash
 from telemetry import MoveCounters, configure_telemetry, traced_turns
 from workers.assessment import AssessmentWorkers, WorkerSettings
 
@@ -117,13 +119,18 @@ async def _healthz(request: web.Request) -> web.Response:
     return web.json_response(body, status=200 if storage_ok else 503)
 
 
-def _report_download(reports: ReportLinks) -> Any:
-    """GET /reports/{token}.csv|.json|.md: an assessment export or a move report behind an unguessable,
-    expiring link."""
+def _report_download(reports: ReportLinks, trail: AuditTrail) -> Any:
+    """GET /reports/{token}.csv|.json|.md|.jsonl: an assessment export, a move report or an audit export behind
+    an unguessable, expiring link. Every download is recorded on the audit chain of what it holds; the link
+    carries no identity, so the entry says so."""
 
     async def download(request: web.Request) -> web.Response:
         token, _, fmt = request.match_info["name"].rpartition(".")
         report = await reports.resolve(token, fmt)
+        if report is not None and report.chain:
+            await trail.append(report.chain, "downloaded", by=None, tenant_id=None, detail={
+                "report": report.filename, "link": token_hash(token)[:16], "expires_at": report.expires_at.isoformat(),
+                "identity": "none: anyone with the link can download it"})
         if report is None:
             return web.Response(
                 status=404, text="This report link is unknown or has expired. For a fresh one, run the assessment "
@@ -249,14 +256,16 @@ def create_app(
 
     chats = ChatStates(store)
     relationship = PartnerRelationship(gateway=gateway, billing_account_id=settings.billing_account_id)
-    tenants = TenantCards(access=access, chats=chats, scope=scope, partner_tenant_id=settings.partner_tenant_id,
+    reads = ReadAudit(workflow)
+    tenants = TenantCards(access=access, chats=chats, scope=scope, reads=reads,
+                          partner_tenant_id=settings.partner_tenant_id,
                           public_base_url=settings.public_base_url, relationship=relationship)
     background = BackgroundWork(store, proactive)
     slow = SlowWork(proactive=proactive, background=background, tenants=tenants)
     questions = Questions(chats=chats, tenants=tenants, store=store, sandbox=settings.embedded_sandbox)
     assess = AssessFlow(assessments=assessments, tenants=tenants, questions=questions, chats=chats,
                         slow=slow, catalog=catalog, public_base_url=settings.public_base_url)
-    answers = DecisionFlow(decisions=decisions, notifier=notifier, scope=scope)
+    answers = DecisionFlow(decisions=decisions, notifier=notifier, scope=scope, reads=reads)
     requests = RequestsFlow(decisions=decisions, notifier=notifier, answers=answers, scope=scope)
     cancel = CancelFlow(chats=chats, plans=plans, submission=submission, decisions=decisions, answers=answers)
     flows = Flows(
@@ -303,7 +312,7 @@ def create_app(
     handler = messages_handler(endpoint, auth=inbound_auth(settings))
     app.router.add_post("/api/messages", traced_turns(handler))
     app.router.add_get("/healthz", _healthz)
-    app.router.add_get("/reports/{name}", _report_download(reports))
+    app.router.add_get("/reports/{name}", _report_download(reports, workflow.trail))
     return app
 
 

@@ -221,13 +221,17 @@ def assessment_summary_card(
 
     if assessment.catalog_source:
         body.append(k.text(f"Move support from {k.untrusted(assessment.catalog_source)}.", subtle=True, small=True))
-    if report_url:
+    if not report_url:
+        body.append(k.text("The export of every resource is linked once, on the card of the assessment that made "
+                           "it (the bot keeps no working link); assess the subscription again for a new one.",
+                           small=True, subtle=True, spacing=types.Spacing.MEDIUM))
+    else:
         # A link in the text, not a sixth button: Teams cuts off a row of five at chat width.
         json_url = report_url.removesuffix(".csv") + ".json"
         body.append(
             k.text(
                 f"Every resource with its findings: [download CSV]({report_url}) · [JSON]({json_url}). "
-                "The link expires in 24 hours.",
+                "Anyone with this link can download it for 24 hours; each download is recorded.",
                 small=True,
                 spacing=types.Spacing.MEDIUM,
             )

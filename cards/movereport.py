@@ -141,7 +141,8 @@ def _download(report: MoveReport, report_url: str | None, expires_at: datetime |
         return [k.text(f"For the whole report to download (CSV, JSON, Markdown, with every command for PowerShell "
                        f"too), {ask}.", subtle=True)]
     base = report_url.removesuffix(".csv")
-    until = f" The link works until {k.utc(expires_at)};" if expires_at else " When the link has expired,"
+    until = (f" Anyone with this link can download it until {k.utc(expires_at)} (each download is recorded);"
+             if expires_at else " When the link has expired,")
     return [k.text(f"Download the move report ([CSV]({base}.csv) / [JSON]({base}.json) / "
                    f"[Markdown]({base}.md)): every group, step and role assignment, with the commands.{until} "
                    f"{ask} for a fresh one.", spacing=types.Spacing.SMALL)]

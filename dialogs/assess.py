@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.access import person_of
 from bot.commands import Command
 from bot.port import Card, ConversationReference, Turn
 from cards import verbs
@@ -57,6 +58,7 @@ class AssessFlow:
             return
         card_id = await turn.reply_card(_assess_progress(args[1], done=0, total=None))
         if card_id:
+            await self._assessing(turn, tenant_id, args[1].lower())
             self._start(turn.reference, card_id, tenant_id, args[1].lower())
 
     async def start_verb(self, turn: Turn, data: Mapping[str, Any]) -> Card:
@@ -80,8 +82,14 @@ class AssessFlow:
         # Answer the click at once; the assessment runs in the background and updates this card.
         card_id = turn.click.card_id if turn.click else None
         if card_id:
+            await self._assessing(turn, tenant_id.lower(), subscription_id.lower())
             self._start(turn.reference, card_id, tenant_id.lower(), subscription_id.lower())
         return _assess_progress(subscription_id, done=0, total=None)
+
+    async def _assessing(self, turn: Turn, tenant_id: str, subscription_id: str) -> None:
+        """An assessment reads the whole subscription: recorded on the tenant's audit chain, with who asked."""
+        await self._tenants.reads.tenant_read(tenant_id, by=person_of(turn.caller), tenant_id=turn.caller.tenant_id,
+                                              what="assessment", subscription_id=subscription_id)
 
     def _start(self, reference: ConversationReference, card_id: str, tenant_id: str, subscription_id: str) -> None:
         live = self._slow.live_card(reference, card_id)

@@ -16,6 +16,7 @@ from bot.notifier import Notifier, progress_card, with_note
 from bot.port import Card, Turn
 from cards.messages import error_card
 from migration.application.decisions import Recheck, RequestDecisions
+from migration.application.reads import ReadAudit
 from migration.model.records import Actor, Outcome, StoredRequest
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,10 @@ def missing_request_card() -> Card:
 
 
 class DecisionFlow:
-    def __init__(self, *, decisions: RequestDecisions, notifier: Notifier, scope: CustomerScope) -> None:
+    def __init__(self, *, decisions: RequestDecisions, notifier: Notifier, scope: CustomerScope,
+                 reads: ReadAudit) -> None:
         self._decisions = decisions
+        self._reads = reads
         self._notifier = notifier
         self._scope = scope  # who approves for the request's customer
         self._background: set[asyncio.Task[None]] = set()
@@ -111,11 +114,19 @@ class DecisionFlow:
             return missing_request_card()
         if await self._scope.may_approve(turn.caller, stored.request.tenant_id):
             await self._notifier.learn_approver(turn.caller.mri)
+        await self.viewed(turn, stored, view="card")
         return await self.view(stored, turn.caller)
+
+    async def viewed(self, turn: Turn, stored: StoredRequest, *, view: str) -> None:
+        await self._reads.request_viewed(stored, by=person_of(turn.caller), tenant_id=turn.caller.tenant_id,
+                                         view=view)
 
     async def status_click(self, turn: Turn, data: Mapping[str, Any]) -> Card:
         stored = await self._decisions.find(data.get("requestId"))
-        return progress_card(stored) if stored is not None else missing_request_card()
+        if stored is None:
+            return missing_request_card()
+        await self.viewed(turn, stored, view="status")
+        return progress_card(stored)
 
     async def recheck(self, turn: Turn, data: Mapping[str, Any]) -> Card:
         """Check again: a move waiting for access tries its step again now instead of at the next backoff."""

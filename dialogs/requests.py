@@ -50,6 +50,7 @@ class RequestsFlow:
         if stored is None:
             await turn.reply("I found no move request. Type `history` to see them, or `status <request id>`.")
             return
+        await self._answers.viewed(turn, stored, view="status")
         card = progress_card(stored) if stored.state is not RequestState.PENDING_APPROVAL else \
             await self._answers.view(stored, turn.caller)
         await turn.reply_card(card)

@@ -8,13 +8,14 @@ import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from bot.access import CustomerScope
+from bot.access import CustomerScope, person_of
 from bot.port import Card, Turn
 from cards.messages import not_allowed_card
 from cards.relationship import relationship_section
 from cards.tenant import attach_result_card, invitation_card, move_access_card, onboarding_card
 from dialogs.replies import azure_error_card, tenant_not_found_card
 from dialogs.state import ChatKey, ChatStates
+from migration.application.reads import ReadAudit
 from migration.application.relationship import PartnerRelationship
 from migration.application.tenant_access import Denial, MoveAccess, TenantAccess, TenantSubscriptions
 from migration.azure.together import together
@@ -26,14 +27,19 @@ SubscriptionsCard = Callable[[TenantSubscriptions], Card | Awaitable[Card]]
 
 
 class TenantCards:
-    def __init__(self, *, access: TenantAccess, chats: ChatStates, scope: CustomerScope, partner_tenant_id: str,
-                 public_base_url: str, relationship: PartnerRelationship) -> None:
+    def __init__(self, *, access: TenantAccess, chats: ChatStates, scope: CustomerScope, reads: ReadAudit,
+                 partner_tenant_id: str, public_base_url: str, relationship: PartnerRelationship) -> None:
         self._access = access
         self._scope = scope  # every tenant a person names is checked here, typed or clicked
         self._relationship = relationship
+        self._reads = reads
         self._chats = chats
         self._partner = partner_tenant_id
         self._base = public_base_url.rstrip("/")
+
+    @property
+    def reads(self) -> ReadAudit:
+        return self._reads
 
     async def resolved(self, turn: Turn, tenant: str) -> str | None:
         """The tenant's id, or None once the card saying why not is sent."""
@@ -62,6 +68,8 @@ class TenantCards:
         except ArmError as error:
             return azure_error_card(error), False
         await self._chats.update(ChatKey.of(turn), lambda s: replace(s, tenant_id=found.tenant_id))
+        await self._reads.tenant_read(found.tenant_id, by=person_of(turn.caller), tenant_id=turn.caller.tenant_id,
+                                      what="subscriptions")
         if (nothing := await self._access.sees_nothing(tenant, found)) is not None:
             return self._denial_card(tenant, nothing, tenant_id=found.tenant_id), True
         card = render(found)

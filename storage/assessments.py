@@ -3,7 +3,6 @@ per-resource inventory (that goes into the report export). Written by whichever 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from migration.model import Assessment
@@ -20,10 +19,12 @@ def key(tenant_id: str, subscription_id: str) -> str:
 
 
 async def save(store: DocumentStore, assessment: Assessment, *, report: ReportLink | None = None) -> None:
+    """The compact assessment. Of its export's link only when it expires is kept, never the token: the link
+    is handed once, on the assessment's card, and the store holds nothing that opens it."""
     compact = to_json(assessment)
     compact["resources"] = []
     if report is not None:
-        compact["report"] = {"token": report.token, "expiresAt": report.expires_at.isoformat()}
+        compact["report"] = {"expiresAt": report.expires_at.isoformat()}
     await put_large(store, ASSESSMENTS, key(assessment.tenant_id, assessment.source.id), compact)
 
 
@@ -34,13 +35,6 @@ async def load_raw(store: DocumentStore, tenant_id: str, subscription_id: str) -
 async def load(store: DocumentStore, tenant_id: str, subscription_id: str) -> Assessment | None:
     stored = await load_raw(store, tenant_id, subscription_id)
     return decode(Assessment, stored) if stored else None
-
-
-def report_of(stored: dict[str, Any] | None) -> ReportLink | None:
-    report = stored.get("report") if stored else None
-    if not isinstance(report, dict):
-        return None
-    return ReportLink(report["token"], datetime.fromisoformat(report["expiresAt"]))
 
 
 class StoredAssessments:
@@ -56,4 +50,5 @@ class StoredAssessments:
         return await load(self._store, tenant_id, subscription_id)
 
     async def report(self, tenant_id: str, subscription_id: str) -> ReportLink | None:
-        return report_of(await load_raw(self._store, tenant_id, subscription_id))
+        """None: the export's token is not kept (see `save`); a later look at the assessment has no link."""
+        return None

@@ -76,7 +76,8 @@ class AuditExports:
                     "verify": "python -m tools.verify_audit FILE"}
         lines = [json.dumps({"manifest": manifest}, sort_keys=True, ensure_ascii=False)]
         lines += [json.dumps(dict(link.stored), sort_keys=True, ensure_ascii=False) for link in links]
-        link = await self._archive.create_audit(f"audit-{_file_part(subject)}-{_stamp(at)}", "\n".join(lines) + "\n")
+        link = await self._archive.create_audit(f"audit-{_file_part(subject)}-{_stamp(at)}", "\n".join(lines) + "\n",
+                                                chain=names[0])
         for name in names:
             if name in chains:
                 await self._trail.append(name, "audit_exported", by=by, tenant_id=tenant_id,

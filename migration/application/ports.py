@@ -48,7 +48,7 @@ class ReportArchive(Protocol):
 
     async def create_document(self, name: str, text: str) -> ReportLink: ...
 
-    async def create_audit(self, name: str, text: str) -> ReportLink:
+    async def create_audit(self, name: str, text: str, *, chain: str) -> ReportLink:
         """An audit export (JSON Lines)."""
 
 

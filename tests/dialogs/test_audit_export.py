@@ -9,10 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cards import verbs
 from migration.model.digest import short
 from tests.support.cardtools import buttons, text_of
 from tests.support.moves import APPROVALS_CHAT, MoveBot
-from tests.support.teams import APPROVER
+from tests.support.teams import APPROVER, ENGINEER
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,3 +54,28 @@ async def test_an_approver_exports_a_requests_audit_trail_and_an_auditor_checks_
     exported.write_text(f"{manifest}\n{json.dumps(forged)}\n", encoding="utf-8")
     tampered = _verify(exported)
     assert tampered.returncode == 1 and "TAMPERED" in tampered.stdout and "edited" in tampered.stdout
+
+
+async def test_who_looked_at_a_request_is_recorded_and_a_tenant_export_covers_its_requests(move_bot: MoveBot,
+                                                                                          tmp_path: Path):
+    bot = move_bot
+    assert await bot.say("status") in (200, 201)
+    stored = await bot.request("rg-web")
+    await bot.click(verbs.REQUEST_REFRESH, {"requestId": stored.id})  # Teams refreshes the approver's card
+    await bot.click(verbs.REQUEST_STATUS, {"requestId": stored.id}, user=ENGINEER)
+    viewed = [(e.by.id, e.detail["view"]) for e in await bot.parts.workflow.audit_trail(stored.id)
+              if e.action == "viewed" and e.by]
+    assert viewed == [(APPROVER["aadObjectId"], "card"), (ENGINEER["aadObjectId"], "status")]
+
+    bot.connector.clear()
+    await bot.say(f"audit export {stored.request.tenant_id}", user=APPROVER, conversation=APPROVALS_CHAT,
+                  kind="groupChat")
+    [answer] = await bot.connector.wait_for(1)
+    card = answer["attachments"][0]["content"]
+    assert f"Audit export of {stored.request.tenant_id}" in text_of(card) and stored.id in text_of(card)
+    url = buttons(card)["Download the audit file (JSON Lines)"]["url"]
+    async with bot.session.get(f"{bot.url}/reports/{url.split('/reports/', 1)[1]}") as response:
+        exported = tmp_path / "tenant.jsonl"
+        exported.write_text(await response.text(), encoding="utf-8")
+    checked = _verify(exported)
+    assert checked.returncode == 0 and "OK: 3 entries" in checked.stdout, checked.stdout

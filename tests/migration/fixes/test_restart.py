@@ -15,13 +15,17 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from migration.application.audit_export import AuditExports
 from migration.model import RequestState
 from migration.model.plan import StepKind
 from migration.model.records import StepStatus
+from storage.reports import ReportLinks
 from tests.support.bot_http import Connector
+from tests.support.moves import REQUESTER
 from tests.support.sandbox import CSP, FABRIKAM, PAYG, group_id
 from tests.support.scenarios.fixes import ALICE, BOB, CONDITION, HUB, NIC1, OPS, PIP, STAPP1, fixes_scenario
 from tests.support.sigkill import approve_and_kill_at_every_step, plan_and_submit, sandbox_and_bot, slow_writes
+from tools.verify_audit import verify
 
 pytestmark = pytest.mark.restart
 
@@ -60,6 +64,12 @@ async def test_one_approval_moves_with_fixes_and_follow_through_across_sigkill_a
                 stats = await response.json()
         done = await workflow.get(stored.id)
         trail = await workflow.audit_trail(stored.id)
+        # The audit chain came through every kill whole: its export checks out, the approval in it once.
+        reports = ReportLinks(workflow.store)
+        export = await AuditExports(workflow, archive=reports).of_request(stored.id, by=REQUESTER, tenant_id=None)
+        assert export is not None
+        exported = await reports.resolve(export.link.token, "jsonl")
+        assert exported is not None and verify(exported.content.splitlines()).ok
         azure = gateway.for_tenant(FABRIKAM)
         locks = [*await azure.locks.list_locks(PAYG), *await azure.locks.list_locks(CSP)]
         target_groups = {g.name: g for g in await gateway.for_tenant(FABRIKAM).groups.list_groups(CSP)}
@@ -70,6 +80,7 @@ async def test_one_approval_moves_with_fixes_and_follow_through_across_sigkill_a
                     await gateway.for_tenant(FABRIKAM).network.get_peering(HUB, "to-vnet-1"))
 
     assert done is not None and done.state is RequestState.SUCCEEDED, done
+    assert [e.action for e in trail].count("approved") == 1 and not done.unaudited
     # Every step was killed at its boundary (recorded as started, its call on its way or not yet sent); steps
     # that start in the same beat share a kill.
     assert seen == {s.key for s in steps}, {s.key for s in steps} - seen

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from migration.reports.assessment_export import CSV_COLUMNS, to_csv, to_json
-from storage.reports import ReportLinks
+from storage.reports import ReportLinks, token_hash
 from storage.sqlite import SqliteDocumentStore
 from tests.support.builders import assess_resources, group_scope, lock, res
 
@@ -89,6 +89,16 @@ async def test_expired_reports_are_swept_without_anyone_opening_them(tmp_path: P
     now[0] += timedelta(hours=2)  # the first link expired, nobody opened it
     third = await links.create(assess_resources(RESOURCES))
     kept = {r.key.split(".")[0] for r in await store.list("reports")}
-    assert first.token not in kept and {second.token, third.token} <= kept
+    assert token_hash(first.token) not in kept and {token_hash(second.token), token_hash(third.token)} <= kept
     assert await links.resolve(first.token, "csv") is None
+
+
+async def test_the_store_keeps_only_a_hash_of_each_link(tmp_path: Path) -> None:
+    store = SqliteDocumentStore(tmp_path / "s.db")
+    link = await ReportLinks(store).create(assess_resources(RESOURCES))
+    stored = [*await store.list("reports"), *await store.list("reportindex")]
+    assert stored and not any(link.token in r.key or link.token in json.dumps(r.value) for r in stored)
+    assert {r.key for r in await store.list("reportindex")} == {token_hash(link.token)}
+    assert await ReportLinks(store).resolve(token_hash(link.token)[:43], "csv") is None, "the hash opens nothing"
+    await store.close()
     await store.close()

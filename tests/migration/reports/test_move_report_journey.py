@@ -15,7 +15,7 @@ from cards import verbs
 from cards._kit import MAX_CARD_BYTES
 from migration.model import GroupMove, GroupState, RequestState
 from migration.model.records import CardRef, StoredRequest
-from storage.reports import ReportLinks
+from storage.reports import ReportLinks, token_hash
 from tests.support.cards import fixtures as fx
 from tests.support.cardtools import buttons, text_of
 from tests.support.moves import APPROVALS_CHAT, OUTSIDER, REQUESTER, MoveBot
@@ -107,18 +107,23 @@ async def test_report_gives_the_final_card_and_a_link_to_every_step(move_bot: Mo
 async def test_a_link_expires_and_report_gives_a_fresh_one(move_bot: MoveBot):
     bot = move_bot
     stored = await _finished(bot)
-    first = buttons(_card(await _ask(bot, f"report {stored.id}")))["Download the move report (CSV)"]["url"]
+    card = _card(await _ask(bot, f"report {stored.id}"))
+    first = buttons(card)["Download the move report (CSV)"]["url"]
+    assert "Anyone with this link can download it until" in text_of(card), "the card says the link is a bearer's"
     assert (await _get(bot, first))[0] == 200
+    [downloaded] = [e for e in await bot.parts.workflow.audit_trail(stored.id) if e.action == "downloaded"]
+    assert downloaded.by is None and downloaded.detail["identity"].startswith("none")
+    assert downloaded.detail["report"].startswith(f"move-{stored.id}-") and downloaded.detail["report"].endswith(".csv")
 
-    # A day later: the link's time is up (its index record says when).
+    # A day later: the link's time is up (its index record, under the token's hash, says when).
     store = bot.parts.workflow.store
-    token = first.rsplit("/", 1)[1].removesuffix(".csv")
-    index = await store.get(ReportLinks.INDEX, token)
+    key = token_hash(first.rsplit("/", 1)[1].removesuffix(".csv"))
+    index = await store.get(ReportLinks.INDEX, key)
     past = bot.parts.workflow.now() - timedelta(seconds=1)
-    await store.put(ReportLinks.INDEX, token, {**index.value, "expiresAt": past.isoformat()})
+    await store.put(ReportLinks.INDEX, key, {**index.value, "expiresAt": past.isoformat()})
     status, body, _ = await _get(bot, first)
     assert status == 404 and "type `report <request id>`" in body
-    assert await store.get(ReportLinks.COLLECTION, f"{token}.csv") is None, "an expired report is deleted"
+    assert await store.get(ReportLinks.COLLECTION, f"{key}.csv") is None, "an expired report is deleted"
 
     second = buttons(_card(await _ask(bot, "report")))["Download the move report (CSV)"]["url"]
     assert second != first and (await _get(bot, second))[0] == 200, "the requester's newest request, fresh link"
