@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from dialogs.inputs import DOMAIN
+from migration.application.assessment_queue import QueueLimits
 from migration.application.customers import FileEntry
 from migration.azure.credentials import MODES, IdentityConfig, is_loopback_url
 
@@ -103,6 +104,7 @@ class Settings:
     allow_guests: bool = False  # B2B guests of the partner's tenant (the Teams roster says guest)
     # Local mode (no inbound authentication) against a non-loopback Azure: only when this says so.
     allow_local_azure: bool = False
+    assessment_limits: QueueLimits = field(default_factory=QueueLimits)  # ASSESSMENT_WORKERS and the queue's bounds
 
     @property
     def identity(self) -> IdentityConfig:
@@ -230,6 +232,14 @@ def _flag(env: Mapping[str, str], name: str, errors: list[str]) -> bool:
     if raw not in ("", "true", "false"):
         errors.append(f"{name}: {raw!r} is not true or false")
     return raw == "true"
+
+
+def _count(env: Mapping[str, str], name: str, default: int, top: int, errors: list[str]) -> int:
+    raw = env.get(name, "").strip() or str(default)
+    if not raw.isdigit() or not 1 <= int(raw) <= top:
+        errors.append(f"{name}: {raw!r} is not a whole number from 1 to {top}")
+        return default
+    return int(raw)
 
 
 def _url(env: Mapping[str, str], name: str, default: str, errors: list[str]) -> str:
@@ -414,6 +424,13 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
             errors.extend(str(error).splitlines())
 
     allow_guests = _flag(env, "ALLOW_GUESTS", errors)
+    bounds = QueueLimits()
+    limits = QueueLimits(
+        running=_count(env, "ASSESSMENT_WORKERS", bounds.running, 16, errors),
+        queued=_count(env, "ASSESSMENT_QUEUE_LIMIT", bounds.queued, 10_000, errors),
+        per_customer=_count(env, "ASSESSMENTS_PER_CUSTOMER", bounds.per_customer, 10_000, errors),
+        per_user=_count(env, "ASSESSMENTS_PER_USER", bounds.per_user, 10_000, errors),
+    )
     allow_local_azure = _flag(env, "ALLOW_LOCAL_MODE_ON_AZURE", errors)
     if app_id:
         # A registered bot serves a whole partner: it never answers every tenant, nor makes everyone an engineer.
@@ -464,4 +481,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
         group_cache_seconds=cache_seconds,
         allow_guests=allow_guests,
         allow_local_azure=allow_local_azure,
+        assessment_limits=limits,
     )

@@ -30,6 +30,10 @@ param azureCredential string
 param customerAppClientId string
 param minReplicas int
 param maxReplicas int
+param assessmentWorkers int
+param assessmentQueueLimit int
+param assessmentsPerCustomer int
+param assessmentsPerUser int
 @allowed([
   'Standard_ZRS'
   'Standard_GZRS'
@@ -244,6 +248,10 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             { name: 'MANAGED_IDENTITY_CLIENT_ID', value: identity.properties.clientId }
             { name: 'STORAGE_URL', value: 'azure-table://${storage.name}' }
             { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
+            { name: 'ASSESSMENT_WORKERS', value: string(assessmentWorkers) }
+            { name: 'ASSESSMENT_QUEUE_LIMIT', value: string(assessmentQueueLimit) }
+            { name: 'ASSESSMENTS_PER_CUSTOMER', value: string(assessmentsPerCustomer) }
+            { name: 'ASSESSMENTS_PER_USER', value: string(assessmentsPerUser) }
           ]
           probes: [
             {
