@@ -214,7 +214,9 @@ def create_app(
     gateway = create_gateway(**spec)
     app[GATEWAY] = gateway
     # Every assessment runs in a worker process, which builds its own gateway and store from these.
-    workers = AssessmentWorkers(WorkerSettings(spec, settings.storage_url, settings.storage_connection_string,
+    # Their reads leave the last of each subscription's bucket to the moves this process runs.
+    workers = AssessmentWorkers(WorkerSettings({**spec, "read_reserve": settings.assessment_read_reserve},
+                                               settings.storage_url, settings.storage_connection_string,
                                                settings.managed_identity_client_id or None),
                                 processes=settings.assessment_limits.running)
     policy = AccessPolicy(

@@ -105,6 +105,7 @@ class Settings:
     # Local mode (no inbound authentication) against a non-loopback Azure: only when this says so.
     allow_local_azure: bool = False
     assessment_limits: QueueLimits = field(default_factory=QueueLimits)  # ASSESSMENT_WORKERS and the queue's bounds
+    assessment_read_reserve: int = 100  # ARM reads of a subscription's bucket the workers leave to moves
 
     @property
     def identity(self) -> IdentityConfig:
@@ -234,10 +235,10 @@ def _flag(env: Mapping[str, str], name: str, errors: list[str]) -> bool:
     return raw == "true"
 
 
-def _count(env: Mapping[str, str], name: str, default: int, top: int, errors: list[str]) -> int:
+def _count(env: Mapping[str, str], name: str, default: int, top: int, errors: list[str], *, low: int = 1) -> int:
     raw = env.get(name, "").strip() or str(default)
-    if not raw.isdigit() or not 1 <= int(raw) <= top:
-        errors.append(f"{name}: {raw!r} is not a whole number from 1 to {top}")
+    if not raw.isdigit() or not low <= int(raw) <= top:
+        errors.append(f"{name}: {raw!r} is not a whole number from {low} to {top}")
         return default
     return int(raw)
 
@@ -431,6 +432,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
         per_customer=_count(env, "ASSESSMENTS_PER_CUSTOMER", bounds.per_customer, 10_000, errors),
         per_user=_count(env, "ASSESSMENTS_PER_USER", bounds.per_user, 10_000, errors),
     )
+    read_reserve = _count(env, "ASSESSMENT_READ_RESERVE", 100, 249, errors, low=0)  # of ARM's 250-read bucket
     allow_local_azure = _flag(env, "ALLOW_LOCAL_MODE_ON_AZURE", errors)
     if app_id:
         # A registered bot serves a whole partner: it never answers every tenant, nor makes everyone an engineer.
@@ -482,4 +484,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
         allow_guests=allow_guests,
         allow_local_azure=allow_local_azure,
         assessment_limits=limits,
+        assessment_read_reserve=read_reserve,
     )

@@ -63,6 +63,11 @@ param assessmentsPerCustomer int = 20
 @description('Assessments one person has waiting or running at once (ASSESSMENTS_PER_USER).')
 param assessmentsPerUser int = 5
 
+@minValue(0)
+@maxValue(249)
+@description('ARM reads of a subscription\'s bucket the assessment workers leave to running moves (ASSESSMENT_READ_RESERVE).')
+param assessmentReadReserve int = 100
+
 var tags = {
   'azd-env-name': environmentName
 }
@@ -94,6 +99,7 @@ module resources 'resources.bicep' = {
     assessmentQueueLimit: assessmentQueueLimit
     assessmentsPerCustomer: assessmentsPerCustomer
     assessmentsPerUser: assessmentsPerUser
+    assessmentReadReserve: assessmentReadReserve
   }
 }
 

@@ -34,6 +34,7 @@ param assessmentWorkers int
 param assessmentQueueLimit int
 param assessmentsPerCustomer int
 param assessmentsPerUser int
+param assessmentReadReserve int
 @allowed([
   'Standard_ZRS'
   'Standard_GZRS'
@@ -252,6 +253,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             { name: 'ASSESSMENT_QUEUE_LIMIT', value: string(assessmentQueueLimit) }
             { name: 'ASSESSMENTS_PER_CUSTOMER', value: string(assessmentsPerCustomer) }
             { name: 'ASSESSMENTS_PER_USER', value: string(assessmentsPerUser) }
+            { name: 'ASSESSMENT_READ_RESERVE', value: string(assessmentReadReserve) }
           ]
           probes: [
             {

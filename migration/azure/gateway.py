@@ -75,13 +75,13 @@ class ArmGateway:
     """`AzureGateway` over Azure Resource Manager (or the sandbox, which speaks the same protocol)."""
 
     def __init__(self, credential: AsyncCredential, *, endpoint: str, ca_bundle: str | None,
-                 authority_host: str, polling_interval: float = 15.0) -> None:
+                 authority_host: str, polling_interval: float = 15.0, read_reserve: int = 0) -> None:
         self._credential = credential
         self._endpoint = endpoint.rstrip("/")
         self._ca_bundle = ca_bundle
         self._authority = authority_host if "://" in authority_host else f"https://{authority_host}"
         self._authority = self._authority.rstrip("/")
-        self._connection = Connection(self._endpoint, polling_interval, self._shared_transport)
+        self._connection = Connection(self._endpoint, polling_interval, self._shared_transport, read_reserve)
         self._tenants: dict[str, TenantClient] = {}
         # One connection pool for every client of the gateway. Passing `connection_verify=<path>` to the SDK
         # instead makes azure-core build a new SSLContext per request, and aiohttp keys pooled connections by
@@ -185,8 +185,9 @@ def _env_proxy(endpoint: str) -> tuple[URL | None, bool]:
 
 
 def create_gateway(*, credential: str | IdentityConfig, endpoint: str, ca_bundle: str | None, authority_host: str,
-                   polling_interval: float = 15.0) -> ArmGateway:
+                   polling_interval: float = 15.0, read_reserve: int = 0) -> ArmGateway:
     """`credential`: how the bot acts in customers' tenants (`IdentityConfig`, or a mode name such as
-    "sandbox": static tokens, loopback only)."""
+    "sandbox": static tokens, loopback only). `read_reserve`: ARM reads of a subscription's budget this
+    gateway leaves to others (an assessment worker's, so a running move's calls are not starved)."""
     return ArmGateway(build_credential(credential, endpoint=endpoint), endpoint=endpoint, ca_bundle=ca_bundle,
-                      authority_host=authority_host, polling_interval=polling_interval)
+                      authority_host=authority_host, polling_interval=polling_interval, read_reserve=read_reserve)

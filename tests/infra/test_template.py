@@ -125,6 +125,7 @@ def test_the_template_sets_what_production_needs_and_nothing_unknown() -> None:
     assert len(settings.approver_ids) == 2
     assert settings.applicationinsights_connection_string
     assert settings.assessment_limits == QueueLimits(), "the template's bounds are the bot's own defaults"
+    assert settings.assessment_read_reserve == 100
     tighter = load_settings(deployed_environment(assessmentWorkers=3, assessmentsPerUser=1))
     assert tighter.assessment_limits.running == 3 and tighter.assessment_limits.per_user == 1
 
