@@ -21,14 +21,15 @@ from typing import Any
 from aiohttp import web
 
 from bot.access import AccessPolicy, CustomerScope
-from bot.adapter import create_adapter, messages_handler
 from bot.audit_guard import auditors
+from bot.edges import inbound_auth, open_edge
+from bot.endpoint import messages_handler
 from bot.guards import Guards, RefusalAuditTrail
+from bot.guest_check import GuestCheck
 from bot.notifier import Notifier
 from bot.proactive import Proactive
 from bot.route_table import Flows, route_table
 from bot.routes import Router, Routes
-from bot.teams_edge import BotbuilderOutbox, GuestCheck, TeamsBot
 from dialogs.assess import AssessFlow
 from dialogs.attach import AttachFlow
 from dialogs.audit import AuditFlow
@@ -49,6 +50,7 @@ from migration.application.customers import CustomerRegistry, RegistryError
 from migration.application.decisions import RequestDecisions
 from migration.application.move_plans import MovePlans
 from migration.application.move_submission import MoveSubmission
+from migration.application.relationship import PartnerRelationship
 from migration.application.tenant_access import TenantAccess
 from migration.assessment.catalog import load_catalog
 from migration.azure.credentials import build_credential
@@ -225,8 +227,8 @@ def create_app(
         approver_ids=settings.approver_ids,
         anyone_engineers=settings.local_mode,  # a registered bot with no ENGINEER_IDS has no engineers
     )
-    adapter = create_adapter(settings)
-    proactive = Proactive(BotbuilderOutbox(adapter, app_id=settings.app_id))
+    edge = open_edge(settings)  # BOT_SDK: botbuilder or the Agents SDK
+    proactive = Proactive(edge.outbox)
     workflow = Workflow(store)
     reports = ReportLinks(store)
     notifier = Notifier(proactive, workflow, reports=reports, public_base_url=settings.public_base_url)
@@ -250,8 +252,9 @@ def create_app(
     submission = MoveSubmission(plans=plans, workflow=workflow, drafts=drafts, fix_drafts=fix_drafts)
 
     chats = ChatStates(store)
+    relationship = PartnerRelationship(gateway=gateway, billing_account_id=settings.billing_account_id)
     tenants = TenantCards(access=access, chats=chats, scope=scope, partner_tenant_id=settings.partner_tenant_id,
-                          public_base_url=settings.public_base_url)
+                          public_base_url=settings.public_base_url, relationship=relationship)
     background = BackgroundWork(store, proactive)
     slow = SlowWork(proactive=proactive, background=background, tenants=tenants)
     questions = Questions(chats=chats, tenants=tenants, store=store, sandbox=settings.embedded_sandbox)
@@ -277,7 +280,7 @@ def create_app(
                                        requests=requests), auditors=auditors(scope, decisions))
     app[ROUTES] = routes
     guests = None if settings.allow_guests else GuestCheck(strict=not settings.local_mode)
-    bot = TeamsBot(Router(routes, policy=policy, audit=RefusalAuditTrail(decisions)), guests=guests)
+    endpoint = edge.serve(Router(routes, policy=policy, audit=RefusalAuditTrail(decisions)), guests)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
@@ -301,7 +304,7 @@ def create_app(
             yield
 
     app.cleanup_ctx.append(lifecycle)
-    handler = messages_handler(adapter, bot, authenticate_first=not settings.local_mode)
+    handler = messages_handler(endpoint, auth=inbound_auth(settings))
     app.router.add_post("/api/messages", traced_turns(handler))
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/reports/{name}", _report_download(reports))
@@ -309,6 +312,7 @@ def create_app(
 
 
 def _announce(settings: Settings) -> None:
+    log.info("Teams edge: %s (BOT_SDK)", settings.bot_sdk.value)
     if settings.local_mode:
         log.warning("local mode: no MicrosoftAppId, inbound requests are not authenticated (Agents Playground)")
         if settings.allow_local_azure and not settings.embedded_sandbox:
@@ -337,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
     logging.getLogger("azure.identity").setLevel(logging.WARNING)
     logging.getLogger("msrest.serialization").setLevel(logging.ERROR)
+    # The Agents SDK logs its connection settings (redacted) and each request's plumbing at INFO.
+    logging.getLogger("microsoft_agents").setLevel(logging.WARNING)
     try:
         settings = load_settings(force_sandbox=args.sandbox)
     except SettingsError as error:

@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -37,6 +38,7 @@ AZURE_IDENTITY_VARS = (
 PRODUCTION_SETTINGS = (
     "HOST",
     "PORT",
+    "BOT_SDK",
     "MicrosoftAppId",
     "MicrosoftAppType",
     "MicrosoftAppTenantId",
@@ -52,12 +54,21 @@ PRODUCTION_SETTINGS = (
 )
 # An Azure Storage account name (https://learn.microsoft.com/azure/storage/common/storage-account-overview).
 STORAGE_ACCOUNT = re.compile(r"^[a-z0-9]{3,24}$")
+# A billing account's name: a Microsoft Partner Agreement's is "{guid}:{guid}_2019-05-31" (Microsoft.Billing).
+BILLING_ACCOUNT = re.compile(r"^[0-9A-Za-z][0-9A-Za-z:_.-]{0,199}$")
 
 # botframework.connector.auth.AuthenticationConstants and botbuilder.schema.CallerIdConstants (4.17.1).
 BOT_FRAMEWORK_API = "https://api.botframework.com"
 BOT_FRAMEWORK_LOGIN_PREFIX = "https://login.microsoftonline.com/"
 EMULATOR_OPENID_METADATA_URL = "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
 PUBLIC_AZURE_CALLER_ID = "urn:botframework:azure"
+
+
+class BotSdk(StrEnum):
+    """The Teams SDK the bot's edge runs on (BOT_SDK); docs/TEAMS_EDGE.md compares them."""
+
+    BOTBUILDER = "botbuilder"  # Bot Framework SDK 4.17 (archived, no more fixes)
+    AGENTS = "agents"  # Microsoft 365 Agents SDK 1.9, its supported successor
 
 
 class SettingsError(ValueError):
@@ -68,6 +79,7 @@ class SettingsError(ValueError):
 class Settings:
     host: str = "127.0.0.1"
     port: int = 3978
+    bot_sdk: BotSdk = BotSdk.BOTBUILDER
     app_id: str = ""
     app_password: str = field(default="", repr=False)
     app_type: str = "MultiTenant"
@@ -88,6 +100,7 @@ class Settings:
     # Telemetry goes to Application Insights only when this is set (telemetry.py).
     applicationinsights_connection_string: str = field(default="", repr=False)
     partner_tenant_id: str = ""
+    billing_account_id: str = ""  # the partner's MPA billing account, when the bot should not pick it
     public_base_url: str = "http://127.0.0.1:3978"
     authority_host: str = "https://login.microsoftonline.com"
     # True when the bot starts its own sandbox ARM in-process (fresh clone, or `app.py --sandbox`).
@@ -114,7 +127,7 @@ class Settings:
             mode=self.azure_credential, client_id=self.azure_client_id, tenant_id=self.azure_tenant_id,
             client_secret=self.azure_client_secret, certificate_path=self.azure_client_certificate_path,
             managed_identity_client_id=self.managed_identity_client_id, authority_host=self.authority_host,
-            ca_bundle=self.arm_ca_bundle)
+            ca_bundle=self.arm_ca_bundle, partner_tenant_id=self.partner_tenant_id)
 
     @property
     def local_mode(self) -> bool:
@@ -308,6 +321,13 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
     else:
         port = int(port_raw)
 
+    sdk_raw = env.get("BOT_SDK", "").strip().lower() or BotSdk.BOTBUILDER.value
+    bot_sdk = BotSdk.BOTBUILDER
+    if sdk_raw not in {sdk.value for sdk in BotSdk}:
+        errors.append(f"BOT_SDK: {sdk_raw[:40]!r} is not one of {', '.join(sdk.value for sdk in BotSdk)}")
+    else:
+        bot_sdk = BotSdk(sdk_raw)
+
     app_id = env.get("MicrosoftAppId", "").strip()
     app_password = env.get("MicrosoftAppPassword", "")
     app_type = env.get("MicrosoftAppType", "").strip() or "MultiTenant"
@@ -395,6 +415,11 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
     if partner and not GUID.match(partner):
         errors.append("PARTNER_TENANT_ID: must be the partner's Entra tenant id (a GUID)")
 
+    billing_account = env.get("BILLING_ACCOUNT_ID", "").strip()
+    if billing_account and not BILLING_ACCOUNT.match(billing_account):
+        errors.append("BILLING_ACCOUNT_ID: must be a billing account's name, as Azure lists it "
+                      "(for a Microsoft Partner Agreement: <guid>:<guid>_2019-05-31)")
+
     public_base = _url(env, "PUBLIC_BASE_URL", f"http://{host}:{port}", errors)
     authority = _url(env, "AZURE_AUTHORITY_HOST", "https://login.microsoftonline.com", errors)
 
@@ -452,6 +477,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
     return Settings(
         host=host,
         port=port,
+        bot_sdk=bot_sdk,
         app_id=app_id,
         app_password=app_password,
         app_type=app_type,
@@ -471,6 +497,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
         storage_connection_string=connection_string,
         applicationinsights_connection_string=insights,
         partner_tenant_id=partner.lower(),
+        billing_account_id=billing_account,
         public_base_url=public_base,
         authority_host=authority,
         embedded_sandbox=embedded,

@@ -6,8 +6,8 @@ the card its handler returns: the edge puts it in the invoke's response. Work af
 conversation again through the `Outbox`, from the turn's `reference`, a plain JSON document stored as it
 is (only the edge reads inside it).
 
-botbuilder is the edge behind this port today (`bot/teams_edge.py`); another SDK's edge implements the
-same two Protocols, and nothing above them changes.
+Two edges implement the same two Protocols, chosen by BOT_SDK (`bot/edges.py`): botbuilder's
+(`bot/teams_edge.py`) and the Microsoft 365 Agents SDK's (`bot/agents_edge.py`); nothing above them changes.
 """
 
 from __future__ import annotations

@@ -111,8 +111,12 @@ def attach_result_card(
     subscriptions: Sequence[tuple[Subscription, Offer]],
     checks: Sequence[Check] = (),
     identity: AccessIdentity | None = None,
+    relationship: Sequence[k.Element] = (),
+    recheck: bool = False,
 ) -> dict[str, Any]:
-    """The bot can act in the tenant: its subscriptions, sources and CSP targets apart, and what it may do."""
+    """The bot can act in the tenant: its subscriptions, sources and CSP targets apart, and what it may do;
+    `relationship`: what the partner's billing side says of the customer (`cards.relationship`), `recheck`
+    when that wants a Check again."""
     sources = [(s, o) for s, o in subscriptions if o.source_allowed]
     targets = [(s, o) for s, o in subscriptions if o.target_allowed]
     missing = [c for c in checks if not c.granted]
@@ -144,6 +148,7 @@ def attach_result_card(
         body.extend(_access_table(checks))
         if identity is not None:
             body.extend(_role_fixes(identity, tenant_id, checks, {s.id: s.display_name for s, _ in subscriptions}))
+    body.extend(relationship)
     if not targets:
         body.append(k.note("There is no CSP subscription yet. Create one in Partner Center before moving anything."))
     actions: list[k.Action] = []
@@ -156,7 +161,7 @@ def attach_result_card(
                 style=types.ActionStyle.POSITIVE,
             )
         )
-    if missing:
+    if missing or recheck:
         actions.append(k.execute("Check again", verbs.ATTACH_CHECK, {"tenant": tenant}))
     return k.card(body, actions, fallback_text=f"Attached {tenant}.")
 

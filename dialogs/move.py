@@ -18,6 +18,7 @@ from bot.commands import Command
 from bot.port import Card, ConversationReference, Turn
 from cards import verbs
 from cards._kit import unbroken_id
+from cards.blockers import not_ready_card
 from cards.messages import error_card
 from cards.pickers import group_picker_card, target_picker_card
 from cards.plan import create_groups_card
@@ -178,9 +179,7 @@ class MoveFlow:
                 return error_card(f"{', '.join(made.unknown[:5])} is not a resource group of "
                                   f"{assessment.source.display_name}.", "Pick groups from the list.")
             if made.not_ready:
-                return error_card(f"{', '.join(made.not_ready[:5])} is not ready to move. Fix its blockers first.",
-                                  "Show the blockers in the assessment, fix them, and assess again.",
-                                  title="Group not ready")
+                return not_ready_card([g for g in assessment.groups if g.name in made.not_ready])
             return groups_in_use_card(made.in_use or {})
         # What `cancel` stops here after a question: this plan.
         await self._chats.update(chat, lambda s: replace(s, plan_id=made.request.id))

@@ -11,11 +11,14 @@ from dataclasses import replace
 from bot.access import CustomerScope
 from bot.port import Card, Turn
 from cards.messages import not_allowed_card
+from cards.relationship import relationship_section
 from cards.tenant import attach_result_card, invitation_card, move_access_card, onboarding_card
 from dialogs.replies import azure_error_card, tenant_not_found_card
 from dialogs.state import ChatKey, ChatStates
+from migration.application.relationship import PartnerRelationship
 from migration.application.tenant_access import Denial, MoveAccess, TenantAccess, TenantSubscriptions
-from migration.model import ArmError, NotFound, TenantAccessDenied
+from migration.azure.together import together
+from migration.model import ArmError, NotFound, RelationshipStatus, TenantAccessDenied
 from migration.model.customers import Role
 
 # What to draw once the tenant's subscriptions are known (a picker, the attach card).
@@ -24,9 +27,10 @@ SubscriptionsCard = Callable[[TenantSubscriptions], Card | Awaitable[Card]]
 
 class TenantCards:
     def __init__(self, *, access: TenantAccess, chats: ChatStates, scope: CustomerScope, partner_tenant_id: str,
-                 public_base_url: str) -> None:
+                 public_base_url: str, relationship: PartnerRelationship) -> None:
         self._access = access
         self._scope = scope  # every tenant a person names is checked here, typed or clicked
+        self._relationship = relationship
         self._chats = chats
         self._partner = partner_tenant_id
         self._base = public_base_url.rstrip("/")
@@ -66,8 +70,11 @@ class TenantCards:
     async def attached(self, tenant: str, found: TenantSubscriptions) -> Card:
         if (nothing := await self._access.sees_nothing(tenant, found)) is not None:
             return self._denial_card(tenant, nothing, tenant_id=found.tenant_id)
+        checks, relationship = await together(self._access.checks(found), self._relationship.check(found.tenant_id))
         return attach_result_card(tenant=tenant, tenant_id=found.tenant_id, subscriptions=list(found.subscriptions),
-                                  checks=await self._access.checks(found), identity=self._access.identity)
+                                  checks=checks, identity=self._access.identity,
+                                  relationship=relationship_section(relationship, partner_tenant_id=self._partner),
+                                  recheck=relationship.status is not RelationshipStatus.CONFIRMED)
 
     async def denied(self, tenant: str, exc: TenantAccessDenied | None = None) -> Card:
         """The card naming why the bot cannot act in the tenant, with the fix for that cause."""

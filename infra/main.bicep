@@ -36,6 +36,13 @@ param partnerTenantId string = ''
 @description('How the bot acts in customer tenants (AZURE_CREDENTIAL). lighthouse: as this deployment\'s managed identity, on subscriptions customers delegate to it with Azure Lighthouse. app: as the partner\'s multi-tenant app (customerAppClientId), consented in each customer tenant, proving itself with this managed identity\'s token (a federated credential on the app: no secret).')
 param azureCredential string = 'lighthouse'
 
+@allowed([
+  'botbuilder'
+  'agents'
+])
+@description('The Teams SDK the bot runs on (BOT_SDK): botbuilder (Bot Framework SDK 4.17, the default) or agents (Microsoft 365 Agents SDK 1.9). The Azure Bot registration is the same for both.')
+param botSdk string = 'botbuilder'
+
 @description('Client id of the partner\'s multi-tenant app registration; needed when azureCredential is app.')
 param customerAppClientId string = ''
 
@@ -92,6 +99,7 @@ module resources 'resources.bicep' = {
     partnerAdminIds: partnerAdminIds
     partnerTenantId: empty(partnerTenantId) ? tenant().tenantId : partnerTenantId
     azureCredential: azureCredential
+    botSdk: botSdk
     customerAppClientId: customerAppClientId
     minReplicas: minReplicas
     maxReplicas: maxReplicas

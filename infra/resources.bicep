@@ -27,6 +27,7 @@ param partnerTenantId string
   'app'
 ])
 param azureCredential string
+param botSdk string
 param customerAppClientId string
 param minReplicas int
 param maxReplicas int
@@ -232,6 +233,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
           env: [
             { name: 'HOST', value: '0.0.0.0' }
             { name: 'PORT', value: string(port) }
+            { name: 'BOT_SDK', value: botSdk }
             { name: 'MicrosoftAppType', value: 'UserAssignedMSI' }
             { name: 'MicrosoftAppId', value: identity.properties.clientId }
             { name: 'MicrosoftAppTenantId', value: identity.properties.tenantId }

@@ -15,16 +15,20 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.admin import answer_admin
+from sandbox.aliases import AliasApi, settle_aliases
 from sandbox.answers import failure_answer, json_answer
 from sandbox.api import ArmApi, Runtime, Timing, read_body
 from sandbox.appnetwork import AppNetworkApi
 from sandbox.auth import ArmAuth
+from sandbox.billing import BillingApi
 from sandbox.budgets import BudgetApi
 from sandbox.compute import ComputeApi
+from sandbox.defender import DefenderApi
 from sandbox.diagnostics import DiagnosticSettingsApi
 from sandbox.entra import Entra, load_or_create_signing_key
 from sandbox.errors import ArmFailure, error_body
 from sandbox.faults import DROP_ANSWER, FaultConfig, FaultInjector, drop
+from sandbox.features import FeatureApi
 from sandbox.jobs import JobsApi
 from sandbox.locks import LockApi
 from sandbox.movability import load_facts
@@ -35,6 +39,7 @@ from sandbox.network import NetworkApi
 from sandbox.permissions import PermissionApi
 from sandbox.providers import ProviderApi
 from sandbox.rbac import RbacApi
+from sandbox.resource_diagnostics import ResourceDiagnosticSettingsApi
 from sandbox.resourcegraph import ResourceGraphApi
 from sandbox.resources import ResourceApi
 from sandbox.routing import Kind, Match, Router, path_segments
@@ -45,12 +50,13 @@ from sandbox.subscriptions import SubscriptionApi
 from sandbox.tags import TagsApi
 from sandbox.throttle import Throttle, Throttled, charge
 from sandbox.tls import server_ssl_context
+from sandbox.usages import UsageApi
 
 STATE_FILE = "state.json"
 API_MODULES: tuple[type[ArmApi], ...] = (
     SubscriptionApi, ProviderApi, MoveApi, ResourceGraphApi, PermissionApi, LockApi, RbacApi, NetworkApi, SubnetApi,
-    ComputeApi, JobsApi, AppNetworkApi, ResourceApi, TagsApi, BudgetApi,
-    DiagnosticSettingsApi,
+    ComputeApi, JobsApi, AppNetworkApi, ResourceApi, TagsApi, BudgetApi, BillingApi, AliasApi, UsageApi,
+    FeatureApi, DiagnosticSettingsApi, DefenderApi, ResourceDiagnosticSettingsApi,
 )
 
 
@@ -203,6 +209,9 @@ class ArmSandbox:
                     self._stats.move("succeeded" if op.status == 204 else "failed")
                 self.runtime.changed()
                 self.invalidate()
+        if settle_aliases(self.world, now):
+            self.runtime.changed()
+            self.invalidate()
 
     def _save(self) -> None:
         self.runtime.dirty = False

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.directory import Directory
+from sandbox.partner import PartnerSide
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
@@ -95,6 +96,8 @@ class Res:
     locks: list[dict[str, Any]] = field(default_factory=list)
     outcome: dict[str, Any] = field(default_factory=dict)
     zones: list[str] = field(default_factory=list)
+    # Its Microsoft.Insights diagnostic settings ({"name", "properties": {"workspaceId", "logs", ...}}).
+    diagnostic_settings: list[dict[str, Any]] = field(default_factory=list)
     id: str = ""
 
     def __post_init__(self) -> None:
@@ -114,7 +117,7 @@ class Res:
             ("kind", self.kind), ("sku", self.sku), ("plan", self.plan), ("properties", self.properties),
             ("tags", self.tags), ("identity", self.identity), ("managedBy", self.managed_by),
             ("dependsOn", self.depends_on), ("locks", self.locks), ("outcome", self.outcome),
-            ("zones", self.zones),
+            ("zones", self.zones), ("diagnosticSettings", self.diagnostic_settings),
         ):
             if value:
                 out[key] = value
@@ -152,6 +155,10 @@ class Sub:
     # Settings made on the subscription itself, by lower-case type then lower-case name: {"name", "properties",
     # "eTag"?} (budgets: sandbox.budgets).
     settings: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    # Compute quota: lower-case location -> usage name (`cores`, `standardDSv5Family`...) -> limit; a usage
+    # the scenario does not name has the sandbox's default limit (sandbox/vm-sizes.json).
+    quotas: dict[str, dict[str, int]] = field(default_factory=dict)
+    features: dict[str, tuple[str, str]] = field(default_factory=dict)  # lower "ns/feature" -> (name, state)
 
     def provider_state(self, namespace: str) -> str:
         return self.providers.get(namespace.lower(), (namespace, "Registered"))[1]
@@ -206,6 +213,7 @@ class World:
                 bool(t.get("partnerAccess", True)),
             )
         self.directory = Directory(scenario)  # apps, consent, role assignments, delegations
+        self.partner = PartnerSide(scenario)  # billing accounts, customers, subscription aliases
         for s in scenario.get("subscriptions", []):
             self._load_subscription(s)
         for o in scenario.get("operations", []):
@@ -223,6 +231,9 @@ class World:
             s.get("quotaId", "PayAsYouGo_2014-09-01"), s.get("spendingLimit", "Off"),
             {ns.lower(): (ns, state) for ns, state in (s.get("providers") or {}).items()},
             list(s.get("locks", [])), tags=dict(s.get("tags") or {}),
+            quotas={loc.lower(): {k: int(v) for k, v in limits.items()}
+                    for loc, limits in (s.get("quotas") or {}).items()},
+            features={name.lower(): (name, state) for name, state in (s.get("features") or {}).items()},
             settings={t.lower(): {str(e["name"]).lower(): dict(e) for e in entries}
                       for t, entries in (s.get("settings") or {}).items()},
         )
@@ -240,6 +251,7 @@ class World:
                     dict(r.get("properties") or {}), dict(r.get("tags") or {}), r.get("identity"),
                     r.get("managedBy"), list(r.get("dependsOn", [])), list(r.get("locks", [])),
                     dict(r.get("outcome") or {}), [str(z) for z in r.get("zones") or []],
+                    [dict(d) for d in r.get("diagnosticSettings") or []],
                 )
                 group.resources[res.id.lower()] = res
             sub.groups[name.lower()] = group
@@ -289,11 +301,13 @@ class World:
                 for t in self.tenants.values()
             ],
             **self.directory.to_scenario(),
+            **self.partner.to_scenario(),
             "subscriptions": [
                 {
                     "id": s.id, "tenantId": s.tenant_id, "displayName": s.display_name, "state": s.state,
                     "quotaId": s.quota_id, "spendingLimit": s.spending_limit,
                     "providers": dict(s.providers.values()), "locks": s.locks, "tags": s.tags,
+                    "quotas": s.quotas, "features": dict(s.features.values()),
                     "settings": {t: list(entries.values()) for t, entries in s.settings.items()},
                     "resourceGroups": [
                         {

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from settings import SettingsError, load_settings
+from settings import BotSdk, SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 GUID = "3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
@@ -103,6 +103,7 @@ def test_lists_of_ids_accept_commas_spaces_and_case() -> None:
     ("env", "named"),
     [
         ({"PORT": "eighty"}, "PORT"),
+        ({"BOT_SDK": "teams-ai"}, "BOT_SDK"),
         ({"MicrosoftAppId": "not-a-guid"}, "MicrosoftAppId"),
         ({"MicrosoftAppId": GUID, "AZURE_CREDENTIAL": "sandbox"}, "MicrosoftAppPassword"),
         ({"MicrosoftAppType": "Anything"}, "MicrosoftAppType"),
@@ -177,3 +178,9 @@ def test_unsafe_set_ups_do_not_start(tmp_path: Path, env: dict[str, str], said: 
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and said in done.stderr
     assert not (tmp_path / "data").exists(), "nothing was started or written"
+
+
+@pytest.mark.parametrize(("value", "sdk"), [("", BotSdk.BOTBUILDER), ("botbuilder", BotSdk.BOTBUILDER),
+                                            ("agents", BotSdk.AGENTS), (" Agents ", BotSdk.AGENTS)])
+def test_the_teams_edge_is_botbuilder_unless_agents_is_asked_for(value: str, sdk: BotSdk) -> None:
+    assert load_settings({"BOT_SDK": value}).bot_sdk is sdk

@@ -16,10 +16,13 @@ from typing import Any, Protocol
 
 from migration.assessment.catalog import Catalog, load_catalog
 from migration.assessment.dependencies import parent_id
+from migration.assessment.readiness import read_readiness
 from migration.assessment.rules import Inventory, preconditions, run_rules
 from migration.azure.ports import (
     Gateway,
     HasAuthorization,
+    HasCapacity,
+    HasFeatures,
     HasGroups,
     HasInventory,
     HasLocks,
@@ -44,6 +47,7 @@ from migration.model import (
     TenantAccessDenied,
     Verdict,
 )
+from migration.model.capacity import Readiness
 
 _RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.AZURE_DECIDES: 2, Severity.FIX_FIRST: 3, Severity.BLOCKER: 4}
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -77,13 +81,15 @@ def evaluate(*, source: Subscription, target: Subscription | None, resources: Se
              groups: Sequence[ResourceGroup], locks: Sequence[Lock],
              target_providers: Sequence[ProviderRegistration] | None, catalog: Catalog, tenant_id: str,
              now: datetime | None, links: Sequence[Resource] = (),
-             permissions: Mapping[str, Sequence[Permission]] | None = None) -> Assessment:
+             permissions: Mapping[str, Sequence[Permission]] | None = None,
+             readiness: Readiness | None = None) -> Assessment:
     """Every rule over the inventory; one GroupAssessment per non-empty source group. `links`: records read
     beside the inventory (workspace linked services, Site Recovery items) that rules look at but nobody moves.
-    `permissions`: what the bot's identity may do, by side ("source", "target"), for rule G5."""
+    `permissions`: what the bot's identity may do, by side ("source", "target"), for rule G5. `readiness`: the
+    target's quota and features (rules Q1, F1)."""
     inv = Inventory.build(source=source, target=target, tenant_id=tenant_id, resources=resources, groups=groups,
                           locks=locks, target_providers=target_providers, catalog=catalog, links=links,
-                          permissions=permissions)
+                          permissions=permissions, readiness=readiness)
     findings = run_rules(inv)
     by_group: dict[str, list[Finding]] = {}
     for f in findings:
@@ -107,7 +113,8 @@ def evaluate(*, source: Subscription, target: Subscription | None, resources: Se
     )
 
 
-class Reads(HasSubscriptions, HasGroups, HasInventory, HasLocks, HasAuthorization, HasProviders, Protocol):
+class Reads(HasSubscriptions, HasGroups, HasInventory, HasLocks, HasAuthorization, HasProviders, HasCapacity,
+            HasFeatures, Protocol):
     """What the assessment reads in a tenant (it changes nothing)."""
 
 
@@ -145,15 +152,16 @@ async def _source(azure: Reads, subscription_id: str, on_progress: ProgressCallb
 
 async def _target(gateway: Gateway[Reads], subscription_id: str | None, tenant_id: str,
                   target_tenant_id: str | None) -> tuple[Subscription | None, list[Lock],
-                                                         list[ProviderRegistration] | None, list[Permission]]:
+                                                         list[ProviderRegistration] | None, list[Permission], str]:
+    """The target, its locks, providers and permissions, and the tenant it answered in."""
     if not subscription_id:
-        return None, [], None, []
+        return None, [], None, [], tenant_id
     target, where = await _target_subscription(gateway, subscription_id, tenant_id, target_tenant_id)
     there = gateway.for_tenant(where)
     locks, providers, permissions = await together(
         there.locks.list_locks(subscription_id), there.providers.list_providers(subscription_id),
         _permissions(there, subscription_id))
-    return target, locks, providers, permissions
+    return target, locks, providers, permissions, where
 
 
 async def assess(gateway: Gateway[Reads], *, tenant_id: str, source_subscription_id: str,
@@ -164,19 +172,29 @@ async def assess(gateway: Gateway[Reads], *, tenant_id: str, source_subscription
     the others stop and its error (naming the subscription it is about) is raised."""
     catalog = catalog or load_catalog()
     azure = gateway.for_tenant(tenant_id)
-    (source, groups, resources, locks, source_permissions), (target, target_locks, providers, target_permissions) = \
+    (source, groups, resources, locks, source_permissions), (target, target_locks, providers, target_permissions,
+                                                             where) = \
         await together(_source(azure, source_subscription_id, on_progress),
                        _target(gateway, target_subscription_id, tenant_id, target_tenant_id))
     granted = {"source": source_permissions}
     if target is not None:
         granted["target"] = target_permissions
-    links = await _links(azure, source_subscription_id, resources)
+    links, readiness = await together(
+        _links(azure, source_subscription_id, resources),
+        _readiness(azure, gateway.for_tenant(where), source_subscription_id, target, resources))
     # Pure and CPU-bound (about half a second for 10,000 resources): in a worker thread, so the bot's event
     # loop keeps answering other users meanwhile instead of stalling for the whole evaluation.
     return await asyncio.to_thread(
         evaluate, source=source, target=target, resources=resources, groups=groups, locks=[*locks, *target_locks],
         target_providers=providers, catalog=catalog, tenant_id=tenant_id, now=now or datetime.now(UTC), links=links,
-        permissions=granted)
+        permissions=granted, readiness=readiness)
+
+
+async def _readiness(source: Reads, target: Reads, source_id: str, found: Subscription | None,
+                     resources: Sequence[Resource]) -> Readiness | None:
+    if found is None:
+        return None
+    return await read_readiness(source, target, source_id=source_id, target_id=found.id, resources=resources)
 
 
 WORKSPACE = "microsoft.operationalinsights/workspaces"

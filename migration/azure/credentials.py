@@ -49,6 +49,19 @@ class IdentityConfig:
     managed_identity_client_id: str = ""  # MANAGED_IDENTITY_CLIENT_ID: user-assigned managed identity
     authority_host: str = "https://login.microsoftonline.com"  # AZURE_AUTHORITY_HOST
     ca_bundle: str | None = None  # ARM_CA_BUNDLE, trusted for the authority too
+    partner_tenant_id: str = ""  # PARTNER_TENANT_ID: the partner's tenant, where its billing side is read
+
+    @property
+    def partner_token_tenant(self) -> str | None:
+        """The tenant asked for a token of the partner's own side (billing, CSP subscriptions); None: the
+        identity's own. `app`: the app's home tenant (AZURE_TENANT_ID); `cli`: PARTNER_TENANT_ID, else
+        AZURE_TENANT_ID, else the signed-in account's default tenant; `lighthouse`: every token already is
+        the partner tenant's; `sandbox`: the partner's static token."""
+        if self.mode == "app":
+            return self.tenant_id or None
+        if self.mode == "cli":
+            return self.partner_tenant_id or self.tenant_id or None
+        return None
 
     @property
     def kind(self) -> str:
@@ -110,9 +123,9 @@ class TenantCredential:
     """Pins every token request of one set of clients to the customer's tenant, and marks a failure to get a
     token as such, so the gateway can name its cause."""
 
-    def __init__(self, inner: AsyncCredential, tenant_id: str) -> None:
+    def __init__(self, inner: AsyncCredential, tenant_id: str | None) -> None:
         self._inner = inner
-        self._tenant_id = tenant_id
+        self._tenant_id = tenant_id  # None: the identity's own tenant (`IdentityConfig.partner_token_tenant`)
 
     async def get_token(self, *scopes: str, claims: str | None = None, tenant_id: str | None = None,
                         enable_cae: bool = False, **kwargs: Any) -> AccessToken:
@@ -124,8 +137,8 @@ class TenantCredential:
 
     async def get_token_info(self, *scopes: str, options: Any = None) -> AccessTokenInfo:
         try:
-            return await self._inner.get_token_info(*scopes,
-                                                    options={**(options or {}), "tenant_id": self._tenant_id})
+            pinned = {**(options or {}), "tenant_id": self._tenant_id} if self._tenant_id else options
+            return await self._inner.get_token_info(*scopes, options=pinned)
         except ClientAuthenticationError as exc:
             raise TokenRequestFailed(exc) from exc
 

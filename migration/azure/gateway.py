@@ -18,10 +18,14 @@ from aiohttp.helpers import get_env_proxy_for_url
 from azure.core.pipeline.transport import AioHttpTransport
 from yarl import URL
 
+from migration.azure.aliases import ArmAliases
 from migration.azure.authorization import ArmAuthorization
+from migration.azure.billing import ArmBilling
+from migration.azure.capacity import ArmCapacity
 from migration.azure.clients import Connection, TenantClients
 from migration.azure.compute import ArmCompute
 from migration.azure.credentials import AsyncCredential, IdentityConfig, TenantCredential, build_credential
+from migration.azure.features import ArmFeatures
 from migration.azure.groups import ArmResourceGroups
 from migration.azure.inventory import ArmInventory
 from migration.azure.jobs import ArmStreamingJobs
@@ -61,6 +65,8 @@ class TenantClient:
         self.web = ArmWeb(self.resources)
         self.jobs = ArmStreamingJobs(self.resources)
         self.compute = ArmCompute(self.resources)
+        self.capacity = ArmCapacity(clients)
+        self.features = ArmFeatures(clients)
 
     @property
     def pacer(self) -> Pacer:
@@ -71,12 +77,29 @@ class TenantClient:
         await self._clients.close()
 
 
+class PartnerClient:
+    """Azure in the partner's own tenant (`migration.azure.ports.PartnerAzure`): its billing side, and the CSP
+    subscriptions it creates on it."""
+
+    def __init__(self, clients: TenantClients) -> None:
+        self._clients = clients
+        self.billing = ArmBilling(clients)
+        self.aliases = ArmAliases(clients)
+
+    async def close(self) -> None:
+        await self._clients.close()
+
+
 class ArmGateway:
     """`AzureGateway` over Azure Resource Manager (or the sandbox, which speaks the same protocol)."""
 
     def __init__(self, credential: AsyncCredential, *, endpoint: str, ca_bundle: str | None,
-                 authority_host: str, polling_interval: float = 15.0, read_reserve: int = 0) -> None:
+                 authority_host: str, polling_interval: float = 15.0, partner_tenant: str | None = None,
+                 read_reserve: int = 0) -> None:
+        """`partner_tenant`: the tenant asked for the partner's own tokens (None: the identity's own)."""
         self._credential = credential
+        self._partner_tenant = partner_tenant
+        self._partner: PartnerClient | None = None
         self._endpoint = endpoint.rstrip("/")
         self._ca_bundle = ca_bundle
         self._authority = authority_host if "://" in authority_host else f"https://{authority_host}"
@@ -100,6 +123,13 @@ class ArmGateway:
             tenant = self._tenants[key] = TenantClient(
                 TenantClients(credential, tenant_id, self._connection))
         return tenant
+
+    def for_partner(self) -> PartnerClient:
+        """The client acting in the partner's own tenant (billing), made once and kept."""
+        if self._partner is None:
+            credential = TenantCredential(self._credential, self._partner_tenant)
+            self._partner = PartnerClient(TenantClients(credential, self._partner_tenant or "", self._connection))
+        return self._partner
 
     # ------------------------------------------------------------------ the shared connection pool
 
@@ -129,7 +159,10 @@ class ArmGateway:
 
     async def close(self) -> None:
         """Close every tenant's clients, the connection pool and the credential."""
-        tenants, self._tenants = list(self._tenants.values()), {}
+        tenants: list[TenantClient | PartnerClient] = list(self._tenants.values())
+        if self._partner is not None:
+            tenants.append(self._partner)
+        self._tenants, self._partner = {}, None
         await asyncio.gather(*(t.close() for t in tenants), return_exceptions=True)
         sessions, self._http, self._sdk_http, self._transport = [self._http, self._sdk_http], None, None, None
         for session in sessions:
@@ -189,5 +222,7 @@ def create_gateway(*, credential: str | IdentityConfig, endpoint: str, ca_bundle
     """`credential`: how the bot acts in customers' tenants (`IdentityConfig`, or a mode name such as
     "sandbox": static tokens, loopback only). `read_reserve`: ARM reads of a subscription's budget this
     gateway leaves to others (an assessment worker's, so a running move's calls are not starved)."""
-    return ArmGateway(build_credential(credential, endpoint=endpoint), endpoint=endpoint, ca_bundle=ca_bundle,
-                      authority_host=authority_host, polling_interval=polling_interval, read_reserve=read_reserve)
+    config = IdentityConfig(mode=credential) if isinstance(credential, str) else credential
+    return ArmGateway(build_credential(config, endpoint=endpoint), endpoint=endpoint, ca_bundle=ca_bundle,
+                      authority_host=authority_host, polling_interval=polling_interval,
+                      partner_tenant=config.partner_token_tenant, read_reserve=read_reserve)

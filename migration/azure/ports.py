@@ -9,11 +9,14 @@ reads and a fix step only reaches what it changes. Long-running calls are `begin
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from migration.azure.pacing import Pacer
 from migration.model import (
+    BillingAccount,
+    BillingCustomer,
+    CreatedSubscription,
     Lock,
     Peering,
     Permission,
@@ -25,7 +28,9 @@ from migration.model import (
     RoleAssignment,
     RoleDefinition,
     Subscription,
+    Workload,
 )
+from migration.model.capacity import Feature, QuotaUsage, VmSize
 
 # (done, total or None when unknown) -> awaited by long reads so the chat can show progress
 ProgressCallback = Callable[[int, int | None], Awaitable[None]]
@@ -185,6 +190,27 @@ class Compute(Protocol):
     async def begin_delete_restore_points(self, collection_id: Id) -> Operation[None]: ...
 
 
+class Capacity(Protocol):
+    async def list_usages(self, subscription_id: str, location: str) -> list[QuotaUsage]: ...
+
+    async def list_vm_sizes(self, subscription_id: str, location: str) -> list[VmSize]: ...
+
+
+class Features(Protocol):
+    async def list_features(self, subscription_id: str) -> list[Feature]: ...
+
+
+class Billing(Protocol):
+    """The partner's own billing side (read in the partner's tenant)."""
+
+    async def list_billing_accounts(self) -> list[BillingAccount]: ...
+
+    async def get_billing_account(self, name: str) -> BillingAccount: ...
+
+    async def get_customer(self, account: str, tenant_id: str) -> BillingCustomer:
+        """NotFound: the customer is not on the account with an Azure plan."""
+
+
 # --------------------------------------------------------------------------- a tenant's client, by what it has
 
 
@@ -258,6 +284,16 @@ class HasCompute(Protocol):
     def compute(self) -> Compute: ...
 
 
+class HasCapacity(Protocol):
+    @property
+    def capacity(self) -> Capacity: ...
+
+
+class HasFeatures(Protocol):
+    @property
+    def features(self) -> Features: ...
+
+
 class HasPacer(Protocol):
     @property
     def pacer(self) -> Pacer:
@@ -265,8 +301,34 @@ class HasPacer(Protocol):
 
 
 class TenantAzure(HasSubscriptions, HasGroups, HasInventory, HasResources, HasMoves, HasLocks, HasAuthorization,
-                  HasTags, HasSettings, HasProviders, HasNetwork, HasWeb, HasJobs, HasCompute, HasPacer, Protocol):
+                  HasTags, HasSettings, HasProviders, HasNetwork, HasWeb, HasJobs, HasCompute, HasCapacity,
+                  HasFeatures, HasPacer, Protocol):
     """Every family of one tenant (the chat edge's view; the domain asks for less)."""
+
+
+class Aliases(Protocol):
+    """CSP subscriptions the partner creates (subscription aliases)."""
+
+    async def begin_create_subscription(self, name: str, *, display_name: str, workload: Workload,
+                                        billing_scope: str, tags: Mapping[str, str],
+                                        owner_id: str | None = None) -> Operation[CreatedSubscription]: ...
+
+    async def get_alias(self, name: str) -> CreatedSubscription: ...
+
+
+class PartnerAzure(Protocol):
+    """Azure in the partner's own tenant: what the partner, not a customer, holds."""
+
+    @property
+    def billing(self) -> Billing: ...
+
+    @property
+    def aliases(self) -> Aliases: ...
+
+
+class HasPartner(Protocol):
+    def for_partner(self) -> PartnerAzure:
+        """The client acting in the partner's own tenant, with the identity's partner-tenant token."""
 
 
 class Gateway(Protocol[Tenant]):
@@ -275,7 +337,7 @@ class Gateway(Protocol[Tenant]):
     def for_tenant(self, tenant_id: str) -> Tenant: ...
 
 
-class AzureGateway(Gateway[TenantAzure], Protocol):
+class AzureGateway(Gateway[TenantAzure], HasPartner, Protocol):
     async def resolve_tenant(self, tenant: str) -> str:
         """A tenant GUID or verified domain -> the tenant GUID (OpenID metadata)."""
 

@@ -1,6 +1,6 @@
 """Settings made on a subscription itself that are resources of their own provider at subscription scope
 (`/subscriptions/{id}/providers/{type}/{name}`): budgets, the diagnostic settings that export its
-Activity Log. Listed, read and created; no move of resource groups
+Activity Log, Defender for Cloud's plans and security contacts. Listed, read and created; no move of resource groups
 carries them, so the fixes re-create them on the target subscription.
 
 Each type's api-version is in `SETTING_APIS`.
@@ -17,7 +17,9 @@ from migration.model import Resource, ResourceId
 
 # Lower-case type -> its provider's api-version.
 SETTING_APIS = {"microsoft.consumption/budgets": "2024-08-01",
-                "microsoft.insights/diagnosticsettings": "2021-05-01-preview"}
+                "microsoft.insights/diagnosticsettings": "2021-05-01-preview",
+                "microsoft.security/pricings": "2024-01-01",
+                "microsoft.security/securitycontacts": "2023-12-01-preview"}
 
 
 def _api(type_: str) -> str:

@@ -86,8 +86,23 @@ class AuditTrail:
 
     async def chain_entry(self, entry: AuditEntry) -> Link:
         """Append `entry` at the end of its chain (its `request_id`)."""
+        seq, prev = await self._head(entry.request_id)
+        return await self._insert(entry, seq, prev)
+
+    async def append_once(self, entry: AuditEntry) -> Link:
+        """Append `entry` unless its event is in the chain already. Safe for several writers of one entry (a
+        decision's writer and whoever completes it after a crash): exactly one appends it. Each looks at every
+        place from the end of what it read of the chain, not from the head hint, so none can miss a copy."""
+        links = await self.chain(entry.request_id)
+        for link in links:
+            if link.entry.event == entry.event:
+                return link
+        seq, prev = (links[-1].seq, links[-1].hash) if links else (0, GENESIS)
+        return await self._insert(entry, seq, prev)
+
+    async def _insert(self, entry: AuditEntry, seq: int, prev: str) -> Link:
+        """Insert `entry` at the first free place after `seq`; a place holding the same event ends the walk."""
         name = entry.request_id
-        seq, prev = await self._head(name)
         for _ in range(_ATTEMPTS):
             value = sealed(entry, chain=name, seq=seq + 1, prev=prev)
             try:
@@ -95,16 +110,13 @@ class AuditTrail:
             except ConcurrencyError:  # the place was taken: the chain goes on from that entry
                 taken = await self._store.get(TRAIL, _key(name, seq + 1))
                 if taken is not None:
+                    if entry.event and taken.value.get("event") == entry.event:
+                        return _link(taken.value)  # another writer chained this very entry
                     seq, prev = seq + 1, str(taken.value["hash"])
                 continue
             await self._advance(name, seq + 1, str(value["hash"]))
             return Link(name, seq + 1, prev, str(value["hash"]), entry, value)
         raise RuntimeError(f"audit chain {name}: too much contention")
-
-    async def append_once(self, entry: AuditEntry) -> None:
-        """Append `entry` unless its event is in the chain already (completing a write a crash interrupted)."""
-        if not any(link.entry.event == entry.event for link in await self.chain(entry.request_id)):
-            await self.chain_entry(entry)
 
     async def chain(self, name: str) -> list[Link]:
         return [_link(r.value) for r in await self._store.list(TRAIL, prefix=name + "/")]

@@ -369,9 +369,10 @@ class Workflow:
         return self._audit
 
     async def _chain(self, stored: StoredRequest) -> StoredRequest:
-        """Right after a decision's write: its entries into the chain, then off the request."""
+        """Right after a decision's write: its entries into the chain (once: a concurrent reader of the request
+        may be completing them as well), then off the request."""
         for entry in stored.unaudited:
-            await self._audit.chain_entry(entry)
+            await self._audit.append_once(entry)
         return await self._chained(stored)
 
     async def complete_audit(self, stored: StoredRequest) -> StoredRequest:

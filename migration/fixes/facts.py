@@ -22,6 +22,8 @@ class PlanFacts:
     subscription_tags: Mapping[str, str] = field(default_factory=dict)  # the source subscription's own
     budgets: tuple[Resource, ...] = ()  # the source subscription's own (Microsoft.Consumption/budgets)
     diagnostic_settings: tuple[Resource, ...] = ()  # the source subscription's own (its Activity Log's export)
+    defender_plans: tuple[Resource, ...] = ()  # the source subscription's Defender for Cloud plans (pricings)
+    security_contacts: tuple[Resource, ...] = ()  # the source subscription's Defender for Cloud contacts
     resources: tuple[Resource, ...] = ()  # the source inventory
     locks: tuple[Lock, ...] = ()  # of both subscriptions
     assignments: tuple[RoleAssignment, ...] = ()  # of the source subscription
@@ -113,6 +115,12 @@ class Relocation:
         g = self.moving_with(arm_id)
         return str(ResourceId.parse(arm_id).in_group(ResourceId(self.source, g.source_group))) if g is not None \
             else arm_id
+
+    @property
+    def every_move(self) -> tuple[str, ...]:
+        """The move step of each group: what the subscription's own settings wait for. They follow the
+        workload, so a move that does not happen leaves the target as it was (and the step with its command)."""
+        return tuple(f"move:{g.source_group}" for g in self.groups.values())
 
     def waits_for_moves(self, *arm_ids: str) -> tuple[str, ...]:
         """The move steps that take these resources."""

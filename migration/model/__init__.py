@@ -4,6 +4,15 @@ records, the steps of a plan, and the store's interface. Frozen dataclasses; no 
 Imports nothing else of `migration`. The names below are the model's public surface.
 """
 
+from migration.model.billing import (
+    BillingAccount,
+    BillingCustomer,
+    CreatedSubscription,
+    Relationship,
+    RelationshipStatus,
+    Workload,
+    alias_name,
+)
 from migration.model.errors import (
     AccessCause,
     AppNotConsented,
@@ -59,6 +68,9 @@ __all__ = [
     "ArmError",
     "ArmErrorDetail",
     "Assessment",
+    "BillingAccount",
+    "BillingCustomer",
+    "CreatedSubscription",
     "CredentialRejected",
     "Decision",
     "DryRun",
@@ -81,6 +93,8 @@ __all__ = [
     "Person",
     "Principal",
     "ProviderRegistration",
+    "Relationship",
+    "RelationshipStatus",
     "RequestState",
     "Resource",
     "ResourceGroup",
@@ -95,6 +109,8 @@ __all__ = [
     "TenantAccessDenied",
     "TenantNotFound",
     "Verdict",
+    "Workload",
+    "alias_name",
     "group_of",
     "name_of",
 ]

@@ -56,6 +56,8 @@ class StepKind(StrEnum):
     TAG_SUBSCRIPTION = "tag_subscription"  # subscription_tags
     CREATE_BUDGET = "create_budget"  # budgets
     CREATE_DIAGNOSTIC_SETTING = "create_diagnostic_setting"  # diagnostic_settings
+    ENABLE_DEFENDER_PLAN = "enable_defender_plan"  # defender
+    SET_SECURITY_CONTACT = "set_security_contact"
     ADD_ASSIGNABLE_SCOPE = "add_assignable_scope"  # role_assignments
     RECREATE_ASSIGNMENT = "recreate_assignment"
 

@@ -14,6 +14,7 @@ from migration.azure.ports import HasAuthorization, HasGroups, HasInventory, Has
 from migration.fixes.choice import regroup
 from migration.fixes.families import REGROUP_ACTIONS, deleted_before, reads
 from migration.fixes.families.budgets import BUDGETS
+from migration.fixes.families.defender import CONTACTS, PRICINGS
 from migration.fixes.families.diagnostic_settings import DIAGNOSTIC_SETTINGS
 from migration.fixes.families.role_assignments import at_subscription, snapshot
 from migration.fixes.family import PlanRead
@@ -33,7 +34,7 @@ async def read_facts(azure: PlanReads, *, source_subscription_id: str,
     of both subscriptions, the role assignments of both, the custom roles those of the source use (on the
     source subscription itself, on the moved groups and resources, and on `regrouped`: resources
     in-subscription fixes move, wherever they are), and the settings made on the source subscription itself
-    (tags, budgets, diagnostic settings)."""
+    (tags, budgets, diagnostic settings, Defender for Cloud's plans and contacts)."""
     resources = await azure.inventory.list_resources(source_subscription_id)
     source_groups = await azure.groups.list_groups(source_subscription_id)
     locks = [*await azure.locks.list_locks(source_subscription_id),
@@ -67,7 +68,9 @@ async def _subscription_settings(azure: PlanReads, subscription_id: str) -> dict
     """What is set on the subscription itself, which no move of its groups carries (PlanFacts' fields)."""
     return {"subscription_tags": await azure.tags.get_tags(f"/subscriptions/{subscription_id}"),
             "budgets": tuple(await azure.settings.list_settings(subscription_id, BUDGETS)),
-            "diagnostic_settings": tuple(await azure.settings.list_settings(subscription_id, DIAGNOSTIC_SETTINGS))}
+            "diagnostic_settings": tuple(await azure.settings.list_settings(subscription_id, DIAGNOSTIC_SETTINGS)),
+            "defender_plans": tuple(await azure.settings.list_settings(subscription_id, PRICINGS)),
+            "security_contacts": tuple(await azure.settings.list_settings(subscription_id, CONTACTS))}
 
 
 async def plan_with_fixes(azure: PlanReads, *, source_subscription_id: str,

@@ -14,7 +14,7 @@ from sandbox import Sandbox
 from sandbox.directory import Assignment, Delegation
 from tests.support import teams
 from tests.support.cards.cardwalk import as_read
-from tests.support.cardtools import buttons, click, text_of, wait_update
+from tests.support.cardtools import buttons, click, command_card, text_of, wait_update
 from tests.support.identities import (
     APP,
     CONSENTED,
@@ -69,11 +69,7 @@ def _plain(card: dict) -> str:
 
 
 async def _attach(bot, connector, tenant: str) -> dict:
-    before = len(connector.sent)
-    response = await bot.post(teams.message(f"attach {tenant}", connector.url))
-    assert response.status in (200, 201)
-    await connector.wait_for(before + 2)  # "typing", then the card
-    return connector.cards()[-1]
+    return await command_card(bot, connector, f"attach {tenant}")
 
 
 async def test_app_not_consented_gets_the_admin_consent_link_then_attaches(start_bot, connector, entra):

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from migration.application.assessment_queue import QueueLimits
-from settings import AZURE_IDENTITY_VARS, CREDENTIALS, PRODUCTION_SETTINGS, load_settings
+from settings import AZURE_IDENTITY_VARS, CREDENTIALS, PRODUCTION_SETTINGS, BotSdk, load_settings
 from tests.infra.bicep import INFRA, ROOT, RUNTIME, allowed_values, bicep_files, deployed_environment, parse
 
 INFRA_BIN = ROOT / ".venv-infra" / "bin"
@@ -144,6 +144,15 @@ def test_every_customer_access_mode_the_bot_has_for_azure_can_be_deployed() -> N
     assert kinds == {"lighthouse": "managed identity", "app": "federated credential (managed identity)"}
     assert load_settings(deployed_environment(azureCredential="app", customerAppClientId=CUSTOMER_APP)
                          ).azure_client_id == CUSTOMER_APP
+
+
+def test_the_template_deploys_the_bot_on_either_teams_edge_botbuilder_by_default() -> None:
+    """The template offers exactly the BOT_SDK values settings.py accepts; each one reaches the bot."""
+    offered = allowed_values(parse("main.bicep"), "botSdk")
+    assert offered is not None and set(offered) == {sdk.value for sdk in BotSdk}
+    assert load_settings(deployed_environment()).bot_sdk is BotSdk.BOTBUILDER
+    for sdk in BotSdk:
+        assert load_settings(deployed_environment(botSdk=sdk.value)).bot_sdk is sdk
 
 
 def test_no_keys_in_the_template() -> None:

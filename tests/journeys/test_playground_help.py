@@ -1,5 +1,5 @@
 """An engineer types `help` in the Agents Playground (Teams-like web chat, real Chromium) and sees
-the help card from the real bot process."""
+the help card from the real bot process, on each Teams edge (BOT_SDK)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from settings import BotSdk
 from tests.support.playground import playground_config, playground_user, run_journey
 
 E2E = Path(__file__).resolve().parent
@@ -17,7 +18,8 @@ LOOPBACK = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/")
 pytestmark = pytest.mark.e2e
 
 
-def test_help_in_personal_chat_shows_the_help_card(bot_server, playground, e2e_out: Path) -> None:
+@pytest.mark.parametrize("edge", [sdk.value for sdk in BotSdk])
+def test_help_in_personal_chat_shows_the_help_card(bot_server, playground, e2e_out: Path, edge: str) -> None:
     # Allow exactly the Playground's mock tenant and people: if the ids in
     # .m365agentsplayground.yml did not reach the bot, it would refuse to answer.
     bot = bot_server(
@@ -25,11 +27,13 @@ def test_help_in_personal_chat_shows_the_help_card(bot_server, playground, e2e_o
             "ALLOWED_TENANT_IDS": playground_config()["tenantId"],
             "ENGINEER_IDS": playground_user("Alex Wilber").aad_object_id,
             "APPROVER_IDS": playground_user("Megan Bowen").aad_object_id,
+            "BOT_SDK": edge,
         }
     )
     pg = playground(bot + "/api/messages")
 
     result = run_journey(E2E / "journey_help.js", pg, e2e_out, timeout=120)
+    assert f"Teams edge: {edge}" in (e2e_out / "bot.log").read_text(encoding="utf-8")
 
     text = result["text"]
     assert "CSP migration bot" in text

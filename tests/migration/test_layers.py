@@ -13,8 +13,10 @@ ROOT = Path(__file__).resolve().parents[2]
 MIGRATION = ROOT / "migration"
 SDKS = ("botbuilder", "botframework", "msrest", "microsoft_agents")
 FORBIDDEN = (*SDKS, "storage", "bot", "dialogs", "cards", "app")
-# The botbuilder edge: the only modules of bot/ that know its types.
-EDGE = ("bot/adapter.py", "bot/teams_edge.py")
+# The two Teams edges: the only modules of bot/ that know an SDK's types, each its own SDK only.
+EDGE = {"bot/adapter.py": {"botbuilder", "botframework", "msrest"},
+        "bot/teams_edge.py": {"botbuilder", "botframework", "msrest"},
+        "bot/agents_edge.py": {"microsoft_agents"}}
 
 
 def _imports(path: Path) -> set[str]:
@@ -38,8 +40,10 @@ def test_the_domain_imports_no_edge_or_storage_code(path: Path) -> None:
 
 @pytest.mark.parametrize("path", _modules("dialogs", "bot"), ids=lambda p: str(p.relative_to(ROOT)))
 def test_only_the_edge_knows_the_teams_sdk(path: Path) -> None:
-    if str(path.relative_to(ROOT)) in EDGE:
-        assert _imports(path) & {"botbuilder", "botframework"}, "the edge is where botbuilder is"
+    sdk = EDGE.get(str(path.relative_to(ROOT)))
+    if sdk is not None:
+        assert _imports(path) & set(SDKS), "the edge is where the SDK is"
+        assert _imports(path) & set(SDKS) <= sdk, "an edge knows one SDK"
     else:
         assert _imports(path) & set(SDKS) == set(), "above the port: the flows and the bot's own parts"
 

@@ -1,7 +1,7 @@
 """The real bot application (app.create_app) with a given sandbox and a fast runner, runnable as its own
 process for the restart test:
 
-    python -m tests.support.app_factory --port N --storage sqlite:///x.db --arm URL --ca PEM
+    python -m tests.support.app_factory --port N --storage sqlite:///x.db --arm URL --ca PEM [--bot-sdk agents]
 """
 
 from __future__ import annotations
@@ -32,11 +32,14 @@ def main() -> int:
     parser.add_argument("--approvers", default="")
     parser.add_argument("--tenants", default="")
     parser.add_argument("--lease-seconds", type=float, default=2.0)
+    parser.add_argument("--bot-sdk", default="", help="BOT_SDK: the Teams edge (default: the environment's)")
     args = parser.parse_args()
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(args.port), "APPROVER_IDS": args.approvers,
            "ALLOWED_TENANT_IDS": args.tenants, "AZURE_CREDENTIAL": "sandbox", "ARM_ENDPOINT": args.arm}
     if args.storage:
         env["STORAGE_URL"] = args.storage
+    if args.bot_sdk:
+        env["BOT_SDK"] = args.bot_sdk
     settings = load_settings(env)
     config = RunnerConfig(lease_seconds=args.lease_seconds, poll_seconds=0.2, batch_size=3, retry_seconds=0.1)
 

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from app import GATEWAY, create_app
 from migration.azure.ports import AzureGateway
-from settings import Settings, load_settings
+from settings import BotSdk, Settings, load_settings
 
 
 @dataclass
@@ -28,10 +28,13 @@ class Connector:
     updated: list[dict[str, Any]] = field(default_factory=list)  # card updates (PUT), in the order they land
     # Seconds each next card update takes to land (popped per PUT): Teams shows whichever lands last.
     put_delays: list[float] = field(default_factory=list)
+    # Seconds each new message takes to land (the turn that sends it waits as long).
+    post_delay: float = 0.0
     # Messages Teams has lost (a chat cleared, a message deleted): their updates get Teams' 404.
     gone: set[str] = field(default_factory=set)
     lose_next_card: bool = False  # the next card posted is lost as soon as it is shown
     refused_updates: list[str] = field(default_factory=list)  # the ids of updates answered 404
+    authorizations: list[str] = field(default_factory=list)  # each POST's and PUT's Authorization header
     guests: set[str] = field(default_factory=set)  # Teams ids (29:...) the roster calls guests
     roster_asked: list[str] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
@@ -59,7 +62,10 @@ class Connector:
 
 def _connector_app(connector: Connector) -> web.Application:
     async def post_activity(request: web.Request) -> web.Response:
+        connector.authorizations.append(request.headers.get("Authorization", ""))
         body = await request.json()
+        if connector.post_delay and body.get("type") == "message":
+            await asyncio.sleep(connector.post_delay)
         body["_conversation"] = request.match_info["conversation"]
         connector.sent.append(body)
         connector._arrived.set()
@@ -70,6 +76,7 @@ def _connector_app(connector: Connector) -> web.Application:
         return web.json_response({"id": activity_id})
 
     async def put_activity(request: web.Request) -> web.Response:
+        connector.authorizations.append(request.headers.get("Authorization", ""))
         body = await request.json()
         if request.match_info["activity"] in connector.gone:
             connector.refused_updates.append(request.match_info["activity"])
@@ -143,14 +150,21 @@ BotFactory = Callable[..., Any]
 
 
 @pytest.fixture
-async def start_bot(tmp_path: Path) -> AsyncIterator[BotFactory]:
+def edge() -> str:
+    """The Teams edge the bot runs on (BOT_SDK). botbuilder here; tests/bot runs its HTTP suite on both."""
+    return BotSdk.BOTBUILDER.value
+
+
+@pytest.fixture
+async def start_bot(tmp_path: Path, edge: str) -> AsyncIterator[BotFactory]:
     """`bot = await start_bot(ENV=...)`: the real app on a free port; call again to 'restart' it on the
-    same database (env overrides are Bot settings names)."""
+    same database (env overrides are Bot settings names). It runs on the `edge` fixture's Teams edge."""
     running: list[RunningBot] = []
     session = aiohttp.ClientSession()
 
     async def start(**env: str) -> RunningBot:
-        values = {"STORAGE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "HOST": "127.0.0.1", "PORT": "0"}
+        values = {"STORAGE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "HOST": "127.0.0.1", "PORT": "0",
+                  "BOT_SDK": edge}
         values.update(env)
         settings = load_settings(values)
         runner, url = await _serve(create_app(settings))

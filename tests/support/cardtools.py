@@ -48,6 +48,15 @@ async def click(bot, connector, action: dict[str, Any], *, user: dict[str, str] 
     return json.loads(await response.text())["value"]
 
 
+async def command_card(bot, connector, text: str) -> dict[str, Any]:
+    """Type a command; returns the card the bot answers with (after its "typing")."""
+    before = len(connector.sent)
+    response = await bot.post(teams.message(text, connector.url))
+    assert response.status in (200, 201)
+    await connector.wait_for(before + 2)
+    return connector.cards()[-1]
+
+
 async def wait_update(connector, *needles: str, timeout: float = 30.0) -> dict[str, Any]:
     """The newest card that replaced a message in place (PUT) and contains one of `needles`."""
     deadline = asyncio.get_running_loop().time() + timeout

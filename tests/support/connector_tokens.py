@@ -37,16 +37,18 @@ class SigningKey:
     kid: str
     private: rsa.RSAPrivateKey = field(default_factory=lambda: rsa.generate_private_key(public_exponent=65537,
                                                                                            key_size=2048))
+    endorsements: tuple[str, ...] = ("msteams",)  # the channels the key may sign for
 
     def jwk(self) -> dict[str, Any]:
         key = json.loads(RSAAlgorithm.to_jwk(self.private.public_key()))
-        return {**key, "kid": self.kid, "use": "sig", "endorsements": ["msteams"]}
+        return {**key, "kid": self.kid, "use": "sig", "endorsements": list(self.endorsements)}
 
-    def token(self, *, audience: str, service_url: str, issuer: str = ISSUER, kid: str | None = None,
+    def token(self, *, audience: str, service_url: str | None, issuer: str = ISSUER, kid: str | None = None,
               lifetime: float = 600, **claims: Any) -> str:
+        """service_url None: no serviceurl claim at all."""
         now = int(time.time())
-        payload = {"iss": issuer, "aud": audience, "serviceurl": service_url, "nbf": now - 60, "iat": now - 60,
-                   "exp": now + int(lifetime), **claims}
+        payload = {"iss": issuer, "aud": audience, "nbf": now - 60, "iat": now - 60, "exp": now + int(lifetime),
+                   **({"serviceurl": service_url} if service_url is not None else {}), **claims}
         # kid="": no key id at all in the header.
         headers = {"kid": self.kid if kid is None else kid} if kid != "" else None
         return jwt.encode(payload, self.private, algorithm="RS256", headers=headers)
@@ -67,8 +69,9 @@ class Identity:
         return self.url + MSI_PATH
 
 
-def serve(trusted: SigningKey) -> Iterator[Identity]:
-    """A generator for a fixture: yields the running server, stops it afterwards."""
+def serve(trusted: SigningKey, *, jwks_uri: str | None = None) -> Iterator[Identity]:
+    """A generator for a fixture: yields the running server, stops it afterwards. `jwks_uri` replaces the key
+    URL the metadata document names (its own by default)."""
     seen: list[str] = []
     base: dict[str, str] = {}
 
@@ -88,7 +91,7 @@ def serve(trusted: SigningKey) -> Iterator[Identity]:
             url = urlparse(self.path)
             seen.append(url.path)
             if url.path == METADATA_PATH:
-                self._json({"issuer": ISSUER, "jwks_uri": base["url"] + KEYS_PATH,
+                self._json({"issuer": ISSUER, "jwks_uri": jwks_uri or base["url"] + KEYS_PATH,
                             "id_token_signing_alg_values_supported": ["RS256"],
                             "token_endpoint_auth_methods_supported": ["private_key_jwt"]})
             elif url.path == KEYS_PATH:

@@ -200,14 +200,15 @@ HTTP_RUNNER = RunnerConfig(lease_seconds=2.0, poll_seconds=0.2, batch_size=3, re
 
 
 @pytest.fixture
-async def move_bot(tmp_path: Path, sandbox_factory: Any, connector: Connector,
+async def move_bot(tmp_path: Path, sandbox_factory: Any, connector: Connector, edge: str,
                    request: pytest.FixtureRequest) -> AsyncIterator[MoveBot]:
+    """The bot on a move scenario, on the `edge` fixture's Teams edge."""
     approvers = getattr(request, "param", APPROVER["aadObjectId"])
     sandbox = await sandbox_factory(move_scenario(), lro_seconds=0.1)
     settings = load_settings({
         "STORAGE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "HOST": "127.0.0.1", "PORT": "0",
         "APPROVER_IDS": approvers, "ALLOWED_TENANT_IDS": PARTNER_TENANT,
-        "AZURE_CREDENTIAL": "sandbox", "ARM_ENDPOINT": sandbox.url,
+        "AZURE_CREDENTIAL": "sandbox", "ARM_ENDPOINT": sandbox.url, "BOT_SDK": edge,
     })
     app = create_app(settings, gateway_spec=gateway_spec(sandbox), runner_config=HTTP_RUNNER)
     async with serve_move_bot(app, sandbox, connector) as bot:

@@ -6,7 +6,7 @@ Ids, texts and sources (each rule's Microsoft Learn page and section): `migratio
 
 from __future__ import annotations
 
-from migration.assessment.rules import appservice, compute, generic, network, services
+from migration.assessment.rules import appservice, compute, generic, network, readiness, services
 from migration.assessment.rules.base import Inventory, Rule, finding
 from migration.assessment.rules.preconditions import preconditions
 from migration.model import Finding
@@ -23,6 +23,8 @@ RULES: tuple[Rule, ...] = (
     generic.g10_dependencies_split,
     generic.g4_provider_not_registered,
     generic.g19_managed_group,
+    readiness.q1_compute_quota,
+    readiness.f1_preview_features,
     compute.vm1_marketplace_plan,
     compute.vm2_disk_encryption,
     compute.vm3_backup_restore_points,

@@ -20,6 +20,7 @@ from migration.model import (
     ResourceGroup,
     Subscription,
 )
+from migration.model.capacity import Readiness
 from migration.model.commands import Script, fill
 from migration.model.ids import group_of
 
@@ -46,13 +47,16 @@ class Inventory:
     links: tuple[Resource, ...] = ()
     # What the bot's identity may do, by side ("source", "target"); None: not read (rule G5 stays silent).
     permissions: Mapping[str, tuple[Permission, ...]] | None = None
+    # The target's quota and features (rules Q1, F1); None: the target was not read.
+    readiness: Readiness | None = None
 
     @classmethod
     def build(cls, *, source: Subscription, target: Subscription | None, tenant_id: str,
               resources: Iterable[Resource], groups: Iterable[ResourceGroup], locks: Iterable[Lock],
               target_providers: Iterable[ProviderRegistration] | None, catalog: Catalog,
               links: Iterable[Resource] = (),
-              permissions: Mapping[str, Sequence[Permission]] | None = None) -> Inventory:
+              permissions: Mapping[str, Sequence[Permission]] | None = None,
+              readiness: Readiness | None = None) -> Inventory:
         res = tuple(resources)
         by_group: dict[str, list[Resource]] = defaultdict(list)
         by_type: dict[str, list[Resource]] = defaultdict(list)
@@ -73,6 +77,7 @@ class Inventory:
             by_type={k: tuple(v) for k, v in by_type.items()}, children={k: tuple(v) for k, v in children.items()},
             links=tuple(links),
             permissions=None if permissions is None else {k: tuple(v) for k, v in permissions.items()},
+            readiness=readiness,
         )
 
     def links_under(self, resource: Resource, type_prefix: str) -> tuple[Resource, ...]:

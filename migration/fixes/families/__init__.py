@@ -21,6 +21,7 @@ from migration.fixes.families import (
     app_networking,
     budgets,
     consolidation,
+    defender,
     diagnostic_settings,
     disk_keys,
     group_tags,
@@ -57,6 +58,7 @@ FAMILIES: tuple[FixFamily, ...] = (
     subscription_tags.FAMILY,
     budgets.FAMILY,
     diagnostic_settings.FAMILY,
+    defender.FAMILY,
     role_assignments.FAMILY,
 )
 

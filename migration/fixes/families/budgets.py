@@ -2,8 +2,8 @@
 subscription that no move carries, so each is read at plan time and made again, under its own name, on the
 target subscription: amount, time grain, period, filter and its alert rules (an alert's action groups at their
 ids after the moves). Azure refuses a name the target already uses for a budget of its own; that step fails
-with Azure's reason and its command, and nothing else stops. The step waits for the moves only when an alert
-names an action group that moves."""
+with Azure's reason and its command, and nothing else stops. The step waits for every move (the settings follow
+the workload)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ _KEPT = ("category", "amount", "timeGrain", "timePeriod", "filter", "notificatio
 def _follow_through(facts: PlanFacts, moves: Relocation, steps: Steps, specs: Specs, add: Add) -> None:
     for budget in facts.budgets:
         properties = _carried(budget, moves)
-        groups = [g for n in (properties.get("notifications") or {}).values() for g in n.get("contactGroups") or ()]
         target = f"/subscriptions/{facts.target_subscription_id}/providers/{BUDGETS}/{budget.name}"
         add(PlanStep(f"create_budget:{target}".lower(), StepKind.CREATE_BUDGET, "",
                      args(id=target, name=budget.name, source=budget.id, amount=properties.get("amount"),
@@ -32,7 +31,7 @@ def _follow_through(facts: PlanFacts, moves: Relocation, steps: Steps, specs: Sp
                           alerts=len(properties.get("notifications") or {}),
                           properties=json.dumps(properties, sort_keys=True),
                           body=json.dumps({"properties": properties}, sort_keys=True)),
-                     after=moves.waits_for_moves(*groups)))
+                     after=moves.every_move))
 
 
 def _carried(budget: Resource, moves: Relocation) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 diagnosticSettings at subscription scope) is a setting of the subscription that no move carries, so each is
 read at plan time and made again, under its own name, on the target subscription, with the same log categories
 and sent where the source's goes: to the workspace's (storage account's, event hub namespace's) new id when it
-moves with the plan, after that move; else where it is. A setting of that name the target already has is
-left as it is: the step fails with the reason and its command, and nothing else stops."""
+moves with the plan, else where it is; after every move (the settings follow the workload). A setting of that
+name the target already has is left as it is: the step fails with the reason and its command, and nothing
+else stops."""
 
 from __future__ import annotations
 
@@ -25,7 +26,6 @@ _KEPT = (*_DESTINATIONS, "eventHubName", "logs")
 def _follow_through(facts: PlanFacts, moves: Relocation, steps: Steps, specs: Specs, add: Add) -> None:
     for setting in facts.diagnostic_settings:
         properties = _carried(setting, moves)
-        sinks = [str(setting.properties[k]) for k in _DESTINATIONS[:3] if setting.properties.get(k)]
         target = f"/subscriptions/{facts.target_subscription_id}/providers/{DIAGNOSTIC_SETTINGS}/{setting.name}"
         first = next((properties[k] for k in _DESTINATIONS if properties.get(k)), "")
         add(PlanStep(f"create_diagnostic_setting:{target}".lower(), StepKind.CREATE_DIAGNOSTIC_SETTING, "",
@@ -35,7 +35,7 @@ def _follow_through(facts: PlanFacts, moves: Relocation, steps: Steps, specs: Sp
                                                if x.get("enabled")),
                           properties=json.dumps(properties, sort_keys=True),
                           body=json.dumps({"properties": properties}, sort_keys=True)),
-                     after=moves.waits_for_moves(*(s for s in sinks if ResourceId.is_valid(s)))))
+                     after=moves.every_move))  # the workspace's new id among them
 
 
 def _carried(setting: Resource, moves: Relocation) -> dict[str, Any]:

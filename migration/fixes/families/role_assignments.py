@@ -3,8 +3,8 @@ time and re-created on the new scopes (principal, role, condition, description; 
 assignable there) under names derived from the request, so a second attempt finds its own assignment
 instead of making another. Those on a resource an in-subscription fix moves are dropped by that move too:
 they are re-created where the resource ends. Those made on the source subscription itself are a setting of
-the subscription that no move carries: they are re-created on the target subscription, waiting for no move.
-Inherited ones (management group, root) stay where they are."""
+the subscription that no move carries: they are re-created on the target subscription once every move
+succeeded. Inherited ones (management group, root) stay where they are."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def _follow_through(facts: PlanFacts, moves: Relocation, steps: Steps, specs: Sp
     target = f"/subscriptions/{facts.target_subscription_id}"
     for a in at_subscription(facts.assignments, facts.source_subscription_id):
         if not _held(facts.target_assignments, a, target):
-            _recreate(facts, a, target, "", (), add)
+            _recreate(facts, a, target, "", moves.every_move, add)
 
 
 def _recreate(facts: PlanFacts, a: RoleAssignment, new_scope: str, served: str, after: tuple[str, ...],

@@ -1,7 +1,7 @@
 """Subscription tags: the tags set on the source subscription itself are a setting no move of resource groups
 carries (Microsoft's move page says so), so they are read at plan time and merged into the target
-subscription's tags (a tag of the same name takes the source's value; the target's others stay). The step
-waits for no move: the subscription's settings do not depend on which groups moved."""
+subscription's tags (a tag of the same name takes the source's value; the target's others stay), once every
+move succeeded: the subscription's settings follow the workload."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def _follow_through(facts: PlanFacts, moves: Relocation, steps: Steps, specs: Sp
         add(PlanStep(f"tag_subscription:{target}".lower(), StepKind.TAG_SUBSCRIPTION, "",
                      args(scope=target, tags=json.dumps(tags, sort_keys=True), count=len(tags),
                           subscription=facts.target_subscription_id,
-                          source_subscription=facts.source_subscription_id)))
+                          source_subscription=facts.source_subscription_id), after=moves.every_move))
 
 
 async def _tag(azure: HasTags, step: PlanStep) -> None:

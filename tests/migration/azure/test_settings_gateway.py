@@ -75,3 +75,22 @@ async def test_an_activity_log_export_azure_refuses_is_refused_and_nothing_is_ma
     made = await azure.settings.create_setting(setting, properties={
         "workspaceId": WORKSPACE, "logs": [{"category": "Administrative", "enabled": True}]})
     assert made.properties["workspaceId"] == WORKSPACE  # a workspace of another subscription of the tenant
+
+
+PRICINGS = "Microsoft.Security/pricings"
+
+
+async def test_defender_plans_are_listed_free_unless_turned_on_and_refuse_what_a_plan_does_not_offer(azure):
+    plans = {p.name: p.properties for p in await azure.settings.list_settings(TARGET, PRICINGS)}
+    assert plans["VirtualMachines"] == {"pricingTier": "Free"} and plans["Arm"]["subPlan"] == "PerApiCall"
+    vms = f"/subscriptions/{TARGET}/providers/{PRICINGS}/VirtualMachines"
+    for wrong, says in (({"pricingTier": "Standard", "subPlan": "P9"}, "Sub-plan 'P9' is not valid"),
+                        ({"pricingTier": "Free", "subPlan": "P2"}, "Sub-plan 'P2' is not valid"),
+                        ({"pricingTier": "Standard", "extensions": [{"name": "Nope", "isEnabled": "True"}]},
+                         "Extension 'Nope' is not available")):
+        with pytest.raises(ArmError) as refused:
+            await azure.settings.create_setting(vms, properties=wrong)
+        assert says in refused.value.error.message
+    assert (await azure.settings.get_setting(vms)).properties == {"pricingTier": "Free"}
+    await azure.settings.create_setting(vms, properties={"pricingTier": "Standard", "subPlan": "P1"})
+    assert (await azure.settings.get_setting(vms)).properties == {"pricingTier": "Standard", "subPlan": "P1"}

@@ -15,6 +15,7 @@ import pytest
 
 from migration.execution.workflow import Workflow
 from migration.model import RequestState
+from settings import BotSdk
 from storage import SqliteDocumentStore
 from tests.support.bot_http import Connector
 from tests.support.moves import TARGET, move_scenario, submit_move
@@ -34,8 +35,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# The approval click and the cards after the restart go through the Teams edge: this one runs on both.
+@pytest.mark.parametrize("edge", [sdk.value for sdk in BotSdk])
 async def test_sigkill_in_the_middle_of_a_move_then_restart_finishes_without_moving_twice(
-    tmp_path: Path, connector: Connector
+    tmp_path: Path, connector: Connector, edge: str
 ):
     scenario = tmp_path / "scenario.json"
     scenario.write_text(json.dumps(move_scenario()))
@@ -47,7 +50,7 @@ async def test_sigkill_in_the_middle_of_a_move_then_restart_finishes_without_mov
         port = _free_port()
         bot_args = ("-m", "tests.support.app_factory", "--port", str(port), "--storage", f"sqlite:///{db}",
                     "--arm", arm, "--ca", ca, "--approvers", APPROVER["aadObjectId"], "--tenants", PARTNER_TENANT,
-                    "--lease-seconds", "1.5")
+                    "--lease-seconds", "1.5", "--bot-sdk", edge)
         store = SqliteDocumentStore(db)
         workflow = Workflow(store)
         try:

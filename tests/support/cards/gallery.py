@@ -19,6 +19,7 @@ from cards.assessment import (
     page_count,
     stopping_findings,
 )
+from cards.blockers import not_ready_card
 from cards.customers import customer_card, customers_card
 from cards.help import help_card
 from cards.messages import error_card, not_allowed_card, question_card, unknown_action_card
@@ -27,10 +28,22 @@ from cards.movereport import final_report_card
 from cards.pickers import group_picker_card, subscription_picker_card, target_picker_card
 from cards.plan import create_groups_card, move_plan_card, plan_updating_card
 from cards.progress import Step, work_progress_card
+from cards.relationship import relationship_section
 from cards.tenant import attach_result_card, invitation_card, onboarding_card
 from cards.verbs import MOVE_SOURCE
+from migration.application.relationship import NO_PARTNER_ACCOUNT
 from migration.azure.permissions import AccessIdentity, evaluate
-from migration.model import AccessCause, Assessment, Permission, RequestState, Verdict
+from migration.model import (
+    AccessCause,
+    Assessment,
+    BillingAccount,
+    BillingCustomer,
+    Permission,
+    Relationship,
+    RelationshipStatus,
+    RequestState,
+    Verdict,
+)
 from migration.model.customers import Change, Customer, Grant, Role
 from tests.support.cards import fixtures as fx
 
@@ -53,12 +66,29 @@ LIGHTHOUSE_IDENTITY = AccessIdentity(mode="lighthouse", kind="managed identity",
                                      principal_id="e2e2e2e2-0000-4000-8000-0000000000e2")
 
 
+MPA_ACCOUNT = BillingAccount("5e98e158-0000-4000-8000-000000000001:9a8b7c6d-0000-4000-8000-000000000002_2019-05-31",
+                             "Partner MPA", "MicrosoftPartnerAgreement")
+RELATIONSHIPS = (
+    Relationship(RelationshipStatus.CONFIRMED, MPA_ACCOUNT,
+                 BillingCustomer(fx.TENANT_ID, "Contoso Ltd", ("Microsoft Azure Plan",))),
+    Relationship(RelationshipStatus.NO_AZURE_PLAN, MPA_ACCOUNT),
+    Relationship(RelationshipStatus.UNREADABLE, code=NO_PARTNER_ACCOUNT),
+    Relationship(RelationshipStatus.UNREADABLE, MPA_ACCOUNT, code="AuthorizationFailed",
+                 detail="The client 'x' does not have authorization to perform action "
+                        "'Microsoft.Billing/billingAccounts/customers/read'."),
+)
+
+
 def build_all() -> dict[str, dict[str, Any]]:
     cards: dict[str, dict[str, Any]] = {
         "help": help_card(sandbox=False),
         "help-sandbox": help_card(sandbox=True),
         "attach-result": attach_result_card(tenant=fx.TENANT, tenant_id=fx.TENANT_ID, subscriptions=fx.SUBSCRIPTIONS),
         "invitation": invitation_card(tenant=fx.TENANT, partner_tenant_id=fx.PARTNER_TENANT_ID),
+        **{f"attach-result-relationship-{r.status.value}-{r.code or 'ok'}": attach_result_card(
+            tenant=fx.TENANT, tenant_id=fx.TENANT_ID, subscriptions=fx.SUBSCRIPTIONS, recheck=True,
+            relationship=relationship_section(r, partner_tenant_id=fx.PARTNER_TENANT_ID)) for r in RELATIONSHIPS},
+        "not-ready": not_ready_card([g for g in fx.CONTOSO.groups if g.verdict is Verdict.BLOCKED][:3]),
         "attach-result-missing-permissions": attach_result_card(
             tenant=fx.TENANT, tenant_id=fx.TENANT_ID, subscriptions=fx.SUBSCRIPTIONS, identity=APP_IDENTITY,
             checks=tuple(c for s, o in fx.SUBSCRIPTIONS if o.source_allowed or o.target_allowed

@@ -11,10 +11,10 @@ from tests.support.sandbox import PAYG
 REFUSED = {"code": "ResourceMoveFailed", "message": "The resource move operation failed; no resource was moved."}
 
 
-def refused_moves(data: dict[str, Any], groups: Iterable[str]) -> dict[str, Any]:
-    """`data` with every resource of these source groups refused at the move (changed in place, returned)."""
+def refused_moves(data: dict[str, Any], groups: Iterable[str], *, source: str = PAYG) -> dict[str, Any]:
+    """`data` with every resource of these groups of `source` refused at the move (changed in place, returned)."""
     names = set(groups)
-    payg = next(s for s in data["subscriptions"] if s["id"] == PAYG)
+    payg = next(s for s in data["subscriptions"] if s["id"] == source)
     for group in payg["resourceGroups"]:
         if group["name"] in names:
             for resource in group["resources"]:

@@ -321,8 +321,10 @@ def test_every_data_rule_has_a_firing_case() -> None:
     from migration.assessment.catalog import load_catalog
 
     data_rules = {t.rule.id for t in load_catalog().rules_by_check("data")}
-    # G5 fires from permissions, not resources: tests/migration/assessment/rules/test_preconditions.py
-    covered = {c[0] for c in CASES} | {"G1", "G2", "G3", "G4", "G5", "G12", "G14", "G15", "G17", "P1", "P2"}
+    # G5 fires from permissions, not resources: tests/migration/assessment/rules/test_preconditions.py; Q1 and F1
+    # from the target's quota and features: tests/migration/assessment/test_readiness.py
+    covered = {c[0] for c in CASES} | {"G1", "G2", "G3", "G4", "G5", "G12", "G14", "G15", "G17", "P1", "P2",
+                                       "Q1", "F1"}
     assert data_rules - covered == set()
 
 

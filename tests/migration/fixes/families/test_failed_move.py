@@ -23,9 +23,11 @@ from migration.model.plan import PlanStep
 from migration.model.records import StoredRequest
 from migration.reports.move import Outcome, build, manual_title
 from migration.reports.move_export import to_markdown
+from sandbox.state import load_scenario
 from tests.migration.fixes.test_runner import FAST
 from tests.support.moves import approver_actor
-from tests.support.sandbox import CSP
+from tests.support.sandbox import CSP, FABRIKAM, PAYG
+from tests.support.scenarios import litware
 from tests.support.scenarios.app_network import app_network_scenario
 from tests.support.scenarios.fixes import fixes_scenario
 from tests.support.scenarios.refused import refused_moves
@@ -39,6 +41,7 @@ class Walk:
     scenario: Callable[[], dict[str, Any]]
     picked: tuple[str, ...]
     refused: tuple[str, ...]  # the groups whose resources Azure refuses to move to the target
+    where: tuple[str, str, str] = (FABRIKAM, PAYG, CSP)  # tenant, source and target subscriptions
 
 
 FIXES = Walk(fixes_scenario, ("rg-app", "rg-locked", "rg-net", "rg-webapp"),
@@ -67,10 +70,15 @@ def _no_target_set() -> dict[str, Any]:
 
 
 KEYLESS = Walk(_no_target_set, ("rg-disks",), ("rg-disks",))
+SETTINGS = Walk(lambda: load_scenario("litware"), litware.PICKED, litware.PICKED,
+                (litware.LITWARE, litware.SOURCE, litware.TARGET))
 WALKS = {"locks": (FIXES, SERVICES), "providers": (FIXES,), "consolidation": (FIXES,), "public_ips": (FIXES,),
-         "peerings": (FIXES,), "group_tags": (FIXES,), "role_assignments": (FIXES,), "workspace_links": (SERVICES,),
+         "peerings": (FIXES,), "group_tags": (FIXES,), "role_assignments": (FIXES, SETTINGS),
+         "workspace_links": (SERVICES,),
          "sql_registrations": (SERVICES,), "managed_certificates": (SERVICES,), "stream_jobs": (RESOURCES,),
-         "disk_keys": (RESOURCES, KEYLESS), "restore_points": (RESOURCES,), "app_networking": (NETWORK,)}
+         "disk_keys": (RESOURCES, KEYLESS), "restore_points": (RESOURCES,), "app_networking": (NETWORK,),
+         "subscription_tags": (SETTINGS,), "budgets": (SETTINGS,), "diagnostic_settings": (SETTINGS,),
+         "defender": (SETTINGS,)}
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,10 @@ def _customer(state: dict[str, Any]) -> dict[str, Any]:
     for sub in state["subscriptions"]:
         base = f"/subscriptions/{sub['id']}"
         out[f"{base}/locks".lower()] = sub["locks"]
+        out[f"{base}/tags".lower()] = sub.get("tags") or {}
+        for type_, settings in (sub.get("settings") or {}).items():
+            for setting in settings:
+                out[f"{base}/providers/{type_}/{setting['name']}".lower()] = setting
         for namespace, registration in sub["providers"].items():
             out[f"{base}/providers/{namespace}".lower()] = registration
         for group in sub["resourceGroups"]:
@@ -147,11 +159,14 @@ async def _state(sandbox: Any, session: aiohttp.ClientSession) -> dict[str, Any]
 async def _walk(walk: Walk, workflow: Workflow, sandbox_factory: Any, gateway_factory: Any) -> Walked:
     if id(walk) in _walked:
         return _walked[id(walk)]
-    sandbox = await sandbox_factory(refused_moves(walk.scenario(), walk.refused), lro_seconds=0.1)
+    sandbox = await sandbox_factory(refused_moves(walk.scenario(), walk.refused, source=walk.where[1]),
+                                    lro_seconds=0.1)
     gateway = gateway_factory(sandbox)
     async with aiohttp.ClientSession() as session:
         before = _customer(await _state(sandbox, session))
-        stored = await plan_and_submit(gateway, workflow, picked=walk.picked, request_id=f"FAIL{len(_walked)}")
+        tenant, source, target = walk.where
+        stored = await plan_and_submit(gateway, workflow, picked=walk.picked, request_id=f"FAIL{len(_walked)}",
+                                       tenant=tenant, source=source, target=target)
         assert (await workflow.approve(stored.id, approver_actor)).changed
         assert await MoveRunner(workflow, gateway, config=FAST).run_once() == [stored.id]
         after = _customer(await _state(sandbox, session))

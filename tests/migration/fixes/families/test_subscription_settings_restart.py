@@ -53,7 +53,8 @@ pytestmark = pytest.mark.restart
 WRITE_OF = {"recreate_assignment": "RoleAssignments_Create",
             "add_assignable_scope": "RoleDefinitions_CreateOrUpdate", "tag_subscription": "Tags_UpdateAtScope",
             "create_budget": "Budgets_CreateOrUpdate",
-            "create_diagnostic_setting": "SubscriptionDiagnosticSettings_CreateOrUpdate"}
+            "create_diagnostic_setting": "SubscriptionDiagnosticSettings_CreateOrUpdate",
+            "enable_defender_plan": "Pricings_Update", "set_security_contact": "SecurityContacts_Create"}
 ON_TARGET = f"/subscriptions/{TARGET}"
 
 
@@ -79,10 +80,17 @@ async def test_one_approval_carries_the_subscription_settings_to_the_target_acro
         [export] = [s for s in steps if s.kind is StepKind.CREATE_DIAGNOSTIC_SETTING]
         assert export.text == ("Export the target subscription's Activity Log (Administrative, Security, Policy, "
                                "ServiceHealth) to log-litware, as setting activity-to-logs does for the source")
-        assert export.after == ("move:rg-logs",)  # the workspace's new id exists once it moved
+        # Every setting waits for every move: it follows the workload (and the workspace's new id exists then).
+        assert all(set(s.after) >= {f"move:{g}" for g in PICKED} for s in steps if s.kind.value in WRITE_OF
+                   and s.kind is not StepKind.ADD_ASSIGNABLE_SCOPE)
+        plans = {s.arg("plan"): s for s in steps if s.kind is StepKind.ENABLE_DEFENDER_PLAN}
+        assert sorted(plans) == ["Arm", "StorageAccounts", "VirtualMachines"]  # not KeyVaults: Free in the source
+        assert plans["VirtualMachines"].text == ("Turn on Defender plan VirtualMachines P2 in the target subscription "
+                                                 "(extensions: AgentlessVmScanning)")
+        [contact] = [s for s in steps if s.kind is StepKind.SET_SECURITY_CONTACT]
         # The approver sees each setting the one click carries, before clicking.
         approval = text_of(render(stored, approver_mris=[], view="approver"))
-        assert tagging.text in approval and f"Give User {ALICE} the role Reader on subscription {TARGET}" in approval
+        assert f"then {len(steps)} steps after them" in approval and tagging.text in approval
         # ...and that the customer sees budgets and costs only once cost visibility is on, at retail prices.
         assert ("Make budget monthly-cap again on the target subscription (amount 5000, Monthly, alert rules: 2)"
                 in approval)
@@ -106,12 +114,18 @@ async def test_one_approval_carries_the_subscription_settings_to_the_target_acro
         partners = await azure.settings.get_setting(budget_ids["team-web"])
         source_cap = await azure.settings.get_setting(budget_ids["monthly-cap"].replace(TARGET, SOURCE))
         exported = await azure.settings.get_setting(export.arg("id"))
+        defended = {p: (await azure.settings.get_setting(s.arg("id"))).properties for p, s in plans.items()}
+        contacted = await azure.settings.get_setting(contact.arg("id"))
+        source_contact = await azure.settings.get_setting(contact.arg("id").replace(TARGET, SOURCE))
         target_tags = await azure.tags.get_tags(ON_TARGET)
         budget_ids = {n: s.arg("id") for n, s in budgets.items()}
         cap = await azure.settings.get_setting(budget_ids["monthly-cap"])
         partners = await azure.settings.get_setting(budget_ids["team-web"])
         source_cap = await azure.settings.get_setting(budget_ids["monthly-cap"].replace(TARGET, SOURCE))
         exported = await azure.settings.get_setting(export.arg("id"))
+        defended = {p: (await azure.settings.get_setting(s.arg("id"))).properties for p, s in plans.items()}
+        contacted = await azure.settings.get_setting(contact.arg("id"))
+        source_contact = await azure.settings.get_setting(contact.arg("id").replace(TARGET, SOURCE))
 
     # A refused setting stops nothing: the groups moved, every other step succeeded.
     assert done.state is RequestState.SUCCEEDED, done
@@ -120,7 +134,7 @@ async def test_one_approval_carries_the_subscription_settings_to_the_target_acro
     assert settings <= seen and kills >= 1  # (they run side by side: one kill may catch several)
     status = {s.key: done.step_record(s.key).status for s in steps}
     bob = next(s for s in on_subscription if s.arg("principal") == BOB)
-    refused = {bob.key, budgets["team-web"].key}
+    refused = {bob.key, budgets["team-web"].key, plans["Arm"].key}
     assert status == {s.key: StepStatus.FAILED if s.key in refused else StepStatus.SUCCEEDED for s in steps}
     assert done.step_record(bob.key).error.code == "PrincipalNotFound"
     # The target's own budget of that name is Azure's to keep: it refuses the overwrite, and it stays as it was.
@@ -130,6 +144,14 @@ async def test_one_approval_carries_the_subscription_settings_to_the_target_acro
     assert {k: cap.properties[k] for k in ("amount", "timeGrain", "timePeriod", "notifications")} == {
         k: source_cap.properties[k] for k in ("amount", "timeGrain", "timePeriod", "notifications")}
     assert "currentSpend" not in cap.properties
+    # Defender's plans are on in the target as in the source; the target's own sub-plan of Arm is left as it is.
+    assert defended["VirtualMachines"] == {"pricingTier": "Standard", "subPlan": "P2", "extensions": [
+        {"name": "MdeDesignatedSubscription", "isEnabled": "False"},
+        {"name": "AgentlessVmScanning", "isEnabled": "True"}]}
+    assert defended["StorageAccounts"]["subPlan"] == "DefenderForStorageV2"
+    assert defended["Arm"]["subPlan"] == "PerApiCall"
+    assert "already runs Defender plan Arm on sub-plan 'PerApiCall'" in done.step_record(plans["Arm"].key).error.message
+    assert contacted.properties == source_contact.properties
     # The target's Activity Log goes to the workspace at its new id, in the target subscription.
     assert exported.properties["workspaceId"] == WORKSPACE.replace(SOURCE, TARGET)
     assert [x["category"] for x in exported.properties["logs"] if x["enabled"]] == [
@@ -146,7 +168,8 @@ async def test_one_approval_carries_the_subscription_settings_to_the_target_acro
     # Azure carried out every write once: nothing was repeated across the kills.
     ops = stats["applied_by_operation"]
     assert (ops["RoleAssignments_Create"], ops["RoleDefinitions_CreateOrUpdate"], ops["Tags_UpdateAtScope"],
-            ops["Budgets_CreateOrUpdate"], ops["SubscriptionDiagnosticSettings_CreateOrUpdate"]) == (3, 1, 1, 1, 1)
+            ops["Budgets_CreateOrUpdate"], ops["SubscriptionDiagnosticSettings_CreateOrUpdate"], ops["Pricings_Update"],
+            ops["SecurityContacts_Create"]) == (3, 1, 1, 1, 1, 2, 1)
     # The source subscription's tags are on the target subscription; its command quotes them for a shell.
     assert target_tags == SOURCE_TAGS
     assert command(tagging).posix() == (f"az tag update --resource-id {ON_TARGET} --operation Merge --tags "
@@ -163,5 +186,6 @@ async def test_one_approval_carries_the_subscription_settings_to_the_target_acro
     markdown = to_markdown(build(done, now=datetime.now(UTC)))
     to_do, finished = markdown.split("## Done", 1)
     assert "## To do by hand" in to_do and f"--assignee-object-id {BOB}" in to_do
+    finished = finished.replace("\u2060", "")  # the word joiners that keep an email from turning into a link
     assert all(s.text in finished for s in steps if s.key not in refused)
     assert not any(s.text in finished for s in steps if s.key in refused)

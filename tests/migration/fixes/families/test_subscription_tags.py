@@ -20,9 +20,9 @@ def test_a_subscription_without_tags_plans_no_tag_step():
     assert _tagging() == []
 
 
-def test_the_source_subscriptions_tags_go_to_the_target_subscription_waiting_for_no_move():
+def test_the_source_subscriptions_tags_go_to_the_target_subscription_once_every_move_succeeded():
     [step] = _tagging(env="prod", owner="=HYPERLINK(\"https://x\")")
-    assert (step.phase, step.group, step.after) == ("after", "", ())
+    assert (step.phase, step.group, step.after) == ("after", "", ("move:rg-web",))
     assert step.text == f"Put the 2 tags of the source subscription on the target subscription {T}"
     # One argument a tag, quoted: a value from the customer's tenant never becomes shell syntax.
     assert command(step).posix() == (f"az tag update --resource-id /subscriptions/{T} --operation Merge --tags "
