@@ -223,8 +223,11 @@ def create_app(
     gateway = create_gateway(**spec)
     app[GATEWAY] = gateway
     # Every assessment runs in a worker process, which builds its own gateway and store from these.
-    workers = AssessmentWorkers(WorkerSettings(spec, settings.storage_url, settings.storage_connection_string,
-                                               settings.managed_identity_client_id or None))
+    # Their reads leave the last of each subscription's bucket to the moves this process runs.
+    workers = AssessmentWorkers(WorkerSettings({**spec, "read_reserve": settings.assessment_read_reserve},
+                                               settings.storage_url, settings.storage_connection_string,
+                                               settings.managed_identity_client_id or None),
+                                processes=settings.assessment_limits.running)
     policy = AccessPolicy(
         allowed_tenant_ids=settings.allowed_tenant_ids,
         engineer_ids=settings.engineer_ids,
@@ -248,7 +251,8 @@ def create_app(
     registry = CustomerRegistry(store=StoredCustomers(store), membership=graph, resolver=access,
                                 admins=settings.partner_admin_ids)
     scope = CustomerScope(registry=registry, tenants=access, policy=policy)
-    assessments = SubscriptionAssessments(pool=workers, latest=StoredAssessments(store))
+    assessments = SubscriptionAssessments(pool=workers, latest=StoredAssessments(store),
+                                          limits=settings.assessment_limits)
     drafts, fix_drafts = Drafts(store), FixDrafts(store)
     plans = MovePlans(gateway=gateway, workflow=workflow, drafts=drafts, fix_drafts=fix_drafts,
                       assessments=assessments, access=access)

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from dialogs.inputs import DOMAIN
+from migration.application.assessment_queue import QueueLimits
 from migration.application.customers import FileEntry
 from migration.azure.credentials import MODES, IdentityConfig, is_loopback_url
 
@@ -116,6 +117,8 @@ class Settings:
     allow_guests: bool = False  # B2B guests of the partner's tenant (the Teams roster says guest)
     # Local mode (no inbound authentication) against a non-loopback Azure: only when this says so.
     allow_local_azure: bool = False
+    assessment_limits: QueueLimits = field(default_factory=QueueLimits)  # ASSESSMENT_WORKERS and the queue's bounds
+    assessment_read_reserve: int = 100  # ARM reads of a subscription's bucket the workers leave to moves
 
     @property
     def identity(self) -> IdentityConfig:
@@ -243,6 +246,14 @@ def _flag(env: Mapping[str, str], name: str, errors: list[str]) -> bool:
     if raw not in ("", "true", "false"):
         errors.append(f"{name}: {raw!r} is not true or false")
     return raw == "true"
+
+
+def _count(env: Mapping[str, str], name: str, default: int, top: int, errors: list[str], *, low: int = 1) -> int:
+    raw = env.get(name, "").strip() or str(default)
+    if not raw.isdigit() or not low <= int(raw) <= top:
+        errors.append(f"{name}: {raw!r} is not a whole number from {low} to {top}")
+        return default
+    return int(raw)
 
 
 def _url(env: Mapping[str, str], name: str, default: str, errors: list[str]) -> str:
@@ -439,6 +450,14 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
             errors.extend(str(error).splitlines())
 
     allow_guests = _flag(env, "ALLOW_GUESTS", errors)
+    bounds = QueueLimits()
+    limits = QueueLimits(
+        running=_count(env, "ASSESSMENT_WORKERS", bounds.running, 16, errors),
+        queued=_count(env, "ASSESSMENT_QUEUE_LIMIT", bounds.queued, 10_000, errors),
+        per_customer=_count(env, "ASSESSMENTS_PER_CUSTOMER", bounds.per_customer, 10_000, errors),
+        per_user=_count(env, "ASSESSMENTS_PER_USER", bounds.per_user, 10_000, errors),
+    )
+    read_reserve = _count(env, "ASSESSMENT_READ_RESERVE", 100, 249, errors, low=0)  # of ARM's 250-read bucket
     allow_local_azure = _flag(env, "ALLOW_LOCAL_MODE_ON_AZURE", errors)
     if app_id:
         # A registered bot serves a whole partner: it never answers every tenant, nor makes everyone an engineer.
@@ -491,4 +510,6 @@ def load_settings(env: Mapping[str, str] | None = None, *, force_sandbox: bool =
         group_cache_seconds=cache_seconds,
         allow_guests=allow_guests,
         allow_local_azure=allow_local_azure,
+        assessment_limits=limits,
+        assessment_read_reserve=read_reserve,
     )

@@ -145,8 +145,9 @@ class CustomerScope:
             return GRAPH_DOWN
         outside = [s for s in subscriptions if s and not customer.subscription_in_scope(s)]
         if outside:
-            return (f"Subscription {outside[0][:40]} is not in scope for this customer. A partner admin sets the "
-                    "customer's subscriptions.")
+            return (f"Subscription {outside[0][:40]} is not in scope for this customer. Ask a partner admin to add "
+                    f"it: `customer scope {customer.tenant} <subscription id>...` names the customer's subscriptions "
+                    "(`customer show` lists them).")
         return None
 
     async def may_approve(self, caller: Caller, tenant_id: str) -> bool:

@@ -59,7 +59,7 @@ class AssessFlow:
         card_id = await turn.reply_card(_assess_progress(args[1], done=0, total=None))
         if card_id:
             await self._assessing(turn, tenant_id, args[1].lower())
-            self._start(turn.reference, card_id, tenant_id, args[1].lower())
+            self._start(turn.reference, card_id, tenant_id, args[1].lower(), by=person_of(turn.caller).id)
 
     async def start_verb(self, turn: Turn, data: Mapping[str, Any]) -> Card:
         tenant = data.get("tenantId") or (await self._chats.get(ChatKey.of(turn))).tenant_id
@@ -83,7 +83,8 @@ class AssessFlow:
         card_id = turn.click.card_id if turn.click else None
         if card_id:
             await self._assessing(turn, tenant_id.lower(), subscription_id.lower())
-            self._start(turn.reference, card_id, tenant_id.lower(), subscription_id.lower())
+            self._start(turn.reference, card_id, tenant_id.lower(), subscription_id.lower(),
+                        by=person_of(turn.caller).id)
         return _assess_progress(subscription_id, done=0, total=None)
 
     async def _assessing(self, turn: Turn, tenant_id: str, subscription_id: str) -> None:
@@ -91,7 +92,8 @@ class AssessFlow:
         await self._tenants.reads.tenant_read(tenant_id, by=person_of(turn.caller), tenant_id=turn.caller.tenant_id,
                                               what="assessment", subscription_id=subscription_id)
 
-    def _start(self, reference: ConversationReference, card_id: str, tenant_id: str, subscription_id: str) -> None:
+    def _start(self, reference: ConversationReference, card_id: str, tenant_id: str, subscription_id: str, *,
+               by: str) -> None:
         live = self._slow.live_card(reference, card_id)
         last = 0.0
 
@@ -103,7 +105,7 @@ class AssessFlow:
             live.progress(_assess_progress(subscription_id, done=done, total=total))
 
         async def work() -> Card:
-            assessed = await self._assessments.assess(tenant_id, subscription_id, on_progress=progress)
+            assessed = await self._assessments.assess(tenant_id, subscription_id, by=by, on_progress=progress)
             return self._summary(assessed)
 
         self._slow.start(reference, card_id, work, name=f"assess {subscription_id}", tenant=tenant_id,

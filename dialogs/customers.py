@@ -1,5 +1,6 @@
 """The customer registry in chat, for partner admins (the route's guard): `customers`,
-`customer add <tenant> <name>`, `customer show <tenant>`, `customer grant|revoke <tenant> engineer|approver <id>`.
+`customer add <tenant> <name>`, `customer show <tenant>`, `customer grant|revoke <tenant> engineer|approver <id>`,
+`customer scope <tenant> <subscription id>...|all`.
 Bad input gets the command's usage and changes nothing."""
 
 from __future__ import annotations
@@ -8,13 +9,14 @@ from bot.access import person_of
 from bot.commands import Command
 from bot.port import Turn
 from cards.customers import customer_card, customers_card
-from dialogs.inputs import GUID
+from dialogs.inputs import GUID, subscription_problem
 from migration.application.customers import CustomerRegistry, RegistryError
 from migration.model import ArmError, NotFound
 from migration.model.customers import Role
 
 USAGE = ("Usage: `customers`, `customer add <tenant id or domain> <name>`, `customer show <tenant>`, "
-         "`customer grant <tenant> engineer|approver <object id or group id>`, `customer revoke ...` (the same). "
+         "`customer grant <tenant> engineer|approver <object id or group id>`, `customer revoke ...` (the same), "
+         "`customer scope <tenant> <subscription id>...|all`. "
          "Nothing was changed.")
 
 
@@ -40,6 +42,8 @@ class CustomersFlow:
                 await turn.reply_card(customer_card(found))
             elif verb in ("grant", "revoke") and len(args) == 3:
                 await self._grant(turn, verb, *args)
+            elif verb == "scope" and len(args) >= 2:
+                await self._scope(turn, args[0], args[1:])
             else:
                 await turn.reply(USAGE)
         except RegistryError as refused:
@@ -49,6 +53,16 @@ class CustomersFlow:
                              "Nothing was changed.")
         except ArmError as error:
             await turn.reply(f"I could not look the tenant up ({error.code}). Nothing was changed; try again.")
+
+    async def _scope(self, turn: Turn, tenant: str, ids: tuple[str, ...]) -> None:
+        everything = len(ids) == 1 and ids[0].lower() == "all"
+        if not everything and (problem := next((p for s in ids if (p := subscription_problem(s))), None)):
+            await turn.reply(f"{problem} {USAGE}")
+            return
+        customer = await self._registry.scope(tenant, () if everything else ids, by=person_of(turn.caller))
+        note = "Every subscription the bot can read is in scope." if everything else \
+            f"{len(customer.subscriptions)} subscription(s) in scope; any other is refused."
+        await turn.reply_card(customer_card(customer, note=note))
 
     async def _grant(self, turn: Turn, verb: str, tenant: str, role_name: str, principal: str) -> None:
         role = next((r for r in Role if r.value == role_name.lower()), None)

@@ -124,7 +124,7 @@ class MoveFlow:
         one-line form, go straight to the confirmation for the groups named)."""
 
         async def work() -> Card:
-            prepared = await self._plans.prepare(tenant_id, source_id, target_id)
+            prepared = await self._plans.prepare(tenant_id, source_id, target_id, by=requester.id)
             if isinstance(prepared, MoveAccess):
                 return await self._tenants.move_blocked(tenant_id, prepared)
             if groups is None:

@@ -3,6 +3,7 @@ card click's ids checked before anything reaches Azure (anyone can forge a click
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +12,7 @@ from bot.port import Card
 from cards.messages import error_card
 from cards.progress import Step, work_progress_card
 from dialogs.inputs import subscription_problem, tenant_problem
+from migration.application.assessment_queue import AssessmentsBusy, Crowded
 from migration.model import ArmError, ResourceId, ScopeKind
 
 TENANT_QUESTION = "Type the customer's domain (contoso.onmicrosoft.com) or tenant id."
@@ -44,6 +46,26 @@ def tenant_not_found_card(tenant: str) -> Card:
         "Check the spelling, or use the tenant id (a GUID) from the customer's Entra admin center.",
         title="Tenant not found",
     )
+
+
+_CROWDED = {
+    Crowded.USER: "You already have as many assessments waiting or running as one person may ({limit}).",
+    Crowded.CUSTOMER: "This customer already has as many assessments waiting or running as one customer may "
+                      "({limit}).",
+    Crowded.QUEUE: "As many assessments as may wait for the assessment workers are waiting ({limit}).",
+}
+
+
+def busy_card(busy: AssessmentsBusy, *, retry_verb: str | None = None,
+              retry_data: dict[str, str] | None = None) -> Card:
+    """An ask refused by a limit: which one, and when a place is likely to be free. Nothing was started."""
+    minutes = max(1, math.ceil(busy.retry_after.total_seconds() / 60))
+    at = (datetime.now(UTC) + busy.retry_after).strftime("%H:%M UTC")
+    return error_card(
+        _CROWDED[busy.crowded].format(limit=busy.limit) + " Nothing was started.",
+        f"Try again in about {minutes} minute{'s' if minutes > 1 else ''} (after {at}); an assessment of a "
+        "subscription already on its way is shared: ask for it again and you get its result.",
+        title="Too many assessments at once", retry_verb=retry_verb, retry_data=retry_data)
 
 
 def azure_error_card(error: ArmError) -> Card:

@@ -13,8 +13,9 @@ from bot.port import Card, ConversationReference
 from bot.proactive import LiveCard, Proactive
 from cards.messages import error_card
 from dialogs.background import BackgroundWork
-from dialogs.replies import azure_error_card, not_found_card
+from dialogs.replies import azure_error_card, busy_card, not_found_card
 from dialogs.tenants import TenantCards
+from migration.application.assessment_queue import AssessmentsBusy
 from migration.model import ArmError, NotFound, ResourceId, TenantAccessDenied
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ class SlowWork:
         live = live or self._proactive.live_card(reference, card_id)
         try:
             card = await self._background.run(reference, live, work, what=what, again=again)
+        except AssessmentsBusy as busy:
+            card = busy_card(busy, retry_verb=str(again["verb"]), retry_data=dict(again["data"]))
         except TenantAccessDenied as exc:
             card = await self._tenants.denied(tenant, exc)
         except NotFound as exc:

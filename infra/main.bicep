@@ -53,6 +53,28 @@ param minReplicas int = 2
 @minValue(2)
 param maxReplicas int = 4
 
+@minValue(1)
+@maxValue(16)
+@description('Worker processes per replica that assess subscriptions (ASSESSMENT_WORKERS).')
+param assessmentWorkers int = 2
+
+@minValue(1)
+@description('Assessments that may wait for a worker, per replica (ASSESSMENT_QUEUE_LIMIT).')
+param assessmentQueueLimit int = 50
+
+@minValue(1)
+@description('Assessments of one customer waiting or running at once (ASSESSMENTS_PER_CUSTOMER).')
+param assessmentsPerCustomer int = 20
+
+@minValue(1)
+@description('Assessments one person has waiting or running at once (ASSESSMENTS_PER_USER).')
+param assessmentsPerUser int = 5
+
+@minValue(0)
+@maxValue(249)
+@description('ARM reads of a subscription\'s bucket the assessment workers leave to running moves (ASSESSMENT_READ_RESERVE).')
+param assessmentReadReserve int = 100
+
 var tags = {
   'azd-env-name': environmentName
 }
@@ -81,6 +103,11 @@ module resources 'resources.bicep' = {
     customerAppClientId: customerAppClientId
     minReplicas: minReplicas
     maxReplicas: maxReplicas
+    assessmentWorkers: assessmentWorkers
+    assessmentQueueLimit: assessmentQueueLimit
+    assessmentsPerCustomer: assessmentsPerCustomer
+    assessmentsPerUser: assessmentsPerUser
+    assessmentReadReserve: assessmentReadReserve
   }
 }
 

@@ -31,6 +31,11 @@ param botSdk string
 param customerAppClientId string
 param minReplicas int
 param maxReplicas int
+param assessmentWorkers int
+param assessmentQueueLimit int
+param assessmentsPerCustomer int
+param assessmentsPerUser int
+param assessmentReadReserve int
 @allowed([
   'Standard_ZRS'
   'Standard_GZRS'
@@ -246,6 +251,11 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             { name: 'MANAGED_IDENTITY_CLIENT_ID', value: identity.properties.clientId }
             { name: 'STORAGE_URL', value: 'azure-table://${storage.name}' }
             { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
+            { name: 'ASSESSMENT_WORKERS', value: string(assessmentWorkers) }
+            { name: 'ASSESSMENT_QUEUE_LIMIT', value: string(assessmentQueueLimit) }
+            { name: 'ASSESSMENTS_PER_CUSTOMER', value: string(assessmentsPerCustomer) }
+            { name: 'ASSESSMENTS_PER_USER', value: string(assessmentsPerUser) }
+            { name: 'ASSESSMENT_READ_RESERVE', value: string(assessmentReadReserve) }
           ]
           probes: [
             {

@@ -135,6 +135,12 @@ class CustomerRegistry:
         return await self._change_record(tenant, lambda c: c.revoked(grant, self._change(
             by, f"revoked {role.value} from {grant.principal}")))
 
+    async def scope(self, tenant: str, subscriptions: Sequence[str], *, by: Person) -> Customer:
+        """The customer's subscriptions in scope: these ids, or every one the bot can read when empty."""
+        ids = tuple(sorted({s.lower() for s in subscriptions}))
+        what = "set the subscriptions in scope to " + (", ".join(ids) if ids else "all the bot can read")
+        return await self._change_record(tenant, lambda c: c.scoped(ids, self._change(by, what)))
+
     async def load_file(self, entries: Sequence[FileEntry]) -> None:
         """CUSTOMERS_FILE at start-up: each customer as the file says (its grants replaced), recorded as a change
         by the file when anything differs. Customers only registered in chat are kept."""

@@ -102,12 +102,12 @@ class MovePlans:
         self._access = access
         self._clock = clock
 
-    async def prepare(self, tenant_id: str, source_id: str, target_id: str) -> MoveAccess | Assessment:
+    async def prepare(self, tenant_id: str, source_id: str, target_id: str, *, by: str) -> MoveAccess | Assessment:
         """Source and target chosen: what the bot may not do there (checked before anything is read at
         length or created), else the source assessed against the target, in the worker pool."""
         if blocked := await self._access.move_blockers(tenant_id, source_id, target_id):
             return blocked
-        assessed = await self._assessments.assess(tenant_id, source_id, target_subscription_id=target_id,
+        assessed = await self._assessments.assess(tenant_id, source_id, by=by, target_subscription_id=target_id,
                                                   with_report=False)
         return assessed.assessment
 

@@ -32,13 +32,15 @@ class Connection:
     endpoint: str
     polling_interval: float
     transport: Callable[[], AioHttpTransport]  # the shared transport, made on first use (it needs a running loop)
+    read_reserve: int = 0  # ARM reads left to others (a move's calls): what an assessment worker's gateway keeps off
 
 
 class TenantClients:
     def __init__(self, credential: TenantCredential, tenant_id: str, connection: Connection) -> None:
         self.tenant_id = tenant_id
         self.credential = credential
-        self.pacer = Pacer()  # Azure's throttle budgets are per principal, so per tenant's credential
+        # Azure's throttle budgets are per principal, so per tenant's credential.
+        self.pacer = Pacer(read_reserve=connection.read_reserve)
         self._connection = connection
         self._subscriptions: SubscriptionClient | None = None
         self._pipeline: ArmPipeline | None = None

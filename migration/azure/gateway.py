@@ -94,7 +94,8 @@ class ArmGateway:
     """`AzureGateway` over Azure Resource Manager (or the sandbox, which speaks the same protocol)."""
 
     def __init__(self, credential: AsyncCredential, *, endpoint: str, ca_bundle: str | None,
-                 authority_host: str, polling_interval: float = 15.0, partner_tenant: str | None = None) -> None:
+                 authority_host: str, polling_interval: float = 15.0, partner_tenant: str | None = None,
+                 read_reserve: int = 0) -> None:
         """`partner_tenant`: the tenant asked for the partner's own tokens (None: the identity's own)."""
         self._credential = credential
         self._partner_tenant = partner_tenant
@@ -103,7 +104,7 @@ class ArmGateway:
         self._ca_bundle = ca_bundle
         self._authority = authority_host if "://" in authority_host else f"https://{authority_host}"
         self._authority = self._authority.rstrip("/")
-        self._connection = Connection(self._endpoint, polling_interval, self._shared_transport)
+        self._connection = Connection(self._endpoint, polling_interval, self._shared_transport, read_reserve)
         self._tenants: dict[str, TenantClient] = {}
         # One connection pool for every client of the gateway. Passing `connection_verify=<path>` to the SDK
         # instead makes azure-core build a new SSLContext per request, and aiohttp keys pooled connections by
@@ -217,10 +218,11 @@ def _env_proxy(endpoint: str) -> tuple[URL | None, bool]:
 
 
 def create_gateway(*, credential: str | IdentityConfig, endpoint: str, ca_bundle: str | None, authority_host: str,
-                   polling_interval: float = 15.0) -> ArmGateway:
+                   polling_interval: float = 15.0, read_reserve: int = 0) -> ArmGateway:
     """`credential`: how the bot acts in customers' tenants (`IdentityConfig`, or a mode name such as
-    "sandbox": static tokens, loopback only)."""
+    "sandbox": static tokens, loopback only). `read_reserve`: ARM reads of a subscription's budget this
+    gateway leaves to others (an assessment worker's, so a running move's calls are not starved)."""
     config = IdentityConfig(mode=credential) if isinstance(credential, str) else credential
     return ArmGateway(build_credential(config, endpoint=endpoint), endpoint=endpoint, ca_bundle=ca_bundle,
                       authority_host=authority_host, polling_interval=polling_interval,
-                      partner_tenant=config.partner_token_tenant)
+                      partner_tenant=config.partner_token_tenant, read_reserve=read_reserve)

@@ -6,6 +6,10 @@ ARM answers every call with what is left of the caller's token bucket for that s
 rates are Azure's to change, so none is assumed here: a request is held back only while Azure's last
 answer said nothing is left once the requests already on their way are counted, and it goes as soon as
 an answer says otherwise (or, with nothing on its way, as a probe whose 429 says how long to wait).
+
+A pacer with a read reserve (an assessment worker's) leaves the last `read_reserve` ARM reads of a
+subscription's bucket to others: the bucket is per principal, so the move runner in the web process
+spends from the same one, and its calls must not wait behind a burst of assessment reads.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ _GRAPH = "/providers/microsoft.resourcegraph/resources"
 _VALIDATE = "/validatemoveresources"
 _RESETS = re.compile(r"^(\d+):(\d{2}):(\d{2})(?:\.\d+)?$")
 READ_METHODS = frozenset({"GET", "HEAD"})
+RESERVE_PROBE = 1.0  # seconds of quiet after which a reserve-holding pacer sends one read to learn the refill
 
 
 def kind_of(method: str, url: str) -> tuple[str, str]:
@@ -66,6 +71,7 @@ class _Budget:
     # after the last one served was told to wait `w` more: a token takes about since + w).
     spacing: float = 0.0
     last_served: float = 0.0  # when the last request was served with nothing left after it
+    last_answer: float = 0.0  # when Azure last answered a request of this budget
     answered: asyncio.Event = field(default_factory=asyncio.Event)
 
     def waiting(self, now: float) -> int:
@@ -77,8 +83,9 @@ class _Budget:
 class Pacer:
     """What Azure said is left, per budget; `acquire` before a request, `release` with its answer."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, read_reserve: int = 0) -> None:
         self._budgets: dict[tuple[str, str], _Budget] = {}
+        self._reserve = read_reserve
         self.held = 0  # requests that had to wait for the budget (a figure for benchmarks and tests)
 
     def _budget(self, key: tuple[str, str]) -> _Budget:
@@ -102,8 +109,11 @@ class Pacer:
             if request_id and budget.booked.pop(request_id, None) is not None:
                 break  # the retry of a throttled request: its turn, as Azure said
             ahead = budget.waiting(now)
-            if budget.remaining is None or budget.remaining - ahead > 0 or ahead == 0:
-                break  # budget left, or nothing on its way that could tell us more: this one finds out
+            keep = self._reserve if key[1] == "reads" else 0
+            if budget.remaining is None or budget.remaining - ahead > keep:
+                break  # budget left (beyond what is kept for others)
+            if ahead == 0 and (not keep or now - budget.last_answer >= RESERVE_PROBE):
+                break  # nothing on its way that could tell us more: this one finds out
             waited = True
             budget.answered.clear()
             with contextlib.suppress(TimeoutError):  # a booked retry that never comes is forgotten
@@ -115,6 +125,7 @@ class Pacer:
                 request_id: str = "") -> None:
         budget = self._budget(key)
         budget.in_flight = max(0, budget.in_flight - 1)
+        budget.last_answer = time.monotonic()
         if headers is not None:
             names = ("x-ms-user-quota-remaining",) if key[1] == "graph" else (
                 f"x-ms-ratelimit-remaining-{key[0].split(':', 1)[0]}-{key[1]}",)

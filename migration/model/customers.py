@@ -59,6 +59,12 @@ class Customer:
             return self
         return replace(self, grants=(*self.grants, grant), changes=(*self.changes, change))
 
+    def scoped(self, subscriptions: tuple[str, ...], change: Change) -> Customer:
+        """In scope from now: `subscriptions` (lower-case ids), or () for every one the bot can read."""
+        if subscriptions == self.subscriptions:
+            return self
+        return replace(self, subscriptions=subscriptions, changes=(*self.changes, change))
+
     def revoked(self, grant: Grant, change: Change) -> Customer:
         kept = tuple(g for g in self.grants if g != grant)
         if kept == self.grants:

@@ -193,3 +193,25 @@ async def test_an_approver_exports_the_audit_trail_only_of_their_customers(custo
         assert "Only the customer's approvers" in await _says(bot, f"audit export {subject}", user=APPROVER)
     assert "Only approvers" in await _says(bot, f"audit export {theirs.id}", user=ENGINEER)
     assert "Only the customer's approvers" not in await _says(bot, f"audit export {theirs.id}", user=APPROVER_B)
+
+
+async def test_an_admin_scopes_a_customers_subscriptions_and_others_are_refused_with_whom_to_ask(customers_bot):
+    bot = await customers_bot()
+    source, target = SUBS[ALPHA]
+    assert "Only partner admins" in await _says(bot, f"customer scope {ALPHA} {source}", user=ENGINEER)
+    assert "is not a subscription id" in await _says(bot, f"customer scope {ALPHA} not-a-guid", user=ADMIN)
+    shown = await _says(bot, f"customer scope {ALPHA} {source}", user=ADMIN)
+    assert "1 subscription(s) in scope" in shown and "set the subscriptions in scope to" in shown
+    assert "Nestor Wilke" in shown
+    assert source in await _says(bot, f"customer show {ALPHA}", user=ADMIN)
+
+    # Outside the scope: assess and move refuse, and say whom to ask for what.
+    for ask in (f"assess {ALPHA} {target}", f"move {ALPHA} {target} {source}"):
+        refused = await _says(bot, ask)
+        assert "is not in scope for this customer" in refused and "Ask a partner admin" in refused, refused
+        assert f"customer scope {ALPHA}" in refused
+    assert "is not in scope" not in await _says(bot, f"assess {ALPHA} {source}")
+
+    back = await _says(bot, f"customer scope {ALPHA} all", user=ADMIN)
+    assert "Every subscription the bot can read is in scope" in back and "all the bot can read" in back
+    assert "is not in scope" not in await _says(bot, f"assess {ALPHA} {target}")

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
+from migration.application.assessment_queue import QueueLimits
 from settings import AZURE_IDENTITY_VARS, CREDENTIALS, PRODUCTION_SETTINGS, BotSdk, load_settings
 from tests.infra.bicep import INFRA, ROOT, RUNTIME, allowed_values, bicep_files, deployed_environment, parse
 
@@ -123,6 +124,10 @@ def test_the_template_sets_what_production_needs_and_nothing_unknown() -> None:
     assert settings.allowed_tenant_ids == {RUNTIME["identity.properties.tenantId"]}
     assert len(settings.approver_ids) == 2
     assert settings.applicationinsights_connection_string
+    assert settings.assessment_limits == QueueLimits(), "the template's bounds are the bot's own defaults"
+    assert settings.assessment_read_reserve == 100
+    tighter = load_settings(deployed_environment(assessmentWorkers=3, assessmentsPerUser=1))
+    assert tighter.assessment_limits.running == 3 and tighter.assessment_limits.per_user == 1
 
 
 def test_every_customer_access_mode_the_bot_has_for_azure_can_be_deployed() -> None:

@@ -19,6 +19,8 @@ from storage.assessments import StoredAssessments
 from tests.support.sandbox import CSP, FABRIKAM, NORTHWIND, PAYG, gateway_spec
 from workers.assessment import AssessmentWorkers, WorkerSettings
 
+ENGINEER = "00000000-0000-4000-8000-0000000000e1"
+
 
 @pytest.fixture
 async def pool(tmp_path: Path, sandbox: Any) -> AsyncIterator[AssessmentWorkers]:
@@ -42,7 +44,7 @@ async def test_an_assessment_runs_in_a_worker_and_hands_its_export_link_once(poo
     async def progress(done: int, total: int | None) -> None:
         seen.append((done, total))
 
-    assessed = await service.assess(FABRIKAM, PAYG, on_progress=progress)
+    assessed = await service.assess(FABRIKAM, PAYG, by=ENGINEER, on_progress=progress)
     assert assessed.assessment.source.id == PAYG and assessed.assessment.groups
     assert assessed.report is not None and assessed.report.expires_at > datetime.now(UTC)
     assert assessed.assessment.resources == (), "the latest is kept without its per-resource inventory"
@@ -51,13 +53,14 @@ async def test_an_assessment_runs_in_a_worker_and_hands_its_export_link_once(poo
     assert assessed.report.token not in json.dumps([r.value for r in await store.list("assessments")])
 
     # Against a target (a move being planned) no export is made, and the old link goes with the old result.
-    planned = await service.assess(FABRIKAM, PAYG, target_subscription_id=CSP, with_report=False)
+    planned = await service.assess(FABRIKAM, PAYG, by=ENGINEER, target_subscription_id=CSP, with_report=False)
     assert planned.report is None and planned.assessment.target is not None
     assert (await service.latest(FABRIKAM, PAYG)).report is None  # type: ignore[union-attr]
 
 
 async def test_an_expired_export_link_is_not_offered(pool, store):
-    assessed = await SubscriptionAssessments(pool=pool, latest=StoredAssessments(store)).assess(FABRIKAM, PAYG)
+    assessed = await SubscriptionAssessments(pool=pool, latest=StoredAssessments(store)).assess(
+        FABRIKAM, PAYG, by=ENGINEER)
     assert assessed.report is not None
     later = SubscriptionAssessments(pool=pool, latest=StoredAssessments(store),
                                     clock=lambda: assessed.report.expires_at + timedelta(seconds=1))  # type: ignore
@@ -70,4 +73,4 @@ async def test_an_expired_export_link_is_not_offered(pool, store):
 async def test_azures_refusal_in_the_worker_reaches_the_caller_as_the_domains_error(pool, store):
     service = SubscriptionAssessments(pool=pool, latest=StoredAssessments(store))
     with pytest.raises(TenantAccessDenied):
-        await service.assess(NORTHWIND, PAYG)  # Fabrikam's subscription, asked for in another tenant
+        await service.assess(NORTHWIND, PAYG, by=ENGINEER)  # Fabrikam's subscription, asked for in another tenant

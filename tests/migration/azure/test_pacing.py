@@ -7,8 +7,9 @@ import ssl
 
 import aiohttp
 
+from migration.azure.gateway import create_gateway
 from sandbox.throttle import BucketSpec
-from tests.support.sandbox import CSP, FABRIKAM, PAYG
+from tests.support.sandbox import CSP, FABRIKAM, PAYG, gateway_spec
 
 
 async def test_resource_graph_429_without_retry_after_waits_for_the_quota_reset(sandbox, gateway):
@@ -58,3 +59,26 @@ async def test_writes_wait_while_the_remaining_writes_header_says_none_are_left(
     assert stats["throttled_429"] <= 3, stats
     assert pacer.held - held >= 5
     assert all(sandbox.world.group(CSP, f"rg-later-{i}") is not None for i in range(10))
+
+
+async def test_a_gateway_with_a_read_reserve_leaves_the_last_reads_to_a_running_move(sandbox, gateway):
+    # A small read bucket (12, +4/s) on the source subscription, shared (one principal) by an assessment
+    # worker's gateway, which keeps 6 reads off, and the move runner's, which keeps none.
+    sandbox.server.throttle.specs["reads"] = BucketSpec(12, 4)
+    sandbox.server.throttle.reset()
+    worker = create_gateway(**gateway_spec(sandbox), read_reserve=6)
+    try:
+        assessment, move = worker.for_tenant(FABRIKAM), gateway.for_tenant(FABRIKAM)
+        await assessment.groups.list_groups(PAYG)  # learns what is left
+        before = sandbox.stats()
+        burst = asyncio.gather(*(assessment.groups.list_groups(PAYG) for _ in range(20)))
+        await asyncio.sleep(0.3)  # the burst has spent what it may
+        remaining = assessment.pacer.remaining(f"subscription:{PAYG}", "reads")
+        assert remaining is not None and remaining >= 4, "the burst took the reads it was to leave"
+        # The move's reads meanwhile find the bucket not empty: none of them is throttled.
+        await asyncio.gather(*(move.groups.list_groups(PAYG) for _ in range(4)))
+        assert sandbox.stats()["throttled_429"] == before["throttled_429"]
+        await burst
+        assert assessment.pacer.held > 0
+    finally:
+        await worker.close()
