@@ -92,7 +92,7 @@ class MoveSubmission:
                 source_name=request.source_name,
                 target_name=request.target_name,
                 request_id=request.id,  # the id the engineer saw on the plan
-                fix_steps=steps_for(fixes.steps, groups),
+                fix_steps=steps_for(fixes.steps, groups, joined=[j.group for j in fixes.joined]),
                 manual_fixes=fixes.manual,
             )
         except GroupInUse as error:
@@ -117,8 +117,11 @@ def _authors(*ids: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ids))
 
 
-def steps_for(steps: Sequence[PlanStep], groups: Sequence[GroupMove]) -> tuple[PlanStep, ...]:
-    """The steps of the groups that go to approval (a group Azure refused takes its steps with it)."""
-    names = {g.source_group.lower() for g in groups}
+def steps_for(steps: Sequence[PlanStep], groups: Sequence[GroupMove], *,
+              joined: Sequence[str] = ()) -> tuple[PlanStep, ...]:
+    """The steps of the groups that go to approval (a group Azure refused takes its steps with it). A group the
+    fixes empty into one of them (`joined`) keeps its steps: they run before its resources move with that one
+    (a peering of a VNet brought into another group must still be removed first)."""
+    names = {g.source_group.lower() for g in groups} | {name.lower() for name in joined}
     return tuple(s for s in steps if not s.group or s.group.lower() in names
                  or s.arg("source_group").lower() in names)

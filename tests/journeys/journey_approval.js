@@ -29,8 +29,8 @@
 'use strict';
 
 const {
-  journey, openChat, send, waitForReplyCard, waitForCard, clickButton, cardText, cardButtons, screenshot,
-  cardScreenshot, watchMessage, messageTimeline, inMessage, messageCount, placeOf, textShowingAll,
+  journey, openChat, send, waitForReplyCard, clickButton, screenshot, cardScreenshot, watchMessage, messageTimeline,
+  inMessage, messageCount, textShowingAll, seen, firstScreen, stopwatch, ownApprovalRefused, approveInGroupChat,
 } = require('./lib');
 
 const CONTOSO = 'contoso.onmicrosoft.com';
@@ -39,26 +39,11 @@ const CSP = '0c0a7050-c5b1-4000-8000-000000000002';
 // rg-integration: Azure's dry run refuses it (a running SSIS runtime), so the plan says why it is left out.
 const MOVE = `move ${CONTOSO} ${PAYG} ${CSP} rg-web-prod,rg-vm-app,rg-integration`;
 
-async function seen(card) {
-  return { text: await cardText(card), buttons: await cardButtons(card) };
-}
-
-// What the card shows on its first screen (its top scrolled to the top of the chat), and all of it.
-async function firstScreen(page, card, needle, out, name) {
-  await card.evaluate((e) => e.scrollIntoView({ block: 'start' }));
-  await page.waitForTimeout(200);
-  const place = await placeOf(card, needle);
-  const shot = await screenshot(page, out, name);
-  return { place, shot };
-}
-
 journey(async ({ page: alex, ctx, url, out, args }) => {
   const [meganUrl, command = MOVE] = args;
   if (!meganUrl) throw new Error("the approver's Playground URL is missing (third argument)");
   const shots = {};
-  const t0 = Date.now();
-  const marks = {};
-  const mark = (name) => { marks[name] = Date.now() - t0; };
+  const { marks, mark } = stopwatch();
 
   // 1. Alex plans the move in the personal chat.
   await openChat(alex, url, 'personal');
@@ -104,35 +89,21 @@ journey(async ({ page: alex, ctx, url, out, args }) => {
   shots.approvalFirst = approvalFirst.shot;
 
   // 2. Alex tries to approve his own request.
-  const approval = await watchMessage(approvalCard, 'approval');
-  await clickButton(approval, 'Approve move');
-  const refused = approval.filter({ hasText: 'Not allowed' });
-  await refused.waitFor();
-  await alex.waitForTimeout(300); // the Playground re-renders a replaced card in two passes
+  const { approval, refused, shown: refusedSeen } = await ownApprovalRefused(approvalCard);
   mark('refused');
-  const refusedSeen = await seen(refused);
-  // Where the answer sits, as Alex sees it right after his click: next to the button, on screen.
-  refusedSeen.place = await placeOf(refused, 'Not allowed', { button: 'Cancel request' });
   shots.refusedInChat = await screenshot(alex, out, '5a-own-approval-refused-in-chat');
   const afterRefusal = await messageCount(alex);
   shots.refused = await cardScreenshot(refused, out, '5-own-approval-refused');
 
   // 3. Megan opens the request in the approvers' group chat and approves it.
-  const megan = await ctx.newPage();
-  await openChat(megan, meganUrl, 'group');
-  const ask = `status ${requestId}`;
-  await send(megan, ask, { mention: 'CSP' });
-  // Her message shows the mention as a pill, so it is not matched by its text: her Playground
-  // has no other card about this request.
-  const meganCard = await waitForCard(megan, `Move request ${shown}`);
-  await meganCard.getByRole('button', { name: 'Approve move' }).waitFor();
-  mark('meganRequest');
-  const meganRequest = await seen(meganCard);
-  shots.meganRequest = await cardScreenshot(meganCard, out, '6-approver-view');
-  const decided = await watchMessage(meganCard, 'decision');
-  await clickButton(decided, 'Approve move');
-  const afterClick = decided.filter({ hasNotText: 'approval needed' });
-  await afterClick.waitFor();
+  let meganRequest;
+  const { page: megan, decided, after: afterClick } = await approveInGroupChat(ctx, meganUrl, requestId, {
+    beforeClick: async (card) => {
+      mark('meganRequest');
+      meganRequest = await seen(card);
+      shots.meganRequest = await cardScreenshot(card, out, '6-approver-view');
+    },
+  });
   mark('approved');
   const meganAfter = await seen(afterClick);
   shots.meganAfter = await cardScreenshot(afterClick, out, '7-approver-after-click');

@@ -238,6 +238,20 @@ async function textShowingAll(card, { close = true } = {}) {
   return text;
 }
 
+// A card's text and button titles.
+async function seen(card) {
+  return { text: await cardText(card), buttons: await cardButtons(card) };
+}
+
+// Where `needle` sits on the card's first screen (its top scrolled to the top of the chat), with a shot of it.
+async function firstScreen(page, card, needle, out, name) {
+  await card.evaluate((e) => e.scrollIntoView({ block: 'start' }));
+  await page.waitForTimeout(200);
+  const place = await placeOf(card, needle);
+  const shot = await screenshot(page, out, name);
+  return { place, shot };
+}
+
 async function screenshot(page, outDir, name) {
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `${name}.png`);
@@ -294,6 +308,46 @@ async function messageCount(page) {
   return page.locator(MESSAGE).count();
 }
 
+// Milestones of a journey: mark(name) records the ms since start under marks[name].
+function stopwatch() {
+  const t0 = Date.now();
+  const marks = {};
+  return { marks, mark: (name) => { marks[name] = Date.now() - t0; } };
+}
+
+// The requester clicks "Approve move" on the approval card of his own request: the card is followed as
+// message 'approval'; returns it, the refusal card, and what the refusal shows (its place next to the
+// remaining button "Cancel request", as he sees it right after the click).
+async function ownApprovalRefused(approvalCard) {
+  const approval = await watchMessage(approvalCard, 'approval');
+  await clickButton(approval, 'Approve move');
+  const refused = approval.filter({ hasText: 'Not allowed' });
+  await refused.waitFor();
+  await approvalCard.page().waitForTimeout(300); // the Playground re-renders a replaced card in two passes
+  const shown = await seen(refused);
+  shown.place = await placeOf(refused, 'Not allowed', { button: 'Cancel request' });
+  return { approval, refused, shown };
+}
+
+// The approver, in her own Playground (`approverUrl`), opens request `requestId` in the approvers' group chat
+// with `status <id>` and clicks "Approve move"; `beforeClick(card)` runs on her card first (a screenshot).
+// Returns her page, her card followed as message 'decision', and that card after the click.
+async function approveInGroupChat(ctx, approverUrl, requestId, { beforeClick } = {}) {
+  const page = await ctx.newPage();
+  await openChat(page, approverUrl, 'group');
+  await send(page, `status ${requestId}`, { mention: 'CSP' });
+  // Her message shows the mention as a pill, so it is not matched by its text: her Playground has no other
+  // card about this request. Cards show request ids with a non-breaking hyphen.
+  const card = await waitForCard(page, `Move request ${requestId.replace('-', '\u2011')}`);
+  await card.getByRole('button', { name: 'Approve move' }).waitFor();
+  if (beforeClick) await beforeClick(card);
+  const decided = await watchMessage(card, 'decision');
+  await clickButton(decided, 'Approve move');
+  const after = decided.filter({ hasNotText: 'approval needed' });
+  await after.waitFor();
+  return { page, card, decided, after };
+}
+
 // Run a journey body with a fresh browser; print its result as the last stdout line.
 function journey(body) {
   const [url, out = '.', ...args] = process.argv.slice(2);
@@ -328,5 +382,6 @@ function journey(body) {
 module.exports = {
   CHATS, MESSAGE, launch, openChat, composeBox, send, waitForCard, waitForReplyCard, waitForText, clickButton, cardText,
   cardFacts, cardTables, cardButtons, pickChoice, screenshot, cardScreenshot, watchMessage, messageTimeline, inMessage,
-  messageCount, journey, placeOf, textShowingAll,
+  messageCount, journey, placeOf, textShowingAll, seen, firstScreen, stopwatch, ownApprovalRefused,
+  approveInGroupChat,
 };

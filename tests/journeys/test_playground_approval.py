@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.support.playground import playground_config, playground_user, run_journey
+from tests.support.playground import engineer_and_approver, run_journey
 
 E2E = Path(__file__).resolve().parent
 LOOPBACK = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/")
@@ -39,16 +39,7 @@ def _heads(timeline: list[dict]) -> list[str]:
 def test_move_requested_by_alex_approved_by_megan_updates_the_card_in_place(
     bot_server, playground, e2e_out: Path
 ) -> None:
-    megan = playground_user("Megan Bowen")
-    bot = bot_server(
-        extra_env={
-            "ALLOWED_TENANT_IDS": playground_config()["tenantId"],
-            "ENGINEER_IDS": playground_user("Alex Wilber").aad_object_id,
-            "APPROVER_IDS": megan.aad_object_id,
-        }
-    )
-    alex_pg = playground(bot + "/api/messages")
-    megan_pg = playground(bot + "/api/messages", current_user=megan.name)
+    alex_pg, megan_pg = engineer_and_approver(bot_server, playground)
 
     result = run_journey(E2E / "journey_approval.js", alex_pg, e2e_out, megan_pg, timeout=150)
     (e2e_out / "result.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))

@@ -224,6 +224,20 @@ class JourneyError(AssertionError):
     """A journey script failed; the message has its stderr and the failure screenshot path."""
 
 
+def engineer_and_approver(bot_server: BotServerFactory, playground: PlaygroundFactory) -> tuple[str, str]:
+    """One bot with Alex Wilber as engineer and Megan Bowen as approver, and a Playground for each of them
+    on it (the Playground has one current user per process): their URLs, Alex's first."""
+    megan = playground_user("Megan Bowen")
+    bot = bot_server(
+        extra_env={
+            "ALLOWED_TENANT_IDS": playground_config()["tenantId"],
+            "ENGINEER_IDS": playground_user("Alex Wilber").aad_object_id,
+            "APPROVER_IDS": megan.aad_object_id,
+        }
+    )
+    return playground(bot + "/api/messages"), playground(bot + "/api/messages", current_user=megan.name)
+
+
 def run_journey(
     script_path: Path | str, playground_url: str, out_dir: Path | str, *args: str, timeout: float = 120.0
 ) -> dict[str, Any]:

@@ -27,3 +27,10 @@ def _lift_lock(group: str) -> PlanStep:
 def test_a_group_left_out_takes_its_steps_with_it_and_the_shared_steps_stay() -> None:
     lock_0, lock_1 = _lift_lock("rg-0"), _lift_lock("rg-1")
     assert steps_for((lock_0, lock_1, PROVIDER), GROUPS[:1]) == (lock_0, PROVIDER)
+
+
+def test_a_group_the_fixes_empty_into_a_moving_group_keeps_its_steps() -> None:
+    # rg-2's resources are brought into rg-0 first: its lock must still be lifted before they move.
+    lock_0, lock_2 = _lift_lock("rg-0"), _lift_lock("rg-2")
+    assert steps_for((lock_0, lock_2), GROUPS[:1]) == (lock_0,)
+    assert steps_for((lock_0, lock_2), GROUPS[:1], joined=["RG-2"]) == (lock_0, lock_2)
